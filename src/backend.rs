@@ -1,0 +1,118 @@
+//! The Backend: the one interface the CLI uses. It is either a client of a running daemon or a
+//! Node opened in-process ("inline"); every command is written once against it.
+
+use std::time::{Duration, Instant};
+
+use dicom_object::InMemDicomObject;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::home::Home;
+use crate::node::Node;
+use crate::store::ids::Level;
+use crate::store::import::{ImportItem, ImportResult};
+use crate::store::tags;
+use crate::store::views::{RemovedView, ResourceView};
+
+pub struct Backend {
+    inner: Inner,
+}
+
+enum Inner {
+    Local(Box<Node>),
+}
+
+/// What the CLI knows before it connects.
+pub struct ConnectOptions {
+    pub home: Home,
+    pub config: Config,
+    pub lock_timeout: Duration,
+    /// Told once when the database is busy and we wait for it.
+    pub on_wait: Box<dyn FnMut(&str)>,
+}
+
+impl Backend {
+    /// Opens the home inline, waiting up to the lock timeout while another process holds it.
+    pub fn connect(mut opts: ConnectOptions) -> Result<Backend> {
+        let deadline = Instant::now() + opts.lock_timeout;
+        let mut told = false;
+        loop {
+            match Node::open(opts.home.clone(), opts.config.clone()) {
+                Ok(node) => {
+                    return Ok(Backend {
+                        inner: Inner::Local(Box::new(node)),
+                    });
+                }
+                Err(Error::Busy(_)) if Instant::now() < deadline => {
+                    if !told {
+                        (opts.on_wait)(&format!(
+                            "waiting for another dicomq process to release {}",
+                            opts.home.database().display()
+                        ));
+                        told = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(Error::Busy(_)) => {
+                    return Err(Error::Busy(format!(
+                        "no daemon answers on {} and {} is held by another process",
+                        opts.home.socket().display(),
+                        opts.home.database().display()
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn node(&self) -> &Node {
+        match &self.inner {
+            Inner::Local(node) => node,
+        }
+    }
+
+    pub fn store(
+        &self,
+        items: Vec<ImportItem>,
+        each: &mut dyn FnMut(&ImportResult),
+    ) -> Result<Vec<ImportResult>> {
+        self.node().store().import(items, each)
+    }
+
+    pub fn list(&self, level: Level, parent: Option<&str>) -> Result<Vec<ResourceView>> {
+        let store = self.node().store();
+        let parent = parent.map(|p| store.resolve(p)).transpose()?;
+        store.list(level, parent)
+    }
+
+    pub fn show(&self, id: &str) -> Result<ResourceView> {
+        let store = self.node().store();
+        let (level, id) = store.resolve(id)?;
+        store.view(level, &id)
+    }
+
+    /// All tags of an instance: Orthanc's JSON and a readable dump.
+    pub fn tags(&self, id: &str) -> Result<(serde_json::Value, String)> {
+        let store = self.node().store();
+        let (level, id) = store.resolve(id)?;
+        if level != Level::Instance {
+            return Err(Error::Invalid(format!(
+                "{id} is a {}: --tags needs an instance",
+                level.name().to_lowercase()
+            )));
+        }
+        let path = store.instance_path(&id)?;
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let obj = crate::store::header::open_full(std::io::BufReader::new(file))
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let ds: &InMemDicomObject = &obj;
+        Ok((tags::tags_json(ds), tags::tags_text(ds)))
+    }
+
+    pub fn remove(&self, id: &str) -> Result<(String, RemovedView)> {
+        let store = self.node().store();
+        let (level, id) = store.resolve(id)?;
+        let removed = store.remove(level, &id)?;
+        Ok((id, removed))
+    }
+}

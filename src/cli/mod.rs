@@ -1,0 +1,128 @@
+//! The command line: clap definitions (one file per command group) and the dispatch to them.
+
+pub mod completions;
+pub mod resources;
+pub mod store;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::backend::{Backend, ConnectOptions};
+use crate::config::Config;
+use crate::error::Result;
+use crate::home::Home;
+use crate::output::Output;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dicomq",
+    version,
+    about = "A DICOM store, jobs engine, create-dicom and archives from the terminal, Orthanc-compatible",
+    long_about = "dicomq keeps a local DICOM store with Orthanc's identifiers and JSON shapes. \
+Commands talk to a running `dicomq daemon` when one answers on HOME/daemon.sock, \
+and otherwise do the work inline."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Data home (database, stored files, outputs, socket)
+    #[arg(long, global = true, env = "DICOMQ_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Configuration file (default: HOME/config.json)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print Orthanc's JSON shapes instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing but data and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log more (repeat for more); RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Seconds to wait for a database held by another process
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0)]
+    pub lock_timeout: f64,
+    /// When to use colours (NO_COLOR is honoured)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import DICOM files and folders (recursive) into the store
+    Store(store::StoreArgs),
+    /// List patients, studies, series or instances
+    Ls(resources::LsArgs),
+    /// Show one resource (Orthanc's JSON shape), or all tags of an instance
+    Show(resources::ShowArgs),
+    /// Delete resources, their descendants and their files
+    Rm(resources::RmArgs),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
+}
+
+/// What every command gets: the output, and a way to reach the Node.
+pub struct Context {
+    pub global: GlobalArgs,
+    pub out: Output,
+}
+
+impl Context {
+    pub fn home(&self) -> Result<Home> {
+        Home::resolve(self.global.home.as_deref())
+    }
+
+    pub fn config(&self, home: &Home) -> Result<Config> {
+        let config = match &self.global.config {
+            Some(path) => Config::load(path, true)?,
+            None => Config::load(&home.config_file(), false)?,
+        };
+        if let Some(w) = config.warning() {
+            self.out.warn(&w);
+        }
+        Ok(config)
+    }
+
+    pub fn backend(&self) -> Result<Backend> {
+        let home = self.home()?;
+        let config = self.config(&home)?;
+        let out = self.out.clone();
+        Backend::connect(ConnectOptions {
+            home,
+            config,
+            lock_timeout: Duration::from_secs_f64(self.global.lock_timeout.max(0.0)),
+            on_wait: Box::new(move |msg| out.note(msg)),
+        })
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let out = Output::new(cli.global.json, cli.global.quiet, cli.global.color);
+    let ctx = Context {
+        global: cli.global,
+        out,
+    };
+    match cli.command {
+        Command::Store(args) => store::run(&ctx, args),
+        Command::Ls(args) => resources::ls(&ctx, args),
+        Command::Show(args) => resources::show(&ctx, args),
+        Command::Rm(args) => resources::rm(&ctx, args),
+        Command::Completions(args) => completions::run(&ctx, args),
+    }
+}

@@ -1,0 +1,167 @@
+//! `dicomq store PATH...`: import files and folders.
+
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::store::import::{ImportItem, ImportResult, ImportSource, ImportStatus};
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// DICOM files or folders (searched recursively; symlinks are followed, loops detected)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// One line of `store --json`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StoreResultView<'a> {
+    path: &'a str,
+    status: ImportStatus,
+    #[serde(rename = "ID")]
+    id: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+/// A file to import, or a path that could not be walked.
+enum Found {
+    File(PathBuf),
+    Unreadable(PathBuf, String),
+}
+
+/// Walks the paths depth-first in name order; a directory seen twice (a symlink loop) is
+/// skipped with a warning.
+fn collect(paths: &[PathBuf], warn: &dyn Fn(&str)) -> Vec<Found> {
+    let mut out = Vec::new();
+    let mut seen_dirs = HashSet::new();
+    for p in paths {
+        walk(p, &mut seen_dirs, &mut out, warn);
+    }
+    out
+}
+
+fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<Found>, warn: &dyn Fn(&str)) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            out.push(Found::Unreadable(path.to_path_buf(), e.to_string()));
+            return;
+        }
+    };
+    if !meta.is_dir() {
+        out.push(Found::File(path.to_path_buf()));
+        return;
+    }
+    if !seen.insert((meta.dev(), meta.ino())) {
+        warn(&format!("{}: already visited (symlink loop), skipped", path.display()));
+        return;
+    }
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            out.push(Found::Unreadable(path.to_path_buf(), e.to_string()));
+            return;
+        }
+    };
+    entries.sort();
+    for e in entries {
+        walk(&e, seen, out, warn);
+    }
+}
+
+pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
+    let started = Instant::now();
+    let out = &ctx.out;
+    let found = collect(&args.paths, &|m| out.warn(m));
+    let mut results: Vec<ImportResult> = Vec::new();
+    let mut items = Vec::new();
+    for f in found {
+        match f {
+            Found::File(p) => items.push(ImportItem {
+                label: p.display().to_string(),
+                source: ImportSource::Path(p),
+            }),
+            Found::Unreadable(p, e) => results.push(ImportResult {
+                label: p.display().to_string(),
+                status: ImportStatus::Error,
+                ids: None,
+                error: Some(format!("cannot read: {e}")),
+            }),
+        }
+    }
+    let total = items.len() + results.len();
+    let backend = ctx.backend()?;
+    let bar = if out.progress_allowed() && total > 1 {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {per_sec}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let stored = backend.store(items, &mut |_r| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    results.extend(stored);
+
+    let count = |s: ImportStatus| results.iter().filter(|r| r.status == s).count();
+    let (ok, already, failed) = (
+        count(ImportStatus::Success),
+        count(ImportStatus::AlreadyStored),
+        count(ImportStatus::Error),
+    );
+    if out.json {
+        let views: Vec<StoreResultView> = results
+            .iter()
+            .map(|r| StoreResultView {
+                path: &r.label,
+                status: r.status,
+                id: r.ids.as_ref().map(|i| i.instance.as_str()),
+                error: r.error.as_deref(),
+            })
+            .collect();
+        out.json_value(&views)?;
+    } else {
+        let mut text = String::new();
+        for r in &results {
+            match (&r.status, &r.ids) {
+                (ImportStatus::Error, _) => out.error_line(&format!(
+                    "{}: {}",
+                    r.label,
+                    r.error.as_deref().unwrap_or("failed")
+                )),
+                (status, Some(ids)) => {
+                    text.push_str(&format!("{}\t{:?}\t{}\n", ids.instance, status, r.label));
+                }
+                _ => {}
+            }
+        }
+        out.data(&text)?;
+    }
+    out.note(&format!(
+        "stored {ok}, already stored {already}, failed {failed} ({} files in {:.2} s)",
+        results.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    if failed > 0 {
+        return Err(Error::Invalid(format!(
+            "{failed} of {} file(s) could not be stored",
+            results.len()
+        )));
+    }
+    Ok(())
+}

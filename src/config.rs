@@ -1,0 +1,263 @@
+//! `config.json`: JSON with `//` and `/* */` comments, using Orthanc's option names so that the
+//! relevant part of an `orthanc.json` can be reused as it is.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Worker threads of the jobs engine (Orthanc's default 2; 0 = one per CPU, resolved here).
+    pub concurrent_jobs: usize,
+    pub jobs_history_size: usize,
+    pub save_jobs: bool,
+    pub media_archive_size: usize,
+    pub metrics_enabled: bool,
+    /// Private tags (`Dictionary`), kept raw; parsed by the create-dicom dictionary.
+    pub dictionary: Map<String, Value>,
+    pub storage_directory: Option<PathBuf>,
+    /// Keys we do not know, reported once as a warning.
+    pub unknown_keys: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            concurrent_jobs: 2,
+            jobs_history_size: 100,
+            save_jobs: true,
+            media_archive_size: 10,
+            metrics_enabled: true,
+            dictionary: Map::new(),
+            storage_directory: None,
+            unknown_keys: Vec::new(),
+        }
+    }
+}
+
+/// The type a known key must have, for the error message.
+#[derive(Clone, Copy)]
+enum Expect {
+    UInt,
+    Bool,
+    Object,
+    Str,
+}
+
+impl Expect {
+    fn name(self) -> &'static str {
+        match self {
+            Expect::UInt => "a non-negative integer",
+            Expect::Bool => "a boolean (true or false)",
+            Expect::Object => "an object",
+            Expect::Str => "a string",
+        }
+    }
+    fn matches(self, v: &Value) -> bool {
+        match self {
+            Expect::UInt => v.as_u64().is_some(),
+            Expect::Bool => v.is_boolean(),
+            Expect::Object => v.is_object(),
+            Expect::Str => v.is_string(),
+        }
+    }
+}
+
+const KNOWN: &[(&str, Expect)] = &[
+    ("ConcurrentJobs", Expect::UInt),
+    ("JobsHistorySize", Expect::UInt),
+    ("SaveJobs", Expect::Bool),
+    ("MediaArchiveSize", Expect::UInt),
+    ("MetricsEnabled", Expect::Bool),
+    ("Dictionary", Expect::Object),
+    ("StorageDirectory", Expect::Str),
+];
+
+impl Config {
+    /// Loads `path` if it exists; a missing file gives the defaults unless it was asked for
+    /// explicitly (`required`).
+    pub fn load(path: &Path, required: bool) -> Result<Config> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Config::default());
+            }
+            Err(e) => {
+                return Err(Error::Config {
+                    path: path.into(),
+                    reason: format!("cannot read: {e}"),
+                });
+            }
+        };
+        let mut text = String::new();
+        json_comments::StripComments::new(file)
+            .read_to_string(&mut text)
+            .map_err(|e| Error::Config {
+                path: path.into(),
+                reason: format!("cannot read: {e}"),
+            })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse(&text, base).map_err(|reason| Error::Config {
+            path: path.into(),
+            reason,
+        })
+    }
+
+    /// Parses comment-free JSON text; relative paths are taken from `base`.
+    pub fn parse(text: &str, base: &Path) -> std::result::Result<Config, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        let Value::Object(map) = value else {
+            return Err("the top level must be a JSON object".into());
+        };
+        let mut config = Config::default();
+        for (key, value) in map {
+            let Some(&(_, expect)) = KNOWN.iter().find(|(k, _)| *k == key) else {
+                config.unknown_keys.push(key);
+                continue;
+            };
+            if !expect.matches(&value) {
+                return Err(format!(
+                    "\"{key}\" must be {}, found {}",
+                    expect.name(),
+                    describe(&value)
+                ));
+            }
+            let as_usize = || usize::try_from(value.as_u64().unwrap_or(0)).unwrap_or(usize::MAX);
+            match key.as_str() {
+                "ConcurrentJobs" => config.concurrent_jobs = as_usize(),
+                "JobsHistorySize" => config.jobs_history_size = as_usize(),
+                "MediaArchiveSize" => config.media_archive_size = as_usize().max(1),
+                "SaveJobs" => config.save_jobs = value.as_bool().unwrap_or(true),
+                "MetricsEnabled" => config.metrics_enabled = value.as_bool().unwrap_or(true),
+                "StorageDirectory" => {
+                    config.storage_directory = value.as_str().map(|s| base.join(s));
+                }
+                "Dictionary" => {
+                    if let Value::Object(d) = value {
+                        config.dictionary = d;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if config.concurrent_jobs == 0 {
+            config.concurrent_jobs = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+        }
+        Ok(config)
+    }
+
+    /// The one warning line about unknown keys, if any.
+    pub fn warning(&self) -> Option<String> {
+        if self.unknown_keys.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "config: ignoring unknown key{} {}",
+            if self.unknown_keys.len() > 1 { "s" } else { "" },
+            self.unknown_keys
+                .iter()
+                .map(|k| format!("\"{k}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string \"{s}\""),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<Config, String> {
+        Config::parse(text, Path::new("/etc/dicomq"))
+    }
+
+    #[test]
+    fn defaults_follow_design() {
+        let c = parse("{}").expect("empty object is valid");
+        assert_eq!(c.concurrent_jobs, 2);
+        assert_eq!(c.jobs_history_size, 100);
+        assert!(c.save_jobs);
+        assert_eq!(c.media_archive_size, 10);
+        assert!(c.metrics_enabled);
+        assert!(c.warning().is_none());
+    }
+
+    #[test]
+    fn known_keys_are_read() {
+        let c = parse(
+            r#"{"ConcurrentJobs": 3, "JobsHistorySize": 7, "SaveJobs": false,
+                "StorageDirectory": "store", "Dictionary": {"0405,1001": ["ST", "X", 1, 1, "C"]}}"#,
+        )
+        .expect("valid");
+        assert_eq!(c.concurrent_jobs, 3);
+        assert_eq!(c.jobs_history_size, 7);
+        assert!(!c.save_jobs);
+        assert_eq!(c.storage_directory, Some(PathBuf::from("/etc/dicomq/store")));
+        assert_eq!(c.dictionary.len(), 1);
+    }
+
+    #[test]
+    fn unknown_keys_give_one_warning_line() {
+        let c = parse(r#"{"HttpPort": 8042, "Name": "x"}"#).expect("valid");
+        let w = c.warning().expect("a warning");
+        assert_eq!(w.lines().count(), 1);
+        assert!(w.contains("\"HttpPort\"") && w.contains("\"Name\""), "{w}");
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_expected_type() {
+        let e = parse(r#"{"ConcurrentJobs": "4"}"#).expect_err("wrong type");
+        assert!(e.contains("ConcurrentJobs") && e.contains("non-negative integer"), "{e}");
+        let e = parse(r#"{"SaveJobs": 1}"#).expect_err("wrong type");
+        assert!(e.contains("SaveJobs") && e.contains("boolean"), "{e}");
+        let e = parse(r#"{"JobsHistorySize": -1}"#).expect_err("negative");
+        assert!(e.contains("JobsHistorySize"), "{e}");
+    }
+
+    #[test]
+    fn comments_are_allowed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            "{\n // Orthanc style\n \"ConcurrentJobs\": 1, /* block */ \"SaveJobs\": true\n}\n",
+        )
+        .expect("write");
+        let c = Config::load(&path, true).expect("loads");
+        assert_eq!(c.concurrent_jobs, 1);
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, "{ \"SaveJobs\": tru").expect("write");
+        let e = Config::load(&path, false).expect_err("corrupt");
+        let msg = e.to_string();
+        assert!(msg.contains("config.json") && msg.contains("not valid JSON"), "{msg}");
+    }
+
+    #[test]
+    fn missing_file_is_fine_unless_required() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nope.json");
+        assert!(Config::load(&path, false).is_ok());
+        assert!(Config::load(&path, true).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! dicomq: a DICOM store, jobs engine, create-dicom, archives and metrics for the terminal,
+//! compatible with Orthanc's identifiers, JSON shapes and behaviour.
+//!
+//! Layout: `cli/` parses and prints, `backend` reaches a `node::Node` (inline or through the
+//! daemon), the Node owns the `store` (index in redb + files).
+
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod home;
+pub mod node;
+pub mod output;
+pub mod parallel;
+pub mod store;

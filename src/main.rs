@@ -1,0 +1,39 @@
+use clap::Parser;
+
+use dicomq::cli::{self, Cli};
+use dicomq::error::Error;
+use dicomq::output::Output;
+
+fn main() {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose);
+    let out = Output::new(cli.global.json, cli.global.quiet, cli.global.color);
+    let code = match cli::run(cli) {
+        Ok(()) => 0,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            out.error_line(&e.to_string());
+            if let Some(h) = e.hint() {
+                out.hint_line(&h);
+            }
+            e.kind().exit_code()
+        }
+    };
+    std::process::exit(code);
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

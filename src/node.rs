@@ -1,0 +1,82 @@
+//! The Node: the one owner of the database, the stored files and (later) the jobs engine and
+//! metrics. It offers every operation as a plain method and knows nothing of sockets or terminals.
+
+use std::sync::Arc;
+
+use redb::Database;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::home::Home;
+use crate::store::Store;
+
+pub struct Node {
+    home: Home,
+    config: Config,
+    store: Store,
+}
+
+/// Opens `index.redb`; a database held by another process is `Error::Busy`, an unreadable one
+/// is refused without being touched.
+pub fn open_database(home: &Home) -> Result<Arc<Database>> {
+    let path = home.database();
+    let refuse = |reason: String| Error::Database {
+        path: path.clone(),
+        reason,
+    };
+    if let Ok(meta) = std::fs::metadata(&path) {
+        // redb would initialise an empty file; only a real redb file is opened.
+        if meta.len() > 0 && !looks_like_redb(&path) {
+            return Err(refuse(
+                "not a dicomq database (not a redb file); refusing to touch it".into(),
+            ));
+        }
+    }
+    match Database::create(&path) {
+        Ok(db) => Ok(Arc::new(db)),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => Err(Error::Busy(format!(
+            "{} is held by another process",
+            path.display()
+        ))),
+        Err(e) => Err(refuse(format!("cannot open: {e}; the file was left as it is"))),
+    }
+}
+
+/// redb files start with this magic number.
+fn looks_like_redb(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 9];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map(|()| &head == b"redb\x1A\x0A\xA9\x0D\x0A")
+        .unwrap_or(false)
+}
+
+impl Node {
+    pub fn open(home: Home, config: Config) -> Result<Node> {
+        home.ensure()?;
+        let db = open_database(&home)?;
+        let storage = config
+            .storage_directory
+            .clone()
+            .unwrap_or_else(|| home.storage_dir());
+        let store = Store::open(db, storage)?;
+        Ok(Node {
+            home,
+            config,
+            store,
+        })
+    }
+
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

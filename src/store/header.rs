@@ -1,0 +1,201 @@
+//! Reading what the store indexes from a DICOM file's header, stopping before Pixel Data.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+use dicom_object::{DefaultDicomObject, OpenFileOptions, file::ReadPreamble};
+
+use super::ids::{InstanceIds, Level};
+
+/// Main DICOM tags by keyword, as Orthanc keeps them per level.
+pub type MainTags = BTreeMap<String, String>;
+
+/// The main DICOM tags Orthanc keeps for each level (its 1.10 defaults).
+pub fn main_tags_of(level: Level) -> &'static [(Tag, &'static str)] {
+    match level {
+        Level::Patient => &[
+            (tags::PATIENT_NAME, "PatientName"),
+            (tags::PATIENT_ID, "PatientID"),
+            (tags::PATIENT_BIRTH_DATE, "PatientBirthDate"),
+            (tags::PATIENT_SEX, "PatientSex"),
+            (Tag(0x0010, 0x1000), "OtherPatientIDs"),
+        ],
+        Level::Study => &[
+            (tags::STUDY_DATE, "StudyDate"),
+            (tags::STUDY_TIME, "StudyTime"),
+            (tags::STUDY_ID, "StudyID"),
+            (tags::STUDY_DESCRIPTION, "StudyDescription"),
+            (tags::ACCESSION_NUMBER, "AccessionNumber"),
+            (tags::STUDY_INSTANCE_UID, "StudyInstanceUID"),
+            (tags::REQUESTED_PROCEDURE_DESCRIPTION, "RequestedProcedureDescription"),
+            (tags::INSTITUTION_NAME, "InstitutionName"),
+            (tags::REQUESTING_PHYSICIAN, "RequestingPhysician"),
+            (tags::REFERRING_PHYSICIAN_NAME, "ReferringPhysicianName"),
+        ],
+        Level::Series => &[
+            (tags::SERIES_DATE, "SeriesDate"),
+            (tags::SERIES_TIME, "SeriesTime"),
+            (tags::MODALITY, "Modality"),
+            (tags::MANUFACTURER, "Manufacturer"),
+            (tags::STATION_NAME, "StationName"),
+            (tags::SERIES_DESCRIPTION, "SeriesDescription"),
+            (tags::BODY_PART_EXAMINED, "BodyPartExamined"),
+            (tags::SEQUENCE_NAME, "SequenceName"),
+            (tags::PROTOCOL_NAME, "ProtocolName"),
+            (tags::SERIES_NUMBER, "SeriesNumber"),
+            (tags::CARDIAC_NUMBER_OF_IMAGES, "CardiacNumberOfImages"),
+            (tags::IMAGES_IN_ACQUISITION, "ImagesInAcquisition"),
+            (tags::NUMBER_OF_TEMPORAL_POSITIONS, "NumberOfTemporalPositions"),
+            (tags::NUMBER_OF_SLICES, "NumberOfSlices"),
+            (tags::NUMBER_OF_TIME_SLICES, "NumberOfTimeSlices"),
+            (tags::SERIES_INSTANCE_UID, "SeriesInstanceUID"),
+            (tags::IMAGE_ORIENTATION_PATIENT, "ImageOrientationPatient"),
+            (tags::SERIES_TYPE, "SeriesType"),
+            (tags::OPERATORS_NAME, "OperatorsName"),
+            (
+                tags::PERFORMED_PROCEDURE_STEP_DESCRIPTION,
+                "PerformedProcedureStepDescription",
+            ),
+            (
+                tags::ACQUISITION_DEVICE_PROCESSING_DESCRIPTION,
+                "AcquisitionDeviceProcessingDescription",
+            ),
+            (tags::CONTRAST_BOLUS_AGENT, "ContrastBolusAgent"),
+        ],
+        Level::Instance => &[
+            (tags::INSTANCE_CREATION_DATE, "InstanceCreationDate"),
+            (tags::INSTANCE_CREATION_TIME, "InstanceCreationTime"),
+            (tags::ACQUISITION_NUMBER, "AcquisitionNumber"),
+            (tags::IMAGE_INDEX, "ImageIndex"),
+            (tags::INSTANCE_NUMBER, "InstanceNumber"),
+            (tags::NUMBER_OF_FRAMES, "NumberOfFrames"),
+            (tags::TEMPORAL_POSITION_IDENTIFIER, "TemporalPositionIdentifier"),
+            (tags::SOP_INSTANCE_UID, "SOPInstanceUID"),
+            (tags::IMAGE_POSITION_PATIENT, "ImagePositionPatient"),
+            (tags::IMAGE_COMMENTS, "ImageComments"),
+        ],
+    }
+}
+
+/// Everything the index needs from one file.
+#[derive(Debug, Clone)]
+pub struct ParsedHeader {
+    pub ids: InstanceIds,
+    pub patient: MainTags,
+    pub study: MainTags,
+    pub series: MainTags,
+    pub instance: MainTags,
+    pub sop_class: String,
+    pub transfer_syntax: String,
+    /// Orthanc's IndexInSeries: InstanceNumber, else ImageIndex.
+    pub index_in_series: Option<u32>,
+}
+
+impl ParsedHeader {
+    pub fn tags(&self, level: Level) -> &MainTags {
+        match level {
+            Level::Patient => &self.patient,
+            Level::Study => &self.study,
+            Level::Series => &self.series,
+            Level::Instance => &self.instance,
+        }
+    }
+}
+
+/// Opens a Part 10 stream (with or without the 128-byte preamble), reading up to Pixel Data.
+pub fn open_header(reader: impl Read) -> Result<DefaultDicomObject, String> {
+    open(reader, true)
+}
+
+/// Opens a whole Part 10 stream, Pixel Data included.
+pub fn open_full(reader: impl Read) -> Result<DefaultDicomObject, String> {
+    open(reader, false)
+}
+
+fn open(mut reader: impl Read, header_only: bool) -> Result<DefaultDicomObject, String> {
+    let mut head = [0u8; 132];
+    let n = read_up_to(&mut reader, &mut head).map_err(|e| e.to_string())?;
+    if n == 0 {
+        return Err("empty file".into());
+    }
+    let (preamble, start) = if n >= 132 && &head[128..132] == b"DICM" {
+        (ReadPreamble::Always, &head[..n])
+    } else if n >= 4 && &head[..4] == b"DICM" {
+        (ReadPreamble::Never, &head[..n])
+    } else {
+        return Err("not a DICOM file (no DICM marker)".into());
+    };
+    let chained = start.chain(reader);
+    let options = OpenFileOptions::new().read_preamble(preamble);
+    let options = if header_only {
+        options.read_until(tags::PIXEL_DATA)
+    } else {
+        options
+    };
+    options
+        .from_reader(chained)
+        .map_err(|e| format!("cannot parse DICOM: {e}"))
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The string value of an element, trailing padding removed; None when absent.
+pub fn string_of(obj: &DefaultDicomObject, tag: Tag) -> Option<String> {
+    let elem = obj.element_opt(tag).ok().flatten()?;
+    let value = elem.value().to_str().ok()?;
+    Some(value.trim_end_matches(['\0', ' ']).to_string())
+}
+
+/// Extracts the IDs and main tags; fails when a UID Orthanc needs is missing.
+pub fn parse_header(reader: impl Read) -> Result<ParsedHeader, String> {
+    let obj = open_header(reader)?;
+    summarize(&obj)
+}
+
+pub fn summarize(obj: &DefaultDicomObject) -> Result<ParsedHeader, String> {
+    let required = |tag: Tag, name: &str| -> Result<String, String> {
+        match string_of(obj, tag) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(format!("missing {name}")),
+        }
+    };
+    let patient_id = string_of(obj, tags::PATIENT_ID).unwrap_or_default();
+    let study_uid = required(tags::STUDY_INSTANCE_UID, "StudyInstanceUID")?;
+    let series_uid = required(tags::SERIES_INSTANCE_UID, "SeriesInstanceUID")?;
+    let sop_uid = required(tags::SOP_INSTANCE_UID, "SOPInstanceUID")?;
+    let ids = InstanceIds::compute(&patient_id, &study_uid, &series_uid, &sop_uid);
+    let collect = |level: Level| -> MainTags {
+        main_tags_of(level)
+            .iter()
+            .filter_map(|(tag, name)| string_of(obj, *tag).map(|v| (name.to_string(), v)))
+            .collect()
+    };
+    let instance = collect(Level::Instance);
+    let parse_index = |key: &str| instance.get(key).and_then(|v| v.trim().parse::<u32>().ok());
+    let index_in_series = parse_index("InstanceNumber").or_else(|| parse_index("ImageIndex"));
+    let sop_class = string_of(obj, tags::SOP_CLASS_UID)
+        .unwrap_or_else(|| obj.meta().media_storage_sop_class_uid().to_string());
+    Ok(ParsedHeader {
+        ids,
+        patient: collect(Level::Patient),
+        study: collect(Level::Study),
+        series: collect(Level::Series),
+        instance,
+        sop_class: sop_class.trim_end_matches('\0').to_string(),
+        transfer_syntax: obj.meta().transfer_syntax().trim_end_matches('\0').to_string(),
+        index_in_series,
+    })
+}

@@ -1,0 +1,234 @@
+//! Importing files into the store, in batches: parse headers in parallel, record the file
+//! intents, write the files (temp name, fsync, rename) in parallel, sync their directories,
+//! then index the whole batch in one commit. A crash at any point leaves either nothing or
+//! intents that the next open turns back into nothing.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use super::header::{ParsedHeader, parse_header};
+use super::ids::InstanceIds;
+use super::index::{Indexed, NewInstance, StoredFile};
+use crate::error::Result;
+use crate::parallel;
+
+/// Files up to this size are read whole; larger ones are streamed from their path.
+const READ_WHOLE_LIMIT: u64 = 8 << 20;
+/// A batch closes at this many files or bytes: one index commit per batch.
+pub const BATCH_FILES: usize = 1000;
+pub const BATCH_BYTES: u64 = 256 << 20;
+/// Writers overlap their fsyncs; the disk, not the CPU, bounds this stage.
+const WRITE_THREADS: usize = 8;
+
+#[derive(Debug)]
+pub enum ImportSource {
+    Path(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug)]
+pub struct ImportItem {
+    /// What the user named (a path), echoed in the result.
+    pub label: String,
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportStatus {
+    Success,
+    AlreadyStored,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportResult {
+    pub label: String,
+    pub status: ImportStatus,
+    pub ids: Option<InstanceIds>,
+    pub error: Option<String>,
+}
+
+enum Payload {
+    Bytes(Vec<u8>),
+    Path(PathBuf),
+}
+
+struct Prepared {
+    header: ParsedHeader,
+    payload: Payload,
+    size: u64,
+}
+
+fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
+    match &item.source {
+        ImportSource::Bytes(bytes) => {
+            let header = parse_header(bytes.as_slice())?;
+            Ok(Prepared {
+                header,
+                payload: Payload::Bytes(bytes.clone()),
+                size: bytes.len() as u64,
+            })
+        }
+        ImportSource::Path(path) => {
+            let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+            let size = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+            if size <= READ_WHOLE_LIMIT {
+                let mut bytes = Vec::with_capacity(size as usize);
+                BufReader::new(file)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| format!("cannot read: {e}"))?;
+                let header = parse_header(bytes.as_slice())?;
+                Ok(Prepared {
+                    header,
+                    size: bytes.len() as u64,
+                    payload: Payload::Bytes(bytes),
+                })
+            } else {
+                let header = parse_header(BufReader::new(file))?;
+                Ok(Prepared {
+                    header,
+                    payload: Payload::Path(path.clone()),
+                    size,
+                })
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Imports items in batches; `each` sees every result as soon as its batch is committed.
+    pub fn import(
+        &self,
+        items: Vec<ImportItem>,
+        each: &mut dyn FnMut(&ImportResult),
+    ) -> Result<Vec<ImportResult>> {
+        let mut all = Vec::with_capacity(items.len());
+        let mut batch = Vec::new();
+        let mut bytes = 0u64;
+        for item in items {
+            bytes += match &item.source {
+                ImportSource::Bytes(b) => b.len() as u64,
+                ImportSource::Path(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            };
+            batch.push(item);
+            if batch.len() >= BATCH_FILES || bytes >= BATCH_BYTES {
+                for r in self.import_batch(std::mem::take(&mut batch))? {
+                    each(&r);
+                    all.push(r);
+                }
+                bytes = 0;
+            }
+        }
+        for r in self.import_batch(batch)? {
+            each(&r);
+            all.push(r);
+        }
+        Ok(all)
+    }
+
+    fn import_batch(&self, items: Vec<ImportItem>) -> Result<Vec<ImportResult>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let prepared = parallel::map(&items, threads, prepare);
+        let mut results: Vec<ImportResult> = items
+            .iter()
+            .zip(&prepared)
+            .map(|(item, p)| ImportResult {
+                label: item.label.clone(),
+                status: ImportStatus::Error,
+                ids: p.as_ref().ok().map(|p| p.header.ids.clone()),
+                error: p.as_ref().err().cloned(),
+            })
+            .collect();
+
+        // Already indexed, or already seen in this batch: nothing is written.
+        let mut seen = HashSet::new();
+        let mut to_write = Vec::new();
+        for (i, p) in prepared.iter().enumerate() {
+            let Ok(p) = p else { continue };
+            let id = p.header.ids.instance.as_str();
+            if !seen.insert(id) || self.index.contains(super::ids::Level::Instance, id)? {
+                results[i].status = ImportStatus::AlreadyStored;
+            } else {
+                to_write.push((i, crate::store::files::FileStorage::new_uuid()));
+            }
+        }
+        let uuids: Vec<String> = to_write.iter().map(|(_, u)| u.clone()).collect();
+        self.index.record_intents(&uuids)?;
+
+        let written = parallel::map(&to_write, WRITE_THREADS, |(i, uuid)| {
+            let Ok(p) = &prepared[*i] else {
+                return Err("not prepared".to_string());
+            };
+            let r = match &p.payload {
+                Payload::Bytes(b) => self.files.write(uuid, b),
+                Payload::Path(path) => self.files.copy_from(uuid, path).map(|_| ()),
+            };
+            r.map_err(|e| format!("cannot write to the storage: {e}"))
+        });
+        let mut ok = Vec::new();
+        let mut discard = Vec::new();
+        for ((i, uuid), w) in to_write.iter().zip(written) {
+            match w {
+                Ok(()) => ok.push((*i, uuid.clone())),
+                Err(e) => {
+                    results[*i].error = Some(e);
+                    discard.push(uuid.clone());
+                }
+            }
+        }
+        if let Err(e) = self.files.sync_dirs(ok.iter().map(|(_, u)| u.as_str())) {
+            // Nothing is indexed without durable files: the whole batch fails.
+            for (i, uuid) in &ok {
+                results[*i].error = Some(format!("cannot sync the storage: {e}"));
+                discard.push(uuid.clone());
+            }
+            ok.clear();
+        }
+        let new: Vec<NewInstance> = ok
+            .iter()
+            .filter_map(|(i, uuid)| {
+                let p = prepared[*i].as_ref().ok()?;
+                Some(NewInstance {
+                    header: &p.header,
+                    file: StoredFile {
+                        uuid: uuid.clone(),
+                        size: p.size,
+                        sop_class: p.header.sop_class.clone(),
+                        transfer_syntax: p.header.transfer_syntax.clone(),
+                    },
+                })
+            })
+            .collect();
+        let indexed = match self.index.commit_batch(&new) {
+            Ok(v) => v,
+            Err(e) => {
+                for (_, uuid) in &ok {
+                    let _ = self.files.remove(uuid);
+                }
+                return Err(e);
+            }
+        };
+        for ((i, uuid), outcome) in ok.iter().zip(indexed) {
+            results[*i].status = match outcome {
+                Indexed::Success => ImportStatus::Success,
+                Indexed::AlreadyStored => {
+                    discard.push(uuid.clone());
+                    ImportStatus::AlreadyStored
+                }
+            };
+        }
+        for uuid in &discard {
+            let _ = self.files.remove(uuid);
+        }
+        self.index.clear_intents(&discard)?;
+        Ok(results)
+    }
+}

@@ -1,0 +1,468 @@
+//! The store index in redb: one table per level, a parent→children multimap, counters, and the
+//! file intents that make crashes safe (see `StoreIndex::record_intents`).
+//!
+//! This is the store-index seam of DESIGN.md: nothing else touches these tables.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use redb::{
+    Database, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
+    TableDefinition, WriteTransaction,
+};
+use serde::{Deserialize, Serialize};
+
+use super::header::{MainTags, ParsedHeader};
+use super::ids::Level;
+use crate::error::{Error, Result};
+
+const PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("store_patients");
+const STUDIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_studies");
+const SERIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_series");
+const INSTANCES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_instances");
+const CHILDREN: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("store_children");
+/// Counters kept incrementally: counts per level, sizes, the change sequence.
+const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("store_counters");
+/// Files whose fate is not settled yet: written but not indexed, or unindexed but not deleted.
+/// Whatever is left here after a crash is deleted at the next open.
+const FILE_INTENTS: TableDefinition<&str, u64> = TableDefinition::new("store_file_intents");
+
+fn table(level: Level) -> TableDefinition<'static, &'static str, &'static [u8]> {
+    match level {
+        Level::Patient => PATIENTS,
+        Level::Study => STUDIES,
+        Level::Series => SERIES,
+        Level::Instance => INSTANCES,
+    }
+}
+
+fn count_key(level: Level) -> &'static str {
+    match level {
+        Level::Patient => "count_patients",
+        Level::Study => "count_studies",
+        Level::Series => "count_series",
+        Level::Instance => "count_instances",
+    }
+}
+const DISK_SIZE: &str = "disk_size";
+const UNCOMPRESSED_SIZE: &str = "uncompressed_size";
+const LAST_CHANGE: &str = "last_change";
+
+/// The stored file of an instance.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredFile {
+    pub uuid: String,
+    pub size: u64,
+    pub sop_class: String,
+    pub transfer_syntax: String,
+}
+
+/// One resource as the index keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    pub parent: Option<String>,
+    pub main_tags: MainTags,
+    /// Studies only: the patient tags as this study's files had them (Orthanc keeps them too).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub patient_tags: MainTags,
+    /// `YYYYMMDDTHHMMSS`, UTC.
+    pub last_update: String,
+    /// Seconds since the epoch of the last update (for IsStable).
+    #[serde(default)]
+    pub updated_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<StoredFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_in_series: Option<u32>,
+    /// Insertion order (instances).
+    #[serde(default)]
+    pub seq: u64,
+}
+
+fn encode(rec: &ResourceRecord) -> Result<Vec<u8>> {
+    serde_json::to_vec(rec).map_err(|e| Error::Internal(format!("encode record: {e}")))
+}
+
+fn decode(bytes: &[u8]) -> Result<ResourceRecord> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Internal(format!("decode record: {e}")))
+}
+
+/// An instance ready to index: its parsed header and its stored file.
+pub struct NewInstance<'a> {
+    pub header: &'a ParsedHeader,
+    pub file: StoredFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexed {
+    Success,
+    AlreadyStored,
+}
+
+/// Totals kept incrementally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub patients: u64,
+    pub studies: u64,
+    pub series: u64,
+    pub instances: u64,
+    pub disk_size: u64,
+    pub uncompressed_size: u64,
+    pub last_change: u64,
+}
+
+/// What a removal did.
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub removed: Vec<(Level, String)>,
+    pub files: Vec<String>,
+    /// The closest ancestor that still exists, as Orthanc's `RemainingAncestor`.
+    pub remaining_ancestor: Option<(Level, String)>,
+}
+
+#[derive(Clone)]
+pub struct StoreIndex {
+    db: Arc<Database>,
+}
+
+fn add(counters: &mut redb::Table<&str, u64>, key: &str, delta: i64) -> Result<()> {
+    let old = counters.get(key)?.map(|v| v.value()).unwrap_or(0);
+    let new = if delta >= 0 {
+        old.saturating_add(delta as u64)
+    } else {
+        old.saturating_sub(delta.unsigned_abs())
+    };
+    counters.insert(key, new)?;
+    Ok(())
+}
+
+impl StoreIndex {
+    pub fn open(db: Arc<Database>) -> Result<Self> {
+        let tx = db.begin_write()?;
+        for level in Level::ALL {
+            tx.open_table(table(level))?;
+        }
+        tx.open_multimap_table(CHILDREN)?;
+        tx.open_table(COUNTERS)?;
+        tx.open_table(FILE_INTENTS)?;
+        tx.commit()?;
+        Ok(StoreIndex { db })
+    }
+
+    pub fn get(&self, level: Level, id: &str) -> Result<Option<ResourceRecord>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table(level))?;
+        let found = t.get(id)?;
+        found.map(|v| decode(v.value())).transpose()
+    }
+
+    pub fn contains(&self, level: Level, id: &str) -> Result<bool> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table(level))?;
+        Ok(t.get(id)?.is_some())
+    }
+
+    /// Children IDs of a resource, sorted by ID.
+    pub fn children(&self, id: &str) -> Result<Vec<String>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_multimap_table(CHILDREN)?;
+        let mut out = Vec::new();
+        for v in t.get(id)? {
+            out.push(v?.value().to_string());
+        }
+        Ok(out)
+    }
+
+    /// Every resource of a level, with its record.
+    pub fn list(&self, level: Level) -> Result<Vec<(String, ResourceRecord)>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table(level))?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            out.push((k.value().to_string(), decode(v.value())?));
+        }
+        Ok(out)
+    }
+
+    /// Finds the resource whose ID starts with `prefix` (at least 8 characters, or a full ID).
+    pub fn resolve(&self, prefix: &str) -> Result<(Level, String)> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        if prefix.len() < 8 {
+            return Err(Error::PrefixTooShort(prefix));
+        }
+        let tx = self.db.begin_read()?;
+        let mut found = Vec::new();
+        for level in Level::ALL {
+            let t = tx.open_table(table(level))?;
+            for row in t.range(prefix.as_str()..)? {
+                let (k, _) = row?;
+                let key = k.value();
+                if !key.starts_with(&prefix) {
+                    break;
+                }
+                found.push((level, key.to_string()));
+                if found.len() > 10 {
+                    break;
+                }
+            }
+        }
+        match found.len() {
+            0 => Err(Error::NotFound {
+                what: "resource",
+                id: prefix,
+            }),
+            1 => Ok(found.remove(0)),
+            _ => Err(Error::Ambiguous {
+                prefix,
+                candidates: found
+                    .into_iter()
+                    .map(|(l, id)| format!("{id} ({})", l.name().to_lowercase()))
+                    .collect(),
+            }),
+        }
+    }
+
+    pub fn statistics(&self) -> Result<Statistics> {
+        let tx = self.db.begin_read()?;
+        let c = tx.open_table(COUNTERS)?;
+        let get = |k: &str| -> Result<u64> { Ok(c.get(k)?.map(|v| v.value()).unwrap_or(0)) };
+        Ok(Statistics {
+            patients: get(count_key(Level::Patient))?,
+            studies: get(count_key(Level::Study))?,
+            series: get(count_key(Level::Series))?,
+            instances: get(count_key(Level::Instance))?,
+            disk_size: get(DISK_SIZE)?,
+            uncompressed_size: get(UNCOMPRESSED_SIZE)?,
+            last_change: get(LAST_CHANGE)?,
+        })
+    }
+
+    /// Commits the intent to write these files, before any of them is written.
+    pub fn record_intents(&self, uuids: &[String]) -> Result<()> {
+        if uuids.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(FILE_INTENTS)?;
+            for u in uuids {
+                t.insert(u.as_str(), 0)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn pending_intents(&self) -> Result<Vec<String>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(FILE_INTENTS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            out.push(row?.0.value().to_string());
+        }
+        Ok(out)
+    }
+
+    pub fn clear_intents(&self, uuids: &[String]) -> Result<()> {
+        if uuids.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(FILE_INTENTS)?;
+            for u in uuids {
+                t.remove(u.as_str())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Indexes a batch in one transaction and settles the intents of its files. An instance
+    /// already indexed (or twice in the batch) is `AlreadyStored`; its file is the caller's to
+    /// delete (its intent stays until then).
+    pub fn commit_batch(&self, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+        let now = chrono::Utc::now();
+        let stamp = now.format("%Y%m%dT%H%M%S").to_string();
+        let tx = self.db.begin_write()?;
+        let mut out = Vec::with_capacity(items.len());
+        {
+            let mut counters = tx.open_table(COUNTERS)?;
+            let mut intents = tx.open_table(FILE_INTENTS)?;
+            let mut children = tx.open_multimap_table(CHILDREN)?;
+            let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+            for item in items {
+                let h = item.header;
+                let mut inst_table = tx.open_table(INSTANCES)?;
+                if inst_table.get(h.ids.instance.as_str())?.is_some() {
+                    out.push(Indexed::AlreadyStored);
+                    continue;
+                }
+                seq += 1;
+                let record = ResourceRecord {
+                    parent: Some(h.ids.series.clone()),
+                    main_tags: h.instance.clone(),
+                    patient_tags: MainTags::new(),
+                    last_update: stamp.clone(),
+                    updated_at: now.timestamp(),
+                    file: Some(item.file.clone()),
+                    index_in_series: h.index_in_series,
+                    seq,
+                };
+                inst_table.insert(h.ids.instance.as_str(), encode(&record)?.as_slice())?;
+                drop(inst_table);
+                intents.remove(item.file.uuid.as_str())?;
+                add(&mut counters, count_key(Level::Instance), 1)?;
+                add(&mut counters, DISK_SIZE, item.file.size as i64)?;
+                add(&mut counters, UNCOMPRESSED_SIZE, item.file.size as i64)?;
+                children.insert(h.ids.series.as_str(), h.ids.instance.as_str())?;
+                // Create missing ancestors, from the series up; touch the existing ones.
+                for level in [Level::Series, Level::Study, Level::Patient] {
+                    let id = h.ids.at(level);
+                    let mut t = tx.open_table(table(level))?;
+                    let existing = t.get(id)?.map(|v| decode(v.value())).transpose()?;
+                    let created = existing.is_none();
+                    let mut rec = existing.unwrap_or_else(|| ResourceRecord {
+                        parent: level.parent().map(|p| h.ids.at(p).to_string()),
+                        main_tags: h.tags(level).clone(),
+                        patient_tags: if level == Level::Study {
+                            h.patient.clone()
+                        } else {
+                            MainTags::new()
+                        },
+                        last_update: String::new(),
+                        updated_at: 0,
+                        file: None,
+                        index_in_series: None,
+                        seq,
+                    });
+                    rec.last_update = stamp.clone();
+                    rec.updated_at = now.timestamp();
+                    t.insert(id, encode(&rec)?.as_slice())?;
+                    if created {
+                        add(&mut counters, count_key(level), 1)?;
+                        if let Some(parent) = level.parent() {
+                            children.insert(h.ids.at(parent), id)?;
+                        }
+                    }
+                }
+                out.push(Indexed::Success);
+            }
+            counters.insert(LAST_CHANGE, seq)?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Removes resources with their descendants, and ancestors left empty, in one transaction.
+    /// The files are recorded as intents; the caller deletes them, then clears the intents.
+    pub fn remove(&self, level: Level, id: &str) -> Result<Removal> {
+        let tx = self.db.begin_write()?;
+        let mut removal = Removal {
+            removed: Vec::new(),
+            files: Vec::new(),
+            remaining_ancestor: None,
+        };
+        let record = {
+            let t = tx.open_table(table(level))?;
+            let found = t.get(id)?;
+            match found {
+                Some(v) => decode(v.value())?,
+                None => {
+                    return Err(Error::NotFound {
+                        what: level_word(level),
+                        id: id.to_string(),
+                    });
+                }
+            }
+        };
+        remove_subtree(&tx, level, id, &mut removal)?;
+        // Walk up: a parent left without children goes too (Orthanc does the same).
+        let mut child_level = level;
+        let mut parent = record.parent;
+        while let (Some(pid), Some(plevel)) = (parent.clone(), child_level.parent()) {
+            let mut children = tx.open_multimap_table(CHILDREN)?;
+            children.remove(pid.as_str(), id_of_last(&removal, child_level))?;
+            let empty = children.get(pid.as_str())?.next().is_none();
+            drop(children);
+            if !empty {
+                removal.remaining_ancestor = Some((plevel, pid));
+                break;
+            }
+            let prec = {
+                let mut t = tx.open_table(table(plevel))?;
+                let v = t.remove(pid.as_str())?;
+                v.map(|v| decode(v.value())).transpose()?
+            };
+            let mut counters = tx.open_table(COUNTERS)?;
+            add(&mut counters, count_key(plevel), -1)?;
+            removal.removed.push((plevel, pid));
+            child_level = plevel;
+            parent = prec.and_then(|r| r.parent);
+        }
+        {
+            let mut intents = tx.open_table(FILE_INTENTS)?;
+            for f in &removal.files {
+                intents.insert(f.as_str(), 0)?;
+            }
+            let mut counters = tx.open_table(COUNTERS)?;
+            let seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+            counters.insert(LAST_CHANGE, seq + 1)?;
+        }
+        tx.commit()?;
+        Ok(removal)
+    }
+}
+
+/// The ID of the last removed resource of `level` (the child whose link to remove).
+fn id_of_last(removal: &Removal, level: Level) -> &str {
+    removal
+        .removed
+        .iter()
+        .rev()
+        .find(|(l, _)| *l == level)
+        .map(|(_, id)| id.as_str())
+        .unwrap_or("")
+}
+
+pub fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Patient => "patient",
+        Level::Study => "study",
+        Level::Series => "series",
+        Level::Instance => "instance",
+    }
+}
+
+fn remove_subtree(tx: &WriteTransaction, level: Level, id: &str, removal: &mut Removal) -> Result<()> {
+    let kids: Vec<String> = {
+        let mut children = tx.open_multimap_table(CHILDREN)?;
+        let list = children
+            .remove_all(id)?
+            .map(|v| v.map(|g| g.value().to_string()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        list
+    };
+    if let Some(child_level) = level.child() {
+        for kid in &kids {
+            remove_subtree(tx, child_level, kid, removal)?;
+        }
+    }
+    let rec = {
+        let mut t = tx.open_table(table(level))?;
+        let v = t.remove(id)?;
+        v.map(|v| decode(v.value())).transpose()?
+    };
+    let mut counters = tx.open_table(COUNTERS)?;
+    if let Some(rec) = rec {
+        add(&mut counters, count_key(level), -1)?;
+        if let Some(file) = rec.file {
+            add(&mut counters, DISK_SIZE, -(file.size as i64))?;
+            add(&mut counters, UNCOMPRESSED_SIZE, -(file.size as i64))?;
+            removal.files.push(file.uuid);
+        }
+    }
+    removal.removed.push((level, id.to_string()));
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The DICOM store: the index (redb), the stored files, and the operations on both.
+
+pub mod files;
+pub mod header;
+pub mod ids;
+pub mod import;
+pub mod index;
+pub mod tags;
+pub mod views;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use redb::Database;
+
+use crate::error::{Error, Result};
+use files::FileStorage;
+use ids::Level;
+use index::{StoreIndex, level_word};
+use views::{AncestorView, RemovedView, ResourceView};
+
+pub struct Store {
+    index: StoreIndex,
+    files: FileStorage,
+}
+
+impl Store {
+    /// Opens the store and settles what a crash left behind: files whose intent was recorded
+    /// but never indexed (or unindexed but never deleted) are deleted.
+    pub fn open(db: Arc<Database>, storage_dir: PathBuf) -> Result<Store> {
+        let store = Store {
+            index: StoreIndex::open(db)?,
+            files: FileStorage::new(storage_dir),
+        };
+        let leftovers = store.index.pending_intents()?;
+        if !leftovers.is_empty() {
+            tracing::info!(files = leftovers.len(), "removing files left by an interrupted operation");
+            for uuid in &leftovers {
+                store
+                    .files
+                    .remove(uuid)
+                    .map_err(|e| Error::io(store.files.path_of(uuid), e))?;
+            }
+            store.index.clear_intents(&leftovers)?;
+        }
+        Ok(store)
+    }
+
+    pub fn index(&self) -> &StoreIndex {
+        &self.index
+    }
+
+    pub fn files(&self) -> &FileStorage {
+        &self.files
+    }
+
+    pub fn resolve(&self, id: &str) -> Result<(Level, String)> {
+        self.index.resolve(id)
+    }
+
+    /// One resource in Orthanc's shape.
+    pub fn view(&self, level: Level, id: &str) -> Result<ResourceView> {
+        let rec = self.index.get(level, id)?.ok_or_else(|| Error::NotFound {
+            what: level_word(level),
+            id: id.to_string(),
+        })?;
+        let children = self.ordered_children(level, id)?;
+        Ok(ResourceView::build(level, id, &rec, children, chrono::Utc::now().timestamp()))
+    }
+
+    /// Children in a useful order: instances by IndexInSeries then insertion, others by ID.
+    fn ordered_children(&self, level: Level, id: &str) -> Result<Vec<String>> {
+        let mut kids = self.index.children(id)?;
+        if level == Level::Series {
+            let mut keyed = Vec::with_capacity(kids.len());
+            for k in kids {
+                let rec = self.index.get(Level::Instance, &k)?;
+                let key = rec
+                    .map(|r| (r.index_in_series.unwrap_or(u32::MAX), r.seq))
+                    .unwrap_or((u32::MAX, u64::MAX));
+                keyed.push((key, k));
+            }
+            keyed.sort();
+            kids = keyed.into_iter().map(|(_, k)| k).collect();
+        }
+        Ok(kids)
+    }
+
+    /// Resources of `level`, optionally only those under `parent` (any ancestor level).
+    pub fn list(&self, level: Level, parent: Option<(Level, String)>) -> Result<Vec<ResourceView>> {
+        let ids: Vec<String> = match parent {
+            None => self.index.list(level)?.into_iter().map(|(id, _)| id).collect(),
+            Some((plevel, pid)) => {
+                if plevel >= level {
+                    return Err(Error::Invalid(format!(
+                        "{pid} is a {}, which has no {} below it",
+                        level_word(plevel),
+                        level.plural()
+                    )));
+                }
+                let mut frontier = vec![pid];
+                let mut l = plevel;
+                while l < level {
+                    let mut next = Vec::new();
+                    for id in &frontier {
+                        next.extend(self.ordered_children(l, id)?);
+                    }
+                    frontier = next;
+                    l = l.child().unwrap_or(Level::Instance);
+                }
+                frontier
+            }
+        };
+        ids.iter().map(|id| self.view(level, id)).collect()
+    }
+
+    /// Removes a resource, its descendants and its files; empty ancestors go too.
+    pub fn remove(&self, level: Level, id: &str) -> Result<RemovedView> {
+        let removal = self.index.remove(level, id)?;
+        for uuid in &removal.files {
+            self.files
+                .remove(uuid)
+                .map_err(|e| Error::io(self.files.path_of(uuid), e))?;
+        }
+        self.index.clear_intents(&removal.files)?;
+        Ok(RemovedView {
+            remaining_ancestor: removal.remaining_ancestor.map(|(l, id)| AncestorView {
+                path: format!("/{}/{id}", l.plural()),
+                id,
+                r#type: l.name().to_string(),
+            }),
+        })
+    }
+
+    /// The path of an instance's stored file.
+    pub fn instance_path(&self, id: &str) -> Result<PathBuf> {
+        let rec = self
+            .index
+            .get(Level::Instance, id)?
+            .ok_or_else(|| Error::NotFound {
+                what: "instance",
+                id: id.to_string(),
+            })?;
+        let file = rec
+            .file
+            .ok_or_else(|| Error::Internal(format!("instance {id} has no file")))?;
+        Ok(self.files.path_of(&file.uuid))
+    }
+}

@@ -1,0 +1,104 @@
+//! All tags of an instance in Orthanc's `/instances/{id}/tags` shape, and a readable dump.
+
+use dicom_core::DataDictionary;
+use dicom_core::header::Header;
+use dicom_core::value::Value;
+use dicom_dictionary_std::StandardDataDictionary;
+use dicom_object::InMemDicomObject;
+use serde_json::{Map, Value as Json, json};
+
+/// Longest string shown; longer values are `TooLong`, as Orthanc does.
+const MAX_STRING: usize = 256;
+
+fn keyword(tag: dicom_core::Tag) -> String {
+    StandardDataDictionary
+        .by_tag(tag)
+        .map(|e| e.alias.to_string())
+        .unwrap_or_else(|| "Unknown Tag & Data".to_string())
+}
+
+/// `{"gggg,eeee": {"Name", "Type", "Value"}}`, sequences nested.
+pub fn tags_json(obj: &InMemDicomObject) -> Json {
+    let mut map = Map::new();
+    for elem in obj.iter() {
+        let tag = elem.tag();
+        let key = format!("{:04x},{:04x}", tag.group(), tag.element());
+        let (ty, value) = match elem.value() {
+            Value::Sequence(seq) => (
+                "Sequence",
+                Json::Array(seq.items().iter().map(tags_json).collect()),
+            ),
+            Value::PixelSequence(_) => ("Null", Json::Null),
+            Value::Primitive(p) => {
+                if elem.vr().is_binary_like() {
+                    ("Null", Json::Null)
+                } else {
+                    let s = p.to_str();
+                    let s = s.trim_end_matches(['\0', ' ']);
+                    if s.len() > MAX_STRING {
+                        ("TooLong", Json::Null)
+                    } else {
+                        ("String", Json::String(s.to_string()))
+                    }
+                }
+            }
+        };
+        map.insert(
+            key,
+            json!({"Name": keyword(tag), "Type": ty, "Value": value}),
+        );
+    }
+    Json::Object(map)
+}
+
+trait BinaryLike {
+    fn is_binary_like(&self) -> bool;
+}
+
+impl BinaryLike for dicom_core::VR {
+    fn is_binary_like(&self) -> bool {
+        use dicom_core::VR::*;
+        matches!(self, OB | OW | OF | OD | OL | OV | UN)
+    }
+}
+
+/// A readable dump, one element per line, sequences indented.
+pub fn tags_text(obj: &InMemDicomObject) -> String {
+    let mut out = String::new();
+    dump(obj, 0, &mut out);
+    out
+}
+
+fn dump(obj: &InMemDicomObject, depth: usize, out: &mut String) {
+    let indent = "  ".repeat(depth);
+    for elem in obj.iter() {
+        let tag = elem.tag();
+        let name = keyword(tag);
+        let head = format!(
+            "{indent}({:04x},{:04x}) {} {name}",
+            tag.group(),
+            tag.element(),
+            elem.vr().to_string()
+        );
+        match elem.value() {
+            Value::Sequence(seq) => {
+                out.push_str(&format!("{head}  <{} item(s)>\n", seq.items().len()));
+                for (i, item) in seq.items().iter().enumerate() {
+                    out.push_str(&format!("{indent}  item {}:\n", i + 1));
+                    dump(item, depth + 2, out);
+                }
+            }
+            Value::PixelSequence(seq) => {
+                out.push_str(&format!("{head}  <{} fragment(s)>\n", seq.fragments().len()));
+            }
+            Value::Primitive(p) => {
+                if elem.vr().is_binary_like() {
+                    out.push_str(&format!("{head}  <{} bytes>\n", p.calculate_byte_len()));
+                } else {
+                    let s = p.to_str();
+                    out.push_str(&format!("{head}  {}\n", s.trim_end_matches(['\0', ' '])));
+                }
+            }
+        }
+    }
+}
