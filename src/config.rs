@@ -108,7 +108,8 @@ impl Config {
 
     /// Parses comment-free JSON text; relative paths are taken from `base`.
     pub fn parse(text: &str, base: &Path) -> std::result::Result<Config, String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
         let Value::Object(map) = value else {
             return Err("the top level must be a JSON object".into());
         };
@@ -208,7 +209,10 @@ mod tests {
         assert_eq!(c.concurrent_jobs, 3);
         assert_eq!(c.jobs_history_size, 7);
         assert!(!c.save_jobs);
-        assert_eq!(c.storage_directory, Some(PathBuf::from("/etc/dicomq/store")));
+        assert_eq!(
+            c.storage_directory,
+            Some(PathBuf::from("/etc/dicomq/store"))
+        );
         assert_eq!(c.dictionary.len(), 1);
     }
 
@@ -223,7 +227,10 @@ mod tests {
     #[test]
     fn wrong_type_names_key_and_expected_type() {
         let e = parse(r#"{"ConcurrentJobs": "4"}"#).expect_err("wrong type");
-        assert!(e.contains("ConcurrentJobs") && e.contains("non-negative integer"), "{e}");
+        assert!(
+            e.contains("ConcurrentJobs") && e.contains("non-negative integer"),
+            "{e}"
+        );
         let e = parse(r#"{"SaveJobs": 1}"#).expect_err("wrong type");
         assert!(e.contains("SaveJobs") && e.contains("boolean"), "{e}");
         let e = parse(r#"{"JobsHistorySize": -1}"#).expect_err("negative");
@@ -250,7 +257,10 @@ mod tests {
         std::fs::write(&path, "{ \"SaveJobs\": tru").expect("write");
         let e = Config::load(&path, false).expect_err("corrupt");
         let msg = e.to_string();
-        assert!(msg.contains("config.json") && msg.contains("not valid JSON"), "{msg}");
+        assert!(
+            msg.contains("config.json") && msg.contains("not valid JSON"),
+            "{msg}"
+        );
     }
 
     #[test]

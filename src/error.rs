@@ -45,7 +45,10 @@ pub enum Error {
     #[error("no {what} matches '{id}'")]
     NotFound { what: &'static str, id: String },
     #[error("ID prefix '{prefix}' is ambiguous: it matches {}", .candidates.join(", "))]
-    Ambiguous { prefix: String, candidates: Vec<String> },
+    Ambiguous {
+        prefix: String,
+        candidates: Vec<String>,
+    },
     #[error("ID prefix '{0}' is too short")]
     PrefixTooShort(String),
     #[error("{0}")]
@@ -81,9 +84,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Ambiguous { .. } => Some("give more characters of the ID".into()),
-            Error::PrefixTooShort(_) => {
-                Some("an ID prefix needs at least 8 characters".into())
-            }
+            Error::PrefixTooShort(_) => Some("an ID prefix needs at least 8 characters".into()),
             Error::Remote { hint, .. } => hint.clone(),
             Error::Busy(_) => Some(
                 "another dicomq process holds the database; wait for it or raise --lock-timeout"

@@ -13,3 +13,4 @@ pub mod node;
 pub mod output;
 pub mod parallel;
 pub mod store;
+pub mod testdata;

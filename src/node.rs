@@ -38,7 +38,9 @@ pub fn open_database(home: &Home) -> Result<Arc<Database>> {
             "{} is held by another process",
             path.display()
         ))),
-        Err(e) => Err(refuse(format!("cannot open: {e}; the file was left as it is"))),
+        Err(e) => Err(refuse(format!(
+            "cannot open: {e}; the file was left as it is"
+        ))),
     }
 }
 

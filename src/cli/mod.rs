@@ -101,6 +101,8 @@ impl Context {
 
     pub fn backend(&self) -> Result<Backend> {
         let home = self.home()?;
+        // An unusable home is exit 3, before a config below it is even looked for.
+        home.ensure()?;
         let config = self.config(&home)?;
         let out = self.out.clone();
         Backend::connect(ConnectOptions {

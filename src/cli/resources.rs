@@ -93,7 +93,14 @@ pub fn ls(ctx: &Context, args: LsArgs) -> Result<()> {
     }
     let (header, rows): (&[&str], Vec<Vec<String>>) = match args.level {
         LevelArg::Patients => (
-            &["ID", "PatientID", "PatientName", "BirthDate", "Sex", "Studies"],
+            &[
+                "ID",
+                "PatientID",
+                "PatientName",
+                "BirthDate",
+                "Sex",
+                "Studies",
+            ],
             items
                 .iter()
                 .map(|v| {
@@ -113,7 +120,14 @@ pub fn ls(ctx: &Context, args: LsArgs) -> Result<()> {
                 .collect(),
         ),
         LevelArg::Studies => (
-            &["ID", "PatientName", "StudyDate", "Accession", "StudyDescription", "Series"],
+            &[
+                "ID",
+                "PatientName",
+                "StudyDate",
+                "Accession",
+                "StudyDescription",
+                "Series",
+            ],
             items
                 .iter()
                 .map(|v| {
@@ -139,7 +153,14 @@ pub fn ls(ctx: &Context, args: LsArgs) -> Result<()> {
                 .collect(),
         ),
         LevelArg::Series => (
-            &["ID", "Study", "Number", "Modality", "SeriesDescription", "Instances"],
+            &[
+                "ID",
+                "Study",
+                "Number",
+                "Modality",
+                "SeriesDescription",
+                "Instances",
+            ],
             items
                 .iter()
                 .map(|v| {

@@ -60,7 +60,10 @@ fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<Found>, warn:
         return;
     }
     if !seen.insert((meta.dev(), meta.ino())) {
-        warn(&format!("{}: already visited (symlink loop), skipped", path.display()));
+        warn(&format!(
+            "{}: already visited (symlink loop), skipped",
+            path.display()
+        ));
         return;
     }
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
@@ -124,6 +127,13 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
         count(ImportStatus::AlreadyStored),
         count(ImportStatus::Error),
     );
+    for r in results.iter().filter(|r| r.status == ImportStatus::Error) {
+        out.error_line(&format!(
+            "{}: {}",
+            r.label,
+            r.error.as_deref().unwrap_or("failed")
+        ));
+    }
     if out.json {
         let views: Vec<StoreResultView> = results
             .iter()
@@ -138,16 +148,10 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
     } else {
         let mut text = String::new();
         for r in &results {
-            match (&r.status, &r.ids) {
-                (ImportStatus::Error, _) => out.error_line(&format!(
-                    "{}: {}",
-                    r.label,
-                    r.error.as_deref().unwrap_or("failed")
-                )),
-                (status, Some(ids)) => {
-                    text.push_str(&format!("{}\t{:?}\t{}\n", ids.instance, status, r.label));
-                }
-                _ => {}
+            if let (ImportStatus::Success | ImportStatus::AlreadyStored, Some(ids)) =
+                (r.status, &r.ids)
+            {
+                text.push_str(&format!("{}\t{:?}\t{}\n", ids.instance, r.status, r.label));
             }
         }
         out.data(&text)?;

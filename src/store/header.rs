@@ -29,7 +29,10 @@ pub fn main_tags_of(level: Level) -> &'static [(Tag, &'static str)] {
             (tags::STUDY_DESCRIPTION, "StudyDescription"),
             (tags::ACCESSION_NUMBER, "AccessionNumber"),
             (tags::STUDY_INSTANCE_UID, "StudyInstanceUID"),
-            (tags::REQUESTED_PROCEDURE_DESCRIPTION, "RequestedProcedureDescription"),
+            (
+                tags::REQUESTED_PROCEDURE_DESCRIPTION,
+                "RequestedProcedureDescription",
+            ),
             (tags::INSTITUTION_NAME, "InstitutionName"),
             (tags::REQUESTING_PHYSICIAN, "RequestingPhysician"),
             (tags::REFERRING_PHYSICIAN_NAME, "ReferringPhysicianName"),
@@ -47,7 +50,10 @@ pub fn main_tags_of(level: Level) -> &'static [(Tag, &'static str)] {
             (tags::SERIES_NUMBER, "SeriesNumber"),
             (tags::CARDIAC_NUMBER_OF_IMAGES, "CardiacNumberOfImages"),
             (tags::IMAGES_IN_ACQUISITION, "ImagesInAcquisition"),
-            (tags::NUMBER_OF_TEMPORAL_POSITIONS, "NumberOfTemporalPositions"),
+            (
+                tags::NUMBER_OF_TEMPORAL_POSITIONS,
+                "NumberOfTemporalPositions",
+            ),
             (tags::NUMBER_OF_SLICES, "NumberOfSlices"),
             (tags::NUMBER_OF_TIME_SLICES, "NumberOfTimeSlices"),
             (tags::SERIES_INSTANCE_UID, "SeriesInstanceUID"),
@@ -71,7 +77,10 @@ pub fn main_tags_of(level: Level) -> &'static [(Tag, &'static str)] {
             (tags::IMAGE_INDEX, "ImageIndex"),
             (tags::INSTANCE_NUMBER, "InstanceNumber"),
             (tags::NUMBER_OF_FRAMES, "NumberOfFrames"),
-            (tags::TEMPORAL_POSITION_IDENTIFIER, "TemporalPositionIdentifier"),
+            (
+                tags::TEMPORAL_POSITION_IDENTIFIER,
+                "TemporalPositionIdentifier",
+            ),
             (tags::SOP_INSTANCE_UID, "SOPInstanceUID"),
             (tags::IMAGE_POSITION_PATIENT, "ImagePositionPatient"),
             (tags::IMAGE_COMMENTS, "ImageComments"),
@@ -195,7 +204,11 @@ pub fn summarize(obj: &DefaultDicomObject) -> Result<ParsedHeader, String> {
         series: collect(Level::Series),
         instance,
         sop_class: sop_class.trim_end_matches('\0').to_string(),
-        transfer_syntax: obj.meta().transfer_syntax().trim_end_matches('\0').to_string(),
+        transfer_syntax: obj
+            .meta()
+            .transfer_syntax()
+            .trim_end_matches('\0')
+            .to_string(),
         index_in_series,
     })
 }

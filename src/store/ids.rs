@@ -108,8 +108,14 @@ mod tests {
 
     #[test]
     fn known_values_from_orthanc() {
-        assert_eq!(orthanc_id(&["887"]), "ca29faea-b6a0e17f-067743a1-8b778011-a48b2a17");
-        assert_eq!(orthanc_id(&[""]), "da39a3ee-5e6b4b0d-3255bfef-95601890-afd80709");
+        assert_eq!(
+            orthanc_id(&["887"]),
+            "ca29faea-b6a0e17f-067743a1-8b778011-a48b2a17"
+        );
+        assert_eq!(
+            orthanc_id(&[""]),
+            "da39a3ee-5e6b4b0d-3255bfef-95601890-afd80709"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ const READ_WHOLE_LIMIT: u64 = 8 << 20;
 pub const BATCH_FILES: usize = 1000;
 pub const BATCH_BYTES: u64 = 256 << 20;
 /// Writers overlap their fsyncs; the disk, not the CPU, bounds this stage.
-const WRITE_THREADS: usize = 8;
+const WRITE_THREADS: usize = 32;
 
 #[derive(Debug)]
 pub enum ImportSource {
@@ -76,7 +76,10 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
         }
         ImportSource::Path(path) => {
             let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-            let size = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+            let size = file
+                .metadata()
+                .map_err(|e| format!("cannot read: {e}"))?
+                .len();
             if size <= READ_WHOLE_LIMIT {
                 let mut bytes = Vec::with_capacity(size as usize);
                 BufReader::new(file)

@@ -20,7 +20,8 @@ const PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("store_patie
 const STUDIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_studies");
 const SERIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_series");
 const INSTANCES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_instances");
-const CHILDREN: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("store_children");
+const CHILDREN: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("store_children");
 /// Counters kept incrementally: counts per level, sizes, the change sequence.
 const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("store_counters");
 /// Files whose fate is not settled yet: written but not indexed, or unindexed but not deleted.
@@ -435,15 +436,19 @@ pub fn level_word(level: Level) -> &'static str {
     }
 }
 
-fn remove_subtree(tx: &WriteTransaction, level: Level, id: &str, removal: &mut Removal) -> Result<()> {
-    let kids: Vec<String> = {
+fn remove_subtree(
+    tx: &WriteTransaction,
+    level: Level,
+    id: &str,
+    removal: &mut Removal,
+) -> Result<()> {
+    let mut kids: Vec<String> = Vec::new();
+    {
         let mut children = tx.open_multimap_table(CHILDREN)?;
-        let list = children
-            .remove_all(id)?
-            .map(|v| v.map(|g| g.value().to_string()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        list
-    };
+        for v in children.remove_all(id)? {
+            kids.push(v?.value().to_string());
+        }
+    }
     if let Some(child_level) = level.child() {
         for kid in &kids {
             remove_subtree(tx, child_level, kid, removal)?;
@@ -465,4 +470,72 @@ fn remove_subtree(tx: &WriteTransaction, level: Level, id: &str, removal: &mut R
     }
     removal.removed.push((level, id.to_string()));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index_with(ids: &[(Level, &str)]) -> (tempfile::TempDir, StoreIndex) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Arc::new(Database::create(dir.path().join("i.redb")).expect("db"));
+        let index = StoreIndex::open(db.clone()).expect("open");
+        let tx = db.begin_write().expect("tx");
+        {
+            for (level, id) in ids {
+                let mut t = tx.open_table(table(*level)).expect("table");
+                let rec = ResourceRecord {
+                    parent: None,
+                    main_tags: MainTags::new(),
+                    patient_tags: MainTags::new(),
+                    last_update: String::new(),
+                    updated_at: 0,
+                    file: None,
+                    index_in_series: None,
+                    seq: 0,
+                };
+                t.insert(*id, encode(&rec).expect("encode").as_slice())
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+        (dir, index)
+    }
+
+    #[test]
+    fn prefix_resolution() {
+        let (_d, index) = index_with(&[
+            (
+                Level::Patient,
+                "abcdef12-00000000-00000000-00000000-00000001",
+            ),
+            (Level::Study, "abcdef12-00000000-00000000-00000000-00000002"),
+            (
+                Level::Series,
+                "12345678-00000000-00000000-00000000-00000003",
+            ),
+        ]);
+        let (level, id) = index.resolve("12345678").expect("unique");
+        assert_eq!(level, Level::Series);
+        assert!(id.ends_with("3"));
+        match index.resolve("abcdef12") {
+            Err(Error::Ambiguous { candidates, .. }) => {
+                assert_eq!(candidates.len(), 2);
+                assert!(candidates[0].contains("(patient)") && candidates[1].contains("(study)"));
+            }
+            other => panic!("expected ambiguity, got {other:?}"),
+        }
+        let (level, _) = index
+            .resolve("ABCDEF12-00000000-00000000-00000000-00000002")
+            .expect("full IDs are case-insensitive");
+        assert_eq!(level, Level::Study);
+        assert!(matches!(
+            index.resolve("abcdef1"),
+            Err(Error::PrefixTooShort(_))
+        ));
+        assert!(matches!(
+            index.resolve("ffffffff"),
+            Err(Error::NotFound { .. })
+        ));
+    }
 }

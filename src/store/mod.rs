@@ -34,7 +34,10 @@ impl Store {
         };
         let leftovers = store.index.pending_intents()?;
         if !leftovers.is_empty() {
-            tracing::info!(files = leftovers.len(), "removing files left by an interrupted operation");
+            tracing::info!(
+                files = leftovers.len(),
+                "removing files left by an interrupted operation"
+            );
             for uuid in &leftovers {
                 store
                     .files
@@ -65,7 +68,13 @@ impl Store {
             id: id.to_string(),
         })?;
         let children = self.ordered_children(level, id)?;
-        Ok(ResourceView::build(level, id, &rec, children, chrono::Utc::now().timestamp()))
+        Ok(ResourceView::build(
+            level,
+            id,
+            &rec,
+            children,
+            chrono::Utc::now().timestamp(),
+        ))
     }
 
     /// Children in a useful order: instances by IndexInSeries then insertion, others by ID.
@@ -89,7 +98,12 @@ impl Store {
     /// Resources of `level`, optionally only those under `parent` (any ancestor level).
     pub fn list(&self, level: Level, parent: Option<(Level, String)>) -> Result<Vec<ResourceView>> {
         let ids: Vec<String> = match parent {
-            None => self.index.list(level)?.into_iter().map(|(id, _)| id).collect(),
+            None => self
+                .index
+                .list(level)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect(),
             Some((plevel, pid)) => {
                 if plevel >= level {
                     return Err(Error::Invalid(format!(

@@ -89,7 +89,10 @@ fn dump(obj: &InMemDicomObject, depth: usize, out: &mut String) {
                 }
             }
             Value::PixelSequence(seq) => {
-                out.push_str(&format!("{head}  <{} fragment(s)>\n", seq.fragments().len()));
+                out.push_str(&format!(
+                    "{head}  <{} fragment(s)>\n",
+                    seq.fragments().len()
+                ));
             }
             Value::Primitive(p) => {
                 if elem.vr().is_binary_like() {

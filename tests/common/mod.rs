@@ -1,0 +1,109 @@
+//! Helpers shared by the end-to-end tests: the binary with a cleared environment and a temp home.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/orthanc")
+}
+
+/// The folder of Orthanc's sample instances (only .dcm files).
+pub fn fixtures() -> PathBuf {
+    fixture_root().join("samples")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures().join(name)
+}
+
+/// The IDs Orthanc answered for each fixture: [patient, study, series, instance].
+pub fn orthanc_ids() -> std::collections::BTreeMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(fixture_root().join("ids.json")).expect("ids.json");
+    serde_json::from_str(&text).expect("ids.json is JSON")
+}
+
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `dicomq --home HOME` with a cleared environment.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("dicomq").expect("binary");
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .arg("--home")
+            .arg(self.path());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("runs")
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.cmd().arg("--json").args(args).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+    }
+
+    /// Files under HOME/storage, temporaries included.
+    pub fn stored_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.path().join("storage")];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Whether a validator is installed; when `DICOMQ_REQUIRE_VALIDATORS=1`, a missing one fails.
+pub fn have_tool(name: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found && std::env::var("DICOMQ_REQUIRE_VALIDATORS").as_deref() == Ok("1") {
+        panic!("{name} is required (DICOMQ_REQUIRE_VALIDATORS=1) but not installed");
+    }
+    found
+}
