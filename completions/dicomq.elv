@@ -35,6 +35,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand ls 'List patients, studies, series or instances'
             cand show 'Show one resource (Orthanc''s JSON shape), or all tags of an instance'
             cand rm 'Delete resources, their descendants and their files'
+            cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
+            cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -92,6 +94,44 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'dicomq;create-dicom'= {
+            cand --pdf 'A PDF file to encapsulate (Encapsulated PDF Storage)'
+            cand --image 'A PNG or JPEG (recognised by content); several make one series (Secondary Capture)'
+            cand --request 'Orthanc''s create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)'
+            cand --tag 'A tag by keyword or number: PatientName=Doe^John, 0010,0020=42'
+            cand --parent 'Place the instance under this patient, study or series, inheriting its tags'
+            cand --private-creator 'Private creator to choose between Dictionary entries'
+            cand -o 'Also write the DICOM file here (atomically)'
+            cand --output 'Also write the DICOM file here (atomically)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --force 'Allow changing inherited tags and UIDs'
+            cand --no-store 'Do not store the instance (needs -o)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;pdf'= {
+            cand -o 'Write the PDF here (default: stdout when it is not a terminal)'
+            cand --output 'Write the PDF here (default: stdout when it is not a terminal)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'dicomq;completions'= {
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
@@ -110,6 +150,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand ls 'List patients, studies, series or instances'
             cand show 'Show one resource (Orthanc''s JSON shape), or all tags of an instance'
             cand rm 'Delete resources, their descendants and their files'
+            cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
+            cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -120,6 +162,10 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;show'= {
         }
         &'dicomq;help;rm'= {
+        }
+        &'dicomq;help;create-dicom'= {
+        }
+        &'dicomq;help;pdf'= {
         }
         &'dicomq;help;completions'= {
         }

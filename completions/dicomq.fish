@@ -39,6 +39,8 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "store" -d 'Import DIC
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "ls" -d 'List patients, studies, series or instances'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
@@ -83,6 +85,36 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -l json -d 'Print Orth
 complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l pdf -d 'A PDF file to encapsulate (Encapsulated PDF Storage)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l image -d 'A PNG or JPEG (recognised by content); several make one series (Secondary Capture)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l request -d 'Orthanc\'s create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l tag -d 'A tag by keyword or number: PatientName=Doe^John, 0010,0020=42' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l parent -d 'Place the instance under this patient, study or series, inheriting its tags' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l private-creator -d 'Private creator to choose between Dictionary entries' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -s o -l output -d 'Also write the DICOM file here (atomically)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l force -d 'Allow changing inherited tags and UIDs'
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l no-store -d 'Do not store the instance (needs -o)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s o -l output -d 'Write the PDF here (default: stdout when it is not a terminal)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
@@ -93,9 +125,11 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l json -d 'P
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm completions help" -f -a "ls" -d 'List patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "ls" -d 'List patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -8,7 +8,7 @@ use dicom_object::InMemDicomObject;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
-use crate::node::Node;
+use crate::node::{CreateAnswer, CreateRequest, Node};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::tags;
@@ -107,6 +107,14 @@ impl Backend {
             .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         let ds: &InMemDicomObject = &obj;
         Ok((tags::tags_json(ds), tags::tags_text(ds)))
+    }
+
+    pub fn create_dicom(&self, req: CreateRequest) -> Result<Vec<CreateAnswer>> {
+        self.node().create_dicom(req)
+    }
+
+    pub fn pdf(&self, id: &str) -> Result<Vec<u8>> {
+        self.node().pdf_of(id)
     }
 
     pub fn remove(&self, id: &str) -> Result<(String, RemovedView)> {

@@ -4,7 +4,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::dicom::create::PrivateDictionary;
 
 use crate::error::{Error, Result};
 
@@ -16,8 +18,8 @@ pub struct Config {
     pub save_jobs: bool,
     pub media_archive_size: usize,
     pub metrics_enabled: bool,
-    /// Private tags (`Dictionary`), kept raw; parsed by the create-dicom dictionary.
-    pub dictionary: Map<String, Value>,
+    /// Private tags (`Dictionary`), checked at load.
+    pub dictionary: PrivateDictionary,
     pub storage_directory: Option<PathBuf>,
     /// Keys we do not know, reported once as a warning.
     pub unknown_keys: Vec<String>,
@@ -31,7 +33,7 @@ impl Default for Config {
             save_jobs: true,
             media_archive_size: 10,
             metrics_enabled: true,
-            dictionary: Map::new(),
+            dictionary: PrivateDictionary::empty(),
             storage_directory: None,
             unknown_keys: Vec::new(),
         }
@@ -137,9 +139,8 @@ impl Config {
                     config.storage_directory = value.as_str().map(|s| base.join(s));
                 }
                 "Dictionary" => {
-                    if let Value::Object(d) = value {
-                        config.dictionary = d;
-                    }
+                    config.dictionary =
+                        PrivateDictionary::from_json(&value).map_err(|e| e.to_string())?;
                 }
                 _ => {}
             }
@@ -213,7 +214,13 @@ mod tests {
             c.storage_directory,
             Some(PathBuf::from("/etc/dicomq/store"))
         );
-        assert_eq!(c.dictionary.len(), 1);
+        assert_eq!(c.dictionary.entries().len(), 1);
+    }
+
+    #[test]
+    fn malformed_dictionary_entry_is_named() {
+        let e = parse(r#"{"Dictionary": {"0405,1001": ["ST"]}}"#).expect_err("malformed");
+        assert!(e.contains("0405,1001"), "{e}");
     }
 
     #[test]

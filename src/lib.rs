@@ -4,9 +4,11 @@
 //! Layout: `cli/` parses and prints, `backend` reaches a `node::Node` (inline or through the
 //! daemon), the Node owns the `store` (index in redb + files).
 
+pub mod atomic;
 pub mod backend;
 pub mod cli;
 pub mod config;
+pub mod dicom;
 pub mod error;
 pub mod home;
 pub mod node;

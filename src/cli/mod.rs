@@ -1,6 +1,7 @@
 //! The command line: clap definitions (one file per command group) and the dispatch to them.
 
 pub mod completions;
+pub mod create;
 pub mod resources;
 pub mod store;
 
@@ -73,6 +74,10 @@ pub enum Command {
     Show(resources::ShowArgs),
     /// Delete resources, their descendants and their files
     Rm(resources::RmArgs),
+    /// DICOM-ize a PDF, PNG or JPEG (Orthanc's create-dicom); prints the new instance ID
+    CreateDicom(create::CreateArgs),
+    /// Write back the PDF embedded in an instance, byte for byte
+    Pdf(create::PdfArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
 }
@@ -125,6 +130,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ls(args) => resources::ls(&ctx, args),
         Command::Show(args) => resources::show(&ctx, args),
         Command::Rm(args) => resources::rm(&ctx, args),
+        Command::CreateDicom(args) => create::create(&ctx, args),
+        Command::Pdf(args) => create::pdf(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
     }
 }

@@ -146,6 +146,21 @@ impl Store {
         })
     }
 
+    /// One instance below a resource (the first child at each level), for its tags.
+    pub fn first_instance_under(&self, level: Level, id: &str) -> Result<String> {
+        let mut level = level;
+        let mut id = id.to_string();
+        while let Some(child) = level.child() {
+            id = self
+                .ordered_children(level, &id)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::Internal(format!("{id} has no {}", child.plural())))?;
+            level = child;
+        }
+        Ok(id)
+    }
+
     /// The path of an instance's stored file.
     pub fn instance_path(&self, id: &str) -> Result<PathBuf> {
         let rec = self

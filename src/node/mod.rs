@@ -10,6 +10,9 @@ use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::store::Store;
 
+mod create_dicom;
+pub use create_dicom::{CreateAnswer, CreateRequest};
+
 pub struct Node {
     home: Home,
     config: Config,

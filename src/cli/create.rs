@@ -1,0 +1,206 @@
+//! `create-dicom` (PDF, PNG, JPEG → DICOM) and `pdf` (the embedded PDF back out).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::json;
+
+use super::Context;
+use crate::dicom::create::{CreateItem, CreateSpec, Payload, parse_request};
+use crate::error::{Error, Result};
+use crate::node::CreateRequest;
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["pdf", "image", "request"])))]
+pub struct CreateArgs {
+    /// A PDF file to encapsulate (Encapsulated PDF Storage)
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+    /// A PNG or JPEG (recognised by content); several make one series (Secondary Capture)
+    #[arg(long, value_name = "FILE")]
+    pub image: Vec<PathBuf>,
+    /// Orthanc's create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)
+    #[arg(long, value_name = "FILE.json")]
+    pub request: Option<PathBuf>,
+    /// A tag by keyword or number: PatientName=Doe^John, 0010,0020=42
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// Place the instance under this patient, study or series, inheriting its tags
+    #[arg(long, value_name = "ID")]
+    pub parent: Option<String>,
+    /// Private creator to choose between Dictionary entries
+    #[arg(long, value_name = "NAME")]
+    pub private_creator: Option<String>,
+    /// Allow changing inherited tags and UIDs
+    #[arg(long)]
+    pub force: bool,
+    /// Also write the DICOM file here (atomically)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not store the instance (needs -o)
+    #[arg(long, requires = "output")]
+    pub no_store: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PdfArgs {
+    /// Instance ID (or a unique prefix of at least 8 characters)
+    pub id: String,
+    /// Write the PDF here (default: stdout when it is not a terminal)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+fn parse_tag(arg: &str) -> Result<(String, String)> {
+    let (k, v) = arg.split_once('=').ok_or_else(|| {
+        Error::Invalid(format!(
+            "--tag {arg}: expected KEY=VALUE (e.g. PatientName=Doe^John)"
+        ))
+    })?;
+    Ok((k.trim().to_string(), v.to_string()))
+}
+
+fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
+    let mut tags = args
+        .tags
+        .iter()
+        .map(|t| parse_tag(t))
+        .collect::<Result<Vec<_>>>()?;
+    let (mut spec, mut parent) = if let Some(path) = &args.request {
+        let text = read_input(path)?;
+        let body: serde_json::Value = serde_json::from_slice(&text)
+            .map_err(|e| Error::Invalid(format!("{}: not valid JSON: {e}", path.display())))?;
+        let parsed =
+            parse_request(&body).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        (parsed.spec, parsed.parent)
+    } else {
+        let mut items = Vec::new();
+        if let Some(pdf) = &args.pdf {
+            let bytes = read_input(pdf)?;
+            if bytes.is_empty() {
+                return Err(Error::Invalid(format!("{}: empty file", pdf.display())));
+            }
+            let title = pdf.file_stem().map(|s| s.to_string_lossy().into_owned());
+            items.push(CreateItem {
+                payload: Payload::Pdf { bytes, title },
+                tags: Vec::new(),
+            });
+        }
+        for img in &args.image {
+            let bytes = read_input(img)?;
+            if bytes.is_empty() {
+                return Err(Error::Invalid(format!("{}: empty file", img.display())));
+            }
+            items.push(CreateItem {
+                payload: Payload::Image { bytes },
+                tags: Vec::new(),
+            });
+        }
+        (
+            CreateSpec {
+                items,
+                ..CreateSpec::default()
+            },
+            None,
+        )
+    };
+    spec.tags.append(&mut tags);
+    if args.private_creator.is_some() {
+        spec.private_creator = args.private_creator.clone();
+    }
+    spec.force |= args.force;
+    if args.parent.is_some() {
+        parent = args.parent.clone();
+    }
+    Ok(CreateRequest {
+        spec,
+        parent,
+        store: !args.no_store,
+    })
+}
+
+/// Names the input in an error about its content (the builder does not know file names).
+fn name_inputs(args: &CreateArgs, e: Error) -> Error {
+    let inputs: Vec<String> = args
+        .pdf
+        .iter()
+        .chain(&args.image)
+        .chain(&args.request)
+        .map(|p| p.display().to_string())
+        .collect();
+    match e {
+        Error::Invalid(msg) if !inputs.iter().any(|i| msg.contains(i.as_str())) => {
+            Error::Invalid(format!("{}: {msg}", inputs.join(", ")))
+        }
+        other => other,
+    }
+}
+
+pub fn create(ctx: &Context, args: CreateArgs) -> Result<()> {
+    let req = build_request(&args)?;
+    if args.output.is_some() && req.spec.items.len() > 1 {
+        return Err(Error::Invalid(
+            "-o writes one file, but several instances are being created".into(),
+        ));
+    }
+    if let Some(out) = &args.output {
+        // Fail on a bad destination before anything is stored.
+        let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
+        if dir.is_some_and(|d| !d.is_dir()) || out.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{}: not a writable file path (missing directory or a directory)",
+                out.display()
+            )));
+        }
+    }
+    let backend = ctx.backend()?;
+    let answers = backend
+        .create_dicom(req)
+        .map_err(|e| name_inputs(&args, e))?;
+    for a in &answers {
+        for w in &a.warnings {
+            ctx.out.warn(w);
+        }
+    }
+    if let (Some(out), Some(a)) = (&args.output, answers.first()) {
+        crate::atomic::write(out, &a.bytes)?;
+    }
+    if ctx.out.json {
+        if answers.len() > 1 {
+            let series = &answers[0].parent_series;
+            return ctx.out.json_value(&json!({
+                "ID": series, "Path": format!("/series/{series}"), "Status": "Success"
+            }));
+        }
+        return match answers.first() {
+            Some(a) => ctx.out.json_value(a),
+            None => Ok(()),
+        };
+    }
+    let ids: String = answers.iter().map(|a| format!("{}\n", a.id)).collect();
+    ctx.out.data(&ids)
+}
+
+pub fn pdf(ctx: &Context, args: PdfArgs) -> Result<()> {
+    let backend = ctx.backend()?;
+    let bytes = backend.pdf(&args.id)?;
+    match &args.output {
+        Some(out) => crate::atomic::write(out, &bytes),
+        None if std::io::stdout().is_terminal() => Err(Error::Invalid(
+            "refusing to write a PDF to the terminal; use -o FILE or a pipe".into(),
+        )),
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::io("stdout", e))
+        }
+    }
+}

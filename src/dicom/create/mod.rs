@@ -1,0 +1,785 @@
+//! `create-dicom`: build new DICOM instances (Encapsulated PDF, Secondary Capture image, or a
+//! content-less instance) from tags and a payload, following Orthanc's `/tools/create-dicom`
+//! where it yields valid DICOM (orthanc-source-spec §5, orthanc-reference §1).
+//!
+//! Decoupled from storage: [`build`] returns in-memory file objects; the caller stores them.
+
+pub mod content;
+pub mod dictionary;
+pub mod request;
+pub mod tags;
+
+#[cfg(test)]
+mod build_tests;
+
+pub use content::{ContentError, Limits};
+pub use dictionary::{DictionaryError, PrivateDictionary, PrivateEntry};
+pub use request::{ParsedRequest, RequestError, parse_request};
+pub use tags::TagError;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use content::{DecodedImage, ImageKind, Samples};
+use dicom_core::value::{DataSetSequence, Value};
+use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
+use dicom_dictionary_std::{tags as t, uids};
+use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::{FileDicomObject, InMemDicomObject};
+use dictionary::fmt_tag;
+use std::collections::HashSet;
+use tags::{ResolvedTag, Target};
+use thiserror::Error;
+
+/// ImplementationClassUID written in the file meta group.
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.70275672411463515584252654859231211824";
+/// ImplementationVersionName written in the file meta group.
+pub const IMPLEMENTATION_VERSION_NAME: &str = "DICOMQ_010";
+/// Placeholder MediaStorageSOPClassUID for a content-less instance without SOPClassUID
+/// (the same DCMTK placeholder Orthanc writes).
+pub const PLACEHOLDER_SOP_CLASS_UID: &str = "1.2.276.0.7230010.3.1.0.1";
+const CHARSET_UTF8: &str = "ISO_IR 192";
+
+/// What an instance contains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// Encapsulated PDF; `title` (e.g. from the file name) becomes DocumentTitle unless given.
+    Pdf {
+        bytes: Vec<u8>,
+        title: Option<String>,
+    },
+    /// PNG or JPEG (recognised by content), decoded to uncompressed pixels.
+    Image { bytes: Vec<u8> },
+    /// No content: only tags.
+    Empty,
+}
+
+/// One instance to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateItem {
+    pub payload: Payload,
+    /// Per-item tags (key, value), applied after the shared tags.
+    pub tags: Vec<(String, String)>,
+}
+
+/// A create request. Several items make one series (shared Study/Series UIDs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateSpec {
+    pub items: Vec<CreateItem>,
+    /// Shared tags (key, value), in request order. Keys: keyword, `gggg,eeee`, or a Dictionary
+    /// keyword. An empty value writes an empty element.
+    pub tags: Vec<(String, String)>,
+    pub private_creator: Option<String>,
+    /// Allow overriding inherited tags and generated UIDs.
+    pub force: bool,
+    /// Decode values starting with `data:application/octet-stream;base64,` into bytes.
+    pub interpret_binary_tags: bool,
+}
+
+impl Default for CreateSpec {
+    fn default() -> Self {
+        Self {
+            items: vec![],
+            tags: vec![],
+            private_creator: None,
+            force: false,
+            interpret_binary_tags: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParentLevel {
+    Patient,
+    Study,
+    Series,
+}
+
+/// The parent resource: its level and the header of one instance under it.
+#[derive(Debug, Clone, Copy)]
+pub struct ParentContext<'a> {
+    pub level: ParentLevel,
+    pub sample: &'a InMemDicomObject,
+}
+
+/// One created instance.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub file: FileDicomObject<InMemDicomObject>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum CreateError {
+    #[error(transparent)]
+    Tag(#[from] TagError),
+    #[error("content{}: {source}", item_label(*.item))]
+    Content {
+        item: Option<usize>,
+        #[source]
+        source: ContentError,
+    },
+    #[error("trying to override the value of {keyword}, inherited from the parent (use Force)")]
+    InheritedTag { keyword: String },
+    #[error("trying to override the generated {keyword} (use Force)")]
+    GeneratedUid { keyword: String },
+    #[error("PixelData cannot be set as a tag: use Content")]
+    UsePixelContent,
+    #[error("SOPInstanceUID cannot be shared by the {0} instances of a series")]
+    SharedSopInstanceUid(usize),
+    #[error("{name} {tag}: unsupported SpecificCharacterSet \"{value}\"")]
+    BadCharset {
+        name: String,
+        tag: String,
+        value: String,
+    },
+    #[error("private tag {name}: {reason}")]
+    Private { name: String, reason: String },
+    #[error("{name} {tag}: binary value not allowed for VR {vr}")]
+    BinaryValue {
+        name: String,
+        tag: String,
+        vr: String,
+    },
+    #[error("{name} {tag}: the value cannot be encoded in the character set \"{charset}\"")]
+    Unencodable {
+        name: String,
+        tag: String,
+        charset: String,
+    },
+    #[error("cannot build the file meta group: {0}")]
+    Meta(String),
+}
+
+fn item_label(item: Option<usize>) -> String {
+    item.map(|i| format!(" of item {}", i + 1))
+        .unwrap_or_default()
+}
+
+/// A new UID `2.25.<uuid v4 as decimal>`.
+pub fn new_uid() -> String {
+    format!("2.25.{}", uuid::Uuid::new_v4().as_u128())
+}
+
+/// Tags copied from the parent per module (Orthanc `DicomTag::AddTagsForModule`; only
+/// primitive non-binary values are copied).
+const PATIENT_MODULE: &[Tag] = &[
+    t::PATIENT_NAME,
+    t::PATIENT_ID,
+    t::PATIENT_BIRTH_DATE,
+    t::PATIENT_SEX,
+    t::PATIENT_BIRTH_TIME,
+    t::OTHER_PATIENT_NAMES,
+    Tag(0x0010, 0x1000), // OtherPatientIDs (retired)
+    Tag(0x0010, 0x2160), // EthnicGroup (retired)
+    t::PATIENT_COMMENTS,
+    t::PATIENT_SPECIES_DESCRIPTION,
+    t::PATIENT_BREED_DESCRIPTION,
+    t::RESPONSIBLE_PERSON,
+    t::RESPONSIBLE_PERSON_ROLE,
+    t::RESPONSIBLE_ORGANIZATION,
+    t::PATIENT_IDENTITY_REMOVED,
+    t::DEIDENTIFICATION_METHOD,
+    t::ISSUER_OF_PATIENT_ID,
+];
+const STUDY_MODULE: &[Tag] = &[
+    t::STUDY_INSTANCE_UID,
+    t::STUDY_DATE,
+    t::STUDY_TIME,
+    t::REFERRING_PHYSICIAN_NAME,
+    t::STUDY_ID,
+    t::ACCESSION_NUMBER,
+    t::STUDY_DESCRIPTION,
+    t::PHYSICIANS_OF_RECORD,
+    t::NAME_OF_PHYSICIANS_READING_STUDY,
+];
+const SERIES_MODULE: &[Tag] = &[
+    t::MODALITY,
+    t::SERIES_INSTANCE_UID,
+    t::SERIES_NUMBER,
+    t::LATERALITY,
+    t::SERIES_DATE,
+    t::SERIES_TIME,
+    t::PERFORMING_PHYSICIAN_NAME,
+    t::PROTOCOL_NAME,
+    t::SERIES_DESCRIPTION,
+    t::OPERATORS_NAME,
+    t::BODY_PART_EXAMINED,
+    t::PATIENT_POSITION,
+    t::SMALLEST_PIXEL_VALUE_IN_SERIES,
+    t::LARGEST_PIXEL_VALUE_IN_SERIES,
+    t::ANATOMICAL_ORIENTATION_TYPE,
+    t::PERFORMED_PROCEDURE_STEP_ID,
+    t::PERFORMED_PROCEDURE_STEP_START_DATE,
+    t::PERFORMED_PROCEDURE_STEP_START_TIME,
+    t::PERFORMED_PROCEDURE_STEP_DESCRIPTION,
+    t::COMMENTS_ON_THE_PERFORMED_PROCEDURE_STEP,
+];
+
+/// A resolved and validated user tag.
+struct Op {
+    rt: ResolvedTag,
+    value: PrimitiveValue,
+}
+
+const OCTET_STREAM_PREFIX: &str = "data:application/octet-stream;base64,";
+
+fn resolve_ops(
+    list: &[(String, String)],
+    spec: &CreateSpec,
+    dict: &PrivateDictionary,
+) -> Result<Vec<Op>, CreateError> {
+    let mut ops = Vec::with_capacity(list.len());
+    for (key, value) in list {
+        let rt = tags::resolve_key(key, dict, spec.private_creator.as_deref())?;
+        if rt.target == Target::GroupLength {
+            continue;
+        }
+        if rt.tag == t::PIXEL_DATA {
+            return Err(CreateError::UsePixelContent);
+        }
+        let binary = spec.interpret_binary_tags
+            && value.len() >= OCTET_STREAM_PREFIX.len()
+            && value[..OCTET_STREAM_PREFIX.len()].eq_ignore_ascii_case(OCTET_STREAM_PREFIX);
+        let value = if binary {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(value[OCTET_STREAM_PREFIX.len()..].trim())
+                .map_err(|e| TagError::InvalidValue {
+                    value: value.clone(),
+                    name: rt.name.clone(),
+                    tag: fmt_tag(rt.tag),
+                    vr: rt.vr.to_string().to_string(),
+                    rule: format!("bad base64 in data URI: {e}"),
+                })?;
+            match rt.vr {
+                VR::OB | VR::UN => PrimitiveValue::U8(bytes.into()),
+                VR::OW if bytes.len() % 2 == 0 => PrimitiveValue::U8(bytes.into()),
+                vr => match String::from_utf8(bytes) {
+                    Ok(s) if !matches!(vr, VR::OW | VR::OF | VR::OD | VR::OL | VR::OV) => {
+                        tags::parse_value(&rt, &s)?
+                    }
+                    _ => {
+                        return Err(CreateError::BinaryValue {
+                            name: rt.name.clone(),
+                            tag: fmt_tag(rt.tag),
+                            vr: vr.to_string().to_string(),
+                        });
+                    }
+                },
+            }
+        } else {
+            tags::parse_value(&rt, value)?
+        };
+        if rt.tag == t::SPECIFIC_CHARACTER_SET {
+            let s = value.to_str().to_string();
+            let ok = s.split('\\').all(|c| {
+                dicom_encoding::text::SpecificCharacterSet::from_code(c.trim()).is_some()
+                    || c.trim().is_empty()
+            });
+            if !ok {
+                return Err(CreateError::BadCharset {
+                    name: rt.name.clone(),
+                    tag: fmt_tag(rt.tag),
+                    value: s,
+                });
+            }
+        }
+        ops.push(Op { rt, value });
+    }
+    // creator reservations first, so private elements find their block
+    ops.sort_by_key(|o| o.rt.target != Target::Reservation);
+    Ok(ops)
+}
+
+/// State shared by the steps of one build.
+struct Ctx {
+    inherited: HashSet<Tag>,
+    /// UIDs generated by us (overriding them needs Force, like Orthanc).
+    generated_uids: HashSet<Tag>,
+    force: bool,
+    now: DateTime<Utc>,
+    warnings: Vec<String>,
+}
+
+fn keyword_of(tag: Tag) -> String {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
+    dicom_dictionary_std::StandardDataDictionary
+        .by_tag(tag)
+        .map(|e| e.alias().to_string())
+        .unwrap_or_else(|| fmt_tag(tag))
+}
+
+fn has(obj: &InMemDicomObject, tag: Tag) -> bool {
+    obj.get(tag).is_some()
+}
+
+fn put_str(obj: &mut InMemDicomObject, tag: Tag, vr: VR, v: &str) {
+    obj.put(DataElement::new(tag, vr, PrimitiveValue::from(v)));
+}
+
+fn put_if_absent(obj: &mut InMemDicomObject, tag: Tag, vr: VR, v: &str) {
+    if !has(obj, tag) {
+        put_str(obj, tag, vr, v);
+    }
+}
+
+fn put_empty_if_absent(obj: &mut InMemDicomObject, tag: Tag, vr: VR) {
+    if !has(obj, tag) {
+        obj.put(DataElement::new(tag, vr, PrimitiveValue::Empty));
+    }
+}
+
+fn creator_at(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    obj.get(tag)
+        .and_then(|e| e.value().to_str().ok().map(|s| s.trim().to_string()))
+}
+
+/// The block (0x10..=0xFF) of `group` reserved for `creator`, reserving the first free one.
+fn private_block(
+    obj: &mut InMemDicomObject,
+    group: u16,
+    creator: &str,
+    name: &str,
+) -> Result<u16, CreateError> {
+    let mut free = None;
+    for b in 0x10u16..=0xFF {
+        match creator_at(obj, Tag(group, b)) {
+            Some(c) if c == creator => return Ok(b),
+            Some(_) => {}
+            None if !has(obj, Tag(group, b)) && free.is_none() => free = Some(b),
+            None => {}
+        }
+    }
+    let b = free.ok_or_else(|| CreateError::Private {
+        name: name.to_string(),
+        reason: format!("no free private block in group {group:04x}"),
+    })?;
+    put_str(obj, Tag(group, b), VR::LO, creator);
+    Ok(b)
+}
+
+fn apply_ops(obj: &mut InMemDicomObject, ops: &[Op], ctx: &Ctx) -> Result<(), CreateError> {
+    for op in ops {
+        let rt = &op.rt;
+        match &rt.target {
+            Target::GroupLength => {}
+            Target::Standard => {
+                if !ctx.force {
+                    if ctx.inherited.contains(&rt.tag) {
+                        return Err(CreateError::InheritedTag {
+                            keyword: rt.name.clone(),
+                        });
+                    }
+                    if ctx.generated_uids.contains(&rt.tag) {
+                        return Err(CreateError::GeneratedUid {
+                            keyword: rt.name.clone(),
+                        });
+                    }
+                }
+                if rt.vr == VR::SQ {
+                    // only an empty value is accepted for a sequence (checked by parse_value)
+                    obj.put(DataElement::new(
+                        rt.tag,
+                        VR::SQ,
+                        Value::from(DataSetSequence::<InMemDicomObject>::empty()),
+                    ));
+                } else {
+                    obj.put(DataElement::new(rt.tag, rt.vr, op.value.clone()));
+                }
+            }
+            Target::Reservation => {
+                let creator = op.value.to_str().trim().to_string();
+                if creator.is_empty() {
+                    return Err(CreateError::Private {
+                        name: rt.display(),
+                        reason: "a private creator element cannot be empty".into(),
+                    });
+                }
+                match creator_at(obj, rt.tag) {
+                    Some(c) if c == creator => {}
+                    Some(c) => {
+                        return Err(CreateError::Private {
+                            name: rt.display(),
+                            reason: format!("block already reserved by \"{c}\""),
+                        });
+                    }
+                    None => put_str(obj, rt.tag, VR::LO, &creator),
+                }
+            }
+            Target::Private { creator, low } => {
+                let g = rt.tag.group();
+                let b = private_block(obj, g, creator, &rt.name)?;
+                let tag = Tag(g, (b << 8) | u16::from(*low));
+                obj.put(DataElement::new(tag, rt.vr, op.value.clone()));
+            }
+            Target::PrivateExact { creator } => {
+                let g = rt.tag.group();
+                let res = Tag(g, rt.tag.element() >> 8);
+                match creator_at(obj, res) {
+                    Some(c) if &c == creator => {}
+                    Some(c) => {
+                        return Err(CreateError::Private {
+                            name: rt.display(),
+                            reason: format!(
+                                "block {} is reserved by \"{c}\", not \"{creator}\"",
+                                fmt_tag(res)
+                            ),
+                        });
+                    }
+                    None => put_str(obj, res, VR::LO, creator),
+                }
+                obj.put(DataElement::new(rt.tag, rt.vr, op.value.clone()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn copyable(e: &dicom_object::mem::InMemElement) -> bool {
+    matches!(e.value(), Value::Primitive(_))
+        && !matches!(
+            e.vr(),
+            VR::OB | VR::OW | VR::OF | VR::OD | VR::OL | VR::OV | VR::UN | VR::SQ
+        )
+}
+
+fn date(now: &DateTime<Utc>) -> String {
+    now.format("%Y%m%d").to_string()
+}
+
+fn time(now: &DateTime<Utc>) -> String {
+    now.format("%H%M%S%.6f").to_string()
+}
+
+/// Build the instances. All or nothing: the first error aborts.
+pub fn build(
+    spec: &CreateSpec,
+    parent: Option<ParentContext>,
+    dict: &PrivateDictionary,
+    limits: &Limits,
+    now: DateTime<Utc>,
+) -> Result<Vec<Created>, CreateError> {
+    let empty_item = [CreateItem {
+        payload: Payload::Empty,
+        tags: vec![],
+    }];
+    let items: &[CreateItem] = if spec.items.is_empty() {
+        &empty_item
+    } else {
+        &spec.items
+    };
+    let n = items.len();
+    let shared_ops = resolve_ops(&spec.tags, spec, dict)?;
+    let item_ops = items
+        .iter()
+        .map(|it| resolve_ops(&it.tags, spec, dict))
+        .collect::<Result<Vec<_>, _>>()?;
+    let user_sop_uid = shared_ops.iter().any(|o| o.rt.tag == t::SOP_INSTANCE_UID);
+    if n > 1 && user_sop_uid {
+        return Err(CreateError::SharedSopInstanceUid(n));
+    }
+
+    let mut ctx = Ctx {
+        inherited: HashSet::new(),
+        generated_uids: HashSet::new(),
+        force: spec.force,
+        now,
+        warnings: vec![],
+    };
+    let mut base = InMemDicomObject::new_empty();
+
+    // 1. parent modules (and its character set)
+    if let Some(p) = &parent {
+        let mut list: Vec<Tag> = vec![t::SPECIFIC_CHARACTER_SET];
+        list.extend_from_slice(PATIENT_MODULE);
+        if matches!(p.level, ParentLevel::Study | ParentLevel::Series) {
+            list.extend_from_slice(STUDY_MODULE);
+        }
+        if p.level == ParentLevel::Series {
+            list.extend_from_slice(SERIES_MODULE);
+        }
+        for tag in list {
+            if let Some(e) = p.sample.get(tag).filter(|e| copyable(e)) {
+                base.put(e.clone());
+                ctx.inherited.insert(tag);
+            }
+        }
+    }
+
+    // 2. generated identifiers, character set and dates
+    put_if_absent(&mut base, t::SPECIFIC_CHARACTER_SET, VR::CS, CHARSET_UTF8);
+    for tag in [t::STUDY_INSTANCE_UID, t::SERIES_INSTANCE_UID] {
+        if !has(&base, tag) {
+            put_str(&mut base, tag, VR::UI, &new_uid());
+            ctx.generated_uids.insert(tag);
+        }
+    }
+    put_str(&mut base, t::SOP_INSTANCE_UID, VR::UI, &new_uid());
+    ctx.generated_uids.insert(t::SOP_INSTANCE_UID);
+    put_if_absent(
+        &mut base,
+        t::PATIENT_ID,
+        VR::LO,
+        &uuid::Uuid::new_v4().to_string(),
+    );
+    let (d, tm) = (date(&now), time(&now));
+    for (dt, tt) in [
+        (t::INSTANCE_CREATION_DATE, t::INSTANCE_CREATION_TIME),
+        (t::CONTENT_DATE, t::CONTENT_TIME),
+    ] {
+        put_str(&mut base, dt, VR::DA, &d);
+        put_str(&mut base, tt, VR::TM, &tm);
+    }
+    let level = parent.as_ref().map(|p| p.level);
+    if matches!(level, None | Some(ParentLevel::Patient)) {
+        put_str(&mut base, t::STUDY_DATE, VR::DA, &d);
+        put_str(&mut base, t::STUDY_TIME, VR::TM, &tm);
+    }
+    if level != Some(ParentLevel::Series) {
+        put_str(&mut base, t::SERIES_DATE, VR::DA, &d);
+        put_str(&mut base, t::SERIES_TIME, VR::TM, &tm);
+    }
+
+    // 3. shared user tags
+    apply_ops(&mut base, &shared_ops, &ctx)?;
+
+    // 4. one instance per item
+    let mut out = Vec::with_capacity(n);
+    for (i, (item, ops)) in items.iter().zip(&item_ops).enumerate() {
+        let mut obj = base.clone();
+        ctx.warnings.clear();
+        if !user_sop_uid && i > 0 {
+            put_str(&mut obj, t::SOP_INSTANCE_UID, VR::UI, &new_uid());
+        }
+        apply_ops(&mut obj, ops, &ctx)?;
+        let item_no = (n > 1).then_some(i);
+        let is_image = matches!(item.payload, Payload::Image { .. });
+        match &item.payload {
+            Payload::Pdf { bytes, title } => embed_pdf(&mut obj, bytes, title.as_deref(), &ctx)
+                .map_err(|source| CreateError::Content {
+                    item: item_no,
+                    source,
+                })?,
+            Payload::Image { bytes } => {
+                let img = content::decode_image(bytes, limits).map_err(|source| {
+                    CreateError::Content {
+                        item: item_no,
+                        source,
+                    }
+                })?;
+                embed_image(&mut obj, img, &mut ctx.warnings);
+            }
+            Payload::Empty => {
+                if !has(&obj, t::SOP_CLASS_UID) {
+                    ctx.warnings.push(
+                        "no content and no SOPClassUID: the instance matches no DICOM IOD".into(),
+                    );
+                }
+            }
+        }
+        if n > 1 {
+            put_str(&mut obj, t::INSTANCE_NUMBER, VR::IS, &(i + 1).to_string());
+            if is_image {
+                put_str(&mut obj, t::IMAGES_IN_ACQUISITION, VR::IS, &n.to_string());
+            }
+        } else {
+            put_if_absent(&mut obj, t::INSTANCE_NUMBER, VR::IS, "1");
+        }
+        fill_type2(&mut obj);
+        check_encodable(&obj)?;
+        let file = obj
+            .with_meta(
+                FileMetaTableBuilder::new()
+                    .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
+                    .media_storage_sop_class_uid(PLACEHOLDER_SOP_CLASS_UID)
+                    .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
+                    .implementation_version_name(IMPLEMENTATION_VERSION_NAME),
+            )
+            .map_err(|e| CreateError::Meta(e.to_string()))?;
+        out.push(Created {
+            file,
+            warnings: std::mem::take(&mut ctx.warnings),
+        });
+    }
+    Ok(out)
+}
+
+/// Refuse text values that the dataset's SpecificCharacterSet cannot represent (for example
+/// Japanese text under an inherited `ISO_IR 100`): the writer would fail later.
+fn check_encodable(obj: &InMemDicomObject) -> Result<(), CreateError> {
+    use dicom_core::header::Header;
+    use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
+    let Some(cs) = obj.get(t::SPECIFIC_CHARACTER_SET) else {
+        return Ok(());
+    };
+    let name = cs
+        .value()
+        .to_str()
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default();
+    let first = name.split('\\').next().unwrap_or("").trim().to_string();
+    let Some(codec) =
+        SpecificCharacterSet::from_code(&name).or_else(|| SpecificCharacterSet::from_code(&first))
+    else {
+        return Ok(());
+    };
+    for e in obj.iter() {
+        if !matches!(
+            e.vr(),
+            VR::SH | VR::LO | VR::ST | VR::LT | VR::UC | VR::UT | VR::PN
+        ) {
+            continue;
+        }
+        if let Value::Primitive(v) = e.value() {
+            if codec.encode(&v.to_str()).is_err() {
+                return Err(CreateError::Unencodable {
+                    name: keyword_of(e.tag()),
+                    tag: fmt_tag(e.tag()),
+                    charset: name,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Type 2 (and Type 1 with a safe default) attributes of the Patient, General Study, General
+/// Series and General Equipment modules.
+fn fill_type2(obj: &mut InMemDicomObject) {
+    for (tag, vr) in [
+        (t::PATIENT_NAME, VR::PN),
+        (t::PATIENT_BIRTH_DATE, VR::DA),
+        (t::PATIENT_SEX, VR::CS),
+        (t::STUDY_DATE, VR::DA),
+        (t::STUDY_TIME, VR::TM),
+        (t::REFERRING_PHYSICIAN_NAME, VR::PN),
+        (t::STUDY_ID, VR::SH),
+        (t::ACCESSION_NUMBER, VR::SH),
+        (t::MANUFACTURER, VR::LO),
+    ] {
+        put_empty_if_absent(obj, tag, vr);
+    }
+    put_if_absent(obj, t::SERIES_NUMBER, VR::IS, "1");
+}
+
+fn embed_pdf(
+    obj: &mut InMemDicomObject,
+    bytes: &[u8],
+    title: Option<&str>,
+    ctx: &Ctx,
+) -> Result<(), ContentError> {
+    content::check_pdf(bytes)?;
+    let len = u32::try_from(bytes.len()).map_err(|_| ContentError::Corrupt {
+        format: "PDF",
+        detail: "larger than 4 GiB".into(),
+    })?;
+    put_if_absent(
+        obj,
+        t::SOP_CLASS_UID,
+        VR::UI,
+        uids::ENCAPSULATED_PDF_STORAGE,
+    );
+    put_if_absent(obj, t::MODALITY, VR::CS, "OT");
+    put_if_absent(obj, t::CONVERSION_TYPE, VR::CS, "WSD");
+    put_if_absent(obj, t::BURNED_IN_ANNOTATION, VR::CS, "YES");
+    let dt = format!("{}{}", date(&ctx.now), time(&ctx.now));
+    put_if_absent(obj, t::ACQUISITION_DATE_TIME, VR::DT, &dt);
+    if !has(obj, t::DOCUMENT_TITLE) {
+        // ST allows 1024 characters; keep the title valid
+        let title: String = title.unwrap_or("").chars().take(1024).collect();
+        put_str(obj, t::DOCUMENT_TITLE, VR::ST, &title);
+    }
+    if !has(obj, t::CONCEPT_NAME_CODE_SEQUENCE) {
+        obj.put(DataElement::new(
+            t::CONCEPT_NAME_CODE_SEQUENCE,
+            VR::SQ,
+            Value::from(DataSetSequence::<InMemDicomObject>::empty()),
+        ));
+    }
+    put_str(
+        obj,
+        t::MIME_TYPE_OF_ENCAPSULATED_DOCUMENT,
+        VR::LO,
+        "application/pdf",
+    );
+    obj.put(DataElement::new(
+        t::ENCAPSULATED_DOCUMENT_LENGTH,
+        VR::UL,
+        PrimitiveValue::from(len),
+    ));
+    obj.put(DataElement::new(
+        t::ENCAPSULATED_DOCUMENT,
+        VR::OB,
+        PrimitiveValue::U8(content::pad_even(bytes).into()),
+    ));
+    Ok(())
+}
+
+const PIXEL_TAGS: &[Tag] = &[
+    t::SAMPLES_PER_PIXEL,
+    t::PHOTOMETRIC_INTERPRETATION,
+    t::PLANAR_CONFIGURATION,
+    t::ROWS,
+    t::COLUMNS,
+    t::BITS_ALLOCATED,
+    t::BITS_STORED,
+    t::HIGH_BIT,
+    t::PIXEL_REPRESENTATION,
+    t::NUMBER_OF_FRAMES,
+    t::PIXEL_DATA,
+];
+
+fn embed_image(obj: &mut InMemDicomObject, img: DecodedImage, warnings: &mut Vec<String>) {
+    warnings.extend(img.warnings.iter().cloned());
+    for &tag in PIXEL_TAGS {
+        let user_set = tag != t::PIXEL_DATA && obj.remove_element(tag);
+        if user_set && tag != t::PHOTOMETRIC_INTERPRETATION {
+            warnings.push(format!("{} replaced by the image's value", keyword_of(tag)));
+        }
+    }
+    put_if_absent(
+        obj,
+        t::SOP_CLASS_UID,
+        VR::UI,
+        uids::SECONDARY_CAPTURE_IMAGE_STORAGE,
+    );
+    put_if_absent(obj, t::MODALITY, VR::CS, "OT");
+    put_if_absent(obj, t::CONVERSION_TYPE, VR::CS, "WSD");
+    put_if_absent(obj, t::BURNED_IN_ANNOTATION, VR::CS, "NO");
+    let lossy = if img.kind == ImageKind::Jpeg {
+        "01"
+    } else {
+        "00"
+    };
+    put_if_absent(obj, t::LOSSY_IMAGE_COMPRESSION, VR::CS, lossy);
+    put_empty_if_absent(obj, t::PATIENT_ORIENTATION, VR::CS);
+    put_empty_if_absent(obj, t::LATERALITY, VR::CS);
+    let us = |obj: &mut InMemDicomObject, tag: Tag, v: u16| {
+        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(v)));
+    };
+    us(obj, t::SAMPLES_PER_PIXEL, img.samples_per_pixel);
+    let photometric = if img.samples_per_pixel == 3 {
+        "RGB"
+    } else {
+        "MONOCHROME2"
+    };
+    put_str(obj, t::PHOTOMETRIC_INTERPRETATION, VR::CS, photometric);
+    if img.samples_per_pixel == 3 {
+        us(obj, t::PLANAR_CONFIGURATION, 0);
+    }
+    us(obj, t::ROWS, img.rows);
+    us(obj, t::COLUMNS, img.columns);
+    us(obj, t::BITS_ALLOCATED, img.bits_allocated);
+    us(obj, t::BITS_STORED, img.bits_allocated);
+    us(obj, t::HIGH_BIT, img.bits_allocated - 1);
+    us(obj, t::PIXEL_REPRESENTATION, 0);
+    let value = match img.samples {
+        Samples::U8(mut v) => {
+            if v.len() % 2 == 1 {
+                v.push(0);
+            }
+            PrimitiveValue::U8(v.into())
+        }
+        Samples::U16(v) => PrimitiveValue::U16(v.into()),
+    };
+    obj.put(DataElement::new(t::PIXEL_DATA, VR::OW, value));
+}

@@ -1,0 +1,379 @@
+//! Parsing of Orthanc's `POST /tools/create-dicom` JSON body (V2 format only).
+
+use super::{CreateItem, CreateSpec, Payload};
+use base64::Engine;
+use serde_json::Value;
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RequestError {
+    #[error("the create-dicom body must be a JSON object")]
+    NotAnObject,
+    #[error(
+        "the body has no \"Tags\" member: this is Orthanc's deprecated V1 format (every member a tag), which is not supported; put the tags under \"Tags\""
+    )]
+    V1Format,
+    #[error("field \"{field}\" must be {expected}")]
+    WrongType {
+        field: String,
+        expected: &'static str,
+    },
+    #[error("tag \"{tag}\" in {field}: value must be a string or null, got {got}")]
+    BadTagValue {
+        field: String,
+        tag: String,
+        got: &'static str,
+    },
+    #[error("{field}: missing \"Content\" in a Content array item")]
+    NoPayload { field: String },
+    #[error("{field}: invalid data URI: {reason}")]
+    BadDataUri { field: String, reason: String },
+    #[error(
+        "{field}: unsupported MIME type \"{mime}\" (expected application/pdf, image/png or image/jpeg)"
+    )]
+    UnsupportedMime { field: String, mime: String },
+    #[error("\"Encapsulate\": keeping the JPEG bitstream is not supported")]
+    EncapsulateUnsupported,
+}
+
+/// A parsed `data:<mime>;base64,<data>` URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataUri {
+    /// Lower-cased MIME type.
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Parse a data URI. `field` names the JSON field in errors.
+pub fn parse_data_uri(s: &str, field: &str) -> Result<DataUri, RequestError> {
+    let bad = |reason: &str| RequestError::BadDataUri {
+        field: field.to_string(),
+        reason: reason.to_string(),
+    };
+    let rest = s
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("data:"))
+        .map(|_| &s[5..])
+        .ok_or_else(|| bad("expected data:<mime>;base64,<data>"))?;
+    let (header, data) = rest
+        .split_once(',')
+        .ok_or_else(|| bad("missing ',' after the media type"))?;
+    let (mime, enc) = header
+        .split_once(';')
+        .ok_or_else(|| bad("missing ';base64' (only base64 data URIs are supported)"))?;
+    if !enc.eq_ignore_ascii_case("base64") {
+        return Err(bad("only ';base64' data URIs are supported"));
+    }
+    if mime.is_empty() {
+        return Err(bad("empty media type"));
+    }
+    let cleaned: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(cleaned.as_bytes())
+        .map_err(|e| bad(&format!("bad base64: {e}")))?;
+    if bytes.is_empty() {
+        return Err(bad("empty payload"));
+    }
+    Ok(DataUri {
+        mime: mime.trim().to_ascii_lowercase(),
+        bytes,
+    })
+}
+
+/// The result of parsing a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedRequest {
+    pub spec: CreateSpec,
+    /// Orthanc id of the parent patient, study or series, to be resolved by the caller.
+    pub parent: Option<String>,
+    /// `Content` was an array: Orthanc answers with the series.
+    pub content_is_array: bool,
+}
+
+fn tags_of(v: &Value, field: &str) -> Result<Vec<(String, String)>, RequestError> {
+    let obj = v.as_object().ok_or_else(|| RequestError::WrongType {
+        field: field.to_string(),
+        expected: "an object",
+    })?;
+    let mut out = Vec::with_capacity(obj.len());
+    for (k, val) in obj {
+        let s = match val {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => {
+                return Err(RequestError::BadTagValue {
+                    field: field.to_string(),
+                    tag: k.clone(),
+                    got: match other {
+                        Value::Bool(_) => "a boolean",
+                        Value::Number(_) => "a number",
+                        Value::Array(_) => "an array (sequences are not supported)",
+                        _ => "an object",
+                    },
+                });
+            }
+        };
+        out.push((k.clone(), s));
+    }
+    Ok(out)
+}
+
+fn payload_of(uri: &str, field: &str) -> Result<Payload, RequestError> {
+    let d = parse_data_uri(uri, field)?;
+    match d.mime.as_str() {
+        "application/pdf" => Ok(Payload::Pdf {
+            bytes: d.bytes,
+            title: None,
+        }),
+        "image/png" | "image/jpeg" | "image/jpg" => Ok(Payload::Image { bytes: d.bytes }),
+        _ => Err(RequestError::UnsupportedMime {
+            field: field.to_string(),
+            mime: d.mime,
+        }),
+    }
+}
+
+fn opt_bool(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    default: bool,
+) -> Result<bool, RequestError> {
+    match obj.get(key) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(RequestError::WrongType {
+            field: key.to_string(),
+            expected: "a boolean",
+        }),
+    }
+}
+
+fn opt_string(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, RequestError> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(RequestError::WrongType {
+            field: key.to_string(),
+            expected: "a string",
+        }),
+    }
+}
+
+/// Parse a create-dicom body.
+pub fn parse_request(body: &Value) -> Result<ParsedRequest, RequestError> {
+    let obj = body.as_object().ok_or(RequestError::NotAnObject)?;
+    let tags_v = obj.get("Tags").ok_or(RequestError::V1Format)?;
+    let tags = tags_of(tags_v, "Tags")?;
+    let force = opt_bool(obj, "Force", false)?;
+    let interpret_binary_tags = opt_bool(obj, "InterpretBinaryTags", true)?;
+    if opt_bool(obj, "Encapsulate", false)? {
+        return Err(RequestError::EncapsulateUnsupported);
+    }
+    let private_creator = opt_string(obj, "PrivateCreator")?.filter(|s| !s.is_empty());
+    let parent = opt_string(obj, "Parent")?;
+    let (items, content_is_array) = match obj.get("Content") {
+        None | Some(Value::Null) => (
+            vec![CreateItem {
+                payload: Payload::Empty,
+                tags: vec![],
+            }],
+            false,
+        ),
+        Some(Value::String(s)) => (
+            vec![CreateItem {
+                payload: payload_of(s, "Content")?,
+                tags: vec![],
+            }],
+            false,
+        ),
+        Some(Value::Array(arr)) => {
+            let mut items = Vec::with_capacity(arr.len());
+            for (i, it) in arr.iter().enumerate() {
+                let field = format!("Content[{i}]");
+                items.push(match it {
+                    Value::String(s) => CreateItem {
+                        payload: payload_of(s, &field)?,
+                        tags: vec![],
+                    },
+                    Value::Object(o) => {
+                        let content = match o.get("Content") {
+                            None => return Err(RequestError::NoPayload { field }),
+                            Some(Value::String(s)) => payload_of(s, &format!("{field}.Content"))?,
+                            Some(_) => {
+                                return Err(RequestError::WrongType {
+                                    field: format!("{field}.Content"),
+                                    expected: "a data URI string",
+                                });
+                            }
+                        };
+                        let tags = match o.get("Tags") {
+                            None => vec![],
+                            Some(t) => tags_of(t, &format!("{field}.Tags"))?,
+                        };
+                        CreateItem {
+                            payload: content,
+                            tags,
+                        }
+                    }
+                    _ => {
+                        return Err(RequestError::WrongType {
+                            field,
+                            expected: "a data URI string or an object {\"Content\", \"Tags\"}",
+                        });
+                    }
+                });
+            }
+            if items.is_empty() {
+                items.push(CreateItem {
+                    payload: Payload::Empty,
+                    tags: vec![],
+                });
+            }
+            (items, true)
+        }
+        Some(_) => {
+            return Err(RequestError::WrongType {
+                field: "Content".into(),
+                expected: "a data URI string or an array",
+            });
+        }
+    };
+    Ok(ParsedRequest {
+        spec: CreateSpec {
+            items,
+            tags,
+            private_creator,
+            force,
+            interpret_binary_tags,
+        },
+        parent,
+        content_is_array,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn b64(b: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(b)
+    }
+
+    #[test]
+    fn v1_body_is_refused_clearly() {
+        let e =
+            parse_request(&json!({"PatientName": "X", "Content": "data:image/png;base64,AA=="}))
+                .unwrap_err();
+        assert_eq!(e, RequestError::V1Format);
+        assert!(e.to_string().contains("V1"));
+        assert_eq!(
+            parse_request(&json!({})).unwrap_err(),
+            RequestError::V1Format
+        );
+        assert_eq!(
+            parse_request(&json!([1])).unwrap_err(),
+            RequestError::NotAnObject
+        );
+    }
+
+    #[test]
+    fn full_body() {
+        let pdf = format!("data:application/pdf;base64,{}", b64(b"%PDF-1.4 x"));
+        let png = format!("data:IMAGE/PNG;base64,{}", b64(b"\x89PNG"));
+        let body = json!({
+            "Tags": {"PatientName": "Doe^J", "PatientID": null},
+            "Content": [pdf, {"Content": png, "Tags": {"ImageComments": "c"}}],
+            "Parent": "abc", "PrivateCreator": "My Company", "Force": true,
+            "InterpretBinaryTags": false
+        });
+        let r = parse_request(&body).unwrap();
+        assert!(r.content_is_array);
+        assert_eq!(r.parent.as_deref(), Some("abc"));
+        let s = &r.spec;
+        assert_eq!(
+            s.tags,
+            vec![
+                ("PatientName".into(), "Doe^J".into()),
+                ("PatientID".into(), String::new())
+            ]
+        );
+        assert!(s.force && !s.interpret_binary_tags);
+        assert_eq!(s.private_creator.as_deref(), Some("My Company"));
+        assert_eq!(s.items.len(), 2);
+        assert!(
+            matches!(&s.items[0].payload, Payload::Pdf { bytes, .. } if bytes == b"%PDF-1.4 x")
+        );
+        assert!(matches!(&s.items[1].payload, Payload::Image { bytes } if bytes == b"\x89PNG"));
+        assert_eq!(s.items[1].tags, vec![("ImageComments".into(), "c".into())]);
+
+        let r = parse_request(&json!({"Tags": {}})).unwrap();
+        assert!(matches!(
+            r.spec.items[..],
+            [CreateItem {
+                payload: Payload::Empty,
+                ..
+            }]
+        ));
+        assert!(r.spec.interpret_binary_tags && !r.spec.force);
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let cases = [
+            (json!({"Tags": []}), "\"Tags\""),
+            (json!({"Tags": {}, "Force": "yes"}), "\"Force\""),
+            (
+                json!({"Tags": {}, "InterpretBinaryTags": 1}),
+                "\"InterpretBinaryTags\"",
+            ),
+            (
+                json!({"Tags": {}, "PrivateCreator": 3}),
+                "\"PrivateCreator\"",
+            ),
+            (json!({"Tags": {}, "Parent": 3}), "\"Parent\""),
+            (json!({"Tags": {}, "Content": 42}), "\"Content\""),
+            (json!({"Tags": {"PatientID": 5}}), "\"PatientID\""),
+            (json!({"Tags": {}, "Content": [{"Tags": {}}]}), "Content[0]"),
+            (
+                json!({"Tags": {}, "Content": [{"Content": 1}]}),
+                "Content[0].Content",
+            ),
+        ];
+        for (body, needle) in cases {
+            let e = parse_request(&body).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+        }
+    }
+
+    #[test]
+    fn data_uris() {
+        let d = parse_data_uri("data:image/png;base64,SGVsbG8=", "Content").unwrap();
+        assert_eq!(
+            (d.mime.as_str(), d.bytes.as_slice()),
+            ("image/png", b"Hello".as_slice())
+        );
+        for bad in [
+            "SGVsbG8=",
+            "data:image/png,abc",
+            "",
+            "data:image/png;base64,",
+            "data:image/png;base64,!!!not base64!!!",
+            "data:;base64,SGVsbG8=",
+        ] {
+            assert!(
+                matches!(
+                    parse_data_uri(bad, "Content"),
+                    Err(RequestError::BadDataUri { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let e = parse_request(&json!({"Tags": {}, "Content": "data:image/gif;base64,R0lG"}))
+            .unwrap_err();
+        assert!(matches!(e, RequestError::UnsupportedMime { .. }));
+    }
+}

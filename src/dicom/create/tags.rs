@@ -1,0 +1,833 @@
+//! Resolution of user tag keys (standard keyword, `gggg,eeee` number, private keyword) and
+//! validation of string values against the value representation.
+
+use super::dictionary::{DictionaryError, PrivateDictionary, fmt_tag, parse_tag_key};
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
+use dicom_core::{PrimitiveValue, Tag, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+use thiserror::Error;
+
+/// Where and how a resolved tag is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A public (or custom, even group) tag written at `tag`.
+    Standard,
+    /// A private data element: the builder picks the block reserved for `creator` (or the
+    /// first free one) and writes `(gggg, block<<8 | low)`.
+    Private { creator: String, low: u8 },
+    /// A private data element given by number: written exactly at `tag`; the block
+    /// `(gggg,00xx)` must be free or hold `creator`.
+    PrivateExact { creator: String },
+    /// A private creator element `(gggg,0010-00ff)`: its value is the creator.
+    Reservation,
+    /// Group length `(gggg,0000)`: silently ignored, like Orthanc.
+    GroupLength,
+}
+
+/// A user tag key resolved against the dictionaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedTag {
+    pub tag: Tag,
+    pub vr: VR,
+    /// Keyword when known, else the key as given.
+    pub name: String,
+    pub target: Target,
+    /// Multiplicity bounds from a private dictionary entry (not checked for standard tags).
+    pub vm: Option<(u32, Option<u32>)>,
+}
+
+impl ResolvedTag {
+    /// `PatientName (0010,0010)`.
+    pub fn display(&self) -> String {
+        format!("{} {}", self.name, fmt_tag(self.tag))
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TagError {
+    #[error(
+        "unknown tag keyword \"{key}\" (not a DICOM keyword, not a gggg,eeee tag, not in the Dictionary)"
+    )]
+    UnknownKeyword { key: String },
+    #[error("unknown tag {tag}: not in the DICOM dictionary nor in the Dictionary configuration")]
+    UnknownTag { tag: String },
+    #[error("invalid value \"{value}\" for {name} {tag} {vr}: {rule}")]
+    InvalidValue {
+        value: String,
+        name: String,
+        tag: String,
+        vr: String,
+        rule: String,
+    },
+    #[error("{name} {tag}: {reason}")]
+    Unsupported {
+        name: String,
+        tag: String,
+        reason: String,
+    },
+    #[error("private tag \"{key}\": {reason}")]
+    Private { key: String, reason: String },
+    #[error(transparent)]
+    Dictionary(#[from] DictionaryError),
+}
+
+/// Resolve a user key. `creator` is the request's `PrivateCreator`.
+pub fn resolve_key(
+    key: &str,
+    dict: &PrivateDictionary,
+    creator: Option<&str>,
+) -> Result<ResolvedTag, TagError> {
+    let creator = creator.filter(|c| !c.trim().is_empty());
+    if let Some(tag) = parse_tag_key(key) {
+        return resolve_number(key, tag, dict, creator);
+    }
+    let std = StandardDataDictionary;
+    if let Some(e) = std.by_name(key) {
+        return Ok(ResolvedTag {
+            tag: e.tag(),
+            vr: e.vr().relaxed(),
+            name: e.alias().to_string(),
+            target: Target::Standard,
+            vm: None,
+        });
+    }
+    let entry = match dict.by_keyword(key, creator)? {
+        Some(e) => Some(e),
+        // a keyword declared for another creator only: use that entry's own creator
+        None if creator.is_some() => dict.by_keyword(key, None)?,
+        None => None,
+    };
+    let Some(entry) = entry else {
+        return Err(TagError::UnknownKeyword { key: key.into() });
+    };
+    let private_group = entry.tag.group() % 2 == 1;
+    let target = if !private_group {
+        Target::Standard
+    } else if entry.is_reservation() {
+        Target::Reservation
+    } else {
+        let c = entry
+            .creator
+            .as_deref()
+            .or(creator)
+            .ok_or_else(|| TagError::Private {
+                key: key.into(),
+                reason: format!(
+                    "{} is in a private group but the Dictionary entry has no private creator and no PrivateCreator was given",
+                    fmt_tag(entry.tag)
+                ),
+            })?;
+        Target::Private {
+            creator: c.to_string(),
+            low: (entry.tag.element() & 0xFF) as u8,
+        }
+    };
+    Ok(ResolvedTag {
+        tag: entry.tag,
+        vr: entry.vr,
+        name: entry.keyword.clone(),
+        target,
+        vm: Some((entry.min_mult, entry.max_mult)),
+    })
+}
+
+fn resolve_number(
+    key: &str,
+    tag: Tag,
+    dict: &PrivateDictionary,
+    creator: Option<&str>,
+) -> Result<ResolvedTag, TagError> {
+    let (g, e) = (tag.group(), tag.element());
+    if e == 0 {
+        return Ok(ResolvedTag {
+            tag,
+            vr: VR::UL,
+            name: key.into(),
+            target: Target::GroupLength,
+            vm: None,
+        });
+    }
+    if g % 2 == 0 {
+        if let Some(entry) = StandardDataDictionary.by_tag(tag) {
+            return Ok(ResolvedTag {
+                tag,
+                vr: entry.vr().relaxed(),
+                name: entry.alias().to_string(),
+                target: Target::Standard,
+                vm: None,
+            });
+        }
+        if let Some(entry) = dict.by_tag(tag, None) {
+            return Ok(ResolvedTag {
+                tag,
+                vr: entry.vr,
+                name: entry.keyword.clone(),
+                target: Target::Standard,
+                vm: Some((entry.min_mult, entry.max_mult)),
+            });
+        }
+        return Err(TagError::UnknownTag { tag: fmt_tag(tag) });
+    }
+    let private_err = |reason: String| TagError::Private {
+        key: key.into(),
+        reason,
+    };
+    if matches!(g, 0x0001 | 0x0003 | 0x0005 | 0x0007 | 0xFFFF) {
+        return Err(private_err(format!(
+            "group {g:04x} is reserved and cannot hold private tags"
+        )));
+    }
+    if (0x0010..=0x00FF).contains(&e) {
+        let name = dict
+            .by_tag(tag, creator)
+            .or_else(|| dict.entries().iter().find(|x| x.tag == tag))
+            .map(|x| x.keyword.clone())
+            .unwrap_or_else(|| "PrivateCreator".into());
+        return Ok(ResolvedTag {
+            tag,
+            vr: VR::LO,
+            name,
+            target: Target::Reservation,
+            vm: None,
+        });
+    }
+    if e < 0x1000 {
+        return Err(private_err(format!(
+            "{} is not a valid private data element (expected (gggg,0010-00ff) or (gggg,1000-ffff))",
+            fmt_tag(tag)
+        )));
+    }
+    // private data element given by number: find its creator and VR in the dictionary
+    let entry = match creator {
+        Some(c) => dict.by_tag(tag, Some(c)),
+        None => {
+            let matches: Vec<_> = dict
+                .entries()
+                .iter()
+                .filter(|x| x.tag == tag && x.creator.is_some())
+                .collect();
+            match matches.len() {
+                0 => None,
+                1 => Some(matches[0]),
+                _ => {
+                    return Err(private_err(format!(
+                        "{} is declared by several private creators ({}); set PrivateCreator",
+                        fmt_tag(tag),
+                        matches
+                            .iter()
+                            .filter_map(|x| x.creator.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    let Some(entry) = entry else {
+        return Err(private_err(match creator {
+            Some(c) => format!(
+                "{} is not declared in the Dictionary for private creator \"{c}\"",
+                fmt_tag(tag)
+            ),
+            None => format!(
+                "{} is not declared in the Dictionary (and no PrivateCreator was given)",
+                fmt_tag(tag)
+            ),
+        }));
+    };
+    let c = entry
+        .creator
+        .clone()
+        .or_else(|| creator.map(str::to_string))
+        .ok_or_else(|| private_err("no private creator".into()))?;
+    Ok(ResolvedTag {
+        tag,
+        vr: entry.vr,
+        name: entry.keyword.clone(),
+        target: Target::PrivateExact { creator: c },
+        vm: Some((entry.min_mult, entry.max_mult)),
+    })
+}
+
+/// VRs whose value is never split on `\`.
+fn single_valued(vr: VR) -> bool {
+    matches!(vr, VR::LT | VR::ST | VR::UT | VR::UR)
+}
+
+/// Validate `value` against the tag's VR and convert it to a primitive value.
+/// An empty string gives an empty value (allowed for every VR: Type 2 semantics).
+pub fn parse_value(rt: &ResolvedTag, value: &str) -> Result<PrimitiveValue, TagError> {
+    let invalid = |v: &str, rule: String| TagError::InvalidValue {
+        value: v.to_string(),
+        name: rt.name.clone(),
+        tag: fmt_tag(rt.tag),
+        vr: rt.vr.to_string().to_string(),
+        rule,
+    };
+    let unsupported = |reason: String| TagError::Unsupported {
+        name: rt.name.clone(),
+        tag: fmt_tag(rt.tag),
+        reason,
+    };
+    if value.is_empty() {
+        return Ok(PrimitiveValue::Empty);
+    }
+    let vr = rt.vr;
+    match vr {
+        VR::SQ => {
+            return Err(unsupported(
+                "sequence values are not supported (only an empty value)".into(),
+            ));
+        }
+        VR::OB | VR::UN => return Ok(PrimitiveValue::U8(value.as_bytes().to_vec().into())),
+        VR::OW | VR::OF | VR::OD | VR::OL | VR::OV => {
+            return Err(unsupported(format!(
+                "binary VR {} cannot be set from a string",
+                vr.to_string()
+            )));
+        }
+        _ => {}
+    }
+    let parts: Vec<&str> = if single_valued(vr) {
+        vec![value]
+    } else {
+        value.split('\\').collect()
+    };
+    if let Some((min, max)) = rt.vm {
+        let n = parts.len() as u32;
+        if n < min || max.is_some_and(|m| n > m) {
+            let expected = match max {
+                Some(m) if m == min => format!("{min}"),
+                Some(m) => format!("{min}-{m}"),
+                None => format!("{min}-n"),
+            };
+            return Err(invalid(
+                value,
+                format!("expected {expected} value(s) separated by '\\', got {n}"),
+            ));
+        }
+    }
+    for p in &parts {
+        if let Err(rule) = check_component(vr, p) {
+            return Err(invalid(p, rule));
+        }
+    }
+    macro_rules! nums {
+        ($variant:ident, $t:ty) => {{
+            let mut out: Vec<$t> = Vec::with_capacity(parts.len());
+            for p in &parts {
+                let n = p
+                    .trim()
+                    .parse::<$t>()
+                    .map_err(|_| invalid(p, format!("expected a {} number", stringify!($t))))?;
+                out.push(n);
+            }
+            Ok(PrimitiveValue::$variant(out.into()))
+        }};
+    }
+    match vr {
+        VR::US => nums!(U16, u16),
+        VR::SS => nums!(I16, i16),
+        VR::UL => nums!(U32, u32),
+        VR::SL => nums!(I32, i32),
+        VR::UV => nums!(U64, u64),
+        VR::SV => nums!(I64, i64),
+        VR::FL => nums!(F32, f32),
+        VR::FD => nums!(F64, f64),
+        VR::AT => {
+            let mut out = Vec::with_capacity(parts.len());
+            for p in &parts {
+                out.push(
+                    parse_tag_key(p.trim())
+                        .ok_or_else(|| invalid(p, "expected a tag as ggggeeee".into()))?,
+                );
+            }
+            Ok(PrimitiveValue::Tags(out.into()))
+        }
+        _ if parts.len() == 1 => Ok(PrimitiveValue::Str(value.to_string())),
+        _ => Ok(PrimitiveValue::Strs(
+            parts
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into(),
+        )),
+    }
+}
+
+fn max_chars(s: &str, n: usize) -> Result<(), String> {
+    let c = s.chars().count();
+    if c > n {
+        Err(format!("at most {n} characters, got {c}"))
+    } else {
+        Ok(())
+    }
+}
+
+fn no_control(s: &str, allow_text_ctrl: bool) -> Result<(), String> {
+    for ch in s.chars() {
+        let ok = !ch.is_control()
+            || ch == '\u{1b}'
+            || (allow_text_ctrl && matches!(ch, '\r' | '\n' | '\t' | '\u{0c}'));
+        if !ok {
+            return Err(format!("control character U+{:04X} not allowed", ch as u32));
+        }
+    }
+    Ok(())
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn two(s: &str, max: u32, what: &str) -> Result<(), String> {
+    match s.parse::<u32>() {
+        Ok(n) if s.len() == 2 && n <= max => Ok(()),
+        _ => Err(format!("{what} \"{s}\" out of range 00-{max:02}")),
+    }
+}
+
+fn check_fraction(frac: &str) -> Result<(), String> {
+    if frac.is_empty() || frac.len() > 6 || !digits(frac) {
+        return Err("the fraction after '.' must have 1 to 6 digits".into());
+    }
+    Ok(())
+}
+
+/// HH[MM[SS[.F{1,6}]]], the part after the date in DT too.
+fn check_time(s: &str, rule: &str) -> Result<(), String> {
+    let (main, frac) = match s.split_once('.') {
+        Some((m, f)) => (m, Some(f)),
+        None => (s, None),
+    };
+    if !digits(main) || !matches!(main.len(), 2 | 4 | 6) || (frac.is_some() && main.len() != 6) {
+        return Err(rule.to_string());
+    }
+    two(&main[..2], 23, "hour")?;
+    if main.len() >= 4 {
+        two(&main[2..4], 59, "minute")?;
+    }
+    if main.len() == 6 {
+        two(&main[4..6], 60, "second")?;
+    }
+    if let Some(f) = frac {
+        check_fraction(f)?;
+    }
+    Ok(())
+}
+
+fn check_date(s: &str) -> Result<(), String> {
+    const RULE: &str = "expected YYYYMMDD";
+    if s.len() != 8 || !digits(s) {
+        return Err(RULE.into());
+    }
+    let (y, m, d) = (&s[..4], &s[4..6], &s[6..8]);
+    let (y, m, d) = (
+        y.parse::<i32>().map_err(|_| RULE.to_string())?,
+        m.parse::<u32>().map_err(|_| RULE.to_string())?,
+        d.parse::<u32>().map_err(|_| RULE.to_string())?,
+    );
+    if chrono::NaiveDate::from_ymd_opt(y, m, d).is_none() {
+        return Err(format!("expected YYYYMMDD, and {s} is not a calendar date"));
+    }
+    Ok(())
+}
+
+fn check_datetime(s: &str) -> Result<(), String> {
+    const RULE: &str = "expected YYYY[MM[DD[HH[MM[SS[.FFFFFF]]]]]][&ZZXX]";
+    if s.len() > 26 {
+        return Err(format!("{RULE} (at most 26 characters)"));
+    }
+    let (main, tz) = match s.find(['+', '-']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    if let Some(tz) = tz {
+        if tz.len() != 4 || !digits(tz) {
+            return Err(format!("{RULE}: offset must be &HHMM"));
+        }
+        two(&tz[..2], 14, "offset hour")?;
+        two(&tz[2..], 59, "offset minute")?;
+    }
+    let date_len = main.find('.').unwrap_or(main.len()).min(8).min(main.len());
+    let date = &main[..date_len];
+    if !digits(date) || !matches!(date.len(), 4 | 6 | 8) {
+        return Err(RULE.into());
+    }
+    let padded = match date.len() {
+        4 => format!("{date}0101"),
+        6 => format!("{date}01"),
+        _ => date.to_string(),
+    };
+    check_date(&padded).map_err(|_| format!("{RULE}: {date} is not a calendar date"))?;
+    let rest = &main[date_len..];
+    if !rest.is_empty() {
+        if date.len() != 8 {
+            return Err(RULE.into());
+        }
+        check_time(rest, RULE)?;
+    }
+    Ok(())
+}
+
+fn check_ds(s: &str) -> Result<(), String> {
+    if s.len() > 16 {
+        return Err(format!("at most 16 bytes, got {}", s.len()));
+    }
+    let t = s.trim_matches(' ');
+    let b = t.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let mut n_digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let fs = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        n_digits += i - fs;
+    }
+    if n_digits == 0 {
+        return Err("expected a decimal number".into());
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let es = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == es {
+            return Err("expected a decimal number (bad exponent)".into());
+        }
+    }
+    if i != b.len() {
+        return Err("expected a decimal number".into());
+    }
+    Ok(())
+}
+
+fn check_is(s: &str) -> Result<(), String> {
+    if s.len() > 12 {
+        return Err(format!("at most 12 bytes, got {}", s.len()));
+    }
+    let t = s.trim_matches(' ');
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if !digits(body) {
+        return Err("expected an integer".into());
+    }
+    match t.parse::<i64>() {
+        Ok(n) if (i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&n) => Ok(()),
+        _ => Err("integer out of range -2^31..2^31-1".into()),
+    }
+}
+
+fn check_uid(s: &str) -> Result<(), String> {
+    if s.len() > 64 {
+        return Err(format!("at most 64 characters, got {}", s.len()));
+    }
+    for comp in s.split('.') {
+        if !digits(comp) {
+            return Err("expected digits separated by dots".into());
+        }
+        if comp.len() > 1 && comp.starts_with('0') {
+            return Err(format!("component \"{comp}\" has a leading zero"));
+        }
+    }
+    Ok(())
+}
+
+fn check_pn(s: &str) -> Result<(), String> {
+    let groups: Vec<&str> = s.split('=').collect();
+    if groups.len() > 3 {
+        return Err("at most 3 component groups separated by '='".into());
+    }
+    for g in groups {
+        if g.split('^').count() > 5 {
+            return Err("at most 5 components separated by '^' per group".into());
+        }
+        max_chars(g, 64).map_err(|e| format!("component group: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Check one value (already split on `\`) against the VR rules.
+pub fn check_component(vr: VR, v: &str) -> Result<(), String> {
+    match vr {
+        VR::AE => {
+            max_chars(v, 16)?;
+            no_control(v, false)
+        }
+        VR::AS => {
+            let b = v.as_bytes();
+            if b.len() == 4 && digits(&v[..3]) && matches!(b[3], b'D' | b'W' | b'M' | b'Y') {
+                Ok(())
+            } else {
+                Err("expected nnnD, nnnW, nnnM or nnnY".into())
+            }
+        }
+        VR::CS => {
+            max_chars(v, 16)?;
+            if v.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ' || b == b'_')
+            {
+                Ok(())
+            } else {
+                Err("only uppercase letters, digits, space and underscore".into())
+            }
+        }
+        VR::DA => check_date(v),
+        VR::TM => {
+            let t = v.trim_end_matches(' ');
+            if t.len() > 14 {
+                return Err("expected HH[MM[SS[.FFFFFF]]]".into());
+            }
+            check_time(t, "expected HH[MM[SS[.FFFFFF]]]")
+        }
+        VR::DT => check_datetime(v.trim_end_matches(' ')),
+        VR::DS => check_ds(v),
+        VR::IS => check_is(v),
+        VR::UI => check_uid(v),
+        VR::PN => {
+            no_control(v, false)?;
+            check_pn(v)
+        }
+        VR::LO => {
+            max_chars(v, 64)?;
+            no_control(v, false)
+        }
+        VR::SH => {
+            max_chars(v, 16)?;
+            no_control(v, false)
+        }
+        VR::UC => no_control(v, false),
+        VR::ST => {
+            max_chars(v, 1024)?;
+            no_control(v, true)
+        }
+        VR::LT => {
+            max_chars(v, 10240)?;
+            no_control(v, true)
+        }
+        VR::UT => {
+            if v.len() as u64 > 0xFFFF_FFFE {
+                return Err("too long".into());
+            }
+            no_control(v, true)
+        }
+        VR::UR => {
+            if v.trim_end().contains(' ') {
+                Err("a URI must not contain spaces".into())
+            } else {
+                Ok(())
+            }
+        }
+        // numbers are checked when parsed
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn dict() -> PrivateDictionary {
+        PrivateDictionary::from_json(&json!({
+            "0405,0010": ["LO", "PrivateCreatorForMyCompany", 1, 1, "My Company"],
+            "0405,1001": ["ST", "MyPrivateXMLTag", 1, 1, "My Company"],
+            "0405,1002": ["US", "MyCounts", 1, 2, "My Company"],
+            "0014,1020": ["DA", "ValidationExpiryDate", 1, 1]
+        }))
+        .unwrap()
+    }
+
+    fn std_tag(key: &str) -> ResolvedTag {
+        resolve_key(key, &PrivateDictionary::empty(), None).unwrap()
+    }
+
+    #[test]
+    fn resolves_keywords_numbers_and_private() {
+        let d = dict();
+        let t = resolve_key("PatientName", &d, None).unwrap();
+        assert_eq!(
+            (t.tag, t.vr, t.target.clone()),
+            (Tag(0x10, 0x10), VR::PN, Target::Standard)
+        );
+        let t = resolve_key("0010,0020", &d, None).unwrap();
+        assert_eq!(
+            (t.tag, t.vr, t.name.as_str()),
+            (Tag(0x10, 0x20), VR::LO, "PatientID")
+        );
+        let t = resolve_key("MyPrivateXMLTag", &d, None).unwrap();
+        assert_eq!(
+            t.target,
+            Target::Private {
+                creator: "My Company".into(),
+                low: 1
+            }
+        );
+        assert_eq!(t.vr, VR::ST);
+        let t = resolve_key("0405,1001", &d, Some("My Company")).unwrap();
+        assert_eq!(
+            t.target,
+            Target::PrivateExact {
+                creator: "My Company".into()
+            }
+        );
+        let t = resolve_key("0405,0010", &d, None).unwrap();
+        assert_eq!((t.target, t.vr), (Target::Reservation, VR::LO));
+        assert_eq!(
+            resolve_key("0008,0000", &d, None).unwrap().target,
+            Target::GroupLength
+        );
+        assert_eq!(
+            resolve_key("ValidationExpiryDate", &d, None).unwrap().vr,
+            VR::DA
+        );
+        let e = resolve_key("NoSuchKeyword", &d, None).unwrap_err();
+        assert!(e.to_string().contains("\"NoSuchKeyword\""), "{e}");
+        let e = resolve_key("0407,1001", &d, Some("Nobody")).unwrap_err();
+        assert!(e.to_string().contains("not declared"), "{e}");
+        assert!(resolve_key("0405,0101", &d, None).is_err());
+    }
+
+    #[test]
+    fn example_message() {
+        let t = std_tag("StudyDate");
+        let e = parse_value(&t, "2024-13-01").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid value \"2024-13-01\" for StudyDate (0008,0020) DA: expected YYYYMMDD"
+        );
+    }
+
+    #[test]
+    fn vr_validation_table() {
+        // (keyword, valid values, invalid values)
+        let table: &[(&str, &[&str], &[&str])] = &[
+            (
+                "StudyDate",
+                &["20240229", "19000101", "20240101\\20240102"],
+                &["20230229", "2024-01-01", "20241301", "2024010", "abcdefgh"],
+            ),
+            (
+                "StudyTime",
+                &["23", "2359", "235960", "120000.123456", "101010 "],
+                &["24", "2360", "120000.1234567", "12:00:00", "1", "120000."],
+            ),
+            (
+                "AcquisitionDateTime",
+                &[
+                    "2024",
+                    "202401",
+                    "20240101",
+                    "20240101120000.5",
+                    "20240101120000+0100",
+                ],
+                &["2024010112000", "20241301", "20240101250000", "20240101+01"],
+            ),
+            (
+                "PatientName",
+                &[
+                    "Doe^John",
+                    "A^B^C^D^E",
+                    "Yamada^Tarou=山田^太郎=やまだ^たろう",
+                    "Doe^John\\Roe^Jane",
+                ],
+                &["A^B^C^D^E^F", "a=b=c=d", &"x".repeat(65)],
+            ),
+            (
+                "StudyDescription",
+                &[&"x".repeat(64), "Résumé"],
+                &[&"x".repeat(65), "bad\u{1}char"],
+            ),
+            ("StationName", &[&"x".repeat(16)], &[&"x".repeat(17)]),
+            (
+                "Modality",
+                &["OT", "SR", "MR\\CT", "A_B 1"],
+                &["ot", "TOO_LONG_CODE_STR", "O-T"],
+            ),
+            (
+                "StudyInstanceUID",
+                &["1.2.840.10008.1.2", "0.1.2", "2.25.123"],
+                &[
+                    "1.02.3",
+                    "1..2",
+                    "1.2.",
+                    "1.2.a",
+                    &format!("1.{}", "2".repeat(64)),
+                ],
+            ),
+            (
+                "SeriesNumber",
+                &["1", "-5", "+7", "2147483647", " 42 "],
+                &["1.5", "2147483648", "abc", "1234567890123"],
+            ),
+            (
+                "SliceThickness",
+                &["1.5", "-0.5e-3", "10", ".5", "1E3"],
+                &["1,5", "abc", "1e", "12345678901234567", "."],
+            ),
+            (
+                "PatientAge",
+                &["045Y", "012M", "003W", "001D"],
+                &["45Y", "045y", "045"],
+            ),
+            ("Rows", &["0", "65535"], &["65536", "-1", "1.0"]),
+            ("SmallestImagePixelValue", &["0"], &["x"]),
+            ("NumberOfWaveformSamples", &["4294967295"], &["4294967296"]),
+            ("ReferencedFrameNumber", &["1\\2\\3"], &["1\\x"]),
+            ("ImageComments", &["multi\nline\ttext"], &["nul\u{0}"]),
+            ("AdditionalPatientHistory", &["text with \\ backslash"], &[]),
+            ("RetrieveAETitle", &["STORESCP"], &["AE_TITLE_TOO_LONG_X"]),
+        ];
+        for (kw, valid, invalid) in table {
+            let t = std_tag(kw);
+            for v in *valid {
+                assert!(
+                    parse_value(&t, v).is_ok(),
+                    "{kw} should accept {v:?}: {:?}",
+                    parse_value(&t, v)
+                );
+            }
+            for v in *invalid {
+                let e = parse_value(&t, v);
+                assert!(e.is_err(), "{kw} should reject {v:?}");
+                let msg = e.unwrap_err().to_string();
+                assert!(msg.contains(kw) && msg.contains(&fmt_tag(t.tag)), "{msg}");
+            }
+        }
+    }
+
+    #[test]
+    fn values_convert() {
+        assert_eq!(
+            parse_value(&std_tag("Rows"), "512").unwrap(),
+            PrimitiveValue::from(512u16)
+        );
+        assert_eq!(
+            parse_value(&std_tag("PatientName"), "").unwrap(),
+            PrimitiveValue::Empty
+        );
+        assert_eq!(
+            parse_value(&std_tag("ImageType"), "ORIGINAL\\PRIMARY").unwrap(),
+            PrimitiveValue::Strs(vec!["ORIGINAL".to_string(), "PRIMARY".to_string()].into())
+        );
+        let d = dict();
+        let t = resolve_key("MyCounts", &d, None).unwrap();
+        assert!(parse_value(&t, "1\\2").is_ok());
+        let e = parse_value(&t, "1\\2\\3").unwrap_err().to_string();
+        assert!(e.contains("expected 1-2 value(s)"), "{e}");
+        let e = parse_value(&std_tag("ReferencedStudySequence"), "x").unwrap_err();
+        assert!(e.to_string().contains("sequence"));
+    }
+}

@@ -1,0 +1,172 @@
+//! create-dicom on the Node: resolve the parent, build the instances, store them all or none,
+//! and answer as Orthanc does.
+
+use dicom_dictionary_std::tags;
+use serde::{Deserialize, Serialize};
+
+use super::Node;
+use crate::dicom::create::{self, CreateSpec, Limits, ParentContext, ParentLevel};
+use crate::error::{Error, Result};
+use crate::store::header::{open_full, open_header};
+use crate::store::ids::Level;
+use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+
+pub struct CreateRequest {
+    pub spec: CreateSpec,
+    pub parent: Option<String>,
+    /// Store the result (false with `--no-store`).
+    pub store: bool,
+}
+
+/// Orthanc's answer to `POST /tools/create-dicom`, plus the file bytes for `-o`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateAnswer {
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub parent_patient: String,
+    pub parent_series: String,
+    pub parent_study: String,
+    pub path: String,
+    pub status: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+impl Node {
+    pub fn create_dicom(&self, req: CreateRequest) -> Result<Vec<CreateAnswer>> {
+        let store = self.store();
+        // The parent is checked before anything is built or written.
+        let parent = match &req.parent {
+            None => None,
+            Some(p) => {
+                let (level, id) = store.resolve(p).map_err(|e| match e {
+                    Error::NotFound { .. } => Error::Invalid(format!(
+                        "parent {p}: no patient, study or series has this ID"
+                    )),
+                    other => other,
+                })?;
+                let plevel = match level {
+                    Level::Patient => ParentLevel::Patient,
+                    Level::Study => ParentLevel::Study,
+                    Level::Series => ParentLevel::Series,
+                    Level::Instance => {
+                        return Err(Error::Invalid(format!(
+                            "parent {id} is an instance; it must be a series, study or patient"
+                        )));
+                    }
+                };
+                let sample = store.first_instance_under(level, &id)?;
+                let path = store.instance_path(&sample)?;
+                let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+                let obj = open_header(std::io::BufReader::new(file))
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                Some((plevel, obj))
+            }
+        };
+        let ctx = parent.as_ref().map(|(level, obj)| ParentContext {
+            level: *level,
+            sample: obj,
+        });
+        let created = create::build(
+            &req.spec,
+            ctx,
+            &self.config().dictionary,
+            &Limits::default(),
+            chrono::Utc::now(),
+        )
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+        let mut answers = Vec::with_capacity(created.len());
+        let mut items = Vec::with_capacity(created.len());
+        for (i, c) in created.into_iter().enumerate() {
+            let mut bytes = Vec::new();
+            c.file
+                .write_all(&mut bytes)
+                .map_err(|e| Error::Internal(format!("encode DICOM: {e}")))?;
+            let header = crate::store::header::summarize(&c.file)
+                .map_err(|e| Error::Internal(format!("created instance: {e}")))?;
+            answers.push(CreateAnswer {
+                path: format!("/instances/{}", header.ids.instance),
+                id: header.ids.instance.clone(),
+                parent_patient: header.ids.patient.clone(),
+                parent_series: header.ids.series.clone(),
+                parent_study: header.ids.study.clone(),
+                status: "Success".into(),
+                bytes: bytes.clone(),
+                warnings: c.warnings,
+            });
+            items.push(ImportItem {
+                label: format!("created instance {}", i + 1),
+                source: ImportSource::Bytes(bytes),
+            });
+        }
+        if req.store {
+            let results = store.import(items, &mut |_| {})?;
+            let failed: Vec<String> = results
+                .iter()
+                .filter(|r| r.status == ImportStatus::Error)
+                .map(|r| r.error.clone().unwrap_or_default())
+                .collect();
+            if !failed.is_empty() {
+                // All or nothing: remove what this call stored.
+                for (a, r) in answers.iter().zip(&results) {
+                    if r.status == ImportStatus::Success {
+                        let _ = store.remove(Level::Instance, &a.id);
+                    }
+                }
+                return Err(Error::Invalid(format!(
+                    "cannot store the new instance: {}",
+                    failed.join("; ")
+                )));
+            }
+            for (a, r) in answers.iter_mut().zip(results) {
+                if r.status == ImportStatus::AlreadyStored {
+                    a.status = "AlreadyStored".into();
+                }
+            }
+        }
+        Ok(answers)
+    }
+
+    /// The PDF embedded in an instance, byte for byte.
+    pub fn pdf_of(&self, id: &str) -> Result<Vec<u8>> {
+        let store = self.store();
+        let (level, id) = store.resolve(id)?;
+        if level != Level::Instance {
+            return Err(Error::Invalid(format!(
+                "{id} is a {}: pdf needs an instance",
+                level.name().to_lowercase()
+            )));
+        }
+        let path = store.instance_path(&id)?;
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let obj = open_full(std::io::BufReader::new(file))
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let doc = obj
+            .element_opt(tags::ENCAPSULATED_DOCUMENT)
+            .ok()
+            .flatten()
+            .ok_or_else(|| Error::Invalid(format!("instance {id} holds no encapsulated PDF")))?;
+        let mut bytes = doc
+            .value()
+            .to_bytes()
+            .map_err(|e| Error::Invalid(format!("instance {id}: {e}")))?
+            .into_owned();
+        let declared = obj
+            .element_opt(tags::ENCAPSULATED_DOCUMENT_LENGTH)
+            .ok()
+            .flatten()
+            .and_then(|e| e.value().to_int::<u64>().ok());
+        match declared {
+            Some(len) if (len as usize) <= bytes.len() => bytes.truncate(len as usize),
+            // Without the length, drop the one pad byte of an odd-length document (as Orthanc).
+            _ if bytes.last() == Some(&0) && !bytes.ends_with(b"%%EOF") => {
+                bytes.pop();
+            }
+            _ => {}
+        }
+        Ok(bytes)
+    }
+}

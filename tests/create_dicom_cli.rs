@@ -1,0 +1,390 @@
+//! `create-dicom` and `pdf` through the binary: valid DICOM out, the right answers, and bad
+//! inputs that leave nothing behind.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Home, fixture, have_tool, stderr, stdout};
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+fn inputs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/orthanc/create-dicom/inputs")
+}
+
+/// dciodvfy reports no error and dcmdump reads the file.
+fn assert_valid(path: &Path) {
+    if have_tool("dciodvfy") {
+        let o = Command::new("dciodvfy")
+            .arg(path)
+            .output()
+            .expect("dciodvfy");
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("Error")).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+    }
+    if have_tool("dcmdump") {
+        let o = Command::new("dcmdump").arg(path).output().expect("dcmdump");
+        assert!(
+            o.status.success(),
+            "dcmdump {}: {}",
+            path.display(),
+            stderr(&o)
+        );
+    }
+}
+
+fn dump(path: &Path) -> String {
+    if !have_tool("dcmdump") {
+        return String::new();
+    }
+    stdout(&Command::new("dcmdump").arg(path).output().expect("dcmdump"))
+}
+
+#[test]
+fn pdf_round_trip_is_byte_exact_and_valid() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, bytes) in [
+        ("odd.pdf", PDF.to_vec()),
+        ("even.pdf", [PDF, b"x"].concat()),
+    ] {
+        let pdf = dir.path().join(name);
+        fs::write(&pdf, &bytes).expect("write");
+        let out_dcm = dir.path().join(format!("{name}.dcm"));
+        let a = home.json(&[
+            "create-dicom",
+            "--pdf",
+            pdf.to_str().expect("utf8"),
+            "--tag",
+            "PatientName=Doe^John",
+            "-o",
+            out_dcm.to_str().expect("utf8"),
+        ]);
+        assert_eq!(a["Status"], "Success");
+        let id = a["ID"].as_str().expect("ID");
+        assert_eq!(a["Path"], format!("/instances/{id}"));
+        assert_valid(&out_dcm);
+        let d = dump(&out_dcm);
+        if !d.is_empty() {
+            assert!(
+                d.contains("EncapsulatedPDFStorage"),
+                "Encapsulated PDF SOP class: {d}"
+            );
+            assert!(d.contains("[WSD]"), "ConversionType: {d}");
+        }
+        let back = home.cmd().args(["pdf", id]).output().expect("runs");
+        assert!(back.status.success(), "{}", stderr(&back));
+        assert_eq!(back.stdout, bytes, "{name}: PDF not byte-exact");
+        let to_file = dir.path().join(format!("{name}.back"));
+        assert!(
+            home.run(&["pdf", &id[..8], "-o", to_file.to_str().expect("utf8")])
+                .status
+                .success()
+        );
+        assert_eq!(fs::read(&to_file).expect("read"), bytes);
+    }
+}
+
+#[test]
+fn images_become_valid_secondary_captures_with_the_same_pixels() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in [
+        "rgb_64x48.png",
+        "gray8_64x48.png",
+        "gray16_64x48.png",
+        "rgba_64x48.png",
+        "rgb_64x48.jpg",
+    ] {
+        let out_dcm = dir.path().join(format!("{name}.dcm"));
+        let o = home.run(&[
+            "create-dicom",
+            "--image",
+            inputs().join(name).to_str().expect("utf8"),
+            "-o",
+            out_dcm.to_str().expect("utf8"),
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert_eq!(stdout(&o).trim().len(), 44, "prints the instance ID");
+        assert_valid(&out_dcm);
+        if name.starts_with("rgba") {
+            assert!(
+                stderr(&o).contains("alpha"),
+                "alpha drop is said: {}",
+                stderr(&o)
+            );
+        }
+        let obj = dicom_object::open_file(&out_dcm).expect("reads back");
+        let sop = obj
+            .element(dicom_dictionary_std::tags::SOP_CLASS_UID)
+            .expect("SOPClassUID");
+        assert_eq!(
+            sop.value().to_str().expect("str").trim_end_matches('\0'),
+            "1.2.840.10008.5.1.4.1.1.7"
+        );
+        if name == "rgb_64x48.png" {
+            let png = image::open(inputs().join(name))
+                .expect("png")
+                .to_rgb8()
+                .into_raw();
+            let px = obj
+                .element(dicom_dictionary_std::tags::PIXEL_DATA)
+                .expect("pixels");
+            assert_eq!(
+                px.value().to_bytes().expect("bytes").as_ref(),
+                png.as_slice()
+            );
+        }
+    }
+    // Several images make one series, all stored.
+    let a = home.json(&[
+        "create-dicom",
+        "--image",
+        inputs().join("rgb_64x48.png").to_str().expect("utf8"),
+        "--image",
+        inputs().join("gray8_64x48.png").to_str().expect("utf8"),
+    ]);
+    let series = a["ID"].as_str().expect("series ID");
+    let s = home.json(&["show", series]);
+    assert_eq!(s["Type"], "Series");
+    assert_eq!(s["Instances"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn parent_inheritance_and_force() {
+    let home = Home::new();
+    assert!(
+        home.run(&["store", fixture("A_s1_i1.dcm").to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("report.pdf");
+    fs::write(&pdf, PDF).expect("write");
+    let pdf = pdf.to_str().expect("utf8");
+    // Under study A: same patient and study, a new series.
+    let a = home.json(&["create-dicom", "--pdf", pdf, "--parent", "b89ca719"]);
+    assert_eq!(
+        a["ParentPatient"],
+        "21656b59-b4d37a49-76daa8ba-cb774515-26fcb1aa"
+    );
+    assert_eq!(
+        a["ParentStudy"],
+        "b89ca719-1fea81fa-5868adf8-448926c1-a5a8efe9"
+    );
+    let inst = home.json(&["show", a["ID"].as_str().expect("ID"), "--tags"]);
+    assert_eq!(inst["0010,0010"]["Value"], "Müller^Jürgen");
+    assert_eq!(inst["0008,1030"]["Value"], "Brain MRI");
+    // Changing an inherited tag needs --force.
+    let o = home.run(&[
+        "create-dicom",
+        "--pdf",
+        pdf,
+        "--parent",
+        "b89ca719",
+        "--tag",
+        "PatientID=OTHER",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("PatientID"), "{}", stderr(&o));
+    let o = home.run(&[
+        "create-dicom",
+        "--pdf",
+        pdf,
+        "--parent",
+        "0cfd7b50",
+        "--tag",
+        "PatientName=New^Name",
+        "--force",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn private_tags_from_the_dictionary() {
+    let home = Home::new();
+    fs::write(
+        home.path().join("config.json"),
+        r#"{ "Dictionary": { "0405,1001": ["ST", "MyPrivateXMLTag", 1, 1, "My Company"] } }"#,
+    )
+    .expect("config");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("r.pdf");
+    fs::write(&pdf, PDF).expect("write");
+    let out_dcm = dir.path().join("p.dcm");
+    let o = home.run(&[
+        "create-dicom",
+        "--pdf",
+        pdf.to_str().expect("utf8"),
+        "--tag",
+        "MyPrivateXMLTag=Testing",
+        "-o",
+        out_dcm.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_valid(&out_dcm);
+    let d = dump(&out_dcm);
+    if !d.is_empty() {
+        assert!(d.contains("(0405,0010) LO [My Company]"), "{d}");
+        assert!(d.contains("(0405,1001) ST [Testing]"), "{d}");
+    }
+    // Undeclared private keyword, and a malformed Dictionary.
+    let o = home.run(&[
+        "create-dicom",
+        "--pdf",
+        pdf.to_str().expect("utf8"),
+        "--tag",
+        "NotDeclared=1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("NotDeclared"), "{}", stderr(&o));
+    fs::write(
+        home.path().join("config.json"),
+        r#"{ "Dictionary": { "0405,1001": ["ST"] } }"#,
+    )
+    .expect("config");
+    let o = home.run(&["create-dicom", "--pdf", pdf.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("0405,1001"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_inputs_store_nothing_and_leave_nothing() {
+    let home = Home::new();
+    assert!(
+        home.run(&["store", fixture("A_s1_i1.dcm").to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |n: &str| dir.path().join(n);
+    fs::write(p("not.pdf"), "hello").expect("w");
+    fs::write(p("empty.pdf"), "").expect("w");
+    fs::write(p("good.pdf"), PDF).expect("w");
+    let png = fs::read(inputs().join("rgb_64x48.png")).expect("png");
+    fs::write(p("trunc.png"), &png[..png.len() / 2]).expect("w");
+    let jpg = fs::read(inputs().join("rgb_64x48.jpg")).expect("jpg");
+    fs::write(p("trunc.jpg"), &jpg[..jpg.len() / 3]).expect("w");
+    // A PNG header declaring 100000 x 100000 pixels.
+    let mut huge = png[..33].to_vec();
+    huge[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    huge[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    fs::write(p("huge.png"), &huge).expect("w");
+    let s = |x: &Path| x.to_str().expect("utf8").to_string();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--pdf".into(), s(&p("not.pdf"))], "not.pdf"),
+        (vec!["--pdf".into(), s(&p("empty.pdf"))], "empty"),
+        (vec!["--image".into(), s(&p("trunc.png"))], "trunc.png"),
+        (vec!["--image".into(), s(&p("trunc.jpg"))], "trunc.jpg"),
+        (vec!["--image".into(), s(&p("huge.png"))], "huge.png"),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "--tag".into(),
+                "NoSuchKeyword=1".into(),
+            ],
+            "NoSuchKeyword",
+        ),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "--tag".into(),
+                "StudyDate=20241301".into(),
+            ],
+            "DA",
+        ),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "--parent".into(),
+                "ffffffff".into(),
+            ],
+            "ffffffff",
+        ),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "--parent".into(),
+                "b89ca719".into(),
+                "--tag".into(),
+                "PatientID=X".into(),
+            ],
+            "PatientID",
+        ),
+        (vec!["--pdf".into(), s(&p("missing.pdf"))], "missing.pdf"),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "-o".into(),
+                s(&p("nodir/out.dcm")),
+            ],
+            "nodir",
+        ),
+        (
+            vec![
+                "--image".into(),
+                s(&inputs().join("rgb_64x48.png")),
+                "--image".into(),
+                s(&p("trunc.png")),
+            ],
+            "trunc.png",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = home
+            .cmd()
+            .arg("create-dicom")
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert_eq!(home.stored_files().len(), 1, "{args:?} stored something");
+    }
+    let left: Vec<_> = fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left.len(), 6, "no file left behind: {left:?}");
+}
+
+#[test]
+fn request_body_and_v1_format() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let body = serde_json::json!({
+        "Tags": {"PatientName": "Love^Sarah", "PatientID": "7"},
+        "Content": format!("data:application/pdf;base64,{b64}")
+    });
+    fs::write(dir.path().join("req.json"), body.to_string()).expect("w");
+    let a = home.json(&[
+        "create-dicom",
+        "--request",
+        dir.path().join("req.json").to_str().expect("utf8"),
+    ]);
+    assert_eq!(a["ParentPatient"], dicomq::store::ids::orthanc_id(&["7"]));
+    fs::write(
+        dir.path().join("v1.json"),
+        r#"{"PatientName": "V1^Format"}"#,
+    )
+    .expect("w");
+    let o = home.run(&[
+        "create-dicom",
+        "--request",
+        dir.path().join("v1.json").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).to_lowercase().contains("tags"), "{}", stderr(&o));
+}
