@@ -40,6 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete resources, their descendants and their files')
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
+            [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
+            [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -142,6 +144,230 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'dicomq;jobs' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
+            [CompletionResult]::new('resubmit', 'resubmit', [CompletionResultType]::ParameterValue, 'Run a failed job again')
+            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dicomq;jobs;ls' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only jobs in these states (Pending, Running, Success, Failure, Paused, Retry)')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;show' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;wait' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (exit 1, the job goes on)')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;cancel' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;pause' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;resume' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;resubmit' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;output' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;jobs;help' {
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
+            [CompletionResult]::new('resubmit', 'resubmit', [CompletionResultType]::ParameterValue, 'Run a failed job again')
+            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dicomq;jobs;help;ls' {
+            break
+        }
+        'dicomq;jobs;help;show' {
+            break
+        }
+        'dicomq;jobs;help;wait' {
+            break
+        }
+        'dicomq;jobs;help;cancel' {
+            break
+        }
+        'dicomq;jobs;help;pause' {
+            break
+        }
+        'dicomq;jobs;help;resume' {
+            break
+        }
+        'dicomq;jobs;help;resubmit' {
+            break
+        }
+        'dicomq;jobs;help;output' {
+            break
+        }
+        'dicomq;jobs;help;help' {
+            break
+        }
+        'dicomq;debug' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('sleep-job', 'sleep-job', [CompletionResultType]::ParameterValue, 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dicomq;debug;sleep-job' {
+            [CompletionResult]::new('--steps', '--steps', [CompletionResultType]::ParameterName, 'steps')
+            [CompletionResult]::new('--step-ms', '--step-ms', [CompletionResultType]::ParameterName, 'step-ms')
+            [CompletionResult]::new('--fail-at', '--fail-at', [CompletionResultType]::ParameterName, 'The step that fails (for resubmit tests)')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'priority')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--async', '--async', [CompletionResultType]::ParameterName, 'Print the job ID and return at once (needs a running daemon)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;debug;help' {
+            [CompletionResult]::new('sleep-job', 'sleep-job', [CompletionResultType]::ParameterValue, 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dicomq;debug;help;sleep-job' {
+            break
+        }
+        'dicomq;debug;help;help' {
+            break
+        }
         'dicomq;completions' {
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
@@ -163,6 +389,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete resources, their descendants and their files')
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
+            [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
+            [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -183,6 +411,48 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;help;pdf' {
+            break
+        }
+        'dicomq;help;jobs' {
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
+            [CompletionResult]::new('resubmit', 'resubmit', [CompletionResultType]::ParameterValue, 'Run a failed job again')
+            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output')
+            break
+        }
+        'dicomq;help;jobs;ls' {
+            break
+        }
+        'dicomq;help;jobs;show' {
+            break
+        }
+        'dicomq;help;jobs;wait' {
+            break
+        }
+        'dicomq;help;jobs;cancel' {
+            break
+        }
+        'dicomq;help;jobs;pause' {
+            break
+        }
+        'dicomq;help;jobs;resume' {
+            break
+        }
+        'dicomq;help;jobs;resubmit' {
+            break
+        }
+        'dicomq;help;jobs;output' {
+            break
+        }
+        'dicomq;help;debug' {
+            [CompletionResult]::new('sleep-job', 'sleep-job', [CompletionResultType]::ParameterValue, 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine')
+            break
+        }
+        'dicomq;help;debug;sleep-job' {
             break
         }
         'dicomq;help;completions' {

@@ -37,6 +37,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand rm 'Delete resources, their descendants and their files'
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
+            cand jobs 'List, inspect and control jobs'
+            cand debug 'Tools for testing dicomq itself'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -132,6 +134,206 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'dicomq;jobs'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
+            cand show 'One job as Orthanc''s GET /jobs/{id}'
+            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand cancel 'Cancel a job (it ends in Failure)'
+            cand pause 'Pause a job at its next step boundary'
+            cand resume 'Resume a paused job'
+            cand resubmit 'Run a failed job again'
+            cand output 'Fetch a finished job''s output'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;jobs;ls'= {
+            cand --state 'Only jobs in these states (Pending, Running, Success, Failure, Paused, Retry)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;show'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;wait'= {
+            cand --timeout 'Give up after this many seconds (exit 1, the job goes on)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;cancel'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;pause'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;resume'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;resubmit'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;output'= {
+            cand -o 'o'
+            cand --output 'output'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;jobs;help'= {
+            cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
+            cand show 'One job as Orthanc''s GET /jobs/{id}'
+            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand cancel 'Cancel a job (it ends in Failure)'
+            cand pause 'Pause a job at its next step boundary'
+            cand resume 'Resume a paused job'
+            cand resubmit 'Run a failed job again'
+            cand output 'Fetch a finished job''s output'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;jobs;help;ls'= {
+        }
+        &'dicomq;jobs;help;show'= {
+        }
+        &'dicomq;jobs;help;wait'= {
+        }
+        &'dicomq;jobs;help;cancel'= {
+        }
+        &'dicomq;jobs;help;pause'= {
+        }
+        &'dicomq;jobs;help;resume'= {
+        }
+        &'dicomq;jobs;help;resubmit'= {
+        }
+        &'dicomq;jobs;help;output'= {
+        }
+        &'dicomq;jobs;help;help'= {
+        }
+        &'dicomq;debug'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand sleep-job 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;debug;sleep-job'= {
+            cand --steps 'steps'
+            cand --step-ms 'step-ms'
+            cand --fail-at 'The step that fails (for resubmit tests)'
+            cand --priority 'priority'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --async 'Print the job ID and return at once (needs a running daemon)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;debug;help'= {
+            cand sleep-job 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;debug;help;sleep-job'= {
+        }
+        &'dicomq;debug;help;help'= {
+        }
         &'dicomq;completions'= {
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
@@ -152,6 +354,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand rm 'Delete resources, their descendants and their files'
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
+            cand jobs 'List, inspect and control jobs'
+            cand debug 'Tools for testing dicomq itself'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -166,6 +370,37 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;create-dicom'= {
         }
         &'dicomq;help;pdf'= {
+        }
+        &'dicomq;help;jobs'= {
+            cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
+            cand show 'One job as Orthanc''s GET /jobs/{id}'
+            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand cancel 'Cancel a job (it ends in Failure)'
+            cand pause 'Pause a job at its next step boundary'
+            cand resume 'Resume a paused job'
+            cand resubmit 'Run a failed job again'
+            cand output 'Fetch a finished job''s output'
+        }
+        &'dicomq;help;jobs;ls'= {
+        }
+        &'dicomq;help;jobs;show'= {
+        }
+        &'dicomq;help;jobs;wait'= {
+        }
+        &'dicomq;help;jobs;cancel'= {
+        }
+        &'dicomq;help;jobs;pause'= {
+        }
+        &'dicomq;help;jobs;resume'= {
+        }
+        &'dicomq;help;jobs;resubmit'= {
+        }
+        &'dicomq;help;jobs;output'= {
+        }
+        &'dicomq;help;debug'= {
+            cand sleep-job 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
+        }
+        &'dicomq;help;debug;sleep-job'= {
         }
         &'dicomq;help;completions'= {
         }

@@ -41,6 +41,8 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "show" -d 'Show one re
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "rm" -d 'Delete resources, their descendants and their files'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "debug" -d 'Tools for testing dicomq itself'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
@@ -115,6 +117,146 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l json -d 'Print Ort
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "show" -d 'One job as Orthanc\'s GET /jobs/{id}'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "wait" -d 'Block until the job ends: exit 0 on Success, 1 on Failure'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "cancel" -d 'Cancel a job (it ends in Failure)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "pause" -d 'Pause a job at its next step boundary'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "resume" -d 'Resume a paused job'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "resubmit" -d 'Run a failed job again'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "output" -d 'Fetch a finished job\'s output'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l state -d 'Only jobs in these states (Pending, Running, Success, Failure, Paused, Retry)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l timeout -d 'Give up after this many seconds (exit 1, the job goes on)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -s o -l output -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "show" -d 'One job as Orthanc\'s GET /jobs/{id}'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Block until the job ends: exit 0 on Success, 1 on Failure'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a job (it ends in Failure)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Pause a job at its next step boundary'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Resume a paused job'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "resubmit" -d 'Run a failed job again'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "output" -d 'Fetch a finished job\'s output'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -f -a "sleep-job" -d 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l steps -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l step-ms -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l fail-at -d 'The step that fails (for resubmit tests)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l priority -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l async -d 'Print the job ID and return at once (needs a running daemon)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "sleep-job" -d 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
@@ -125,11 +267,22 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l json -d 'P
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "ls" -d 'List patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "ls" -d 'List patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'One job as Orthanc\'s GET /jobs/{id}'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Block until the job ends: exit 0 on Success, 1 on Failure'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "cancel" -d 'Cancel a job (it ends in Failure)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "pause" -d 'Pause a job at its next step boundary'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "resume" -d 'Resume a paused job'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "resubmit" -d 'Run a failed job again'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "output" -d 'Fetch a finished job\'s output'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from debug" -f -a "sleep-job" -d 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'

@@ -8,6 +8,7 @@ use dicom_object::InMemDicomObject;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
+use crate::jobs::{Action, JobInfo};
 use crate::node::{CreateAnswer, CreateRequest, Node};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
@@ -115,6 +116,58 @@ impl Backend {
 
     pub fn pdf(&self, id: &str) -> Result<Vec<u8>> {
         self.node().pdf_of(id)
+    }
+
+    /// Submits a job and waits for its end (sync call).
+    pub fn run_job(
+        &self,
+        type_name: &str,
+        params: serde_json::Value,
+        priority: i32,
+    ) -> Result<JobInfo> {
+        self.node().run_job_inline(type_name, params, priority)
+    }
+
+    /// Submits a job and returns at once: needs a daemon to run it.
+    pub fn submit_job(
+        &self,
+        type_name: &str,
+        _params: serde_json::Value,
+        _priority: i32,
+    ) -> Result<String> {
+        Err(Error::Remote {
+            kind: crate::error::ErrorKind::Unavailable,
+            message: format!(
+                "cannot run a {type_name} job asynchronously: no daemon answers on {}",
+                self.node().home().socket().display()
+            ),
+            hint: Some(
+                "start one with `dicomq daemon`, or drop --async to run the job here".into(),
+            ),
+        })
+    }
+
+    pub fn job(&self, id: &str) -> Result<JobInfo> {
+        self.node().jobs().info(id)
+    }
+
+    pub fn jobs(&self) -> Result<Vec<JobInfo>> {
+        Ok(self.node().jobs().list())
+    }
+
+    pub fn control_job(&self, id: &str, action: Action) -> Result<JobInfo> {
+        self.node().jobs().control(id, action)
+    }
+
+    /// Waits for a job to end. Inline, the job only moves if this process runs it, so the
+    /// workers are started for the wait.
+    pub fn wait_job(&self, id: &str, timeout: Option<Duration>) -> Result<JobInfo> {
+        let jobs = self.node().jobs();
+        let info = jobs.info(id)?;
+        jobs.start_workers();
+        let result = jobs.wait(&info.id, timeout);
+        jobs.shutdown();
+        result
     }
 
     pub fn remove(&self, id: &str) -> Result<(String, RemovedView)> {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod dicom;
 pub mod error;
 pub mod home;
+pub mod jobs;
 pub mod node;
 pub mod output;
 pub mod parallel;

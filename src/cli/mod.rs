@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod create;
+pub mod jobs;
 pub mod resources;
 pub mod store;
 
@@ -78,6 +79,12 @@ pub enum Command {
     CreateDicom(create::CreateArgs),
     /// Write back the PDF embedded in an instance, byte for byte
     Pdf(create::PdfArgs),
+    /// List, inspect and control jobs
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
+    /// Tools for testing dicomq itself
+    #[command(subcommand, hide = true)]
+    Debug(jobs::DebugCommand),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
 }
@@ -132,6 +139,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rm(args) => resources::rm(&ctx, args),
         Command::CreateDicom(args) => create::create(&ctx, args),
         Command::Pdf(args) => create::pdf(&ctx, args),
+        Command::Jobs(cmd) => jobs::run(&ctx, cmd),
+        Command::Debug(cmd) => jobs::debug(&ctx, cmd),
         Command::Completions(args) => completions::run(&ctx, args),
     }
 }

@@ -8,6 +8,7 @@ use redb::Database;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
+use crate::jobs::{EngineConfig, JobInfo, JobKind, JobsEngine, Sleep};
 use crate::store::Store;
 
 mod create_dicom;
@@ -17,6 +18,7 @@ pub struct Node {
     home: Home,
     config: Config,
     store: Store,
+    jobs: Arc<JobsEngine>,
 }
 
 /// Opens `index.redb`; a database held by another process is `Error::Busy`, an unreadable one
@@ -65,11 +67,21 @@ impl Node {
             .storage_directory
             .clone()
             .unwrap_or_else(|| home.storage_dir());
-        let store = Store::open(db, storage)?;
+        let store = Store::open(db.clone(), storage)?;
+        let kinds: Vec<Arc<dyn JobKind>> = vec![Arc::new(Sleep)];
+        let jobs = JobsEngine::open(
+            db,
+            EngineConfig {
+                workers: config.concurrent_jobs,
+                history_size: config.jobs_history_size,
+            },
+            kinds,
+        )?;
         Ok(Node {
             home,
             config,
             store,
+            jobs,
         })
     }
 
@@ -83,5 +95,25 @@ impl Node {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn jobs(&self) -> &Arc<JobsEngine> {
+        &self.jobs
+    }
+
+    /// Runs a job to its end in this process (a sync call without a daemon): submit, let the
+    /// workers take it, wait, then stop them at their next step boundary. The run is recorded in
+    /// the job history like any other.
+    pub fn run_job_inline(
+        &self,
+        type_name: &str,
+        params: serde_json::Value,
+        priority: i32,
+    ) -> Result<JobInfo> {
+        let id = self.jobs.submit(type_name, params, priority)?;
+        self.jobs.start_workers();
+        let result = self.jobs.wait(&id, None);
+        self.jobs.shutdown();
+        result
     }
 }

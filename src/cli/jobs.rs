@@ -1,0 +1,200 @@
+//! `jobs ls|show|wait|cancel|pause|resume|resubmit|output` and the hidden `debug sleep-job`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::jobs::{Action, JobInfo, JobState};
+use crate::output::table;
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Table of jobs (--json: Orthanc's /jobs?expand)
+    Ls {
+        /// Only jobs in these states (Pending, Running, Success, Failure, Paused, Retry)
+        #[arg(long = "state", value_name = "S")]
+        states: Vec<String>,
+    },
+    /// One job as Orthanc's GET /jobs/{id}
+    Show { id: String },
+    /// Block until the job ends: exit 0 on Success, 1 on Failure
+    Wait {
+        id: String,
+        /// Give up after this many seconds (exit 1, the job goes on)
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<f64>,
+    },
+    /// Cancel a job (it ends in Failure)
+    Cancel { id: String },
+    /// Pause a job at its next step boundary
+    Pause { id: String },
+    /// Resume a paused job
+    Resume { id: String },
+    /// Run a failed job again
+    Resubmit { id: String },
+    /// Fetch a finished job's output
+    Output {
+        id: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Submit a job of N steps of M ms each (Type Sleep), for tests of the engine
+    SleepJob(SleepJobArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SleepJobArgs {
+    #[arg(long, default_value_t = 1)]
+    pub steps: u64,
+    #[arg(long, default_value_t = 0)]
+    pub step_ms: u64,
+    /// The step that fails (for resubmit tests)
+    #[arg(long, value_name = "K")]
+    pub fail_at: Option<u64>,
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub priority: i32,
+    /// Print the job ID and return at once (needs a running daemon)
+    #[arg(long = "async")]
+    pub asynchronous: bool,
+}
+
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+fn parse_state(s: &str) -> Result<JobState> {
+    s.parse::<JobState>().map_err(|_| {
+        Error::Invalid(format!(
+            "unknown job state '{s}': expected Pending, Running, Success, Failure, Paused or Retry"
+        ))
+    })
+}
+
+/// Exit status of a finished job: Failure is exit 1 with its reason.
+fn finished(info: &JobInfo) -> Result<()> {
+    match info.state {
+        JobState::Success => Ok(()),
+        JobState::Failure => Err(Error::Invalid(format!(
+            "job {} failed: {}{}",
+            info.id,
+            info.error_description,
+            if info.error_details.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", info.error_details)
+            }
+        ))),
+        other => Err(Error::Invalid(format!(
+            "job {} is still {}",
+            info.id,
+            other.as_str()
+        ))),
+    }
+}
+
+pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
+    let backend = ctx.backend()?;
+    let out = &ctx.out;
+    match cmd {
+        JobsCommand::Ls { states } => {
+            let wanted = states
+                .iter()
+                .map(|s| parse_state(s))
+                .collect::<Result<Vec<_>>>()?;
+            let jobs: Vec<JobInfo> = backend
+                .jobs()?
+                .into_iter()
+                .filter(|j| wanted.is_empty() || wanted.contains(&j.state))
+                .collect();
+            if out.json {
+                return out.json_value(&jobs);
+            }
+            let rows = jobs
+                .iter()
+                .map(|j| {
+                    vec![
+                        short(&j.id),
+                        j.type_name.clone(),
+                        j.state.as_str().to_string(),
+                        j.priority.to_string(),
+                        format!("{}%", j.progress),
+                        j.creation_time.chars().take(15).collect(),
+                        format!("{:.3}s", j.effective_runtime),
+                    ]
+                })
+                .collect();
+            out.data(&table(
+                &[
+                    "ID", "Type", "State", "Priority", "Progress", "Created", "Runtime",
+                ],
+                rows,
+            ))
+        }
+        JobsCommand::Show { id } => out.json_value(&backend.job(&id)?),
+        JobsCommand::Wait { id, timeout } => {
+            let info =
+                backend.wait_job(&id, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))?;
+            if out.json {
+                out.json_value(&info)?;
+            }
+            finished(&info)
+        }
+        JobsCommand::Cancel { id } => control(ctx, &backend, &id, Action::Cancel),
+        JobsCommand::Pause { id } => control(ctx, &backend, &id, Action::Pause),
+        JobsCommand::Resume { id } => control(ctx, &backend, &id, Action::Resume),
+        JobsCommand::Resubmit { id } => control(ctx, &backend, &id, Action::Resubmit),
+        JobsCommand::Output { id, .. } => {
+            let info = backend.job(&id)?;
+            Err(Error::Invalid(format!(
+                "job {} ({}) has no output",
+                info.id, info.type_name
+            )))
+        }
+    }
+}
+
+fn control(
+    ctx: &Context,
+    backend: &crate::backend::Backend,
+    id: &str,
+    action: Action,
+) -> Result<()> {
+    let info = backend.control_job(id, action)?;
+    if ctx.out.json {
+        ctx.out.json_value(&info)
+    } else {
+        ctx.out
+            .note(&format!("job {} is {}", info.id, info.state.as_str()));
+        Ok(())
+    }
+}
+
+pub fn debug(ctx: &Context, cmd: DebugCommand) -> Result<()> {
+    match cmd {
+        DebugCommand::SleepJob(a) => {
+            let mut params = serde_json::json!({"Steps": a.steps, "StepMs": a.step_ms});
+            if let Some(k) = a.fail_at {
+                params["FailAt"] = k.into();
+            }
+            let backend = ctx.backend()?;
+            if a.asynchronous {
+                let id = backend.submit_job("Sleep", params, a.priority)?;
+                return ctx.out.data(&format!("{id}\n"));
+            }
+            let info = backend.run_job("Sleep", params, a.priority)?;
+            if ctx.out.json {
+                ctx.out.json_value(&info)?;
+            } else {
+                ctx.out.data(&format!("{}\n", info.id))?;
+            }
+            finished(&info)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The jobs engine: Orthanc's job states and control matrix, persisted in redb so that no
+//! acknowledged job is ever lost.
+//!
+//! `state` (the transition table) · `model` (the persisted record and the `JobInfo` view) ·
+//! `kind` (what a job type implements) · `sleep` (the `Sleep` kind) · `queue` (the redb seam) ·
+//! `engine` (workers, scheduling, control, recovery).
+
+pub mod engine;
+pub mod kind;
+pub mod model;
+pub mod queue;
+pub mod sleep;
+pub mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use engine::{EngineConfig, JobsEngine};
+pub use kind::{JobKind, Plan, StepContext, StepOutcome};
+pub use model::{JobInfo, JobRecord};
+pub use queue::JobQueue;
+pub use sleep::Sleep;
+pub use state::{Action, Event, Flags, JobState, Outcome, Refusal};

@@ -1,0 +1,259 @@
+//! The persisted job record, and `JobInfo`: the view with exactly the fields and formats of
+//! Orthanc's `GET /jobs/{id}` (keys in Orthanc's alphabetical order).
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::state::{Flags, JobState};
+
+/// Orthanc's `ErrorCode_CanceledJob`.
+pub const CANCELED_JOB: i32 = 37;
+/// Orthanc's `ErrorCode_InternalError`.
+pub const INTERNAL_ERROR: i32 = -1;
+
+/// One job as the queue stores it (JSON). Times are microseconds since the Unix epoch, UTC.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobRecord {
+    /// UUID v4.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub priority: i32,
+    pub state: JobState,
+    /// 0..=1.
+    pub progress: f64,
+    /// Index of the next step to run.
+    pub position: u64,
+    pub steps: u64,
+    /// Owned by the job kind: what it needs to continue at `position`.
+    #[serde(default)]
+    pub checkpoint: Value,
+    /// Orthanc's public `Content`.
+    #[serde(default)]
+    pub content: Value,
+    #[serde(default)]
+    pub params: Value,
+    pub creation_us: i64,
+    /// Time of the last state change (Orthanc's `LastChangeTime`).
+    pub last_change_us: i64,
+    /// Set when the job reaches Success or Failure.
+    #[serde(default)]
+    pub completion_us: Option<i64>,
+    /// Time actually spent Running, summed over runs.
+    #[serde(default)]
+    pub runtime_us: u64,
+    /// While Running in this process: when the time not yet in `runtime_us` started.
+    #[serde(skip)]
+    pub running_since: Option<Instant>,
+    pub error_code: i32,
+    #[serde(default)]
+    pub error_details: String,
+    #[serde(default)]
+    pub retry_count: u32,
+    #[serde(default)]
+    pub next_retry_us: Option<i64>,
+    /// Submit sequence number: FIFO among equal priorities.
+    pub seq: u64,
+    /// Completion sequence number: history order.
+    #[serde(default)]
+    pub completion_seq: Option<u64>,
+    /// Pause/cancel requested while Running, persisted so that an acknowledged request survives
+    /// a crash.
+    #[serde(default)]
+    pub flags: Flags,
+}
+
+impl JobRecord {
+    /// Runtime including the current run.
+    pub fn effective_runtime_us(&self) -> u64 {
+        let live = self
+            .running_since
+            .map(|t| t.elapsed().as_micros() as u64)
+            .unwrap_or(0);
+        self.runtime_us.saturating_add(live)
+    }
+
+    /// Adds the time spent Running since `running_since` to `runtime_us`; keeps counting from
+    /// now if `still_running`.
+    pub fn fold_runtime(&mut self, still_running: bool) {
+        if let Some(since) = self.running_since.take() {
+            self.runtime_us = self
+                .runtime_us
+                .saturating_add(since.elapsed().as_micros() as u64);
+        }
+        if still_running {
+            self.running_since = Some(Instant::now());
+        }
+    }
+
+    /// The public view, with `Timestamp` = `now_us`.
+    pub fn info(&self, now_us: i64) -> JobInfo {
+        let progress_ratio = if self.state == JobState::Success {
+            1.0
+        } else {
+            self.progress.clamp(0.0, 1.0)
+        };
+        let runtime_ms = self.effective_runtime_us() / 1000;
+        let eta = if self.state == JobState::Running && progress_ratio > 0.01 && runtime_ms > 0 {
+            let remaining_ms =
+                (runtime_ms as f64 / progress_ratio * (1.0 - progress_ratio)).round() as i64;
+            Some(format_timestamp(now_us.saturating_add(remaining_ms * 1000)))
+        } else {
+            None
+        };
+        JobInfo {
+            completion_time: if self.state.is_finished() {
+                self.completion_us.map(format_timestamp)
+            } else {
+                None
+            },
+            content: if self.content.is_null() {
+                Value::Object(Default::default())
+            } else {
+                self.content.clone()
+            },
+            creation_time: format_timestamp(self.creation_us),
+            effective_runtime: runtime_ms as f64 / 1000.0,
+            error_code: self.error_code,
+            error_description: error_description(self.error_code).to_string(),
+            error_details: self.error_details.clone(),
+            estimated_time_of_arrival: eta,
+            id: self.id.clone(),
+            priority: self.priority,
+            progress: (progress_ratio * 100.0).round() as u32,
+            state: self.state,
+            timestamp: format_timestamp(now_us),
+            type_name: self.type_name.clone(),
+        }
+    }
+}
+
+/// What Orthanc's `GET /jobs/{id}` returns. Field order is Orthanc's (alphabetical).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobInfo {
+    #[serde(
+        rename = "CompletionTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub completion_time: Option<String>,
+    #[serde(rename = "Content")]
+    pub content: Value,
+    #[serde(rename = "CreationTime")]
+    pub creation_time: String,
+    #[serde(rename = "EffectiveRuntime")]
+    pub effective_runtime: f64,
+    #[serde(rename = "ErrorCode")]
+    pub error_code: i32,
+    #[serde(rename = "ErrorDescription")]
+    pub error_description: String,
+    #[serde(rename = "ErrorDetails")]
+    pub error_details: String,
+    #[serde(
+        rename = "EstimatedTimeOfArrival",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub estimated_time_of_arrival: Option<String>,
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "Priority")]
+    pub priority: i32,
+    #[serde(rename = "Progress")]
+    pub progress: u32,
+    #[serde(rename = "State")]
+    pub state: JobState,
+    #[serde(rename = "Timestamp")]
+    pub timestamp: String,
+    #[serde(rename = "Type")]
+    pub type_name: String,
+}
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Boost's `to_iso_string`: `YYYYMMDDTHHMMSS.ffffff` UTC, the fraction omitted when it is 0.
+pub fn format_timestamp(us: i64) -> String {
+    match chrono::DateTime::from_timestamp_micros(us) {
+        Some(t) if us.rem_euclid(1_000_000) == 0 => t.format("%Y%m%dT%H%M%S").to_string(),
+        Some(t) => t.format("%Y%m%dT%H%M%S%.6f").to_string(),
+        None => String::new(),
+    }
+}
+
+/// Orthanc's `EnumerationToString(ErrorCode)`.
+pub fn error_description(code: i32) -> &'static str {
+    match code {
+        -1 => "Internal error",
+        0 => "Success",
+        1 => "Error encountered within the plugin engine",
+        2 => "Not implemented yet",
+        3 => "Parameter out of range",
+        4 => "The server hosting Orthanc is running out of memory",
+        5 => "Bad type for a parameter",
+        6 => "Bad sequence of calls",
+        7 => "Accessing an inexistent item",
+        8 => "Bad request",
+        9 => "Error in the network protocol",
+        10 => "Error while calling a system command",
+        11 => "Error with the database engine",
+        12 => "Badly formatted URI",
+        13 => "Inexistent file",
+        14 => "Cannot write to file",
+        15 => "Bad file format",
+        16 => "Timeout",
+        17 => "Unknown resource",
+        18 => "Incompatible version of the database",
+        19 => "The file storage is full",
+        20 => "Corrupted file (e.g. inconsistent MD5 hash)",
+        21 => "Inexistent tag",
+        22 => "Cannot modify a read-only data structure",
+        23 => "Incompatible format of the images",
+        24 => "Incompatible size of the images",
+        25 => "Error while using a shared library (plugin)",
+        26 => "Plugin invoking an unknown service",
+        27 => "Unknown DICOM tag",
+        28 => "Cannot parse a JSON document",
+        29 => "Bad credentials were provided to an HTTP request",
+        30 => "Badly formatted font file",
+        31 => {
+            "The plugin implementing a custom database back-end does not fulfill the proper interface"
+        }
+        32 => "Error in the plugin implementing a custom storage area",
+        33 => "The request is empty",
+        34 => "Cannot send a response which is acceptable according to the Accept HTTP header",
+        35 => "Cannot handle a NULL pointer",
+        36 => "The database is currently not available (probably a transient situation)",
+        37 => "This job was canceled",
+        2018 => "Cannot store an instance",
+        _ => "Unknown error code",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_boost_iso() {
+        // 2026-11-28T08:54:31.486627Z
+        let us = 1_795_856_071_486_627;
+        assert_eq!(format_timestamp(us), "20261128T085431.486627");
+        assert_eq!(format_timestamp(1_795_856_071_000_000), "20261128T085431");
+        assert_eq!(
+            format_timestamp(1_795_856_071_000_001),
+            "20261128T085431.000001"
+        );
+    }
+
+    #[test]
+    fn descriptions() {
+        assert_eq!(error_description(0), "Success");
+        assert_eq!(error_description(CANCELED_JOB), "This job was canceled");
+        assert_eq!(error_description(INTERNAL_ERROR), "Internal error");
+    }
+}

@@ -1,0 +1,258 @@
+//! The job-queue seam of DESIGN.md, on redb: nothing else touches these tables.
+//!
+//! - `jobs_records`: id → the JSON `JobRecord`;
+//! - `jobs_pending`: `(priority key, seq)` → id for Pending jobs, so `pop_first` gives the
+//!   highest priority first and FIFO among equal priorities;
+//! - `jobs_history`: completion seq → id for Success and Failure jobs, oldest first.
+//!
+//! The indexes are derived from the records inside every transaction, so they cannot drift.
+//! A batch of changes is one write transaction. `Durability::Immediate` for state changes;
+//! progress checkpoints may use `Durability::None`, made durable by the next immediate commit
+//! or by `flush_if_stale`, so that at most about a second of progress is ever lost.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::model::JobRecord;
+use super::state::JobState;
+use crate::error::{Error, Result};
+
+const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("jobs_records");
+const PENDING: TableDefinition<(u32, u64), &str> = TableDefinition::new("jobs_pending");
+const HISTORY: TableDefinition<u64, &str> = TableDefinition::new("jobs_history");
+const META: TableDefinition<&str, u64> = TableDefinition::new("jobs_meta");
+const FLUSHES: &str = "flushes";
+
+/// Maps an i32 priority order-preservingly to a key where the highest priority sorts first.
+pub fn priority_key(priority: i32) -> u32 {
+    let shifted = (priority as i64 - i32::MIN as i64) as u32; // i32::MIN → 0, i32::MAX → u32::MAX
+    u32::MAX - shifted
+}
+
+fn pending_key(r: &JobRecord) -> Option<(u32, u64)> {
+    (r.state == JobState::Pending).then(|| (priority_key(r.priority), r.seq))
+}
+
+fn history_key(r: &JobRecord) -> Option<u64> {
+    if r.state.is_finished() {
+        r.completion_seq
+    } else {
+        None
+    }
+}
+
+fn encode(r: &JobRecord) -> Result<Vec<u8>> {
+    serde_json::to_vec(r).map_err(|e| Error::Internal(format!("encode job {}: {e}", r.id)))
+}
+
+fn decode(bytes: &[u8]) -> Result<JobRecord> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Internal(format!("decode job: {e}")))
+}
+
+/// One change of a batch.
+pub enum Change<'a> {
+    /// Write `new`; `old` is what the store holds now (its index entries are removed).
+    Put {
+        old: Option<&'a JobRecord>,
+        new: &'a JobRecord,
+    },
+    Delete(&'a JobRecord),
+}
+
+/// How soon a commit must be on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// Before returning (every state change).
+    Durable,
+    /// Within about a second (progress checkpoints).
+    Lazy,
+}
+
+struct FlushState {
+    last_durable: Instant,
+    dirty: bool,
+}
+
+pub struct JobQueue {
+    db: Arc<Database>,
+    flush: Mutex<FlushState>,
+    max_lag: Duration,
+}
+
+impl JobQueue {
+    /// Opens the tables, creating them if needed.
+    pub fn open(db: Arc<Database>) -> Result<Self> {
+        let tx = db.begin_write()?;
+        tx.open_table(RECORDS)?;
+        tx.open_table(PENDING)?;
+        tx.open_table(HISTORY)?;
+        tx.open_table(META)?;
+        tx.commit()?;
+        Ok(JobQueue {
+            db,
+            flush: Mutex::new(FlushState {
+                last_durable: Instant::now(),
+                dirty: false,
+            }),
+            max_lag: Duration::from_millis(500),
+        })
+    }
+
+    /// Every stored job.
+    pub fn load_all(&self) -> Result<Vec<JobRecord>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(RECORDS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (_, v) = row?;
+            out.push(decode(v.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<JobRecord>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(RECORDS)?;
+        let found = t.get(id)?;
+        found.map(|v| decode(v.value())).transpose()
+    }
+
+    /// Pending IDs in the order `pop_first` gives them.
+    pub fn pending_ids(&self) -> Result<Vec<String>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(PENDING)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            out.push(row?.1.value().to_string());
+        }
+        Ok(out)
+    }
+
+    /// History IDs, oldest completion first.
+    pub fn history_ids(&self) -> Result<Vec<String>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(HISTORY)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            out.push(row?.1.value().to_string());
+        }
+        Ok(out)
+    }
+
+    /// Applies a batch in one write transaction.
+    pub fn commit(&self, changes: &[Change<'_>], mode: Commit) -> Result<()> {
+        let durable = match mode {
+            Commit::Durable => true,
+            Commit::Lazy => self.stale(),
+        };
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(if durable {
+            Durability::Immediate
+        } else {
+            Durability::None
+        })
+        .map_err(|e| Error::Internal(format!("database: {e}")))?;
+        {
+            let mut records = tx.open_table(RECORDS)?;
+            let mut pending = tx.open_table(PENDING)?;
+            let mut history = tx.open_table(HISTORY)?;
+            for change in changes {
+                let (old, new) = match change {
+                    Change::Put { old, new } => (*old, Some(*new)),
+                    Change::Delete(old) => (Some(*old), None),
+                };
+                if let Some(old) = old {
+                    if let Some(k) = pending_key(old) {
+                        pending.remove(k)?;
+                    }
+                    if let Some(k) = history_key(old) {
+                        history.remove(k)?;
+                    }
+                }
+                match new {
+                    Some(new) => {
+                        records.insert(new.id.as_str(), encode(new)?.as_slice())?;
+                        if let Some(k) = pending_key(new) {
+                            pending.insert(k, new.id.as_str())?;
+                        }
+                        if let Some(k) = history_key(new) {
+                            history.insert(k, new.id.as_str())?;
+                        }
+                    }
+                    None => {
+                        if let Some(old) = old {
+                            records.remove(old.id.as_str())?;
+                        }
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        if durable {
+            self.mark_durable();
+        } else if let Ok(mut f) = self.flush.lock() {
+            f.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Makes lazy commits durable if the oldest is getting old. Returns whether it flushed.
+    pub fn flush_if_stale(&self) -> Result<bool> {
+        let due = match self.flush.lock() {
+            Ok(f) => f.dirty && f.last_durable.elapsed() >= self.max_lag,
+            Err(_) => true,
+        };
+        if due {
+            self.flush()?;
+        }
+        Ok(due)
+    }
+
+    /// One durable commit, which also makes every earlier lazy commit durable.
+    pub fn flush(&self) -> Result<()> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::Immediate)
+            .map_err(|e| Error::Internal(format!("database: {e}")))?;
+        {
+            let mut meta = tx.open_table(META)?;
+            let n = meta.get(FLUSHES)?.map(|v| v.value()).unwrap_or(0);
+            meta.insert(FLUSHES, n.wrapping_add(1))?;
+        }
+        tx.commit()?;
+        self.mark_durable();
+        Ok(())
+    }
+
+    fn stale(&self) -> bool {
+        match self.flush.lock() {
+            Ok(f) => f.last_durable.elapsed() >= self.max_lag,
+            Err(_) => true,
+        }
+    }
+
+    fn mark_durable(&self) {
+        if let Ok(mut f) = self.flush.lock() {
+            f.last_durable = Instant::now();
+            f.dirty = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priority_key_orders_highest_first() {
+        let ps = [i32::MAX, 10, 1, 0, -1, -10, i32::MIN];
+        let keys: Vec<u32> = ps.iter().map(|p| priority_key(*p)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert_eq!(priority_key(i32::MAX), 0);
+        assert_eq!(priority_key(i32::MIN), u32::MAX);
+    }
+}

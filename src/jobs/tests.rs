@@ -1,0 +1,657 @@
+//! Engine tests: scheduling, control, retry, history, persistence, JSON shape, concurrency.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::error::Error;
+
+const LONG: Duration = Duration::from_secs(60);
+
+fn open_db(path: &std::path::Path) -> Arc<redb::Database> {
+    Arc::new(redb::Database::create(path).expect("db"))
+}
+
+fn engine(
+    db: &Arc<redb::Database>,
+    workers: usize,
+    history_size: usize,
+    kinds: Vec<Arc<dyn JobKind>>,
+) -> Arc<JobsEngine> {
+    JobsEngine::open(
+        db.clone(),
+        EngineConfig {
+            workers,
+            history_size,
+        },
+        kinds,
+    )
+    .expect("engine")
+}
+
+/// Polls `cond` until it holds, failing after a generous deadline.
+fn poll(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + LONG;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn done_steps(e: &JobsEngine, id: &str) -> Vec<u64> {
+    e.record(id)
+        .expect("record")
+        .checkpoint
+        .get("Done")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default()
+}
+
+/// Blocks its only step until released.
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Gate {
+    fn release(&self) {
+        *self.open.lock().expect("gate") = true;
+        self.cv.notify_all();
+    }
+}
+
+impl JobKind for Gate {
+    fn type_name(&self) -> &'static str {
+        "Gate"
+    }
+    fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+        Ok(Plan {
+            steps: 1,
+            content: json!({}),
+        })
+    }
+    fn step(&self, _: &mut StepContext) -> StepOutcome {
+        let mut open = self.open.lock().expect("gate");
+        while !*open {
+            open = self.cv.wait(open).expect("gate");
+        }
+        StepOutcome::Continue
+    }
+}
+
+/// Records the order in which jobs run, and the jobs whose outputs were discarded.
+#[derive(Default)]
+struct Recorder {
+    ran: Mutex<Vec<String>>,
+    discarded: Mutex<Vec<String>>,
+}
+
+impl JobKind for Recorder {
+    fn type_name(&self) -> &'static str {
+        "Recorder"
+    }
+    fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+        Ok(Plan {
+            steps: 1,
+            content: json!({}),
+        })
+    }
+    fn step(&self, ctx: &mut StepContext) -> StepOutcome {
+        self.ran.lock().expect("ran").push(ctx.job_id.clone());
+        StepOutcome::Continue
+    }
+    fn discard_outputs(&self, job: &JobRecord) {
+        self.discarded
+            .lock()
+            .expect("discarded")
+            .push(job.id.clone());
+    }
+}
+
+/// Asks for a retry `failures` times, then succeeds.
+struct Flaky {
+    failures: u32,
+    attempts: AtomicU32,
+}
+
+impl JobKind for Flaky {
+    fn type_name(&self) -> &'static str {
+        "Flaky"
+    }
+    fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+        Ok(Plan {
+            steps: 1,
+            content: json!({}),
+        })
+    }
+    fn step(&self, _: &mut StepContext) -> StepOutcome {
+        let n = self.attempts.fetch_add(1, Ordering::SeqCst);
+        if n < self.failures {
+            StepOutcome::Retry(format!("transient failure {n}"))
+        } else {
+            StepOutcome::Continue
+        }
+    }
+    fn max_retries(&self) -> u32 {
+        2
+    }
+    fn retry_delay(&self, attempt: u32) -> Duration {
+        Duration::from_millis(10 << attempt)
+    }
+}
+
+#[test]
+fn priority_order_with_negative_values_and_fifo_ties() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let gate = Arc::new(Gate::default());
+    let rec = Arc::new(Recorder::default());
+    let e = engine(&db, 1, 100, vec![gate.clone(), rec.clone()]);
+    e.start_workers();
+    let g = e.submit("Gate", json!({}), 0).expect("gate");
+    poll("gate running", || {
+        e.info(&g).ok().map(|i| i.state) == Some(JobState::Running)
+    });
+    let prios = [0, -10, 10, 0, -10, 10, i32::MIN, 5, i32::MAX, 0];
+    let ids: Vec<String> = prios
+        .iter()
+        .map(|p| e.submit("Recorder", json!({}), *p).expect("submit"))
+        .collect();
+    let mut expected: Vec<(i32, usize)> = prios.iter().copied().zip(0..).collect();
+    expected.sort_by_key(|(p, i)| (std::cmp::Reverse(*p), *i));
+    let expected: Vec<String> = expected.iter().map(|(_, i)| ids[*i].clone()).collect();
+    assert_eq!(e.queue().pending_ids().expect("pending"), expected);
+    gate.release();
+    for id in &ids {
+        assert_eq!(
+            e.wait(id, Some(LONG)).expect("wait").state,
+            JobState::Success
+        );
+    }
+    assert_eq!(*rec.ran.lock().expect("ran"), expected);
+    e.shutdown();
+}
+
+#[test]
+fn history_evicts_oldest_and_discards_outputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let rec = Arc::new(Recorder::default());
+    let e = engine(&db, 2, 2, vec![rec.clone()]);
+    e.start_workers();
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let id = e.submit("Recorder", json!({}), 0).expect("submit");
+        e.wait(&id, Some(LONG)).expect("wait");
+        ids.push(id);
+    }
+    for old in &ids[..2] {
+        assert!(matches!(
+            e.info(old),
+            Err(Error::NotFound { what: "job", .. })
+        ));
+        assert!(e.queue().get(old).expect("get").is_none());
+    }
+    for new in &ids[2..] {
+        assert_eq!(e.info(new).expect("info").state, JobState::Success);
+    }
+    assert_eq!(e.queue().history_ids().expect("history"), ids[2..].to_vec());
+    // Outputs are discarded after the commit that evicted them, outside the engine lock.
+    poll("discarded outputs", || {
+        rec.discarded.lock().expect("discarded").len() == 2
+    });
+    assert_eq!(*rec.discarded.lock().expect("discarded"), ids[..2].to_vec());
+    e.shutdown();
+}
+
+#[test]
+fn retry_with_backoff_then_failure_or_success() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let always = Arc::new(Flaky {
+        failures: u32::MAX,
+        attempts: AtomicU32::new(0),
+    });
+    let e = engine(&db, 1, 100, vec![always.clone()]);
+    e.start_workers();
+    let id = e.submit("Flaky", json!({}), 0).expect("submit");
+    poll("retry state", || {
+        e.info(&id).ok().map(|i| i.state) != Some(JobState::Pending)
+    });
+    let info = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(info.state, JobState::Failure);
+    assert_eq!(info.error_code, -1);
+    assert!(
+        info.error_details.contains("gave up after 2 retries"),
+        "{info:?}"
+    );
+    assert_eq!(always.attempts.load(Ordering::SeqCst), 3);
+    e.shutdown();
+    drop(e);
+
+    let twice = Arc::new(Flaky {
+        failures: 2,
+        attempts: AtomicU32::new(0),
+    });
+    let e = engine(&db, 1, 100, vec![twice.clone()]);
+    e.start_workers();
+    let id = e.submit("Flaky", json!({}), 0).expect("submit");
+    let info = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(info.state, JobState::Success);
+    assert_eq!(info.error_code, 0);
+    assert_eq!(twice.attempts.load(Ordering::SeqCst), 3);
+    e.shutdown();
+}
+
+#[test]
+fn retry_state_is_paused_and_canceled_like_orthanc() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    struct Slow;
+    impl JobKind for Slow {
+        fn type_name(&self) -> &'static str {
+            "Slow"
+        }
+        fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+            Ok(Plan {
+                steps: 1,
+                content: json!({}),
+            })
+        }
+        fn step(&self, _: &mut StepContext) -> StepOutcome {
+            StepOutcome::Retry("later".into())
+        }
+        fn retry_delay(&self, _: u32) -> Duration {
+            Duration::from_secs(3600)
+        }
+    }
+    let e = engine(&db, 1, 100, vec![Arc::new(Slow)]);
+    e.start_workers();
+    let id = e.submit("Slow", json!({}), 0).expect("submit");
+    poll("retry", || {
+        e.info(&id).ok().map(|i| i.state) == Some(JobState::Retry)
+    });
+    assert!(matches!(
+        e.control(&id, Action::Resume),
+        Err(Error::Invalid(_))
+    ));
+    assert_eq!(
+        e.control(&id, Action::Pause).expect("pause").state,
+        JobState::Paused
+    );
+    let info = e.control(&id, Action::Cancel).expect("cancel");
+    assert_eq!((info.state, info.error_code), (JobState::Failure, 37));
+    e.shutdown();
+}
+
+#[test]
+fn pause_and_resume_keep_the_position() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    e.start_workers();
+    let id = e
+        .submit("Sleep", json!({"Steps": 20, "StepMs": 10}), 0)
+        .expect("submit");
+    poll("progress", || {
+        e.record(&id).map(|r| r.position >= 3).unwrap_or(false)
+    });
+    let info = e.control(&id, Action::Pause).expect("pause");
+    assert_eq!(
+        info.state,
+        JobState::Running,
+        "pause waits for the step boundary"
+    );
+    poll("paused", || {
+        e.info(&id).ok().map(|i| i.state) == Some(JobState::Paused)
+    });
+    let paused_at = e.record(&id).expect("record").position;
+    assert!((3..20).contains(&paused_at));
+    // A paused job does not move.
+    assert_eq!(
+        e.control(&id, Action::Pause).expect("noop").state,
+        JobState::Paused
+    );
+    assert_eq!(e.record(&id).expect("record").position, paused_at);
+    assert_eq!(done_steps(&e, &id).len() as u64, paused_at);
+    e.control(&id, Action::Resume).expect("resume");
+    let info = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(info.state, JobState::Success);
+    assert_eq!(info.progress, 100);
+    assert_eq!(done_steps(&e, &id), (0..20).collect::<Vec<_>>());
+    assert!(info.effective_runtime >= 0.1, "{info:?}");
+    e.shutdown();
+}
+
+#[test]
+fn cancel_of_a_running_job_and_cancel_wins_over_pause() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 2, 100, vec![Arc::new(Sleep)]);
+    e.start_workers();
+    let a = e
+        .submit("Sleep", json!({"Steps": 1000, "StepMs": 5}), 0)
+        .expect("submit");
+    let b = e
+        .submit("Sleep", json!({"Steps": 1000, "StepMs": 5}), 0)
+        .expect("submit");
+    for id in [&a, &b] {
+        poll("running", || {
+            e.info(id).ok().map(|i| i.state) == Some(JobState::Running)
+        });
+    }
+    e.control(&a, Action::Cancel).expect("cancel");
+    e.control(&b, Action::Pause).expect("pause");
+    e.control(&b, Action::Cancel).expect("cancel");
+    for id in [&a, &b] {
+        let info = e.wait(id, Some(LONG)).expect("wait");
+        assert_eq!(info.state, JobState::Failure);
+        assert_eq!(info.error_code, 37);
+        assert_eq!(info.error_description, "This job was canceled");
+        assert!(info.completion_time.is_some());
+        assert!(info.progress < 100);
+    }
+    // Cancel of a finished job: accepted, nothing changes.
+    assert_eq!(
+        e.control(&a, Action::Cancel).expect("noop").state,
+        JobState::Failure
+    );
+    e.shutdown();
+}
+
+#[test]
+fn resubmit_from_failure_restarts_at_step_zero() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    e.start_workers();
+    let id = e
+        .submit("Sleep", json!({"Steps": 4, "StepMs": 0, "FailAt": 2}), 0)
+        .expect("submit");
+    let first = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(first.state, JobState::Failure);
+    assert_eq!(first.error_details, "Sleep job asked to fail at step 2");
+    assert_eq!(first.progress, 50);
+    let err = e.control(&id, Action::Resume).expect_err("illegal");
+    assert_eq!(
+        err.to_string(),
+        format!("cannot resume job {id}: it is Failure (only a paused job can be resumed)")
+    );
+    e.control(&id, Action::Resubmit).expect("resubmit");
+    let second = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(second.state, JobState::Failure);
+    assert_eq!(second.id, first.id);
+    assert_eq!(second.creation_time, first.creation_time);
+    // Restarted from 0: steps 0 and 1 ran again, from a fresh checkpoint.
+    assert_eq!(done_steps(&e, &id), vec![0, 1]);
+
+    let ok = e
+        .submit("Sleep", json!({"Steps": 1, "StepMs": 0}), 0)
+        .expect("submit");
+    e.wait(&ok, Some(LONG)).expect("wait");
+    assert!(matches!(
+        e.control(&ok, Action::Resubmit),
+        Err(Error::Invalid(m)) if m.contains("it is Success")
+    ));
+    e.shutdown();
+}
+
+#[test]
+fn id_prefixes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    let id = e.submit("Sleep", json!({}), 0).expect("submit");
+    assert_eq!(e.info(&id[..8]).expect("prefix").id, id);
+    assert_eq!(e.info(&id.to_uppercase()).expect("upper").id, id);
+    assert!(matches!(e.info(&id[..4]), Err(Error::PrefixTooShort(_))));
+    assert!(matches!(
+        e.info("zzzzzzzz"),
+        Err(Error::NotFound { what: "job", .. })
+    ));
+    assert!(matches!(
+        e.submit("Nope", json!({}), 0),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        e.submit("Sleep", json!({"Steps": -1}), 0),
+        Err(Error::Invalid(_))
+    ));
+}
+
+#[test]
+fn every_acknowledged_job_survives_a_restart_and_running_resumes_from_its_checkpoint() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("index.redb");
+    let (running, pending, paused, finished, pause_requested);
+    {
+        let db = open_db(&path);
+        let e = engine(&db, 2, 100, vec![Arc::new(Sleep)]);
+        e.start_workers();
+        finished = e
+            .submit("Sleep", json!({"Steps": 2, "StepMs": 0}), 100)
+            .expect("submit");
+        e.wait(&finished, Some(LONG)).expect("wait");
+        running = e
+            .submit("Sleep", json!({"Steps": 30, "StepMs": 20}), 10)
+            .expect("submit");
+        pause_requested = e
+            .submit("Sleep", json!({"Steps": 1000, "StepMs": 20}), 10)
+            .expect("submit");
+        pending = e
+            .submit("Sleep", json!({"Steps": 1, "StepMs": 0}), -5)
+            .expect("submit");
+        paused = e
+            .submit("Sleep", json!({"Steps": 1, "StepMs": 0}), -5)
+            .expect("submit");
+        e.control(&paused, Action::Pause).expect("pause");
+        poll("progress", || {
+            e.record(&running).map(|r| r.position >= 3).unwrap_or(false)
+                && e.info(&pause_requested).ok().map(|i| i.state) == Some(JobState::Running)
+        });
+        // Keep the low-priority job Pending: both workers are busy until shutdown.
+        assert_eq!(e.info(&pending).expect("info").state, JobState::Pending);
+        e.shutdown();
+        drop(e);
+        drop(db);
+    }
+    let db = open_db(&path);
+    let e = engine(&db, 2, 100, vec![Arc::new(Sleep)]);
+    let stored = e.record(&running).expect("running");
+    assert_eq!(
+        stored.state,
+        JobState::Running,
+        "left Running by the shutdown"
+    );
+    let position = stored.position;
+    assert!(position >= 3);
+    assert_eq!(e.info(&pending).expect("info").state, JobState::Pending);
+    assert_eq!(e.info(&paused).expect("info").state, JobState::Paused);
+    assert_eq!(e.info(&finished).expect("info").state, JobState::Success);
+    e.recover().expect("recover");
+    let rec = e.record(&running).expect("running");
+    assert_eq!(rec.state, JobState::Pending);
+    assert_eq!(rec.position, position, "resumes from the checkpoint");
+    assert_eq!(e.info(&paused).expect("info").state, JobState::Paused);
+    e.start_workers();
+    e.control(&pause_requested, Action::Cancel).expect("cancel");
+    let info = e.wait(&running, Some(LONG)).expect("wait");
+    assert_eq!(info.state, JobState::Success);
+    assert_eq!(
+        done_steps(&e, &running),
+        (0..30).collect::<Vec<_>>(),
+        "no step ran twice"
+    );
+    assert!(info.effective_runtime > 0.0);
+    assert_eq!(
+        e.wait(&pending, Some(LONG)).expect("wait").state,
+        JobState::Success
+    );
+    e.shutdown();
+}
+
+#[test]
+fn an_acknowledged_pause_of_a_running_job_survives_a_crash() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("index.redb");
+    let id;
+    {
+        // No workers: put a Running record with a scheduled pause directly in the queue, as a
+        // crash between the acknowledgement and the step boundary would leave it.
+        let db = open_db(&path);
+        let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+        id = e.submit("Sleep", json!({"Steps": 5}), 0).expect("submit");
+        let old = e.record(&id).expect("record");
+        let mut new = old.clone();
+        new.state = JobState::Running;
+        new.position = 2;
+        new.flags.pause = true;
+        e.queue()
+            .commit(
+                &[queue::Change::Put {
+                    old: Some(&old),
+                    new: &new,
+                }],
+                queue::Commit::Durable,
+            )
+            .expect("commit");
+    }
+    let db = open_db(&path);
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    e.recover().expect("recover");
+    let r = e.record(&id).expect("record");
+    assert_eq!((r.state, r.position), (JobState::Paused, 2));
+    assert!(e.queue().pending_ids().expect("pending").is_empty());
+}
+
+#[test]
+fn job_info_json_has_orthancs_fields_and_formats() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    let id = e
+        .submit("Sleep", json!({"Steps": 2, "StepMs": 1}), -3)
+        .expect("submit");
+    let pending = serde_json::to_value(e.info(&id).expect("info")).expect("json");
+    assert!(pending.get("CompletionTime").is_none());
+    e.start_workers();
+    let info = e.wait(&id, Some(LONG)).expect("wait");
+    let text = serde_json::to_string(&info).expect("json");
+    let v: Value = serde_json::from_str(&text).expect("parse");
+    let keys: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "CompletionTime",
+            "Content",
+            "CreationTime",
+            "EffectiveRuntime",
+            "ErrorCode",
+            "ErrorDescription",
+            "ErrorDetails",
+            "ID",
+            "Priority",
+            "Progress",
+            "State",
+            "Timestamp",
+            "Type"
+        ]
+    );
+    assert_eq!(v["ID"], json!(id));
+    assert_eq!(v["Type"], json!("Sleep"));
+    assert_eq!(v["State"], json!("Success"));
+    assert_eq!(v["Priority"], json!(-3));
+    assert_eq!(v["Progress"], json!(100));
+    assert_eq!(v["ErrorCode"], json!(0));
+    assert_eq!(v["ErrorDescription"], json!("Success"));
+    assert_eq!(v["ErrorDetails"], json!(""));
+    assert_eq!(v["Content"], json!({"StepMs": 1, "Steps": 2}));
+    assert!(v["EffectiveRuntime"].is_f64());
+    for key in ["CompletionTime", "CreationTime", "Timestamp"] {
+        let s = v[key].as_str().expect("string");
+        let b = s.as_bytes();
+        assert!(s.len() == 22 || s.len() == 15, "{key}: {s}");
+        assert_eq!(b[8], b'T', "{key}: {s}");
+        assert!(
+            s.chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || (i == 8 && c == 'T') || (i == 15 && c == '.')),
+            "{key}: {s}"
+        );
+    }
+    assert_eq!(
+        uuid::Uuid::parse_str(&id).expect("uuid").get_version_num(),
+        4
+    );
+    e.shutdown();
+}
+
+#[test]
+fn twenty_threads_submit_and_control_concurrently() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 2, 1000, vec![Arc::new(Sleep)]);
+    e.start_workers();
+    let threads: Vec<_> = (0..20)
+        .map(|t| {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                for n in 0..10i32 {
+                    let id = e
+                        .submit(
+                            "Sleep",
+                            json!({"Steps": 3, "StepMs": 1}),
+                            (t * 7 + n) % 5 - 2,
+                        )
+                        .expect("submit");
+                    match n % 3 {
+                        0 => {
+                            e.control(&id, Action::Cancel).expect("cancel");
+                        }
+                        1 => {
+                            e.control(&id, Action::Pause).expect("pause");
+                            poll("paused or finished", || {
+                                let s = e.info(&id).expect("info").state;
+                                s == JobState::Paused || s.is_finished()
+                            });
+                            match e.control(&id, Action::Resume) {
+                                Ok(_) | Err(Error::Invalid(_)) => {}
+                                Err(other) => panic!("{other}"),
+                            }
+                        }
+                        _ => {
+                            let _ = e.control(&id, Action::Resubmit);
+                        }
+                    }
+                    mine.push(id);
+                }
+                mine
+            })
+        })
+        .collect();
+    let ids: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    assert_eq!(ids.len(), 200);
+    for id in &ids {
+        let info = e.wait(id, Some(LONG)).expect("wait");
+        assert!(info.state.is_finished(), "{info:?}");
+        let stored = e.queue().get(id).expect("get").expect("stored");
+        assert_eq!(stored.state, info.state);
+    }
+    let counts = e.counts();
+    assert_eq!(counts.values().sum::<u64>(), 200);
+    e.shutdown();
+}
