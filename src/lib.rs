@@ -4,6 +4,7 @@
 //! Layout: `cli/` parses and prints, `backend` reaches a `node::Node` (inline or through the
 //! daemon), the Node owns the `store` (index in redb + files).
 
+pub mod archive;
 pub mod atomic;
 pub mod backend;
 pub mod cli;

@@ -1,0 +1,1269 @@
+//! DICOMDIR (Basic Directory IOD) writer for media archives, following Orthanc's
+//! `DicomDirWriter` (`FW/DicomParsing/DicomDirWriter.cpp`), with one deliberate difference:
+//! **non-ASCII values are kept**, encoded in the source's Specific Character Set, which is
+//! copied into every record (Orthanc copies the attribute but strips the characters).
+//!
+//! Records: PATIENT -> STUDY -> SERIES -> IMAGE (IMAGE for every SOP class, as Orthanc),
+//! de-duplicated by (level, key) with keys PatientID (missing = ""), StudyInstanceUID,
+//! SeriesInstanceUID and SOPInstanceUID. A second file with an already-seen SOPInstanceUID gets
+//! no record.
+//!
+//! The file is encoded by hand in Explicit VR Little Endian, like DCMTK's `DcmDicomDir`:
+//! sequence and items of undefined length, no group lengths. Because every record is encoded
+//! before anything is written, the offsets ((0004,1200), (0004,1202), (0004,1400),
+//! (0004,1420)) are exact by construction: each is the byte position, from the start of the
+//! file (preamble included), of the `(FFFE,E000)` tag of the item it designates.
+//!
+//! Charset rule per record: the source's (0008,0005) is copied when it can encode the record's
+//! text (checked with dicom-encoding). If it cannot (unknown or ISO 2022 code extensions that
+//! dicom-encoding does not support, or a source without SCS holding non-ASCII text), the record
+//! is written in UTF-8 with `ISO_IR 192`, so text is never lost nor mis-encoded.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
+use dicom_object::meta::{FileMetaTable, FileMetaTableBuilder};
+use dicom_object::{FileDicomObject, InMemDicomObject};
+
+/// File-set ID written in (0004,1130) by default (Orthanc writes `ORTHANC_MEDIA`).
+pub const DEFAULT_FILE_SET_ID: &str = "DICOMQ_MEDIA";
+/// Media Storage Directory Storage.
+pub const MEDIA_STORAGE_DIRECTORY_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
+/// Implementation Class UID of dicomq (a fixed `2.25` UUID-derived UID).
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.24019546477995554241560240231221605223";
+/// Implementation Version Name of dicomq.
+pub const IMPLEMENTATION_VERSION_NAME: &str = "DICOMQ_0_1";
+const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
+
+/// Errors of [`DicomDirWriter`].
+#[derive(Debug, thiserror::Error)]
+pub enum DicomDirError {
+    /// A required UID is missing from an instance (Orthanc: BadFileFormat).
+    #[error("instance {file_id} (SOPInstanceUID {sop_instance_uid:?}): missing {missing}")]
+    MissingUid {
+        /// ReferencedFileID of the instance, with `\` separators.
+        file_id: String,
+        /// Its SOP Instance UID, if known.
+        sop_instance_uid: Option<String>,
+        /// Keyword of the missing attribute.
+        missing: &'static str,
+    },
+    /// Invalid ReferencedFileID or File-set ID.
+    #[error("invalid {what}: {value:?}")]
+    InvalidId {
+        /// What is invalid.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// A value does not fit in a short-form element.
+    #[error("value of {tag} is too long ({len} bytes)")]
+    ValueTooLong {
+        /// The tag.
+        tag: Tag,
+        /// Encoded length.
+        len: usize,
+    },
+    /// The file meta group could not be built.
+    #[error("file meta group: {0}")]
+    Meta(String),
+    /// Writing failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Level {
+    Patient,
+    Study,
+    Series,
+    Image,
+}
+
+impl Level {
+    fn record_type(self) -> &'static str {
+        match self {
+            Level::Patient => "PATIENT",
+            Level::Study => "STUDY",
+            Level::Series => "SERIES",
+            Level::Image => "IMAGE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    /// Text; multiple values joined with `\`.
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+struct Elem {
+    tag: Tag,
+    vr: [u8; 2],
+    value: Value,
+}
+
+#[derive(Debug, Clone)]
+struct Record {
+    level: Level,
+    /// Attributes after (0004,1430), in ascending tag order, SCS excluded.
+    elements: Vec<Elem>,
+    /// (0008,0005) as found in the source, if present with a value.
+    charset: Option<String>,
+    children: Vec<usize>,
+}
+
+/// Builds a DICOMDIR from the instances of a media archive.
+#[derive(Debug, Clone)]
+pub struct DicomDirWriter {
+    extended: bool,
+    file_set_id: String,
+    records: Vec<Record>,
+    /// PATIENT records, in order of creation.
+    roots: Vec<usize>,
+    index: HashMap<(Level, String), usize>,
+    media_sop_instance_uid: Option<String>,
+}
+
+impl DicomDirWriter {
+    /// A new, empty DICOMDIR. `extended` adds SeriesDescription to SERIES records.
+    pub fn new(extended: bool) -> Self {
+        Self {
+            extended,
+            file_set_id: DEFAULT_FILE_SET_ID.to_string(),
+            records: Vec::new(),
+            roots: Vec::new(),
+            index: HashMap::new(),
+            media_sop_instance_uid: None,
+        }
+    }
+
+    /// Sets the File-set ID (CS, up to 16 characters among `A-Z 0-9 _` and space).
+    pub fn set_file_set_id(&mut self, id: &str) -> Result<(), DicomDirError> {
+        let ok = id.len() <= 16
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b' ');
+        if !ok {
+            return Err(DicomDirError::InvalidId {
+                what: "File-set ID",
+                value: id.to_string(),
+            });
+        }
+        self.file_set_id = id.to_string();
+        Ok(())
+    }
+
+    /// Sets the Media Storage SOP Instance UID of the DICOMDIR (default: a new `2.25` UID).
+    pub fn set_media_sop_instance_uid(&mut self, uid: &str) {
+        self.media_sop_instance_uid = Some(uid.to_string());
+    }
+
+    /// Number of IMAGE records.
+    pub fn image_count(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| r.level == Level::Image)
+            .count()
+    }
+
+    /// Adds a parsed file (its pixel data need not be loaded). See [`Self::add_dataset`].
+    pub fn add_instance(
+        &mut self,
+        file: &FileDicomObject<InMemDicomObject>,
+        file_id: &[&str],
+    ) -> Result<bool, DicomDirError> {
+        self.add_dataset(file.meta(), file, file_id)
+    }
+
+    /// Adds an instance referenced as `file_id` (e.g. `["IMAGES", "IM0"]`).
+    ///
+    /// Returns `false` when its SOPInstanceUID already has a record (nothing is added).
+    /// Fails, naming the instance, if SOPClassUID, SOPInstanceUID, TransferSyntaxUID,
+    /// StudyInstanceUID or SeriesInstanceUID is missing.
+    pub fn add_dataset(
+        &mut self,
+        meta: &FileMetaTable,
+        dataset: &InMemDicomObject,
+        file_id: &[&str],
+    ) -> Result<bool, DicomDirError> {
+        let file_id_text = file_id.join("\\");
+        let valid_component = |c: &&str| {
+            !c.is_empty()
+                && c.len() <= 8
+                && c.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        };
+        if file_id.is_empty() || file_id.len() > 8 || !file_id.iter().all(valid_component) {
+            return Err(DicomDirError::InvalidId {
+                what: "ReferencedFileID",
+                value: file_id_text,
+            });
+        }
+
+        let sop_instance = text(dataset, tags::SOP_INSTANCE_UID);
+        let missing = |what: &'static str| DicomDirError::MissingUid {
+            file_id: file_id_text.clone(),
+            sop_instance_uid: sop_instance.clone(),
+            missing: what,
+        };
+        let sop_class = text(dataset, tags::SOP_CLASS_UID).ok_or_else(|| missing("SOPClassUID"))?;
+        let sop_instance_uid = sop_instance
+            .clone()
+            .ok_or_else(|| missing("SOPInstanceUID"))?;
+        let transfer_syntax = trim_uid(meta.transfer_syntax());
+        if transfer_syntax.is_empty() {
+            return Err(missing("TransferSyntaxUID"));
+        }
+        let study_uid =
+            text(dataset, tags::STUDY_INSTANCE_UID).ok_or_else(|| missing("StudyInstanceUID"))?;
+        let series_uid =
+            text(dataset, tags::SERIES_INSTANCE_UID).ok_or_else(|| missing("SeriesInstanceUID"))?;
+
+        if self
+            .index
+            .contains_key(&(Level::Image, sop_instance_uid.clone()))
+        {
+            return Ok(false);
+        }
+        let charset = text(dataset, tags::SPECIFIC_CHARACTER_SET);
+
+        let mut image = vec![elem_text(
+            tags::REFERENCED_FILE_ID,
+            b"CS",
+            file_id.join("\\"),
+        )];
+        image.push(elem_text(
+            tags::REFERENCED_SOP_CLASS_UID_IN_FILE,
+            b"UI",
+            sop_class,
+        ));
+        image.push(elem_text(
+            tags::REFERENCED_SOP_INSTANCE_UID_IN_FILE,
+            b"UI",
+            sop_instance_uid.clone(),
+        ));
+        image.push(elem_text(
+            tags::REFERENCED_TRANSFER_SYNTAX_UID_IN_FILE,
+            b"UI",
+            transfer_syntax.to_string(),
+        ));
+        // InstanceNumber is Type 1: Orthanc writes it empty when missing (dciodvfy error);
+        // like `dcmmkdir +I`, use ImageIndex or invent the rank within the series instead.
+        let instance_number = first_text(dataset, &[tags::INSTANCE_NUMBER, tags::IMAGE_INDEX])
+            .unwrap_or_else(|| {
+                let rank = self
+                    .index
+                    .get(&(Level::Series, series_uid.clone()))
+                    .map_or(0, |&s| self.records[s].children.len());
+                (rank + 1).to_string()
+            });
+        image.push(elem_text(tags::INSTANCE_NUMBER, b"IS", instance_number));
+        let image = self.push(Level::Image, image, charset.clone());
+        self.index.insert((Level::Image, sop_instance_uid), image);
+
+        if let Some(&series) = self.index.get(&(Level::Series, series_uid.clone())) {
+            self.records[series].children.push(image);
+            return Ok(true);
+        }
+        let mut series_elems = Vec::new();
+        // Modality is Type 1 too: "OT" (other) rather than Orthanc's empty value.
+        let modality = text(dataset, tags::MODALITY).unwrap_or_else(|| "OT".to_string());
+        series_elems.push(elem_text(tags::MODALITY, b"CS", modality));
+        if self.extended {
+            copy(
+                &mut series_elems,
+                dataset,
+                tags::SERIES_DESCRIPTION,
+                b"LO",
+                Type::Three,
+            );
+        }
+        series_elems.push(elem_text(
+            tags::SERIES_INSTANCE_UID,
+            b"UI",
+            series_uid.clone(),
+        ));
+        copy(
+            &mut series_elems,
+            dataset,
+            tags::SERIES_NUMBER,
+            b"IS",
+            Type::OneC,
+        );
+        let series = self.push(Level::Series, series_elems, charset.clone());
+        self.records[series].children.push(image);
+        self.index.insert((Level::Series, series_uid), series);
+
+        if let Some(&study) = self.index.get(&(Level::Study, study_uid.clone())) {
+            self.records[study].children.push(series);
+            return Ok(true);
+        }
+        let now = chrono::Utc::now();
+        let date = first_text(
+            dataset,
+            &[
+                tags::STUDY_DATE,
+                tags::SERIES_DATE,
+                tags::ACQUISITION_DATE,
+                tags::CONTENT_DATE,
+            ],
+        )
+        .unwrap_or_else(|| now.format("%Y%m%d").to_string());
+        let time = first_text(
+            dataset,
+            &[
+                tags::STUDY_TIME,
+                tags::SERIES_TIME,
+                tags::ACQUISITION_TIME,
+                tags::CONTENT_TIME,
+            ],
+        )
+        .unwrap_or_else(|| now.format("%H%M%S").to_string());
+        let mut study_elems = vec![
+            elem_text(tags::STUDY_DATE, b"DA", date),
+            elem_text(tags::STUDY_TIME, b"TM", time),
+        ];
+        copy(
+            &mut study_elems,
+            dataset,
+            tags::ACCESSION_NUMBER,
+            b"SH",
+            Type::Two,
+        );
+        copy(
+            &mut study_elems,
+            dataset,
+            tags::STUDY_DESCRIPTION,
+            b"LO",
+            Type::Two,
+        );
+        study_elems.push(elem_text(
+            tags::STUDY_INSTANCE_UID,
+            b"UI",
+            study_uid.clone(),
+        ));
+        copy(&mut study_elems, dataset, tags::STUDY_ID, b"SH", Type::OneC);
+        let study = self.push(Level::Study, study_elems, charset.clone());
+        self.records[study].children.push(series);
+        self.index.insert((Level::Study, study_uid), study);
+
+        let patient_key = text(dataset, tags::PATIENT_ID).unwrap_or_default();
+        if let Some(&patient) = self.index.get(&(Level::Patient, patient_key.clone())) {
+            self.records[patient].children.push(study);
+            return Ok(true);
+        }
+        let mut patient_elems = Vec::new();
+        copy(
+            &mut patient_elems,
+            dataset,
+            tags::PATIENT_NAME,
+            b"PN",
+            Type::Two,
+        );
+        copy(
+            &mut patient_elems,
+            dataset,
+            tags::PATIENT_ID,
+            b"LO",
+            Type::OneC,
+        );
+        let patient = self.push(Level::Patient, patient_elems, charset);
+        self.records[patient].children.push(study);
+        self.index.insert((Level::Patient, patient_key), patient);
+        self.roots.push(patient);
+        Ok(true)
+    }
+
+    fn push(&mut self, level: Level, mut elements: Vec<Elem>, charset: Option<String>) -> usize {
+        elements.sort_by_key(|e| e.tag);
+        self.records.push(Record {
+            level,
+            elements,
+            charset,
+            children: Vec::new(),
+        });
+        self.records.len() - 1
+    }
+
+    /// Encodes the DICOMDIR file (preamble, `DICM`, meta group, data set).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, DicomDirError> {
+        let meta = self.meta_bytes()?;
+        let header_len = 128 + 4 + meta.len();
+
+        // Depth-first order of the records, as DCMTK writes them.
+        let mut order = Vec::with_capacity(self.records.len());
+        let mut stack: Vec<usize> = self.roots.iter().rev().copied().collect();
+        while let Some(r) = stack.pop() {
+            order.push(r);
+            stack.extend(self.records[r].children.iter().rev().copied());
+        }
+
+        // Encode every record once with zero offsets to learn its size (offsets are fixed-size).
+        let zero = vec![0u64; self.records.len()];
+        let mut sizes = vec![0u64; self.records.len()];
+        for &r in &order {
+            sizes[r] = self.encode_record(r, &zero, &zero)?.len() as u64;
+        }
+
+        let mut root = Vec::new();
+        put_text(
+            &mut root,
+            tags::FILE_SET_ID,
+            b"CS",
+            &self.file_set_id,
+            &Codec::Ascii,
+        )?;
+        let root_fixed = root.len() as u64 + 12 + 12 + 10 + 12; // 2 UL, 1 US, SQ header
+        let mut offsets = vec![0u64; self.records.len()];
+        let mut pos = header_len as u64 + root_fixed;
+        for &r in &order {
+            offsets[r] = pos;
+            pos += sizes[r];
+        }
+        let to_u32 = |v: u64| {
+            u32::try_from(v).map_err(|_| DicomDirError::ValueTooLong {
+                tag: tags::DIRECTORY_RECORD_SEQUENCE,
+                len: usize::try_from(v).unwrap_or(usize::MAX),
+            })
+        };
+        let first = self.roots.first().map_or(0, |&r| offsets[r]);
+        let last = self.roots.last().map_or(0, |&r| offsets[r]);
+
+        // next sibling and first child, per record
+        let mut next = vec![0u64; self.records.len()];
+        let mut lower = vec![0u64; self.records.len()];
+        let mut link = |siblings: &[usize]| {
+            for w in siblings.windows(2) {
+                next[w[0]] = offsets[w[1]];
+            }
+        };
+        link(&self.roots);
+        for (i, rec) in self.records.iter().enumerate() {
+            link(&rec.children);
+            lower[i] = rec.children.first().map_or(0, |&c| offsets[c]);
+        }
+
+        let mut out = Vec::with_capacity(usize::try_from(pos + 8).unwrap_or(0));
+        out.extend_from_slice(&[0u8; 128]);
+        out.extend_from_slice(b"DICM");
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&root);
+        put_ul(
+            &mut out,
+            tags::OFFSET_OF_THE_FIRST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY,
+            to_u32(first)?,
+        );
+        put_ul(
+            &mut out,
+            tags::OFFSET_OF_THE_LAST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY,
+            to_u32(last)?,
+        );
+        put_us(&mut out, tags::FILE_SET_CONSISTENCY_FLAG, 0);
+        put_tag(&mut out, tags::DIRECTORY_RECORD_SEQUENCE);
+        out.extend_from_slice(b"SQ\0\0");
+        out.extend_from_slice(&u32::MAX.to_le_bytes());
+        for &r in &order {
+            debug_assert_eq!(out.len() as u64, offsets[r]);
+            let bytes = self.encode_record(r, &next, &lower)?;
+            out.extend_from_slice(&bytes);
+        }
+        put_tag(&mut out, Tag(0xFFFE, 0xE0DD));
+        out.extend_from_slice(&0u32.to_le_bytes());
+        to_u32(out.len() as u64)?;
+        Ok(out)
+    }
+
+    /// Writes the DICOMDIR file to `w`.
+    pub fn write<W: Write>(&self, w: &mut W) -> Result<(), DicomDirError> {
+        w.write_all(&self.to_bytes()?)?;
+        Ok(())
+    }
+
+    fn meta_bytes(&self) -> Result<Vec<u8>, DicomDirError> {
+        let uid = self
+            .media_sop_instance_uid
+            .clone()
+            .unwrap_or_else(|| format!("2.25.{}", uuid::Uuid::new_v4().as_u128()));
+        let meta = FileMetaTableBuilder::new()
+            .media_storage_sop_class_uid(MEDIA_STORAGE_DIRECTORY_SOP_CLASS)
+            .media_storage_sop_instance_uid(uid)
+            .transfer_syntax(EXPLICIT_VR_LE)
+            .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
+            .implementation_version_name(IMPLEMENTATION_VERSION_NAME)
+            .build()
+            .map_err(|e| DicomDirError::Meta(e.to_string()))?;
+        let mut out = Vec::new();
+        meta.write(&mut out)
+            .map_err(|e| DicomDirError::Meta(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// One item: header, record attributes, item delimiter.
+    fn encode_record(
+        &self,
+        r: usize,
+        next: &[u64],
+        lower: &[u64],
+    ) -> Result<Vec<u8>, DicomDirError> {
+        let rec = &self.records[r];
+        let to_u32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        let mut out = Vec::with_capacity(256);
+        put_tag(&mut out, Tag(0xFFFE, 0xE000));
+        out.extend_from_slice(&u32::MAX.to_le_bytes());
+        put_ul(
+            &mut out,
+            tags::OFFSET_OF_THE_NEXT_DIRECTORY_RECORD,
+            to_u32(next[r]),
+        );
+        put_us(&mut out, tags::RECORD_IN_USE_FLAG, 0xFFFF);
+        put_ul(
+            &mut out,
+            tags::OFFSET_OF_REFERENCED_LOWER_LEVEL_DIRECTORY_ENTITY,
+            to_u32(lower[r]),
+        );
+        put_text(
+            &mut out,
+            tags::DIRECTORY_RECORD_TYPE,
+            b"CS",
+            rec.level.record_type(),
+            &Codec::Ascii,
+        )?;
+        let (charset, codec) = record_charset(rec);
+        let mut scs_written = charset.is_none();
+        for e in &rec.elements {
+            if !scs_written && e.tag > tags::SPECIFIC_CHARACTER_SET {
+                if let Some(cs) = &charset {
+                    put_text(
+                        &mut out,
+                        tags::SPECIFIC_CHARACTER_SET,
+                        b"CS",
+                        cs,
+                        &Codec::Ascii,
+                    )?;
+                }
+                scs_written = true;
+            }
+            let Value::Text(v) = &e.value;
+            let c = if uses_charset(&e.vr) {
+                &codec
+            } else {
+                &Codec::Ascii
+            };
+            put_text(&mut out, e.tag, &e.vr, v, c)?;
+        }
+        if !scs_written {
+            if let Some(cs) = &charset {
+                put_text(
+                    &mut out,
+                    tags::SPECIFIC_CHARACTER_SET,
+                    b"CS",
+                    cs,
+                    &Codec::Ascii,
+                )?;
+            }
+        }
+        put_tag(&mut out, Tag(0xFFFE, 0xE00D));
+        out.extend_from_slice(&0u32.to_le_bytes());
+        Ok(out)
+    }
+}
+
+enum Codec {
+    /// Bytes as they are (ASCII text, or UTF-8 for ISO_IR 192).
+    Ascii,
+    Charset(SpecificCharacterSet),
+}
+
+impl Codec {
+    fn encode(&self, s: &str) -> Option<Vec<u8>> {
+        match self {
+            Codec::Ascii => Some(s.as_bytes().to_vec()),
+            Codec::Charset(cs) => cs.encode(s).ok(),
+        }
+    }
+}
+
+fn uses_charset(vr: &[u8; 2]) -> bool {
+    matches!(vr, b"PN" | b"LO" | b"SH" | b"ST" | b"LT" | b"UT" | b"UC")
+}
+
+/// The (0008,0005) value to write for a record and the codec for its text.
+fn record_charset(rec: &Record) -> (Option<String>, Codec) {
+    let texts: Vec<&str> = rec
+        .elements
+        .iter()
+        .filter(|e| uses_charset(&e.vr))
+        .map(|e| {
+            let Value::Text(v) = &e.value;
+            v.as_str()
+        })
+        .collect();
+    if texts.iter().all(|t| t.is_ascii()) {
+        return (rec.charset.clone(), Codec::Ascii);
+    }
+    if let Some(cs) = &rec.charset {
+        if !cs.contains('\\') {
+            if let Some(codec) = SpecificCharacterSet::from_code(cs.trim()) {
+                if texts.iter().all(|t| codec.encode(t).is_ok()) {
+                    return (Some(cs.clone()), Codec::Charset(codec));
+                }
+            }
+        }
+    }
+    (Some("ISO_IR 192".to_string()), Codec::Ascii)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Type {
+    /// Only when present with a value.
+    OneC,
+    /// Always present, possibly empty.
+    Two,
+    /// When present, even empty.
+    Three,
+}
+
+fn copy(out: &mut Vec<Elem>, ds: &InMemDicomObject, tag: Tag, vr: &[u8; 2], ty: Type) {
+    let present = ds.element_opt(tag).ok().flatten().is_some();
+    let value = text(ds, tag);
+    let include = match ty {
+        Type::Two => true,
+        Type::OneC => value.is_some(),
+        Type::Three => present,
+    };
+    if include {
+        out.push(elem_text(tag, vr, value.unwrap_or_default()));
+    }
+}
+
+fn elem_text(tag: Tag, vr: &[u8; 2], value: String) -> Elem {
+    Elem {
+        tag,
+        vr: *vr,
+        value: Value::Text(value),
+    }
+}
+
+/// The element's value as text (multiple values joined by `\`), trimmed; `None` if absent,
+/// empty or not textual.
+fn text(ds: &InMemDicomObject, tag: Tag) -> Option<String> {
+    let e = ds.element_opt(tag).ok().flatten()?;
+    let s = e.value().to_str().ok()?;
+    let s = s.trim_matches(|c: char| c == ' ' || c == '\0');
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn first_text(ds: &InMemDicomObject, tags: &[Tag]) -> Option<String> {
+    tags.iter().find_map(|&t| text(ds, t))
+}
+
+fn trim_uid(uid: &str) -> &str {
+    uid.trim_end_matches(['\0', ' '])
+}
+
+fn put_tag(out: &mut Vec<u8>, tag: Tag) {
+    out.extend_from_slice(&tag.group().to_le_bytes());
+    out.extend_from_slice(&tag.element().to_le_bytes());
+}
+
+fn put_ul(out: &mut Vec<u8>, tag: Tag, v: u32) {
+    put_tag(out, tag);
+    out.extend_from_slice(b"UL");
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_us(out: &mut Vec<u8>, tag: Tag, v: u16) {
+    put_tag(out, tag);
+    out.extend_from_slice(b"US");
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// A short-form explicit VR element with text, padded to even length.
+fn put_text(
+    out: &mut Vec<u8>,
+    tag: Tag,
+    vr: &[u8; 2],
+    value: &str,
+    codec: &Codec,
+) -> Result<(), DicomDirError> {
+    let mut bytes = codec
+        .encode(value)
+        .unwrap_or_else(|| value.as_bytes().to_vec());
+    if bytes.len() % 2 == 1 {
+        bytes.push(if vr == b"UI" { 0 } else { b' ' });
+    }
+    let len = u16::try_from(bytes.len())
+        .ok()
+        .filter(|&l| l < u16::MAX)
+        .ok_or(DicomDirError::ValueTooLong {
+            tag,
+            len: bytes.len(),
+        })?;
+    put_tag(out, tag);
+    out.extend_from_slice(vr);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&bytes);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::value::DataSetSequence;
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    use dicom_dictionary_std::uids;
+    use std::path::Path;
+    use std::process::Command;
+
+    fn require_validators() -> bool {
+        std::env::var("DICOMQ_REQUIRE_VALIDATORS").as_deref() == Ok("1")
+    }
+
+    fn run_tool(program: &str, args: &[&str]) -> Option<std::process::Output> {
+        match Command::new(program).args(args).output() {
+            Ok(out) => Some(out),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !require_validators() => {
+                eprintln!("skipping: {program} not installed");
+                None
+            }
+            Err(e) => panic!("cannot run {program}: {e}"),
+        }
+    }
+
+    struct Spec<'a> {
+        charset: Option<&'a str>,
+        patient: (&'a str, &'a str),
+        study: (&'a str, &'a str, Option<&'a str>),
+        series: (&'a str, &'a str, &'a str, &'a str),
+        sop: (&'a str, &'a str, Option<&'a str>),
+    }
+
+    fn put(o: &mut InMemDicomObject, tag: Tag, vr: VR, v: &str) {
+        o.put(DataElement::new(tag, vr, PrimitiveValue::from(v)));
+    }
+
+    /// Writes a small DICOM file with dicom-object and reads it back like the caller would.
+    fn make(dir: &Path, name: &str, s: &Spec) -> FileDicomObject<InMemDicomObject> {
+        let mut o = InMemDicomObject::new_empty();
+        if let Some(cs) = s.charset {
+            put(&mut o, tags::SPECIFIC_CHARACTER_SET, VR::CS, cs);
+        }
+        put(&mut o, tags::SOP_CLASS_UID, VR::UI, s.sop.0);
+        put(&mut o, tags::SOP_INSTANCE_UID, VR::UI, s.sop.1);
+        if let Some(date) = s.study.2 {
+            put(&mut o, tags::STUDY_DATE, VR::DA, date);
+            put(&mut o, tags::STUDY_TIME, VR::TM, "101500");
+        } else {
+            put(&mut o, tags::SERIES_DATE, VR::DA, "20230102");
+            put(&mut o, tags::SERIES_TIME, VR::TM, "080000");
+        }
+        put(&mut o, tags::ACCESSION_NUMBER, VR::SH, "ACC");
+        put(&mut o, tags::MODALITY, VR::CS, s.series.2);
+        put(&mut o, tags::STUDY_DESCRIPTION, VR::LO, s.study.1);
+        put(&mut o, tags::SERIES_DESCRIPTION, VR::LO, s.series.3);
+        put(&mut o, tags::PATIENT_NAME, VR::PN, s.patient.1);
+        put(&mut o, tags::PATIENT_ID, VR::LO, s.patient.0);
+        put(&mut o, tags::STUDY_INSTANCE_UID, VR::UI, s.study.0);
+        put(&mut o, tags::SERIES_INSTANCE_UID, VR::UI, s.series.0);
+        put(&mut o, tags::STUDY_ID, VR::SH, "S1");
+        put(&mut o, tags::SERIES_NUMBER, VR::IS, s.series.1);
+        if let Some(n) = s.sop.2 {
+            put(&mut o, tags::INSTANCE_NUMBER, VR::IS, n);
+        }
+        if s.sop.0 == uids::ENCAPSULATED_PDF_STORAGE {
+            let pdf = b"%PDF-1.1\n%%EOF\n".to_vec();
+            put(
+                &mut o,
+                tags::MIME_TYPE_OF_ENCAPSULATED_DOCUMENT,
+                VR::LO,
+                "application/pdf",
+            );
+            o.put(DataElement::new(
+                tags::CONCEPT_NAME_CODE_SEQUENCE,
+                VR::SQ,
+                dicom_core::value::Value::from(DataSetSequence::<InMemDicomObject>::empty()),
+            ));
+            o.put(DataElement::new(
+                tags::ENCAPSULATED_DOCUMENT_LENGTH,
+                VR::UL,
+                PrimitiveValue::from(pdf.len() as u32),
+            ));
+            o.put(DataElement::new(
+                tags::ENCAPSULATED_DOCUMENT,
+                VR::OB,
+                PrimitiveValue::from(pdf),
+            ));
+        } else {
+            o.put(DataElement::new(
+                tags::ROWS,
+                VR::US,
+                PrimitiveValue::from(2u16),
+            ));
+            o.put(DataElement::new(
+                tags::COLUMNS,
+                VR::US,
+                PrimitiveValue::from(2u16),
+            ));
+            o.put(DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OB,
+                PrimitiveValue::from(vec![0u8, 1, 2, 3]),
+            ));
+        }
+        let f = o
+            .with_meta(
+                FileMetaTableBuilder::new()
+                    .transfer_syntax(EXPLICIT_VR_LE)
+                    .implementation_class_uid(IMPLEMENTATION_CLASS_UID),
+            )
+            .unwrap();
+        let path = dir.join(name);
+        f.write_to_file(&path).unwrap();
+        dicom_object::OpenFileOptions::new()
+            .read_until(tags::PIXEL_DATA)
+            .open_file(&path)
+            .unwrap()
+    }
+
+    const MR: &str = uids::MR_IMAGE_STORAGE;
+    const CT: &str = uids::CT_IMAGE_STORAGE;
+    const PDF: &str = uids::ENCAPSULATED_PDF_STORAGE;
+
+    fn specs() -> Vec<Spec<'static>> {
+        let a = (Some("ISO_IR 100"), ("PAT-A", "Müller^Jürgen"));
+        let a1 = ("1.2.3.10.1", "Brain MRI é", Some("20240115"));
+        let a2 = ("1.2.3.10.2", "", None); // no StudyDate: SeriesDate fallback
+        let d = (Some("ISO_IR 192"), ("PATD", "山田^太郎"));
+        let d1 = ("1.2.3.40.1", "頭部 CT", Some("20240301"));
+        vec![
+            Spec {
+                charset: a.0,
+                patient: a.1,
+                study: a1,
+                series: ("1.2.3.10.1.1", "1", "MR", "T1 axial"),
+                sop: (MR, "1.2.3.10.1.1.1", Some("1")),
+            },
+            Spec {
+                charset: a.0,
+                patient: a.1,
+                study: a1,
+                series: ("1.2.3.10.1.1", "1", "MR", "T1 axial"),
+                sop: (MR, "1.2.3.10.1.1.2", Some("2")),
+            },
+            Spec {
+                charset: a.0,
+                patient: a.1,
+                study: a1,
+                series: ("1.2.3.10.1.2", "2", "MR", "T2 sagittal"),
+                sop: (MR, "1.2.3.10.1.2.1", None),
+            },
+            Spec {
+                charset: a.0,
+                patient: a.1,
+                study: a2,
+                series: ("1.2.3.10.2.1", "1", "CT", "Ärger"),
+                sop: (CT, "1.2.3.10.2.1.1", Some("1")),
+            },
+            Spec {
+                charset: d.0,
+                patient: d.1,
+                study: d1,
+                series: ("1.2.3.40.1.1", "3", "CT", "CT シリーズ"),
+                sop: (CT, "1.2.3.40.1.1.1", Some("1")),
+            },
+            Spec {
+                charset: None,
+                patient: ("PDF-1", "Doc^Pat"),
+                study: ("1.2.3.50.1", "Report", Some("20240401")),
+                series: ("1.2.3.50.1.1", "1", "DOC", "PDF"),
+                sop: (PDF, "1.2.3.50.1.1.1", Some("1")),
+            },
+        ]
+    }
+
+    struct Built {
+        dir: tempfile::TempDir,
+        bytes: Vec<u8>,
+    }
+
+    fn build(extended: bool) -> Built {
+        let dir = tempfile::tempdir().unwrap();
+        let images = dir.path().join("IMAGES");
+        std::fs::create_dir(&images).unwrap();
+        let mut w = DicomDirWriter::new(extended);
+        for (i, s) in specs().iter().enumerate() {
+            let name = format!("IM{i}");
+            let f = make(&images, &name, s);
+            assert!(w.add_instance(&f, &["IMAGES", &name]).unwrap());
+        }
+        // The same SOP instance again: zipped by the caller, but no record.
+        let again = make(&images, "IM6", &specs()[0]);
+        assert!(!w.add_instance(&again, &["IMAGES", "IM6"]).unwrap());
+        assert_eq!(w.image_count(), 6);
+        let bytes = w.to_bytes().unwrap();
+        std::fs::write(dir.path().join("DICOMDIR"), &bytes).unwrap();
+        if let Ok(keep) = std::env::var("DICOMQ_KEEP_DICOMDIR") {
+            let _ = Command::new("cp")
+                .args(["-r", dir.path().to_str().unwrap(), &keep])
+                .status();
+        }
+        Built { dir, bytes }
+    }
+
+    fn ul(bytes: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+    }
+
+    /// Record at `off`: (type, next, lower), read straight from the bytes.
+    fn record_at(bytes: &[u8], off: usize) -> (String, usize, usize) {
+        assert_eq!(
+            &bytes[off..off + 4],
+            &[0xFE, 0xFF, 0x00, 0xE0],
+            "item at {off}"
+        );
+        // item header 8; (0004,1400) UL value at +16; (0004,1410) 10 bytes; (0004,1420) value at +38
+        let next = ul(bytes, off + 16) as usize;
+        let lower = ul(bytes, off + 38) as usize;
+        // (0004,1430) CS at +42: tag 4, VR 2, len 2, value
+        assert_eq!(&bytes[off + 42..off + 46], &[0x04, 0x00, 0x30, 0x14]);
+        let len = u16::from_le_bytes([bytes[off + 48], bytes[off + 49]]) as usize;
+        let ty = String::from_utf8_lossy(&bytes[off + 50..off + 50 + len])
+            .trim()
+            .to_string();
+        (ty, next, lower)
+    }
+
+    fn tree(bytes: &[u8], first: usize, depth: usize, out: &mut Vec<String>) {
+        let mut off = first;
+        while off != 0 {
+            let (ty, next, lower) = record_at(bytes, off);
+            out.push(format!("{}{ty}", "  ".repeat(depth)));
+            if lower != 0 {
+                tree(bytes, lower, depth + 1, out);
+            }
+            off = next;
+        }
+    }
+
+    fn expected_tree() -> Vec<String> {
+        [
+            "PATIENT",
+            "  STUDY",
+            "    SERIES",
+            "      IMAGE",
+            "      IMAGE",
+            "    SERIES",
+            "      IMAGE",
+            "  STUDY",
+            "    SERIES",
+            "      IMAGE",
+            "PATIENT",
+            "  STUDY",
+            "    SERIES",
+            "      IMAGE",
+            "PATIENT",
+            "  STUDY",
+            "    SERIES",
+            "      IMAGE",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    #[test]
+    fn offsets_point_at_items_and_form_the_tree() {
+        let b = build(false);
+        let f = dicom_object::open_file(b.dir.path().join("DICOMDIR")).unwrap();
+        assert_eq!(
+            f.meta().media_storage_sop_class_uid(),
+            MEDIA_STORAGE_DIRECTORY_SOP_CLASS
+        );
+        let off = |t| f.element(t).unwrap().value().to_int::<u32>().unwrap() as usize;
+        let first = off(tags::OFFSET_OF_THE_FIRST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY);
+        let last = off(tags::OFFSET_OF_THE_LAST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY);
+        assert_eq!(
+            record_at(&b.bytes, last).1,
+            0,
+            "last root record has no next"
+        );
+        let mut t = Vec::new();
+        tree(&b.bytes, first, 0, &mut t);
+        assert_eq!(t, expected_tree());
+        // dicom-object parses the whole sequence: 18 records, in the depth-first order.
+        let seq = f.element(tags::DIRECTORY_RECORD_SEQUENCE).unwrap();
+        let items = seq.items().unwrap();
+        assert_eq!(items.len(), 18);
+        let get = |i: usize, t| {
+            items[i]
+                .element(t)
+                .unwrap()
+                .value()
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        // Non-ASCII kept and decoded back through each record's own charset.
+        assert_eq!(get(0, tags::SPECIFIC_CHARACTER_SET), "ISO_IR 100");
+        assert_eq!(get(0, tags::PATIENT_NAME), "Müller^Jürgen");
+        assert_eq!(get(1, tags::STUDY_DESCRIPTION), "Brain MRI é");
+        assert_eq!(get(3, tags::REFERENCED_FILE_ID), "IMAGES\\IM0");
+        assert_eq!(get(7, tags::STUDY_DATE), "20230102", "SeriesDate fallback");
+        assert_eq!(get(7, tags::STUDY_TIME), "080000");
+        assert_eq!(get(10, tags::PATIENT_NAME), "山田^太郎");
+        assert_eq!(get(11, tags::STUDY_DESCRIPTION), "頭部 CT");
+        assert_eq!(get(17, tags::REFERENCED_SOP_CLASS_UID_IN_FILE), PDF);
+        assert!(items[14].element(tags::SPECIFIC_CHARACTER_SET).is_err());
+        // Image without InstanceNumber: rank in its series (Orthanc would write it empty).
+        assert_eq!(get(6, tags::INSTANCE_NUMBER), "1");
+        // Not extended: no SeriesDescription.
+        assert!(items[2].element(tags::SERIES_DESCRIPTION).is_err());
+        // Latin-1 bytes really are Latin-1 in the file.
+        assert!(b.bytes.windows(13).any(|w| w == b"M\xfcller^J\xfcrgen"));
+    }
+
+    #[test]
+    fn dciodvfy_reports_no_errors() {
+        for extended in [false, true] {
+            let b = build(extended);
+            let path = b.dir.path().join("DICOMDIR");
+            let Some(out) = run_tool("dciodvfy", &[path.to_str().unwrap()]) else {
+                return;
+            };
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            eprintln!("dciodvfy (extended={extended}):\n{text}");
+            assert!(text.contains("BasicDirectory"), "{text}");
+            let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("Error")).collect();
+            assert!(errors.is_empty(), "dciodvfy errors: {errors:#?}");
+            let not_in_iod = text
+                .lines()
+                .filter(|l| {
+                    l.starts_with("Warning")
+                        && l.contains("not present in standard")
+                        && (l.contains("0x103e") || l.contains("SeriesDescription"))
+                })
+                .count();
+            assert_eq!(not_in_iod, if extended { 5 } else { 0 }, "{text}");
+            // dicom3tools entity consistency check across records.
+            if let Some(out) = run_tool("dcentvfy", &[path.to_str().unwrap()]) {
+                let text = String::from_utf8_lossy(&out.stderr).to_string()
+                    + &String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    !text.lines().any(|l| l.starts_with("Error")),
+                    "dcentvfy: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dcmdump_reads_it_and_agrees_on_offsets() {
+        let b = build(false);
+        let path = b.dir.path().join("DICOMDIR");
+        let Some(out) = run_tool("dcmdump", &["-q", path.to_str().unwrap()]) else {
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("DICOMQ_MEDIA"), "{text}");
+        assert!(text.contains("IMAGES\\IM5"), "{text}");
+        // dcmdump prints "#  offset=$N" for each record; all must be item starts.
+        let offsets: Vec<usize> = text
+            .lines()
+            .filter_map(|l| l.split("offset=$").nth(1))
+            .map(|s| s.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(offsets.len(), 18, "{text}");
+        for o in offsets {
+            assert_eq!(&b.bytes[o..o + 4], &[0xFE, 0xFF, 0x00, 0xE0]);
+        }
+    }
+
+    #[test]
+    fn dcdirdmp_prints_the_tree() {
+        let b = build(true);
+        let path = b.dir.path().join("DICOMDIR");
+        let Some(out) = run_tool("dcdirdmp", &[path.to_str().unwrap()]) else {
+            return;
+        };
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        // One line per record: tabs for the depth, then the record type.
+        let kinds: Vec<String> = text
+            .lines()
+            .filter_map(|l| {
+                let depth = l.len() - l.trim_start_matches('\t').len();
+                let kind = l.trim_start().split(' ').next()?;
+                ["PATIENT", "STUDY", "SERIES", "IMAGE"]
+                    .contains(&kind)
+                    .then(|| format!("{}{kind}", "  ".repeat(depth)))
+            })
+            .collect();
+        assert_eq!(kinds, expected_tree(), "{text}");
+        for i in 0..6 {
+            assert!(text.contains(&format!("-> IMAGES\\IM{i}")), "{text}");
+        }
+        assert!(text.contains("PATIENT 山田^太郎 PATD"), "{text}");
+    }
+
+    /// naming -> zip writer -> DICOMDIR, as a media job does it.
+    #[test]
+    fn media_zip_end_to_end() {
+        use crate::archive::naming::{ArchiveEntrySource, media_layout};
+        use crate::archive::zip_writer::{ArchiveZipWriter, Compression, ZipPlan};
+        let src_dir = tempfile::tempdir().unwrap();
+        let sources: Vec<ArchiveEntrySource> = specs()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                make(src_dir.path(), &format!("s{i}"), s);
+                ArchiveEntrySource {
+                    patient_id: s.patient.0.into(),
+                    study_id: s.study.0.into(),
+                    series_id: s.series.0.into(),
+                    instance_id: format!("s{i}"),
+                    insertion_index: i as u64,
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let layout = media_layout(sources);
+        let total: u64 = layout
+            .iter()
+            .map(|e| {
+                std::fs::metadata(src_dir.path().join(&e.source.instance_id))
+                    .unwrap()
+                    .len()
+            })
+            .sum();
+        let out = tempfile::tempdir().unwrap();
+        let zip_path = out.path().join("media.zip");
+        let plan = ZipPlan::new(layout.len() as u64 + 1, total, Compression::Deflate);
+        let mut zw =
+            ArchiveZipWriter::new(std::fs::File::create(&zip_path).unwrap(), plan).unwrap();
+        let mut dir = DicomDirWriter::new(false);
+        for e in &layout {
+            let p = src_dir.path().join(&e.source.instance_id);
+            let mut f = std::fs::File::open(&p).unwrap();
+            let len = f.metadata().unwrap().len();
+            zw.add_file(&e.path, &mut f, len).unwrap();
+            let parsed = dicom_object::OpenFileOptions::new()
+                .read_until(tags::PIXEL_DATA)
+                .open_file(&p)
+                .unwrap();
+            dir.add_instance(&parsed, &e.components()).unwrap();
+        }
+        zw.add_bytes("DICOMDIR", &dir.to_bytes().unwrap()).unwrap();
+        zw.finish().unwrap();
+        let Some(o) = run_tool(
+            "unzip",
+            &[
+                "-q",
+                zip_path.to_str().unwrap(),
+                "-d",
+                out.path().to_str().unwrap(),
+            ],
+        ) else {
+            return;
+        };
+        assert!(o.status.success());
+        let dicomdir = out.path().join("DICOMDIR");
+        if let Some(o) = run_tool("dciodvfy", &[dicomdir.to_str().unwrap()]) {
+            let text = String::from_utf8_lossy(&o.stderr).to_string()
+                + &String::from_utf8_lossy(&o.stdout);
+            assert!(text.contains("BasicDirectory"), "{text}");
+            assert!(!text.lines().any(|l| l.starts_with("Error")), "{text}");
+        }
+        let f = dicom_object::open_file(&dicomdir).unwrap();
+        let items = f
+            .element(tags::DIRECTORY_RECORD_SEQUENCE)
+            .unwrap()
+            .items()
+            .unwrap();
+        for item in items {
+            if let Ok(e) = item.element(tags::REFERENCED_FILE_ID) {
+                let rel = e.value().to_str().unwrap().replace('\\', "/");
+                assert!(out.path().join(rel).is_file());
+            }
+        }
+    }
+
+    #[test]
+    fn missing_uid_names_the_instance() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = &specs()[0];
+        let f = make(dir.path(), "x", s);
+        let mut ds = f.clone().into_inner();
+        ds.remove_element(tags::SERIES_INSTANCE_UID);
+        let mut w = DicomDirWriter::new(false);
+        let err = w
+            .add_dataset(f.meta(), &ds, &["IMAGES", "IM7"])
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("IMAGES\\IM7") && msg.contains("SeriesInstanceUID"),
+            "{msg}"
+        );
+        assert!(msg.contains("1.2.3.10.1.1.1"), "{msg}");
+        assert!(w.add_instance(&f, &["images", "IM0"]).is_err());
+        assert!(w.set_file_set_id("ORTHANC_MEDIA").is_ok());
+        assert!(w.set_file_set_id("lower").is_err());
+    }
+
+    #[test]
+    fn empty_dicomdir_is_valid() {
+        let w = DicomDirWriter::new(false);
+        let bytes = w.to_bytes().unwrap();
+        let f = dicom_object::from_reader(&bytes[128..]).unwrap();
+        assert_eq!(
+            f.element(tags::DIRECTORY_RECORD_SEQUENCE)
+                .unwrap()
+                .items()
+                .unwrap()
+                .len(),
+            0
+        );
+    }
+
+    #[test]
+    fn unsupported_charset_falls_back_to_utf8() {
+        let rec = Record {
+            level: Level::Patient,
+            elements: vec![elem_text(tags::PATIENT_NAME, b"PN", "山田".into())],
+            charset: Some("\\ISO 2022 IR 87".into()),
+            children: vec![],
+        };
+        assert_eq!(record_charset(&rec).0.as_deref(), Some("ISO_IR 192"));
+        let ascii = Record {
+            elements: vec![elem_text(tags::PATIENT_NAME, b"PN", "Yamada".into())],
+            ..rec
+        };
+        assert_eq!(
+            record_charset(&ascii).0.as_deref(),
+            Some("\\ISO 2022 IR 87")
+        );
+    }
+}
