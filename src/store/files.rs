@@ -1,13 +1,10 @@
 //! File storage: stored DICOM files under `storage/ab/cd/<uuid>`, each written to a temporary
-//! name, synced, then renamed, so a reader never sees a partial file under a final name.
+//! name then renamed, so a reader never sees a partial file under a final name; a batch is made
+//! durable at once (`sync_filesystem`) before it is indexed.
 
-use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-
-/// Directory fsyncs in flight at once.
-const SYNC_THREADS: usize = 32;
 
 #[derive(Debug, Clone)]
 pub struct FileStorage {
@@ -36,14 +33,29 @@ impl FileStorage {
         p
     }
 
-    /// Writes `bytes` as the file of `uuid`: temp name, fsync, rename. The caller syncs the
-    /// directories it touched once per batch (`sync_dirs`) before committing the index.
-    pub fn write(&self, uuid: &str, bytes: &[u8]) -> io::Result<()> {
+    /// Writes `bytes` as the file of `uuid` (temp name, then rename). Not synced: the caller
+    /// makes its whole batch durable with `sync_filesystem` before it indexes the batch.
+    pub fn write_batched(&self, uuid: &str, bytes: &[u8]) -> io::Result<()> {
         self.write_with(uuid, |f| f.write_all(bytes))
     }
 
-    /// Copies the file at `source` (streamed, never held whole) as the file of `uuid`.
-    pub fn copy_from(&self, uuid: &str, source: &Path) -> io::Result<u64> {
+    /// Makes every write and rename under the storage durable with one `syncfs(2)`: one
+    /// journal commit per batch instead of an fsync per file and per directory.
+    pub fn sync_filesystem(&self) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let root = File::open(&self.root)?;
+        // SAFETY: syncfs only reads the descriptor, which `root` keeps open during the call.
+        let rc = unsafe { libc::syncfs(root.as_raw_fd()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    /// Copies the file at `source` (streamed, never held whole) as the file of `uuid`; not
+    /// synced, like `write_batched`.
+    pub fn copy_batched(&self, uuid: &str, source: &Path) -> io::Result<u64> {
         let mut copied = 0;
         self.write_with(uuid, |out| {
             let mut input = File::open(source)?;
@@ -66,26 +78,12 @@ impl FileStorage {
         let result = (|| {
             let mut file = File::create(&temp)?;
             fill(&mut file)?;
-            file.sync_data()?;
             fs::rename(&temp, &final_path)
         })();
         if result.is_err() {
             let _ = fs::remove_file(&temp);
         }
         result
-    }
-
-    /// Makes the renames of a batch durable: one fsync per directory touched.
-    pub fn sync_dirs<'a>(&self, uuids: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
-        let dirs: BTreeSet<PathBuf> = uuids
-            .into_iter()
-            .filter_map(|u| self.path_of(u).parent().map(Path::to_path_buf))
-            .collect();
-        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
-        // Overlapping the fsyncs lets the filesystem journal group them.
-        crate::parallel::map(&dirs, SYNC_THREADS, |dir| File::open(dir)?.sync_all())
-            .into_iter()
-            .collect()
     }
 
     pub fn open(&self, uuid: &str) -> io::Result<File> {
@@ -120,8 +118,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let fs = FileStorage::new(dir.path());
         let uuid = FileStorage::new_uuid();
-        fs.write(&uuid, b"hello").expect("write");
-        fs.sync_dirs([uuid.as_str()]).expect("sync");
+        fs.write_batched(&uuid, b"hello").expect("write");
+        fs.sync_filesystem().expect("sync");
         assert_eq!(fs.read(&uuid).expect("read"), b"hello");
         assert!(
             fs.path_of(&uuid)
