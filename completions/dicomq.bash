@@ -22,6 +22,9 @@ _dicomq() {
             dicomq,create-dicom)
                 cmd="dicomq__subcmd__create__subcmd__dicom"
                 ;;
+            dicomq,daemon)
+                cmd="dicomq__subcmd__daemon"
+                ;;
             dicomq,debug)
                 cmd="dicomq__subcmd__debug"
                 ;;
@@ -63,6 +66,9 @@ _dicomq() {
                 ;;
             dicomq__subcmd__help,create-dicom)
                 cmd="dicomq__subcmd__help__subcmd__create__subcmd__dicom"
+                ;;
+            dicomq__subcmd__help,daemon)
+                cmd="dicomq__subcmd__help__subcmd__daemon"
                 ;;
             dicomq__subcmd__help,debug)
                 cmd="dicomq__subcmd__help__subcmd__debug"
@@ -176,7 +182,7 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf jobs debug completions help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf jobs debug daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +280,36 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__daemon)
+            opts="-q -v -h --no-jobs --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -416,7 +452,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show rm create-dicom pdf jobs debug completions help"
+            opts="store ls show rm create-dicom pdf jobs debug daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -444,6 +480,20 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help__subcmd__create__subcmd__dicom)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__daemon)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

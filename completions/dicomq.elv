@@ -39,6 +39,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand jobs 'List, inspect and control jobs'
             cand debug 'Tools for testing dicomq itself'
+            cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -334,6 +335,20 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;debug;help;help'= {
         }
+        &'dicomq;daemon'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --no-jobs 'Do not recover nor run jobs; the stored jobs are kept as they are'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'dicomq;completions'= {
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
@@ -356,6 +371,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand jobs 'List, inspect and control jobs'
             cand debug 'Tools for testing dicomq itself'
+            cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -401,6 +417,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand sleep-job 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
         }
         &'dicomq;help;debug;sleep-job'= {
+        }
+        &'dicomq;help;daemon'= {
         }
         &'dicomq;help;completions'= {
         }

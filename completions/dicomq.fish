@@ -43,6 +43,7 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DIC
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "jobs" -d 'List, inspect and control jobs'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "debug" -d 'Tools for testing dicomq itself'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
@@ -257,6 +258,17 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_sub
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "sleep-job" -d 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l no-jobs -d 'Do not recover nor run jobs; the stored jobs are kept as they are'
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
@@ -267,16 +279,17 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l json -d 'P
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "ls" -d 'List patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "jobs" -d 'List, inspect and control jobs'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "ls" -d 'List patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'One job as Orthanc\'s GET /jobs/{id}'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Block until the job ends: exit 0 on Success, 1 on Failure'

@@ -42,6 +42,8 @@ pub enum Error {
     Database { path: PathBuf, reason: String },
     #[error("database is busy: {0}")]
     Busy(String),
+    #[error("another dicomq daemon is already running on {}", .0.display())]
+    DaemonRunning(PathBuf),
     #[error("no {what} matches '{id}'")]
     NotFound { what: &'static str, id: String },
     #[error("ID prefix '{prefix}' is ambiguous: it matches {}", .candidates.join(", "))]
@@ -75,7 +77,10 @@ impl Error {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Home { .. } | Error::Database { .. } | Error::Busy(_) => ErrorKind::Unavailable,
+            Error::Home { .. }
+            | Error::Database { .. }
+            | Error::Busy(_)
+            | Error::DaemonRunning(_) => ErrorKind::Unavailable,
             Error::Remote { kind, .. } => *kind,
             _ => ErrorKind::Failed,
         }
@@ -86,6 +91,9 @@ impl Error {
             Error::Ambiguous { .. } => Some("give more characters of the ID".into()),
             Error::PrefixTooShort(_) => Some("an ID prefix needs at least 8 characters".into()),
             Error::Remote { hint, .. } => hint.clone(),
+            Error::DaemonRunning(_) => {
+                Some("use that daemon, or stop it first (SIGTERM, or systemctl stop dicomq)".into())
+            }
             Error::Busy(_) => Some(
                 "another dicomq process holds the database; wait for it or raise --lock-timeout"
                     .into(),

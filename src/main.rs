@@ -23,7 +23,10 @@ fn main() {
 }
 
 fn init_tracing(verbose: u8) {
+    let daemon = std::env::args().any(|a| a == "daemon");
     let default = match verbose {
+        // The daemon logs its life cycle by default.
+        0 if daemon => "info",
         0 => "warn",
         1 => "info",
         2 => "debug",
@@ -31,8 +34,11 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod create;
+pub mod daemon;
 pub mod jobs;
 pub mod resources;
 pub mod store;
@@ -85,6 +86,8 @@ pub enum Command {
     /// Tools for testing dicomq itself
     #[command(subcommand, hide = true)]
     Debug(jobs::DebugCommand),
+    /// Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)
+    Daemon(daemon::DaemonArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
 }
@@ -141,6 +144,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pdf(args) => create::pdf(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Debug(cmd) => jobs::debug(&ctx, cmd),
+        Command::Daemon(args) => daemon::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
     }
 }

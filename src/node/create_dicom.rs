@@ -19,7 +19,7 @@ pub struct CreateRequest {
 }
 
 /// Orthanc's answer to `POST /tools/create-dicom`, plus the file bytes for `-o`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateAnswer {
     #[serde(rename = "ID")]

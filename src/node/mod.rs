@@ -2,6 +2,7 @@
 //! metrics. It offers every operation as a plain method and knows nothing of sockets or terminals.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use redb::Database;
 
@@ -83,6 +84,53 @@ impl Node {
             store,
             jobs,
         })
+    }
+
+    /// Opens the home, waiting up to `timeout` while another process holds the database
+    /// (`on_wait` is told once).
+    pub fn open_waiting(
+        home: Home,
+        config: Config,
+        timeout: Duration,
+        on_wait: &mut dyn FnMut(&str),
+    ) -> Result<Node> {
+        let deadline = Instant::now() + timeout;
+        let mut told = false;
+        loop {
+            match Node::open(home.clone(), config.clone()) {
+                Err(Error::Busy(_)) if Instant::now() < deadline => {
+                    if !told {
+                        on_wait(&format!(
+                            "waiting for another dicomq process to release {}",
+                            home.database().display()
+                        ));
+                        told = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// All tags of an instance: Orthanc's JSON and a readable dump.
+    pub fn instance_tags(&self, id: &str) -> Result<(serde_json::Value, String)> {
+        let store = self.store();
+        let (level, id) = store.resolve(id)?;
+        if level != crate::store::ids::Level::Instance {
+            return Err(Error::Invalid(format!(
+                "{id} is a {}: --tags needs an instance",
+                level.name().to_lowercase()
+            )));
+        }
+        let path = store.instance_path(&id)?;
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let obj = crate::store::header::open_full(std::io::BufReader::new(file))
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        Ok((
+            crate::store::tags::tags_json(&obj),
+            crate::store::tags::tags_text(&obj),
+        ))
     }
 
     pub fn home(&self) -> &Home {

@@ -45,7 +45,7 @@ pub enum ImportStatus {
     Error,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportResult {
     pub label: String,
     pub status: ImportStatus,

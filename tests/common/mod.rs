@@ -107,3 +107,90 @@ pub fn have_tool(name: &str) -> bool {
     }
     found
 }
+
+/// A `dicomq daemon` on a home, killed (SIGKILL) when dropped unless stopped first.
+pub struct Daemon {
+    pub child: std::process::Child,
+}
+
+impl Home {
+    /// Starts the daemon and waits until its socket answers.
+    pub fn daemon(&self, extra: &[&str]) -> Daemon {
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dicomq"))
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .arg("--home")
+            .arg(self.path())
+            .arg("daemon")
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn daemon");
+        let mut d = Daemon { child };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if std::os::unix::net::UnixStream::connect(self.path().join("daemon.sock")).is_ok() {
+                return d;
+            }
+            if let Ok(Some(status)) = d.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = d.child.stderr.take() {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("daemon exited early ({status}): {err}");
+            }
+            assert!(std::time::Instant::now() < deadline, "daemon did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Daemon {
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then the exit status (within `secs`).
+    pub fn terminate(&mut self, secs: u64) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "daemon did not stop in {secs} s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `f` until it returns Some, or panics after `secs`.
+pub fn poll<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

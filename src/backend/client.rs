@@ -1,0 +1,80 @@
+//! The client side of the daemon socket: connect, hello, and one call per request.
+
+use std::io::{BufReader, BufWriter};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::{self, FrameError, PROTOCOL_VERSION, Request, Response};
+
+pub struct Client {
+    stream: Mutex<UnixStream>,
+    socket: std::path::PathBuf,
+}
+
+impl Client {
+    /// Connects and says hello; `Ok(None)` when no daemon answers on `socket`.
+    pub fn connect(socket: &Path) -> Result<Option<Client>> {
+        let stream = match UnixStream::connect(socket) {
+            Ok(s) => s,
+            Err(_) => return Ok(None),
+        };
+        let client = Client {
+            stream: Mutex::new(stream),
+            socket: socket.to_path_buf(),
+        };
+        match client.call(
+            &Request::Hello {
+                version: PROTOCOL_VERSION,
+            },
+            &[],
+        )? {
+            (Response::Hello { version }, _) if version == PROTOCOL_VERSION => Ok(Some(client)),
+            (Response::Hello { version }, _) => Err(Error::Remote {
+                kind: ErrorKind::Unavailable,
+                message: format!(
+                    "protocol version mismatch: the daemon speaks {version}, this client {PROTOCOL_VERSION}"
+                ),
+                hint: Some("restart the daemon after upgrading dicomq".into()),
+            }),
+            (other, _) => Err(unexpected(&other)),
+        }
+    }
+
+    /// Sends a request and reads its answer; a daemon error comes back as `Error::Remote`.
+    pub fn call(&self, req: &Request, body: &[u8]) -> Result<(Response, Vec<u8>)> {
+        let stream = self
+            .stream
+            .lock()
+            .map_err(|_| Error::Internal("client lock".into()))?;
+        let lost = |e: String| Error::Remote {
+            kind: ErrorKind::Unavailable,
+            message: format!("lost the daemon on {}: {e}", self.socket.display()),
+            hint: None,
+        };
+        protocol::write_frame(&mut BufWriter::new(&*stream), req, body)
+            .map_err(|e| lost(e.to_string()))?;
+        let (resp, body) = protocol::read_frame::<Response>(&mut BufReader::new(&*stream))
+            .map_err(|e| match e {
+                FrameError::Closed => lost("it closed the connection".into()),
+                other => lost(other.to_string()),
+            })?;
+        match resp {
+            Response::Error {
+                kind,
+                message,
+                hint,
+            } => Err(Error::Remote {
+                kind,
+                message,
+                hint,
+            }),
+            other => Ok((other, body)),
+        }
+    }
+}
+
+pub fn unexpected(resp: &Response) -> Error {
+    Error::Internal(format!("unexpected answer from the daemon: {resp:?}"))
+}

@@ -1,0 +1,147 @@
+//! The daemon: serves a Node over the Unix socket until SIGTERM or SIGINT.
+//!
+//! tokio accepts connections and waits for signals; each connection is served on a blocking
+//! thread (the Node's operations are blocking: redb, files, job waits).
+
+mod handler;
+pub mod socket;
+
+use std::io::BufReader;
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::home::Home;
+use crate::node::Node;
+use crate::protocol::{self, FrameError, PROTOCOL_VERSION, Request, Response};
+
+pub struct DaemonOptions {
+    /// Do not recover nor run jobs (`--no-jobs`); nothing stored is erased.
+    pub no_jobs: bool,
+    pub lock_timeout: Duration,
+}
+
+pub fn run(
+    home: Home,
+    config: Config,
+    opts: DaemonOptions,
+    on_wait: &mut dyn FnMut(&str),
+) -> Result<()> {
+    home.ensure()?;
+    let path = home.socket();
+    socket::prepare(&path)?;
+    let node = Arc::new(Node::open_waiting(
+        home,
+        config,
+        opts.lock_timeout,
+        on_wait,
+    )?);
+    if !opts.no_jobs {
+        node.jobs().recover()?;
+        node.jobs().start_workers();
+    }
+    let listener = socket::bind(&path)?;
+    tracing::info!("dicomq daemon listening on {}", path.display());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
+    let served = runtime.block_on(serve(listener, Arc::clone(&node), opts.no_jobs));
+    // Stop accepting first (the listener is gone), then let running jobs reach their next
+    // step boundary and commit, then remove the socket.
+    tracing::info!("stopping: waiting for running jobs to reach a step boundary");
+    node.jobs().shutdown();
+    let _ = std::fs::remove_file(&path);
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    tracing::info!("dicomq daemon stopped");
+    served
+}
+
+async fn serve(
+    listener: std::os::unix::net::UnixListener,
+    node: Arc<Node>,
+    no_jobs: bool,
+) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::Internal(format!("socket: {e}")))?;
+    let listener = tokio::net::UnixListener::from_std(listener)
+        .map_err(|e| Error::Internal(format!("socket: {e}")))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.to_string()))?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => return Ok(()),
+            _ = int.recv() => return Ok(()),
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((s, _)) => s,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        continue;
+                    }
+                };
+                let uid = stream.peer_cred().map(|c| c.uid()).ok();
+                if !uid.is_some_and(socket::peer_allowed) {
+                    tracing::warn!("refused a connection from uid {uid:?}");
+                    continue;
+                }
+                let Ok(std_stream) = stream.into_std() else { continue };
+                let node = Arc::clone(&node);
+                tokio::task::spawn_blocking(move || serve_connection(std_stream, &node, no_jobs));
+            }
+        }
+    }
+}
+
+/// Serves one client until it hangs up; a malformed or oversized frame drops the connection.
+fn serve_connection(stream: UnixStream, node: &Node, no_jobs: bool) {
+    if stream.set_nonblocking(false).is_err() {
+        return;
+    }
+    let Ok(write_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(&stream);
+    let mut writer = std::io::BufWriter::new(&write_half);
+    let mut greeted = false;
+    loop {
+        let (req, body) = match protocol::read_frame::<Request>(&mut reader) {
+            Ok(frame) => frame,
+            Err(FrameError::Closed) => return,
+            Err(e) => {
+                tracing::warn!("dropping a connection: {e}");
+                return;
+            }
+        };
+        if !greeted {
+            match req {
+                Request::Hello { version } if version == PROTOCOL_VERSION => greeted = true,
+                Request::Hello { version } => {
+                    let reply = Response::Error {
+                        kind: crate::error::ErrorKind::Unavailable,
+                        message: format!(
+                            "protocol version mismatch: the daemon speaks {PROTOCOL_VERSION}, the client {version}"
+                        ),
+                        hint: Some("restart the daemon after upgrading dicomq".into()),
+                    };
+                    let _ = protocol::write_frame(&mut writer, &reply, &[]);
+                    return;
+                }
+                _ => {
+                    tracing::warn!("dropping a connection: no hello");
+                    return;
+                }
+            }
+        }
+        let (resp, body) = handler::handle(node, no_jobs, req, body, &stream);
+        if let Err(e) = protocol::write_frame(&mut writer, &resp, &body) {
+            tracing::debug!("client went away: {e}");
+            return;
+        }
+    }
+}

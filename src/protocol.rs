@@ -1,0 +1,422 @@
+//! The wire protocol between the CLI and the daemon, over the Unix socket.
+//!
+//! A frame is `u32 LE header length`, the header as JSON (a `Request` or a `Response`), then
+//! `u64 LE body length` and the raw body (file contents, archive bytes; never base64). Sizes are
+//! checked before anything is allocated. The first exchange is a `Hello` with the protocol
+//! version; a mismatch is a clear error.
+
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorKind;
+use crate::jobs::{Action, JobInfo};
+use crate::node::CreateAnswer;
+use crate::store::ids::Level;
+use crate::store::import::ImportResult;
+use crate::store::views::{RemovedView, ResourceView};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest JSON header accepted.
+pub const MAX_HEADER: u32 = 16 << 20;
+/// Largest body held in memory at once.
+pub const MAX_BODY: u64 = 4 << 30;
+
+/// One payload of a create-dicom request; its bytes follow in the body, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum WirePayload {
+    Pdf { size: u64, title: Option<String> },
+    Image { size: u64 },
+    Empty,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WireCreateItem {
+    pub payload: WirePayload,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "Request")]
+pub enum Request {
+    Hello {
+        version: u32,
+    },
+    /// Files to import; their bytes follow in the body, `sizes[i]` each.
+    Store {
+        labels: Vec<String>,
+        sizes: Vec<u64>,
+    },
+    List {
+        level: Level,
+        parent: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Tags {
+        id: String,
+    },
+    Remove {
+        id: String,
+    },
+    CreateDicom {
+        items: Vec<WireCreateItem>,
+        tags: Vec<(String, String)>,
+        private_creator: Option<String>,
+        force: bool,
+        interpret_binary_tags: bool,
+        parent: Option<String>,
+        store: bool,
+    },
+    Pdf {
+        id: String,
+    },
+    RunJob {
+        type_name: String,
+        params: serde_json::Value,
+        priority: i32,
+    },
+    SubmitJob {
+        type_name: String,
+        params: serde_json::Value,
+        priority: i32,
+    },
+    Job {
+        id: String,
+    },
+    Jobs,
+    ControlJob {
+        id: String,
+        action: Action,
+    },
+    WaitJob {
+        id: String,
+        timeout_ms: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "Response")]
+pub enum Response {
+    Hello {
+        version: u32,
+    },
+    Error {
+        kind: ErrorKind,
+        message: String,
+        hint: Option<String>,
+    },
+    Stored {
+        results: Vec<ImportResult>,
+    },
+    Resources {
+        items: Vec<ResourceView>,
+    },
+    Resource {
+        item: Box<ResourceView>,
+    },
+    Tags {
+        json: serde_json::Value,
+        text: String,
+    },
+    Removed {
+        id: String,
+        removed: RemovedView,
+    },
+    /// The created files follow in the body, `sizes[i]` each.
+    Created {
+        answers: Vec<CreateAnswer>,
+        sizes: Vec<u64>,
+    },
+    /// The body is the answer (a PDF).
+    Bytes,
+    Job {
+        info: Box<JobInfo>,
+    },
+    Jobs {
+        list: Vec<JobInfo>,
+    },
+    JobId {
+        id: String,
+    },
+}
+
+/// Why a frame could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("connection closed")]
+    Closed,
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("frame too large: {what} of {size} bytes (limit {limit})")]
+    TooLarge {
+        what: &'static str,
+        size: u64,
+        limit: u64,
+    },
+    #[error("malformed header: {0}")]
+    Malformed(String),
+}
+
+pub fn write_frame<T: Serialize>(w: &mut impl Write, header: &T, body: &[u8]) -> io::Result<()> {
+    let json = serde_json::to_vec(header).map_err(io::Error::other)?;
+    w.write_all(&(json.len() as u32).to_le_bytes())?;
+    w.write_all(&json)?;
+    w.write_all(&(body.len() as u64).to_le_bytes())?;
+    w.write_all(body)?;
+    w.flush()
+}
+
+pub fn read_frame<T: for<'de> Deserialize<'de>>(
+    r: &mut impl Read,
+) -> Result<(T, Vec<u8>), FrameError> {
+    let mut len = [0u8; 4];
+    if let Err(e) = r.read_exact(&mut len) {
+        return Err(if e.kind() == io::ErrorKind::UnexpectedEof {
+            FrameError::Closed
+        } else {
+            FrameError::Io(e)
+        });
+    }
+    let hlen = u32::from_le_bytes(len);
+    if hlen > MAX_HEADER {
+        return Err(FrameError::TooLarge {
+            what: "header",
+            size: hlen.into(),
+            limit: MAX_HEADER.into(),
+        });
+    }
+    let mut json = vec![0u8; hlen as usize];
+    r.read_exact(&mut json)?;
+    let header = serde_json::from_slice(&json).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let mut blen = [0u8; 8];
+    r.read_exact(&mut blen)?;
+    let blen = u64::from_le_bytes(blen);
+    if blen > MAX_BODY {
+        return Err(FrameError::TooLarge {
+            what: "body",
+            size: blen,
+            limit: MAX_BODY,
+        });
+    }
+    let mut body = Vec::new();
+    r.take(blen).read_to_end(&mut body)?;
+    if body.len() as u64 != blen {
+        return Err(FrameError::Closed);
+    }
+    Ok((header, body))
+}
+
+/// Splits a body into consecutive parts of the given sizes; None if they do not add up.
+pub fn split_body(body: Vec<u8>, sizes: &[u64]) -> Option<Vec<Vec<u8>>> {
+    if sizes.iter().sum::<u64>() != body.len() as u64 {
+        return None;
+    }
+    let mut parts = Vec::with_capacity(sizes.len());
+    let mut rest = body.as_slice();
+    for &s in sizes {
+        let (head, tail) = rest.split_at(s as usize);
+        parts.push(head.to_vec());
+        rest = tail;
+    }
+    Some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ids::InstanceIds;
+    use crate::store::import::ImportStatus;
+    use crate::store::views::{AncestorView, RemovedView};
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(
+        v: T,
+        body: &[u8],
+    ) {
+        let mut buf = Vec::new();
+        write_frame(&mut buf, &v, body).expect("write");
+        let (back, b): (T, Vec<u8>) = read_frame(&mut buf.as_slice()).expect("read");
+        assert_eq!(back, v);
+        assert_eq!(b, body);
+    }
+
+    fn job_info() -> JobInfo {
+        serde_json::from_value(serde_json::json!({
+            "Content": {"Steps": 1}, "CreationTime": "20261128T100000.000001", "EffectiveRuntime": 0.5,
+            "ErrorCode": 0, "ErrorDescription": "Success", "ErrorDetails": "", "ID": "0b7e7e4c-0000-4000-8000-000000000000",
+            "Priority": -3, "Progress": 50, "State": "Running", "Timestamp": "20261128T100001.000001", "Type": "Sleep"
+        }))
+        .expect("JobInfo")
+    }
+
+    #[test]
+    fn every_request_round_trips() {
+        let requests = vec![
+            Request::Hello {
+                version: PROTOCOL_VERSION,
+            },
+            Request::Store {
+                labels: vec!["a.dcm".into()],
+                sizes: vec![3],
+            },
+            Request::List {
+                level: Level::Series,
+                parent: Some("abcdef12".into()),
+            },
+            Request::Show { id: "x".into() },
+            Request::Tags { id: "x".into() },
+            Request::Remove { id: "x".into() },
+            Request::CreateDicom {
+                items: vec![
+                    WireCreateItem {
+                        payload: WirePayload::Pdf {
+                            size: 3,
+                            title: Some("t".into()),
+                        },
+                        tags: vec![],
+                    },
+                    WireCreateItem {
+                        payload: WirePayload::Image { size: 0 },
+                        tags: vec![("A".into(), "b".into())],
+                    },
+                    WireCreateItem {
+                        payload: WirePayload::Empty,
+                        tags: vec![],
+                    },
+                ],
+                tags: vec![("PatientID".into(), "7".into())],
+                private_creator: Some("My Company".into()),
+                force: true,
+                interpret_binary_tags: false,
+                parent: None,
+                store: true,
+            },
+            Request::Pdf { id: "x".into() },
+            Request::RunJob {
+                type_name: "Sleep".into(),
+                params: serde_json::json!({"Steps": 1}),
+                priority: i32::MIN,
+            },
+            Request::SubmitJob {
+                type_name: "Sleep".into(),
+                params: serde_json::json!(null),
+                priority: i32::MAX,
+            },
+            Request::Job { id: "x".into() },
+            Request::Jobs,
+            Request::ControlJob {
+                id: "x".into(),
+                action: Action::Resubmit,
+            },
+            Request::WaitJob {
+                id: "x".into(),
+                timeout_ms: Some(10),
+            },
+        ];
+        for r in requests {
+            round_trip(r, b"abc");
+        }
+    }
+
+    #[test]
+    fn every_response_round_trips() {
+        let view: ResourceView = serde_json::from_value(serde_json::json!({
+            "ID": "p", "IsStable": false, "LastUpdate": "20261128T100000",
+            "MainDicomTags": {"PatientID": "7"}, "Studies": [], "Type": "Patient"
+        }))
+        .expect("view");
+        let responses = vec![
+            Response::Hello { version: 1 },
+            Response::Error {
+                kind: ErrorKind::Unavailable,
+                message: "m".into(),
+                hint: Some("h".into()),
+            },
+            Response::Stored {
+                results: vec![crate::store::import::ImportResult {
+                    label: "a".into(),
+                    status: ImportStatus::AlreadyStored,
+                    ids: Some(InstanceIds::compute("1", "2", "3", "4")),
+                    error: None,
+                }],
+            },
+            Response::Resources {
+                items: vec![view.clone()],
+            },
+            Response::Resource {
+                item: Box::new(view),
+            },
+            Response::Tags {
+                json: serde_json::json!({"0010,0010": {}}),
+                text: "t".into(),
+            },
+            Response::Removed {
+                id: "x".into(),
+                removed: RemovedView {
+                    remaining_ancestor: Some(AncestorView {
+                        id: "s".into(),
+                        path: "/series/s".into(),
+                        r#type: "Series".into(),
+                    }),
+                },
+            },
+            Response::Created {
+                answers: vec![CreateAnswer {
+                    id: "i".into(),
+                    parent_patient: "p".into(),
+                    parent_series: "s".into(),
+                    parent_study: "t".into(),
+                    path: "/instances/i".into(),
+                    status: "Success".into(),
+                    bytes: Vec::new(),
+                    warnings: Vec::new(),
+                }],
+                sizes: vec![3],
+            },
+            Response::Bytes,
+            Response::Job {
+                info: Box::new(job_info()),
+            },
+            Response::Jobs {
+                list: vec![job_info()],
+            },
+            Response::JobId { id: "x".into() },
+        ];
+        for r in responses {
+            round_trip(r, b"xyz");
+        }
+    }
+
+    #[test]
+    fn oversized_and_truncated_frames_are_refused_before_allocating() {
+        let mut huge = (MAX_HEADER + 1).to_le_bytes().to_vec();
+        huge.extend_from_slice(b"{}");
+        assert!(matches!(
+            read_frame::<Request>(&mut huge.as_slice()),
+            Err(FrameError::TooLarge { what: "header", .. })
+        ));
+        let mut body_too_big = Vec::new();
+        body_too_big.extend_from_slice(&(2u32).to_le_bytes());
+        body_too_big.extend_from_slice(b"{}");
+        body_too_big.extend_from_slice(&(MAX_BODY + 1).to_le_bytes());
+        assert!(matches!(
+            read_frame::<serde_json::Value>(&mut body_too_big.as_slice()),
+            Err(FrameError::TooLarge { what: "body", .. })
+        ));
+        let mut short = Vec::new();
+        write_frame(&mut short, &Request::Jobs, b"0123456789").expect("write");
+        short.truncate(short.len() - 4);
+        assert!(read_frame::<Request>(&mut short.as_slice()).is_err());
+        assert!(matches!(
+            read_frame::<Request>(&mut [].as_slice()),
+            Err(FrameError::Closed)
+        ));
+        let mut bad = Vec::new();
+        write_frame(&mut bad, &serde_json::json!({"Request": "Nope"}), b"").expect("write");
+        assert!(matches!(
+            read_frame::<Request>(&mut bad.as_slice()),
+            Err(FrameError::Malformed(_))
+        ));
+    }
+}
