@@ -336,6 +336,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;debug;help;help'= {
         }
         &'dicomq;daemon'= {
+            cand --http 'Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042); default: HttpPort from the config, if set'
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
             cand --lock-timeout 'Seconds to wait for a database held by another process'

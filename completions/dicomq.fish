@@ -258,6 +258,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_sub
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "sleep-job" -d 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l http -d 'Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042); default: HttpPort from the config, if set' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r

@@ -27,7 +27,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let submitted = t0.elapsed();
     for id in ids {
-        client.call(&Request::WaitJob { id, timeout_ms: None }, &[])?;
+        client.call(
+            &Request::WaitJob {
+                id,
+                timeout_ms: None,
+            },
+            &[],
+        )?;
     }
     let total = t0.elapsed();
     println!(

@@ -21,6 +21,14 @@ pub struct Config {
     /// Private tags (`Dictionary`), checked at load.
     pub dictionary: PrivateDictionary,
     pub storage_directory: Option<PathBuf>,
+    /// The REST API (`daemon --http` overrides the address).
+    pub http_port: Option<u16>,
+    pub remote_access_allowed: bool,
+    /// None: not set (authentication is then required exactly when remote access is allowed).
+    pub authentication_enabled: Option<bool>,
+    pub registered_users: std::collections::BTreeMap<String, String>,
+    /// Largest HTTP request body accepted (bytes).
+    pub http_body_limit: u64,
     /// Keys we do not know, reported once as a warning.
     pub unknown_keys: Vec<String>,
 }
@@ -35,6 +43,11 @@ impl Default for Config {
             metrics_enabled: true,
             dictionary: PrivateDictionary::empty(),
             storage_directory: None,
+            http_port: None,
+            remote_access_allowed: false,
+            authentication_enabled: None,
+            registered_users: Default::default(),
+            http_body_limit: 256 << 20,
             unknown_keys: Vec::new(),
         }
     }
@@ -47,6 +60,8 @@ enum Expect {
     Bool,
     Object,
     Str,
+    Port,
+    Users,
 }
 
 impl Expect {
@@ -56,6 +71,8 @@ impl Expect {
             Expect::Bool => "a boolean (true or false)",
             Expect::Object => "an object",
             Expect::Str => "a string",
+            Expect::Port => "a port number (1-65535)",
+            Expect::Users => "an object of user names to password strings",
         }
     }
     fn matches(self, v: &Value) -> bool {
@@ -64,6 +81,10 @@ impl Expect {
             Expect::Bool => v.is_boolean(),
             Expect::Object => v.is_object(),
             Expect::Str => v.is_string(),
+            Expect::Port => v.as_u64().is_some_and(|p| (1..=65535).contains(&p)),
+            Expect::Users => v
+                .as_object()
+                .is_some_and(|m| m.values().all(Value::is_string)),
         }
     }
 }
@@ -76,6 +97,11 @@ const KNOWN: &[(&str, Expect)] = &[
     ("MetricsEnabled", Expect::Bool),
     ("Dictionary", Expect::Object),
     ("StorageDirectory", Expect::Str),
+    ("HttpPort", Expect::Port),
+    ("RemoteAccessAllowed", Expect::Bool),
+    ("AuthenticationEnabled", Expect::Bool),
+    ("RegisteredUsers", Expect::Users),
+    ("HttpBodyLimit", Expect::UInt),
 ];
 
 impl Config {
@@ -137,6 +163,20 @@ impl Config {
                 "MetricsEnabled" => config.metrics_enabled = value.as_bool().unwrap_or(true),
                 "StorageDirectory" => {
                     config.storage_directory = value.as_str().map(|s| base.join(s));
+                }
+                "HttpPort" => config.http_port = value.as_u64().and_then(|p| u16::try_from(p).ok()),
+                "RemoteAccessAllowed" => {
+                    config.remote_access_allowed = value.as_bool().unwrap_or(false)
+                }
+                "AuthenticationEnabled" => config.authentication_enabled = value.as_bool(),
+                "HttpBodyLimit" => config.http_body_limit = value.as_u64().unwrap_or(256 << 20),
+                "RegisteredUsers" => {
+                    if let Value::Object(m) = &value {
+                        config.registered_users = m
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                            .collect();
+                    }
                 }
                 "Dictionary" => {
                     config.dictionary =
@@ -225,10 +265,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_give_one_warning_line() {
-        let c = parse(r#"{"HttpPort": 8042, "Name": "x"}"#).expect("valid");
+        let c = parse(r#"{"DicomAet": "X", "Name": "x"}"#).expect("valid");
         let w = c.warning().expect("a warning");
         assert_eq!(w.lines().count(), 1);
-        assert!(w.contains("\"HttpPort\"") && w.contains("\"Name\""), "{w}");
+        assert!(w.contains("\"DicomAet\"") && w.contains("\"Name\""), "{w}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod dicom;
 pub mod error;
 pub mod home;
+pub mod http;
 pub mod jobs;
 pub mod node;
 pub mod output;

@@ -6,13 +6,52 @@ use clap::Args;
 
 use super::Context;
 use crate::daemon::{self, DaemonOptions};
-use crate::error::Result;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use crate::error::{Error, Result};
+use crate::http::HttpOptions;
 
 #[derive(Debug, Args)]
 pub struct DaemonArgs {
     /// Do not recover nor run jobs; the stored jobs are kept as they are
     #[arg(long)]
     pub no_jobs: bool,
+    /// Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042);
+    /// default: HttpPort from the config, if set
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+}
+
+/// The REST API's address and access rules, from `--http` and the config.
+fn http_options(arg: Option<&str>, config: &crate::config::Config) -> Result<Option<HttpOptions>> {
+    let addr = match (arg, config.http_port) {
+        (Some(a), _) => a
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut it| it.next())
+            .ok_or_else(|| {
+                Error::Invalid(format!("--http {a}: not an address like 127.0.0.1:8042"))
+            })?,
+        (None, Some(port)) => {
+            let ip = if config.remote_access_allowed {
+                [0, 0, 0, 0]
+            } else {
+                [127, 0, 0, 1]
+            };
+            SocketAddr::from((ip, port))
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(HttpOptions {
+        addr,
+        remote_access_allowed: config.remote_access_allowed,
+        authentication_enabled: config
+            .authentication_enabled
+            .unwrap_or(config.remote_access_allowed),
+        users: config.registered_users.clone(),
+        body_limit: config.http_body_limit,
+        body_timeout: Duration::from_secs(30),
+    }))
 }
 
 pub fn run(ctx: &Context, args: DaemonArgs) -> Result<()> {
@@ -20,10 +59,12 @@ pub fn run(ctx: &Context, args: DaemonArgs) -> Result<()> {
     home.ensure()?;
     let config = ctx.config(&home)?;
     let out = ctx.out.clone();
+    let http = http_options(args.http.as_deref(), &config)?;
     daemon::run(
         home,
         config,
         DaemonOptions {
+            http,
             no_jobs: args.no_jobs,
             lock_timeout: Duration::from_secs_f64(ctx.global.lock_timeout.max(0.0)),
         },

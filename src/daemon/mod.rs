@@ -14,6 +14,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
+use crate::http::HttpOptions;
 use crate::node::Node;
 use crate::protocol::{self, FrameError, PROTOCOL_VERSION, Request, Response};
 
@@ -21,6 +22,8 @@ pub struct DaemonOptions {
     /// Do not recover nor run jobs (`--no-jobs`); nothing stored is erased.
     pub no_jobs: bool,
     pub lock_timeout: Duration,
+    /// The REST API, when asked for.
+    pub http: Option<HttpOptions>,
 }
 
 pub fn run(
@@ -32,6 +35,16 @@ pub fn run(
     home.ensure()?;
     let path = home.socket();
     socket::prepare(&path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
+    // An HTTP address that cannot be used fails here, before the database is touched.
+    let http = match &opts.http {
+        Some(h) => Some((runtime.block_on(crate::http::bind(h.clone()))?, h.clone())),
+        None => None,
+    };
     let node = Arc::new(Node::open_waiting(
         home,
         config,
@@ -44,11 +57,15 @@ pub fn run(
     }
     let listener = socket::bind(&path)?;
     tracing::info!("dicomq daemon listening on {}", path.display());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
+    if let Some((listener, options)) = http {
+        tracing::info!("REST API on http://{}", options.addr);
+        let app = crate::http::App {
+            node: Arc::clone(&node),
+            no_jobs: opts.no_jobs,
+            options: Arc::new(options),
+        };
+        runtime.spawn(crate::http::serve(listener, app));
+    }
     let served = runtime.block_on(serve(listener, Arc::clone(&node), opts.no_jobs));
     // Stop accepting first (the listener is gone), then let running jobs reach their next
     // step boundary and commit, then remove the socket.

@@ -1,0 +1,201 @@
+//! Answers as Orthanc gives them: JSON with 3-space indentation; errors as Orthanc's JSON body
+//! (`HttpError`, `HttpStatus`, `Message`, `Method`, `OrthancError`, `OrthancStatus`, `Uri`,
+//! `Details`), or bodiless where Orthanc answers without a body.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// Orthanc's error codes that dicomq answers with (`Orthanc --errors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrthancCode {
+    InternalError = -1,
+    ParameterOutOfRange = 3,
+    BadParameterType = 5,
+    InexistentItem = 7,
+    BadRequest = 8,
+    BadFileFormat = 15,
+    UnknownResource = 17,
+    Unauthorized = 29,
+    CreateDicomBadParent = 2024,
+    CreateDicomParentIsInstance = 2025,
+}
+
+impl OrthancCode {
+    pub fn message(self) -> &'static str {
+        match self {
+            OrthancCode::InternalError => "Internal error",
+            OrthancCode::ParameterOutOfRange => "Parameter out of range",
+            OrthancCode::BadParameterType => "Bad type for a parameter",
+            OrthancCode::InexistentItem => "Accessing an inexistent item",
+            OrthancCode::BadRequest => "Bad request",
+            OrthancCode::BadFileFormat => "Bad file format",
+            OrthancCode::UnknownResource => "Unknown resource",
+            OrthancCode::Unauthorized => "Bad credentials were provided to an HTTP request",
+            OrthancCode::CreateDicomBadParent => {
+                "Trying to attach a new DICOM instance to an inexistent resource"
+            }
+            OrthancCode::CreateDicomParentIsInstance => {
+                "Trying to attach a new DICOM instance to an instance (must be a series, study or patient)"
+            }
+        }
+    }
+}
+
+/// An error answer; the middleware below writes its body with the request's method and URI.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// None: answer without a body (Orthanc's refused job actions, unknown resources).
+    pub code: Option<OrthancCode>,
+    pub details: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: OrthancCode, details: impl Into<String>) -> Self {
+        let details = details.into();
+        ApiError {
+            status,
+            code: Some(code),
+            details: (!details.is_empty()).then_some(details),
+        }
+    }
+
+    pub fn bare(status: StatusCode) -> Self {
+        ApiError {
+            status,
+            code: None,
+            details: None,
+        }
+    }
+
+    pub fn bad_request(details: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, OrthancCode::BadRequest, details)
+    }
+
+    pub fn unknown_resource() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, OrthancCode::UnknownResource, "")
+    }
+}
+
+/// dicomq's errors, as Orthanc would classify them.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match &e {
+            Error::NotFound { .. } | Error::PrefixTooShort(_) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                OrthancCode::UnknownResource,
+                e.to_string(),
+            ),
+            Error::Invalid(_) | Error::Ambiguous { .. } | Error::Config { .. } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                OrthancCode::BadRequest,
+                e.to_string(),
+            ),
+            Error::Remote {
+                kind: crate::error::ErrorKind::Failed,
+                ..
+            } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                OrthancCode::BadRequest,
+                e.to_string(),
+            ),
+            _ => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                OrthancCode::InternalError,
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = self.status.into_response();
+        r.extensions_mut().insert(self);
+        r
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a str>,
+    http_error: &'a str,
+    http_status: u16,
+    message: &'a str,
+    method: &'a str,
+    orthanc_error: &'a str,
+    orthanc_status: i32,
+    uri: &'a str,
+}
+
+/// Fills in the JSON body of error answers, which needs the request's method and URI.
+pub async fn error_bodies(req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let uri = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    let Some(err) = resp.extensions_mut().remove::<ApiError>() else {
+        return resp;
+    };
+    let Some(code) = err.code else {
+        return resp;
+    };
+    let body = ErrorBody {
+        details: err.details.as_deref(),
+        http_error: err.status.canonical_reason().unwrap_or(""),
+        http_status: err.status.as_u16(),
+        message: code.message(),
+        method: &method,
+        orthanc_error: code.message(),
+        orthanc_status: code as i32,
+        uri: &uri,
+    };
+    let text = pretty(&body, b"\t");
+    let headers = resp.headers().clone();
+    let mut out = (err.status, text).into_response();
+    for (k, v) in headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k, v.clone());
+        }
+    }
+    // Orthanc sends its error bodies without a Content-Type.
+    out.headers_mut().remove(header::CONTENT_TYPE);
+    out
+}
+
+fn pretty<T: Serialize>(value: &T, indent: &[u8]) -> String {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(indent);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    if value.serialize(&mut ser).is_err() {
+        return "{}".into();
+    }
+    buf.push(b'\n');
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// A JSON answer (`application/json; charset=utf-8`, 3-space indentation as Orthanc).
+pub fn json<T: Serialize>(value: &T) -> Response {
+    let mut r = Response::new(Body::from(pretty(value, b"   ")));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
+}
+
+pub fn bytes(content_type: &'static str, data: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(data));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+pub type ApiResult = Result<Response, ApiError>;

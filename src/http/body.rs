@@ -1,0 +1,47 @@
+//! Reading a request body: refused at once when its declared length is over the limit, never
+//! read past the limit, and dropped when the client stalls.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode, header};
+
+use super::App;
+use super::answer::{ApiError, OrthancCode};
+
+pub async fn read(app: &App, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let limit = app.options.body_limit;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            OrthancCode::BadRequest,
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    match tokio::time::timeout(app.options.body_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            OrthancCode::BadRequest,
+            "the client stopped sending its request body",
+        )),
+    }
+}
+
+/// The body as a JSON value; malformed JSON is Orthanc's 400 "Bad request".
+pub fn json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::BadRequest,
+            format!("malformed JSON: {e}"),
+        )
+    })
+}

@@ -1,0 +1,240 @@
+//! The Orthanc-compatible REST API on the daemon (`daemon --http ADDR`), over the same Node as
+//! the socket. hyper serves each connection on the daemon's tokio runtime; axum routes.
+//!
+//! `answer` (Orthanc's JSON and error bodies) · `auth` (access rules) · `body` (reading request
+//! bodies with a limit and a timeout) · `resources`, `jobs`, `tools` (the routes).
+
+mod answer;
+pub mod auth;
+mod body;
+pub mod jobs;
+mod resources;
+mod tools;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+use crate::error::{Error, Result};
+use crate::node::Node;
+use answer::{ApiError, OrthancCode};
+
+/// A client that sends its headers slower than this is dropped.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub addr: SocketAddr,
+    pub remote_access_allowed: bool,
+    pub authentication_enabled: bool,
+    pub users: BTreeMap<String, String>,
+    pub body_limit: u64,
+    pub body_timeout: Duration,
+}
+
+impl HttpOptions {
+    /// Orthanc's rule, made safe: remote access without any registered user is refused unless
+    /// authentication was explicitly disabled.
+    pub fn validate(&self) -> Result<()> {
+        if self.remote_access_allowed && self.authentication_enabled && self.users.is_empty() {
+            return Err(Error::Invalid(
+                "RemoteAccessAllowed is true but RegisteredUsers is empty: refusing to serve without \
+                 authentication (add users, or set AuthenticationEnabled to false explicitly)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub node: Arc<Node>,
+    pub no_jobs: bool,
+    pub options: Arc<HttpOptions>,
+}
+
+/// The client of one connection.
+#[derive(Clone, Copy)]
+struct Peer(SocketAddr);
+
+/// Binds the address (before anything else is touched) and returns the server to spawn.
+pub async fn bind(options: HttpOptions) -> Result<tokio::net::TcpListener> {
+    options.validate()?;
+    tokio::net::TcpListener::bind(options.addr)
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot listen on {}: {e}", options.addr)))
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, app: App) {
+    let router = router(app.clone());
+    loop {
+        let (stream, addr) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("http accept failed: {e}");
+                continue;
+            }
+        };
+        let service = router.clone().layer(axum::Extension(Peer(addr)));
+        tokio::spawn(async move {
+            let service = hyper_util::service::TowerToHyperService::new(service);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("http connection from {addr}: {e}");
+            }
+        });
+    }
+}
+
+fn router(app: App) -> Router {
+    Router::new()
+        .merge(resources::routes())
+        .merge(jobs::routes())
+        .merge(tools::routes())
+        .fallback(|| async { ApiError::unknown_resource() })
+        .layer(middleware::from_fn_with_state(app.clone(), access))
+        .layer(middleware::from_fn(answer::error_bodies))
+        .with_state(app)
+}
+
+/// Loopback only unless remote access is allowed; Basic authentication when enabled.
+async fn access(State(app): State<App>, req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<Peer>().map(|p| p.0);
+    let remote = peer.is_none_or(|p| !p.ip().is_loopback());
+    let opts = &app.options;
+    if remote && !opts.remote_access_allowed {
+        return ApiError::bare(StatusCode::FORBIDDEN).into_response();
+    }
+    if opts.authentication_enabled && (remote || !opts.users.is_empty()) {
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok());
+        if !auth::authorized(header, &opts.users) {
+            let mut r = ApiError::new(StatusCode::UNAUTHORIZED, OrthancCode::Unauthorized, "")
+                .into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"dicomq\""),
+            );
+            return r;
+        }
+    }
+    next.run(req).await
+}
+
+/// Runs blocking Node work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::result::Result<T, ApiError> + Send + 'static,
+) -> std::result::Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(ApiError::from(Error::Internal(format!("worker: {e}")))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    fn app(remote: bool, auth: bool, users: &[(&str, &str)]) -> (tempfile::TempDir, App) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let node = Node::open(
+            crate::home::Home::at(dir.path()),
+            crate::config::Config::default(),
+        )
+        .expect("node");
+        let options = HttpOptions {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            remote_access_allowed: remote,
+            authentication_enabled: auth,
+            users: users
+                .iter()
+                .map(|(u, p)| (u.to_string(), p.to_string()))
+                .collect(),
+            body_limit: 1 << 20,
+            body_timeout: Duration::from_secs(5),
+        };
+        (
+            dir,
+            App {
+                node: Arc::new(node),
+                no_jobs: true,
+                options: Arc::new(options),
+            },
+        )
+    }
+
+    async fn status(app: &App, peer: [u8; 4], auth: Option<&str>) -> axum::http::Response<Body> {
+        let mut req = axum::http::Request::get("/system");
+        if let Some(a) = auth {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        router(app.clone())
+            .layer(axum::Extension(Peer(SocketAddr::from((peer, 40000)))))
+            .oneshot(req.body(Body::empty()).expect("request"))
+            .await
+            .expect("answer")
+    }
+
+    #[tokio::test]
+    async fn remote_clients_are_refused_unless_allowed() {
+        let (_d, a) = app(false, false, &[]);
+        assert_eq!(
+            status(&a, [127, 0, 0, 1], None).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            status(&a, [10, 1, 2, 3], None).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+
+    #[tokio::test]
+    async fn basic_authentication_when_remote_access_is_on() {
+        let (_d, a) = app(true, true, &[("alice", "pw")]);
+        let r = status(&a, [10, 1, 2, 3], None).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers().get(header::WWW_AUTHENTICATE).is_some());
+        let wrong = format!(
+            "Basic {}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "alice:nope")
+        );
+        assert_eq!(
+            status(&a, [10, 1, 2, 3], Some(&wrong)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        let right = format!(
+            "Basic {}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "alice:pw")
+        );
+        assert_eq!(
+            status(&a, [10, 1, 2, 3], Some(&right)).await.status(),
+            StatusCode::OK
+        );
+    }
+
+    #[test]
+    fn remote_access_without_users_is_refused_at_start() {
+        let (_d, a) = app(true, true, &[]);
+        assert!(a.options.validate().is_err());
+        let (_d, b) = app(true, false, &[]);
+        assert!(
+            b.options.validate().is_ok(),
+            "explicitly disabled authentication"
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! `/patients`, `/studies`, `/series`, `/instances`: lists, one resource, deletion, upload of
+//! DICOM files, and an instance's file or embedded PDF.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use serde_json::json;
+
+use super::answer::{self, ApiError, ApiResult, OrthancCode};
+use super::{App, blocking, body};
+use crate::store::ids::Level;
+use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+
+pub fn routes() -> Router<App> {
+    let mut r = Router::new();
+    for level in Level::ALL {
+        r = r.route(
+            &format!("/{}/{{id}}", level.plural()),
+            get(move |s, p| one(s, p, level)).delete(move |s, p| remove(s, p, level)),
+        );
+        if level != Level::Instance {
+            r = r.route(
+                &format!("/{}", level.plural()),
+                get(move |s, q| list(s, q, level)),
+            );
+        }
+    }
+    r.route(
+        "/instances",
+        get(|s, q| list(s, q, Level::Instance)).post(upload),
+    )
+    .route("/instances/{id}/file", get(file))
+    .route("/instances/{id}/pdf", get(pdf))
+}
+
+/// `?expand`, `?expand=true|false|1|0` (empty means true); anything else is a 400.
+pub fn expand(query: &HashMap<String, String>) -> Result<bool, ApiError> {
+    match query.get("expand").map(String::as_str) {
+        None => Ok(false),
+        Some("" | "true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(other) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::ParameterOutOfRange,
+            format!("expand must be a boolean, found \"{other}\""),
+        )),
+    }
+}
+
+/// The exact resource of this level, or None (REST takes full IDs, not prefixes).
+fn exact(app: &App, level: Level, id: &str) -> Result<Option<String>, ApiError> {
+    if id.len() != 44 {
+        return Ok(None);
+    }
+    Ok(app
+        .node
+        .store()
+        .index()
+        .contains(level, id)
+        .map_err(ApiError::from)?
+        .then(|| id.to_string()))
+}
+
+async fn list(
+    State(app): State<App>,
+    Query(q): Query<HashMap<String, String>>,
+    level: Level,
+) -> ApiResult {
+    let expand = expand(&q)?;
+    blocking(move || {
+        let items = app.node.store().list(level, None)?;
+        Ok(if expand {
+            answer::json(&items)
+        } else {
+            answer::json(&items.iter().map(|v| v.id()).collect::<Vec<_>>())
+        })
+    })
+    .await
+}
+
+async fn one(State(app): State<App>, Path(id): Path<String>, level: Level) -> ApiResult {
+    blocking(move || match exact(&app, level, &id)? {
+        Some(id) => Ok(answer::json(&app.node.store().view(level, &id)?)),
+        None => Err(ApiError::bare(StatusCode::NOT_FOUND)),
+    })
+    .await
+}
+
+async fn remove(State(app): State<App>, Path(id): Path<String>, level: Level) -> ApiResult {
+    blocking(move || match exact(&app, level, &id)? {
+        Some(id) => Ok(answer::json(&app.node.store().remove(level, &id)?)),
+        None => Err(ApiError::unknown_resource()),
+    })
+    .await
+}
+
+async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+    let bytes = body::read(&app, &headers, body).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::BadFileFormat,
+            "Received an empty DICOM file",
+        ));
+    }
+    blocking(move || {
+        let size = bytes.len();
+        let item = ImportItem {
+            label: "upload".into(),
+            source: ImportSource::Bytes(bytes.to_vec()),
+        };
+        let result = app
+            .node
+            .store()
+            .import(vec![item], &mut |_| {})?
+            .pop()
+            .ok_or_else(|| ApiError::bad_request("nothing imported"))?;
+        let ids = match (result.status, result.ids) {
+            (ImportStatus::Error, _) | (_, None) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    OrthancCode::BadFileFormat,
+                    format!(
+                        "Cannot parse an invalid DICOM file (size: {size} bytes): {}",
+                        result.error.unwrap_or_default()
+                    ),
+                ));
+            }
+            (_, Some(ids)) => ids,
+        };
+        Ok(answer::json(&json!({
+            "ID": ids.instance,
+            "ParentPatient": ids.patient,
+            "ParentSeries": ids.series,
+            "ParentStudy": ids.study,
+            "Path": format!("/instances/{}", ids.instance),
+            "Status": format!("{:?}", result.status),
+        })))
+    })
+    .await
+}
+
+async fn file(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    blocking(move || {
+        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        let path = app.node.store().instance_path(&id)?;
+        let data = std::fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+        Ok(answer::bytes("application/dicom", data))
+    })
+    .await
+}
+
+async fn pdf(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    blocking(move || {
+        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        match app.node.pdf_of(&id) {
+            Ok(data) => Ok(answer::bytes("application/pdf", data)),
+            // Orthanc: an instance without a PDF is a bodiless 404.
+            Err(_) => Err(ApiError::bare(StatusCode::NOT_FOUND)),
+        }
+    })
+    .await
+}

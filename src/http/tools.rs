@@ -1,0 +1,97 @@
+//! `/tools/create-dicom` (Orthanc's body) and `/system`.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::answer::{self, ApiError, ApiResult, OrthancCode};
+use super::{App, blocking, body};
+use crate::dicom::create::parse_request;
+use crate::node::CreateRequest;
+use crate::store::ids::Level;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/tools/create-dicom", post(create_dicom))
+        .route("/system", get(system))
+}
+
+async fn create_dicom(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+    let bytes = body::read(&app, &headers, body).await?;
+    let value = body::json(&bytes)?;
+    let parsed = parse_request(&value).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    blocking(move || {
+        // The parent is checked here to answer with Orthanc's own codes.
+        let parent = match &parsed.parent {
+            None => None,
+            Some(p) => {
+                let level = Level::ALL.into_iter().find(|l| {
+                    p.len() == 44 && app.node.store().index().contains(*l, p).unwrap_or(false)
+                });
+                match level {
+                    None => {
+                        return Err(ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            OrthancCode::CreateDicomBadParent,
+                            "",
+                        ));
+                    }
+                    Some(Level::Instance) => {
+                        return Err(ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            OrthancCode::CreateDicomParentIsInstance,
+                            "",
+                        ));
+                    }
+                    Some(_) => Some(p.clone()),
+                }
+            }
+        };
+        let answers = app.node.create_dicom(CreateRequest {
+            spec: parsed.spec,
+            parent,
+            store: true,
+        })?;
+        if parsed.content_is_array {
+            let series = answers
+                .first()
+                .map(|a| a.parent_series.clone())
+                .unwrap_or_default();
+            return Ok(answer::json(&json!({
+                "ID": series, "Path": format!("/series/{series}"), "Status": "Success"
+            })));
+        }
+        let a = answers
+            .first()
+            .ok_or_else(|| ApiError::bad_request("nothing was created"))?;
+        Ok(answer::json(&json!({
+            "ID": a.id,
+            "ParentPatient": a.parent_patient,
+            "ParentSeries": a.parent_series,
+            "ParentStudy": a.parent_study,
+            "Path": a.path,
+            "Status": a.status,
+        })))
+    })
+    .await
+}
+
+async fn system(State(app): State<App>) -> ApiResult {
+    Ok(answer::json(&json!({
+        "ApiVersion": 16,
+        "CheckRevisions": false,
+        "DatabaseBackendPlugin": null,
+        "DatabaseVersion": 1,
+        "DicomAet": "DICOMQ",
+        "DicomPort": null,
+        "HttpPort": app.options.addr.port(),
+        "IsHttpServerSecure": false,
+        "Name": "dicomq",
+        "PluginsEnabled": false,
+        "StorageAreaPlugin": null,
+        "Version": env!("CARGO_PKG_VERSION"),
+    })))
+}

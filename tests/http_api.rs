@@ -1,0 +1,309 @@
+//! The REST API through a real HTTP client (curl) against a temporary daemon.
+
+mod common;
+
+use std::io::Write;
+use std::time::Duration;
+
+use common::{Daemon, Home, curl, fixture, free_port, stdout};
+
+fn start() -> (Home, Daemon, String) {
+    let home = Home::new();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let d = home.daemon(&["--http", &addr]);
+    common::poll(10, "the HTTP port", || {
+        std::net::TcpStream::connect(&addr).ok().map(|_| ())
+    });
+    (home, d, format!("http://{addr}"))
+}
+
+#[test]
+fn resources_routes() {
+    let (_home, _d, base) = start();
+    let file = fixture("A_s1_i1.dcm");
+    let data = format!("@{}", file.display());
+    let up = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        &data,
+        &format!("{base}/instances"),
+    ]);
+    assert_eq!(up.status, 200);
+    assert_eq!(
+        up.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    let id = "38d8c43a-40d39fd3-461c3c6c-ddad7157-5bf5f872";
+    assert_eq!(up.json()["ID"], id);
+    assert_eq!(up.json()["Status"], "Success");
+    let again = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        &data,
+        &format!("{base}/instances"),
+    ]);
+    assert_eq!(again.json()["Status"], "AlreadyStored");
+    let garbage = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        "not dicom at all",
+        &format!("{base}/instances"),
+    ]);
+    assert_eq!(garbage.status, 400);
+    assert_eq!(garbage.json()["OrthancStatus"], 15);
+    assert_eq!(
+        garbage.header("content-type"),
+        None,
+        "Orthanc's error bodies have no type"
+    );
+    let empty = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        "",
+        &format!("{base}/instances"),
+    ]);
+    assert_eq!(empty.status, 400);
+
+    let patients = curl(&[&format!("{base}/patients")]).json();
+    assert_eq!(
+        patients,
+        serde_json::json!(["21656b59-b4d37a49-76daa8ba-cb774515-26fcb1aa"])
+    );
+    let expanded = curl(&[&format!("{base}/studies?expand")]).json();
+    assert_eq!(
+        expanded[0]["MainDicomTags"]["StudyDescription"],
+        "Brain MRI"
+    );
+    assert_eq!(curl(&[&format!("{base}/studies?expand=maybe")]).status, 400);
+    let study = curl(&[&format!(
+        "{base}/studies/b89ca719-1fea81fa-5868adf8-448926c1-a5a8efe9"
+    )]);
+    assert_eq!(
+        study.json()["PatientMainDicomTags"]["PatientName"],
+        "Müller^Jürgen"
+    );
+    let unknown = curl(&[&format!(
+        "{base}/studies/ffffffff-ffffffff-ffffffff-ffffffff-ffffffff"
+    )]);
+    assert_eq!((unknown.status, unknown.body.len()), (404, 0));
+    // Prefixes and IDs with path characters are not resources.
+    assert_eq!(curl(&[&format!("{base}/studies/b89ca719")]).status, 404);
+    assert_eq!(
+        curl(&[&format!("{base}/studies/..%2F..%2Fetc%2Fpasswd")]).status,
+        404
+    );
+    assert_eq!(
+        curl(&["--path-as-is", &format!("{base}/studies/../../etc/passwd")]).status,
+        404
+    );
+
+    let f = curl(&[&format!("{base}/instances/{id}/file")]);
+    assert_eq!(f.body, std::fs::read(&file).expect("read"));
+    assert_eq!(f.header("content-type"), Some("application/dicom"));
+    assert_eq!(curl(&[&format!("{base}/instances/{id}/pdf")]).status, 404);
+    let del = curl(&["-X", "DELETE", &format!("{base}/instances/{id}")]);
+    assert_eq!(del.json()["RemainingAncestor"], serde_json::Value::Null);
+    assert_eq!(
+        curl(&[&format!("{base}/patients")]).json(),
+        serde_json::json!([])
+    );
+
+    let system = curl(&[&format!("{base}/system")]).json();
+    assert_eq!(system["Name"], "dicomq");
+    let nope = curl(&[&format!("{base}/tools/nope")]);
+    assert_eq!(nope.status, 404);
+    assert_eq!(nope.json()["Uri"], "/tools/nope");
+    let wrong_method = curl(&["-X", "PUT", &format!("{base}/patients")]);
+    assert_eq!(wrong_method.status, 405);
+    assert!(
+        wrong_method
+            .header("allow")
+            .is_some_and(|a| a.contains("GET"))
+    );
+}
+
+#[test]
+fn jobs_routes() {
+    let (home, _d, base) = start();
+    let o = home.run(&[
+        "debug",
+        "sleep-job",
+        "--steps",
+        "30",
+        "--step-ms",
+        "50",
+        "--async",
+        "--priority",
+        "4",
+    ]);
+    let id = stdout(&o).trim().to_string();
+    let ids = curl(&[&format!("{base}/jobs")]).json();
+    assert_eq!(ids, serde_json::json!([id]));
+    let expanded = curl(&[&format!("{base}/jobs?expand")]).json();
+    assert_eq!(expanded[0]["Priority"], 4);
+    let job = curl(&[&format!("{base}/jobs/{id}")]).json();
+    assert_eq!(job["Type"], "Sleep");
+    let paused = curl(&["-X", "POST", &format!("{base}/jobs/{id}/pause")]);
+    assert_eq!((paused.status, paused.json()), (200, serde_json::json!({})));
+    common::poll(10, "the pause", || {
+        (curl(&[&format!("{base}/jobs/{id}")]).json()["State"] == "Paused").then_some(())
+    });
+    let refused = curl(&["-X", "POST", &format!("{base}/jobs/{id}/resubmit")]);
+    assert_eq!((refused.status, refused.body.len()), (400, 0));
+    assert_eq!(
+        curl(&["-X", "POST", &format!("{base}/jobs/{id}/resume")]).status,
+        200
+    );
+    let unknown = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/jobs/00000000-0000-4000-8000-000000000000/pause"),
+    ]);
+    assert_eq!((unknown.status, unknown.body.len()), (400, 0));
+    assert_eq!(
+        curl(&[&format!("{base}/jobs/00000000-0000-4000-8000-000000000000")]).status,
+        404
+    );
+    assert_eq!(
+        curl(&["-X", "POST", &format!("{base}/jobs/{id}/foo")]).status,
+        405
+    );
+    let delete = curl(&["-X", "DELETE", &format!("{base}/jobs/{id}")]);
+    assert_eq!(delete.status, 405);
+    let no_output = curl(&[&format!("{base}/jobs/{id}/pause")]);
+    assert_eq!(no_output.status, 404);
+    assert_eq!(no_output.json()["Details"], "Job has no such output: pause");
+}
+
+#[test]
+fn create_dicom_route() {
+    let (home, _d, base) = start();
+    assert!(
+        home.run(&["store", fixture("A_s1_i1.dcm").to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    // The Orthanc Book's example: a PDF attached to a study.
+    let body = r#"{"Tags": {"Modality": "OT"}, "Content": "data:application/pdf;base64,JVBERi0xLjQKJSVFT0YK", "Parent": "b89ca719-1fea81fa-5868adf8-448926c1-a5a8efe9"}"#;
+    let a = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        body,
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let a = a.json();
+    assert_eq!(
+        a["ParentStudy"],
+        "b89ca719-1fea81fa-5868adf8-448926c1-a5a8efe9"
+    );
+    let pdf = curl(&[&format!(
+        "{base}/instances/{}/pdf",
+        a["ID"].as_str().expect("ID")
+    )]);
+    assert_eq!(pdf.body, b"%PDF-1.4\n%%EOF\n");
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    let bad_parent = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Tags": {}, "Parent": "nope"}"#,
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(
+        (
+            bad_parent.status,
+            bad_parent.json()["OrthancStatus"].clone()
+        ),
+        (400, serde_json::json!(2024))
+    );
+    let on_instance = format!(
+        r#"{{"Tags": {{}}, "Parent": "{}"}}"#,
+        "38d8c43a-40d39fd3-461c3c6c-ddad7157-5bf5f872"
+    );
+    let r = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        &on_instance,
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(r.json()["OrthancStatus"], 2025);
+    let malformed = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        "{not json",
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(malformed.status, 400);
+    let v1 = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"PatientName": "V1^Format"}"#,
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(v1.status, 400);
+    assert!(v1.json()["Details"].as_str().unwrap_or("").contains("Tags"));
+}
+
+#[test]
+fn oversized_and_stalled_requests() {
+    let home = Home::new();
+    std::fs::write(
+        home.path().join("config.json"),
+        r#"{"HttpBodyLimit": 1000}"#,
+    )
+    .expect("config");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let _d = home.daemon(&["--http", &addr]);
+    common::poll(10, "the HTTP port", || {
+        std::net::TcpStream::connect(&addr).ok().map(|_| ())
+    });
+    let big = "x".repeat(5000);
+    let r = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        &big,
+        &format!("http://{addr}/instances"),
+    ]);
+    assert_eq!(r.status, 413);
+    // A client that sends half a request and stalls does not stop the others.
+    let mut stalled = std::net::TcpStream::connect(&addr).expect("connect");
+    stalled
+        .write_all(b"POST /instances HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nabc")
+        .expect("write");
+    let mut stalled_headers = std::net::TcpStream::connect(&addr).expect("connect");
+    stalled_headers
+        .write_all(b"GET /system HTTP/1.1\r\nHo")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(curl(&[&format!("http://{addr}/system")]).status, 200);
+}
+
+#[test]
+fn address_in_use_fails_before_touching_anything() {
+    let home = Home::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let o = home.run(&["daemon", "--http", &addr]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        common::stderr(&o).contains("cannot listen"),
+        "{}",
+        common::stderr(&o)
+    );
+    assert!(
+        !home.path().join("index.redb").exists(),
+        "the database was not created"
+    );
+}
