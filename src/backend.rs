@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo};
-use crate::node::{CreateAnswer, CreateRequest, Node};
+use crate::node::{CreateAnswer, CreateRequest, MetricsSwitch, Node};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::tags;
@@ -102,8 +102,7 @@ impl Backend {
                 level.name().to_lowercase()
             )));
         }
-        let path = store.instance_path(&id)?;
-        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let (path, file) = store.open_instance(&id)?;
         let obj = crate::store::header::open_full(std::io::BufReader::new(file))
             .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         let ds: &InMemDicomObject = &obj;
@@ -175,5 +174,20 @@ impl Backend {
         let (level, id) = store.resolve(id)?;
         let removed = store.remove(level, &id)?;
         Ok((id, removed))
+    }
+
+    /// The Prometheus exposition; empty while metrics are disabled. Inline it holds the counts
+    /// and sizes of the home (no durations: nothing was timed in this process).
+    pub fn metrics_text(&self) -> Result<String> {
+        self.node().metrics_text()
+    }
+
+    pub fn metrics_switch(&self) -> Result<MetricsSwitch> {
+        self.node().metrics_switch()
+    }
+
+    /// Switches metrics collection, persistently.
+    pub fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
+        self.node().set_metrics_enabled(enabled)
     }
 }
