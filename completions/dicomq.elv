@@ -38,6 +38,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand jobs 'List, inspect and control jobs'
+            cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
             cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
@@ -294,6 +295,77 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;jobs;help;help'= {
         }
+        &'dicomq;metrics'= {
+            cand --textfile 'Write the exposition to FILE atomically (for node_exporter''s textfile collector) instead of stdout'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand enable 'Collect and export metrics (kept across restarts; overrides MetricsEnabled)'
+            cand disable 'Stop collecting; the exposition becomes empty, as Orthanc''s (kept across restarts)'
+            cand status 'Print whether metrics are enabled'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;metrics;enable'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;metrics;disable'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;metrics;status'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;metrics;help'= {
+            cand enable 'Collect and export metrics (kept across restarts; overrides MetricsEnabled)'
+            cand disable 'Stop collecting; the exposition becomes empty, as Orthanc''s (kept across restarts)'
+            cand status 'Print whether metrics are enabled'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;metrics;help;enable'= {
+        }
+        &'dicomq;metrics;help;disable'= {
+        }
+        &'dicomq;metrics;help;status'= {
+        }
+        &'dicomq;metrics;help;help'= {
+        }
         &'dicomq;debug'= {
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
@@ -371,6 +443,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand jobs 'List, inspect and control jobs'
+            cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
             cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
@@ -413,6 +486,17 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;jobs;resubmit'= {
         }
         &'dicomq;help;jobs;output'= {
+        }
+        &'dicomq;help;metrics'= {
+            cand enable 'Collect and export metrics (kept across restarts; overrides MetricsEnabled)'
+            cand disable 'Stop collecting; the exposition becomes empty, as Orthanc''s (kept across restarts)'
+            cand status 'Print whether metrics are enabled'
+        }
+        &'dicomq;help;metrics;enable'= {
+        }
+        &'dicomq;help;metrics;disable'= {
+        }
+        &'dicomq;help;metrics;status'= {
         }
         &'dicomq;help;debug'= {
             cand sleep-job 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'

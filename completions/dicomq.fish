@@ -42,6 +42,7 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "rm" -d 'Delete resour
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "debug" -d 'Tools for testing dicomq itself'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -229,6 +230,55 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "resubmit" -d 'Run a failed job again'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "output" -d 'Fetch a finished job\'s output'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l textfile -d 'Write the exposition to FILE atomically (for node_exporter\'s textfile collector) instead of stdout' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -f -a "enable" -d 'Collect and export metrics (kept across restarts; overrides MetricsEnabled)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -f -a "disable" -d 'Stop collecting; the exposition becomes empty, as Orthanc\'s (kept across restarts)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -f -a "status" -d 'Print whether metrics are enabled'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Collect and export metrics (kept across restarts; overrides MetricsEnabled)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Stop collecting; the exposition becomes empty, as Orthanc\'s (kept across restarts)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print whether metrics are enabled'
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
@@ -280,17 +330,18 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l json -d 'P
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "ls" -d 'List patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "jobs" -d 'List, inspect and control jobs'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs debug daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "ls" -d 'List patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'One job as Orthanc\'s GET /jobs/{id}'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Block until the job ends: exit 0 on Success, 1 on Failure'
@@ -299,4 +350,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "resume" -d 'Resume a paused job'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "resubmit" -d 'Run a failed job again'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "output" -d 'Fetch a finished job\'s output'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "enable" -d 'Collect and export metrics (kept across restarts; overrides MetricsEnabled)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "disable" -d 'Stop collecting; the exposition becomes empty, as Orthanc\'s (kept across restarts)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "status" -d 'Print whether metrics are enabled'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from debug" -f -a "sleep-job" -d 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'

@@ -22,7 +22,11 @@ fn noisy_png(w: u32, h: u32) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(100);
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(100);
     let dir = std::env::temp_dir().join(format!("dicomq-create-bench-{}", std::process::id()));
     let node = Node::open(Home::at(&dir), Config::default())?;
     let png = noisy_png(512, 512)?;

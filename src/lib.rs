@@ -2,7 +2,8 @@
 //! compatible with Orthanc's identifiers, JSON shapes and behaviour.
 //!
 //! Layout: `cli/` parses and prints, `backend` reaches a `node::Node` (inline or through the
-//! daemon), the Node owns the `store` (index in redb + files).
+//! daemon), the Node owns the `store` (index in redb + files), the `jobs` engine and the
+//! `metrics` registry.
 
 pub mod archive;
 pub mod atomic;
@@ -15,9 +16,11 @@ pub mod error;
 pub mod home;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod node;
 pub mod output;
 pub mod parallel;
 pub mod protocol;
+pub mod settings;
 pub mod store;
 pub mod testdata;

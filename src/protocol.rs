@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorKind;
 use crate::jobs::{Action, JobInfo};
-use crate::node::CreateAnswer;
+use crate::node::{CreateAnswer, MetricsSwitch};
 use crate::store::ids::Level;
 use crate::store::import::ImportResult;
 use crate::store::views::{RemovedView, ResourceView};
@@ -94,6 +94,11 @@ pub enum Request {
         id: String,
         timeout_ms: Option<u64>,
     },
+    Metrics,
+    MetricsSwitch,
+    SetMetrics {
+        enabled: bool,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -140,6 +145,13 @@ pub enum Response {
     JobId {
         id: String,
     },
+    Metrics {
+        text: String,
+    },
+    MetricsSwitch {
+        switch: MetricsSwitch,
+    },
+    Done,
 }
 
 /// Why a frame could not be read.
@@ -313,6 +325,9 @@ mod tests {
                 id: "x".into(),
                 timeout_ms: Some(10),
             },
+            Request::Metrics,
+            Request::MetricsSwitch,
+            Request::SetMetrics { enabled: false },
         ];
         for r in requests {
             round_trip(r, b"abc");
@@ -382,6 +397,16 @@ mod tests {
                 list: vec![job_info()],
             },
             Response::JobId { id: "x".into() },
+            Response::Metrics {
+                text: "orthanc_count_instances 5\n".into(),
+            },
+            Response::MetricsSwitch {
+                switch: MetricsSwitch {
+                    enabled: true,
+                    recorded: false,
+                },
+            },
+            Response::Done,
         ];
         for r in responses {
             round_trip(r, b"xyz");

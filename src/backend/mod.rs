@@ -11,7 +11,7 @@ use crate::dicom::create::Payload;
 use crate::error::{Error, ErrorKind, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo};
-use crate::node::{CreateAnswer, CreateRequest, Node};
+use crate::node::{CreateAnswer, CreateRequest, MetricsSwitch, Node};
 use crate::protocol::{Request, Response, WireCreateItem, WirePayload, split_body};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult, ImportSource};
@@ -387,6 +387,39 @@ impl Backend {
                 },
             )? {
                 Response::Job { info } => Ok(*info),
+                other => Err(unexpected(&other)),
+            },
+        }
+    }
+
+    /// The Prometheus exposition; empty while metrics are disabled. Inline it holds the counts
+    /// and sizes of the home (no durations: nothing was timed in this process).
+    pub fn metrics_text(&self) -> Result<String> {
+        match &self.inner {
+            Inner::Local(node) => node.metrics_text(),
+            Inner::Remote(c) => match Self::call(c, Request::Metrics)? {
+                Response::Metrics { text } => Ok(text),
+                other => Err(unexpected(&other)),
+            },
+        }
+    }
+
+    pub fn metrics_switch(&self) -> Result<MetricsSwitch> {
+        match &self.inner {
+            Inner::Local(node) => node.metrics_switch(),
+            Inner::Remote(c) => match Self::call(c, Request::MetricsSwitch)? {
+                Response::MetricsSwitch { switch } => Ok(switch),
+                other => Err(unexpected(&other)),
+            },
+        }
+    }
+
+    /// Switches metrics collection, persistently.
+    pub fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
+        match &self.inner {
+            Inner::Local(node) => node.set_metrics_enabled(enabled),
+            Inner::Remote(c) => match Self::call(c, Request::SetMetrics { enabled })? {
+                Response::Done => Ok(()),
                 other => Err(unexpected(&other)),
             },
         }

@@ -4,6 +4,7 @@ pub mod completions;
 pub mod create;
 pub mod daemon;
 pub mod jobs;
+pub mod metrics;
 pub mod resources;
 pub mod store;
 
@@ -83,6 +84,8 @@ pub enum Command {
     /// List, inspect and control jobs
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
+    /// Prometheus metrics (Orthanc's names), or switch their collection
+    Metrics(metrics::MetricsArgs),
     /// Tools for testing dicomq itself
     #[command(subcommand, hide = true)]
     Debug(jobs::DebugCommand),
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::CreateDicom(args) => create::create(&ctx, args),
         Command::Pdf(args) => create::pdf(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
+        Command::Metrics(args) => metrics::run(&ctx, args),
         Command::Debug(cmd) => jobs::debug(&ctx, cmd),
         Command::Daemon(args) => daemon::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),

@@ -188,6 +188,22 @@ fn dispatch(
             },
             none(),
         ),
+        Request::Metrics => (
+            Response::Metrics {
+                text: node.metrics_text()?,
+            },
+            none(),
+        ),
+        Request::MetricsSwitch => (
+            Response::MetricsSwitch {
+                switch: node.metrics_switch()?,
+            },
+            none(),
+        ),
+        Request::SetMetrics { enabled } => {
+            node.set_metrics_enabled(enabled)?;
+            (Response::Done, none())
+        }
         Request::WaitJob { id, timeout_ms } => {
             let timeout = timeout_ms.map(Duration::from_millis);
             let info = wait_while_connected(node, &id, timeout, conn)?;

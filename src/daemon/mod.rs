@@ -51,6 +51,7 @@ pub fn run(
         opts.lock_timeout,
         on_wait,
     )?);
+    node.metrics().start_serving();
     if !opts.no_jobs {
         node.jobs().recover()?;
         node.jobs().start_workers();

@@ -75,6 +75,7 @@ pub async fn bind(options: HttpOptions) -> Result<tokio::net::TcpListener> {
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, app: App) {
+    app.node.metrics().start_http();
     let router = router(app.clone());
     loop {
         let (stream, addr) = match listener.accept().await {
@@ -106,7 +107,14 @@ fn router(app: App) -> Router {
         .fallback(|| async { ApiError::unknown_resource() })
         .layer(middleware::from_fn_with_state(app.clone(), access))
         .layer(middleware::from_fn(answer::error_bodies))
+        .layer(middleware::from_fn_with_state(app.clone(), rest_metrics))
         .with_state(app)
+}
+
+/// Feeds `orthanc_rest_api_active_requests` and `orthanc_rest_api_duration_ms`.
+async fn rest_metrics(State(app): State<App>, req: Request, next: Next) -> Response {
+    let _active = app.node.metrics().rest_request();
+    next.run(req).await
 }
 
 /// Loopback only unless remote access is allowed; Basic authentication when enabled.

@@ -17,6 +17,49 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/tools/create-dicom", post(create_dicom))
         .route("/system", get(system))
+        .route("/metrics", get(prometheus))
+        .route("/tools/metrics-prometheus", get(prometheus))
+        .route("/tools/metrics", get(metrics_switch).put(set_metrics))
+}
+
+async fn prometheus(State(app): State<App>) -> ApiResult {
+    blocking(move || {
+        let text = app.node.metrics_text()?;
+        Ok(answer::bytes(
+            crate::metrics::exposition::CONTENT_TYPE,
+            text.into_bytes(),
+        ))
+    })
+    .await
+}
+
+async fn metrics_switch(State(app): State<App>) -> ApiResult {
+    let on = app.node.metrics_switch()?.enabled;
+    Ok(answer::bytes(
+        "text/plain",
+        if on { b"1".to_vec() } else { b"0".to_vec() },
+    ))
+}
+
+/// `PUT /tools/metrics` with `1`, `0`, `true` or `false` (spaces ignored), as Orthanc.
+async fn set_metrics(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+    let bytes = body::read(&app, &headers, body).await?;
+    let enabled = match String::from_utf8_lossy(&bytes).trim() {
+        "1" | "true" => true,
+        "0" | "false" => false,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                OrthancCode::BadFileFormat,
+                "Boolean value expected",
+            ));
+        }
+    };
+    blocking(move || {
+        app.node.set_metrics_enabled(enabled)?;
+        Ok(answer::bytes("text/plain", Vec::new()))
+    })
+    .await
 }
 
 async fn create_dicom(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {

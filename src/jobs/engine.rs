@@ -446,6 +446,13 @@ impl JobsEngine {
         out
     }
 
+    /// The job types this engine runs, sorted.
+    pub fn type_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.kinds.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
     /// The queue seam (read-only helpers for tests and diagnostics).
     pub fn queue(&self) -> &JobQueue {
         &self.queue

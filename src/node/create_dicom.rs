@@ -59,8 +59,7 @@ impl Node {
                     }
                 };
                 let sample = store.first_instance_under(level, &id)?;
-                let path = store.instance_path(&sample)?;
-                let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+                let (path, file) = store.open_instance(&sample)?;
                 let obj = open_header(std::io::BufReader::new(file))
                     .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
                 Some((plevel, obj))
@@ -140,8 +139,7 @@ impl Node {
                 level.name().to_lowercase()
             )));
         }
-        let path = store.instance_path(&id)?;
-        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let (path, file) = store.open_instance(&id)?;
         let obj = open_full(std::io::BufReader::new(file))
             .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         let doc = obj

@@ -1,5 +1,6 @@
-//! The Node: the one owner of the database, the stored files and (later) the jobs engine and
-//! metrics. It offers every operation as a plain method and knows nothing of sockets or terminals.
+//! The Node: the one owner of the database, the stored files, the jobs engine and the metrics
+//! registry. It offers every operation as a plain method and knows nothing of sockets or
+//! terminals.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,6 +11,8 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{EngineConfig, JobInfo, JobKind, JobsEngine, Sleep};
+use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
+use crate::settings::Settings;
 use crate::store::Store;
 
 mod create_dicom;
@@ -20,6 +23,17 @@ pub struct Node {
     config: Config,
     store: Store,
     jobs: Arc<JobsEngine>,
+    metrics: Arc<Metrics>,
+    settings: Settings,
+}
+
+/// Whether metrics are on, and what decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MetricsSwitch {
+    pub enabled: bool,
+    /// True when `metrics enable|disable` recorded it; false when it is `MetricsEnabled` of
+    /// the config (the default).
+    pub recorded: bool,
 }
 
 /// Opens `index.redb`; a database held by another process is `Error::Busy`, an unreadable one
@@ -62,13 +76,23 @@ fn looks_like_redb(path: &std::path::Path) -> bool {
 
 impl Node {
     pub fn open(home: Home, config: Config) -> Result<Node> {
+        Self::open_with_clock(home, config, Arc::new(SystemClock::new()))
+    }
+
+    /// `open` with the clock the metrics use (tests drive time with a `ManualClock`).
+    pub fn open_with_clock(home: Home, config: Config, clock: Arc<dyn Clock>) -> Result<Node> {
         home.ensure()?;
         let db = open_database(&home)?;
+        let settings = Settings::open(db.clone())?;
+        let enabled = settings
+            .metrics_enabled()?
+            .unwrap_or(config.metrics_enabled);
+        let metrics = Arc::new(Metrics::new(enabled, clock));
         let storage = config
             .storage_directory
             .clone()
             .unwrap_or_else(|| home.storage_dir());
-        let store = Store::open(db.clone(), storage)?;
+        let store = Store::open(db.clone(), storage, metrics.clone())?;
         let kinds: Vec<Arc<dyn JobKind>> = vec![Arc::new(Sleep)];
         let jobs = JobsEngine::open(
             db,
@@ -83,6 +107,8 @@ impl Node {
             config,
             store,
             jobs,
+            metrics,
+            settings,
         })
     }
 
@@ -123,8 +149,7 @@ impl Node {
                 level.name().to_lowercase()
             )));
         }
-        let path = store.instance_path(&id)?;
-        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let (path, file) = store.open_instance(&id)?;
         let obj = crate::store::header::open_full(std::io::BufReader::new(file))
             .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         Ok((
@@ -147,6 +172,46 @@ impl Node {
 
     pub fn jobs(&self) -> &Arc<JobsEngine> {
         &self.jobs
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The Prometheus exposition (text format 0.0.4); empty while metrics are disabled. Reads
+    /// the index's counters and the engine's job table, never the stored files.
+    pub fn metrics_text(&self) -> Result<String> {
+        if !self.metrics.is_enabled() {
+            return Ok(String::new());
+        }
+        let statistics = self.store.index().statistics()?;
+        let jobs = self.jobs.counts();
+        let job_types = self.jobs.type_names();
+        Ok(self.metrics.render(&ScrapeInputs {
+            statistics: &statistics,
+            jobs: &jobs,
+            job_types: &job_types,
+        }))
+    }
+
+    pub fn metrics_switch(&self) -> Result<MetricsSwitch> {
+        Ok(match self.settings.metrics_enabled()? {
+            Some(enabled) => MetricsSwitch {
+                enabled,
+                recorded: true,
+            },
+            None => MetricsSwitch {
+                enabled: self.config.metrics_enabled,
+                recorded: false,
+            },
+        })
+    }
+
+    /// Switches metrics on or off, durably (it outlives this process), then in the registry.
+    pub fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
+        self.settings.set_metrics_enabled(enabled)?;
+        self.metrics.set_enabled(enabled);
+        Ok(())
     }
 
     /// Runs a job to its end in this process (a sync call without a daemon): submit, let the

@@ -1,19 +1,35 @@
 //! File storage: stored DICOM files under `storage/ab/cd/<uuid>`, each written to a temporary
 //! name then renamed, so a reader never sees a partial file under a final name; a batch is made
 //! durable at once (`sync_filesystem`) before it is indexed.
+//!
+//! This is the file-storage seam of DESIGN.md, and where the storage metrics are taken: the time
+//! to create, read and remove one file, and the bytes read and written.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::metrics::{Metrics, Timed};
 
 #[derive(Debug, Clone)]
 pub struct FileStorage {
     root: PathBuf,
+    metrics: Arc<Metrics>,
 }
 
 impl FileStorage {
+    /// A storage whose metrics nobody reads (tests, tools).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        FileStorage { root: root.into() }
+        Self::with_metrics(root, Arc::new(Metrics::default()))
+    }
+
+    pub fn with_metrics(root: impl Into<PathBuf>, metrics: Arc<Metrics>) -> Self {
+        FileStorage {
+            root: root.into(),
+            metrics,
+        }
     }
 
     pub fn new_uuid() -> String {
@@ -36,7 +52,11 @@ impl FileStorage {
     /// Writes `bytes` as the file of `uuid` (temp name, then rename). Not synced: the caller
     /// makes its whole batch durable with `sync_filesystem` before it indexes the batch.
     pub fn write_batched(&self, uuid: &str, bytes: &[u8]) -> io::Result<()> {
-        self.write_with(uuid, |f| f.write_all(bytes))
+        self.write_with(uuid, |f| {
+            f.write_all(bytes)?;
+            Ok(bytes.len() as u64)
+        })
+        .map(|_| ())
     }
 
     /// Makes every write and rename under the storage durable with one `syncfs(2)`: one
@@ -56,20 +76,20 @@ impl FileStorage {
     /// Copies the file at `source` (streamed, never held whole) as the file of `uuid`; not
     /// synced, like `write_batched`.
     pub fn copy_batched(&self, uuid: &str, source: &Path) -> io::Result<u64> {
-        let mut copied = 0;
         self.write_with(uuid, |out| {
             let mut input = File::open(source)?;
-            copied = io::copy(&mut input, out)?;
-            Ok(())
-        })?;
-        Ok(copied)
+            io::copy(&mut input, out)
+        })
     }
 
+    /// Writes the file of `uuid` with what `fill` writes (returning how many bytes), timed and
+    /// counted when it succeeds.
     fn write_with(
         &self,
         uuid: &str,
-        fill: impl FnOnce(&mut File) -> io::Result<()>,
-    ) -> io::Result<()> {
+        fill: impl FnOnce(&mut File) -> io::Result<u64>,
+    ) -> io::Result<u64> {
+        let timer = self.metrics.timer(Timed::StorageCreate);
         let final_path = self.path_of(uuid);
         let temp = self.temp_path_of(uuid);
         if let Some(dir) = final_path.parent() {
@@ -77,17 +97,34 @@ impl FileStorage {
         }
         let result = (|| {
             let mut file = File::create(&temp)?;
-            fill(&mut file)?;
-            fs::rename(&temp, &final_path)
+            let written = fill(&mut file)?;
+            fs::rename(&temp, &final_path)?;
+            Ok(written)
         })();
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
+        match &result {
+            Ok(written) => {
+                timer.finish();
+                self.metrics.add_written_bytes(*written);
+            }
+            Err(_) => {
+                timer.cancel();
+                let _ = fs::remove_file(&temp);
+            }
         }
         result
     }
 
-    pub fn open(&self, uuid: &str) -> io::Result<File> {
-        File::open(self.path_of(uuid))
+    /// Opens the file of `uuid` for reading; the time spent in its reads and the bytes read
+    /// count as one storage read when the reader is dropped.
+    pub fn open(&self, uuid: &str) -> io::Result<StorageReader> {
+        let start = Instant::now();
+        let file = File::open(self.path_of(uuid))?;
+        Ok(StorageReader {
+            file,
+            metrics: self.metrics.clone(),
+            busy: start.elapsed(),
+            bytes: 0,
+        })
     }
 
     pub fn read(&self, uuid: &str) -> io::Result<Vec<u8>> {
@@ -98,6 +135,7 @@ impl FileStorage {
 
     /// Removes the file of `uuid` and any temporary left by a crash; a missing file is fine.
     pub fn remove(&self, uuid: &str) -> io::Result<()> {
+        let _timer = self.metrics.timer(Timed::StorageRemove);
         for p in [self.path_of(uuid), self.temp_path_of(uuid)] {
             match fs::remove_file(&p) {
                 Ok(()) => {}
@@ -106,6 +144,32 @@ impl FileStorage {
             }
         }
         Ok(())
+    }
+}
+
+/// A stored file being read. Only the time spent inside `read` is measured, not what the
+/// caller does between reads (parsing), so the figure is the storage's.
+pub struct StorageReader {
+    file: File,
+    metrics: Arc<Metrics>,
+    busy: Duration,
+    bytes: u64,
+}
+
+impl Read for StorageReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let start = Instant::now();
+        let n = self.file.read(buf)?;
+        self.busy += start.elapsed();
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+impl Drop for StorageReader {
+    fn drop(&mut self) {
+        self.metrics.observe(Timed::StorageRead, self.busy);
+        self.metrics.add_read_bytes(self.bytes);
     }
 }
 
@@ -129,5 +193,48 @@ mod tests {
         fs.remove(&uuid).expect("remove");
         assert!(!fs.path_of(&uuid).exists());
         fs.remove(&uuid).expect("removing twice is fine");
+    }
+
+    #[test]
+    fn operations_feed_the_metrics() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = crate::metrics::ManualClock::new();
+        let metrics = Arc::new(Metrics::new(true, Arc::new(clock.clone())));
+        let fs = FileStorage::with_metrics(dir.path(), metrics.clone());
+        let uuid = FileStorage::new_uuid();
+        fs.write_batched(&uuid, b"hello").expect("write");
+        let copied = FileStorage::new_uuid();
+        fs.copy_batched(&copied, &fs.path_of(&uuid)).expect("copy");
+        assert_eq!(fs.read(&uuid).expect("read"), b"hello");
+        fs.remove(&uuid).expect("remove");
+        let (stats, jobs) = (Default::default(), Default::default());
+        let text = metrics.render(&crate::metrics::ScrapeInputs {
+            statistics: &stats,
+            jobs: &jobs,
+            job_types: &[],
+        });
+        assert!(
+            text.contains("\northanc_storage_written_bytes 10\n"),
+            "{text}"
+        );
+        assert!(text.contains("\northanc_storage_read_bytes 5\n"), "{text}");
+        for op in ["create", "read", "remove"] {
+            assert!(
+                text.contains(&format!("\northanc_storage_{op}_duration_ms ")),
+                "{op}: {text}"
+            );
+        }
+        // A failed write counts nothing.
+        let missing = dir.path().join("nope");
+        assert!(fs.copy_batched(&FileStorage::new_uuid(), &missing).is_err());
+        let text = metrics.render(&crate::metrics::ScrapeInputs {
+            statistics: &stats,
+            jobs: &jobs,
+            job_types: &[],
+        });
+        assert!(
+            text.contains("\northanc_storage_written_bytes 10\n"),
+            "{text}"
+        );
     }
 }

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use redb::Database;
 
 use crate::error::{Error, Result};
-use files::FileStorage;
+use crate::metrics::Metrics;
+use files::{FileStorage, StorageReader};
 use ids::Level;
 use index::{StoreIndex, level_word};
 use views::{AncestorView, RemovedView, ResourceView};
@@ -22,15 +23,17 @@ use views::{AncestorView, RemovedView, ResourceView};
 pub struct Store {
     index: StoreIndex,
     files: FileStorage,
+    metrics: Arc<Metrics>,
 }
 
 impl Store {
     /// Opens the store and settles what a crash left behind: files whose intent was recorded
     /// but never indexed (or unindexed but never deleted) are deleted.
-    pub fn open(db: Arc<Database>, storage_dir: PathBuf) -> Result<Store> {
+    pub fn open(db: Arc<Database>, storage_dir: PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
         let store = Store {
             index: StoreIndex::open(db)?,
-            files: FileStorage::new(storage_dir),
+            files: FileStorage::with_metrics(storage_dir, metrics.clone()),
+            metrics,
         };
         let leftovers = store.index.pending_intents()?;
         if !leftovers.is_empty() {
@@ -161,8 +164,22 @@ impl Store {
         Ok(id)
     }
 
+    /// Opens an instance's stored file for reading (counted in the storage metrics); the path
+    /// is for messages.
+    pub fn open_instance(&self, id: &str) -> Result<(PathBuf, StorageReader)> {
+        let uuid = self.instance_file(id)?;
+        let path = self.files.path_of(&uuid);
+        let reader = self.files.open(&uuid).map_err(|e| Error::io(&path, e))?;
+        Ok((path, reader))
+    }
+
     /// The path of an instance's stored file.
     pub fn instance_path(&self, id: &str) -> Result<PathBuf> {
+        Ok(self.files.path_of(&self.instance_file(id)?))
+    }
+
+    /// The storage UUID of an instance's file.
+    fn instance_file(&self, id: &str) -> Result<String> {
         let rec = self
             .index
             .get(Level::Instance, id)?
@@ -170,9 +187,8 @@ impl Store {
                 what: "instance",
                 id: id.to_string(),
             })?;
-        let file = rec
-            .file
-            .ok_or_else(|| Error::Internal(format!("instance {id} has no file")))?;
-        Ok(self.files.path_of(&file.uuid))
+        rec.file
+            .map(|f| f.uuid)
+            .ok_or_else(|| Error::Internal(format!("instance {id} has no file")))
     }
 }

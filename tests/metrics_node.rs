@@ -1,0 +1,195 @@
+//! Metrics through the library: a Node on a temp home, driven with a manual clock (no sleeps).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dicomq::config::Config;
+use dicomq::home::Home;
+use dicomq::jobs::Action;
+use dicomq::metrics::ManualClock;
+use dicomq::node::Node;
+use dicomq::store::import::{ImportItem, ImportSource, ImportStatus};
+
+/// Every sample line as name (with labels) → value.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (name, value) = l.rsplit_once(' ').expect("name value");
+            (name.to_string(), value.parse::<f64>().expect("a number"))
+        })
+        .collect()
+}
+
+fn node_with_clock() -> (tempfile::TempDir, Node, ManualClock) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::new();
+    let node = Node::open_with_clock(
+        Home::at(dir.path()),
+        Config::default(),
+        Arc::new(clock.clone()),
+    )
+    .expect("open");
+    (dir, node, clock)
+}
+
+fn store_generated(node: &Node, n: u64) -> Vec<String> {
+    let items = (0..n)
+        .map(|i| ImportItem {
+            label: format!("gen-{i}"),
+            source: ImportSource::Bytes(dicomq::testdata::small_instance(i, 2_000)),
+        })
+        .collect();
+    let results = node.store().import(items, &mut |_| {}).expect("import");
+    assert!(results.iter().all(|r| r.status == ImportStatus::Success));
+    results
+        .into_iter()
+        .map(|r| r.ids.expect("ids").instance)
+        .collect()
+}
+
+#[test]
+fn durations_appear_after_an_operation_and_decay_after_10_seconds() {
+    let (_dir, node, clock) = node_with_clock();
+    let before = samples(&node.metrics_text().expect("scrape"));
+    assert!(
+        before.keys().all(|k| !k.ends_with("_duration_ms")),
+        "no duration before any operation: {before:?}"
+    );
+
+    let ids = store_generated(&node, 5);
+    let (_, mut reader) = node.store().open_instance(&ids[0]).expect("open");
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).expect("read");
+    drop(reader);
+    node.store()
+        .remove(dicomq::store::ids::Level::Instance, &ids[1])
+        .expect("rm");
+
+    clock.advance(Duration::from_millis(9_500));
+    let after = samples(&node.metrics_text().expect("scrape"));
+    for name in [
+        "orthanc_store_dicom_duration_ms",
+        "orthanc_storage_create_duration_ms",
+        "orthanc_storage_read_duration_ms",
+        "orthanc_storage_remove_duration_ms",
+    ] {
+        let v = after.get(name).copied();
+        assert!(v.is_some_and(|v| v > 0.0), "{name} = {v:?}");
+    }
+    assert_eq!(
+        after["orthanc_storage_read_bytes"],
+        bytes.len() as f64,
+        "one file read"
+    );
+    let written = node.store().index().statistics().expect("stats").disk_size;
+    assert!(after["orthanc_storage_written_bytes"] > written as f64 - 1.0);
+
+    clock.advance(Duration::from_millis(500));
+    let decayed = samples(&node.metrics_text().expect("scrape"));
+    for name in [
+        "orthanc_store_dicom_duration_ms",
+        "orthanc_storage_create_duration_ms",
+        "orthanc_storage_read_duration_ms",
+        "orthanc_storage_remove_duration_ms",
+    ] {
+        assert_eq!(decayed.get(name), Some(&0.0), "{name} decays to 0");
+    }
+    // Counters do not decay.
+    assert_eq!(
+        decayed["orthanc_storage_read_bytes"],
+        after["orthanc_storage_read_bytes"]
+    );
+}
+
+#[test]
+fn counts_sizes_and_last_change_follow_the_store() {
+    let (_dir, node, _clock) = node_with_clock();
+    let ids = store_generated(&node, 5);
+    let m = samples(&node.metrics_text().expect("scrape"));
+    assert_eq!(m["orthanc_count_instances"], 5.0);
+    let stats = node.store().index().statistics().expect("stats");
+    assert_eq!(m["orthanc_count_patients"], stats.patients as f64);
+    assert_eq!(m["orthanc_count_studies"], stats.studies as f64);
+    assert_eq!(m["orthanc_count_series"], stats.series as f64);
+    assert_eq!(m["orthanc_last_change"], 5.0);
+    assert_eq!(
+        m["orthanc_disk_size_mb"] * f64::from(1u32 << 20),
+        stats.disk_size as f64
+    );
+    assert_eq!(m["orthanc_uncompressed_size_mb"], m["orthanc_disk_size_mb"]);
+
+    node.store()
+        .remove(dicomq::store::ids::Level::Instance, &ids[0])
+        .expect("rm");
+    let m = samples(&node.metrics_text().expect("scrape"));
+    assert_eq!(m["orthanc_count_instances"], 4.0);
+    assert_eq!(m["orthanc_last_change"], 6.0);
+}
+
+/// Orthanc's meanings: pending = Pending + Retry, running = Running + Paused.
+#[test]
+fn job_gauges_follow_the_engine() {
+    let (_dir, node, _clock) = node_with_clock();
+    let params = serde_json::json!({"Steps": 1, "StepMs": 0});
+    let a = node.jobs().submit("Sleep", params.clone(), 0).expect("a");
+    let b = node.jobs().submit("Sleep", params.clone(), 0).expect("b");
+    node.jobs().control(&b, Action::Pause).expect("pause b");
+    let m = samples(&node.metrics_text().expect("scrape"));
+    assert_eq!(m["orthanc_jobs_pending"], 1.0);
+    assert_eq!(m["orthanc_jobs_running"], 1.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Paused\"}"], 1.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Pending\"}"], 1.0);
+
+    node.jobs().control(&b, Action::Resume).expect("resume b");
+    node.jobs().start_workers();
+    node.jobs()
+        .wait(&a, Some(Duration::from_secs(30)))
+        .expect("a ends");
+    node.jobs()
+        .wait(&b, Some(Duration::from_secs(30)))
+        .expect("b ends");
+    let failing = serde_json::json!({"Steps": 2, "FailAt": 1});
+    let c = node.jobs().submit("Sleep", failing, 0).expect("c");
+    node.jobs()
+        .wait(&c, Some(Duration::from_secs(30)))
+        .expect("c ends");
+    node.jobs().shutdown();
+
+    let m = samples(&node.metrics_text().expect("scrape"));
+    assert_eq!(m["orthanc_jobs_pending"], 0.0);
+    assert_eq!(m["orthanc_jobs_running"], 0.0);
+    assert_eq!(m["orthanc_jobs_success"], 2.0);
+    assert_eq!(m["orthanc_jobs_failed"], 1.0);
+    assert_eq!(m["orthanc_jobs_completed"], 3.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Success\"}"], 2.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Failure\"}"], 1.0);
+}
+
+#[test]
+fn disabled_node_exports_nothing_and_the_switch_outlives_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let node = Node::open(Home::at(dir.path()), Config::default()).expect("open");
+        assert!(node.metrics_switch().expect("switch").enabled);
+        node.set_metrics_enabled(false).expect("disable");
+        assert_eq!(node.metrics_text().expect("scrape"), "");
+    }
+    let node = Node::open(Home::at(dir.path()), Config::default()).expect("reopen");
+    let switch = node.metrics_switch().expect("switch");
+    assert!(!switch.enabled && switch.recorded);
+    assert_eq!(node.metrics_text().expect("scrape"), "");
+    store_generated(&node, 1);
+    node.set_metrics_enabled(true).expect("enable");
+    let m = samples(&node.metrics_text().expect("scrape"));
+    assert_eq!(
+        m["orthanc_count_instances"], 1.0,
+        "counts come from the index"
+    );
+    assert!(
+        !m.contains_key("orthanc_store_dicom_duration_ms"),
+        "nothing was timed while disabled"
+    );
+}
