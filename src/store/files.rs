@@ -1,6 +1,8 @@
-//! File storage: stored DICOM files under `storage/ab/cd/<uuid>`, each written to a temporary
-//! name then renamed, so a reader never sees a partial file under a final name; a batch is made
-//! durable at once (`sync_filesystem`) before it is indexed.
+//! File storage: stored DICOM files under `storage/ab/cd/<uuid>`. A new file is written under
+//! `storage/incoming/`, the whole batch is made durable at once (`sync_filesystem`), the index
+//! commits it, and only then is the file published (renamed) to its place. After a crash,
+//! whatever is left in `incoming/` is either published (the index has it) or deleted, so there
+//! is never a row without its file nor a file without its row.
 //!
 //! This is the file-storage seam of DESIGN.md, and where the storage metrics are taken: the time
 //! to create, read and remove one file, and the bytes read and written.
@@ -43,14 +45,55 @@ impl FileStorage {
         self.root.join(a).join(b).join(uuid)
     }
 
+    /// A temporary left by an older layout (files were written beside their final name).
     fn temp_path_of(&self, uuid: &str) -> PathBuf {
         let mut p = self.path_of(uuid);
         p.set_extension("tmp");
         p
     }
 
-    /// Writes `bytes` as the file of `uuid` (temp name, then rename). Not synced: the caller
-    /// makes its whole batch durable with `sync_filesystem` before it indexes the batch.
+    fn incoming_dir(&self) -> PathBuf {
+        self.root.join("incoming")
+    }
+
+    fn incoming_path_of(&self, uuid: &str) -> PathBuf {
+        self.incoming_dir().join(uuid)
+    }
+
+    /// Where the file of `uuid` is now: its place, or `incoming/` while it is being published.
+    pub fn locate(&self, uuid: &str) -> PathBuf {
+        let placed = self.path_of(uuid);
+        if placed.exists() {
+            return placed;
+        }
+        let incoming = self.incoming_path_of(uuid);
+        if incoming.exists() { incoming } else { placed }
+    }
+
+    /// Moves a file the index has committed from `incoming/` to its place. Not synced: if the
+    /// rename is lost in a crash, the next open publishes it again.
+    pub fn publish(&self, uuid: &str) -> io::Result<()> {
+        let dest = self.path_of(uuid);
+        if let Some(dir) = dest.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::rename(self.incoming_path_of(uuid), dest)
+    }
+
+    /// The files waiting in `incoming/` (for the recovery at open).
+    pub fn incoming(&self) -> io::Result<Vec<String>> {
+        match fs::read_dir(self.incoming_dir()) {
+            Ok(rd) => Ok(rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes `bytes` as the new file of `uuid`, in `incoming/`. Not synced: the caller makes
+    /// its whole batch durable with `sync_filesystem` before it indexes the batch.
     pub fn write_batched(&self, uuid: &str, bytes: &[u8]) -> io::Result<()> {
         self.write_with(uuid, |f| {
             f.write_all(bytes)?;
@@ -90,16 +133,11 @@ impl FileStorage {
         fill: impl FnOnce(&mut File) -> io::Result<u64>,
     ) -> io::Result<u64> {
         let timer = self.metrics.timer(Timed::StorageCreate);
-        let final_path = self.path_of(uuid);
-        let temp = self.temp_path_of(uuid);
-        if let Some(dir) = final_path.parent() {
-            fs::create_dir_all(dir)?;
-        }
+        let temp = self.incoming_path_of(uuid);
+        fs::create_dir_all(self.incoming_dir())?;
         let result = (|| {
             let mut file = File::create(&temp)?;
-            let written = fill(&mut file)?;
-            fs::rename(&temp, &final_path)?;
-            Ok(written)
+            fill(&mut file)
         })();
         match &result {
             Ok(written) => {
@@ -118,7 +156,12 @@ impl FileStorage {
     /// count as one storage read when the reader is dropped.
     pub fn open(&self, uuid: &str) -> io::Result<StorageReader> {
         let start = Instant::now();
-        let file = File::open(self.path_of(uuid))?;
+        let file = match File::open(self.path_of(uuid)) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                File::open(self.incoming_path_of(uuid))?
+            }
+            other => other?,
+        };
         Ok(StorageReader {
             file,
             metrics: self.metrics.clone(),
@@ -136,7 +179,11 @@ impl FileStorage {
     /// Removes the file of `uuid` and any temporary left by a crash; a missing file is fine.
     pub fn remove(&self, uuid: &str) -> io::Result<()> {
         let _timer = self.metrics.timer(Timed::StorageRemove);
-        for p in [self.path_of(uuid), self.temp_path_of(uuid)] {
+        for p in [
+            self.path_of(uuid),
+            self.incoming_path_of(uuid),
+            self.temp_path_of(uuid),
+        ] {
             match fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -184,6 +231,14 @@ mod tests {
         let uuid = FileStorage::new_uuid();
         fs.write_batched(&uuid, b"hello").expect("write");
         fs.sync_filesystem().expect("sync");
+        assert_eq!(fs.incoming().expect("incoming"), vec![uuid.clone()]);
+        assert_eq!(
+            fs.read(&uuid).expect("readable before it is published"),
+            b"hello"
+        );
+        fs.publish(&uuid).expect("publish");
+        assert!(fs.incoming().expect("incoming").is_empty());
+        assert_eq!(fs.locate(&uuid), fs.path_of(&uuid));
         assert_eq!(fs.read(&uuid).expect("read"), b"hello");
         assert!(
             fs.path_of(&uuid)
@@ -204,7 +259,7 @@ mod tests {
         let uuid = FileStorage::new_uuid();
         fs.write_batched(&uuid, b"hello").expect("write");
         let copied = FileStorage::new_uuid();
-        fs.copy_batched(&copied, &fs.path_of(&uuid)).expect("copy");
+        fs.copy_batched(&copied, &fs.locate(&uuid)).expect("copy");
         assert_eq!(fs.read(&uuid).expect("read"), b"hello");
         fs.remove(&uuid).expect("remove");
         let (stats, jobs) = (Default::default(), Default::default());

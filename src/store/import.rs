@@ -165,9 +165,6 @@ impl Store {
                 to_write.push((i, crate::store::files::FileStorage::new_uuid()));
             }
         }
-        let uuids: Vec<String> = to_write.iter().map(|(_, u)| u.clone()).collect();
-        self.index.record_intents(&uuids)?;
-
         let written = parallel::map(&to_write, WRITE_THREADS, |(i, uuid)| {
             let Ok(p) = &prepared[*i] else {
                 return Err("not prepared".to_string());
@@ -223,7 +220,13 @@ impl Store {
         };
         for ((i, uuid), outcome) in ok.iter().zip(indexed) {
             results[*i].status = match outcome {
-                Indexed::Success => ImportStatus::Success,
+                Indexed::Success => {
+                    // Committed: move it to its place (a lost rename is redone at next open).
+                    if let Err(e) = self.files.publish(uuid) {
+                        tracing::warn!("cannot publish {uuid}: {e}; the next open will");
+                    }
+                    ImportStatus::Success
+                }
                 Indexed::AlreadyStored => {
                     discard.push(uuid.clone());
                     ImportStatus::AlreadyStored
@@ -233,7 +236,6 @@ impl Store {
         for uuid in &discard {
             let _ = self.files.remove(uuid);
         }
-        self.index.clear_intents(&discard)?;
         // A batch is stored as a whole: each of its new instances took the batch's time over
         // their number (Orthanc times one instance at a time).
         let stored = results

@@ -1,5 +1,5 @@
-//! The store index in redb: one table per level, a parent→children multimap, counters, and the
-//! file intents that make crashes safe (see `StoreIndex::record_intents`).
+//! The store index in redb: one table per level, a parent→children multimap, counters, the
+//! owner of each stored file, and the removal intents that make crashes safe.
 //!
 //! This is the store-index seam of DESIGN.md: nothing else touches these tables.
 
@@ -24,8 +24,11 @@ const CHILDREN: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("store_children");
 /// Counters kept incrementally: counts per level, sizes, the change sequence.
 const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("store_counters");
-/// Files whose fate is not settled yet: written but not indexed, or unindexed but not deleted.
-/// Whatever is left here after a crash is deleted at the next open.
+/// Which instance owns each stored file: tells the recovery at open whether a file left in
+/// `incoming/` was committed (publish it) or not (delete it).
+const FILES: TableDefinition<&str, &str> = TableDefinition::new("store_files");
+/// Files unindexed but not yet deleted (a removal in progress). Whatever is left here after a
+/// crash is deleted at the next open.
 const FILE_INTENTS: TableDefinition<&str, u64> = TableDefinition::new("store_file_intents");
 
 fn table(level: Level) -> TableDefinition<'static, &'static str, &'static [u8]> {
@@ -146,6 +149,7 @@ impl StoreIndex {
         tx.open_multimap_table(CHILDREN)?;
         tx.open_table(COUNTERS)?;
         tx.open_table(FILE_INTENTS)?;
+        tx.open_table(FILES)?;
         tx.commit()?;
         Ok(StoreIndex { db })
     }
@@ -239,20 +243,11 @@ impl StoreIndex {
         })
     }
 
-    /// Commits the intent to write these files, before any of them is written.
-    pub fn record_intents(&self, uuids: &[String]) -> Result<()> {
-        if uuids.is_empty() {
-            return Ok(());
-        }
-        let tx = self.db.begin_write()?;
-        {
-            let mut t = tx.open_table(FILE_INTENTS)?;
-            for u in uuids {
-                t.insert(u.as_str(), 0)?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+    /// Whether a committed instance owns this stored file.
+    pub fn owns_file(&self, uuid: &str) -> Result<bool> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(FILES)?;
+        Ok(t.get(uuid)?.is_some())
     }
 
     pub fn pending_intents(&self) -> Result<Vec<String>> {
@@ -280,9 +275,9 @@ impl StoreIndex {
         Ok(())
     }
 
-    /// Indexes a batch in one transaction and settles the intents of its files. An instance
-    /// already indexed (or twice in the batch) is `AlreadyStored`; its file is the caller's to
-    /// delete (its intent stays until then).
+    /// Indexes a batch in one transaction, recording which instance owns each file. An
+    /// instance already indexed (or twice in the batch) is `AlreadyStored`; its file is the
+    /// caller's to delete.
     pub fn commit_batch(&self, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
         let now = chrono::Utc::now();
         let stamp = now.format("%Y%m%dT%H%M%S").to_string();
@@ -290,7 +285,7 @@ impl StoreIndex {
         let mut out = Vec::with_capacity(items.len());
         {
             let mut counters = tx.open_table(COUNTERS)?;
-            let mut intents = tx.open_table(FILE_INTENTS)?;
+            let mut files = tx.open_table(FILES)?;
             let mut children = tx.open_multimap_table(CHILDREN)?;
             let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
             for item in items {
@@ -313,7 +308,7 @@ impl StoreIndex {
                 };
                 inst_table.insert(h.ids.instance.as_str(), encode(&record)?.as_slice())?;
                 drop(inst_table);
-                intents.remove(item.file.uuid.as_str())?;
+                files.insert(item.file.uuid.as_str(), h.ids.instance.as_str())?;
                 add(&mut counters, count_key(Level::Instance), 1)?;
                 add(&mut counters, DISK_SIZE, item.file.size as i64)?;
                 add(&mut counters, UNCOMPRESSED_SIZE, item.file.size as i64)?;
@@ -463,6 +458,7 @@ fn remove_subtree(
     if let Some(rec) = rec {
         add(&mut counters, count_key(level), -1)?;
         if let Some(file) = rec.file {
+            tx.open_table(FILES)?.remove(file.uuid.as_str())?;
             add(&mut counters, DISK_SIZE, -(file.size as i64))?;
             add(&mut counters, UNCOMPRESSED_SIZE, -(file.size as i64))?;
             removal.files.push(file.uuid);

@@ -27,8 +27,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the store and settles what a crash left behind: files whose intent was recorded
-    /// but never indexed (or unindexed but never deleted) are deleted.
+    /// Opens the store and settles what a crash left behind: files of an interrupted removal
+    /// are deleted; files left in `incoming/` are published when the index committed them and
+    /// deleted otherwise.
     pub fn open(db: Arc<Database>, storage_dir: PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
         let store = Store {
             index: StoreIndex::open(db)?,
@@ -48,6 +49,24 @@ impl Store {
                     .map_err(|e| Error::io(store.files.path_of(uuid), e))?;
             }
             store.index.clear_intents(&leftovers)?;
+        }
+        let incoming = store
+            .files
+            .incoming()
+            .map_err(|e| Error::io(store.files.path_of("incoming"), e))?;
+        for uuid in &incoming {
+            let settled = if store.index.owns_file(uuid)? {
+                store.files.publish(uuid)
+            } else {
+                store.files.remove(uuid)
+            };
+            settled.map_err(|e| Error::io(store.files.locate(uuid), e))?;
+        }
+        if !incoming.is_empty() {
+            tracing::info!(
+                files = incoming.len(),
+                "settled files left by an interrupted import"
+            );
         }
         Ok(store)
     }
@@ -175,7 +194,7 @@ impl Store {
 
     /// The path of an instance's stored file.
     pub fn instance_path(&self, id: &str) -> Result<PathBuf> {
-        Ok(self.files.path_of(&self.instance_file(id)?))
+        Ok(self.files.locate(&self.instance_file(id)?))
     }
 
     /// The storage UUID of an instance's file.
@@ -190,5 +209,61 @@ impl Store {
         rec.file
             .map(|f| f.uuid)
             .ok_or_else(|| Error::Internal(format!("instance {id} has no file")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::header::parse_header;
+    use crate::store::index::{NewInstance, StoredFile};
+
+    #[test]
+    fn open_settles_what_an_import_left_in_incoming() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db_path = dir.path().join("index.redb");
+        let storage = dir.path().join("storage");
+        let metrics = Arc::new(Metrics::default());
+        let bytes = crate::testdata::small_instance(1, 2000);
+        let header = parse_header(bytes.as_slice()).expect("header");
+        let (committed, orphan) = (FileStorage::new_uuid(), FileStorage::new_uuid());
+        {
+            let db = Arc::new(Database::create(&db_path).expect("db"));
+            let store = Store::open(db, storage.clone(), metrics.clone()).expect("open");
+            store
+                .files
+                .write_batched(&committed, &bytes)
+                .expect("write");
+            store
+                .files
+                .write_batched(&orphan, b"never indexed")
+                .expect("write");
+            store
+                .index
+                .commit_batch(&[NewInstance {
+                    header: &header,
+                    file: StoredFile {
+                        uuid: committed.clone(),
+                        size: bytes.len() as u64,
+                        sop_class: header.sop_class.clone(),
+                        transfer_syntax: header.transfer_syntax.clone(),
+                    },
+                }])
+                .expect("commit");
+            // A crash here: neither file was published.
+        }
+        let db = Arc::new(Database::create(&db_path).expect("db"));
+        let store = Store::open(db, storage, metrics).expect("reopen");
+        assert!(store.files.incoming().expect("incoming").is_empty());
+        assert!(
+            store.files.path_of(&committed).exists(),
+            "committed file published"
+        );
+        assert!(
+            !store.files.locate(&orphan).exists(),
+            "uncommitted file deleted"
+        );
+        let path = store.instance_path(&header.ids.instance).expect("instance");
+        assert_eq!(std::fs::read(path).expect("read"), bytes);
     }
 }
