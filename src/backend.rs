@@ -1,6 +1,8 @@
 //! The Backend: the one interface the CLI uses. It is either a client of a running daemon or a
 //! Node opened in-process ("inline"); every command is written once against it.
 
+use std::io::Write;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use dicom_object::InMemDicomObject;
@@ -14,6 +16,14 @@ use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::tags;
 use crate::store::views::{RemovedView, ResourceView};
+
+/// Where a job's output goes.
+pub enum OutputDest<'a> {
+    /// A file, written atomically.
+    File(&'a Path),
+    /// A stream (stdout).
+    Stream(&'a mut dyn Write),
+}
 
 pub struct Backend {
     inner: Inner,
@@ -128,6 +138,53 @@ impl Backend {
         self.node().run_job_inline(type_name, params, priority)
     }
 
+    /// Submits a job and waits for its end, calling `watch` with the job as it runs (about ten
+    /// times a second) and at its end.
+    pub fn run_job_watched(
+        &self,
+        type_name: &str,
+        params: serde_json::Value,
+        priority: i32,
+        watch: &mut dyn FnMut(&JobInfo),
+    ) -> Result<JobInfo> {
+        self.node()
+            .run_job_inline_watched(type_name, params, priority, watch)
+    }
+
+    /// Copies a finished job's output to `dest`; returns its size. A job without an output
+    /// (failed, not finished, evicted, or of a type that has none) is an error saying which.
+    pub fn job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {
+        let path = self.node().job_output(id)?;
+        match dest {
+            OutputDest::File(to) => {
+                crate::atomic::copy_file(&path, to)?;
+                std::fs::metadata(to)
+                    .map(|m| m.len())
+                    .map_err(|e| Error::io(to, e))
+            }
+            OutputDest::Stream(w) => copy_to_stream(&path, w),
+        }
+    }
+
+    /// Moves a synchronous job's output to `dest` (a rename when possible): the caller of a sync
+    /// archive takes the output, which does not stay among the kept outputs.
+    pub fn take_job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {
+        let node = self.node();
+        let path = node.job_output(id)?;
+        let size = std::fs::metadata(&path)
+            .map(|m| m.len())
+            .map_err(|e| Error::io(&path, e))?;
+        match dest {
+            OutputDest::File(to) => crate::atomic::move_file(&path, to)?,
+            OutputDest::Stream(w) => {
+                copy_to_stream(&path, w)?;
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        node.forget_job_output(id)?;
+        Ok(size)
+    }
+
     /// Submits a job and returns at once: needs a daemon to run it.
     pub fn submit_job(
         &self,
@@ -176,4 +233,11 @@ impl Backend {
         let removed = store.remove(level, &id)?;
         Ok((id, removed))
     }
+}
+
+fn copy_to_stream(path: &Path, w: &mut dyn Write) -> Result<u64> {
+    let mut from = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let n = std::io::copy(&mut from, w).map_err(|e| Error::io("stdout", e))?;
+    w.flush().map_err(|e| Error::io("stdout", e))?;
+    Ok(n)
 }

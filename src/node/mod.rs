@@ -1,14 +1,16 @@
 //! The Node: the one owner of the database, the stored files and (later) the jobs engine and
 //! metrics. It offers every operation as a plain method and knows nothing of sockets or terminals.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use redb::Database;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
-use crate::jobs::{EngineConfig, JobInfo, JobKind, JobsEngine, Sleep};
+use crate::jobs::{ArchiveJob, EngineConfig, JobInfo, JobKind, JobOutputs, JobsEngine, Sleep};
 use crate::store::Store;
 
 mod create_dicom;
@@ -17,8 +19,9 @@ pub use create_dicom::{CreateAnswer, CreateRequest};
 pub struct Node {
     home: Home,
     config: Config,
-    store: Store,
+    store: Arc<Store>,
     jobs: Arc<JobsEngine>,
+    outputs: Arc<JobOutputs>,
 }
 
 /// Opens `index.redb`; a database held by another process is `Error::Busy`, an unreadable one
@@ -67,8 +70,16 @@ impl Node {
             .storage_directory
             .clone()
             .unwrap_or_else(|| home.storage_dir());
-        let store = Store::open(db.clone(), storage)?;
-        let kinds: Vec<Arc<dyn JobKind>> = vec![Arc::new(Sleep)];
+        let store = Arc::new(Store::open(db.clone(), storage)?);
+        let outputs = Arc::new(JobOutputs::new(
+            home.outputs_dir(),
+            config.media_archive_size,
+        ));
+        let kinds: Vec<Arc<dyn JobKind>> = vec![
+            Arc::new(Sleep),
+            Arc::new(ArchiveJob::new(false, store.clone(), outputs.clone())),
+            Arc::new(ArchiveJob::new(true, store.clone(), outputs.clone())),
+        ];
         let jobs = JobsEngine::open(
             db,
             EngineConfig {
@@ -82,6 +93,7 @@ impl Node {
             config,
             store,
             jobs,
+            outputs,
         })
     }
 
@@ -110,10 +122,46 @@ impl Node {
         params: serde_json::Value,
         priority: i32,
     ) -> Result<JobInfo> {
+        self.run_job_inline_watched(type_name, params, priority, &mut |_| {})
+    }
+
+    /// [`Self::run_job_inline`], calling `watch` with the job about ten times a second while
+    /// it runs (for progress bars) and once at its end.
+    pub fn run_job_inline_watched(
+        &self,
+        type_name: &str,
+        params: serde_json::Value,
+        priority: i32,
+        watch: &mut dyn FnMut(&JobInfo),
+    ) -> Result<JobInfo> {
         let id = self.jobs.submit(type_name, params, priority)?;
         self.jobs.start_workers();
-        let result = self.jobs.wait(&id, None);
+        let result = loop {
+            match self.jobs.wait(&id, Some(Duration::from_millis(100))) {
+                Ok(info) => {
+                    watch(&info);
+                    if info.state.is_finished() {
+                        break Ok(info);
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
         self.jobs.shutdown();
         result
+    }
+
+    /// The file holding a finished job's output, or why there is none (no output for its
+    /// type, failed, not finished, evicted, or taken by a synchronous caller).
+    pub fn job_output(&self, id: &str) -> Result<PathBuf> {
+        let job = self.jobs.record(id)?;
+        crate::jobs::archive::output_path(&self.outputs, &job)
+    }
+
+    /// After a synchronous caller moved the output away: forget what is left of it.
+    pub fn forget_job_output(&self, id: &str) -> Result<()> {
+        let job = self.jobs.record(id)?;
+        self.outputs.forget_plan(&job.id);
+        Ok(())
     }
 }
