@@ -6,6 +6,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Home, have_tool, stderr, stdout};
@@ -756,34 +757,60 @@ fn a_failed_archive_can_be_resubmitted() {
     jobs.shutdown();
 }
 
+/// The job's writer path (plan and steps of the `Archive` kind) without the engine around it,
+/// to keep the 65 600 steps fast.
 #[test]
 fn zip64_with_more_than_65535_entries() {
+    use dicomq::jobs::{ArchiveJob, JobKind, JobOutputs, StepContext, StepOutcome};
     let dir = tempfile::tempdir().expect("tempdir");
     let n = 65_600;
-    let node = node_with(dir.path(), n, 300, 10);
-    let patients = all_patients(&node);
-    let jobs = node.jobs();
+    let home = DataHome::at(dir.path());
+    home.ensure().expect("home");
+    let db = dicomq::node::open_database(&home).expect("db");
+    let store = Arc::new(dicomq::store::Store::open(db, home.storage_dir()).expect("store"));
     let started = Instant::now();
-    let id = jobs
-        .submit(
-            "Archive",
-            ArchiveParams {
-                resources: patients,
-                compression: dicomq::archive::zip_writer::Compression::Store,
-                ..ArchiveParams::default()
-            }
-            .to_json(),
-            0,
-        )
-        .expect("submit");
-    jobs.start_workers();
-    let info = jobs.wait(&id, None).expect("wait");
-    assert_eq!(info.state, JobState::Success, "{info:?}");
-    eprintln!("archive of {n} entries: {:?}", started.elapsed());
-    let path = node.job_output(&id).expect("output");
+    let items = (0..n)
+        .map(|i| ImportItem {
+            label: format!("bulk{i}"),
+            source: ImportSource::Bytes(testdata::small_instance(i as u64, 300)),
+        })
+        .collect();
+    store.import(items, &mut |_| {}).expect("import");
+    eprintln!("import of {n}: {:?}", started.elapsed());
+    let patients: Vec<String> = store
+        .list(dicomq::store::ids::Level::Patient, None)
+        .expect("list")
+        .iter()
+        .map(|v| v.id().to_string())
+        .collect();
+    let outputs = Arc::new(JobOutputs::new(home.outputs_dir(), 10));
+    let kind = ArchiveJob::new(false, store, outputs.clone());
+    let params = ArchiveParams {
+        resources: patients,
+        compression: dicomq::archive::zip_writer::Compression::Store,
+        ..ArchiveParams::default()
+    }
+    .to_json();
+    let started = Instant::now();
+    let plan = kind.plan("zip64-job", &params).expect("plan");
+    assert_eq!(plan.steps, n as u64 + 1);
+    let mut ctx = StepContext {
+        job_id: "zip64-job".into(),
+        params,
+        position: 0,
+        steps: plan.steps,
+        checkpoint: serde_json::Value::Null,
+        content: plan.content,
+        progress: None,
+    };
+    while ctx.position < ctx.steps {
+        assert_eq!(kind.step(&mut ctx), StepOutcome::Continue);
+        ctx.position += 1;
+    }
+    eprintln!("archive of {n}: {:?}", started.elapsed());
+    let path = outputs.output("zip64-job");
     assert_eq!(check_zip(&path).len(), n);
     // ZIP64 end of central directory record.
     let bytes = fs::read(&path).expect("read");
     assert!(bytes.windows(4).any(|w| w == [0x50, 0x4b, 0x06, 0x06]));
-    jobs.shutdown();
 }
