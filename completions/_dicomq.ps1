@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete resources, their descendants and their files')
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
+            [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'ZIP archive or DICOMDIR media of patients, studies, series or instances')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
             [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
@@ -146,6 +147,28 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'dicomq;archive' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the ZIP (''-'' for stdout; default: <first ID>.zip here)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the ZIP (''-'' for stdout; default: <first ID>.zip here)')
+            [CompletionResult]::new('--compression', '--compression', [CompletionResultType]::ParameterName, 'How entries are stored')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'Job priority (higher runs first)')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--media', '--media', [CompletionResultType]::ParameterName, 'DICOMDIR media: IMAGES/IM0... and a DICOMDIR (Type Media)')
+            [CompletionResult]::new('--extended', '--extended', [CompletionResultType]::ParameterName, 'With --media: add SeriesDescription to the DICOMDIR''s SERIES records')
+            [CompletionResult]::new('--ascii-names', '--ascii-names', [CompletionResultType]::ParameterName, 'Drop non-ASCII characters from folder and file names (Orthanc''s default)')
+            [CompletionResult]::new('--async', '--async', [CompletionResultType]::ParameterName, 'Print the job ID and return at once (needs a running daemon); fetch the result with `jobs output ID -o FILE`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'dicomq;jobs' {
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
@@ -165,7 +188,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
             [CompletionResult]::new('resubmit', 'resubmit', [CompletionResultType]::ParameterValue, 'Run a failed job again')
-            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output')
+            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output (an archive); stdout when no -o and stdout is not a terminal')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -270,8 +293,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;jobs;output' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write it (''-'' for stdout)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write it (''-'' for stdout)')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
@@ -293,7 +316,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
             [CompletionResult]::new('resubmit', 'resubmit', [CompletionResultType]::ParameterValue, 'Run a failed job again')
-            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output')
+            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output (an archive); stdout when no -o and stdout is not a terminal')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -487,6 +510,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete resources, their descendants and their files')
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
+            [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'ZIP archive or DICOMDIR media of patients, studies, series or instances')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
             [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
@@ -513,6 +537,9 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
         'dicomq;help;pdf' {
             break
         }
+        'dicomq;help;archive' {
+            break
+        }
         'dicomq;help;jobs' {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
@@ -521,7 +548,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
             [CompletionResult]::new('resubmit', 'resubmit', [CompletionResultType]::ParameterValue, 'Run a failed job again')
-            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output')
+            [CompletionResult]::new('output', 'output', [CompletionResultType]::ParameterValue, 'Fetch a finished job''s output (an archive); stdout when no -o and stdout is not a terminal')
             break
         }
         'dicomq;help;jobs;ls' {

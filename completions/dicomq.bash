@@ -16,6 +16,9 @@ _dicomq() {
             ",$1")
                 cmd="dicomq"
                 ;;
+            dicomq,archive)
+                cmd="dicomq__subcmd__archive"
+                ;;
             dicomq,completions)
                 cmd="dicomq__subcmd__completions"
                 ;;
@@ -63,6 +66,9 @@ _dicomq() {
                 ;;
             dicomq__subcmd__debug__subcmd__help,sleep-job)
                 cmd="dicomq__subcmd__debug__subcmd__help__subcmd__sleep__subcmd__job"
+                ;;
+            dicomq__subcmd__help,archive)
+                cmd="dicomq__subcmd__help__subcmd__archive"
                 ;;
             dicomq__subcmd__help,completions)
                 cmd="dicomq__subcmd__help__subcmd__completions"
@@ -221,12 +227,58 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf jobs metrics debug daemon completions help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__archive)
+            opts="-o -q -v -h --output --media --extended --compression --ascii-names --async --priority --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --compression)
+                    COMPREPLY=($(compgen -W "deflate store" -- "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -495,8 +547,22 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show rm create-dicom pdf jobs metrics debug daemon completions help"
+            opts="store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__archive)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand rm 'Delete resources, their descendants and their files'
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
+            cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
@@ -136,6 +137,27 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'dicomq;archive'= {
+            cand -o 'Where to write the ZIP (''-'' for stdout; default: <first ID>.zip here)'
+            cand --output 'Where to write the ZIP (''-'' for stdout; default: <first ID>.zip here)'
+            cand --compression 'How entries are stored'
+            cand --priority 'Job priority (higher runs first)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --media 'DICOMDIR media: IMAGES/IM0... and a DICOMDIR (Type Media)'
+            cand --extended 'With --media: add SeriesDescription to the DICOMDIR''s SERIES records'
+            cand --ascii-names 'Drop non-ASCII characters from folder and file names (Orthanc''s default)'
+            cand --async 'Print the job ID and return at once (needs a running daemon); fetch the result with `jobs output ID -o FILE`'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'dicomq;jobs'= {
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
@@ -155,7 +177,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
             cand resubmit 'Run a failed job again'
-            cand output 'Fetch a finished job''s output'
+            cand output 'Fetch a finished job''s output (an archive); stdout when no -o and stdout is not a terminal'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dicomq;jobs;ls'= {
@@ -252,8 +274,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --help 'Print help'
         }
         &'dicomq;jobs;output'= {
-            cand -o 'o'
-            cand --output 'output'
+            cand -o 'Where to write it (''-'' for stdout)'
+            cand --output 'Where to write it (''-'' for stdout)'
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
             cand --lock-timeout 'Seconds to wait for a database held by another process'
@@ -274,7 +296,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
             cand resubmit 'Run a failed job again'
-            cand output 'Fetch a finished job''s output'
+            cand output 'Fetch a finished job''s output (an archive); stdout when no -o and stdout is not a terminal'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dicomq;jobs;help;ls'= {
@@ -442,6 +464,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand rm 'Delete resources, their descendants and their files'
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
+            cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
@@ -461,6 +484,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;help;pdf'= {
         }
+        &'dicomq;help;archive'= {
+        }
         &'dicomq;help;jobs'= {
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
             cand show 'One job as Orthanc''s GET /jobs/{id}'
@@ -469,7 +494,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
             cand resubmit 'Run a failed job again'
-            cand output 'Fetch a finished job''s output'
+            cand output 'Fetch a finished job''s output (an archive); stdout when no -o and stdout is not a terminal'
         }
         &'dicomq;help;jobs;ls'= {
         }

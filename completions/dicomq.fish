@@ -41,6 +41,7 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "show" -d 'Show one re
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "rm" -d 'Delete resources, their descendants and their files'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "jobs" -d 'List, inspect and control jobs'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "debug" -d 'Tools for testing dicomq itself'
@@ -119,6 +120,24 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l json -d 'Print Ort
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -s o -l output -d 'Where to write the ZIP (\'-\' for stdout; default: <first ID>.zip here)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l compression -d 'How entries are stored' -r -f -a "deflate\t'Deflate, level 6 (as Orthanc)'
+store\t'No compression: faster, larger'"
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l priority -d 'Job priority (higher runs first)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l media -d 'DICOMDIR media: IMAGES/IM0... and a DICOMDIR (Type Media)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l extended -d 'With --media: add SeriesDescription to the DICOMDIR\'s SERIES records'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l ascii-names -d 'Drop non-ASCII characters from folder and file names (Orthanc\'s default)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l async -d 'Print the job ID and return at once (needs a running daemon); fetch the result with `jobs output ID -o FILE`'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
@@ -136,7 +155,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "pause" -d 'Pause a job at its next step boundary'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "resume" -d 'Resume a paused job'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "resubmit" -d 'Run a failed job again'
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "output" -d 'Fetch a finished job\'s output'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "output" -d 'Fetch a finished job\'s output (an archive); stdout when no -o and stdout is not a terminal'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l state -d 'Only jobs in these states (Pending, Running, Success, Failure, Paused, Retry)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
@@ -210,7 +229,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -s o -l output -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -s o -l output -d 'Where to write it (\'-\' for stdout)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
@@ -228,7 +247,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Pause a job at its next step boundary'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Resume a paused job'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "resubmit" -d 'Run a failed job again'
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "output" -d 'Fetch a finished job\'s output'
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "output" -d 'Fetch a finished job\'s output (an archive); stdout when no -o and stdout is not a terminal'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l textfile -d 'Write the exposition to FILE atomically (for node_exporter\'s textfile collector) instead of stdout' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
@@ -330,18 +349,19 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l json -d 'P
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "ls" -d 'List patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "jobs" -d 'List, inspect and control jobs'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf jobs metrics debug daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "ls" -d 'List patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'One job as Orthanc\'s GET /jobs/{id}'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Block until the job ends: exit 0 on Success, 1 on Failure'
@@ -349,7 +369,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "pause" -d 'Pause a job at its next step boundary'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "resume" -d 'Resume a paused job'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "resubmit" -d 'Run a failed job again'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "output" -d 'Fetch a finished job\'s output'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "output" -d 'Fetch a finished job\'s output (an archive); stdout when no -o and stdout is not a terminal'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "enable" -d 'Collect and export metrics (kept across restarts; overrides MetricsEnabled)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "disable" -d 'Stop collecting; the exposition becomes empty, as Orthanc\'s (kept across restarts)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "status" -d 'Print whether metrics are enabled'

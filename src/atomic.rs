@@ -7,8 +7,9 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// Writes whatever `fill` produces to `dest` atomically; on error nothing is left behind.
-pub fn write_with(dest: &Path, fill: impl FnOnce(&mut File) -> std::io::Result<()>) -> Result<()> {
+/// Checks that `dest` can be written by [`write_with`]: not a directory, in an existing one.
+/// Returns that directory.
+pub fn check_destination(dest: &Path) -> Result<std::path::PathBuf> {
     if dest.is_dir() {
         return Err(Error::Invalid(format!(
             "{}: is a directory",
@@ -26,6 +27,12 @@ pub fn write_with(dest: &Path, fill: impl FnOnce(&mut File) -> std::io::Result<(
             dir.display()
         )));
     }
+    Ok(dir)
+}
+
+/// Writes whatever `fill` produces to `dest` atomically; on error nothing is left behind.
+pub fn write_with(dest: &Path, fill: impl FnOnce(&mut File) -> std::io::Result<()>) -> Result<()> {
+    let dir = check_destination(dest)?;
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -47,6 +54,26 @@ pub fn write_with(dest: &Path, fill: impl FnOnce(&mut File) -> std::io::Result<(
 
 pub fn write(dest: &Path, bytes: &[u8]) -> Result<()> {
     write_with(dest, |f| f.write_all(bytes))
+}
+
+/// Moves the (synced) file `src` to `dest` atomically: a rename when both are on the same
+/// filesystem, else an atomic copy and then `src` is deleted.
+pub fn move_file(src: &Path, dest: &Path) -> Result<()> {
+    check_destination(dest)?;
+    match fs::rename(src, dest) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+            copy_file(src, dest)?;
+            fs::remove_file(src).map_err(|e| Error::io(src, e))
+        }
+        Err(e) => Err(Error::io(dest, e)),
+    }
+}
+
+/// Copies `src` to `dest` atomically.
+pub fn copy_file(src: &Path, dest: &Path) -> Result<()> {
+    let mut from = File::open(src).map_err(|e| Error::io(src, e))?;
+    write_with(dest, |f| std::io::copy(&mut from, f).map(|_| ()))
 }
 
 #[cfg(test)]

@@ -99,6 +99,14 @@ pub enum Request {
     SetMetrics {
         enabled: bool,
     },
+    /// A finished job's output: the answer's body, streamed.
+    JobOutput {
+        id: String,
+    },
+    /// The caller of a sync job took its output: delete what is left of it.
+    TakeJobOutput {
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -171,18 +179,37 @@ pub enum FrameError {
     Malformed(String),
 }
 
-pub fn write_frame<T: Serialize>(w: &mut impl Write, header: &T, body: &[u8]) -> io::Result<()> {
+/// A body to send: bytes in memory, or a file streamed from disk (never held whole).
+pub enum Body {
+    Bytes(Vec<u8>),
+    File(std::path::PathBuf),
+}
+
+/// Writes a frame whose body is streamed from `body` (exactly `len` bytes).
+pub fn write_frame_streamed<T: Serialize>(
+    w: &mut impl Write,
+    header: &T,
+    len: u64,
+    body: &mut impl Read,
+) -> io::Result<()> {
     let json = serde_json::to_vec(header).map_err(io::Error::other)?;
     w.write_all(&(json.len() as u32).to_le_bytes())?;
     w.write_all(&json)?;
-    w.write_all(&(body.len() as u64).to_le_bytes())?;
-    w.write_all(body)?;
+    w.write_all(&len.to_le_bytes())?;
+    let copied = io::copy(&mut body.take(len), w)?;
+    if copied != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the body ended before its announced length",
+        ));
+    }
     w.flush()
 }
 
-pub fn read_frame<T: for<'de> Deserialize<'de>>(
+/// Reads a frame's header and body length; the caller then reads exactly that many bytes.
+pub fn read_frame_head<T: for<'de> Deserialize<'de>>(
     r: &mut impl Read,
-) -> Result<(T, Vec<u8>), FrameError> {
+) -> Result<(T, u64), FrameError> {
     let mut len = [0u8; 4];
     if let Err(e) = r.read_exact(&mut len) {
         return Err(if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -204,7 +231,22 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(
     let header = serde_json::from_slice(&json).map_err(|e| FrameError::Malformed(e.to_string()))?;
     let mut blen = [0u8; 8];
     r.read_exact(&mut blen)?;
-    let blen = u64::from_le_bytes(blen);
+    Ok((header, u64::from_le_bytes(blen)))
+}
+
+pub fn write_frame<T: Serialize>(w: &mut impl Write, header: &T, body: &[u8]) -> io::Result<()> {
+    let json = serde_json::to_vec(header).map_err(io::Error::other)?;
+    w.write_all(&(json.len() as u32).to_le_bytes())?;
+    w.write_all(&json)?;
+    w.write_all(&(body.len() as u64).to_le_bytes())?;
+    w.write_all(body)?;
+    w.flush()
+}
+
+pub fn read_frame<T: for<'de> Deserialize<'de>>(
+    r: &mut impl Read,
+) -> Result<(T, Vec<u8>), FrameError> {
+    let (header, blen) = read_frame_head(r)?;
     if blen > MAX_BODY {
         return Err(FrameError::TooLarge {
             what: "body",
@@ -328,6 +370,8 @@ mod tests {
             Request::Metrics,
             Request::MetricsSwitch,
             Request::SetMetrics { enabled: false },
+            Request::JobOutput { id: "x".into() },
+            Request::TakeJobOutput { id: "x".into() },
         ];
         for r in requests {
             round_trip(r, b"abc");

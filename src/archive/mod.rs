@@ -3,8 +3,10 @@
 //! - [`naming`]: pure layout of the ZIP tree (`Patient/Study/Series/file`) and of the
 //!   media tree (`IMAGES/IMn`).
 //! - [`dicomdir`]: a Basic Directory (DICOMDIR) writer.
+//! - [`plan`]: what an archive job writes, resolved from the store at submit.
 //! - [`zip_writer`]: a step-at-a-time ZIP writer with parallel deflate.
 
 pub mod dicomdir;
 pub mod naming;
+pub mod plan;
 pub mod zip_writer;

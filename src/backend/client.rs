@@ -75,6 +75,54 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Sends a request whose answer's body is copied to `sink` as it arrives (a job output of
+    /// any size, never held whole); returns the answer and the body's length.
+    pub fn call_streamed(
+        &self,
+        req: &Request,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<(Response, u64)> {
+        let stream = self
+            .stream
+            .lock()
+            .map_err(|_| Error::Internal("client lock".into()))?;
+        let lost = |e: String| Error::Remote {
+            kind: ErrorKind::Unavailable,
+            message: format!("lost the daemon on {}: {e}", self.socket.display()),
+            hint: None,
+        };
+        protocol::write_frame(&mut BufWriter::new(&*stream), req, &[])
+            .map_err(|e| lost(e.to_string()))?;
+        let mut reader = BufReader::new(&*stream);
+        let (resp, len) =
+            protocol::read_frame_head::<Response>(&mut reader).map_err(|e| lost(e.to_string()))?;
+        if let Response::Error {
+            kind,
+            message,
+            hint,
+        } = resp
+        {
+            // Drain the (empty) body so the connection stays usable.
+            let _ = std::io::copy(
+                &mut std::io::Read::take(&mut reader, len),
+                &mut std::io::sink(),
+            );
+            return Err(Error::Remote {
+                kind,
+                message,
+                hint,
+            });
+        }
+        let copied = std::io::copy(&mut std::io::Read::take(&mut reader, len), sink)
+            .map_err(|e| Error::io("output", e))?;
+        if copied != len {
+            return Err(lost("the output ended early".into()));
+        }
+        Ok((resp, len))
+    }
+}
+
 pub fn unexpected(resp: &Response) -> Error {
     Error::Internal(format!("unexpected answer from the daemon: {resp:?}"))
 }

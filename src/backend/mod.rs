@@ -19,6 +19,14 @@ use crate::store::views::{RemovedView, ResourceView};
 pub use client::Client;
 use client::unexpected;
 
+/// Where a job's output goes.
+pub enum OutputDest<'a> {
+    /// A file, written atomically.
+    File(&'a std::path::Path),
+    /// A stream (stdout).
+    Stream(&'a mut dyn std::io::Write),
+}
+
 pub struct Backend {
     inner: Inner,
     home: Home,
@@ -299,6 +307,100 @@ impl Backend {
         }
     }
 
+    /// Submits a job and waits for its end, calling `watch` with the job as it runs (about ten
+    /// times a second) and at its end.
+    pub fn run_job_watched(
+        &self,
+        type_name: &str,
+        params: serde_json::Value,
+        priority: i32,
+        watch: &mut dyn FnMut(&JobInfo),
+    ) -> Result<JobInfo> {
+        match &self.inner {
+            Inner::Local(node) => node.run_job_inline_watched(type_name, params, priority, watch),
+            Inner::Remote(_) => {
+                let id = self.submit_job(type_name, params, priority)?;
+                loop {
+                    let info = self.wait_job(&id, Some(Duration::from_millis(100)))?;
+                    watch(&info);
+                    if info.state.is_finished() {
+                        return Ok(info);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies a finished job's output to `dest`; returns its size. A job without an output
+    /// (failed, not finished, evicted, or of a type that has none) is an error saying which.
+    pub fn job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {
+        match &self.inner {
+            Inner::Local(node) => {
+                let path = node.job_output(id)?;
+                match dest {
+                    OutputDest::File(to) => {
+                        crate::atomic::copy_file(&path, to)?;
+                        std::fs::metadata(to)
+                            .map(|m| m.len())
+                            .map_err(|e| Error::io(to, e))
+                    }
+                    OutputDest::Stream(w) => copy_to_stream(&path, w),
+                }
+            }
+            Inner::Remote(c) => {
+                let req = Request::JobOutput { id: id.into() };
+                match dest {
+                    OutputDest::File(to) => {
+                        let mut size = 0;
+                        crate::atomic::write_with(to, |f| {
+                            let mut w = std::io::BufWriter::new(f);
+                            size = c
+                                .call_streamed(&req, &mut w)
+                                .map_err(|e| std::io::Error::other(e.to_string()))?
+                                .1;
+                            std::io::Write::flush(&mut w)
+                        })?;
+                        Ok(size)
+                    }
+                    OutputDest::Stream(w) => {
+                        let n = c.call_streamed(&req, w)?.1;
+                        w.flush().map_err(|e| Error::io("stdout", e))?;
+                        Ok(n)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves a synchronous job's output to `dest` (a rename when possible): the caller of a sync
+    /// archive takes the output, which does not stay among the kept outputs.
+    pub fn take_job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {
+        match &self.inner {
+            Inner::Local(node) => {
+                let path = node.job_output(id)?;
+                let size = std::fs::metadata(&path)
+                    .map(|m| m.len())
+                    .map_err(|e| Error::io(&path, e))?;
+                match dest {
+                    OutputDest::File(to) => crate::atomic::move_file(&path, to)?,
+                    OutputDest::Stream(w) => {
+                        copy_to_stream(&path, w)?;
+                        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                    }
+                }
+                node.forget_job_output(id)?;
+                Ok(size)
+            }
+            Inner::Remote(c) => {
+                let size = self.job_output(id, dest)?;
+                match Self::call(c, Request::TakeJobOutput { id: id.into() })? {
+                    Response::Done => Ok(size),
+                    other => Err(unexpected(&other)),
+                }
+            }
+        }
+    }
+
     /// Submits a job and returns at once: needs a daemon to run it.
     pub fn submit_job(
         &self,
@@ -439,4 +541,11 @@ impl Backend {
             },
         }
     }
+}
+
+fn copy_to_stream(path: &std::path::Path, w: &mut dyn std::io::Write) -> Result<u64> {
+    let mut from = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let n = std::io::copy(&mut from, w).map_err(|e| Error::io("stdout", e))?;
+    w.flush().map_err(|e| Error::io("stdout", e))?;
+    Ok(n)
 }

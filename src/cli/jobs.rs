@@ -35,9 +35,10 @@ pub enum JobsCommand {
     Resume { id: String },
     /// Run a failed job again
     Resubmit { id: String },
-    /// Fetch a finished job's output
+    /// Fetch a finished job's output (an archive); stdout when no -o and stdout is not a terminal
     Output {
         id: String,
+        /// Where to write it ('-' for stdout)
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -78,7 +79,7 @@ fn parse_state(s: &str) -> Result<JobState> {
 }
 
 /// Exit status of a finished job: Failure is exit 1 with its reason.
-fn finished(info: &JobInfo) -> Result<()> {
+pub fn finished(info: &JobInfo) -> Result<()> {
     match info.state {
         JobState::Success => Ok(()),
         JobState::Failure => Err(Error::Invalid(format!(
@@ -100,6 +101,9 @@ fn finished(info: &JobInfo) -> Result<()> {
 }
 
 pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
+    if let JobsCommand::Output { id, output } = cmd {
+        return super::archive::output(ctx, &id, output);
+    }
     let backend = ctx.backend()?;
     let out = &ctx.out;
     match cmd {
@@ -150,13 +154,7 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
         JobsCommand::Pause { id } => control(ctx, &backend, &id, Action::Pause),
         JobsCommand::Resume { id } => control(ctx, &backend, &id, Action::Resume),
         JobsCommand::Resubmit { id } => control(ctx, &backend, &id, Action::Resubmit),
-        JobsCommand::Output { id, .. } => {
-            let info = backend.job(&id)?;
-            Err(Error::Invalid(format!(
-                "job {} ({}) has no output",
-                info.id, info.type_name
-            )))
-        }
+        JobsCommand::Output { .. } => Ok(()), // handled above
     }
 }
 

@@ -1,5 +1,6 @@
 //! The command line: clap definitions (one file per command group) and the dispatch to them.
 
+pub mod archive;
 pub mod completions;
 pub mod create;
 pub mod daemon;
@@ -81,6 +82,8 @@ pub enum Command {
     CreateDicom(create::CreateArgs),
     /// Write back the PDF embedded in an instance, byte for byte
     Pdf(create::PdfArgs),
+    /// ZIP archive or DICOMDIR media of patients, studies, series or instances
+    Archive(archive::ArchiveArgs),
     /// List, inspect and control jobs
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -145,6 +148,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rm(args) => resources::rm(&ctx, args),
         Command::CreateDicom(args) => create::create(&ctx, args),
         Command::Pdf(args) => create::pdf(&ctx, args),
+        Command::Archive(args) => archive::run(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),
         Command::Debug(cmd) => jobs::debug(&ctx, cmd),

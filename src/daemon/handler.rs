@@ -7,7 +7,7 @@ use crate::dicom::create::{CreateItem, CreateSpec, Payload};
 use crate::error::{Error, Result};
 use crate::jobs::JobState;
 use crate::node::{CreateRequest, Node};
-use crate::protocol::{Request, Response, WirePayload, split_body};
+use crate::protocol::{Body, Request, Response, WirePayload, split_body};
 use crate::store::import::{ImportItem, ImportSource};
 
 /// How often a `WaitJob` checks that its client is still there.
@@ -21,17 +21,24 @@ fn error_response(e: &Error) -> Response {
     }
 }
 
-/// Answers a request; errors become `Response::Error` with the same kind and hint.
+/// Answers a request; errors become `Response::Error` with the same kind and hint. A job's
+/// output is answered as a file, streamed by the caller.
 pub fn handle(
     node: &Node,
     no_jobs: bool,
     req: Request,
     body: Vec<u8>,
     conn: &UnixStream,
-) -> (Response, Vec<u8>) {
+) -> (Response, Body) {
+    if let Request::JobOutput { id } = &req {
+        return match node.job_output(id) {
+            Ok(path) => (Response::Bytes, Body::File(path)),
+            Err(e) => (error_response(&e), Body::Bytes(Vec::new())),
+        };
+    }
     match dispatch(node, no_jobs, req, body, conn) {
-        Ok(answer) => answer,
-        Err(e) => (error_response(&e), Vec::new()),
+        Ok((resp, body)) => (resp, Body::Bytes(body)),
+        Err(e) => (error_response(&e), Body::Bytes(Vec::new())),
     }
 }
 
@@ -202,6 +209,17 @@ fn dispatch(
         ),
         Request::SetMetrics { enabled } => {
             node.set_metrics_enabled(enabled)?;
+            (Response::Done, none())
+        }
+        // Answered by `handle`, which streams the file.
+        Request::JobOutput { id } => {
+            node.job_output(&id)?;
+            (Response::Bytes, none())
+        }
+        Request::TakeJobOutput { id } => {
+            let path = node.job_output(&id)?;
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            node.forget_job_output(&id)?;
             (Response::Done, none())
         }
         Request::WaitJob { id, timeout_ms } => {

@@ -157,9 +157,34 @@ fn serve_connection(stream: UnixStream, node: &Node, no_jobs: bool) {
             }
         }
         let (resp, body) = handler::handle(node, no_jobs, req, body, &stream);
-        if let Err(e) = protocol::write_frame(&mut writer, &resp, &body) {
+        let sent = match body {
+            protocol::Body::Bytes(bytes) => protocol::write_frame(&mut writer, &resp, &bytes),
+            protocol::Body::File(path) => send_file(&mut writer, &resp, &path),
+        };
+        if let Err(e) = sent {
             tracing::debug!("client went away: {e}");
             return;
+        }
+    }
+}
+
+/// Streams a file as a frame's body; a file that cannot be opened is answered as an error.
+fn send_file(
+    w: &mut impl std::io::Write,
+    resp: &Response,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
+    match opened {
+        Ok((len, mut file)) => protocol::write_frame_streamed(w, resp, len, &mut file),
+        Err(e) => {
+            let err = Error::io(path, e);
+            let reply = Response::Error {
+                kind: err.kind(),
+                message: err.to_string(),
+                hint: None,
+            };
+            protocol::write_frame(w, &reply, &[])
         }
     }
 }

@@ -256,8 +256,8 @@ impl JobsEngine {
     /// Queues a job; returns its ID once the job is durably stored.
     pub fn submit(&self, type_name: &str, params: Value, priority: i32) -> Result<String> {
         let kind = self.kind(type_name)?;
-        let plan = kind.plan(&params)?;
         let id = uuid::Uuid::new_v4().to_string();
+        let plan = kind.plan(&id, &params)?;
         let now = now_us();
         let mut g = self.lock();
         if g.stopping {
@@ -834,7 +834,7 @@ impl JobsEngine {
 
 /// Back to step 0 (resubmit, or recovery of a non-resumable kind).
 fn restart(kind: &dyn JobKind, r: &mut JobRecord) -> Result<()> {
-    let plan = kind.plan(&r.params)?;
+    let plan = kind.plan(&r.id, &r.params)?;
     r.steps = plan.steps;
     r.content = plan.content;
     r.position = 0;

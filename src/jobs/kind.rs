@@ -22,7 +22,9 @@ pub struct Plan {
 pub struct StepContext {
     pub job_id: String,
     pub params: Value,
-    /// 0-based index of the step to run.
+    /// 0-based index of the step to run. A step may rewind it (e.g. to 0) when it cannot go on
+    /// from there, such as an output lost with a previous process: the engine then continues
+    /// from `position + 1` as if the step it ran was that one.
     pub position: u64,
     pub steps: u64,
     /// Owned by the kind: whatever it needs to continue at `position` after a restart.
@@ -49,8 +51,10 @@ pub trait JobKind: Send + Sync {
     /// Orthanc's job `Type` (`Archive`, `Media`, `Sleep`, ...).
     fn type_name(&self) -> &'static str;
 
-    /// Called on submit (and on resubmit): number of steps and initial Content from the params.
-    fn plan(&self, params: &Value) -> Result<Plan>;
+    /// Called on submit (and on resubmit, and on the recovery of a non-resumable kind): number
+    /// of steps and initial Content from the params. `job_id` is the ID the job will have, for
+    /// kinds that keep per-job state outside the record (e.g. an archive's file list).
+    fn plan(&self, job_id: &str, params: &Value) -> Result<Plan>;
 
     /// Runs step `ctx.position`. Must be safe to run again after a crash from the last persisted
     /// checkpoint.

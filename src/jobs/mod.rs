@@ -3,11 +3,14 @@
 //!
 //! `state` (the transition table) · `model` (the persisted record and the `JobInfo` view) ·
 //! `kind` (what a job type implements) · `sleep` (the `Sleep` kind) · `queue` (the redb seam) ·
-//! `engine` (workers, scheduling, control, recovery).
+//! `engine` (workers, scheduling, control, recovery) · `archive` (the `Archive` and `Media`
+//! kinds) · `outputs` (their files in `HOME/outputs/`).
 
+pub mod archive;
 pub mod engine;
 pub mod kind;
 pub mod model;
+pub mod outputs;
 pub mod queue;
 pub mod sleep;
 pub mod state;
@@ -15,9 +18,11 @@ pub mod state;
 #[cfg(test)]
 mod tests;
 
+pub use archive::{ArchiveJob, ArchiveParams};
 pub use engine::{EngineConfig, JobsEngine};
 pub use kind::{JobKind, Plan, StepContext, StepOutcome};
 pub use model::{JobInfo, JobRecord};
+pub use outputs::JobOutputs;
 pub use queue::JobQueue;
 pub use sleep::Sleep;
 pub use state::{Action, Event, Flags, JobState, Outcome, Refusal};

@@ -38,7 +38,7 @@ impl JobKind for Sleep {
         "Sleep"
     }
 
-    fn plan(&self, v: &Value) -> Result<Plan> {
+    fn plan(&self, _job_id: &str, v: &Value) -> Result<Plan> {
         let p = params(v)?;
         Ok(Plan {
             steps: p.steps,

@@ -69,7 +69,7 @@ impl JobKind for Gate {
     fn type_name(&self) -> &'static str {
         "Gate"
     }
-    fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+    fn plan(&self, _: &str, _: &Value) -> crate::error::Result<Plan> {
         Ok(Plan {
             steps: 1,
             content: json!({}),
@@ -95,7 +95,7 @@ impl JobKind for Recorder {
     fn type_name(&self) -> &'static str {
         "Recorder"
     }
-    fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+    fn plan(&self, _: &str, _: &Value) -> crate::error::Result<Plan> {
         Ok(Plan {
             steps: 1,
             content: json!({}),
@@ -123,7 +123,7 @@ impl JobKind for Flaky {
     fn type_name(&self) -> &'static str {
         "Flaky"
     }
-    fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+    fn plan(&self, _: &str, _: &Value) -> crate::error::Result<Plan> {
         Ok(Plan {
             steps: 1,
             content: json!({}),
@@ -257,7 +257,7 @@ fn retry_state_is_paused_and_canceled_like_orthanc() {
         fn type_name(&self) -> &'static str {
             "Slow"
         }
-        fn plan(&self, _: &Value) -> crate::error::Result<Plan> {
+        fn plan(&self, _: &str, _: &Value) -> crate::error::Result<Plan> {
             Ok(Plan {
                 steps: 1,
                 content: json!({}),

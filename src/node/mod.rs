@@ -2,6 +2,7 @@
 //! registry. It offers every operation as a plain method and knows nothing of sockets or
 //! terminals.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use redb::Database;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
-use crate::jobs::{EngineConfig, JobInfo, JobKind, JobsEngine, Sleep};
+use crate::jobs::{ArchiveJob, EngineConfig, JobInfo, JobKind, JobOutputs, JobsEngine, Sleep};
 use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
 use crate::settings::Settings;
 use crate::store::Store;
@@ -21,10 +22,11 @@ pub use create_dicom::{CreateAnswer, CreateRequest};
 pub struct Node {
     home: Home,
     config: Config,
-    store: Store,
+    store: Arc<Store>,
     jobs: Arc<JobsEngine>,
     metrics: Arc<Metrics>,
     settings: Settings,
+    outputs: Arc<JobOutputs>,
 }
 
 /// Whether metrics are on, and what decided it.
@@ -92,8 +94,16 @@ impl Node {
             .storage_directory
             .clone()
             .unwrap_or_else(|| home.storage_dir());
-        let store = Store::open(db.clone(), storage, metrics.clone())?;
-        let kinds: Vec<Arc<dyn JobKind>> = vec![Arc::new(Sleep)];
+        let store = Arc::new(Store::open(db.clone(), storage, metrics.clone())?);
+        let outputs = Arc::new(JobOutputs::new(
+            home.outputs_dir(),
+            config.media_archive_size,
+        ));
+        let kinds: Vec<Arc<dyn JobKind>> = vec![
+            Arc::new(Sleep),
+            Arc::new(ArchiveJob::new(false, store.clone(), outputs.clone())),
+            Arc::new(ArchiveJob::new(true, store.clone(), outputs.clone())),
+        ];
         let jobs = JobsEngine::open(
             db,
             EngineConfig {
@@ -109,6 +119,7 @@ impl Node {
             jobs,
             metrics,
             settings,
+            outputs,
         })
     }
 
@@ -223,10 +234,46 @@ impl Node {
         params: serde_json::Value,
         priority: i32,
     ) -> Result<JobInfo> {
+        self.run_job_inline_watched(type_name, params, priority, &mut |_| {})
+    }
+
+    /// [`Self::run_job_inline`], calling `watch` with the job about ten times a second while
+    /// it runs (for progress bars) and once at its end.
+    pub fn run_job_inline_watched(
+        &self,
+        type_name: &str,
+        params: serde_json::Value,
+        priority: i32,
+        watch: &mut dyn FnMut(&JobInfo),
+    ) -> Result<JobInfo> {
         let id = self.jobs.submit(type_name, params, priority)?;
         self.jobs.start_workers();
-        let result = self.jobs.wait(&id, None);
+        let result = loop {
+            match self.jobs.wait(&id, Some(Duration::from_millis(100))) {
+                Ok(info) => {
+                    watch(&info);
+                    if info.state.is_finished() {
+                        break Ok(info);
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
         self.jobs.shutdown();
         result
+    }
+
+    /// The file holding a finished job's output, or why there is none (no output for its
+    /// type, failed, not finished, evicted, or taken by a synchronous caller).
+    pub fn job_output(&self, id: &str) -> Result<PathBuf> {
+        let job = self.jobs.record(id)?;
+        crate::jobs::archive::output_path(&self.outputs, &job)
+    }
+
+    /// After a synchronous caller moved the output away: forget what is left of it.
+    pub fn forget_job_output(&self, id: &str) -> Result<()> {
+        let job = self.jobs.record(id)?;
+        self.outputs.forget_plan(&job.id);
+        Ok(())
     }
 }

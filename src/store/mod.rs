@@ -192,6 +192,29 @@ impl Store {
         Ok((path, reader))
     }
 
+    /// One resource's index record; a missing one is `Error::NotFound`.
+    pub fn record(&self, level: Level, id: &str) -> Result<index::ResourceRecord> {
+        self.index.get(level, id)?.ok_or_else(|| Error::NotFound {
+            what: level_word(level),
+            id: id.to_string(),
+        })
+    }
+
+    /// Every instance below a resource (itself if it is an instance), in `ls` order.
+    pub fn instances_under(&self, level: Level, id: &str) -> Result<Vec<String>> {
+        let mut frontier = vec![id.to_string()];
+        let mut l = level;
+        while let Some(child) = l.child() {
+            let mut next = Vec::new();
+            for id in &frontier {
+                next.extend(self.ordered_children(l, id)?);
+            }
+            frontier = next;
+            l = child;
+        }
+        Ok(frontier)
+    }
+
     /// The path of an instance's stored file.
     pub fn instance_path(&self, id: &str) -> Result<PathBuf> {
         Ok(self.files.locate(&self.instance_file(id)?))

@@ -1,0 +1,126 @@
+//! Job outputs in `HOME/outputs/`: `<job>.zip.partial` while a job writes, `<job>.zip` once it
+//! succeeded, and the job's plan `<job>.plan.json` next to them. Only the newest
+//! `MediaArchiveSize` outputs are kept (Orthanc keeps the most recently *used*; dicomq the most
+//! recently *finished*), and an output is deleted with its job.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+pub struct JobOutputs {
+    dir: PathBuf,
+    keep: usize,
+}
+
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+impl JobOutputs {
+    /// `keep` is `MediaArchiveSize` (at least one output is always kept).
+    pub fn new(dir: impl Into<PathBuf>, keep: usize) -> Self {
+        JobOutputs {
+            dir: dir.into(),
+            keep: keep.max(1),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `MediaArchiveSize`.
+    pub fn keep(&self) -> usize {
+        self.keep
+    }
+
+    /// Where a running job writes.
+    pub fn partial(&self, job: &str) -> PathBuf {
+        self.dir.join(format!("{job}.zip.partial"))
+    }
+
+    /// A finished job's output.
+    pub fn output(&self, job: &str) -> PathBuf {
+        self.dir.join(format!("{job}.zip"))
+    }
+
+    /// The job's plan (kept while its output lives).
+    pub fn plan(&self, job: &str) -> PathBuf {
+        self.dir.join(format!("{job}.plan.json"))
+    }
+
+    /// Renames the partial output to the final one, durably, then evicts the oldest outputs
+    /// beyond `MediaArchiveSize`.
+    pub fn publish(&self, job: &str) -> io::Result<()> {
+        fs::rename(self.partial(job), self.output(job))?;
+        fs::File::open(&self.dir)?.sync_all()?;
+        self.evict();
+        Ok(())
+    }
+
+    /// Deletes everything a job left (partial or final output, plan). Idempotent.
+    pub fn discard(&self, job: &str) {
+        for p in [self.partial(job), self.output(job), self.plan(job)] {
+            if let Err(e) = remove_if_present(&p) {
+                tracing::warn!("cannot delete {}: {e}", p.display());
+            }
+        }
+    }
+
+    /// After a synchronous caller took the output: the plan goes too.
+    pub fn forget_plan(&self, job: &str) {
+        if let Err(e) = remove_if_present(&self.plan(job)) {
+            tracing::warn!("cannot delete {}: {e}", self.plan(job).display());
+        }
+    }
+
+    /// Keeps the `keep` newest `<job>.zip` files.
+    fn evict(&self) {
+        let Ok(rd) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut outputs: Vec<(SystemTime, String)> = rd
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let job = name.strip_suffix(".zip")?.to_string();
+                let modified = e.metadata().ok()?.modified().ok()?;
+                Some((modified, job))
+            })
+            .collect();
+        outputs.sort_by(|a, b| b.cmp(a));
+        for (_, job) in outputs.into_iter().skip(self.keep) {
+            tracing::info!(
+                "output of job {job} evicted (MediaArchiveSize {})",
+                self.keep
+            );
+            self.discard(&job);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newest_outputs_are_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let o = JobOutputs::new(dir.path(), 2);
+        for job in ["a", "b", "c"] {
+            fs::write(o.partial(job), job).expect("write");
+            fs::write(o.plan(job), "{}").expect("write");
+            o.publish(job).expect("publish");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(!o.output("a").exists() && !o.plan("a").exists());
+        assert!(o.output("b").exists() && o.output("c").exists());
+        o.discard("b");
+        o.discard("b");
+        assert!(!o.output("b").exists());
+    }
+}

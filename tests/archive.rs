@@ -1,0 +1,816 @@
+//! Archive and media jobs: end-to-end through the binary (layout, validators, bad inputs,
+//! `jobs output`) and in-process through the library (pause, resume, cancel, restart, ZIP64).
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{Home, have_tool, stderr, stdout};
+use dicomq::config::Config;
+use dicomq::home::Home as DataHome;
+use dicomq::jobs::{Action, ArchiveParams, JobInfo, JobState};
+use dicomq::node::Node;
+use dicomq::store::import::{ImportItem, ImportSource};
+use dicomq::testdata;
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+/// `unzip -t` and `python3 -m zipfile -t` accept the archive; returns its entry names in order.
+fn check_zip(path: &Path) -> Vec<String> {
+    if have_tool("unzip") {
+        let o = Command::new("unzip")
+            .arg("-tq")
+            .arg(path)
+            .output()
+            .expect("unzip");
+        assert!(
+            o.status.success(),
+            "unzip -t {}: {}",
+            path.display(),
+            stdout(&o)
+        );
+    }
+    if have_tool("python3") {
+        let o = Command::new("python3")
+            .args(["-m", "zipfile", "-t"])
+            .arg(path)
+            .output()
+            .expect("python3");
+        assert!(
+            o.status.success(),
+            "python3 -m zipfile -t {}: {}",
+            path.display(),
+            stderr(&o)
+        );
+    }
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 lists the entries");
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o).lines().map(str::to_string).collect()
+}
+
+/// Extracts one entry of a ZIP.
+fn extract(zip: &Path, entry: &str, to: &Path) {
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nopen(sys.argv[3], 'wb').write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))",
+        ])
+        .arg(zip)
+        .arg(entry)
+        .arg(to)
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// The DICOMDIR passes dciodvfy (no error line), dcmdump and dcdirdmp.
+fn check_dicomdir(path: &Path) {
+    if have_tool("dciodvfy") {
+        let o = Command::new("dciodvfy")
+            .arg(path)
+            .output()
+            .expect("dciodvfy");
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("Error")).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}\n{text}", path.display());
+        assert!(text.contains("BasicDirectory"), "{text}");
+    }
+    if have_tool("dcmdump") {
+        let o = Command::new("dcmdump").arg(path).output().expect("dcmdump");
+        assert!(o.status.success(), "dcmdump: {}", stderr(&o));
+        assert!(stdout(&o).contains("DirectoryRecordSequence"));
+    }
+    if have_tool("dcdirdmp") {
+        let o = Command::new("dcdirdmp")
+            .arg(path)
+            .output()
+            .expect("dcdirdmp");
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(o.status.success(), "dcdirdmp: {text}");
+        assert!(text.contains("IMAGE"), "{text}");
+    }
+}
+
+/// Writes the test corpus (golden samples A–G plus edge cases I–K) into a folder.
+fn corpus_dir(root: &Path) -> PathBuf {
+    let dir = root.join("corpus");
+    fs::create_dir_all(&dir).expect("mkdir");
+    for (name, spec) in testdata::corpus() {
+        fs::write(dir.join(name), spec.to_bytes()).expect("write");
+    }
+    dir
+}
+
+fn patient_ids(home: &Home) -> Vec<String> {
+    home.json(&["ls", "patients"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|p| p["ID"].as_str().expect("ID").to_string())
+        .collect()
+}
+
+/// Files in HOME/outputs.
+fn outputs(home: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(home.join("outputs"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn open_node(home: &Path, keep: usize) -> Node {
+    let config = Config {
+        media_archive_size: keep,
+        ..Config::default()
+    };
+    Node::open(DataHome::at(home), config).expect("node")
+}
+
+/// Stores `n` generated instances of about `size` bytes; returns the node.
+fn node_with(home: &Path, n: usize, size: usize, keep: usize) -> Node {
+    let node = open_node(home, keep);
+    let items = (0..n)
+        .map(|i| ImportItem {
+            label: format!("bulk{i}"),
+            source: ImportSource::Bytes(testdata::small_instance(i as u64, size)),
+        })
+        .collect();
+    node.store().import(items, &mut |_| {}).expect("import");
+    node
+}
+
+fn all_patients(node: &Node) -> Vec<String> {
+    node.store()
+        .list(dicomq::store::ids::Level::Patient, None)
+        .expect("list")
+        .iter()
+        .map(|v| v.id().to_string())
+        .collect()
+}
+
+fn params(resources: Vec<String>, delay_ms: u64) -> serde_json::Value {
+    ArchiveParams {
+        resources,
+        step_delay_ms: delay_ms,
+        ..ArchiveParams::default()
+    }
+    .to_json()
+}
+
+/// Polls until `cond` holds (deadline 30 s).
+fn eventually(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Polls until `pred` holds for the job (deadline 30 s).
+fn wait_for(node: &Node, id: &str, pred: impl Fn(&JobInfo) -> bool) -> JobInfo {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let info = node.jobs().info(id).expect("job");
+        if pred(&info) {
+            return info;
+        }
+        assert!(Instant::now() < deadline, "timed out: {info:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+// ---- through the binary ----------------------------------------------------------------------
+
+/// Two series of one study with the same number, modality and description (`-2`).
+fn write_duplicates(dir: &Path) {
+    let uid = |l: &str| testdata::deterministic_uid(&format!("dicomq-archive-test/{l}"));
+    for n in 1..=2 {
+        let mut x = testdata::InstanceSpec::new_mr(
+            "PAT-H",
+            "Dup^Names",
+            &uid("H/study"),
+            &uid(&format!("H/s{n}")),
+            &uid(&format!("H/s{n}/i1")),
+        );
+        x.series_description = Some("dup".into());
+        fs::write(dir.join(format!("H_s{n}.dcm")), x.to_bytes()).expect("write");
+    }
+}
+
+fn archive_names(home: &Home, extra: &[&str], name: &str) -> Vec<String> {
+    let out = home.path().join(name);
+    let ids = patient_ids(home);
+    let mut args: Vec<&str> = vec!["archive"];
+    args.extend(ids.iter().map(String::as_str));
+    args.extend(extra);
+    let out_text = out.to_string_lossy().into_owned();
+    args.extend(["-o", &out_text]);
+    let o = home.run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "stdout is for data only");
+    check_zip(&out)
+}
+
+#[test]
+fn layout_follows_orthanc_113_and_every_archive_is_valid() {
+    let home = Home::new();
+    let dir = corpus_dir(home.path());
+    write_duplicates(&dir);
+    assert!(
+        home.run(&["store", dir.to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let names = archive_names(&home, &[], "all.zip");
+    let mut expected = vec![
+        // golden samples A-G (Orthanc 1.13 rules: " - ", SeriesNumber, InstanceNumber names)
+        "PAT-A - Müller^Jürgen/Unknown Study/7 - CT/CT000001.dcm",
+        "PAT-A - Müller^Jürgen/Unknown Study/7 - CT/CT000002.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/1 - MR - T1 axial/MR000001.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/1 - MR - T1 axial/MR000002.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/1 - MR - T1 axial/MR000003.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/1 - MR - T1 axial/MR000004.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/1 - MR - T1 axial/MR000005.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/2 - MR - T2 sagittal/MR000001.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/2 - MR - T2 sagittal/MR000002.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/2 - MR - T2 sagittal/MR000003.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/2 - MR - T2 sagittal/MR000004.dcm",
+        "PAT-A - Müller^Jürgen/ACC-A1 - Brain MRI/2 - MR - T2 sagittal/MR000005.dcm",
+        // slashes and punctuation become spaces
+        "PAT B-01 - Smith Jones^Anna/ACC B - Head Neck CT test/3 - CT - Axial 5mm soft/CT000001.dcm",
+        "PAT B-01 - Smith Jones^Anna/ACC B - Head Neck CT test/3 - CT - Axial 5mm soft/CT000002.dcm",
+        "PAT B-01 - Smith Jones^Anna/ACC B - Head Neck CT test/3 - CT - Axial 5mm soft/CT000003.dcm",
+        // non-ASCII kept (UTF-8 names)
+        "PAT-D - 山田^太郎/頭部 CT/1 - CT - シリーズ/CT000001.dcm",
+        "PÄT-Ü1 - Größe^Renée/ACC-1 - Übersicht Thorax Abdomen/1 - MR - Coronal ½ dose/MR000001.dcm",
+        // empty descriptions
+        "ABC - Odd^Len/Unknown Study/1 - OT/OT000001.dcm",
+        "SP ID - Space^Id/spaces/1 - OT/OT000001.dcm",
+        // empty and missing PatientID: one patient, folder "- Name"
+        "- Empty^Id/empty id/1 - OT/OT000001.dcm",
+        "- Empty^Id/ACC-1 - missing id/1 - MR - T1 axial/MR000001.dcm",
+        // `\` in descriptions, missing InstanceNumber (0), one-letter and missing modality
+        "PAT-I - Van Der Berg^Piet/ACC-I - Knee^Left Right MRI/1 - MR - T1 T2/MR000000.dcm",
+        "PAT-I - Van Der Berg^Piet/ACC-I - Knee^Left Right MRI/1 - MR - T1 T2/MR000001.dcm",
+        "PAT-I - Van Der Berg^Piet/ACC-I - Knee^Left Right MRI/1 - MR - T1 T2/MR000002.dcm",
+        "PAT-I - Van Der Berg^Piet/ACC-I - Knee^Left Right MRI/2 - X/X0000001.dcm",
+        "PAT-I - Van Der Berg^Piet/ACC-I - Knee^Left Right MRI/Unknown Series/00000001.dcm",
+        // duplicate folder names
+        "PAT-H - Dup^Names/ACC-1 - Brain MRI/1 - MR - dup/MR000001.dcm",
+        "PAT-H - Dup^Names/ACC-1 - Brain MRI/1 - MR - dup-2/MR000001.dcm",
+    ];
+    let mut sorted = names.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected, "{names:#?}");
+    // Within a series, instances come in IndexInSeries order.
+    let i = |n: &str| names.iter().position(|x| x.ends_with(n)).expect(n);
+    assert!(i("T1 axial/MR000001.dcm") < i("T1 axial/MR000002.dcm"));
+    assert!(i("T1 T2/MR000000.dcm") < i("T1 T2/MR000002.dcm"));
+
+    // --ascii-names drops non-ASCII characters, as Orthanc does by default.
+    let ascii = archive_names(&home, &["--ascii-names"], "ascii.zip");
+    for n in [
+        "PAT-A - Mller^Jrgen/ACC-A1 - Brain MRI/1 - MR - T1 axial/MR000001.dcm",
+        // Orthanc joins, then sanitises: the separator before a dropped part stays
+        "PAT-D - ^/CT/1 - CT -/CT000001.dcm",
+    ] {
+        assert!(ascii.iter().any(|x| x == n), "{n} not in {ascii:#?}");
+    }
+    assert!(ascii.iter().all(|n| n.is_ascii()), "{ascii:#?}");
+}
+
+#[test]
+fn media_dicomdir_passes_the_validators() {
+    let home = Home::new();
+    let dir = corpus_dir(home.path());
+    assert!(
+        home.run(&["store", dir.to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    // The edge-case patients I (multi-valued description, no SeriesNumber) and G/J (no
+    // PatientID) lack what a DICOMDIR record requires (Type 1): dciodvfy would rightly report
+    // it. The validators run on the well-formed patients; the whole corpus is checked below.
+    let well_formed: Vec<String> = home
+        .json(&["ls", "patients"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|p| {
+            let pid = p["MainDicomTags"]["PatientID"].as_str().unwrap_or("");
+            !pid.is_empty() && pid != "PAT-I"
+        })
+        .map(|p| p["ID"].as_str().expect("ID").to_string())
+        .collect();
+    let count: usize = well_formed
+        .iter()
+        .map(|p| {
+            home.json(&["ls", "instances", "--parent", p])
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+        .sum();
+    for extended in [false, true] {
+        let mut args = vec!["archive".to_string(), "--media".into()];
+        if extended {
+            args.push("--extended".into());
+        }
+        args.extend(well_formed.iter().cloned());
+        let out = home.path().join(format!("media-{extended}.zip"));
+        args.extend(["-o".into(), out.to_string_lossy().into_owned()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = home.run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let names = check_zip(&out);
+        let n = count;
+        assert_eq!(names.len(), n + 1);
+        assert_eq!(names.last().map(String::as_str), Some("DICOMDIR"));
+        for (i, name) in names[..n].iter().enumerate() {
+            assert_eq!(name, &format!("IMAGES/IM{i}"));
+        }
+        let dicomdir = home.path().join(format!("DICOMDIR-{extended}"));
+        extract(&out, "DICOMDIR", &dicomdir);
+        check_dicomdir(&dicomdir);
+    }
+    // The whole corpus: a media dcmdump and dcdirdmp read.
+    let all = archive_names(&home, &["--media"], "all-media.zip");
+    assert_eq!(all.len(), testdata::corpus().len() + 1);
+    let dicomdir = home.path().join("DICOMDIR-all");
+    extract(&home.path().join("all-media.zip"), "DICOMDIR", &dicomdir);
+    for tool in ["dcmdump", "dcdirdmp"] {
+        if have_tool(tool) {
+            let o = Command::new(tool).arg(&dicomdir).output().expect(tool);
+            assert!(o.status.success(), "{tool}: {}", stderr(&o));
+        }
+    }
+
+    let jobs = home.json(&["jobs", "ls"]);
+    let types: Vec<&str> = jobs
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|j| j["Type"].as_str().expect("Type"))
+        .collect();
+    assert_eq!(types, ["Media", "Media", "Media"]);
+    let job = &jobs[0];
+    assert_eq!(job["State"], "Success");
+    assert_eq!(job["Content"]["InstancesCount"], count);
+    assert!(job["Content"]["ArchiveSize"].is_string(), "{job}");
+    assert!(job["Content"]["UncompressedSize"].is_string(), "{job}");
+    assert!(job["Content"]["ArchiveSizeMB"].is_u64(), "{job}");
+    assert!(job["Content"]["UncompressedSizeMB"].is_u64(), "{job}");
+    // A sync archive's output went to its caller.
+    let id = job["ID"].as_str().expect("ID");
+    let o = home.run(&["jobs", "output", id, "-o", "x.zip"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("synchronous"), "{}", stderr(&o));
+}
+
+#[test]
+fn stdout_default_name_store_compression_and_merging() {
+    let home = Home::new();
+    let dir = corpus_dir(home.path());
+    assert!(
+        home.run(&["store", dir.to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let patients = patient_ids(&home);
+    // A patient plus one of its studies: merged, no duplicates.
+    let study = home.json(&["ls", "studies", "--parent", &patients[0]])[0]["ID"]
+        .as_str()
+        .expect("study")
+        .to_string();
+    let o = home
+        .cmd()
+        .current_dir(home.path())
+        .args([
+            "archive",
+            &patients[0][..8],
+            &study,
+            "--compression",
+            "store",
+        ])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let default = home.path().join(format!("{}.zip", &patients[0][..8]));
+    let names = check_zip(&default);
+    let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "{names:#?}");
+
+    let o = home.run(&["archive", &study, "-o", "-"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let piped = home.path().join("piped.zip");
+    fs::write(&piped, &o.stdout).expect("write");
+    assert!(!check_zip(&piped).is_empty());
+    // Sync archives leave nothing in HOME/outputs but their job records.
+    assert!(
+        outputs(home.path()).is_empty(),
+        "{:?}",
+        outputs(home.path())
+    );
+}
+
+#[test]
+fn bad_inputs_fail_cleanly_and_leave_nothing() {
+    let home = Home::new();
+    let dir = corpus_dir(home.path());
+    assert!(
+        home.run(&["store", dir.to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let patients = patient_ids(&home);
+    let work = home.path().join("work");
+    fs::create_dir_all(&work).expect("mkdir");
+    let listing = || {
+        let mut v: Vec<_> = fs::read_dir(&work)
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    let run = |args: &[&str]| {
+        home.cmd()
+            .current_dir(&work)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+
+    // No ID.
+    let o = run(&["archive"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing to archive"), "{}", stderr(&o));
+    // Unknown ID.
+    let o = run(&["archive", "deadbeef-00000000"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("deadbeef-00000000"), "{}", stderr(&o));
+    // -o naming a directory, or in a missing directory.
+    let o = run(&["archive", &patients[0], "-o", "."]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
+    let o = run(&["archive", &patients[0], "-o", "missing/out.zip"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+    assert!(listing().is_empty(), "{:?}", listing());
+
+    // A stored file deleted behind dicomq's back: the job fails naming the instance.
+    let victim = home.json(&["ls", "instances", "--parent", &patients[0]])[1]["ID"]
+        .as_str()
+        .expect("instance")
+        .to_string();
+    let stored = home.path().join("storage");
+    let mut files = Vec::new();
+    let mut stack = vec![stored];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).expect("ls").flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    let victim_file = files
+        .iter()
+        .find(|f| {
+            let bytes = fs::read(f).expect("read");
+            let uid = home.json(&["show", &victim])["MainDicomTags"]["SOPInstanceUID"]
+                .as_str()
+                .expect("uid")
+                .to_string();
+            bytes.windows(uid.len()).any(|w| w == uid.as_bytes())
+        })
+        .expect("the victim's file")
+        .clone();
+    fs::remove_file(&victim_file).expect("rm");
+    let o = run(&["archive", &patients[0], "-o", "out.zip"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&victim), "{}", stderr(&o));
+    assert!(listing().is_empty(), "{:?}", listing());
+    assert!(
+        outputs(home.path()).is_empty(),
+        "{:?}",
+        outputs(home.path())
+    );
+    let failed = home.json(&["jobs", "ls", "--state", "Failure"]);
+    let failed_id = failed[0]["ID"].as_str().expect("ID").to_string();
+    let o = run(&["jobs", "output", &failed_id, "-o", "out.zip"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("failed"), "{}", stderr(&o));
+
+    // A job type without outputs.
+    let o = run(&["debug", "sleep-job"]);
+    assert!(o.status.success());
+    let sleep = stdout(&o).trim().to_string();
+    let o = run(&["jobs", "output", &sleep, "-o", "out.zip"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("has no output"), "{}", stderr(&o));
+    assert!(listing().is_empty(), "{:?}", listing());
+}
+
+#[test]
+fn full_disk_fails_the_job_and_leaves_nothing() {
+    if !have_tool("bash") {
+        return;
+    }
+    let home = Home::new();
+    let src = home.path().join("src");
+    testdata::write_files(&src, 40, 100_000).expect("files");
+    assert!(
+        home.run(&["store", src.to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let patients = patient_ids(&home);
+    let db = fs::metadata(home.path().join("index.redb"))
+        .expect("db")
+        .len();
+    // A file-size limit a little above the database: the ~4 MB archive cannot be written.
+    // (RLIMIT_FSIZE stands in for a full disk: the write fails with EFBIG instead of ENOSPC.)
+    let limit_kb = db / 1024 + 1024;
+    let bin = assert_cmd::cargo::cargo_bin("dicomq");
+    let work = home.path().join("work");
+    fs::create_dir_all(&work).expect("mkdir");
+    let mut script = format!(
+        "trap '' XFSZ; ulimit -f {limit_kb}; exec '{}' --home '{}' archive --compression store",
+        bin.display(),
+        home.path().display()
+    );
+    for p in &patients {
+        script.push_str(&format!(" {p}"));
+    }
+    script.push_str(" -o out.zip");
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&work)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .expect("bash");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("too large"), "{}", stderr(&o));
+    assert_eq!(fs::read_dir(&work).expect("ls").count(), 0);
+    assert!(
+        outputs(home.path()).is_empty(),
+        "{:?}",
+        outputs(home.path())
+    );
+    let failed = home.json(&["jobs", "ls", "--state", "Failure"]);
+    assert_eq!(failed[0]["ErrorCode"], 14, "{failed}");
+}
+
+// ---- in-process, through the library ---------------------------------------------------------
+
+#[test]
+fn async_outputs_are_kept_evicted_and_reported() {
+    let home = Home::new();
+    let dir = home.path();
+    fs::write(dir.join("config.json"), r#"{"MediaArchiveSize": 1}"#).expect("config");
+    let (first, second) = {
+        let node = node_with(dir, 6, 2000, 1);
+        let patients = all_patients(&node);
+        let jobs = node.jobs();
+        let a = jobs
+            .submit("Archive", params(patients.clone(), 0), 0)
+            .expect("submit");
+        jobs.start_workers();
+        jobs.wait(&a, None).expect("wait");
+        let b = jobs
+            .submit("Media", params(patients, 0), 0)
+            .expect("submit");
+        let info = jobs.wait(&b, None).expect("wait");
+        assert_eq!(info.state, JobState::Success, "{info:?}");
+        jobs.shutdown();
+        (a, b)
+    };
+    let paused = {
+        let node = open_node(dir, 1);
+        let c = node
+            .jobs()
+            .submit("Archive", params(all_patients(&node), 0), 0)
+            .expect("submit");
+        node.jobs().control(&c, Action::Pause).expect("pause");
+        c
+    };
+    let run = |args: &[&str]| {
+        home.cmd()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let o = run(&["jobs", "output", &second, "-o", "media.zip"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names = check_zip(&dir.join("media.zip"));
+    assert_eq!(names.last().map(String::as_str), Some("DICOMDIR"));
+    // stdout when it is not a terminal
+    let o = run(&["jobs", "output", &second[..8]]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, fs::read(dir.join("media.zip")).expect("read"));
+    // The first was evicted by the second (MediaArchiveSize 1).
+    let o = run(&["jobs", "output", &first, "-o", "first.zip"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("evicted"), "{}", stderr(&o));
+    assert!(!dir.join("first.zip").exists());
+    // Not finished.
+    let o = run(&["jobs", "output", &paused, "-o", "paused.zip"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not ready"), "{}", stderr(&o));
+    assert!(!dir.join("paused.zip").exists());
+}
+
+#[test]
+fn pause_resume_and_cancel_in_the_middle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = node_with(dir.path(), 30, 3000, 10);
+    let patients = all_patients(&node);
+    let jobs = node.jobs();
+    let id = jobs
+        .submit("Archive", params(patients.clone(), 15), 0)
+        .expect("submit");
+    jobs.start_workers();
+    wait_for(&node, &id, |j| j.progress >= 20);
+    jobs.control(&id, Action::Pause).expect("pause");
+    let paused = wait_for(&node, &id, |j| j.state == JobState::Paused);
+    assert!(paused.progress < 100, "{paused:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(jobs.info(&id).expect("job").progress, paused.progress);
+    jobs.control(&id, Action::Resume).expect("resume");
+    let done = jobs.wait(&id, None).expect("wait");
+    assert_eq!(done.state, JobState::Success, "{done:?}");
+    let path = node.job_output(&id).expect("output");
+    assert_eq!(check_zip(&path).len(), 30);
+
+    let id = jobs
+        .submit("Media", params(patients, 15), 0)
+        .expect("submit");
+    wait_for(&node, &id, |j| j.progress >= 20);
+    jobs.control(&id, Action::Cancel).expect("cancel");
+    let canceled = jobs.wait(&id, None).expect("wait");
+    assert_eq!(canceled.state, JobState::Failure);
+    assert_eq!(canceled.error_code, 37);
+    // The output is discarded right after the state change is committed.
+    eventually("the canceled job's files to go", || {
+        outputs(dir.path()).iter().all(|f| !f.starts_with(&id))
+    });
+    jobs.shutdown();
+}
+
+#[test]
+fn a_job_resumed_by_another_process_or_recovered_after_a_stop_is_complete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (paused, running) = {
+        let node = node_with(dir.path(), 25, 3000, 10);
+        let patients = all_patients(&node);
+        let jobs = node.jobs();
+        let paused = jobs
+            .submit("Media", params(patients.clone(), 10), 0)
+            .expect("submit");
+        jobs.start_workers();
+        wait_for(&node, &paused, |j| j.progress >= 30);
+        jobs.control(&paused, Action::Pause).expect("pause");
+        wait_for(&node, &paused, |j| j.state == JobState::Paused);
+        let running = jobs
+            .submit("Archive", params(patients, 10), 0)
+            .expect("submit");
+        wait_for(&node, &running, |j| j.progress >= 30);
+        // Like a daemon stopping (or killed) mid-job: the job stays Running in the database.
+        jobs.shutdown();
+        assert_eq!(jobs.record(&running).expect("job").state, JobState::Running);
+        (paused, running)
+    };
+    let node = open_node(dir.path(), 10);
+    let jobs = node.jobs();
+    jobs.recover().expect("recover");
+    jobs.control(&paused, Action::Resume).expect("resume");
+    jobs.start_workers();
+    for id in [&paused, &running] {
+        let info = jobs.wait(id, None).expect("wait");
+        assert_eq!(info.state, JobState::Success, "{info:?}");
+        let names = check_zip(&node.job_output(id).expect("output"));
+        let expected = if id == &paused { 26 } else { 25 };
+        assert_eq!(names.len(), expected, "{names:#?}");
+        assert_eq!(info.content["InstancesCount"], 25, "{:?}", info.content);
+    }
+    let dicomdir = dir.path().join("DICOMDIR");
+    extract(
+        &node.job_output(&paused).expect("output"),
+        "DICOMDIR",
+        &dicomdir,
+    );
+    check_dicomdir(&dicomdir);
+    jobs.shutdown();
+}
+
+#[test]
+fn a_failed_archive_can_be_resubmitted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = node_with(dir.path(), 8, 2000, 10);
+    let patients = all_patients(&node);
+    let victim = node
+        .store()
+        .instances_under(dicomq::store::ids::Level::Patient, &patients[0])
+        .expect("instances")[0]
+        .clone();
+    let file = node.store().instance_path(&victim).expect("path");
+    let saved = dir.path().join("saved.dcm");
+    fs::rename(&file, &saved).expect("hide");
+    let jobs = node.jobs();
+    let id = jobs
+        .submit("Archive", params(patients, 0), 0)
+        .expect("submit");
+    jobs.start_workers();
+    let failed = jobs.wait(&id, None).expect("wait");
+    assert_eq!(failed.state, JobState::Failure);
+    assert!(failed.error_details.contains(&victim), "{failed:?}");
+    eventually("the failed job's files to go", || {
+        outputs(dir.path()).is_empty()
+    });
+    fs::rename(&saved, &file).expect("restore");
+    jobs.control(&id, Action::Resubmit).expect("resubmit");
+    let ok = jobs.wait(&id, None).expect("wait");
+    assert_eq!(ok.state, JobState::Success, "{ok:?}");
+    assert_eq!(check_zip(&node.job_output(&id).expect("output")).len(), 8);
+    jobs.shutdown();
+}
+
+/// The job's writer path (plan and steps of the `Archive` kind) without the engine around it,
+/// to keep the 65 600 steps fast.
+#[test]
+fn zip64_with_more_than_65535_entries() {
+    use dicomq::jobs::{ArchiveJob, JobKind, JobOutputs, StepContext, StepOutcome};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 65_600;
+    let home = DataHome::at(dir.path());
+    home.ensure().expect("home");
+    let db = dicomq::node::open_database(&home).expect("db");
+    let store = Arc::new(dicomq::store::Store::open(db, home.storage_dir(), Default::default()).expect("store"));
+    let started = Instant::now();
+    let items = (0..n)
+        .map(|i| ImportItem {
+            label: format!("bulk{i}"),
+            source: ImportSource::Bytes(testdata::small_instance(i as u64, 300)),
+        })
+        .collect();
+    store.import(items, &mut |_| {}).expect("import");
+    eprintln!("import of {n}: {:?}", started.elapsed());
+    let patients: Vec<String> = store
+        .list(dicomq::store::ids::Level::Patient, None)
+        .expect("list")
+        .iter()
+        .map(|v| v.id().to_string())
+        .collect();
+    let outputs = Arc::new(JobOutputs::new(home.outputs_dir(), 10));
+    let kind = ArchiveJob::new(false, store, outputs.clone());
+    let params = ArchiveParams {
+        resources: patients,
+        compression: dicomq::archive::zip_writer::Compression::Store,
+        ..ArchiveParams::default()
+    }
+    .to_json();
+    let started = Instant::now();
+    let plan = kind.plan("zip64-job", &params).expect("plan");
+    assert_eq!(plan.steps, n as u64 + 1);
+    let mut ctx = StepContext {
+        job_id: "zip64-job".into(),
+        params,
+        position: 0,
+        steps: plan.steps,
+        checkpoint: serde_json::Value::Null,
+        content: plan.content,
+        progress: None,
+    };
+    while ctx.position < ctx.steps {
+        assert_eq!(kind.step(&mut ctx), StepOutcome::Continue);
+        ctx.position += 1;
+    }
+    eprintln!("archive of {n}: {:?}", started.elapsed());
+    let path = outputs.output("zip64-job");
+    assert_eq!(check_zip(&path).len(), n);
+    // ZIP64 end of central directory record.
+    let bytes = fs::read(&path).expect("read");
+    assert!(bytes.windows(4).any(|w| w == [0x50, 0x4b, 0x06, 0x06]));
+}
