@@ -1,0 +1,89 @@
+//! Archives through the daemon: sync and async, outputs streamed over the socket, and kill -9
+//! in the middle of an archive.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Home, fixtures, have_tool, poll, stderr, stdout};
+
+fn unzip_ok(path: &std::path::Path) {
+    if have_tool("unzip") {
+        let o = Command::new("unzip").arg("-tq").arg(path).output().expect("unzip");
+        assert!(o.status.success(), "unzip -t {}: {}{}", path.display(), stdout(&o), stderr(&o));
+    }
+    let o = Command::new("python3")
+        .args(["-m", "zipfile", "-t"])
+        .arg(path)
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "zipfile -t {}: {}", path.display(), stderr(&o));
+}
+
+#[test]
+fn archives_through_the_daemon() {
+    let home = Home::new();
+    let _d = home.daemon(&[]);
+    assert!(home.run(&["store", fixtures().to_str().expect("utf8")]).status.success());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sync = dir.path().join("study.zip");
+    let o = home.run(&["archive", "b89ca719", "-o", sync.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    unzip_ok(&sync);
+    let o = home.run(&["archive", "b89ca719", "--media", "--async"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_string();
+    assert!(home.run(&["jobs", "wait", &id]).status.success());
+    let media = dir.path().join("media.zip");
+    let o = home.run(&["jobs", "output", &id, "-o", media.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    unzip_ok(&media);
+    let streamed = home.cmd().args(["jobs", "output", &id]).output().expect("runs");
+    assert_eq!(streamed.stdout, std::fs::read(&media).expect("read"), "stdout = file");
+    // A job without output: a clear error, exit 1, nothing written.
+    let sleep = stdout(&home.run(&["debug", "sleep-job", "--async"])).trim().to_string();
+    assert!(home.run(&["jobs", "wait", &sleep]).status.success());
+    let none = dir.path().join("none.zip");
+    let o = home.run(&["jobs", "output", &sleep, "-o", none.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!none.exists());
+}
+
+#[test]
+fn kill_9_in_the_middle_of_an_archive_then_restart() {
+    let home = Home::new();
+    let src = tempfile::tempdir().expect("tempdir");
+    dicomq::testdata::write_files(src.path(), 1500, 40_000).expect("generate");
+    assert!(home.run(&["-q", "store", src.path().to_str().expect("utf8")]).status.success());
+    let patients = home.json(&["ls", "patients"]);
+    let ids: Vec<String> = patients
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|p| p["ID"].as_str().map(str::to_string))
+        .collect();
+    let mut d = home.daemon(&[]);
+    let mut args = vec!["archive".to_string(), "--async".to_string()];
+    args.extend(ids.iter().cloned());
+    let o = home.cmd().args(&args).output().expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let job = stdout(&o).trim().to_string();
+    let progress = poll(60, "the archive to start", || {
+        let p = home.json(&["jobs", "show", &job])["Progress"].as_u64()?;
+        (p > 0).then_some(p)
+    });
+    d.kill9();
+    assert!(progress < 100, "the archive finished before the kill ({progress} %); make it bigger");
+    let _d = home.daemon(&[]);
+    let o = home.run(&["jobs", "wait", &job]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = home.path().join("restarted.zip");
+    assert!(home.run(&["jobs", "output", &job, "-o", out.to_str().expect("utf8")]).status.success());
+    unzip_ok(&out);
+    let listing = Command::new("python3")
+        .args(["-c", "import sys,zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))"])
+        .arg(&out)
+        .output()
+        .expect("python3");
+    assert_eq!(stdout(&listing).trim(), "1500", "every instance, once");
+}
