@@ -767,7 +767,9 @@ fn zip64_with_more_than_65535_entries() {
     let home = DataHome::at(dir.path());
     home.ensure().expect("home");
     let db = dicomq::node::open_database(&home).expect("db");
-    let store = Arc::new(dicomq::store::Store::open(db, home.storage_dir(), Default::default()).expect("store"));
+    let store = Arc::new(
+        dicomq::store::Store::open(db, home.storage_dir(), Default::default()).expect("store"),
+    );
     let started = Instant::now();
     let items = (0..n)
         .map(|i| ImportItem {

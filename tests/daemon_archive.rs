@@ -9,22 +9,41 @@ use common::{Home, fixtures, have_tool, poll, stderr, stdout};
 
 fn unzip_ok(path: &std::path::Path) {
     if have_tool("unzip") {
-        let o = Command::new("unzip").arg("-tq").arg(path).output().expect("unzip");
-        assert!(o.status.success(), "unzip -t {}: {}{}", path.display(), stdout(&o), stderr(&o));
+        let o = Command::new("unzip")
+            .arg("-tq")
+            .arg(path)
+            .output()
+            .expect("unzip");
+        assert!(
+            o.status.success(),
+            "unzip -t {}: {}{}",
+            path.display(),
+            stdout(&o),
+            stderr(&o)
+        );
     }
     let o = Command::new("python3")
         .args(["-m", "zipfile", "-t"])
         .arg(path)
         .output()
         .expect("python3");
-    assert!(o.status.success(), "zipfile -t {}: {}", path.display(), stderr(&o));
+    assert!(
+        o.status.success(),
+        "zipfile -t {}: {}",
+        path.display(),
+        stderr(&o)
+    );
 }
 
 #[test]
 fn archives_through_the_daemon() {
     let home = Home::new();
     let _d = home.daemon(&[]);
-    assert!(home.run(&["store", fixtures().to_str().expect("utf8")]).status.success());
+    assert!(
+        home.run(&["store", fixtures().to_str().expect("utf8")])
+            .status
+            .success()
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let sync = dir.path().join("study.zip");
     let o = home.run(&["archive", "b89ca719", "-o", sync.to_str().expect("utf8")]);
@@ -38,10 +57,20 @@ fn archives_through_the_daemon() {
     let o = home.run(&["jobs", "output", &id, "-o", media.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
     unzip_ok(&media);
-    let streamed = home.cmd().args(["jobs", "output", &id]).output().expect("runs");
-    assert_eq!(streamed.stdout, std::fs::read(&media).expect("read"), "stdout = file");
+    let streamed = home
+        .cmd()
+        .args(["jobs", "output", &id])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        streamed.stdout,
+        std::fs::read(&media).expect("read"),
+        "stdout = file"
+    );
     // A job without output: a clear error, exit 1, nothing written.
-    let sleep = stdout(&home.run(&["debug", "sleep-job", "--async"])).trim().to_string();
+    let sleep = stdout(&home.run(&["debug", "sleep-job", "--async"]))
+        .trim()
+        .to_string();
     assert!(home.run(&["jobs", "wait", &sleep]).status.success());
     let none = dir.path().join("none.zip");
     let o = home.run(&["jobs", "output", &sleep, "-o", none.to_str().expect("utf8")]);
@@ -54,7 +83,11 @@ fn kill_9_in_the_middle_of_an_archive_then_restart() {
     let home = Home::new();
     let src = tempfile::tempdir().expect("tempdir");
     dicomq::testdata::write_files(src.path(), 1500, 40_000).expect("generate");
-    assert!(home.run(&["-q", "store", src.path().to_str().expect("utf8")]).status.success());
+    assert!(
+        home.run(&["-q", "store", src.path().to_str().expect("utf8")])
+            .status
+            .success()
+    );
     let patients = home.json(&["ls", "patients"]);
     let ids: Vec<String> = patients
         .as_array()
@@ -73,15 +106,25 @@ fn kill_9_in_the_middle_of_an_archive_then_restart() {
         (p > 0).then_some(p)
     });
     d.kill9();
-    assert!(progress < 100, "the archive finished before the kill ({progress} %); make it bigger");
+    assert!(
+        progress < 100,
+        "the archive finished before the kill ({progress} %); make it bigger"
+    );
     let _d = home.daemon(&[]);
     let o = home.run(&["jobs", "wait", &job]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = home.path().join("restarted.zip");
-    assert!(home.run(&["jobs", "output", &job, "-o", out.to_str().expect("utf8")]).status.success());
+    assert!(
+        home.run(&["jobs", "output", &job, "-o", out.to_str().expect("utf8")])
+            .status
+            .success()
+    );
     unzip_ok(&out);
     let listing = Command::new("python3")
-        .args(["-c", "import sys,zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))"])
+        .args([
+            "-c",
+            "import sys,zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))",
+        ])
         .arg(&out)
         .output()
         .expect("python3");

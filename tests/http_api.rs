@@ -307,3 +307,134 @@ fn address_in_use_fails_before_touching_anything() {
         "the database was not created"
     );
 }
+
+#[test]
+fn archive_routes() {
+    let (home, _d, base) = start();
+    assert!(
+        home.run(&["store", common::fixtures().to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let study = "b89ca719-1fea81fa-5868adf8-448926c1-a5a8efe9";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zip_count = |bytes: &[u8]| -> usize {
+        let path = dir.path().join(format!("{}.zip", bytes.len()));
+        std::fs::write(&path, bytes).expect("write");
+        let o = std::process::Command::new("python3")
+            .args(["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.namelist()))"])
+            .arg(&path)
+            .output()
+            .expect("python3");
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        stdout(&o).trim().parse().expect("count")
+    };
+    let get = curl(&[&format!("{base}/studies/{study}/archive")]);
+    assert_eq!(get.status, 200);
+    assert_eq!(get.header("content-type"), Some("application/zip"));
+    assert_eq!(
+        get.header("content-disposition"),
+        Some(format!("filename=\"{study}.zip\"").as_str())
+    );
+    assert_eq!(zip_count(&get.body), 10);
+    let media = curl(&[&format!("{base}/studies/{study}/media?extended")]);
+    assert_eq!(zip_count(&media.body), 11, "IMAGES/IM0..9 and DICOMDIR");
+    let post = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Synchronous": true}"#,
+        &format!("{base}/series/0cfd7b50-33dc1413-fe591add-840d0cce-0ff9dc34/archive"),
+    ]);
+    assert_eq!(zip_count(&post.body), 5);
+    let batch = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        &format!(r#"{{"Resources": ["{study}", "38d8c43a-40d39fd3-461c3c6c-ddad7157-5bf5f872"]}}"#),
+        &format!("{base}/tools/create-archive"),
+    ]);
+    assert_eq!(
+        batch.header("content-disposition"),
+        Some("filename=\"Archive.zip\"")
+    );
+    assert_eq!(zip_count(&batch.body), 10, "overlapping resources merged");
+    let empty = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Resources": []}"#,
+        &format!("{base}/tools/create-archive"),
+    ]);
+    assert_eq!(zip_count(&empty.body), 0);
+    // Async, then the job's output, twice.
+    let a = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Asynchronous": true, "Priority": 3}"#,
+        &format!("{base}/tools/create-media-extended"),
+    ]);
+    assert_eq!(a.status, 400, "create-media without Resources");
+    let a = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        &format!(r#"{{"Resources": ["{study}"], "Asynchronous": true, "Priority": 3}}"#),
+        &format!("{base}/tools/create-media"),
+    ]);
+    let job = a.json()["ID"].as_str().expect("ID").to_string();
+    assert_eq!(a.json()["Path"], format!("/jobs/{job}"));
+    common::poll(20, "the media job", || {
+        (curl(&[&format!("{base}/jobs/{job}")]).json()["State"] == "Success").then_some(())
+    });
+    let out = curl(&[&format!("{base}/jobs/{job}/archive")]);
+    assert_eq!(
+        out.header("content-disposition"),
+        Some("filename=\"archive.zip\"")
+    );
+    assert_eq!(zip_count(&out.body), 11);
+    assert_eq!(
+        curl(&[&format!("{base}/jobs/{job}/archive")]).body,
+        out.body
+    );
+    // Orthanc's validation of the job fields.
+    for bad in [
+        r#"{"Priority": "5"}"#,
+        r#"{"Priority": 2.7}"#,
+        r#"{"Priority": 3000000000}"#,
+        r#"{"Asynchronous": "yes"}"#,
+        "{malformed",
+    ] {
+        let r = curl(&[
+            "-X",
+            "POST",
+            "-d",
+            bad,
+            &format!("{base}/studies/{study}/archive"),
+        ]);
+        assert_eq!(r.status, 400, "{bad}");
+    }
+    assert_eq!(
+        curl(&[&format!(
+            "{base}/studies/ffffffff-ffffffff-ffffffff-ffffffff-ffffffff/archive"
+        )])
+        .status,
+        404
+    );
+    let unknown = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Resources": ["nope"]}"#,
+        &format!("{base}/tools/create-archive"),
+    ]);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        curl(&[&format!(
+            "{base}/instances/38d8c43a-40d39fd3-461c3c6c-ddad7157-5bf5f872/archive"
+        )])
+        .status,
+        404
+    );
+}

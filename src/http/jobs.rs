@@ -18,7 +18,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/jobs", get(list))
         .route("/jobs/{id}", get(one))
-        .route("/jobs/{id}/{action}", get(output).post(control))
+        .route("/jobs/{id}/{key}", get(output).post(control))
 }
 
 async fn list(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> ApiResult {

@@ -5,6 +5,7 @@
 //! bodies with a limit and a timeout) · `resources`, `jobs`, `tools` (the routes).
 
 mod answer;
+mod archive;
 pub mod auth;
 mod body;
 pub mod jobs;
@@ -104,6 +105,7 @@ fn router(app: App) -> Router {
         .merge(resources::routes())
         .merge(jobs::routes())
         .merge(tools::routes())
+        .merge(archive::routes())
         .fallback(|| async { ApiError::unknown_resource() })
         .layer(middleware::from_fn_with_state(app.clone(), access))
         .layer(middleware::from_fn(answer::error_bodies))
