@@ -3,8 +3,10 @@
 //!
 //! `state` (the transition table) · `model` (the persisted record and the `JobInfo` view) ·
 //! `kind` (what a job type implements) · `sleep` (the `Sleep` kind) · `queue` (the redb seam) ·
-//! `engine` (workers, scheduling, control, recovery).
+//! `batch` (group commit: batches and tickets) · `engine` (workers, scheduling, control,
+//! recovery).
 
+mod batch;
 pub mod engine;
 pub mod kind;
 pub mod model;
