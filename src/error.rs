@@ -63,6 +63,10 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// The commit holding a job state change failed: nothing of that change was saved, and every
+    /// change that shared the commit gets this error too.
+    #[error("job change not saved: {0}")]
+    NotSaved(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -80,6 +84,7 @@ impl Error {
             Error::Home { .. }
             | Error::Database { .. }
             | Error::Busy(_)
+            | Error::NotSaved(_)
             | Error::DaemonRunning(_) => ErrorKind::Unavailable,
             Error::Remote { kind, .. } => *kind,
             _ => ErrorKind::Failed,
@@ -94,6 +99,9 @@ impl Error {
             Error::DaemonRunning(_) => {
                 Some("use that daemon, or stop it first (SIGTERM, or systemctl stop dicomq)".into())
             }
+            Error::NotSaved(_) => Some(
+                "nothing was changed; check the disk (free space, errors) and try again".into(),
+            ),
             Error::Busy(_) => Some(
                 "another dicomq process holds the database; wait for it or raise --lock-timeout"
                     .into(),

@@ -1,10 +1,33 @@
 //! The jobs engine: `ConcurrentJobs` worker threads, a timer thread (retry backoff and the
 //! one-second durability of checkpoints), control actions, history and recovery.
 //!
-//! Every state change goes through `state::transition` or `state::advance` and is committed to
-//! the queue (one durable redb transaction) before memory changes and before the caller gets an
-//! answer; a failing commit leaves memory unchanged. One mutex guards the in-memory mirror and
-//! is held across each commit, so the database and memory change in the same order.
+//! Every state change goes through `state::transition` or `state::advance` and is acknowledged
+//! only once the redb transaction holding it has committed (durably, except progress
+//! checkpoints). Concurrent changes share one transaction: **group commit**.
+//!
+//! - One mutex guards the in-memory state. Under it, a change is decided on the *latest* view
+//!   (committed records overlaid with `staged` ones), recorded in `staged` and in the scheduling
+//!   indexes, and added to the open [`Batch`]; the caller gets the batch's [`Ticket`]. So every
+//!   decision sees every earlier decision, and changes of one job reach the disk in the order
+//!   they were decided (batches commit one at a time, in order).
+//! - A caller then waits on its ticket *without* the lock. If no commit is running, it becomes
+//!   the leader: it takes the open batch (everything staged while the previous commit ran),
+//!   commits it as one transaction with the lock released, then, under the lock again, moves
+//!   the batch into the committed map and wakes every waiter. Nobody answers before that.
+//! - Readers (`info`, `list`, `wait`, `counts`, `record`) see only the committed map, so no
+//!   change is visible before it is on disk.
+//! - A failed commit: the disk keeps its last committed state; the failed batch and the open
+//!   batch staged on top of it are both dropped (their tickets get the error), `staged` is
+//!   cleared and the indexes are rebuilt from the committed map, so memory matches the disk.
+//! - A worker stages "job k left Running" and "job k+1 starts" under one lock hold, so both
+//!   land in the same transaction; it runs k+1 only once that commit is done. If it fails, k is
+//!   Running again (the disk says so) and the worker drives it again.
+//! - A leader holds a durable batch open for at most `COMMIT_DELAY` while a worker that began a
+//!   step that recently is still in it, so the workers of trivial jobs share commits instead of
+//!   taking turns (the worker count, not the disk, would bound jobs per second otherwise).
+//! - Progress checkpoints are staged like any change but not waited for: the worker commits
+//!   them at once if no commit is running (without fsync), or they ride with the next batch;
+//!   the queue makes them durable within a second.
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -14,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::batch::{Batch, Ticket};
 use super::kind::{JobKind, StepContext, StepOutcome};
 use super::model::{CANCELED_JOB, INTERNAL_ERROR, JobInfo, JobRecord, now_us};
 use super::queue::{Change, Commit, JobQueue, priority_key};
@@ -42,17 +66,62 @@ impl Default for EngineConfig {
 const COMMIT_RETRY: Duration = Duration::from_millis(100);
 /// Idle re-check period of workers and of the timer thread.
 const TICK: Duration = Duration::from_millis(100);
+/// How long a leader holds a durable batch open for a worker that began a step this recently:
+/// trivial steps then finish and start their next job in the same commit instead of the next
+/// one (PostgreSQL's `commit_delay`, limited to workers likely to be done soon).
+const COMMIT_DELAY: Duration = Duration::from_micros(200);
 
-#[derive(Default)]
+/// What a worker is doing, as the commit leader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Idle,
+    /// Waiting for the commit of this batch, which holds its job's start.
+    Waiting(u64),
+    /// Running a step (or about to) since then, without the lock.
+    Stepping(Instant),
+}
+
+/// The latest, not yet committed, version of a job (`None`: deleted).
+struct Staged {
+    batch: u64,
+    rec: Option<JobRecord>,
+}
+
 struct Inner {
+    /// What the queue holds: the only view readers see.
     jobs: BTreeMap<String, JobRecord>,
-    /// Mirror of the queue's pending index.
+    /// Changes decided but not committed yet; they overlay `jobs` for decisions.
+    staged: HashMap<String, Staged>,
+    /// Pending index of the latest view (what workers take next).
     pending: BTreeMap<(u32, u64), String>,
-    /// Mirror of the queue's history index.
+    /// History index of the latest view (what eviction counts).
     history: BTreeMap<u64, String>,
     next_seq: u64,
     next_completion: u64,
     stopping: bool,
+    /// The batch being filled.
+    open: Batch,
+    /// The batch being committed by a leader, if any.
+    committing: Option<Ticket>,
+    /// One per worker.
+    slots: Vec<Slot>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            jobs: BTreeMap::new(),
+            staged: HashMap::new(),
+            pending: BTreeMap::new(),
+            history: BTreeMap::new(),
+            next_seq: 0,
+            next_completion: 0,
+            stopping: false,
+            open: Batch::new(1),
+            committing: None,
+            slots: Vec::new(),
+        }
+    }
 }
 
 impl Inner {
@@ -76,6 +145,37 @@ impl Inner {
             && let Some(c) = r.completion_seq
         {
             self.history.insert(c, r.id.clone());
+        }
+    }
+
+    /// Rebuilds both indexes from the committed records (after a failed commit).
+    fn reindex(&mut self) {
+        self.pending.clear();
+        self.history.clear();
+        let jobs = std::mem::take(&mut self.jobs);
+        for r in jobs.values() {
+            self.index(r);
+        }
+        self.jobs = jobs;
+    }
+
+    /// The job as the latest decision left it (committed or staged).
+    fn latest(&self, id: &str) -> Option<&JobRecord> {
+        match self.staged.get(id) {
+            Some(s) => s.rec.as_ref(),
+            None => self.jobs.get(id),
+        }
+    }
+
+    /// The ticket of the batch holding the job's latest staged change, if any.
+    fn ticket_of(&self, id: &str) -> Ticket {
+        match self.staged.get(id) {
+            Some(s) if s.batch == self.open.no => self.open.ticket(),
+            Some(s) => match &self.committing {
+                Some(t) if t.no == s.batch => t.clone(),
+                _ => Ticket::done(),
+            },
+            None => Ticket::done(),
         }
     }
 
@@ -105,6 +205,28 @@ impl Inner {
     }
 }
 
+/// A job whose start is staged in `ticket`'s batch, and the job the same worker left Running in
+/// that batch, if any (with the records whose outputs go once the batch commits).
+struct Started {
+    id: String,
+    ticket: Ticket,
+    prev: Option<(String, Vec<JobRecord>)>,
+}
+
+/// Where a step boundary left a job.
+enum Step {
+    /// Still Running here; the next step may run.
+    Continue,
+    /// Not this worker's to run any more (gone, not Running, or the engine stops).
+    Stop,
+    /// It left Running in `ticket`'s batch; `next` is started in the same batch.
+    Left {
+        ticket: Ticket,
+        discard: Vec<JobRecord>,
+        next: Option<(String, Ticket)>,
+    },
+}
+
 pub struct JobsEngine {
     queue: JobQueue,
     config: EngineConfig,
@@ -112,10 +234,12 @@ pub struct JobsEngine {
     inner: Mutex<Inner>,
     /// A job became Pending, or the engine stops.
     work: Condvar,
-    /// Any state change (for `wait`).
+    /// A batch was committed or dropped (changes are visible: for `wait`).
     changed: Condvar,
     /// A job entered Retry, or the engine stops.
     timer: Condvar,
+    /// A worker ended a step (for a leader's commit delay).
+    stepped: Condvar,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -147,6 +271,7 @@ impl JobsEngine {
             },
             ..config
         };
+        inner.slots = vec![Slot::Idle; config.workers];
         Ok(Arc::new(JobsEngine {
             queue,
             config,
@@ -155,6 +280,7 @@ impl JobsEngine {
             work: Condvar::new(),
             changed: Condvar::new(),
             timer: Condvar::new(),
+            stepped: Condvar::new(),
             threads: Mutex::new(Vec::new()),
         }))
     }
@@ -208,19 +334,16 @@ impl JobsEngine {
         let keep = self.config.history_size;
         let excess = g.history.len().saturating_sub(keep);
         let deletes: Vec<String> = g.history.values().take(excess).cloned().collect();
-        let evicted = self.commit(&mut g, puts, deletes, Commit::Durable)?;
-        let mut discard = evicted;
+        let (mut ticket, mut discard) = self.stage(&mut g, puts, deletes, Commit::Durable);
         for mut r in canceled {
             r.state = JobState::Running; // what `complete` expects
             r.flags = Flags::default();
-            discard.extend(self.complete(
-                &mut g,
-                r,
-                Event::CancelAtBoundary,
-                CANCELED_JOB,
-                None,
-            )?);
+            let (t, d) = self.complete(&mut g, r, Event::CancelAtBoundary, CANCELED_JOB, None)?;
+            ticket = t;
+            discard.extend(d);
         }
+        let (g, committed) = self.settle(g, &ticket);
+        committed?;
         self.work.notify_all();
         drop(g);
         self.discard(discard);
@@ -237,7 +360,7 @@ impl JobsEngine {
             let me = Arc::clone(self);
             let spawned = std::thread::Builder::new()
                 .name(format!("dicomq-job-{n}"))
-                .spawn(move || me.worker_loop());
+                .spawn(move || me.worker_loop(n));
             match spawned {
                 Ok(h) => threads.push(h),
                 Err(e) => tracing::error!("cannot start job worker {n}: {e}"),
@@ -287,9 +410,11 @@ impl JobsEngine {
             completion_seq: None,
             flags: Flags::default(),
         };
-        self.commit(&mut g, vec![rec], Vec::new(), Commit::Durable)?;
         g.next_seq += 1;
+        let (ticket, _) = self.stage(&mut g, vec![rec], Vec::new(), Commit::Durable);
+        // A worker may start it at once: its start shares this commit or follows it.
         self.work.notify_one();
+        self.settle(g, &ticket).1?;
         Ok(id)
     }
 
@@ -323,35 +448,59 @@ impl JobsEngine {
     }
 
     /// Pause, resume, cancel or resubmit (Orthanc's matrix; an illegal action is
-    /// `Error::Invalid`). Returns the job as it is once the change is durable.
+    /// `Error::Invalid`). Returns the job as the action left it, once that is durable.
     pub fn control(&self, id_or_prefix: &str, action: Action) -> Result<JobInfo> {
+        loop {
+            if let Some(answer) = self.control_once(id_or_prefix, action)? {
+                return answer;
+            }
+        }
+    }
+
+    /// One attempt of `control`. Any answer decided on a staged state waits for that state's
+    /// commit; `None`: that commit failed, so the state it was decided on is gone: decide again.
+    fn control_once(&self, id_or_prefix: &str, action: Action) -> Result<Option<Result<JobInfo>>> {
         let mut g = self.lock();
         let id = g.resolve(id_or_prefix)?;
-        let cur = g.jobs.get(&id).cloned().ok_or_else(|| Error::NotFound {
-            what: "job",
-            id: id.clone(),
-        })?;
-        let outcome = transition(cur.state, action, cur.flags).map_err(|e| refused(&id, e))?;
+        let answered = |g: MutexGuard<'_, Inner>, answer: Result<JobInfo>| {
+            let ticket = g.ticket_of(&id);
+            let (_g, committed) = self.settle(g, &ticket);
+            committed.is_ok().then_some(answer)
+        };
+        let Some(cur) = g.latest(&id).cloned() else {
+            let gone = Err(Error::NotFound {
+                what: "job",
+                id: id.clone(),
+            });
+            return Ok(answered(g, gone));
+        };
+        let outcome = match transition(cur.state, action, cur.flags) {
+            Ok(o) => o,
+            Err(r) => return Ok(answered(g, Err(refused(&id, r)))),
+        };
         let now = now_us();
         let mut discard = Vec::new();
-        match outcome {
-            Outcome::NoOp => {}
+        let ticket = match outcome {
+            Outcome::NoOp => return Ok(answered(g, Ok(cur.info(now)))),
             Outcome::Schedule(flags) => {
                 let mut new = cur;
                 new.flags = flags;
-                self.commit(&mut g, vec![new], Vec::new(), Commit::Durable)?;
+                self.stage(&mut g, vec![new], Vec::new(), Commit::Durable).0
             }
             Outcome::Move(to) => match action {
                 Action::Cancel => {
-                    discard = self.complete(&mut g, cur, Event::Fail, CANCELED_JOB, None)?;
+                    let (t, d) = self.complete(&mut g, cur, Event::Fail, CANCELED_JOB, None)?;
+                    discard = d;
+                    t
                 }
                 Action::Pause | Action::Resume => {
                     let mut new = cur;
                     new.state = to;
                     new.next_retry_us = None;
                     new.last_change_us = now;
-                    self.commit(&mut g, vec![new], Vec::new(), Commit::Durable)?;
+                    let t = self.stage(&mut g, vec![new], Vec::new(), Commit::Durable).0;
                     self.work.notify_one();
+                    t
                 }
                 Action::Resubmit => {
                     let kind = self.kind(&cur.type_name)?;
@@ -363,21 +512,28 @@ impl JobsEngine {
                     new.completion_seq = None;
                     new.last_change_us = now;
                     new.seq = g.next_seq;
-                    self.commit(&mut g, vec![new], Vec::new(), Commit::Durable)?;
                     g.next_seq += 1;
+                    let t = self.stage(&mut g, vec![new], Vec::new(), Commit::Durable).0;
                     self.work.notify_one();
+                    t
                 }
             },
-        }
-        let info = g.jobs.get(&id).map(|r| r.info(now_us()));
+        };
+        let answer = g.latest(&id).cloned();
+        let (g, committed) = self.settle(g, &ticket);
         drop(g);
+        committed?;
         self.discard(discard);
-        // A job evicted at once (JobsHistorySize 0) is gone: answer with what it was.
-        info.ok_or(Error::NotFound { what: "job", id })
+        // A job evicted at once (JobsHistorySize 0) is gone.
+        Ok(Some(
+            answer
+                .map(|r| r.info(now_us()))
+                .ok_or(Error::NotFound { what: "job", id }),
+        ))
     }
 
     /// Blocks until the job is Success or Failure, or until `timeout` (then answers the job as
-    /// it is: the caller checks `State`).
+    /// it is: the caller checks `State`). Sees committed states only.
     pub fn wait(&self, id_or_prefix: &str, timeout: Option<Duration>) -> Result<JobInfo> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut g = self.lock();
@@ -431,6 +587,13 @@ impl JobsEngine {
                 tracing::error!("a job thread panicked");
             }
         }
+        // Checkpoints still staged.
+        let mut g = self.lock();
+        g.open.durable = true;
+        let ticket = g.open.ticket();
+        if let (_, Err(e)) = self.settle(g, &ticket) {
+            tracing::error!("cannot commit job checkpoints at shutdown: {e}");
+        }
         if let Err(e) = self.queue.flush() {
             tracing::error!("cannot flush the job queue at shutdown: {e}");
         }
@@ -458,55 +621,215 @@ impl JobsEngine {
         &self.queue
     }
 
-    // ---- internals ----
+    /// Changes staged in the open batch (tests of the batching).
+    #[cfg(test)]
+    pub(crate) fn staged_in_open_batch(&self) -> usize {
+        self.lock().open.ids.len()
+    }
 
-    /// Commits `puts` and `deletes` in one transaction, then mirrors them in memory. Returns
-    /// the deleted records.
-    fn commit(
+    // ---- group commit ----
+
+    /// Stages `puts` and `deletes` in the open batch and in the latest view. Returns the batch's
+    /// ticket and the deleted records (whose outputs go once the ticket commits).
+    fn stage(
         &self,
         g: &mut Inner,
         puts: Vec<JobRecord>,
         deletes: Vec<String>,
         mode: Commit,
-    ) -> Result<Vec<JobRecord>> {
-        {
-            let mut changes = Vec::with_capacity(puts.len() + deletes.len());
-            for p in &puts {
-                changes.push(Change::Put {
-                    old: g.jobs.get(&p.id),
-                    new: p,
-                });
-            }
-            for d in &deletes {
-                if let Some(old) = g.jobs.get(d) {
-                    changes.push(Change::Delete(old));
-                }
-            }
-            if changes.is_empty() {
-                return Ok(Vec::new());
-            }
-            self.queue.commit(&changes, mode)?;
-        }
+    ) -> (Ticket, Vec<JobRecord>) {
         let mut removed = Vec::new();
-        for d in deletes {
-            if let Some(old) = g.jobs.remove(&d) {
-                g.unindex(&old);
-                removed.push(old);
+        if puts.is_empty() && deletes.is_empty() {
+            return (Ticket::done(), removed);
+        }
+        let no = g.open.no;
+        let note = |g: &mut Inner, id: &str| {
+            if g.staged.get(id).map(|s| s.batch) != Some(no) {
+                g.open.ids.push(id.to_string());
             }
+        };
+        for d in deletes {
+            let Some(old) = g.latest(&d).cloned() else {
+                continue;
+            };
+            g.unindex(&old);
+            note(g, &d);
+            g.staged.insert(
+                d,
+                Staged {
+                    batch: no,
+                    rec: None,
+                },
+            );
+            removed.push(old);
         }
         for p in puts {
-            if let Some(old) = g.jobs.remove(&p.id) {
+            if let Some(old) = g.latest(&p.id).cloned() {
                 g.unindex(&old);
             }
             g.index(&p);
-            g.jobs.insert(p.id.clone(), p);
+            note(g, &p.id);
+            g.staged.insert(
+                p.id.clone(),
+                Staged {
+                    batch: no,
+                    rec: Some(p),
+                },
+            );
         }
-        self.changed.notify_all();
-        Ok(removed)
+        if mode == Commit::Durable {
+            g.open.durable = true;
+        }
+        (g.open.ticket(), removed)
     }
 
+    /// Waits until `ticket`'s batch is committed or dropped, committing it as the leader if no
+    /// commit is running. Returns the lock again with the outcome.
+    fn settle<'a>(
+        &'a self,
+        mut g: MutexGuard<'a, Inner>,
+        ticket: &Ticket,
+    ) -> (MutexGuard<'a, Inner>, Result<()>) {
+        loop {
+            if let Some(result) = ticket.result() {
+                return (g, result);
+            }
+            if g.committing.is_none() {
+                g = self.commit_open(g);
+            } else {
+                g = self.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+    }
+
+    /// Commits the open batch now if no commit is running (lazy checkpoints).
+    fn commit_if_idle<'a>(&'a self, g: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
+        if g.committing.is_none() && !g.open.ids.is_empty() {
+            self.commit_open(g)
+        } else {
+            g
+        }
+    }
+
+    /// The leader's work: takes the open batch, commits it with the lock released, then makes
+    /// it visible (or, on failure, drops it and the batch staged on top of it).
+    fn commit_open<'a>(&'a self, mut g: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
+        if g.open.durable {
+            // Nobody else leads meanwhile; changes staged meanwhile join this batch.
+            g.committing = Some(g.open.ticket());
+            loop {
+                let until = g
+                    .slots
+                    .iter()
+                    .filter_map(|s| match s {
+                        Slot::Stepping(t) => Some(*t + COMMIT_DELAY),
+                        _ => None,
+                    })
+                    .max();
+                let now = Instant::now();
+                match until {
+                    Some(u) if u > now => {
+                        g = self
+                            .stepped
+                            .wait_timeout(g, u - now)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let next = Batch::new(g.open.no + 1);
+        let batch = std::mem::replace(&mut g.open, next);
+        if batch.ids.is_empty() {
+            g.committing = None;
+            batch.resolve(Ok(()));
+            self.changed.notify_all();
+            return g;
+        }
+        g.committing = Some(batch.ticket());
+        let mut news = Vec::with_capacity(batch.ids.len());
+        let mut olds = Vec::with_capacity(batch.ids.len());
+        for id in &batch.ids {
+            news.push(g.staged.get(id).and_then(|s| s.rec.clone()));
+            olds.push(g.jobs.get(id).cloned());
+        }
+        let mode = if batch.durable {
+            Commit::Durable
+        } else {
+            Commit::Lazy
+        };
+        drop(g);
+
+        let changes: Vec<Change<'_>> = news
+            .iter()
+            .zip(&olds)
+            .filter_map(|(new, old)| match (new, old) {
+                (Some(new), old) => Some(Change::Put {
+                    old: old.as_ref(),
+                    new,
+                }),
+                (None, Some(old)) => Some(Change::Delete(old)),
+                // Created and deleted before reaching the disk.
+                (None, None) => None,
+            })
+            .collect();
+        let result = if changes.is_empty() {
+            Ok(())
+        } else {
+            self.queue.commit(&changes, mode)
+        };
+        drop(changes);
+
+        let mut g = self.lock();
+        match result {
+            Ok(()) => {
+                for (id, new) in batch.ids.iter().zip(news) {
+                    match new {
+                        Some(r) => {
+                            g.jobs.insert(id.clone(), r);
+                        }
+                        None => {
+                            g.jobs.remove(id);
+                        }
+                    }
+                    if g.staged.get(id).is_some_and(|s| s.batch == batch.no) {
+                        g.staged.remove(id);
+                    }
+                }
+                let now = Instant::now();
+                for slot in g.slots.iter_mut() {
+                    if *slot == Slot::Waiting(batch.no) {
+                        *slot = Slot::Stepping(now);
+                    }
+                }
+                batch.resolve(Ok(()));
+            }
+            Err(e) => {
+                // The open batch was decided on top of this one: it goes too.
+                let message = e.to_string();
+                tracing::error!(
+                    "job commit of {} changes failed: {message}",
+                    batch.ids.len()
+                );
+                let next = Batch::new(g.open.no + 1);
+                let dependent = std::mem::replace(&mut g.open, next);
+                g.staged.clear();
+                g.reindex();
+                batch.resolve(Err(message.clone()));
+                dependent.resolve(Err(message));
+                self.work.notify_all();
+            }
+        }
+        g.committing = None;
+        self.changed.notify_all();
+        g
+    }
+
+    // ---- internals ----
+
     /// Moves `rec` to Success or Failure (per `event`) with the history eviction it causes, in
-    /// one durable transaction. Returns the records whose outputs must be discarded.
+    /// one batch. Returns its ticket and the records whose outputs go once it commits.
     fn complete(
         &self,
         g: &mut Inner,
@@ -514,7 +837,7 @@ impl JobsEngine {
         event: Event,
         code: i32,
         details: Option<String>,
-    ) -> Result<Vec<JobRecord>> {
+    ) -> Result<(Ticket, Vec<JobRecord>)> {
         let from = rec.state;
         let to = if from == JobState::Running || event != Event::Fail {
             advance(from, event).map_err(|e| refused(&rec.id, e))?
@@ -537,6 +860,7 @@ impl JobsEngine {
         rec.completion_us = Some(now);
         rec.last_change_us = now;
         rec.completion_seq = Some(g.next_completion);
+        g.next_completion += 1;
         // History: keep the newest `history_size`, this one included.
         let total = g.history.len() + 1;
         let excess = total.saturating_sub(self.config.history_size);
@@ -552,10 +876,9 @@ impl JobsEngine {
         } else {
             vec![rec]
         };
-        let evicted = self.commit(g, puts, deletes, Commit::Durable)?;
-        g.next_completion += 1;
+        let (ticket, evicted) = self.stage(g, puts, deletes, Commit::Durable);
         discard.extend(evicted);
-        Ok(discard)
+        Ok((ticket, discard))
     }
 
     fn discard(&self, records: Vec<JobRecord>) {
@@ -566,42 +889,83 @@ impl JobsEngine {
         }
     }
 
-    fn worker_loop(self: Arc<Self>) {
+    fn worker_loop(self: Arc<Self>, n: usize) {
+        let mut next: Option<Started> = None;
         loop {
-            let id = {
-                let mut g = self.lock();
-                loop {
-                    if g.stopping {
-                        return;
-                    }
-                    let first = g.pending.values().next().cloned();
-                    if let Some(id) = first {
-                        match self.start(&mut g, &id) {
-                            Ok(()) => break id,
-                            Err(e) => {
-                                tracing::error!("cannot start job {id}: {e}");
-                                g = self
-                                    .work
-                                    .wait_timeout(g, COMMIT_RETRY)
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .0;
-                                continue;
-                            }
-                        }
-                    }
-                    g = self
-                        .work
-                        .wait_timeout(g, TICK)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
+            let started = match next.take() {
+                Some(s) => s,
+                None => match self.take_next_job(n) {
+                    Some(s) => s,
+                    None => return,
+                },
             };
-            self.run(&id);
+            let committed = {
+                let g = self.lock();
+                self.settle(g, &started.ticket).1
+            };
+            match committed {
+                Ok(()) => {
+                    if let Some((_, discard)) = started.prev {
+                        self.discard(discard);
+                    }
+                    next = self.drive(n, &started.id);
+                }
+                Err(e) => {
+                    tracing::error!("cannot start job {}: {e}", started.id);
+                    match started.prev {
+                        // Its exit shared the failed commit: it is Running again, still ours.
+                        Some((prev, _)) => next = self.drive(n, &prev),
+                        None => std::thread::sleep(COMMIT_RETRY),
+                    }
+                }
+            }
         }
     }
 
-    fn start(&self, g: &mut Inner, id: &str) -> Result<()> {
-        let Some(cur) = g.jobs.get(id).cloned() else {
+    /// Waits for a Pending job and stages its start. `None`: the engine stops.
+    fn take_next_job(&self, n: usize) -> Option<Started> {
+        let mut g = self.lock();
+        loop {
+            if g.stopping {
+                return None;
+            }
+            if let Some((id, ticket)) = self.start_next(&mut g, n) {
+                return Some(Started {
+                    id,
+                    ticket,
+                    prev: None,
+                });
+            }
+            g = self
+                .work
+                .wait_timeout(g, TICK)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Stages the start of the first Pending job of the latest view for worker `n`, if any.
+    fn start_next(&self, g: &mut Inner, n: usize) -> Option<(String, Ticket)> {
+        while let Some(id) = g.pending.values().next().cloned() {
+            match self.start(g, &id) {
+                Ok(ticket) => {
+                    if let Some(slot) = g.slots.get_mut(n) {
+                        *slot = Slot::Waiting(ticket.no);
+                    }
+                    return Some((id, ticket));
+                }
+                Err(e) => {
+                    // The index and the record disagree: drop the entry rather than spin on it.
+                    tracing::error!("cannot start job {id}: {e}");
+                    g.pending.retain(|_, v| *v != id);
+                }
+            }
+        }
+        None
+    }
+
+    fn start(&self, g: &mut Inner, id: &str) -> Result<Ticket> {
+        let Some(cur) = g.latest(id).cloned() else {
             return Err(Error::Internal(format!("pending job {id} has no record")));
         };
         let mut new = cur;
@@ -611,54 +975,112 @@ impl JobsEngine {
         new.flags = Flags::default();
         new.last_change_us = now_us();
         new.running_since = Some(Instant::now());
-        self.commit(g, vec![new], Vec::new(), Commit::Durable)?;
-        Ok(())
+        Ok(self.stage(g, vec![new], Vec::new(), Commit::Durable).0)
     }
 
-    /// Runs a Running job step by step until it leaves Running or the engine stops.
-    fn run(&self, id: &str) {
+    /// Runs a Running job (its start committed) step by step until it leaves Running or the
+    /// engine stops. Returns the next job if this worker started one in the same commit.
+    fn drive(&self, n: usize, id: &str) -> Option<Started> {
         loop {
-            match self.run_once(id) {
-                Ok(true) => continue,
-                Ok(false) => return,
+            match self.run_once(n, id) {
+                Ok(Step::Continue) => continue,
+                Ok(Step::Stop) => {
+                    self.set_slot(n, Slot::Idle);
+                    return None;
+                }
+                Ok(Step::Left {
+                    ticket,
+                    discard,
+                    next: Some((next, next_ticket)),
+                }) => {
+                    debug_assert_eq!(ticket.no, next_ticket.no);
+                    return Some(Started {
+                        id: next,
+                        ticket: next_ticket,
+                        prev: Some((id.to_string(), discard)),
+                    });
+                }
+                Ok(Step::Left {
+                    ticket,
+                    discard,
+                    next: None,
+                }) => {
+                    let committed = {
+                        let g = self.lock();
+                        self.settle(g, &ticket).1
+                    };
+                    match committed {
+                        Ok(()) => {
+                            self.discard(discard);
+                            return None;
+                        }
+                        // Memory is back to the committed state (Running): run it again.
+                        Err(e) => {
+                            tracing::error!("job {id}: {e}");
+                            std::thread::sleep(COMMIT_RETRY);
+                        }
+                    }
+                }
                 Err(e) => {
-                    // Memory still holds the last committed state: run again from it.
                     tracing::error!("job {id}: {e}");
                     std::thread::sleep(COMMIT_RETRY);
                     if self.lock().stopping {
-                        return;
+                        return None;
                     }
                 }
             }
         }
     }
 
-    /// One step boundary and one step. `Ok(true)`: the job is still Running here.
-    fn run_once(&self, id: &str) -> Result<bool> {
+    fn set_slot(&self, n: usize, to: Slot) {
+        if let Some(slot) = self.lock().slots.get_mut(n) {
+            *slot = to;
+        }
+        self.stepped.notify_all();
+    }
+
+    /// The job left Running in `ticket`'s batch: start this worker's next job in the same batch.
+    fn leave(&self, g: &mut Inner, n: usize, ticket: Ticket, discard: Vec<JobRecord>) -> Step {
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Idle;
+        }
+        self.stepped.notify_all();
+        let next = if g.stopping {
+            None
+        } else {
+            self.start_next(g, n)
+        };
+        Step::Left {
+            ticket,
+            discard,
+            next,
+        }
+    }
+
+    /// One step boundary and one step.
+    fn run_once(&self, n: usize, id: &str) -> Result<Step> {
         let mut g = self.lock();
-        let Some(rec) = g.jobs.get(id).cloned() else {
-            return Ok(false);
+        let Some(rec) = g.latest(id).cloned() else {
+            return Ok(Step::Stop);
         };
         if rec.state != JobState::Running {
-            return Ok(false);
+            return Ok(Step::Stop);
         }
         let kind = match self.kind(&rec.type_name) {
             Ok(k) => k,
             Err(e) => {
-                let d = self.complete(
+                let (t, d) = self.complete(
                     &mut g,
                     rec,
                     Event::Fail,
                     INTERNAL_ERROR,
                     Some(e.to_string()),
                 )?;
-                drop(g);
-                self.discard(d);
-                return Ok(false);
+                return Ok(self.leave(&mut g, n, t, d));
             }
         };
         if let Some(ev) = boundary(rec.flags) {
-            let d = if ev == Event::CancelAtBoundary {
+            let (t, d) = if ev == Event::CancelAtBoundary {
                 self.complete(&mut g, rec, ev, CANCELED_JOB, None)?
             } else {
                 let mut new = rec;
@@ -666,22 +1088,17 @@ impl JobsEngine {
                 new.fold_runtime(false);
                 new.flags = Flags::default();
                 new.last_change_us = now_us();
-                self.commit(&mut g, vec![new], Vec::new(), Commit::Durable)?;
-                Vec::new()
+                self.stage(&mut g, vec![new], Vec::new(), Commit::Durable)
             };
-            drop(g);
-            self.discard(d);
-            return Ok(false);
+            return Ok(self.leave(&mut g, n, t, d));
         }
         if g.stopping {
             // Stays Running in the database with its last checkpoint: `recover` resumes it.
-            return Ok(false);
+            return Ok(Step::Stop);
         }
         if rec.position >= rec.steps {
-            let d = self.complete(&mut g, rec, Event::Succeed, 0, None)?;
-            drop(g);
-            self.discard(d);
-            return Ok(false);
+            let (t, d) = self.complete(&mut g, rec, Event::Succeed, 0, None)?;
+            return Ok(self.leave(&mut g, n, t, d));
         }
         let mut ctx = StepContext {
             job_id: rec.id.clone(),
@@ -692,6 +1109,9 @@ impl JobsEngine {
             content: rec.content.clone(),
             progress: None,
         };
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Stepping(Instant::now());
+        }
         drop(g);
 
         let outcome = catch_unwind(AssertUnwindSafe(|| kind.step(&mut ctx))).unwrap_or_else(|p| {
@@ -707,8 +1127,12 @@ impl JobsEngine {
         });
 
         let mut g = self.lock();
-        let Some(mut new) = g.jobs.get(id).cloned() else {
-            return Ok(false);
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Idle;
+        }
+        self.stepped.notify_all();
+        let Some(mut new) = g.latest(id).cloned() else {
+            return Ok(Step::Stop);
         };
         let progress = |pos: u64, steps: u64| {
             if steps == 0 {
@@ -717,7 +1141,7 @@ impl JobsEngine {
                 pos as f64 / steps as f64
             }
         };
-        match outcome {
+        let (t, d) = match outcome {
             StepOutcome::Continue => {
                 new.position = ctx.position + 1;
                 new.progress = ctx
@@ -727,55 +1151,47 @@ impl JobsEngine {
                 new.content = ctx.content;
                 new.retry_count = 0;
                 if new.position >= new.steps {
-                    let d = self.complete(&mut g, new, Event::Succeed, 0, None)?;
-                    drop(g);
-                    self.discard(d);
-                    return Ok(false);
+                    self.complete(&mut g, new, Event::Succeed, 0, None)?
+                } else {
+                    new.state = advance(new.state, Event::Step).map_err(|e| refused(id, e))?;
+                    new.fold_runtime(true);
+                    self.stage(&mut g, vec![new], Vec::new(), Commit::Lazy);
+                    drop(self.commit_if_idle(g));
+                    return Ok(Step::Continue);
                 }
-                new.state = advance(new.state, Event::Step).map_err(|e| refused(id, e))?;
-                new.fold_runtime(true);
-                self.commit(&mut g, vec![new], Vec::new(), Commit::Lazy)?;
-                Ok(true)
             }
             StepOutcome::Done => {
                 new.position = new.steps.max(ctx.position + 1);
                 new.checkpoint = ctx.checkpoint;
                 new.content = ctx.content;
-                let d = self.complete(&mut g, new, Event::Succeed, 0, None)?;
-                drop(g);
-                self.discard(d);
-                Ok(false)
+                self.complete(&mut g, new, Event::Succeed, 0, None)?
             }
             StepOutcome::Fail { code, details } => {
                 new.checkpoint = ctx.checkpoint;
                 new.content = ctx.content;
-                let d = self.complete(&mut g, new, Event::Fail, code, Some(details))?;
-                drop(g);
-                self.discard(d);
-                Ok(false)
+                self.complete(&mut g, new, Event::Fail, code, Some(details))?
             }
             StepOutcome::Retry(reason) => {
                 let max = kind.max_retries();
                 if new.retry_count >= max {
                     let details = format!("{reason} (gave up after {max} retries)");
-                    let d =
-                        self.complete(&mut g, new, Event::Fail, INTERNAL_ERROR, Some(details))?;
-                    drop(g);
-                    self.discard(d);
-                    return Ok(false);
+                    self.complete(&mut g, new, Event::Fail, INTERNAL_ERROR, Some(details))?
+                } else {
+                    let delay = kind.retry_delay(new.retry_count);
+                    new.state =
+                        advance(new.state, Event::RetryLater).map_err(|e| refused(id, e))?;
+                    new.fold_runtime(false);
+                    new.retry_count += 1;
+                    new.error_details = reason;
+                    new.last_change_us = now_us();
+                    new.next_retry_us = Some(new.last_change_us + delay.as_micros() as i64);
+                    let staged = self.stage(&mut g, vec![new], Vec::new(), Commit::Durable);
+                    self.timer.notify_all();
+                    staged
                 }
-                let delay = kind.retry_delay(new.retry_count);
-                new.state = advance(new.state, Event::RetryLater).map_err(|e| refused(id, e))?;
-                new.fold_runtime(false);
-                new.retry_count += 1;
-                new.error_details = reason;
-                new.last_change_us = now_us();
-                new.next_retry_us = Some(new.last_change_us + delay.as_micros() as i64);
-                self.commit(&mut g, vec![new], Vec::new(), Commit::Durable)?;
-                self.timer.notify_all();
-                Ok(false)
             }
-        }
+        };
+        Ok(self.leave(&mut g, n, t, d))
     }
 
     /// Retry backoff, and the durability of lazy checkpoints.
@@ -790,6 +1206,8 @@ impl JobsEngine {
                 .jobs
                 .values()
                 .filter(|r| r.state == JobState::Retry && r.next_retry_us.is_some_and(|t| t <= now))
+                .filter_map(|r| g.latest(&r.id))
+                .filter(|r| r.state == JobState::Retry)
                 .cloned()
                 .collect();
             if !due.is_empty() {
@@ -805,11 +1223,15 @@ impl JobsEngine {
                         Err(e) => tracing::error!("{}", e.message(&r.id)),
                     }
                 }
-                match self.commit(&mut g, puts, Vec::new(), Commit::Durable) {
-                    Ok(_) => self.work.notify_all(),
-                    Err(e) => tracing::error!("cannot requeue retried jobs: {e}"),
+                let (ticket, _) = self.stage(&mut g, puts, Vec::new(), Commit::Durable);
+                self.work.notify_all();
+                let (back, committed) = self.settle(g, &ticket);
+                g = back;
+                if let Err(e) = committed {
+                    tracing::error!("cannot requeue retried jobs: {e}");
                 }
             }
+            g = self.commit_if_idle(g);
             let next = g
                 .jobs
                 .values()

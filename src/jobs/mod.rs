@@ -3,10 +3,12 @@
 //!
 //! `state` (the transition table) · `model` (the persisted record and the `JobInfo` view) ·
 //! `kind` (what a job type implements) · `sleep` (the `Sleep` kind) · `queue` (the redb seam) ·
-//! `engine` (workers, scheduling, control, recovery) · `archive` (the `Archive` and `Media`
-//! kinds) · `outputs` (their files in `HOME/outputs/`).
+//! `batch` (group commit: batches and tickets) · `engine` (workers, scheduling, control,
+//! recovery) · `archive` (the `Archive` and `Media` kinds) · `outputs` (their files in
+//! `HOME/outputs/`).
 
 pub mod archive;
+mod batch;
 pub mod engine;
 pub mod kind;
 pub mod model;

@@ -6,7 +6,8 @@
 //! - `jobs_history`: completion seq → id for Success and Failure jobs, oldest first.
 //!
 //! The indexes are derived from the records inside every transaction, so they cannot drift.
-//! A batch of changes is one write transaction. `Durability::Immediate` for state changes;
+//! A batch of changes is one write transaction (the engine groups concurrent state changes into
+//! one batch: see `engine`). `Durability::Immediate` for state changes;
 //! progress checkpoints may use `Durability::None`, made durable by the next immediate commit
 //! or by `flush_if_stale`, so that at most about a second of progress is ever lost.
 
@@ -80,6 +81,73 @@ pub struct JobQueue {
     db: Arc<Database>,
     flush: Mutex<FlushState>,
     max_lag: Duration,
+    #[cfg(test)]
+    pub(crate) hook: hook::CommitHook,
+}
+
+/// Test hook: hold commits at their start, and make chosen commits fail after their writes (the
+/// transaction is aborted, as a full disk would leave it).
+#[cfg(test)]
+pub(crate) mod hook {
+    use std::sync::{Condvar, Mutex};
+
+    #[derive(Default)]
+    struct State {
+        hold: bool,
+        held: usize,
+        failed: usize,
+        /// Fail every commit of at least this many changes.
+        fail_at_least: Option<usize>,
+    }
+
+    #[derive(Default)]
+    pub(crate) struct CommitHook {
+        state: Mutex<State>,
+        cv: Condvar,
+    }
+
+    impl CommitHook {
+        fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+            self.state.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        /// While set, commits wait at their start.
+        pub(crate) fn hold(&self, on: bool) {
+            self.lock().hold = on;
+            self.cv.notify_all();
+        }
+
+        /// How many commits are waiting at their start.
+        pub(crate) fn held(&self) -> usize {
+            self.lock().held
+        }
+
+        /// Commits of at least `n` changes fail (`None`: none fails).
+        pub(crate) fn fail_at_least(&self, n: Option<usize>) {
+            self.lock().fail_at_least = n;
+        }
+
+        pub(super) fn enter(&self) {
+            let mut s = self.lock();
+            s.held += 1;
+            while s.hold {
+                s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+            }
+            s.held -= 1;
+        }
+
+        /// How many commits failed by injection.
+        pub(crate) fn failed(&self) -> usize {
+            self.lock().failed
+        }
+
+        pub(super) fn fails(&self, changes: usize) -> bool {
+            let mut s = self.lock();
+            let fail = s.fail_at_least.is_some_and(|n| changes >= n);
+            s.failed += usize::from(fail);
+            fail
+        }
+    }
 }
 
 impl JobQueue {
@@ -98,6 +166,8 @@ impl JobQueue {
                 dirty: false,
             }),
             max_lag: Duration::from_millis(500),
+            #[cfg(test)]
+            hook: hook::CommitHook::default(),
         })
     }
 
@@ -144,6 +214,8 @@ impl JobQueue {
 
     /// Applies a batch in one write transaction.
     pub fn commit(&self, changes: &[Change<'_>], mode: Commit) -> Result<()> {
+        #[cfg(test)]
+        self.hook.enter();
         let durable = match mode {
             Commit::Durable => true,
             Commit::Lazy => self.stale(),
@@ -189,6 +261,11 @@ impl JobQueue {
                     }
                 }
             }
+        }
+        #[cfg(test)]
+        if self.hook.fails(changes.len()) {
+            tx.abort()?;
+            return Err(Error::Internal("database: injected commit failure".into()));
         }
         tx.commit()?;
         if durable {

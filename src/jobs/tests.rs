@@ -655,3 +655,171 @@ fn twenty_threads_submit_and_control_concurrently() {
     assert_eq!(counts.values().sum::<u64>(), 200);
     e.shutdown();
 }
+
+#[test]
+fn many_threads_submitting_at_once_are_all_durable_after_a_reopen() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("index.redb");
+    let ids: Vec<String>;
+    {
+        let db = open_db(&path);
+        // No workers: they hold the engine, and this test drops it without a shutdown.
+        let e = engine(&db, 2, 10_000, vec![Arc::new(Sleep)]);
+        let threads: Vec<_> = (0..16)
+            .map(|t| {
+                let e = e.clone();
+                std::thread::spawn(move || {
+                    (0..40)
+                        .map(|n| {
+                            let params = json!({"Steps": 1 + n % 3, "StepMs": 0});
+                            e.submit("Sleep", params, t % 3).expect("submit")
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        ids = threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("thread"))
+            .collect();
+        for id in &ids {
+            assert!(e.queue().get(id).expect("get").is_some(), "{id}");
+        }
+        // No shutdown: as if the process died here.
+        drop(e);
+        drop(db);
+    }
+    let db = open_db(&path);
+    let e = engine(&db, 2, 10_000, vec![Arc::new(Sleep)]);
+    assert_eq!(ids.len(), 640);
+    for id in &ids {
+        let info = e.info(id).expect("acknowledged job survives");
+        assert_eq!(info.state, JobState::Pending);
+    }
+    assert_eq!(e.counts().values().sum::<u64>(), 640);
+    // Submit order per priority survived too: the pending index is complete.
+    assert_eq!(e.queue().pending_ids().expect("pending").len(), 640);
+}
+
+#[test]
+fn a_failed_commit_reaches_every_caller_of_its_batch_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    fn hook(e: &JobsEngine) -> &queue::hook::CommitHook {
+        &e.queue().hook
+    }
+    // The first submit leads a commit, held at its start; ten more are staged meanwhile and
+    // share the next commit, which fails.
+    hook(&e).hold(true);
+    let first = {
+        let e = e.clone();
+        std::thread::spawn(move || e.submit("Sleep", json!({}), 0))
+    };
+    poll("first commit held", || hook(&e).held() == 1);
+    let batch: Vec<_> = (0..10)
+        .map(|_| {
+            let e = e.clone();
+            std::thread::spawn(move || e.submit("Sleep", json!({}), 0))
+        })
+        .collect();
+    poll("ten changes staged", || e.staged_in_open_batch() == 10);
+    hook(&e).fail_at_least(Some(10));
+    hook(&e).hold(false);
+    let first = first.join().expect("thread").expect("first commit");
+    for t in batch {
+        match t.join().expect("thread") {
+            Err(Error::NotSaved(m)) => assert!(m.contains("injected"), "{m}"),
+            other => panic!("expected NotSaved, got {other:?}"),
+        }
+    }
+    assert_eq!(hook(&e).failed(), 1, "the ten shared one commit");
+    // Disk and memory agree: only the first job exists, Pending.
+    let stored = e.queue().load_all().expect("load");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].id, first);
+    assert_eq!(e.list().len(), 1);
+    assert_eq!(
+        e.queue().pending_ids().expect("pending"),
+        vec![first.clone()]
+    );
+    // And the engine goes on from there.
+    hook(&e).fail_at_least(None);
+    e.start_workers();
+    let second = e.submit("Sleep", json!({}), 0).expect("submit");
+    for id in [&first, &second] {
+        assert_eq!(
+            e.wait(id, Some(LONG)).expect("wait").state,
+            JobState::Success
+        );
+    }
+    assert_eq!(e.queue().load_all().expect("load").len(), 2);
+    e.shutdown();
+}
+
+#[test]
+fn a_failed_finish_leaves_the_job_running_on_disk_and_in_memory_until_it_commits() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let gate = Arc::new(Gate::default());
+    let e = engine(&db, 1, 100, vec![gate.clone()]);
+    e.start_workers();
+    let id = e.submit("Gate", json!({}), 0).expect("submit");
+    poll("running", || {
+        e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
+    });
+    let hook = &e.queue().hook;
+    hook.fail_at_least(Some(1));
+    gate.release();
+    poll("the finish failed twice", || hook.failed() >= 2);
+    assert_eq!(e.info(&id).expect("info").state, JobState::Running);
+    assert_eq!(
+        e.queue().get(&id).expect("get").expect("stored").state,
+        JobState::Running
+    );
+    // A control while commits fail is refused with the error, and changes nothing.
+    assert!(matches!(
+        e.control(&id, Action::Pause),
+        Err(Error::NotSaved(_))
+    ));
+    hook.fail_at_least(None);
+    let info = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(info.state, JobState::Success);
+    assert_eq!(
+        e.queue().get(&id).expect("get").expect("stored").state,
+        JobState::Success
+    );
+    e.shutdown();
+}
+
+#[test]
+fn cancels_racing_finishes_are_neither_lost_nor_reordered() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 2, 10_000, vec![Arc::new(Sleep)]);
+    e.start_workers();
+    let answers: Vec<(String, JobInfo)> = (0..300)
+        .map(|_| {
+            let id = e
+                .submit("Sleep", json!({"Steps": 1, "StepMs": 0}), 0)
+                .expect("submit");
+            let answer = e.control(&id, Action::Cancel).expect("cancel");
+            (id, answer)
+        })
+        .collect();
+    for (id, answer) in answers {
+        let last = e.wait(&id, Some(LONG)).expect("wait");
+        let stored = e.queue().get(&id).expect("get").expect("stored");
+        assert_eq!(stored.state, last.state, "disk and memory agree");
+        match answer.state {
+            // Canceled before it finished: the finish did not overwrite the cancel.
+            JobState::Failure => assert_eq!((last.state, last.error_code), (JobState::Failure, 37)),
+            // The finish came first: the cancel was a no-op answered with the durable Success.
+            JobState::Success => assert_eq!(last.state, JobState::Success),
+            // Flagged during its last step: that step ends the job.
+            JobState::Running => assert!(last.state.is_finished()),
+            other => panic!("cancel answered {other}"),
+        }
+    }
+    e.shutdown();
+}
