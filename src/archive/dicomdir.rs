@@ -288,13 +288,16 @@ impl DicomDirWriter {
             b"UI",
             series_uid.clone(),
         ));
-        copy(
-            &mut series_elems,
-            dataset,
-            tags::SERIES_NUMBER,
-            b"IS",
-            Type::OneC,
-        );
+        // SeriesNumber is Type 1 in a SERIES record: when the source has none, use the rank of
+        // the series in its study (as InstanceNumber above).
+        let series_number = text(dataset, tags::SERIES_NUMBER).unwrap_or_else(|| {
+            let rank = self
+                .index
+                .get(&(Level::Study, study_uid.clone()))
+                .map_or(0, |&s| self.records[s].children.len());
+            (rank + 1).to_string()
+        });
+        series_elems.push(elem_text(tags::SERIES_NUMBER, b"IS", series_number));
         let series = self.push(Level::Series, series_elems, charset.clone());
         self.records[series].children.push(image);
         self.index.insert((Level::Series, series_uid), series);
@@ -365,13 +368,14 @@ impl DicomDirWriter {
             b"PN",
             Type::Two,
         );
-        copy(
-            &mut patient_elems,
-            dataset,
+        // PatientID is Type 1 in a PATIENT record: a source without one (Orthanc accepts them,
+        // issue #124) gets a placeholder instead of an invalid record.
+        let patient_id = text(dataset, tags::PATIENT_ID).unwrap_or_else(|| "UNKNOWN".to_string());
+        patient_elems.push(elem_text(
             tags::PATIENT_ID,
             b"LO",
-            Type::OneC,
-        );
+            patient_id.replace('\\', "/"),
+        ));
         let patient = self.push(Level::Patient, patient_elems, charset);
         self.records[patient].children.push(study);
         self.index.insert((Level::Patient, patient_key), patient);
@@ -637,7 +641,13 @@ fn copy(out: &mut Vec<Elem>, ds: &InMemDicomObject, tag: Tag, vr: &[u8; 2], ty: 
         Type::Three => present,
     };
     if include {
-        out.push(elem_text(tag, vr, value.unwrap_or_default()));
+        // Every key copied here has VM 1: a source value with several (`T1\T2`) is joined
+        // with `/` so the record stays valid.
+        out.push(elem_text(
+            tag,
+            vr,
+            value.unwrap_or_default().replace('\\', "/"),
+        ));
     }
 }
 
