@@ -10,7 +10,7 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorKind;
-use crate::jobs::{Action, JobInfo};
+use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{CreateAnswer, MetricsSwitch};
 use crate::store::ids::Level;
 use crate::store::import::ImportResult;
@@ -99,6 +99,8 @@ pub enum Request {
     SetMetrics {
         enabled: bool,
     },
+    /// The `jobs ls` table rows (without Content).
+    JobRows,
     /// A finished job's output: the answer's body, streamed.
     JobOutput {
         id: String,
@@ -155,6 +157,9 @@ pub enum Response {
     },
     Metrics {
         text: String,
+    },
+    JobRows {
+        rows: Vec<JobRow>,
     },
     MetricsSwitch {
         switch: MetricsSwitch,
@@ -370,6 +375,7 @@ mod tests {
             Request::Metrics,
             Request::MetricsSwitch,
             Request::SetMetrics { enabled: false },
+            Request::JobRows,
             Request::JobOutput { id: "x".into() },
             Request::TakeJobOutput { id: "x".into() },
         ];
@@ -451,6 +457,17 @@ mod tests {
                 },
             },
             Response::Done,
+            Response::JobRows {
+                rows: vec![JobRow {
+                    id: "x".into(),
+                    type_name: "Sleep".into(),
+                    state: crate::jobs::JobState::Paused,
+                    priority: -1,
+                    progress: 40,
+                    creation_us: 1_800_000_000_000_000,
+                    runtime_ms: 12,
+                }],
+            },
         ];
         for r in responses {
             round_trip(r, b"xyz");

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::dicom::create::Payload;
 use crate::error::{Error, ErrorKind, Result};
 use crate::home::Home;
-use crate::jobs::{Action, JobInfo};
+use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{CreateAnswer, CreateRequest, MetricsSwitch, Node};
 use crate::protocol::{Request, Response, WireCreateItem, WirePayload, split_body};
 use crate::store::ids::Level;
@@ -438,6 +438,17 @@ impl Backend {
             Inner::Local(node) => node.jobs().info(id),
             Inner::Remote(c) => match Self::call(c, Request::Job { id: id.into() })? {
                 Response::Job { info } => Ok(*info),
+                other => Err(unexpected(&other)),
+            },
+        }
+    }
+
+    /// The `jobs ls` table rows: what a table shows, without every job's Content.
+    pub fn job_rows(&self) -> Result<Vec<JobRow>> {
+        match &self.inner {
+            Inner::Local(node) => Ok(node.jobs().rows()),
+            Inner::Remote(c) => match Self::call(c, Request::JobRows)? {
+                Response::JobRows { rows } => Ok(rows),
                 other => Err(unexpected(&other)),
             },
         }

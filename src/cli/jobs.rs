@@ -112,25 +112,32 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
                 .iter()
                 .map(|s| parse_state(s))
                 .collect::<Result<Vec<_>>>()?;
-            let jobs: Vec<JobInfo> = backend
-                .jobs()?
-                .into_iter()
-                .filter(|j| wanted.is_empty() || wanted.contains(&j.state))
-                .collect();
+            let keep = |s: &JobState| wanted.is_empty() || wanted.contains(s);
             if out.json {
+                let jobs: Vec<JobInfo> = backend
+                    .jobs()?
+                    .into_iter()
+                    .filter(|j| keep(&j.state))
+                    .collect();
                 return out.json_value(&jobs);
             }
-            let rows = jobs
-                .iter()
+            // The table needs no Content: fetch only its columns (10 000 jobs stay fast).
+            let rows = backend
+                .job_rows()?
+                .into_iter()
+                .filter(|j| keep(&j.state))
                 .map(|j| {
                     vec![
                         short(&j.id),
-                        j.type_name.clone(),
+                        j.type_name,
                         j.state.as_str().to_string(),
                         j.priority.to_string(),
                         format!("{}%", j.progress),
-                        j.creation_time.chars().take(15).collect(),
-                        format!("{:.3}s", j.effective_runtime),
+                        crate::jobs::model::format_timestamp(j.creation_us)
+                            .chars()
+                            .take(15)
+                            .collect(),
+                        format!("{:.3}s", j.runtime_ms as f64 / 1000.0),
                     ]
                 })
                 .collect();

@@ -183,6 +183,12 @@ fn dispatch(
             },
             none(),
         ),
+        Request::JobRows => (
+            Response::JobRows {
+                rows: node.jobs().rows(),
+            },
+            none(),
+        ),
         Request::Jobs => (
             Response::Jobs {
                 list: node.jobs().list(),

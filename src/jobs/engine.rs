@@ -39,7 +39,7 @@ use serde_json::Value;
 
 use super::batch::{Batch, Ticket};
 use super::kind::{JobKind, StepContext, StepOutcome};
-use super::model::{CANCELED_JOB, INTERNAL_ERROR, JobInfo, JobRecord, now_us};
+use super::model::{CANCELED_JOB, INTERNAL_ERROR, JobInfo, JobRecord, JobRow, now_us};
 use super::queue::{Change, Commit, JobQueue, priority_key};
 use super::state::{Action, Event, Flags, JobState, Outcome, advance, boundary, transition};
 use crate::error::{Error, Result};
@@ -439,6 +439,14 @@ impl JobsEngine {
     }
 
     /// Every job, oldest creation first.
+    /// Every job as a table row, in creation order.
+    pub fn rows(&self) -> Vec<JobRow> {
+        let g = self.lock();
+        let mut all: Vec<&JobRecord> = g.jobs.values().collect();
+        all.sort_by_key(|r| (r.creation_us, r.seq));
+        all.into_iter().map(JobRecord::row).collect()
+    }
+
     pub fn list(&self) -> Vec<JobInfo> {
         let g = self.lock();
         let now = now_us();

@@ -23,7 +23,7 @@ mod tests;
 pub use archive::{ArchiveJob, ArchiveParams};
 pub use engine::{EngineConfig, JobsEngine};
 pub use kind::{JobKind, Plan, StepContext, StepOutcome};
-pub use model::{JobInfo, JobRecord};
+pub use model::{JobInfo, JobRecord, JobRow};
 pub use outputs::JobOutputs;
 pub use queue::JobQueue;
 pub use sleep::Sleep;
