@@ -397,3 +397,33 @@ fn systemd_units_verify() {
     .expect("unit");
     assert!(user.contains("ExecStart=%h/.cargo/bin/dicomq daemon"));
 }
+
+#[test]
+fn a_stuck_daemon_holding_the_database_is_exit_3_naming_socket_and_database() {
+    let home = Home::new();
+    let d = home.daemon(&[]);
+    let pid = d.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let t = Instant::now();
+    let o = home.run(&["--lock-timeout", "1", "ls", "patients"]);
+    let _ = std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("daemon.sock") && err.contains("index.redb"),
+        "{err}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(8),
+        "gave up in time: {:?}",
+        t.elapsed()
+    );
+}

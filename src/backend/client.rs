@@ -8,6 +8,9 @@ use std::sync::Mutex;
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{self, FrameError, PROTOCOL_VERSION, Request, Response};
 
+/// How long a daemon has to answer the hello.
+const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct Client {
     stream: Mutex<UnixStream>,
     socket: std::path::PathBuf,
@@ -20,17 +23,51 @@ impl Client {
             Ok(s) => s,
             Err(_) => return Ok(None),
         };
+        // A daemon that is stopped or dying accepts the connection (the kernel does) but never
+        // says hello: treat it as absent, so the caller falls back to the database lock.
+        let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
         let client = Client {
             stream: Mutex::new(stream),
             socket: socket.to_path_buf(),
         };
-        match client.call(
-            &Request::Hello {
-                version: PROTOCOL_VERSION,
-            },
-            &[],
-        )? {
-            (Response::Hello { version }, _) if version == PROTOCOL_VERSION => Ok(Some(client)),
+        let hello = Request::Hello {
+            version: PROTOCOL_VERSION,
+        };
+        let answer = {
+            let stream = client
+                .stream
+                .lock()
+                .map_err(|_| Error::Internal("client lock".into()))?;
+            protocol::write_frame(&mut BufWriter::new(&*stream), &hello, &[])
+                .ok()
+                .and_then(|()| protocol::read_frame::<Response>(&mut BufReader::new(&*stream)).ok())
+        };
+        let Some(answer) = answer else {
+            tracing::warn!(
+                "{} accepts connections but does not answer",
+                socket.display()
+            );
+            return Ok(None);
+        };
+        match answer {
+            (
+                Response::Error {
+                    kind,
+                    message,
+                    hint,
+                },
+                _,
+            ) => Err(Error::Remote {
+                kind,
+                message,
+                hint,
+            }),
+            (Response::Hello { version }, _) if version == PROTOCOL_VERSION => {
+                if let Ok(s) = client.stream.lock() {
+                    let _ = s.set_read_timeout(None);
+                }
+                Ok(Some(client))
+            }
             (Response::Hello { version }, _) => Err(Error::Remote {
                 kind: ErrorKind::Unavailable,
                 message: format!(
