@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             parent: None,
             store: true,
+            return_files: false,
         })?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }

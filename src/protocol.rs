@@ -68,6 +68,8 @@ pub enum Request {
         interpret_binary_tags: bool,
         parent: Option<String>,
         store: bool,
+        #[serde(default)]
+        return_files: bool,
     },
     Pdf {
         id: String,
@@ -272,6 +274,10 @@ pub fn split_body(body: Vec<u8>, sizes: &[u64]) -> Option<Vec<Vec<u8>>> {
     if sizes.iter().sum::<u64>() != body.len() as u64 {
         return None;
     }
+    if sizes.len() == 1 {
+        // One part (a single file): no copy.
+        return Some(vec![body]);
+    }
     let mut parts = Vec::with_capacity(sizes.len());
     let mut rest = body.as_slice();
     for &s in sizes {
@@ -350,6 +356,7 @@ mod tests {
                 interpret_binary_tags: false,
                 parent: None,
                 store: true,
+                return_files: false,
             },
             Request::Pdf { id: "x".into() },
             Request::RunJob {

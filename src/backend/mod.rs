@@ -259,6 +259,7 @@ impl Backend {
             interpret_binary_tags: req.spec.interpret_binary_tags,
             parent: req.parent,
             store: req.store,
+            return_files: req.return_files,
         };
         match client.call(&wire, &body)? {
             (Response::Created { mut answers, sizes }, body) => {

@@ -121,6 +121,7 @@ fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
         spec,
         parent,
         store: !args.no_store,
+        return_files: args.output.is_some(),
     })
 }
 

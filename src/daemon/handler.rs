@@ -113,6 +113,7 @@ fn dispatch(
             interpret_binary_tags,
             parent,
             store: keep,
+            return_files,
         } => {
             let sizes: Vec<u64> = items
                 .iter()
@@ -144,6 +145,7 @@ fn dispatch(
                 },
                 parent,
                 store: keep,
+                return_files,
             })?;
             let sizes = answers.iter().map(|a| a.bytes.len() as u64).collect();
             let body = answers

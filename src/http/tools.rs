@@ -97,6 +97,7 @@ async fn create_dicom(State(app): State<App>, headers: HeaderMap, body: Body) ->
             spec: parsed.spec,
             parent,
             store: true,
+            return_files: false,
         })?;
         if parsed.content_is_array {
             let series = answers

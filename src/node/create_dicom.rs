@@ -16,6 +16,8 @@ pub struct CreateRequest {
     pub parent: Option<String>,
     /// Store the result (false with `--no-store`).
     pub store: bool,
+    /// Answer with the files' bytes too (for `-o`); without it nothing is copied back.
+    pub return_files: bool,
 }
 
 /// Orthanc's answer to `POST /tools/create-dicom`, plus the file bytes for `-o`.
@@ -93,7 +95,11 @@ impl Node {
                 parent_series: header.ids.series.clone(),
                 parent_study: header.ids.study.clone(),
                 status: "Success".into(),
-                bytes: bytes.clone(),
+                bytes: if req.return_files {
+                    bytes.clone()
+                } else {
+                    Vec::new()
+                },
                 warnings: c.warnings,
             });
             items.push(ImportItem {

@@ -55,7 +55,11 @@ pub struct ImportResult {
 }
 
 enum Payload {
+    /// The item's own bytes (`ImportSource::Bytes`), used in place.
+    Item,
+    /// A small file, read whole.
     Bytes(Vec<u8>),
+    /// A large file, copied from its path.
     Path(PathBuf),
 }
 
@@ -71,7 +75,7 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
             let header = parse_header(bytes.as_slice())?;
             Ok(Prepared {
                 header,
-                payload: Payload::Bytes(bytes.clone()),
+                payload: Payload::Item,
                 size: bytes.len() as u64,
             })
         }
@@ -169,9 +173,14 @@ impl Store {
             let Ok(p) = &prepared[*i] else {
                 return Err("not prepared".to_string());
             };
-            let r = match &p.payload {
-                Payload::Bytes(b) => self.files.write_batched(uuid, b),
-                Payload::Path(path) => self.files.copy_batched(uuid, path).map(|_| ()),
+            let r = match (&p.payload, &items[*i].source) {
+                (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) => {
+                    self.files.write_batched(uuid, b)
+                }
+                (Payload::Item, ImportSource::Path(path)) => {
+                    self.files.copy_batched(uuid, path).map(|_| ())
+                }
+                (Payload::Path(path), _) => self.files.copy_batched(uuid, path).map(|_| ()),
             };
             r.map_err(|e| format!("cannot write to the storage: {e}"))
         });
