@@ -475,7 +475,14 @@ fn worker(jobs: &Mutex<Receiver<Job>>, results: &mpsc::Sender<JobResult>) {
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let result = ZipFileBuilder::new(&job.name, job.options).and_then(|mut b| {
+        let options = if incompressible(&job.data) {
+            job.options
+                .compression_method(CompressionMethod::Stored)
+                .compression_level(None)
+        } else {
+            job.options
+        };
+        let result = ZipFileBuilder::new(&job.name, options).and_then(|mut b| {
             b.write_all(&job.data)?;
             drop(job.data);
             b.finish()
@@ -484,6 +491,30 @@ fn worker(jobs: &Mutex<Receiver<Job>>, results: &mpsc::Sender<JobResult>) {
             return;
         }
     }
+}
+
+/// Entries at least this large are probed before they are deflated.
+const PROBE_MIN: usize = 256 << 10;
+/// The probe: the last 64 KiB (a DICOM file ends with its pixel data).
+const PROBE_LEN: usize = 64 << 10;
+
+/// Whether deflating `data` would gain less than 3 %: noisy or already compressed pixel data
+/// (JPEG, JPEG 2000) is then stored, which costs nothing to read and saves the deflate time.
+/// A fast level-1 pass over a sample decides.
+fn incompressible(data: &[u8]) -> bool {
+    if data.len() < PROBE_MIN {
+        return false;
+    }
+    let sample = &data[data.len() - PROBE_LEN..];
+    let mut enc = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(PROBE_LEN),
+        flate2::Compression::fast(),
+    );
+    if enc.write_all(sample).is_err() {
+        return false;
+    }
+    enc.finish()
+        .is_ok_and(|out| out.len() * 100 >= sample.len() * 97)
 }
 
 /// Tracks the highest position written, for `ArchiveSize`.
@@ -817,5 +848,43 @@ mod tests {
                 size as f64 / total as f64
             );
         }
+    }
+
+    #[test]
+    fn noisy_entries_are_stored_and_smooth_ones_deflated() {
+        let mut state = 0x1234_5678_9abc_def0_u64;
+        let noise: Vec<u8> = (0..512 << 10)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        let smooth: Vec<u8> = (0..512u32 << 10).map(|i| (i / 4096) as u8).collect();
+        assert!(super::incompressible(&noise));
+        assert!(!super::incompressible(&smooth));
+        assert!(
+            !super::incompressible(&noise[..1000]),
+            "small entries are not probed"
+        );
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut w = ArchiveZipWriter::new(
+            &mut out,
+            ZipPlan::new(2, (noise.len() + smooth.len()) as u64, Compression::Deflate),
+        )
+        .expect("writer");
+        w.add_bytes("noise.dcm", &noise).expect("noise");
+        w.add_bytes("smooth.dcm", &smooth).expect("smooth");
+        w.finish().expect("finish");
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(out.into_inner())).expect("zip");
+        assert_eq!(
+            z.by_name("noise.dcm").expect("entry").compression(),
+            CompressionMethod::Stored
+        );
+        assert_eq!(
+            z.by_name("smooth.dcm").expect("entry").compression(),
+            CompressionMethod::Deflated
+        );
     }
 }
