@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Home, have_tool, stderr, stdout};
+use common::{Home, check_zip, have_tool, stderr, stdout};
 use dicomq::config::Config;
 use dicomq::home::Home as DataHome;
 use dicomq::jobs::{Action, ArchiveParams, JobInfo, JobState};
@@ -18,46 +18,6 @@ use dicomq::store::import::{ImportItem, ImportSource};
 use dicomq::testdata;
 
 // ---- helpers ---------------------------------------------------------------------------------
-
-/// `unzip -t` and `python3 -m zipfile -t` accept the archive; returns its entry names in order.
-fn check_zip(path: &Path) -> Vec<String> {
-    if have_tool("unzip") {
-        let o = Command::new("unzip")
-            .arg("-tq")
-            .arg(path)
-            .output()
-            .expect("unzip");
-        assert!(
-            o.status.success(),
-            "unzip -t {}: {}",
-            path.display(),
-            stdout(&o)
-        );
-    }
-    if have_tool("python3") {
-        let o = Command::new("python3")
-            .args(["-m", "zipfile", "-t"])
-            .arg(path)
-            .output()
-            .expect("python3");
-        assert!(
-            o.status.success(),
-            "python3 -m zipfile -t {}: {}",
-            path.display(),
-            stderr(&o)
-        );
-    }
-    let o = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
-        ])
-        .arg(path)
-        .output()
-        .expect("python3 lists the entries");
-    assert!(o.status.success(), "{}", stderr(&o));
-    stdout(&o).lines().map(str::to_string).collect()
-}
 
 /// Extracts one entry of a ZIP.
 fn extract(zip: &Path, entry: &str, to: &Path) {

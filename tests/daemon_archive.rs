@@ -3,37 +3,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{Home, fixtures, have_tool, poll, stderr, stdout};
-
-fn unzip_ok(path: &std::path::Path) {
-    if have_tool("unzip") {
-        let o = Command::new("unzip")
-            .arg("-tq")
-            .arg(path)
-            .output()
-            .expect("unzip");
-        assert!(
-            o.status.success(),
-            "unzip -t {}: {}{}",
-            path.display(),
-            stdout(&o),
-            stderr(&o)
-        );
-    }
-    let o = Command::new("python3")
-        .args(["-m", "zipfile", "-t"])
-        .arg(path)
-        .output()
-        .expect("python3");
-    assert!(
-        o.status.success(),
-        "zipfile -t {}: {}",
-        path.display(),
-        stderr(&o)
-    );
-}
+use common::{Home, check_zip, fixtures, poll, stderr, stdout};
 
 #[test]
 fn archives_through_the_daemon() {
@@ -48,7 +18,7 @@ fn archives_through_the_daemon() {
     let sync = dir.path().join("study.zip");
     let o = home.run(&["archive", "b89ca719", "-o", sync.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
-    unzip_ok(&sync);
+    check_zip(&sync);
     let o = home.run(&["archive", "b89ca719", "--media", "--async"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let id = stdout(&o).trim().to_string();
@@ -56,7 +26,7 @@ fn archives_through_the_daemon() {
     let media = dir.path().join("media.zip");
     let o = home.run(&["jobs", "output", &id, "-o", media.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
-    unzip_ok(&media);
+    check_zip(&media);
     let streamed = home
         .cmd()
         .args(["jobs", "output", &id])
@@ -119,14 +89,5 @@ fn kill_9_in_the_middle_of_an_archive_then_restart() {
             .status
             .success()
     );
-    unzip_ok(&out);
-    let listing = Command::new("python3")
-        .args([
-            "-c",
-            "import sys,zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))",
-        ])
-        .arg(&out)
-        .output()
-        .expect("python3");
-    assert_eq!(stdout(&listing).trim(), "1500", "every instance, once");
+    assert_eq!(check_zip(&out).len(), 1500, "every instance, once");
 }

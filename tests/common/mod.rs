@@ -259,3 +259,43 @@ pub fn curl(args: &[&str]) -> HttpAnswer {
         body: raw[split + 4..].to_vec(),
     }
 }
+
+/// `unzip -t` and `python3 -m zipfile -t` accept the archive; returns its entry names in order.
+pub fn check_zip(path: &Path) -> Vec<String> {
+    if have_tool("unzip") {
+        let o = std::process::Command::new("unzip")
+            .arg("-tq")
+            .arg(path)
+            .output()
+            .expect("unzip");
+        assert!(
+            o.status.success(),
+            "unzip -t {}: {}",
+            path.display(),
+            stdout(&o)
+        );
+    }
+    if have_tool("python3") {
+        let o = std::process::Command::new("python3")
+            .args(["-m", "zipfile", "-t"])
+            .arg(path)
+            .output()
+            .expect("python3");
+        assert!(
+            o.status.success(),
+            "python3 -m zipfile -t {}: {}",
+            path.display(),
+            stderr(&o)
+        );
+    }
+    let o = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 lists the entries");
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o).lines().map(str::to_string).collect()
+}
