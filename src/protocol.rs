@@ -19,6 +19,8 @@ use crate::store::views::{RemovedView, ResourceView};
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest JSON header accepted.
 pub const MAX_HEADER: u32 = 16 << 20;
+/// Largest body reserved before its bytes arrive.
+const PREALLOCATE_MAX: u64 = 64 << 20;
 /// Largest body held in memory at once.
 pub const MAX_BODY: u64 = 4 << 30;
 
@@ -261,7 +263,9 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(
             limit: MAX_BODY,
         });
     }
-    let mut body = Vec::new();
+    // Room for the announced body up front (within a bound: a frame cannot make us reserve
+    // gigabytes before its bytes arrive), so it is read in large chunks.
+    let mut body = Vec::with_capacity(blen.min(PREALLOCATE_MAX) as usize);
     r.take(blen).read_to_end(&mut body)?;
     if body.len() as u64 != blen {
         return Err(FrameError::Closed);

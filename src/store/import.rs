@@ -144,7 +144,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let started = std::time::Instant::now();
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = parallel::cpus();
         let prepared = parallel::map(&items, threads, prepare);
         let mut results: Vec<ImportResult> = items
             .iter()
