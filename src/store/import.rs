@@ -227,13 +227,11 @@ impl Store {
                 return Err(e);
             }
         };
+        let mut committed = Vec::with_capacity(ok.len());
         for ((i, uuid), outcome) in ok.iter().zip(indexed) {
             results[*i].status = match outcome {
                 Indexed::Success => {
-                    // Committed: move it to its place (a lost rename is redone at next open).
-                    if let Err(e) = self.files.publish(uuid) {
-                        tracing::warn!("cannot publish {uuid}: {e}; the next open will");
-                    }
+                    committed.push(uuid.as_str());
                     ImportStatus::Success
                 }
                 Indexed::AlreadyStored => {
@@ -241,6 +239,18 @@ impl Store {
                     ImportStatus::AlreadyStored
                 }
             };
+        }
+        // Committed: move the files to their place, in parallel (directory updates overlap);
+        // a rename lost in a crash is redone at the next open.
+        for (uuid, r) in committed
+            .iter()
+            .zip(parallel::map(&committed, WRITE_THREADS, |u| {
+                self.files.publish(u)
+            }))
+        {
+            if let Err(e) = r {
+                tracing::warn!("cannot publish {uuid}: {e}; the next open will");
+            }
         }
         for uuid in &discard {
             let _ = self.files.remove(uuid);
