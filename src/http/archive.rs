@@ -216,9 +216,6 @@ async fn run(app: App, ask: Ask) -> ApiResult {
             "the daemon runs with --no-jobs: it does not run jobs",
         ));
     }
-    if ask.resources.is_empty() && ask.synchronous {
-        // Orthanc answers an empty list with an empty ZIP.
-    }
     let type_name = if ask.media { "Media" } else { "Archive" };
     let params = ArchiveParams {
         resources: ask.resources,
