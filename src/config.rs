@@ -193,8 +193,13 @@ impl Config {
         Ok(config)
     }
 
-    /// The one warning line about unknown keys, if any.
+    /// The one warning line about unknown keys (and about `SaveJobs: false`), if any.
     pub fn warning(&self) -> Option<String> {
+        if !self.save_jobs {
+            return Some(
+                "config: \"SaveJobs\": false is ignored: dicomq always persists its jobs".into(),
+            );
+        }
         if self.unknown_keys.is_empty() {
             return None;
         }
@@ -255,6 +260,12 @@ mod tests {
             Some(PathBuf::from("/etc/dicomq/store"))
         );
         assert_eq!(c.dictionary.entries().len(), 1);
+    }
+
+    #[test]
+    fn save_jobs_false_is_said_to_be_ignored() {
+        let c = parse(r#"{"SaveJobs": false}"#).expect("valid");
+        assert!(c.warning().is_some_and(|w| w.contains("SaveJobs")));
     }
 
     #[test]

@@ -275,7 +275,8 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(
 
 /// Splits a body into consecutive parts of the given sizes; None if they do not add up.
 pub fn split_body(body: Vec<u8>, sizes: &[u64]) -> Option<Vec<Vec<u8>>> {
-    if sizes.iter().sum::<u64>() != body.len() as u64 {
+    let total = sizes.iter().try_fold(0u64, |acc, &s| acc.checked_add(s))?;
+    if total != body.len() as u64 {
         return None;
     }
     if sizes.len() == 1 {
@@ -483,6 +484,16 @@ mod tests {
         for r in responses {
             round_trip(r, b"xyz");
         }
+    }
+
+    #[test]
+    fn split_body_refuses_sizes_that_do_not_add_up() {
+        assert_eq!(split_body(vec![1], &[u64::MAX, 2]), None);
+        assert_eq!(split_body(vec![1, 2, 3], &[1, 1]), None);
+        assert_eq!(
+            split_body(vec![1, 2, 3], &[1, 2]),
+            Some(vec![vec![1], vec![2, 3]])
+        );
     }
 
     #[test]

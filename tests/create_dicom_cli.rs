@@ -324,6 +324,33 @@ fn bad_inputs_store_nothing_and_leave_nothing() {
             vec![
                 "--pdf".into(),
                 s(&p("good.pdf")),
+                "--tag".into(),
+                "PatientAge=12é".into(),
+            ],
+            "ASCII",
+        ),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "--tag".into(),
+                "AcquisitionDateTime=2020010é".into(),
+            ],
+            "ASCII",
+        ),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "--tag".into(),
+                "abcéxyz=1".into(),
+            ],
+            "abcéxyz",
+        ),
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
                 "-o".into(),
                 s(&p("nodir/out.dcm")),
             ],

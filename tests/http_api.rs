@@ -438,3 +438,33 @@ fn archive_routes() {
         404
     );
 }
+
+#[test]
+fn concurrent_sync_archives_do_not_evict_each_other() {
+    let home = Home::new();
+    std::fs::write(
+        home.path().join("config.json"),
+        r#"{"MediaArchiveSize": 1, "ConcurrentJobs": 4}"#,
+    )
+    .expect("config");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _d = home.daemon(&["--http", &addr]);
+    common::poll(10, "the HTTP port", || {
+        std::net::TcpStream::connect(&addr).ok().map(|_| ())
+    });
+    assert!(
+        home.run(&["store", common::fixtures().to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let url =
+        format!("http://{addr}/patients/21656b59-b4d37a49-76daa8ba-cb774515-26fcb1aa/archive");
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6).map(|_| s.spawn(|| curl(&[&url]).status)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert_eq!(statuses, vec![200; 6]);
+}

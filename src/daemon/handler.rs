@@ -276,17 +276,23 @@ fn wait_while_connected(
     }
 }
 
-/// A client that waits sends nothing; end of stream means it left.
+/// A client that waits sends nothing; end of stream means it left. The byte is peeked, never
+/// consumed, so the stream stays intact whatever the client sent.
 fn client_connected(conn: &UnixStream) -> bool {
-    use std::io::Read;
-    if conn.set_nonblocking(true).is_err() {
-        return false;
-    }
+    use std::os::fd::AsRawFd;
     let mut byte = [0u8; 1];
-    let alive = matches!(
-        (&*conn).read(&mut byte),
-        Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock
-    );
-    let _ = conn.set_nonblocking(false);
-    alive
+    // SAFETY: recv writes at most one byte into `byte`, which outlives the call.
+    let n = unsafe {
+        libc::recv(
+            conn.as_raw_fd(),
+            byte.as_mut_ptr().cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    match n {
+        0 => false,
+        n if n > 0 => true,
+        _ => std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock,
+    }
 }

@@ -107,6 +107,9 @@ impl ArchiveParams {
 struct Run {
     plan: Arc<ArchivePlan>,
     writer: Option<Writer>,
+    /// The step the writer expects next: a job that comes back at another position (its
+    /// checkpoint was lost with a failed commit) starts its archive over.
+    next: u64,
 }
 
 struct Writer {
@@ -152,6 +155,7 @@ impl ArchiveJob {
         }
         let plan = ArchivePlan::load(&self.outputs.plan(job))?;
         let run = Arc::new(Mutex::new(Run {
+            next: 0,
             plan: Arc::new(plan),
             writer: None,
         }));
@@ -247,7 +251,7 @@ impl ArchiveJob {
         }
     }
 
-    fn finish(&self, job: &str, w: Writer) -> Result<u64, StepError> {
+    fn finish(&self, job: &str, w: Writer, synchronous: bool) -> Result<u64, StepError> {
         let partial = self.outputs.partial(job);
         let write_error =
             |e: String| StepError(CANNOT_WRITE_FILE, format!("{}: {e}", partial.display()));
@@ -264,7 +268,7 @@ impl ArchiveJob {
         file.sync_all().map_err(|e| write_error(e.to_string()))?;
         drop(file);
         self.outputs
-            .publish(job)
+            .publish(job, synchronous)
             .map_err(|e| write_error(format!("cannot publish the output: {e}")))?;
         Ok(size_handle.load(std::sync::atomic::Ordering::Relaxed))
     }
@@ -277,6 +281,15 @@ impl ArchiveJob {
         let run = self.run_of(&ctx.job_id)?;
         let mut run = lock(&run);
         let plan = Arc::clone(&run.plan);
+        if run.writer.is_some() && run.next != ctx.position {
+            tracing::info!(
+                job = %ctx.job_id,
+                "the job came back at step {} but the archive is at step {}: starting it over",
+                ctx.position,
+                run.next
+            );
+            run.writer = None;
+        }
         if run.writer.is_none() {
             if ctx.position > 0 {
                 tracing::info!(
@@ -294,7 +307,8 @@ impl ArchiveJob {
                 .as_mut()
                 .ok_or_else(|| Error::Internal("archive writer vanished".into()))?;
             self.add_instance(w, &plan, pos)?;
-            w.zip.archive_size()
+            run.next = ctx.position + 1;
+            run.writer.as_ref().map_or(0, |w| w.zip.archive_size())
         } else {
             let w = run
                 .writer
@@ -302,7 +316,7 @@ impl ArchiveJob {
                 .ok_or_else(|| Error::Internal("archive writer vanished".into()))?;
             drop(run);
             lock(&self.runs).remove(&ctx.job_id);
-            self.finish(&ctx.job_id, w)?
+            self.finish(&ctx.job_id, w, p.synchronous)?
         };
         ctx.content["ArchiveSize"] = size.to_string().into();
         ctx.content["ArchiveSizeMB"] = (size >> 20).into();
@@ -343,6 +357,7 @@ impl JobKind for ArchiveJob {
             Arc::new(Mutex::new(Run {
                 plan: Arc::new(plan),
                 writer: None,
+                next: 0,
             })),
         );
         Ok(Plan { steps, content })
@@ -397,15 +412,15 @@ pub fn output_path(outputs: &JobOutputs, job: &JobRecord) -> Result<PathBuf> {
             )));
         }
     }
-    let path = outputs.output(&job.id);
-    if path.is_file() {
-        return Ok(path);
-    }
     let synchronous = job
         .params
         .get("Synchronous")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let path = outputs.output(&job.id, synchronous);
+    if path.is_file() {
+        return Ok(path);
+    }
     Err(Error::Invalid(if synchronous {
         format!(
             "job {} was a synchronous archive: its output went to the command that ran it",

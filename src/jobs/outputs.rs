@@ -8,6 +8,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+/// The name ending of a synchronous job's output (`<job>.sync.zip`).
+const SYNC_SUFFIX: &str = "sync.zip";
+
 pub struct JobOutputs {
     dir: PathBuf,
     keep: usize,
@@ -43,9 +46,14 @@ impl JobOutputs {
         self.dir.join(format!("{job}.zip.partial"))
     }
 
-    /// A finished job's output.
-    pub fn output(&self, job: &str) -> PathBuf {
-        self.dir.join(format!("{job}.zip"))
+    /// A finished job's output. A synchronous job's output waits for its caller under its own
+    /// name, outside the `MediaArchiveSize` rotation (the caller takes it at once).
+    pub fn output(&self, job: &str, synchronous: bool) -> PathBuf {
+        if synchronous {
+            self.dir.join(format!("{job}.{SYNC_SUFFIX}"))
+        } else {
+            self.dir.join(format!("{job}.zip"))
+        }
     }
 
     /// The job's plan (kept while its output lives).
@@ -53,18 +61,25 @@ impl JobOutputs {
         self.dir.join(format!("{job}.plan.json"))
     }
 
-    /// Renames the partial output to the final one, durably, then evicts the oldest outputs
-    /// beyond `MediaArchiveSize`.
-    pub fn publish(&self, job: &str) -> io::Result<()> {
-        fs::rename(self.partial(job), self.output(job))?;
+    /// Renames the partial output to the final one, durably, then evicts the oldest kept
+    /// outputs beyond `MediaArchiveSize` (never one a synchronous caller has yet to take).
+    pub fn publish(&self, job: &str, synchronous: bool) -> io::Result<()> {
+        fs::rename(self.partial(job), self.output(job, synchronous))?;
         fs::File::open(&self.dir)?.sync_all()?;
-        self.evict();
+        if !synchronous {
+            self.evict();
+        }
         Ok(())
     }
 
     /// Deletes everything a job left (partial or final output, plan). Idempotent.
     pub fn discard(&self, job: &str) {
-        for p in [self.partial(job), self.output(job), self.plan(job)] {
+        for p in [
+            self.partial(job),
+            self.output(job, false),
+            self.output(job, true),
+            self.plan(job),
+        ] {
             if let Err(e) = remove_if_present(&p) {
                 tracing::warn!("cannot delete {}: {e}", p.display());
             }
@@ -87,6 +102,9 @@ impl JobOutputs {
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
+                if name.ends_with(SYNC_SUFFIX) {
+                    return None;
+                }
                 let job = name.strip_suffix(".zip")?.to_string();
                 let modified = e.metadata().ok()?.modified().ok()?;
                 Some((modified, job))
@@ -114,13 +132,33 @@ mod tests {
         for job in ["a", "b", "c"] {
             fs::write(o.partial(job), job).expect("write");
             fs::write(o.plan(job), "{}").expect("write");
-            o.publish(job).expect("publish");
+            o.publish(job, false).expect("publish");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        assert!(!o.output("a").exists() && !o.plan("a").exists());
-        assert!(o.output("b").exists() && o.output("c").exists());
+        assert!(!o.output("a", false).exists() && !o.plan("a").exists());
+        assert!(o.output("b", false).exists() && o.output("c", false).exists());
         o.discard("b");
         o.discard("b");
-        assert!(!o.output("b").exists());
+        assert!(!o.output("b", false).exists());
+    }
+
+    #[test]
+    fn synchronous_outputs_are_outside_the_rotation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let o = JobOutputs::new(dir.path(), 1);
+        fs::write(o.partial("sync"), "s").expect("write");
+        o.publish("sync", true).expect("publish");
+        for job in ["a", "b"] {
+            fs::write(o.partial(job), job).expect("write");
+            o.publish(job, false).expect("publish");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(
+            o.output("sync", true).exists(),
+            "not yet taken: never evicted"
+        );
+        assert!(!o.output("a", false).exists() && o.output("b", false).exists());
+        o.discard("sync");
+        assert!(!o.output("sync", true).exists());
     }
 }

@@ -179,9 +179,11 @@ impl FileStorage {
     /// Removes the file of `uuid` and any temporary left by a crash; a missing file is fine.
     pub fn remove(&self, uuid: &str) -> io::Result<()> {
         let _timer = self.metrics.timer(Timed::StorageRemove);
+        // `incoming/` first: a publish racing this removal then either finds nothing to move,
+        // or has already moved the file to its place, which is removed next.
         for p in [
-            self.path_of(uuid),
             self.incoming_path_of(uuid),
+            self.path_of(uuid),
             self.temp_path_of(uuid),
         ] {
             match fs::remove_file(&p) {

@@ -152,13 +152,20 @@ impl Store {
 
     /// Removes a resource, its descendants and its files; empty ancestors go too.
     pub fn remove(&self, level: Level, id: &str) -> Result<RemovedView> {
+        // Committed: the resources are gone. A file that cannot be deleted now keeps its
+        // intent and is deleted at the next open; the removal itself succeeded.
         let removal = self.index.remove(level, id)?;
+        let mut deleted = Vec::with_capacity(removal.files.len());
         for uuid in &removal.files {
-            self.files
-                .remove(uuid)
-                .map_err(|e| Error::io(self.files.path_of(uuid), e))?;
+            match self.files.remove(uuid) {
+                Ok(()) => deleted.push(uuid.clone()),
+                Err(e) => tracing::warn!(
+                    "cannot delete {}: {e}; it will be deleted at the next open",
+                    self.files.path_of(uuid).display()
+                ),
+            }
         }
-        self.index.clear_intents(&removal.files)?;
+        self.index.clear_intents(&deleted)?;
         Ok(RemovedView {
             remaining_ancestor: removal.remaining_ancestor.map(|(l, id)| AncestorView {
                 path: format!("/{}/{id}", l.plural()),

@@ -75,7 +75,7 @@ fn parse_tag_key_ext(key: &str) -> Option<(Tag, bool)> {
         return Some((Tag(hex(g)?, hex(e)?), e.len() < 4));
     }
     if key.len() == 8 {
-        return Some((Tag(hex(&key[..4])?, hex(&key[4..])?), false));
+        return Some((Tag(hex(key.get(..4)?)?, hex(key.get(4..)?)?), false));
     }
     None
 }

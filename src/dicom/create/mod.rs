@@ -238,8 +238,9 @@ fn resolve_ops(
             return Err(CreateError::UsePixelContent);
         }
         let binary = spec.interpret_binary_tags
-            && value.len() >= OCTET_STREAM_PREFIX.len()
-            && value[..OCTET_STREAM_PREFIX.len()].eq_ignore_ascii_case(OCTET_STREAM_PREFIX);
+            && value
+                .get(..OCTET_STREAM_PREFIX.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(OCTET_STREAM_PREFIX));
         let value = if binary {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(value[OCTET_STREAM_PREFIX.len()..].trim())

@@ -561,6 +561,15 @@ fn check_pn(s: &str) -> Result<(), String> {
 
 /// Check one value (already split on `\`) against the VR rules.
 pub fn check_component(vr: VR, v: &str) -> Result<(), String> {
+    // Only the text VRs take the character set; every other one is ASCII by definition (and
+    // the checks below slice by byte).
+    let text = matches!(
+        vr,
+        VR::LO | VR::SH | VR::PN | VR::LT | VR::ST | VR::UT | VR::UC
+    );
+    if !text && !v.is_ascii() {
+        return Err("only ASCII characters are allowed".into());
+    }
     match vr {
         VR::AE => {
             max_chars(v, 16)?;
