@@ -382,11 +382,7 @@ impl JobsEngine {
         let id = uuid::Uuid::new_v4().to_string();
         let plan = kind.plan(&id, &params)?;
         let now = now_us();
-        let mut g = self.lock();
-        if g.stopping {
-            return Err(Error::Busy("the jobs engine is shutting down".into()));
-        }
-        let rec = JobRecord {
+        let mut rec = JobRecord {
             id: id.clone(),
             type_name: kind.type_name().to_string(),
             priority,
@@ -406,15 +402,27 @@ impl JobsEngine {
             error_details: String::new(),
             retry_count: 0,
             next_retry_us: None,
-            seq: g.next_seq,
+            seq: 0,
             completion_seq: None,
             flags: Flags::default(),
         };
+        let mut g = self.lock();
+        if g.stopping {
+            drop(g);
+            // What `plan` prepared (an archive's file list) goes with the refused job.
+            kind.discard_outputs(&rec);
+            return Err(Error::Busy("the jobs engine is shutting down".into()));
+        }
+        rec.seq = g.next_seq;
         g.next_seq += 1;
+        let undo = rec.clone();
         let (ticket, _) = self.stage(&mut g, vec![rec], Vec::new(), Commit::Durable);
         // A worker may start it at once: its start shares this commit or follows it.
         self.work.notify_one();
-        self.settle(g, &ticket).1?;
+        if let Err(e) = self.settle(g, &ticket).1 {
+            kind.discard_outputs(&undo);
+            return Err(e);
+        }
         Ok(id)
     }
 

@@ -823,3 +823,27 @@ fn cancels_racing_finishes_are_neither_lost_nor_reordered() {
     }
     e.shutdown();
 }
+
+#[test]
+fn a_refused_submit_discards_what_its_plan_prepared() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let recorder = Arc::new(Recorder {
+        ran: Mutex::new(Vec::new()),
+        discarded: Mutex::new(Vec::new()),
+    });
+    let e = engine(&db, 1, 100, vec![recorder.clone()]);
+    e.queue().hook.fail_at_least(Some(1));
+    assert!(matches!(
+        e.submit("Recorder", json!({}), 0),
+        Err(Error::NotSaved(_))
+    ));
+    assert_eq!(recorder.discarded.lock().expect("discarded").len(), 1);
+    e.queue().hook.fail_at_least(None);
+    e.shutdown();
+    assert!(
+        e.submit("Recorder", json!({}), 0).is_err(),
+        "stopped engine"
+    );
+    assert_eq!(recorder.discarded.lock().expect("discarded").len(), 2);
+}
