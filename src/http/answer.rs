@@ -3,9 +3,7 @@
 //! `Details`), or bodiless where Orthanc answers without a body.
 
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -136,11 +134,8 @@ struct ErrorBody<'a> {
     uri: &'a str,
 }
 
-/// Fills in the JSON body of error answers, which needs the request's method and URI.
-pub async fn error_bodies(req: Request, next: Next) -> Response {
-    let method = req.method().to_string();
-    let uri = req.uri().path().to_string();
-    let mut resp = next.run(req).await;
+/// Fills in the JSON body of an error answer, which needs the request's method and URI.
+pub fn with_error_body(mut resp: Response, method: &str, uri: &str) -> Response {
     let Some(err) = resp.extensions_mut().remove::<ApiError>() else {
         return resp;
     };
@@ -152,10 +147,10 @@ pub async fn error_bodies(req: Request, next: Next) -> Response {
         http_error: err.status.canonical_reason().unwrap_or(""),
         http_status: err.status.as_u16(),
         message: code.message(),
-        method: &method,
+        method,
         orthanc_error: code.message(),
         orthanc_status: code as i32,
-        uri: &uri,
+        uri,
     };
     let text = pretty(&body, b"\t");
     let headers = resp.headers().clone();

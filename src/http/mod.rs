@@ -107,25 +107,30 @@ fn router(app: App) -> Router {
         .merge(tools::routes())
         .merge(archive::routes())
         .fallback(|| async { ApiError::unknown_resource() })
-        .layer(middleware::from_fn_with_state(app.clone(), access))
-        .layer(middleware::from_fn(answer::error_bodies))
-        .layer(middleware::from_fn_with_state(app.clone(), rest_metrics))
+        .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)
 }
 
-/// Feeds `orthanc_rest_api_active_requests` and `orthanc_rest_api_duration_ms`.
-async fn rest_metrics(State(app): State<App>, req: Request, next: Next) -> Response {
+/// Around every request, in one layer: the REST metrics (`orthanc_rest_api_active_requests`,
+/// `orthanc_rest_api_duration_ms`), the access rules, and Orthanc's error bodies.
+async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
     let _active = app.node.metrics().rest_request();
-    next.run(req).await
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let resp = match refusal(&app, &req) {
+        Some(refused) => refused,
+        None => next.run(req).await,
+    };
+    answer::with_error_body(resp, method.as_str(), uri.path())
 }
 
 /// Loopback only unless remote access is allowed; Basic authentication when enabled.
-async fn access(State(app): State<App>, req: Request, next: Next) -> Response {
+fn refusal(app: &App, req: &Request) -> Option<Response> {
     let peer = req.extensions().get::<Peer>().map(|p| p.0);
     let remote = peer.is_none_or(|p| !p.ip().is_loopback());
     let opts = &app.options;
     if remote && !opts.remote_access_allowed {
-        return ApiError::bare(StatusCode::FORBIDDEN).into_response();
+        return Some(ApiError::bare(StatusCode::FORBIDDEN).into_response());
     }
     if opts.authentication_enabled && (remote || !opts.users.is_empty()) {
         let header = req
@@ -139,10 +144,10 @@ async fn access(State(app): State<App>, req: Request, next: Next) -> Response {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"dicomq\""),
             );
-            return r;
+            return Some(r);
         }
     }
-    next.run(req).await
+    None
 }
 
 /// Runs blocking Node work off the async threads.
