@@ -186,9 +186,7 @@ impl Config {
             }
         }
         if config.concurrent_jobs == 0 {
-            config.concurrent_jobs = std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1);
+            config.concurrent_jobs = crate::parallel::cpus();
         }
         Ok(config)
     }

@@ -4,14 +4,14 @@
 
 mod client;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::dicom::create::Payload;
 use crate::error::{Error, ErrorKind, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{CreateAnswer, CreateRequest, MetricsSwitch, Node};
+use crate::node::{CreateAnswer, CreateRequest, MetricsSwitch, Node, retry_while_busy};
 use crate::protocol::{Request, Response, WireCreateItem, WirePayload, split_body};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult, ImportSource};
@@ -56,41 +56,29 @@ impl Backend {
     /// starting daemon answers).
     pub fn connect(mut opts: ConnectOptions) -> Result<Backend> {
         let socket = opts.home.socket();
-        let deadline = Instant::now() + opts.lock_timeout;
-        let mut told = false;
-        loop {
+        let db = opts.home.database();
+        let (home, config) = (&opts.home, &opts.config);
+        let inner = retry_while_busy(&db, opts.lock_timeout, &mut opts.on_wait, || {
+            // A daemon that starts meanwhile is used as soon as it answers.
             if let Some(client) = Client::connect(&socket)? {
-                return Ok(Backend {
-                    inner: Inner::Remote(client),
-                    home: opts.home,
-                });
+                return Ok(Inner::Remote(client));
             }
-            match Node::open(opts.home.clone(), opts.config.clone()) {
-                Ok(node) => {
-                    return Ok(Backend {
-                        inner: Inner::Local(Box::new(node)),
-                        home: opts.home,
-                    });
-                }
-                Err(Error::Busy(_)) if Instant::now() < deadline => {
-                    if !told {
-                        (opts.on_wait)(&format!(
-                            "waiting for another dicomq process to release {}",
-                            opts.home.database().display()
-                        ));
-                        told = true;
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(Error::Busy(_)) => {
-                    return Err(Error::Busy(format!(
-                        "no daemon answers on {} and {} is held by another process",
-                        socket.display(),
-                        opts.home.database().display()
-                    )));
-                }
-                Err(e) => return Err(e),
-            }
+            Ok(Inner::Local(Box::new(Node::open(
+                home.clone(),
+                config.clone(),
+            )?)))
+        });
+        match inner {
+            Ok(inner) => Ok(Backend {
+                inner,
+                home: opts.home,
+            }),
+            Err(Error::Busy(_)) => Err(Error::Busy(format!(
+                "no daemon answers on {} and {} is held by another process",
+                socket.display(),
+                db.display()
+            ))),
+            Err(e) => Err(e),
         }
     }
 

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::jobs::job_options;
+use super::resources::{exists, level_of};
 use super::{App, blocking, body};
 use crate::archive::zip_writer::Compression;
 use crate::jobs::JobState;
@@ -167,7 +168,7 @@ async fn post_many(
         let Some(id) = r.as_str() else {
             return Err(ApiError::bad_request("Resources must be an array of IDs"));
         };
-        if !Level::ALL.into_iter().any(|l| exists(&app, l, id)) {
+        if level_of(&app, id)?.is_none() {
             return Err(ApiError::unknown_resource());
         }
         resources.push(id.to_string());
@@ -188,18 +189,8 @@ async fn post_many(
     .await
 }
 
-fn exists(app: &App, level: Level, id: &str) -> bool {
-    id.len() == 44
-        && app
-            .node
-            .store()
-            .index()
-            .contains(level, id)
-            .unwrap_or(false)
-}
-
 fn check_resource(app: &App, level: Level, id: &str) -> Result<(), ApiError> {
-    if exists(app, level, id) {
+    if exists(app, level, id)? {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -51,18 +51,27 @@ pub fn expand(query: &HashMap<String, String>) -> Result<bool, ApiError> {
     }
 }
 
-/// The exact resource of this level, or None (REST takes full IDs, not prefixes).
-fn exact(app: &App, level: Level, id: &str) -> Result<Option<String>, ApiError> {
+/// Whether `id` is exactly a resource of this level (REST takes full IDs, not prefixes).
+pub(super) fn exists(app: &App, level: Level, id: &str) -> Result<bool, ApiError> {
     if id.len() != 44 {
-        return Ok(None);
+        return Ok(false);
     }
-    Ok(app
-        .node
-        .store()
-        .index()
-        .contains(level, id)
-        .map_err(ApiError::from)?
-        .then(|| id.to_string()))
+    Ok(app.node.store().index().contains(level, id)?)
+}
+
+/// The level of the resource whose full ID is `id`, if any.
+pub(super) fn level_of(app: &App, id: &str) -> Result<Option<Level>, ApiError> {
+    for level in Level::ALL {
+        if exists(app, level, id)? {
+            return Ok(Some(level));
+        }
+    }
+    Ok(None)
+}
+
+/// The exact resource of this level, or None.
+fn exact(app: &App, level: Level, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(exists(app, level, id)?.then(|| id.to_string()))
 }
 
 async fn list(

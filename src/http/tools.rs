@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
+use super::resources::level_of;
 use super::{App, blocking, body};
 use crate::dicom::create::parse_request;
 use crate::node::CreateRequest;
@@ -70,28 +71,23 @@ async fn create_dicom(State(app): State<App>, headers: HeaderMap, body: Body) ->
         // The parent is checked here to answer with Orthanc's own codes.
         let parent = match &parsed.parent {
             None => None,
-            Some(p) => {
-                let level = Level::ALL.into_iter().find(|l| {
-                    p.len() == 44 && app.node.store().index().contains(*l, p).unwrap_or(false)
-                });
-                match level {
-                    None => {
-                        return Err(ApiError::new(
-                            StatusCode::BAD_REQUEST,
-                            OrthancCode::CreateDicomBadParent,
-                            "",
-                        ));
-                    }
-                    Some(Level::Instance) => {
-                        return Err(ApiError::new(
-                            StatusCode::BAD_REQUEST,
-                            OrthancCode::CreateDicomParentIsInstance,
-                            "",
-                        ));
-                    }
-                    Some(_) => Some(p.clone()),
+            Some(p) => match level_of(&app, p)? {
+                None => {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        OrthancCode::CreateDicomBadParent,
+                        "",
+                    ));
                 }
-            }
+                Some(Level::Instance) => {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        OrthancCode::CreateDicomParentIsInstance,
+                        "",
+                    ));
+                }
+                Some(_) => Some(p.clone()),
+            },
         };
         let answers = app.node.create_dicom(CreateRequest {
             spec: parsed.spec,

@@ -263,9 +263,7 @@ impl JobsEngine {
         }
         let config = EngineConfig {
             workers: if config.workers == 0 {
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2)
+                crate::parallel::cpus()
             } else {
                 config.workers
             },

@@ -76,6 +76,33 @@ fn looks_like_redb(path: &std::path::Path) -> bool {
         .unwrap_or(false)
 }
 
+/// Runs `attempt` until it is not `Error::Busy` or `timeout` has passed, telling `on_wait`
+/// once that the database `db` is held by another process.
+pub fn retry_while_busy<T>(
+    db: &std::path::Path,
+    timeout: Duration,
+    on_wait: &mut dyn FnMut(&str),
+    mut attempt: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    let deadline = Instant::now() + timeout;
+    let mut told = false;
+    loop {
+        match attempt() {
+            Err(Error::Busy(_)) if Instant::now() < deadline => {
+                if !told {
+                    on_wait(&format!(
+                        "waiting for another dicomq process to release {}",
+                        db.display()
+                    ));
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Node {
     pub fn open(home: Home, config: Config) -> Result<Node> {
         Self::open_with_clock(home, config, Arc::new(SystemClock::new()))
@@ -131,23 +158,10 @@ impl Node {
         timeout: Duration,
         on_wait: &mut dyn FnMut(&str),
     ) -> Result<Node> {
-        let deadline = Instant::now() + timeout;
-        let mut told = false;
-        loop {
-            match Node::open(home.clone(), config.clone()) {
-                Err(Error::Busy(_)) if Instant::now() < deadline => {
-                    if !told {
-                        on_wait(&format!(
-                            "waiting for another dicomq process to release {}",
-                            home.database().display()
-                        ));
-                        told = true;
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                other => return other,
-            }
-        }
+        let db = home.database();
+        retry_while_busy(&db, timeout, on_wait, || {
+            Node::open(home.clone(), config.clone())
+        })
     }
 
     /// All tags of an instance: Orthanc's JSON and a readable dump.

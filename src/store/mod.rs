@@ -134,17 +134,7 @@ impl Store {
                         level.plural()
                     )));
                 }
-                let mut frontier = vec![pid];
-                let mut l = plevel;
-                while l < level {
-                    let mut next = Vec::new();
-                    for id in &frontier {
-                        next.extend(self.ordered_children(l, id)?);
-                    }
-                    frontier = next;
-                    l = l.child().unwrap_or(Level::Instance);
-                }
-                frontier
+                self.descendants(plevel, &pid, level)?
             }
         };
         ids.iter().map(|id| self.view(level, id)).collect()
@@ -194,7 +184,7 @@ impl Store {
     /// is for messages.
     pub fn open_instance(&self, id: &str) -> Result<(PathBuf, StorageReader)> {
         let uuid = self.instance_file(id)?;
-        let path = self.files.path_of(&uuid);
+        let path = self.files.locate(&uuid);
         let reader = self.files.open(&uuid).map_err(|e| Error::io(&path, e))?;
         Ok((path, reader))
     }
@@ -209,9 +199,16 @@ impl Store {
 
     /// Every instance below a resource (itself if it is an instance), in `ls` order.
     pub fn instances_under(&self, level: Level, id: &str) -> Result<Vec<String>> {
+        self.descendants(level, id, Level::Instance)
+    }
+
+    /// The resources of level `target` below `id` (of `level`), in `ls` order; `id` itself
+    /// when `target` is its own level.
+    fn descendants(&self, level: Level, id: &str, target: Level) -> Result<Vec<String>> {
         let mut frontier = vec![id.to_string()];
         let mut l = level;
-        while let Some(child) = l.child() {
+        while l < target {
+            let Some(child) = l.child() else { break };
             let mut next = Vec::new();
             for id in &frontier {
                 next.extend(self.ordered_children(l, id)?);
