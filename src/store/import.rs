@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::files::FileStorage;
 use super::header::{ParsedHeader, parse_header};
 use super::ids::InstanceIds;
 use super::index::{Indexed, NewInstance, StoredFile};
@@ -160,13 +161,14 @@ impl Store {
         // Already indexed, or already seen in this batch: nothing is written.
         let mut seen = HashSet::new();
         let mut to_write = Vec::new();
+        let mut uuids = FileStorage::new_uuids(items.len()).into_iter();
         for (i, p) in prepared.iter().enumerate() {
             let Ok(p) = p else { continue };
             let id = p.header.ids.instance.as_str();
             if !seen.insert(id) || self.index.contains(super::ids::Level::Instance, id)? {
                 results[i].status = ImportStatus::AlreadyStored;
             } else {
-                to_write.push((i, crate::store::files::FileStorage::new_uuid()));
+                to_write.push((i, uuids.next().unwrap_or_else(FileStorage::new_uuid)));
             }
         }
         let written = parallel::map(&to_write, WRITE_THREADS, |(i, uuid)| {
