@@ -1,5 +1,6 @@
 //! In-process create-dicom timing: a 512×512 RGB PNG (noisy, photo-like) to a stored instance,
-//! N times; prints the median. `cargo run --release --example create_dicom_bench -- [N]`
+//! N times; prints the median. `cargo run --release --example create_dicom_bench -- [N] [PNG PDF]`
+//! also writes that PNG and a 10 MB PDF, for the end-to-end benchmark (`benches/create_dicom.sh`).
 
 use std::time::Instant;
 
@@ -30,6 +31,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("dicomq-create-bench-{}", std::process::id()));
     let node = Node::open(Home::at(&dir), Config::default())?;
     let png = noisy_png(512, 512)?;
+    if let Some(path) = std::env::args().nth(2) {
+        std::fs::write(path, &png)?;
+    }
+    if let Some(path) = std::env::args().nth(3) {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        pdf.extend((0..10 << 20).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        }));
+        pdf.extend_from_slice(b"\n%%EOF\n");
+        std::fs::write(path, &pdf)?;
+    }
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();

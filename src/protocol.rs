@@ -244,11 +244,24 @@ pub fn read_frame_head<T: for<'de> Deserialize<'de>>(
 }
 
 pub fn write_frame<T: Serialize>(w: &mut impl Write, header: &T, body: &[u8]) -> io::Result<()> {
+    write_frame_parts(w, header, &[body])
+}
+
+/// A frame whose body is the concatenation of `parts`, written without joining them first
+/// (the files of a create-dicom request are sent from the buffers they were read into).
+pub fn write_frame_parts<T: Serialize>(
+    w: &mut impl Write,
+    header: &T,
+    parts: &[&[u8]],
+) -> io::Result<()> {
     let json = serde_json::to_vec(header).map_err(io::Error::other)?;
+    let len: usize = parts.iter().map(|p| p.len()).sum();
     w.write_all(&(json.len() as u32).to_le_bytes())?;
     w.write_all(&json)?;
-    w.write_all(&(body.len() as u64).to_le_bytes())?;
-    w.write_all(body)?;
+    w.write_all(&(len as u64).to_le_bytes())?;
+    for part in parts {
+        w.write_all(part)?;
+    }
     w.flush()
 }
 
@@ -526,5 +539,16 @@ mod tests {
             read_frame::<Request>(&mut bad.as_slice()),
             Err(FrameError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn a_body_in_parts_arrives_as_one() {
+        let mut buf = Vec::new();
+        write_frame_parts(&mut buf, &Request::Jobs, &[b"ab", b"", b"cde"]).expect("write");
+        let (req, body) = read_frame::<Request>(&mut buf.as_slice()).expect("read");
+        assert!(matches!(req, Request::Jobs));
+        assert_eq!(body, b"abcde");
+        let parts = split_body(body, &[2, 0, 3]).expect("split");
+        assert_eq!(parts, vec![b"ab".to_vec(), Vec::new(), b"cde".to_vec()]);
     }
 }

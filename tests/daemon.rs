@@ -71,6 +71,23 @@ fn commands_go_through_the_daemon() {
         .output()
         .expect("runs");
     assert_eq!(back.stdout, b"%PDF-1.4\n%%EOF\n");
+    // Several images: their files travel one after the other in one body, one series.
+    let inputs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/orthanc/create-dicom/inputs");
+    let two = home.json(&[
+        "create-dicom",
+        "--image",
+        inputs.join("rgb_64x48.png").to_str().expect("utf8"),
+        "--image",
+        inputs.join("gray8_64x48.png").to_str().expect("utf8"),
+    ]);
+    // Orthanc answers a multi-image request with the series.
+    assert_eq!(
+        two["Path"],
+        format!("/series/{}", two["ID"].as_str().expect("ID"))
+    );
+    let series = home.json(&["show", two["ID"].as_str().expect("ID")]);
+    assert_eq!(series["Instances"].as_array().map(Vec::len), Some(2));
     let r = home.json(&["rm", "8ecfcd19"]);
     assert_eq!(r[0]["RemainingAncestor"], serde_json::Value::Null);
     // Jobs: sync through the daemon, async returns at once.

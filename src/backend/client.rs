@@ -81,6 +81,11 @@ impl Client {
 
     /// Sends a request and reads its answer; a daemon error comes back as `Error::Remote`.
     pub fn call(&self, req: &Request, body: &[u8]) -> Result<(Response, Vec<u8>)> {
+        self.call_parts(req, &[body])
+    }
+
+    /// `call` with a body given in parts, sent one after the other.
+    pub fn call_parts(&self, req: &Request, body: &[&[u8]]) -> Result<(Response, Vec<u8>)> {
         let stream = self
             .stream
             .lock()
@@ -90,7 +95,7 @@ impl Client {
             message: format!("lost the daemon on {}: {e}", self.socket.display()),
             hint: None,
         };
-        protocol::write_frame(&mut BufWriter::new(&*stream), req, body)
+        protocol::write_frame_parts(&mut BufWriter::new(&*stream), req, body)
             .map_err(|e| lost(e.to_string()))?;
         let (resp, body) = protocol::read_frame::<Response>(&mut BufReader::new(&*stream))
             .map_err(|e| match e {

@@ -211,7 +211,8 @@ impl Backend {
             Inner::Local(node) => return node.create_dicom(req),
             Inner::Remote(c) => c,
         };
-        let mut body = Vec::new();
+        // The files travel as the body, in order, each from the buffer it was read into.
+        let mut files = Vec::new();
         let items = req
             .spec
             .items
@@ -219,17 +220,14 @@ impl Backend {
             .map(|item| {
                 let payload = match item.payload {
                     Payload::Pdf { bytes, title } => {
-                        body.extend_from_slice(&bytes);
-                        WirePayload::Pdf {
-                            size: bytes.len() as u64,
-                            title,
-                        }
+                        let size = bytes.len() as u64;
+                        files.push(bytes);
+                        WirePayload::Pdf { size, title }
                     }
                     Payload::Image { bytes } => {
-                        body.extend_from_slice(&bytes);
-                        WirePayload::Image {
-                            size: bytes.len() as u64,
-                        }
+                        let size = bytes.len() as u64;
+                        files.push(bytes);
+                        WirePayload::Image { size }
                     }
                     Payload::Empty => WirePayload::Empty,
                 };
@@ -249,7 +247,8 @@ impl Backend {
             store: req.store,
             return_files: req.return_files,
         };
-        match client.call(&wire, &body)? {
+        let body: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+        match client.call_parts(&wire, &body)? {
             (Response::Created { mut answers, sizes }, body) => {
                 let parts = split_body(body, &sizes).ok_or_else(|| {
                     Error::Internal("created files do not match their sizes".into())

@@ -4,6 +4,7 @@
 //! thread (the Node's operations are blocking: redb, files, job waits).
 
 mod handler;
+mod heap;
 pub mod socket;
 
 use std::io::BufReader;
@@ -32,6 +33,7 @@ pub fn run(
     opts: DaemonOptions,
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<()> {
+    heap::keep_warm();
     home.ensure()?;
     let path = home.socket();
     socket::prepare(&path)?;

@@ -1,6 +1,7 @@
 //! create-dicom on the Node: resolve the parent, build the instances, store them all or none,
 //! and answer as Orthanc does.
 
+use dicom_core::header::HasLength;
 use dicom_dictionary_std::tags;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,19 @@ pub struct CreateAnswer {
     pub bytes: Vec<u8>,
     #[serde(skip)]
     pub warnings: Vec<String>,
+}
+
+/// About the encoded size of a new instance: its pixel data or document plus room for the
+/// other attributes, so the encoder writes into one buffer instead of doubling it (copies of
+/// megabytes, and fresh pages each time).
+fn encoded_size_hint(obj: &dicom_object::FileDicomObject<dicom_object::InMemDicomObject>) -> usize {
+    let bulk = [tags::PIXEL_DATA, tags::ENCAPSULATED_DOCUMENT]
+        .into_iter()
+        .filter_map(|t| obj.element(t).ok())
+        .filter_map(|e| e.value().length().get())
+        .map(|n| n as usize)
+        .sum::<usize>();
+    bulk + (64 << 10)
 }
 
 impl Node {
@@ -82,7 +96,7 @@ impl Node {
         let mut answers = Vec::with_capacity(created.len());
         let mut items = Vec::with_capacity(created.len());
         for (i, c) in created.into_iter().enumerate() {
-            let mut bytes = Vec::new();
+            let mut bytes = Vec::with_capacity(encoded_size_hint(&c.file));
             c.file
                 .write_all(&mut bytes)
                 .map_err(|e| Error::Internal(format!("encode DICOM: {e}")))?;
