@@ -165,15 +165,17 @@ pub fn with_error_body(mut resp: Response, method: &str, uri: &str) -> Response 
     out
 }
 
-fn pretty<T: Serialize>(value: &T, indent: &[u8]) -> String {
-    let mut buf = Vec::new();
+/// `value` as indented JSON and a newline. serde_json writes only valid UTF-8, so the bytes go
+/// out as they are; the buffer starts at the size of a job's answer, not at 8 bytes doubling.
+fn pretty<T: Serialize>(value: &T, indent: &[u8]) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(1024);
     let fmt = serde_json::ser::PrettyFormatter::with_indent(indent);
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
     if value.serialize(&mut ser).is_err() {
-        return "{}".into();
+        return b"{}".to_vec();
     }
     buf.push(b'\n');
-    String::from_utf8(buf).unwrap_or_default()
+    buf
 }
 
 /// A JSON answer (`application/json; charset=utf-8`, 3-space indentation as Orthanc).

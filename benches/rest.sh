@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# REST throughput with wrk on loopback: GET /jobs/{id} (a finished job) and POST
+# /tools/create-dicom (a 512×512 RGB PNG as a data URI), against `dicomq daemon --http` and, when
+# `../shared/tools/orthanc-peer start` runs one, against Orthanc in the same minutes: the two are
+# measured in turn, ROUNDS times per setting, and the medians printed with their ratio.
+# Needs wrk and curl (Debian: apt-get install wrk curl).
+# Usage: benches/rest.sh [ROUNDS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+secs=${2:-5}
+command -v wrk >/dev/null || { echo "benches/rest.sh needs wrk" >&2; exit 1; }
+cargo build --release -q --bin dicomq --example create_dicom_bench
+bin=$PWD/target/release/dicomq
+peer=$PWD/../shared/tools/orthanc-peer
+work=$(mktemp -d "${TMPDIR:-/tmp}/dicomq-rest.XXXXXX")
+port=${DICOMQ_BENCH_PORT:-8043}
+daemon=
+cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The create-dicom body: Orthanc's JSON with the PNG as a data URI.
+target/release/examples/create_dicom_bench 1 "$work/noisy.png" >/dev/null
+python3 - "$work/noisy.png" "$work/create.json" <<'PY'
+import base64, json, sys
+png = base64.b64encode(open(sys.argv[1], "rb").read()).decode()
+json.dump({"Tags": {"PatientID": "BENCH", "PatientName": "BENCH"},
+           "Content": "data:image/png;base64," + png}, open(sys.argv[2], "w"))
+PY
+cat > "$work/post.lua" <<'LUA'
+local f = io.open(os.getenv("BODY"), "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+wrk.headers["Content-Type"] = "application/json"
+f:close()
+LUA
+
+"$bin" --home "$work/home" daemon --http "127.0.0.1:$port" 2>"$work/daemon.log" &
+daemon=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/system" >/dev/null && break; sleep 0.05; done
+job=$("$bin" --home "$work/home" debug sleep-job --steps 1 --step-ms 1 --async)
+"$bin" --home "$work/home" jobs wait "$job" >/dev/null
+
+orthanc=false
+if [ -x "$peer" ] && "$peer" exec curl -sf http://127.0.0.1:8042/system >/dev/null 2>&1; then
+  orthanc=true
+  inst=$("$peer" exec curl -sf -X POST http://127.0.0.1:8042/tools/create-dicom \
+    -d '{"Tags":{"PatientName":"BENCH"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["ParentStudy"])')
+  ojob=$("$peer" exec curl -sf -X POST "http://127.0.0.1:8042/studies/$inst/archive" \
+    -d '{"Asynchronous":true}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["ID"])')
+  for _ in $(seq 100); do
+    "$peer" exec curl -sf "http://127.0.0.1:8042/jobs/$ojob" | grep -q '"Success"' && break; sleep 0.1
+  done
+fi
+
+rate() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+run() { # label wrk-args (the URL last, its path relative)
+  local label=$1 threads=$2 conns=$3 path=$4 opath=$5; shift 5
+  local d=() o=()
+  for _ in $(seq "$rounds"); do
+    d+=("$(BODY="$work/create.json" rate -t"$threads" -c"$conns" -d"${secs}s" "$@" "http://127.0.0.1:$port$path")")
+    if $orthanc; then
+      o+=("$(BODY="$work/create.json" "$peer" exec wrk -t"$threads" -c"$conns" -d"${secs}s" "$@" "http://127.0.0.1:8042$opath" | awk '/Requests\/sec/ {print $2}')")
+    fi
+  done
+  local dm om; dm=$(printf '%s\n' "${d[@]}" | median)
+  if $orthanc; then
+    om=$(printf '%s\n' "${o[@]}" | median)
+    printf '%-22s -t%s -c%-3s dicomq %8.0f req/s  orthanc %8.0f req/s  ratio %.2f\n' "$label" "$threads" "$conns" "$dm" "$om" "$(echo "$dm/$om" | bc -l)"
+  else
+    printf '%-22s -t%s -c%-3s dicomq %8.0f req/s  (no orthanc-peer running)\n' "$label" "$threads" "$conns" "$dm"
+  fi
+}
+echo "machine: $(nproc) cores, $(uname -r); medians of $rounds × ${secs}s, dicomq and Orthanc in turn"
+for tc in "2 8" "2 16" "2 64" "1 16"; do
+  set -- $tc
+  run "GET /jobs/{id}" "$1" "$2" "/jobs/$job" "/jobs/${ojob:-}"
+done
+for tc in "2 4" "2 16"; do
+  set -- $tc
+  run "POST create-dicom" "$1" "$2" /tools/create-dicom /tools/create-dicom -s "$work/post.lua"
+done
