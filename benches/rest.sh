@@ -2,7 +2,9 @@
 # REST throughput with wrk on loopback: GET /jobs/{id} (a finished job) and POST
 # /tools/create-dicom (a 512×512 RGB PNG as a data URI), against `dicomq daemon --http` and, when
 # `../shared/tools/orthanc-peer start` runs one, against Orthanc in the same minutes: the two are
-# measured in turn, ROUNDS times per setting, and the medians printed with their ratio.
+# measured in turn, ROUNDS times per setting, and the medians printed with their ratios: requests
+# per second, and the server's CPU time per request (less noisy on a shared 2-core machine, where
+# wrk takes half the CPU).
 # Needs wrk and curl (Debian: apt-get install wrk curl).
 # Usage: benches/rest.sh [ROUNDS] [SECONDS]
 set -euo pipefail
@@ -44,6 +46,7 @@ job=$("$bin" --home "$work/home" debug sleep-job --steps 1 --step-ms 1 --async)
 orthanc=false
 if [ -x "$peer" ] && "$peer" exec curl -sf http://127.0.0.1:8042/system >/dev/null 2>&1; then
   orthanc=true
+  opid=$(cat "${ORTHANC_PEER_DIR:-${TMPDIR:-/tmp}/orthanc-peer}/orthanc.pid")
   inst=$("$peer" exec curl -sf -X POST http://127.0.0.1:8042/tools/create-dicom \
     -d '{"Tags":{"PatientName":"BENCH"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["ParentStudy"])')
   ojob=$("$peer" exec curl -sf -X POST "http://127.0.0.1:8042/studies/$inst/archive" \
@@ -53,23 +56,34 @@ if [ -x "$peer" ] && "$peer" exec curl -sf http://127.0.0.1:8042/system >/dev/nu
   done
 fi
 
-rate() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
+# One wrk run against PID's server: "requests/s µs-of-server-CPU-per-request".
+measure() { # pid wrk-command...
+  local pid=$1; shift
+  local t0 t1 out
+  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  out=$(BODY="$work/create.json" "$@")
+  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  echo "$out" | awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ {n = $1} /Requests\/sec/ {r = $2}
+    END {printf "%s %.1f\n", r, ticks / hz * 1e6 / n}'
+}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-run() { # label wrk-args (the URL last, its path relative)
+run() { # label threads conns dicomq-path orthanc-path [wrk args]
   local label=$1 threads=$2 conns=$3 path=$4 opath=$5; shift 5
-  local d=() o=()
+  local d=() o=() args=(-t"$threads" -c"$conns" -d"${secs}s" "$@")
   for _ in $(seq "$rounds"); do
-    d+=("$(BODY="$work/create.json" rate -t"$threads" -c"$conns" -d"${secs}s" "$@" "http://127.0.0.1:$port$path")")
+    d+=("$(measure "$daemon" wrk "${args[@]}" "http://127.0.0.1:$port$path")")
     if $orthanc; then
-      o+=("$(BODY="$work/create.json" "$peer" exec wrk -t"$threads" -c"$conns" -d"${secs}s" "$@" "http://127.0.0.1:8042$opath" | awk '/Requests\/sec/ {print $2}')")
+      o+=("$(measure "$opid" "$peer" exec wrk "${args[@]}" "http://127.0.0.1:8042$opath")")
     fi
   done
-  local dm om; dm=$(printf '%s\n' "${d[@]}" | median)
+  local dr dc; dr=$(printf '%s\n' "${d[@]}" | cut -d' ' -f1 | median); dc=$(printf '%s\n' "${d[@]}" | cut -d' ' -f2 | median)
   if $orthanc; then
-    om=$(printf '%s\n' "${o[@]}" | median)
-    printf '%-22s -t%s -c%-3s dicomq %8.0f req/s  orthanc %8.0f req/s  ratio %.2f\n' "$label" "$threads" "$conns" "$dm" "$om" "$(echo "$dm/$om" | bc -l)"
+    local or oc; or=$(printf '%s\n' "${o[@]}" | cut -d' ' -f1 | median); oc=$(printf '%s\n' "${o[@]}" | cut -d' ' -f2 | median)
+    printf '%-18s -t%s -c%-3s dicomq %7.0f req/s %6.1f µs CPU/req | orthanc %7.0f req/s %6.1f µs CPU/req | ratio %.2f req/s, %.2f CPU\n' \
+      "$label" "$threads" "$conns" "$dr" "$dc" "$or" "$oc" "$(echo "$dr/$or" | bc -l)" "$(echo "$oc/$dc" | bc -l)"
   else
-    printf '%-22s -t%s -c%-3s dicomq %8.0f req/s  (no orthanc-peer running)\n' "$label" "$threads" "$conns" "$dm"
+    printf '%-18s -t%s -c%-3s dicomq %7.0f req/s %6.1f µs CPU/req (no orthanc-peer running)\n' "$label" "$threads" "$conns" "$dr" "$dc"
   fi
 }
 echo "machine: $(nproc) cores, $(uname -r); medians of $rounds × ${secs}s, dicomq and Orthanc in turn"

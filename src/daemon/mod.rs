@@ -44,7 +44,7 @@ pub fn run(
         .map_err(|e| Error::Internal(format!("cannot start the runtime: {e}")))?;
     // An HTTP address that cannot be used fails here, before the database is touched.
     let http = match &opts.http {
-        Some(h) => Some((runtime.block_on(crate::http::bind(h.clone()))?, h.clone())),
+        Some(h) => Some((crate::http::bind(h)?, h.clone())),
         None => None,
     };
     let node = Arc::new(Node::open_waiting(
@@ -67,7 +67,7 @@ pub fn run(
             no_jobs: opts.no_jobs,
             options: Arc::new(options),
         };
-        runtime.spawn(crate::http::serve(listener, app));
+        crate::http::spawn(listener, app, crate::parallel::cpus())?;
     }
     let served = runtime.block_on(serve(listener, Arc::clone(&node), opts.no_jobs));
     // Stop accepting first (the listener is gone), then let running jobs reach their next
