@@ -398,6 +398,49 @@ fn archive_routes() {
         curl(&[&format!("{base}/jobs/{job}/archive")]).body,
         out.body
     );
+    // `Filename` (Orthanc 1.13): the sync answer's name, and the async output's; `?filename=`
+    // on GET; quotes and line breaks are dropped from the header.
+    let named = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Filename": "CT \"head\".zip"}"#,
+        &format!("{base}/studies/{study}/archive"),
+    ]);
+    assert_eq!(
+        named.header("content-disposition"),
+        Some("filename=\"CT head.zip\"")
+    );
+    assert_eq!(zip_count(&named.body), 10);
+    let got = curl(&[&format!("{base}/studies/{study}/archive?filename=mine.zip")]);
+    assert_eq!(
+        got.header("content-disposition"),
+        Some("filename=\"mine.zip\"")
+    );
+    let a = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        &format!(r#"{{"Resources": ["{study}"], "Asynchronous": true, "Filename": "later.zip"}}"#),
+        &format!("{base}/tools/create-archive"),
+    ]);
+    let named_job = a.json()["ID"].as_str().expect("ID").to_string();
+    common::poll(20, "the named archive job", || {
+        (curl(&[&format!("{base}/jobs/{named_job}")]).json()["State"] == "Success").then_some(())
+    });
+    assert_eq!(
+        curl(&[&format!("{base}/jobs/{named_job}/archive")]).header("content-disposition"),
+        Some("filename=\"later.zip\"")
+    );
+    let wrong = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Filename": 3}"#,
+        &format!("{base}/studies/{study}/archive"),
+    ]);
+    assert_eq!(wrong.status, 400);
+    assert_eq!(wrong.json()["Message"], "Bad file format");
     // Orthanc's validation of the job fields.
     for bad in [
         r#"{"Priority": "5"}"#,

@@ -77,6 +77,7 @@ pub fn run(ctx: &Context, a: ArchiveArgs) -> Result<()> {
         ascii_names: a.ascii_names,
         synchronous: !a.asynchronous,
         step_delay_ms: 0,
+        filename: None,
     }
     .to_json();
     let backend = ctx.backend()?;

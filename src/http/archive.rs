@@ -61,7 +61,23 @@ struct Ask {
     utf8: bool,
     synchronous: bool,
     priority: i32,
-    filename: String,
+    /// The name the caller asked for (`Filename`, `?filename=`), kept by an async job too.
+    filename: Option<String>,
+    /// The route's name for a sync answer when none was asked for.
+    default_filename: String,
+}
+
+/// Orthanc's `Filename` field: the name the ZIP is downloaded under.
+fn filename(body: &Value) -> Result<Option<String>, ApiError> {
+    match body.get("Filename") {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::BadFileFormat,
+            "String value expected in field: Filename",
+        )),
+    }
 }
 
 fn flag(body: &Value, name: &str, default: bool) -> Result<bool, ApiError> {
@@ -87,7 +103,8 @@ async fn get_one(
     run(
         app,
         Ask {
-            filename: format!("{id}.zip"),
+            filename: q.get("filename").cloned(),
+            default_filename: format!("{id}.zip"),
             resources: vec![id],
             media,
             // Orthanc: `?extended` in any form turns it on.
@@ -126,7 +143,8 @@ async fn post_one(
     run(
         app,
         Ask {
-            filename: format!("{id}.zip"),
+            filename: filename(&v)?,
+            default_filename: format!("{id}.zip"),
             resources: vec![id],
             media,
             extended: media && flag(&v, "Extended", false)?,
@@ -183,7 +201,8 @@ async fn post_many(
             utf8: flag(&opts, "Utf8", false)?,
             synchronous,
             priority,
-            filename: "Archive.zip".into(),
+            filename: filename(&opts)?,
+            default_filename: "Archive.zip".into(),
         },
     )
     .await
@@ -215,6 +234,8 @@ async fn run(app: App, ask: Ask) -> ApiResult {
         ascii_names: !ask.utf8,
         synchronous: ask.synchronous,
         step_delay_ms: 0,
+        // Kept by the job for `GET /jobs/{id}/archive`.
+        filename: ask.filename.clone(),
     }
     .to_json();
     let priority = ask.priority;
@@ -250,7 +271,7 @@ async fn run(app: App, ask: Ask) -> ApiResult {
         None => Ok(answer::json(
             &json!({"ID": id, "Path": format!("/jobs/{id}")}),
         )),
-        Some(file) => zip_answer(file, &ask.filename),
+        Some(file) => zip_answer(file, ask.filename.as_ref().unwrap_or(&ask.default_filename)),
     }
 }
 
@@ -276,19 +297,29 @@ fn zip_answer(file: std::fs::File, filename: &str) -> ApiResult {
     Ok(r)
 }
 
-/// `GET /jobs/{id}/archive`: a finished archive job's output, as many times as asked.
+/// `GET /jobs/{id}/archive`: a finished archive job's output, as many times as asked, under
+/// the job's `Filename` when its request gave one (Orthanc 1.13), else `archive.zip`.
 async fn job_archive(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
-    let path: PathBuf = blocking(move || {
-        app.node.job_output(&id).map_err(|e| {
+    let (path, name): (PathBuf, String) = blocking(move || {
+        let path = app.node.job_output(&id).map_err(|e| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 OrthancCode::InexistentItem,
                 format!("Job has no such output: archive ({e})"),
             )
-        })
+        })?;
+        let name = app
+            .node
+            .jobs()
+            .record(&id)
+            .ok()
+            .and_then(|r| ArchiveParams::from_json(&r.params).ok())
+            .and_then(|p| p.filename)
+            .unwrap_or_else(|| "archive.zip".into());
+        Ok((path, name))
     })
     .await?;
     let file = std::fs::File::open(&path)
         .map_err(|e| ApiError::from(crate::error::Error::io(&path, e)))?;
-    zip_answer(file, "archive.zip")
+    zip_answer(file, &name)
 }

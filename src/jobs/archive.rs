@@ -46,6 +46,8 @@ pub struct ArchiveParams {
     pub synchronous: bool,
     /// Test hook: sleep this long in every step.
     pub step_delay_ms: u64,
+    /// The name its output is downloaded under (`Filename` of Orthanc's REST body).
+    pub filename: Option<String>,
 }
 
 impl ArchiveParams {
@@ -62,6 +64,9 @@ impl ArchiveParams {
         });
         if self.step_delay_ms > 0 {
             v["StepDelayMs"] = self.step_delay_ms.into();
+        }
+        if let Some(name) = &self.filename {
+            v["Filename"] = name.as_str().into();
         }
         v
     }
@@ -99,6 +104,11 @@ impl ArchiveParams {
             ascii_names: flag("AsciiNames")?,
             synchronous: flag("Synchronous")?,
             step_delay_ms: v.get("StepDelayMs").and_then(Value::as_u64).unwrap_or(0),
+            filename: match v.get("Filename") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(bad("Filename must be a string")),
+            },
         })
     }
 }
