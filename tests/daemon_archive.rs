@@ -80,7 +80,14 @@ fn kill_9_in_the_middle_of_an_archive_then_restart() {
         progress < 100,
         "the archive finished before the kill ({progress} %); make it bigger"
     );
+    // What a crash left of a job that no longer exists goes at the next start; the files of
+    // the interrupted job stay.
+    let stray = home
+        .path()
+        .join("outputs/7d1f0a2b-9c3e-4b6a-8e5f-1a2b3c4d5e6f.sync.zip");
+    std::fs::write(&stray, b"left by a crash").expect("write");
     let _d = home.daemon(&[]);
+    assert!(!stray.exists(), "the orphan output was removed at start");
     let o = home.run(&["jobs", "wait", &job]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = home.path().join("restarted.zip");

@@ -55,7 +55,7 @@ pub fn run(
     )?);
     node.metrics().start_serving();
     if !opts.no_jobs {
-        node.jobs().recover()?;
+        node.recover_jobs()?;
         node.jobs().start_workers();
     }
     let listener = socket::bind(&path)?;

@@ -453,6 +453,11 @@ impl JobsEngine {
         all.into_iter().map(JobRecord::row).collect()
     }
 
+    /// Whether a job with exactly this ID exists.
+    pub fn exists(&self, id: &str) -> bool {
+        self.lock().jobs.contains_key(id)
+    }
+
     pub fn list(&self) -> Vec<JobInfo> {
         let g = self.lock();
         let now = now_us();

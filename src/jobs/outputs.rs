@@ -93,6 +93,31 @@ impl JobOutputs {
         }
     }
 
+    /// Deletes what jobs that no longer exist left behind: a crash between a job's eviction
+    /// from the history (committed) and the deletion of its files, or a synchronous output whose
+    /// caller died with the daemon. Only names that start with a job ID are considered.
+    pub fn sweep(&self, exists: impl Fn(&str) -> bool) {
+        let Ok(rd) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(job) = name.to_str().and_then(|n| n.split('.').next()) else {
+                continue;
+            };
+            if uuid::Uuid::parse_str(job).is_err() || exists(job) {
+                continue;
+            }
+            tracing::info!(
+                "removing {}: its job no longer exists",
+                name.to_string_lossy()
+            );
+            if let Err(err) = remove_if_present(&e.path()) {
+                tracing::warn!("cannot delete {}: {err}", e.path().display());
+            }
+        }
+    }
+
     /// Keeps the `keep` newest `<job>.zip` files.
     fn evict(&self) {
         let Ok(rd) = fs::read_dir(&self.dir) else {
@@ -124,6 +149,29 @@ impl JobOutputs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweep_removes_only_what_unknown_jobs_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let o = JobOutputs::new(dir.path(), 2);
+        let (known, gone) = (
+            "0b8e6c9a-3f0d-4a57-9a55-0a1c3cfa2e01",
+            "7d1f0a2b-9c3e-4b6a-8e5f-1a2b3c4d5e6f",
+        );
+        for job in [known, gone] {
+            fs::write(o.output(job, false), job).expect("write");
+            fs::write(o.output(job, true), job).expect("write");
+            fs::write(o.plan(job), "{}").expect("write");
+            fs::write(o.partial(job), job).expect("write");
+        }
+        fs::write(dir.path().join("notes.txt"), "mine").expect("write");
+        o.sweep(|job| job == known);
+        assert!(o.output(known, false).exists() && o.output(known, true).exists());
+        assert!(o.plan(known).exists() && o.partial(known).exists());
+        assert!(!o.output(gone, false).exists() && !o.output(gone, true).exists());
+        assert!(!o.plan(gone).exists() && !o.partial(gone).exists());
+        assert!(dir.path().join("notes.txt").exists(), "not a job's file");
+    }
 
     #[test]
     fn newest_outputs_are_kept() {

@@ -277,6 +277,14 @@ impl Node {
         result
     }
 
+    /// At daemon start: recover the jobs a stop interrupted, then delete the files of jobs that
+    /// no longer exist (left by a crash between a history eviction and its deletions).
+    pub fn recover_jobs(&self) -> Result<()> {
+        self.jobs.recover()?;
+        self.outputs.sweep(|id| self.jobs.exists(id));
+        Ok(())
+    }
+
     /// The file holding a finished job's output, or why there is none (no output for its
     /// type, failed, not finished, evicted, or taken by a synchronous caller).
     pub fn job_output(&self, id: &str) -> Result<PathBuf> {
