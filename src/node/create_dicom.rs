@@ -10,7 +10,7 @@ use crate::dicom::create::{self, CreateSpec, Limits, ParentContext, ParentLevel}
 use crate::error::{Error, Result};
 use crate::store::header::{open_full, open_header};
 use crate::store::ids::Level;
-use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+use crate::store::import::{ImportItem, ImportSource, ImportStatus, NOT_STORED_WITH_OTHERS};
 
 pub struct CreateRequest {
     pub spec: CreateSpec,
@@ -122,19 +122,15 @@ impl Node {
             });
         }
         if req.store {
-            let results = store.import(items, &mut |_| {})?;
+            // All or nothing: one commit for the whole series.
+            let results = store.import_together(items)?;
             let failed: Vec<String> = results
                 .iter()
                 .filter(|r| r.status == ImportStatus::Error)
-                .map(|r| r.error.clone().unwrap_or_default())
+                .filter_map(|r| r.error.clone())
+                .filter(|e| e != NOT_STORED_WITH_OTHERS)
                 .collect();
-            if !failed.is_empty() {
-                // All or nothing: remove what this call stored.
-                for (a, r) in answers.iter().zip(&results) {
-                    if r.status == ImportStatus::Success {
-                        let _ = store.remove(Level::Instance, &a.id);
-                    }
-                }
+            if results.iter().any(|r| r.status == ImportStatus::Error) {
                 return Err(Error::Invalid(format!(
                     "cannot store the new instance: {}",
                     failed.join("; ")

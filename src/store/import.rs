@@ -24,6 +24,8 @@ const READ_WHOLE_LIMIT: u64 = 8 << 20;
 /// A batch closes at this many files or bytes: one index commit per batch.
 pub const BATCH_FILES: usize = 1000;
 pub const BATCH_BYTES: u64 = 256 << 20;
+/// The error of an item that was fine but went with another's failure (`import_together`).
+pub const NOT_STORED_WITH_OTHERS: &str = "not stored: another file of the same request failed";
 /// Writers of one batch (no fsync each: the batch is synced once).
 const WRITE_THREADS: usize = 4;
 
@@ -126,21 +128,28 @@ impl Store {
             };
             batch.push(item);
             if batch.len() >= BATCH_FILES || bytes >= BATCH_BYTES {
-                for r in self.import_batch(std::mem::take(&mut batch))? {
+                for r in self.import_batch(std::mem::take(&mut batch), false)? {
                     each(&r);
                     all.push(r);
                 }
                 bytes = 0;
             }
         }
-        for r in self.import_batch(batch)? {
+        for r in self.import_batch(batch, false)? {
             each(&r);
             all.push(r);
         }
         Ok(all)
     }
 
-    fn import_batch(&self, items: Vec<ImportItem>) -> Result<Vec<ImportResult>> {
+    /// Imports items all or none, in one commit: when one cannot be read, parsed or written,
+    /// nothing is indexed and every written file is deleted (the instances of one create-dicom
+    /// request, a series).
+    pub fn import_together(&self, items: Vec<ImportItem>) -> Result<Vec<ImportResult>> {
+        self.import_batch(items, true)
+    }
+
+    fn import_batch(&self, items: Vec<ImportItem>, together: bool) -> Result<Vec<ImportResult>> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
@@ -197,7 +206,16 @@ impl Store {
                 }
             }
         }
-        if let Err(e) = self.files.sync_filesystem() {
+        if together && (!discard.is_empty() || prepared.iter().any(Result::is_err)) {
+            for (i, uuid) in &ok {
+                results[*i].error = Some(NOT_STORED_WITH_OTHERS.into());
+                discard.push(uuid.clone());
+            }
+            ok.clear();
+        }
+        if ok.is_empty() {
+            // Nothing to index (all failed, or all refused together).
+        } else if let Err(e) = self.files.sync_filesystem() {
             // Nothing is indexed without durable files: the whole batch fails.
             for (i, uuid) in &ok {
                 results[*i].error = Some(format!("cannot sync the storage: {e}"));

@@ -243,7 +243,60 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::header::parse_header;
+    use crate::store::import::{ImportItem, ImportSource, ImportStatus};
     use crate::store::index::{NewInstance, StoredFile};
+
+    #[test]
+    fn import_together_stores_all_or_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Arc::new(Database::create(dir.path().join("index.redb")).expect("db"));
+        let storage = dir.path().join("storage");
+        let store = Store::open(db, storage.clone(), Arc::new(Metrics::default())).expect("open");
+        let item = |label: &str, bytes: Vec<u8>| ImportItem {
+            label: label.into(),
+            source: ImportSource::Bytes(bytes),
+        };
+        let results = store
+            .import_together(vec![
+                item("good", crate::testdata::small_instance(1, 2000)),
+                item("bad", b"not DICOM".to_vec()),
+            ])
+            .expect("import");
+        assert!(results.iter().all(|r| r.status == ImportStatus::Error));
+        assert_eq!(
+            results[0].error.as_deref(),
+            Some(import::NOT_STORED_WITH_OTHERS)
+        );
+        assert_eq!(store.index.statistics().expect("stats").instances, 0);
+        let files: Vec<_> = walkdir(&storage);
+        assert!(files.is_empty(), "no file left: {files:?}");
+        let results = store
+            .import_together(vec![
+                item("a", crate::testdata::small_instance(1, 2000)),
+                item("b", crate::testdata::small_instance(2, 2000)),
+            ])
+            .expect("import");
+        assert!(results.iter().all(|r| r.status == ImportStatus::Success));
+        assert_eq!(store.index.statistics().expect("stats").instances, 2);
+        assert_eq!(walkdir(&storage).len(), 2);
+    }
+
+    /// Every regular file under `dir`.
+    fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
 
     #[test]
     fn open_settles_what_an_import_left_in_incoming() {
