@@ -192,8 +192,55 @@ fn unknown_ambiguous_and_short_ids() {
         assert_eq!(out.status.code(), Some(1));
         assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
     }
-    // An ambiguous prefix needs two IDs sharing 8 hex digits (tens of thousands of resources):
-    // it is tested on the index with crafted IDs (store::index::tests::prefix_resolution).
+    // An ambiguous prefix: two patients whose IDs share their first 8 hex digits, found by
+    // trying PatientIDs (a 32-bit birthday search: about 80 000 SHA-1s).
+    let mut seen = std::collections::HashMap::new();
+    let (a, b) = (0u32..)
+        .find_map(|n| {
+            let pid = format!("P{n}");
+            let id = dicomq::store::ids::orthanc_id(&[pid.as_str()]);
+            seen.insert(id[..8].to_string(), pid.clone())
+                .map(|other| (other, pid))
+        })
+        .expect("a shared prefix");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (n, pid) in [&a, &b].into_iter().enumerate() {
+        let uid = |level: &str| format!("1.2.826.0.1.3680043.10.1078.{level}.{n}");
+        let spec = dicomq::testdata::InstanceSpec::new_mr(
+            pid,
+            "TWIN^PREFIX",
+            &uid("1"),
+            &uid("2"),
+            &uid("3"),
+        );
+        fs::write(dir.path().join(format!("{n}.dcm")), spec.to_bytes()).expect("write");
+    }
+    assert!(
+        home.run(&["store", dir.path().to_str().expect("utf8")])
+            .status
+            .success()
+    );
+    let full = |pid: &str| dicomq::store::ids::orthanc_id(&[pid]);
+    let prefix = full(&a)[..8].to_string();
+    for cmd in ["show", "rm"] {
+        let out = home.run(&[cmd, &prefix]);
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        let err = stderr(&out);
+        assert!(err.contains(&full(&a)) && err.contains(&full(&b)), "{err}");
+        assert!(
+            err.contains("hint: give more characters of the ID"),
+            "{err}"
+        );
+    }
+    // Nothing was removed; one more character (or the full ID) picks one.
+    assert_eq!(
+        home.json(&["show", &full(&a)])["MainDicomTags"]["PatientID"],
+        a.as_str()
+    );
+    assert_eq!(
+        home.json(&["show", &full(&b)])["MainDicomTags"]["PatientID"],
+        b.as_str()
+    );
 }
 
 #[test]
