@@ -441,6 +441,44 @@ fn archive_routes() {
     ]);
     assert_eq!(wrong.status, 400);
     assert_eq!(wrong.json()["Message"], "Bad file format");
+    // Transcoding is refused, never silently skipped.
+    for (args, url) in [
+        (
+            vec![
+                "-X",
+                "POST",
+                "-d",
+                r#"{"Transcode": "1.2.840.10008.1.2.4.50"}"#,
+            ],
+            format!("{base}/studies/{study}/archive"),
+        ),
+        (
+            vec![
+                "-X",
+                "POST",
+                "-d",
+                r#"{"Resources": [], "Transcode": "1.2.840.10008.1.2.4.50"}"#,
+            ],
+            format!("{base}/tools/create-archive"),
+        ),
+        (
+            vec![],
+            format!("{base}/studies/{study}/media?transcode=1.2.840.10008.1.2.4.50"),
+        ),
+    ] {
+        let mut all = args.clone();
+        all.push(&url);
+        let r = curl(&all);
+        assert_eq!(r.status, 501, "{url}");
+        assert_eq!(r.json()["OrthancStatus"], 2);
+        assert!(
+            r.json()["Details"]
+                .as_str()
+                .is_some_and(|d| d.contains("Transcode is not supported")),
+            "{}",
+            r.json()
+        );
+    }
     // Orthanc's validation of the job fields.
     for bad in [
         r#"{"Priority": "5"}"#,

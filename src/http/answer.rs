@@ -13,6 +13,7 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrthancCode {
     InternalError = -1,
+    NotImplemented = 2,
     ParameterOutOfRange = 3,
     BadParameterType = 5,
     InexistentItem = 7,
@@ -28,6 +29,7 @@ impl OrthancCode {
     pub fn message(self) -> &'static str {
         match self {
             OrthancCode::InternalError => "Internal error",
+            OrthancCode::NotImplemented => "Not implemented yet",
             OrthancCode::ParameterOutOfRange => "Parameter out of range",
             OrthancCode::BadParameterType => "Bad type for a parameter",
             OrthancCode::InexistentItem => "Accessing an inexistent item",

@@ -67,6 +67,19 @@ struct Ask {
     default_filename: String,
 }
 
+/// Transcoding is refused rather than ignored: a script that asks for JPEG files must not get
+/// the stored ones without being told (Orthanc's `Transcode`, `?transcode=`).
+fn refuse_transcode(asked: bool) -> Result<(), ApiError> {
+    if asked {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            OrthancCode::NotImplemented,
+            "Transcode is not supported: dicomq archives the files as they are stored",
+        ));
+    }
+    Ok(())
+}
+
 /// Orthanc's `Filename` field: the name the ZIP is downloaded under.
 fn filename(body: &Value) -> Result<Option<String>, ApiError> {
     match body.get("Filename") {
@@ -100,6 +113,7 @@ async fn get_one(
     media: bool,
 ) -> ApiResult {
     check_resource(&app, level, &id)?;
+    refuse_transcode(q.contains_key("transcode"))?;
     run(
         app,
         Ask {
@@ -139,6 +153,7 @@ async fn post_one(
         ));
     }
     check_resource(&app, level, &id)?;
+    refuse_transcode(v.get("Transcode").is_some_and(|t| !t.is_null()))?;
     let (synchronous, priority) = job_options(&v)?;
     run(
         app,
@@ -191,6 +206,7 @@ async fn post_many(
         }
         resources.push(id.to_string());
     }
+    refuse_transcode(opts.get("Transcode").is_some_and(|t| !t.is_null()))?;
     let (synchronous, priority) = job_options(&opts)?;
     run(
         app,
