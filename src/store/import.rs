@@ -1,7 +1,8 @@
-//! Importing files into the store, in batches: parse headers in parallel, record the file
-//! intents, write the files (temp name, rename) in parallel, make them durable with one
-//! `syncfs`, then index the whole batch in one commit. A crash at any point leaves either nothing or
-//! intents that the next open turns back into nothing.
+//! Importing files into the store, in batches: parse headers in parallel, write the files into
+//! `storage/incoming/` in parallel, make them durable with one `syncfs` and index the whole batch
+//! in one commit (shared with concurrent imports: `group_commit`), then publish the files to
+//! their place. A crash at any point leaves files in `incoming/` that the next open publishes
+//! (indexed) or deletes (not indexed).
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -12,10 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::files::FileStorage;
+use super::group_commit::{Entry, Outcome};
 use super::header::{ParsedHeader, parse_header};
 use super::ids::InstanceIds;
-use super::index::{Indexed, NewInstance, StoredFile};
-use crate::error::Result;
+use super::index::{Indexed, StoredFile};
+use crate::error::{Error, Result};
 use crate::metrics::Timed;
 use crate::parallel;
 
@@ -213,38 +215,47 @@ impl Store {
             }
             ok.clear();
         }
-        if ok.is_empty() {
-            // Nothing to index (all failed, or all refused together).
-        } else if let Err(e) = self.files.sync_filesystem() {
-            // Nothing is indexed without durable files: the whole batch fails.
-            for (i, uuid) in &ok {
-                results[*i].error = Some(format!("cannot sync the storage: {e}"));
-                discard.push(uuid.clone());
-            }
-            ok.clear();
-        }
-        let new: Vec<NewInstance> = ok
+        // Durable and indexed with the imports running at the same time (group commit).
+        let entries: Vec<Entry> = ok
             .iter()
             .filter_map(|(i, uuid)| {
                 let p = prepared[*i].as_ref().ok()?;
-                Some(NewInstance {
-                    header: &p.header,
-                    file: StoredFile {
+                Some((
+                    p.header.clone(),
+                    StoredFile {
                         uuid: uuid.clone(),
                         size: p.size,
                         sop_class: p.header.sop_class.clone(),
                         transfer_syntax: p.header.transfer_syntax.clone(),
                     },
-                })
+                ))
             })
             .collect();
-        let indexed = match self.index.commit_batch(&new) {
-            Ok(v) => v,
-            Err(e) => {
-                for (_, uuid) in &ok {
-                    let _ = self.files.remove(uuid);
+        let indexed = if entries.is_empty() {
+            Vec::new()
+        } else {
+            let outcome = self.commits.commit(
+                entries,
+                || self.files.sync_filesystem(),
+                |news| self.index.commit_batch(news),
+            );
+            match outcome {
+                Outcome::Committed(v) => v,
+                Outcome::NotSynced(e) => {
+                    // Nothing is indexed without durable files: the whole batch fails.
+                    for (i, uuid) in &ok {
+                        results[*i].error = Some(format!("cannot sync the storage: {e}"));
+                        discard.push(uuid.clone());
+                    }
+                    ok.clear();
+                    Vec::new()
                 }
-                return Err(e);
+                Outcome::NotCommitted(e) => {
+                    for (_, uuid) in &ok {
+                        let _ = self.files.remove(uuid);
+                    }
+                    return Err(Error::Internal(e));
+                }
             }
         };
         let mut committed = Vec::with_capacity(ok.len());

@@ -1,6 +1,7 @@
 //! The DICOM store: the index (redb), the stored files, and the operations on both.
 
 pub mod files;
+mod group_commit;
 pub mod header;
 pub mod ids;
 pub mod import;
@@ -24,6 +25,8 @@ pub struct Store {
     index: StoreIndex,
     files: FileStorage,
     metrics: Arc<Metrics>,
+    /// Concurrent imports share their sync and index commit.
+    commits: group_commit::GroupCommit,
 }
 
 impl Store {
@@ -35,6 +38,7 @@ impl Store {
             index: StoreIndex::open(db)?,
             files: FileStorage::with_metrics(storage_dir, metrics.clone()),
             metrics,
+            commits: group_commit::GroupCommit::default(),
         };
         let leftovers = store.index.pending_intents()?;
         if !leftovers.is_empty() {

@@ -1,0 +1,234 @@
+//! Group commit for imports. Every import makes its new files durable (`syncfs`) and indexes
+//! them (one redb commit) before it answers; concurrent imports — REST uploads from parallel
+//! clients, several `store` calls through the daemon — queue their entries here and one of
+//! them, the leader, syncs and commits the whole queue at once. The others wait for their part
+//! of the outcome. A lone import leads at once: it pays what it paid before.
+//!
+//! Durability is unchanged: an import queues its entries only after its files are written, and
+//! the leader's sync starts after it took them from the queue. A failed sync or commit fails
+//! every import of the group, as a failed commit of one import's batch did.
+
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use super::header::ParsedHeader;
+use super::index::{Indexed, NewInstance, StoredFile};
+use crate::error::{Error, Result};
+
+/// One new instance: its parsed header and the file it was written to.
+pub type Entry = (ParsedHeader, StoredFile);
+
+/// What became of one import's entries.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Indexed, one answer per entry in order.
+    Committed(Vec<Indexed>),
+    /// The files could not be made durable: nothing was indexed.
+    NotSynced(String),
+    /// The index commit failed: nothing was indexed.
+    NotCommitted(String),
+}
+
+#[derive(Default)]
+pub struct GroupCommit {
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    leading: bool,
+    next_ticket: u64,
+    queue: Vec<(u64, Vec<Entry>)>,
+    outcomes: HashMap<u64, Outcome>,
+}
+
+impl GroupCommit {
+    /// Makes `entries` durable and indexed together with whatever other imports queued
+    /// meanwhile: `sync` and `commit` run once per group, on the leader's thread.
+    pub fn commit(
+        &self,
+        entries: Vec<Entry>,
+        sync: impl Fn() -> std::io::Result<()>,
+        commit: impl Fn(&[NewInstance<'_>]) -> Result<Vec<Indexed>>,
+    ) -> Outcome {
+        let mut st = self.lock();
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        st.queue.push((ticket, entries));
+        loop {
+            if let Some(outcome) = st.outcomes.remove(&ticket) {
+                return outcome;
+            }
+            if st.leading {
+                st = self.done.wait(st).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            st.leading = true;
+            let group = std::mem::take(&mut st.queue);
+            drop(st);
+            let tickets: Vec<u64> = group.iter().map(|(t, _)| *t).collect();
+            let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_group(group, &sync, &commit)
+            }))
+            .unwrap_or_else(|_| {
+                tickets
+                    .iter()
+                    .map(|t| (*t, Outcome::NotCommitted("the commit panicked".into())))
+                    .collect()
+            });
+            st = self.lock();
+            st.outcomes.extend(outcomes);
+            st.leading = false;
+            self.done.notify_all();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn run_group(
+    group: Vec<(u64, Vec<Entry>)>,
+    sync: &dyn Fn() -> std::io::Result<()>,
+    commit: &dyn Fn(&[NewInstance<'_>]) -> Result<Vec<Indexed>>,
+) -> Vec<(u64, Outcome)> {
+    let all_fail = |outcome: &dyn Fn() -> Outcome| {
+        group
+            .iter()
+            .map(|(t, _)| (*t, outcome()))
+            .collect::<Vec<_>>()
+    };
+    if let Err(e) = sync() {
+        return all_fail(&|| Outcome::NotSynced(e.to_string()));
+    }
+    let news: Vec<NewInstance<'_>> = group
+        .iter()
+        .flat_map(|(_, entries)| entries)
+        .map(|(header, file)| NewInstance {
+            header,
+            file: file.clone(),
+        })
+        .collect();
+    let indexed = match commit(&news) {
+        Ok(v) if v.len() == news.len() => v,
+        Ok(v) => {
+            let msg = format!("{} answers for {} instances", v.len(), news.len());
+            return all_fail(&|| Outcome::NotCommitted(msg.clone()));
+        }
+        Err(e) => {
+            let msg = match e {
+                Error::Internal(m) => m,
+                other => other.to_string(),
+            };
+            return all_fail(&|| Outcome::NotCommitted(msg.clone()));
+        }
+    };
+    let mut rest = indexed.as_slice();
+    group
+        .iter()
+        .map(|(t, entries)| {
+            let (mine, tail) = rest.split_at(entries.len());
+            rest = tail;
+            (*t, Outcome::Committed(mine.to_vec()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn entry(n: u64) -> Entry {
+        let bytes = crate::testdata::small_instance(n, 1000);
+        let header = crate::store::header::parse_header(bytes.as_slice()).expect("header");
+        let file = StoredFile {
+            uuid: format!("file-{n}"),
+            size: bytes.len() as u64,
+            sop_class: header.sop_class.clone(),
+            transfer_syntax: header.transfer_syntax.clone(),
+        };
+        (header, file)
+    }
+
+    #[test]
+    fn concurrent_imports_share_syncs_and_commits_and_get_their_own_answers() {
+        let group = Arc::new(GroupCommit::default());
+        let syncs = Arc::new(AtomicUsize::new(0));
+        let commits = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8u64)
+            .map(|n| {
+                let (group, syncs, commits) = (group.clone(), syncs.clone(), commits.clone());
+                std::thread::spawn(move || {
+                    let entries = vec![entry(2 * n), entry(2 * n + 1)];
+                    let uuids: Vec<String> = entries.iter().map(|(_, f)| f.uuid.clone()).collect();
+                    let outcome = group.commit(
+                        entries,
+                        || {
+                            syncs.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            Ok(())
+                        },
+                        |news| {
+                            commits.fetch_add(1, Ordering::SeqCst);
+                            // Answer Success for even file numbers: each import must get the
+                            // answers of its own entries back.
+                            Ok(news
+                                .iter()
+                                .map(|n| {
+                                    let k: u64 = n.file.uuid[5..].parse().expect("number");
+                                    if k % 2 == 0 {
+                                        Indexed::Success
+                                    } else {
+                                        Indexed::AlreadyStored
+                                    }
+                                })
+                                .collect())
+                        },
+                    );
+                    (uuids, outcome)
+                })
+            })
+            .collect();
+        for t in threads {
+            let (_, outcome) = t.join().expect("thread");
+            match outcome {
+                Outcome::Committed(v) => {
+                    assert_eq!(v, vec![Indexed::Success, Indexed::AlreadyStored]);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let (s, c) = (syncs.load(Ordering::SeqCst), commits.load(Ordering::SeqCst));
+        assert_eq!(s, c);
+        assert!(s < 8, "8 concurrent imports took {s} syncs");
+    }
+
+    #[test]
+    fn a_failed_sync_or_commit_fails_the_group_and_the_next_one_leads_again() {
+        let group = GroupCommit::default();
+        let outcome = group.commit(
+            vec![entry(1)],
+            || Err(std::io::Error::other("disk gone")),
+            |_| unreachable!("no commit without a sync"),
+        );
+        assert!(matches!(outcome, Outcome::NotSynced(m) if m.contains("disk gone")));
+        let outcome = group.commit(
+            vec![entry(2)],
+            || Ok(()),
+            |_| Err(Error::Internal("database: full".into())),
+        );
+        assert!(matches!(outcome, Outcome::NotCommitted(m) if m == "database: full"));
+        let outcome = group.commit(vec![entry(3)], || Ok(()), |_| panic!("bug"));
+        assert!(matches!(outcome, Outcome::NotCommitted(_)));
+        let outcome = group.commit(
+            vec![entry(4)],
+            || Ok(()),
+            |n| Ok(vec![Indexed::Success; n.len()]),
+        );
+        assert!(matches!(outcome, Outcome::Committed(v) if v == vec![Indexed::Success]));
+    }
+}
