@@ -9,6 +9,7 @@
 //!   Orthanc identifiers are the golden ones) and adds edge cases I–K (see [`corpus`]).
 //! * [`small_instance`] / [`write_files`] produce bulk data quickly for benchmarks.
 //! * [`orthanc_id`] computes Orthanc's resource identifiers.
+//! * [`files_under`] lists the files a store left on disk, for the tests that count them.
 //!
 //! # Text encoding
 //! `dicom-object` 0.10.1 encodes text with the character set in force *while it writes*: it starts with
@@ -655,6 +656,26 @@ pub fn write_files(dir: &Path, n: usize, target_bytes: usize) -> std::io::Result
         paths.push(path);
     }
     Ok(paths)
+}
+
+/// Every file below `dir`, at any depth (none when `dir` does not exist).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -316,26 +316,17 @@ fn zip_answer(file: std::fs::File, filename: &str) -> ApiResult {
 /// `GET /jobs/{id}/archive`: a finished archive job's output, as many times as asked, under
 /// the job's `Filename` when its request gave one (Orthanc 1.13), else `archive.zip`.
 async fn job_archive(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
-    let (path, name): (PathBuf, String) = blocking(move || {
-        let path = app.node.job_output(&id).map_err(|e| {
+    let (path, name): (PathBuf, Option<String>) = blocking(move || {
+        app.node.job_output_named(&id).map_err(|e| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 OrthancCode::InexistentItem,
                 format!("Job has no such output: archive ({e})"),
             )
-        })?;
-        let name = app
-            .node
-            .jobs()
-            .record(&id)
-            .ok()
-            .and_then(|r| ArchiveParams::from_json(&r.params).ok())
-            .and_then(|p| p.filename)
-            .unwrap_or_else(|| "archive.zip".into());
-        Ok((path, name))
+        })
     })
     .await?;
     let file = std::fs::File::open(&path)
         .map_err(|e| ApiError::from(crate::error::Error::io(&path, e)))?;
-    zip_answer(file, &name)
+    zip_answer(file, name.as_deref().unwrap_or("archive.zip"))
 }

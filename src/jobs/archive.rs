@@ -391,6 +391,11 @@ impl JobKind for ArchiveJob {
     }
 }
 
+/// The name a job's request asked its output to be downloaded under (`Filename`), if any.
+pub fn output_filename(job: &JobRecord) -> Option<String> {
+    ArchiveParams::from_json(&job.params).ok()?.filename
+}
+
 /// Where a finished job's output is, or why there is none.
 pub fn output_path(outputs: &JobOutputs, job: &JobRecord) -> Result<PathBuf> {
     use super::state::JobState;

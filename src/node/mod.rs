@@ -288,8 +288,14 @@ impl Node {
     /// The file holding a finished job's output, or why there is none (no output for its
     /// type, failed, not finished, evicted, or taken by a synchronous caller).
     pub fn job_output(&self, id: &str) -> Result<PathBuf> {
+        self.job_output_named(id).map(|(path, _)| path)
+    }
+
+    /// `job_output`, and the name the job's request asked it to be downloaded under.
+    pub fn job_output_named(&self, id: &str) -> Result<(PathBuf, Option<String>)> {
         let job = self.jobs.record(id)?;
-        crate::jobs::archive::output_path(&self.outputs, &job)
+        let path = crate::jobs::archive::output_path(&self.outputs, &job)?;
+        Ok((path, crate::jobs::archive::output_filename(&job)))
     }
 
     /// After a synchronous caller moved the output away: forget what is left of it.

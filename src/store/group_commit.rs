@@ -164,8 +164,7 @@ mod tests {
                 let (group, syncs, commits) = (group.clone(), syncs.clone(), commits.clone());
                 std::thread::spawn(move || {
                     let entries = vec![entry(2 * n), entry(2 * n + 1)];
-                    let uuids: Vec<String> = entries.iter().map(|(_, f)| f.uuid.clone()).collect();
-                    let outcome = group.commit(
+                    group.commit(
                         entries,
                         || {
                             syncs.fetch_add(1, Ordering::SeqCst);
@@ -188,14 +187,12 @@ mod tests {
                                 })
                                 .collect())
                         },
-                    );
-                    (uuids, outcome)
+                    )
                 })
             })
             .collect();
         for t in threads {
-            let (_, outcome) = t.join().expect("thread");
-            match outcome {
+            match t.join().expect("thread") {
                 Outcome::Committed(v) => {
                     assert_eq!(v, vec![Indexed::Success, Indexed::AlreadyStored]);
                 }

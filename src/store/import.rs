@@ -215,20 +215,20 @@ impl Store {
             }
             ok.clear();
         }
-        // Durable and indexed with the imports running at the same time (group commit).
+        // Durable and indexed with the imports running at the same time (group commit). The
+        // headers move there; the files' bytes are no longer needed.
+        let mut prepared: Vec<Option<Prepared>> = prepared.into_iter().map(Result::ok).collect();
         let entries: Vec<Entry> = ok
             .iter()
             .filter_map(|(i, uuid)| {
-                let p = prepared[*i].as_ref().ok()?;
-                Some((
-                    p.header.clone(),
-                    StoredFile {
-                        uuid: uuid.clone(),
-                        size: p.size,
-                        sop_class: p.header.sop_class.clone(),
-                        transfer_syntax: p.header.transfer_syntax.clone(),
-                    },
-                ))
+                let p = prepared[*i].take()?;
+                let file = StoredFile {
+                    uuid: uuid.clone(),
+                    size: p.size,
+                    sop_class: p.header.sop_class.clone(),
+                    transfer_syntax: p.header.transfer_syntax.clone(),
+                };
+                Some((p.header, file))
             })
             .collect();
         let indexed = if entries.is_empty() {

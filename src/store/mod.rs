@@ -272,7 +272,7 @@ mod tests {
             Some(import::NOT_STORED_WITH_OTHERS)
         );
         assert_eq!(store.index.statistics().expect("stats").instances, 0);
-        let files: Vec<_> = walkdir(&storage);
+        let files = crate::testdata::files_under(&storage);
         assert!(files.is_empty(), "no file left: {files:?}");
         let results = store
             .import_together(vec![
@@ -282,24 +282,7 @@ mod tests {
             .expect("import");
         assert!(results.iter().all(|r| r.status == ImportStatus::Success));
         assert_eq!(store.index.statistics().expect("stats").instances, 2);
-        assert_eq!(walkdir(&storage).len(), 2);
-    }
-
-    /// Every regular file under `dir`.
-    fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut out = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    out.push(p);
-                }
-            }
-        }
-        out
+        assert_eq!(crate::testdata::files_under(&storage).len(), 2);
     }
 
     #[test]

@@ -67,22 +67,7 @@ impl Home {
 
     /// Files under HOME/storage, temporaries included.
     pub fn stored_files(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        let mut stack = vec![self.path().join("storage")];
-        while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    out.push(p);
-                }
-            }
-        }
-        out
+        dicomq::testdata::files_under(&self.path().join("storage"))
     }
 }
 
