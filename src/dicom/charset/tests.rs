@@ -266,6 +266,42 @@ mod files {
     }
 
     #[test]
+    fn value_1_the_parser_knows_is_read_back_exactly() {
+        // dicom-parser decodes these by value 1 (Shift_JIS, Windows-949, UTF-8); the bytes are
+        // recovered from its text and decoded with the code extensions.
+        let h32 = file(
+            b"ISO 2022 IR 13\\ISO 2022 IR 87",
+            &[raw_element(
+                tags::PATIENT_NAME,
+                b"PN",
+                b"\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J=\x1b$B$d$^$@\x1b(J^\x1b$B$?$m$&\x1b(J",
+            )],
+        );
+        assert_eq!(
+            text(&h32, tags::PATIENT_NAME),
+            "ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう"
+        );
+        let korean = file(
+            b"ISO 2022 IR 149",
+            &[raw_element(
+                tags::PATIENT_NAME,
+                b"PN",
+                b"\x1b$)C\xc8\xab^\xb1\xe6\xb5\xbf",
+            )],
+        );
+        assert_eq!(text(&korean, tags::PATIENT_NAME), "홍^길동");
+        let bad_utf8 = file(
+            b"ISO_IR 192",
+            &[raw_element(
+                tags::PATIENT_NAME,
+                b"PN",
+                b"Ab\xff^\xe7\x8e\x8b",
+            )],
+        );
+        assert_eq!(text(&bad_utf8, tags::PATIENT_NAME), "Ab\u{fffd}^王");
+    }
+
+    #[test]
     fn latin_5_file() {
         let bytes = file(
             b"ISO_IR 148",
