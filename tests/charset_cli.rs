@@ -237,3 +237,28 @@ fn create_dicom_under_an_iso_2022_parent() {
         .expect("the created instance");
     assert_eq!(created["0008,0005"]["Value"], "ISO_IR 192");
 }
+
+#[test]
+fn through_the_daemon_the_same() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut daemon = home.daemon(&[]);
+    store(
+        &home,
+        dir.path(),
+        "h31.dcm",
+        &instance("JP3", ANNEX_H_SCS, ANNEX_H_NAME),
+    );
+    assert_eq!(patient_names(&home), [ANNEX_H_TEXT]);
+    let instances = home.json(&["ls", "instances"]);
+    let id = instances[0]["ID"].as_str().expect("instance ID");
+    let tags_json = home.json(&["show", id, "--tags"]);
+    assert_eq!(tags_json["0010,0010"]["Value"], ANNEX_H_TEXT);
+    assert!(daemon.terminate(10).success());
+    let mut log = String::new();
+    if let Some(mut err) = daemon.child.stderr.take() {
+        use std::io::Read;
+        err.read_to_string(&mut log).expect("daemon log");
+    }
+    assert!(!log.contains("Unsupported character set"), "{log}");
+}
