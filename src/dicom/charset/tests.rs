@@ -179,6 +179,51 @@ fn hostile_bytes_are_bounded_and_never_panic() {
 }
 
 #[test]
+fn random_bytes_under_every_term_stay_bounded() {
+    // Deterministic xorshift: bytes weighted towards ESC, delimiters and escape-sequence
+    // characters, so that designations and resets occur often.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let pool = b"\x1b\x1b$()-BJICDA^=\\\r\n \xa1\xfe\x80\x21\x7e";
+    let terms = [
+        "",
+        "ISO_IR 100",
+        "ISO 2022 IR 13\\ISO 2022 IR 87",
+        "\\ISO 2022 IR 159",
+        "\\ISO 2022 IR 149",
+        "\\ISO 2022 IR 58",
+        "ISO_IR 192",
+        "GB18030",
+        "GBK",
+        "ISO_IR 166",
+    ];
+    for _ in 0..2000 {
+        let len = (next() % 64) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                let r = next();
+                if r % 2 == 0 {
+                    pool[(r >> 8) as usize % pool.len()]
+                } else {
+                    (r >> 16) as u8
+                }
+            })
+            .collect();
+        for scs in terms {
+            for kind in [TextKind::PersonName, TextKind::MultiValued, TextKind::Text] {
+                let text = decode(scs, &bytes, kind);
+                assert!(text.len() <= 3 * len, "{scs:?} {bytes:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn spelling_variants_name_the_same_term() {
     for scs in [
         "ISO_IR 148",
