@@ -32,6 +32,9 @@ fn init_tracing(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
+    // dicom-parser warns about each character set it cannot decode; dicomq decodes those
+    // itself (src/dicom/charset), so that warning is noise.
+    let default = format!("{default},dicom_parser::stateful::decode=error");
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())

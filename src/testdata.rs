@@ -678,6 +678,65 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// One data element in Explicit VR Little Endian, written byte for byte: for values that
+/// dicom-object cannot encode (text under ISO 2022 code extensions, ISO_IR 148, ...). An odd
+/// value is padded (NUL for UI, space otherwise).
+pub fn raw_element(tag: Tag, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+    let mut value = value.to_vec();
+    if value.len() % 2 == 1 {
+        value.push(if vr == b"UI" { 0 } else { b' ' });
+    }
+    let mut out = Vec::with_capacity(value.len() + 12);
+    out.extend_from_slice(&tag.group().to_le_bytes());
+    out.extend_from_slice(&tag.element().to_le_bytes());
+    out.extend_from_slice(vr);
+    let long = [
+        b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV",
+    ];
+    if long.contains(&vr) {
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    } else {
+        out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+    }
+    out.extend_from_slice(&value);
+    out
+}
+
+/// One sequence item of defined length holding already encoded elements.
+pub fn raw_item(elements: &[Vec<u8>]) -> Vec<u8> {
+    let body = elements.concat();
+    let mut out = vec![0xFE, 0xFF, 0x00, 0xE0];
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// A Part 10 file: preamble, `DICM`, a file meta group for Explicit VR Little Endian naming
+/// `sop` (SOP Class UID, SOP Instance UID), then the data set elements as given (the caller
+/// keeps them in tag order).
+pub fn raw_part10(sop: (&str, &str), dataset: &[Vec<u8>]) -> Vec<u8> {
+    let meta_elements = [
+        raw_element(Tag(0x0002, 0x0001), b"OB", &[0, 1]),
+        raw_element(Tag(0x0002, 0x0002), b"UI", sop.0.as_bytes()),
+        raw_element(Tag(0x0002, 0x0003), b"UI", sop.1.as_bytes()),
+        raw_element(Tag(0x0002, 0x0010), b"UI", b"1.2.840.10008.1.2.1"),
+        raw_element(
+            Tag(0x0002, 0x0012),
+            b"UI",
+            IMPLEMENTATION_CLASS_UID.as_bytes(),
+        ),
+    ]
+    .concat();
+    let mut out = vec![0u8; 128];
+    out.extend_from_slice(b"DICM");
+    let group_length = (meta_elements.len() as u32).to_le_bytes();
+    out.extend(raw_element(Tag(0x0002, 0x0000), b"UL", &group_length));
+    out.extend(meta_elements);
+    out.extend(dataset.concat());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,8 +15,9 @@
 //! file (preamble included), of the `(FFFE,E000)` tag of the item it designates.
 //!
 //! Charset rule per record: the source's (0008,0005) is copied when it can encode the record's
-//! text (checked with dicom-encoding). If it cannot (unknown or ISO 2022 code extensions that
-//! dicom-encoding does not support, or a source without SCS holding non-ASCII text), the record
+//! text (encoded with dicom-encoding and read back the same by `src/dicom/charset`). If it
+//! cannot (unknown or ISO 2022 code extensions that dicom-encoding does not support, a
+//! character outside the DICOM set, or a source without SCS holding non-ASCII text), the record
 //! is written in UTF-8 with `ISO_IR 192`, so text is never lost nor mis-encoded.
 
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ use dicom_dictionary_std::tags;
 use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
 use dicom_object::meta::{FileMetaTable, FileMetaTableBuilder};
 use dicom_object::{FileDicomObject, InMemDicomObject};
+
+use crate::dicom::charset::{CharacterSets, TextKind};
 
 /// File-set ID written in (0004,1130) by default (Orthanc writes `ORTHANC_MEDIA`).
 pub const DEFAULT_FILE_SET_ID: &str = "DICOMQ_MEDIA";
@@ -613,7 +616,15 @@ fn record_charset(rec: &Record) -> (Option<String>, Codec) {
     if let Some(cs) = &rec.charset {
         if !cs.contains('\\') {
             if let Some(codec) = SpecificCharacterSet::from_code(cs.trim()) {
-                if texts.iter().all(|t| codec.encode(t).is_ok()) {
+                // Kept only when the bytes read back as the same text: dicom-encoding's code
+                // pages are wider than some DICOM sets (UHC for ISO 2022 IR 149).
+                let sets = CharacterSets::from_value(cs);
+                let round_trips = |t: &str| {
+                    codec
+                        .encode(t)
+                        .is_ok_and(|b| sets.decode(&b, TextKind::Text) == t)
+                };
+                if texts.iter().all(|t| round_trips(t)) {
                     return (Some(cs.clone()), Codec::Charset(codec));
                 }
             }
@@ -1275,5 +1286,29 @@ mod tests {
             record_charset(&ascii).0.as_deref(),
             Some("\\ISO 2022 IR 87")
         );
+    }
+
+    #[test]
+    fn charset_kept_only_when_its_bytes_read_back() {
+        let korean = |name: &str| Record {
+            level: Level::Patient,
+            elements: vec![elem_text(tags::PATIENT_NAME, b"PN", name.into())],
+            charset: Some("ISO 2022 IR 149".into()),
+            children: vec![],
+        };
+        assert_eq!(
+            record_charset(&korean("홍^길동")).0.as_deref(),
+            Some("ISO 2022 IR 149")
+        );
+        // 똠 is in Windows-949 but not in KS X 1001.
+        assert_eq!(
+            record_charset(&korean("똠")).0.as_deref(),
+            Some("ISO_IR 192")
+        );
+        let latin5 = Record {
+            charset: Some("ISO_IR 148".into()),
+            ..korean("İıŞ")
+        };
+        assert_eq!(record_charset(&latin5).0.as_deref(), Some("ISO_IR 192"));
     }
 }

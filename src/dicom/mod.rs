@@ -1,3 +1,5 @@
-//! DICOM writers of dicomq's own: create-dicom (PDF, PNG, JPEG → DICOM).
+//! DICOM writers of dicomq's own: create-dicom (PDF, PNG, JPEG → DICOM); text decoding by
+//! character set.
 
+pub mod charset;
 pub mod create;

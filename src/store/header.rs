@@ -143,9 +143,11 @@ fn open(mut reader: impl Read, header_only: bool) -> Result<DefaultDicomObject, 
     } else {
         options
     };
-    options
+    let mut obj = options
         .from_reader(chained)
-        .map_err(|e| format!("cannot parse DICOM: {e}"))
+        .map_err(|e| format!("cannot parse DICOM: {e}"))?;
+    crate::dicom::charset::decode_dataset(&mut obj);
+    Ok(obj)
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -500,6 +500,12 @@ pub fn build(
         }
         for tag in list {
             if let Some(e) = p.sample.get(tag).filter(|e| copyable(e)) {
+                // The sample's text is already decoded (src/dicom/charset): a character set
+                // the writer cannot encode (ISO 2022 extensions, ISO_IR 148...) gives way to
+                // the UTF-8 default below.
+                if tag == t::SPECIFIC_CHARACTER_SET && !writable_charset(e) {
+                    continue;
+                }
                 base.put(e.clone());
                 ctx.inherited.insert(tag);
             }
@@ -602,6 +608,13 @@ pub fn build(
         });
     }
     Ok(out)
+}
+
+/// Whether dicom-encoding can write text in this (0008,0005) value.
+fn writable_charset(e: &dicom_object::mem::InMemElement) -> bool {
+    e.value().to_str().is_ok_and(|v| {
+        dicom_encoding::text::SpecificCharacterSet::from_code(v.trim_matches([' ', '\0'])).is_some()
+    })
 }
 
 /// Refuse text values that the dataset's SpecificCharacterSet cannot represent (for example
