@@ -170,7 +170,8 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
             if let (ImportStatus::Success | ImportStatus::AlreadyStored, Some(ids)) =
                 (r.status, &r.ids)
             {
-                text.push_str(&format!("{}\t{:?}\t{}\n", ids.instance, r.status, r.label));
+                let label = crate::output::escape_controls(&r.label);
+                text.push_str(&format!("{}\t{:?}\t{label}\n", ids.instance, r.status));
             }
         }
         out.data(&text)?;
