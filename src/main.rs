@@ -24,11 +24,13 @@ fn main() {
 
 fn init_tracing(verbose: u8) {
     let daemon = std::env::args().any(|a| a == "daemon");
+    // Other crates' warnings (dicom-rs on odd files) mean nothing to a user: they are shown
+    // from -v on, dicomq's own warnings always.
     let default = match verbose {
         // The daemon logs its life cycle by default.
-        0 if daemon => "info",
-        0 => "warn",
-        1 => "info",
+        0 if daemon => "dicomq=info",
+        0 => "dicomq=warn",
+        1 => "warn,dicomq=info",
         2 => "debug",
         _ => "trace",
     };

@@ -93,7 +93,11 @@ fn check_escapes(home: &Home) {
     let o = home.run(&["store", named.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
     clean_output("store list", &o);
-    assert!(stdout(&o).contains(r"again\x1b]0;t\x07.dcm"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(r"again\x1b]0;t\x07.dcm"),
+        "{}",
+        stdout(&o)
+    );
 
     let o = home.run(&["show", "\u{1b}[2J\u{1b}]0;x\u{7}abcdefgh"]);
     assert_eq!(o.status.code(), Some(1));
