@@ -123,3 +123,78 @@ fn a_thousand_idle_connections_do_not_stop_a_real_client() {
     assert!(!closed_by_daemon(&mut s), "a greeted connection was closed");
     assert!(home.run(&["ls", "patients"]).status.success());
 }
+
+/// A greeted connection speaking the real protocol.
+fn greeted(sock: &std::path::Path) -> UnixStream {
+    use dicomq::protocol::{PROTOCOL_VERSION, Request, Response, read_frame, write_frame};
+    let mut s = UnixStream::connect(sock).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let hello = Request::Hello {
+        version: PROTOCOL_VERSION,
+    };
+    write_frame(&mut s, &hello, &[]).expect("hello");
+    let (answer, _) = read_frame::<Response>(&mut s).expect("hello answer");
+    assert!(matches!(answer, Response::Hello { .. }), "{answer:?}");
+    s
+}
+
+#[test]
+fn requests_beyond_the_serving_limit_are_refused_as_busy() {
+    use dicomq::protocol::{Request, Response, read_frame, write_frame};
+    raise_open_files_limit(4096);
+    let home = Home::new();
+    let d = home.daemon(&[]);
+    let sock = home.path().join("daemon.sock");
+    let o = home.run(&[
+        "debug",
+        "sleep-job",
+        "--steps",
+        "1200",
+        "--step-ms",
+        "50",
+        "--async",
+    ]);
+    let job = common::stdout(&o).trim().to_string();
+    assert_eq!(job.len(), 36, "{}", stderr(&o));
+
+    // 128 waits (of at most 15 s) hold every serving place, each on its thread.
+    let wait = Request::WaitJob {
+        id: job.clone(),
+        timeout_ms: Some(15_000),
+    };
+    let mut waiters: Vec<UnixStream> = (0..128)
+        .map(|_| {
+            let mut s = greeted(&sock);
+            write_frame(&mut s, &wait, &[]).expect("wait");
+            s
+        })
+        .collect();
+    let pid = d.child.id();
+    poll(10, "128 waits being served", || {
+        (threads_of(pid) >= 128).then_some(())
+    });
+
+    // One more request: after a short wait, a clear refusal, not a hang.
+    let mut extra = greeted(&sock);
+    let started = Instant::now();
+    write_frame(&mut extra, &Request::JobRows, &[]).expect("request");
+    let (answer, _) = read_frame::<Response>(&mut extra).expect("an answer");
+    match answer {
+        Response::Error { message, hint, .. } => {
+            assert!(message.contains("busy"), "{message}");
+            assert!(hint.is_some());
+        }
+        other => panic!("expected a busy error, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(14));
+
+    // The waits end: the daemon serves again.
+    for s in waiters.iter_mut() {
+        let (answer, _) = read_frame::<Response>(s).expect("wait answered");
+        assert!(matches!(answer, Response::Job { .. }), "{answer:?}");
+    }
+    drop(waiters);
+    let o = home.run(&["jobs", "cancel", &job]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
