@@ -815,40 +815,47 @@ mod tests {
     /// A target that takes `room` bytes, then fails every call ("disk full"), counting the calls
     /// that come after its first failure.
     #[derive(Clone)]
-    struct FullDisk(Arc<Mutex<(Cursor<Vec<u8>>, usize, bool, usize)>>);
+    struct FullDisk(Arc<Mutex<Disk>>);
+
+    struct Disk {
+        data: Cursor<Vec<u8>>,
+        room: usize,
+        failed: bool,
+        calls_after_failure: usize,
+    }
 
     impl FullDisk {
         fn new(room: usize) -> Self {
-            FullDisk(Arc::new(Mutex::new((
-                Cursor::new(Vec::new()),
+            FullDisk(Arc::new(Mutex::new(Disk {
+                data: Cursor::new(Vec::new()),
                 room,
-                false,
-                0,
-            ))))
+                failed: false,
+                calls_after_failure: 0,
+            })))
         }
         fn calls_after_failure(&self) -> usize {
-            self.0.lock().unwrap().3
+            self.0.lock().unwrap().calls_after_failure
         }
         fn failed(&self) -> bool {
-            self.0.lock().unwrap().2
+            self.0.lock().unwrap().failed
         }
         fn bytes(&self) -> Vec<u8> {
-            self.0.lock().unwrap().0.get_ref().clone()
+            self.0.lock().unwrap().data.get_ref().clone()
         }
     }
 
     impl Write for FullDisk {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            let mut s = self.0.lock().unwrap();
-            if s.2 {
-                s.3 += 1;
+            let mut d = self.0.lock().unwrap();
+            if d.failed {
+                d.calls_after_failure += 1;
                 return Err(io::Error::other("no space left"));
             }
-            if s.0.position() as usize + buf.len() > s.1 {
-                s.2 = true;
+            if d.data.position() as usize + buf.len() > d.room {
+                d.failed = true;
                 return Err(io::Error::other("no space left"));
             }
-            s.0.write(buf)
+            d.data.write(buf)
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
@@ -857,12 +864,12 @@ mod tests {
 
     impl Seek for FullDisk {
         fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-            let mut s = self.0.lock().unwrap();
-            if s.2 {
-                s.3 += 1;
+            let mut d = self.0.lock().unwrap();
+            if d.failed {
+                d.calls_after_failure += 1;
                 return Err(io::Error::other("no space left"));
             }
-            s.0.seek(pos)
+            d.data.seek(pos)
         }
     }
 
