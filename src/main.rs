@@ -5,7 +5,7 @@ use dicomq::error::Error;
 use dicomq::output::Output;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(e));
     init_tracing(cli.global.verbose);
     let out = Output::new(cli.global.json, cli.global.quiet, cli.global.color);
     let code = match cli::run(cli) {
@@ -20,6 +20,24 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Prints clap's message and exits with its code. A usage error echoes what was given (a file
+/// name from a glob, say), so it is rendered again without clap's styles, where the only control
+/// characters left are the given ones, and printed with those escaped. Help and version keep
+/// clap's own rendering.
+fn usage_error(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit();
+    }
+    let plain = <Cli as clap::CommandFactory>::command()
+        .styles(clap::builder::styling::Styles::plain())
+        .try_get_matches()
+        .err()
+        .unwrap_or(e);
+    let text = plain.render().ansi().to_string();
+    eprint!("{}", dicomq::output::escape_controls_but_layout(&text));
+    std::process::exit(plain.exit_code());
 }
 
 fn init_tracing(verbose: u8) {

@@ -114,7 +114,7 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 
 /// [`escape_controls`], keeping line breaks and tabs: for text laid out in lines (a tag dump,
 /// a table), whose values were escaped where they were put in.
-fn escape_controls_but_layout(text: &str) -> Cow<'_, str> {
+pub fn escape_controls_but_layout(text: &str) -> Cow<'_, str> {
     escape(text, &['\n', '\t'])
 }
 

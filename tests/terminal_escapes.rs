@@ -116,3 +116,23 @@ fn control_characters_are_escaped_through_the_daemon() {
     let _d = home.daemon(&[]);
     check_escapes(&home);
 }
+
+#[test]
+fn usage_errors_do_not_echo_control_characters() {
+    // clap styles its messages when it may (here forced, as on a terminal) and used to pass a
+    // value given on the command line (a file name from a glob) through raw.
+    let home = Home::new();
+    let o = home
+        .cmd()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["ls", "pat\u{1b}]0;pwned\u{7}ients"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    clean_output("usage error", &o);
+    assert!(
+        stderr(&o).contains(r"invalid value 'pat\x1b]0;pwned\x07ients'"),
+        "{}",
+        stderr(&o)
+    );
+}
