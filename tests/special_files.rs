@@ -93,3 +93,35 @@ fn special_files_are_skipped_or_refused_through_the_daemon() {
     let _d = home.daemon(&[]);
     check_special_files(&home);
 }
+
+#[test]
+fn create_dicom_and_config_refuse_special_files() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("in.pipe");
+    mkfifo(&fifo);
+    for input in [Path::new("/dev/zero"), fifo.as_path()] {
+        let o = home
+            .cmd()
+            .args(["create-dicom", "--pdf"])
+            .arg(input)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(err.contains(&input.display().to_string()), "{err}");
+    }
+    let o = home
+        .cmd()
+        .arg("--config")
+        .arg(&fifo)
+        .args(["ls", "patients"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("runs");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("not a regular file (a FIFO)"), "{err}");
+}
