@@ -126,7 +126,8 @@ async fn serve(
                         // Out of descriptors (many idle clients): pause instead of spinning,
                         // and say so once in a while; idle clients are closed after the hello
                         // timeout.
-                        if last_accept_warning.is_none_or(|t: Instant| t.elapsed() > ACCEPT_WARN_EVERY) {
+                        let quiet_for = |t: Instant| t.elapsed() > ACCEPT_WARN_EVERY;
+                        if last_accept_warning.is_none_or(quiet_for) {
                             tracing::warn!("accept failed: {e}");
                             last_accept_warning = Some(Instant::now());
                         }
