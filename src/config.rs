@@ -108,8 +108,9 @@ impl Config {
     /// Loads `path` if it exists; a missing file gives the defaults unless it was asked for
     /// explicitly (`required`).
     pub fn load(path: &Path, required: bool) -> Result<Config> {
-        let file = match std::fs::File::open(path) {
-            Ok(f) => f,
+        // A regular file only, read up to its size (a FIFO or a device is refused at once).
+        let file = match crate::input_file::InputFile::open(path) {
+            Ok(f) => f.reader(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
                 return Ok(Config::default());
             }

@@ -15,6 +15,7 @@ pub mod dicom;
 pub mod error;
 pub mod home;
 pub mod http;
+pub mod input_file;
 pub mod jobs;
 pub mod metrics;
 pub mod node;

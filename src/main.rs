@@ -5,7 +5,7 @@ use dicomq::error::Error;
 use dicomq::output::Output;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(e));
     init_tracing(cli.global.verbose);
     let out = Output::new(cli.global.json, cli.global.quiet, cli.global.color);
     let code = match cli::run(cli) {
@@ -22,13 +22,33 @@ fn main() {
     std::process::exit(code);
 }
 
+/// Prints clap's message and exits with its code. A usage error echoes what was given (a file
+/// name from a glob, say), so it is rendered again without clap's styles, where the only control
+/// characters left are the given ones, and printed with those escaped. Help and version keep
+/// clap's own rendering.
+fn usage_error(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit();
+    }
+    let plain = <Cli as clap::CommandFactory>::command()
+        .styles(clap::builder::styling::Styles::plain())
+        .try_get_matches()
+        .err()
+        .unwrap_or(e);
+    let text = plain.render().ansi().to_string();
+    eprint!("{}", dicomq::output::escape_controls_but_layout(&text));
+    std::process::exit(plain.exit_code());
+}
+
 fn init_tracing(verbose: u8) {
     let daemon = std::env::args().any(|a| a == "daemon");
+    // Other crates' warnings (dicom-rs on odd files) mean nothing to a user: they are shown
+    // from -v on, dicomq's own warnings always.
     let default = match verbose {
         // The daemon logs its life cycle by default.
-        0 if daemon => "info",
-        0 => "warn",
-        1 => "info",
+        0 if daemon => "dicomq=info",
+        0 => "dicomq=warn",
+        1 => "warn,dicomq=info",
         2 => "debug",
         _ => "trace",
     };

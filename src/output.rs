@@ -1,6 +1,14 @@
 //! Where output goes: data on stdout (tables, IDs, JSON), everything else on stderr. Colours
 //! and progress bars only on a terminal, never with `--json` or `--quiet`.
+//!
+//! Nothing a file or a client wrote reaches a terminal raw: every human-readable line goes
+//! through [`escape_controls`] (a PatientName holding `ESC ] 0 ; title BEL` would set the window
+//! title, `ESC [ 2 J` clear the screen). Control characters are shown as escapes, the way
+//! tracing-subscriber shows them in logs: C0 controls and DEL as `\x1b`, `\x07`, `\x7f`, and
+//! C1 controls as `\u{9b}`. JSON keeps its own escapes (serde writes C0 as `\u001b`; DEL and
+//! C1, which serde leaves raw, are written as `\u007f`, `\u009b`: the same JSON value).
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
@@ -28,39 +36,45 @@ impl Output {
         Output { json, quiet, color }
     }
 
-    /// Writes data to stdout; a closed pipe surfaces as a BrokenPipe I/O error.
+    /// Writes text to stdout, its control characters escaped but for its line breaks and tabs;
+    /// a closed pipe surfaces as a BrokenPipe I/O error.
     pub fn data(&self, text: &str) -> Result<()> {
+        self.raw(escape_controls_but_layout(text).as_bytes())
+    }
+
+    fn raw(&self, bytes: &[u8]) -> Result<()> {
         let mut stdout = std::io::stdout().lock();
         stdout
-            .write_all(text.as_bytes())
+            .write_all(bytes)
             .and_then(|()| stdout.flush())
             .map_err(|e| Error::io("stdout", e))
     }
 
     pub fn json_value<T: Serialize>(&self, value: &T) -> Result<()> {
-        let mut text = serde_json::to_string_pretty(value)
+        let text = serde_json::to_string_pretty(value)
             .map_err(|e| Error::Internal(format!("JSON: {e}")))?;
+        let mut text = json_escape_del_and_c1(&text).into_owned();
         text.push('\n');
-        self.data(&text)
+        self.raw(text.as_bytes())
     }
 
     /// A note on stderr (suppressed by --quiet).
     pub fn note(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", escape_controls(msg));
         }
     }
 
     pub fn warn(&self, msg: &str) {
-        eprintln!("{}: {msg}", self.paint("warning", "33"));
+        eprintln!("{}: {}", self.paint("warning", "33"), escape_controls(msg));
     }
 
     pub fn error_line(&self, msg: &str) {
-        eprintln!("{}: {msg}", self.paint("error", "31"));
+        eprintln!("{}: {}", self.paint("error", "31"), escape_controls(msg));
     }
 
     pub fn hint_line(&self, msg: &str) {
-        eprintln!("{}: {msg}", self.paint("hint", "36"));
+        eprintln!("{}: {}", self.paint("hint", "36"), escape_controls(msg));
     }
 
     fn paint(&self, word: &str, code: &str) -> String {
@@ -82,11 +96,96 @@ pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut builder = tabled::builder::Builder::default();
     builder.push_record(header.iter().map(|s| s.to_string()));
     for r in rows {
-        builder.push_record(r);
+        builder.push_record(r.iter().map(|cell| escape_controls(cell).into_owned()));
     }
     let mut t = builder.build();
     t.with(tabled::settings::Style::blank());
     let mut s = t.to_string();
     s.push('\n');
     s
+}
+
+/// `text` with its control characters (C0, DEL, C1) written as visible escapes: `\x1b`,
+/// `\x7f`, `\u{9b}`. The result holds no control character, so escaping it again changes
+/// nothing. Used for every value and message shown to a person.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    escape(text, &[])
+}
+
+/// [`escape_controls`], keeping line breaks and tabs: for text laid out in lines (a tag dump,
+/// a table), whose values were escaped where they were put in.
+pub fn escape_controls_but_layout(text: &str) -> Cow<'_, str> {
+    escape(text, &['\n', '\t'])
+}
+
+fn is_control(c: char) -> bool {
+    c.is_control() // C0, DEL and C1: Unicode's Cc category
+}
+
+fn escape<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    if !text.chars().any(|c| is_control(c) && !keep.contains(&c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c as u32 {
+            _ if !is_control(c) || keep.contains(&c) => out.push(c),
+            n @ (0..=0x1f | 0x7f) => out.push_str(&format!("\\x{n:02x}")),
+            n => out.push_str(&format!("\\u{{{n:x}}}")),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Serialised JSON with DEL and C1 characters written as `\u00XX` escapes (serde escapes only
+/// C0). They can only occur inside strings, where the escape is the same character.
+fn json_escape_del_and_c1(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_control) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_control(c) && !matches!(c, '\n' | ' ') {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        let name = "Evil\x1b]0;title\x07^Name\x1b[2J\r\n\t\x7f\u{9b}31m Müller\\山田";
+        assert_eq!(
+            escape_controls(name),
+            "Evil\\x1b]0;title\\x07^Name\\x1b[2J\\x0d\\x0a\\x09\\x7f\\u{9b}31m Müller\\山田"
+        );
+        assert_eq!(escape_controls_but_layout("a\x1bb\tc\nd"), "a\\x1bb\tc\nd");
+        // Escaping twice changes nothing; clean text is not copied.
+        let once = escape_controls(name).into_owned();
+        assert_eq!(escape_controls(&once), once);
+        assert!(matches!(escape_controls("Müller^Hans"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_raw_del_and_c1() {
+        let value = serde_json::json!({"PatientName": "a\x1b[2J\x7f\u{9b}b\n"});
+        let text = serde_json::to_string_pretty(&value).expect("json");
+        let safe = json_escape_del_and_c1(&text);
+        assert!(!safe.chars().any(|c| c.is_control() && c != '\n'), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn table_cells_are_escaped() {
+        let t = table(&["Name"], vec![vec!["x\x1b[2J\ny".to_string()]]);
+        assert!(t.contains("x\\x1b[2J\\x0ay"), "{t}");
+        assert!(!t.contains('\x1b'));
+    }
 }

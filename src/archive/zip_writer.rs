@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -119,23 +119,34 @@ pub enum ZipWriteError {
 
 /// Streaming ZIP writer over a seekable target (a file).
 pub struct ArchiveZipWriter<W: Write + Seek> {
-    zip: Option<ZipWriter<CountingWriter<BufWriter<W>>>>,
+    zip: Option<ZipWriter<CountingWriter<BufWriter<Fuse<W>>>>>,
     options: SimpleFileOptions,
     plan: ZipPlan,
     pool: Option<Pool>,
     written: Arc<AtomicU64>,
     uncompressed: u64,
     poisoned: bool,
+    /// The fuse of the target (see `CountingWriter`).
+    spent: Arc<AtomicBool>,
 }
 
 impl<W: Write + Seek> ArchiveZipWriter<W> {
     /// Starts an archive on `target`. ZIP64 is decided here from the plan.
     pub fn new(target: W, plan: ZipPlan) -> Result<Self, ZipWriteError> {
         let written = Arc::new(AtomicU64::new(0));
+        let spent = Arc::new(AtomicBool::new(false));
         let counting = CountingWriter {
-            inner: BufWriter::with_capacity(1 << 20, target),
+            inner: BufWriter::with_capacity(
+                1 << 20,
+                Fuse {
+                    inner: target,
+                    spent: Arc::clone(&spent),
+                },
+            ),
             pos: 0,
             end: Arc::clone(&written),
+            spent: Arc::clone(&spent),
+            pretended_end: 0,
         };
         let mut zip = ZipWriter::new(counting);
         zip.set_comment(ARCHIVE_COMMENT)?;
@@ -160,6 +171,7 @@ impl<W: Write + Seek> ArchiveZipWriter<W> {
             written,
             uncompressed: 0,
             poisoned: false,
+            spent,
         })
     }
 
@@ -291,13 +303,27 @@ impl<W: Write + Seek> ArchiveZipWriter<W> {
         self.drain()?;
         let zip = self.zip.take().ok_or(ZipWriteError::Poisoned)?;
         let counting = zip.finish()?;
+        if counting.is_spent() {
+            return Err(ZipWriteError::Poisoned);
+        }
         let end = counting.end;
         let mut buffered = counting.inner;
         buffered.flush()?;
         end.store(buffered.stream_position()?, Ordering::Relaxed);
         buffered
             .into_inner()
+            .map(|fuse| fuse.inner)
             .map_err(|e| ZipWriteError::Io(e.into_error()))
+    }
+}
+
+impl<W: Write + Seek> Drop for ArchiveZipWriter<W> {
+    /// Abandoned unfinished (an error on the way): the zip crate's own finalising writes
+    /// nothing and prints nothing (see `CountingWriter`).
+    fn drop(&mut self) {
+        if self.zip.is_some() {
+            self.spent.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -518,33 +544,106 @@ fn incompressible(data: &[u8]) -> bool {
 }
 
 /// Tracks the highest position written, for `ArchiveSize`.
+///
+/// It is also a fuse. A `ZipWriter` dropped unfinished finalises the archive in its `Drop` and
+/// prints a failure to stderr itself (`ZipWriter::drop: failed to finalize archive: ...`). So once
+/// a write, flush or seek has failed, or the archive is abandoned (dropped without `finish`),
+/// nothing more reaches the target and every call succeeds: that finalising then writes into
+/// the void and has nothing to print. The first error was returned to the caller; `finish`
+/// refuses an archive whose writer failed.
 struct CountingWriter<W> {
     inner: W,
     pos: u64,
     end: Arc<AtomicU64>,
+    spent: Arc<AtomicBool>,
+    /// The end of what was pretended written once spent (a seek to the end lands there).
+    pretended_end: u64,
+}
+
+impl<W> CountingWriter<W> {
+    fn is_spent(&self) -> bool {
+        self.spent.load(Ordering::Relaxed)
+    }
+
+    fn fuse<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        if r.is_err() {
+            self.spent.store(true, Ordering::Relaxed);
+        }
+        r
+    }
 }
 
 impl<W: Write> Write for CountingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        if self.is_spent() {
+            self.pos += buf.len() as u64;
+            self.pretended_end = self.pretended_end.max(self.pos);
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        let n = self.fuse(r)?;
         self.pos += n as u64;
         self.end.fetch_max(self.pos, Ordering::Relaxed);
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        if self.is_spent() {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.fuse(r)
     }
 }
 
 impl<W: Seek> Seek for CountingWriter<W> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.pos = self.inner.seek(pos)?;
+        if self.is_spent() {
+            // Nothing is written any more: positions are only pretended.
+            let end = self.pretended_end.max(self.end.load(Ordering::Relaxed));
+            self.pos = match pos {
+                SeekFrom::Start(n) => n,
+                SeekFrom::Current(d) => self.pos.saturating_add_signed(d),
+                SeekFrom::End(d) => end.saturating_add_signed(d),
+            };
+            return Ok(self.pos);
+        }
+        let r = self.inner.seek(pos);
+        self.pos = self.fuse(r)?;
         Ok(self.pos)
     }
 
     fn stream_position(&mut self) -> io::Result<u64> {
         Ok(self.pos)
+    }
+}
+
+/// The target under the buffer: once spent, what the buffer still holds when it is dropped is
+/// not written either (see `CountingWriter`).
+struct Fuse<W> {
+    inner: W,
+    spent: Arc<AtomicBool>,
+}
+
+impl<W: Write> Write for Fuse<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.spent.load(Ordering::Relaxed) {
+            return Ok(buf.len());
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.spent.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: Seek> Seek for Fuse<W> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
     }
 }
 
@@ -711,6 +810,112 @@ mod tests {
         let bytes = build(ZipPlan::new(0, 0, Compression::Deflate), &[]);
         // End of central directory + comment only, like Orthanc's 40-byte empty archive.
         assert_eq!(bytes.len(), 22 + ARCHIVE_COMMENT.len());
+    }
+
+    /// A target that takes `room` bytes, then fails every call ("disk full"), counting the calls
+    /// that come after its first failure.
+    #[derive(Clone)]
+    struct FullDisk(Arc<Mutex<Disk>>);
+
+    struct Disk {
+        data: Cursor<Vec<u8>>,
+        room: usize,
+        failed: bool,
+        calls_after_failure: usize,
+    }
+
+    impl FullDisk {
+        fn new(room: usize) -> Self {
+            FullDisk(Arc::new(Mutex::new(Disk {
+                data: Cursor::new(Vec::new()),
+                room,
+                failed: false,
+                calls_after_failure: 0,
+            })))
+        }
+        fn calls_after_failure(&self) -> usize {
+            self.0.lock().unwrap().calls_after_failure
+        }
+        fn failed(&self) -> bool {
+            self.0.lock().unwrap().failed
+        }
+        fn bytes(&self) -> Vec<u8> {
+            self.0.lock().unwrap().data.get_ref().clone()
+        }
+    }
+
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut d = self.0.lock().unwrap();
+            if d.failed {
+                d.calls_after_failure += 1;
+                return Err(io::Error::other("no space left"));
+            }
+            if d.data.position() as usize + buf.len() > d.room {
+                d.failed = true;
+                return Err(io::Error::other("no space left"));
+            }
+            d.data.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Seek for FullDisk {
+        fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+            let mut d = self.0.lock().unwrap();
+            if d.failed {
+                d.calls_after_failure += 1;
+                return Err(io::Error::other("no space left"));
+            }
+            d.data.seek(pos)
+        }
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing_for_the_zip_crate_to_finalize_on_drop() {
+        // An entry larger than the buffer: the write fails in add_file, then the writer is
+        // dropped. The zip crate's drop used to finalize again, fail, and print
+        // `ZipWriter::drop: failed to finalize archive` on stderr.
+        let disk = FullDisk::new(4096);
+        let mut w =
+            ArchiveZipWriter::new(disk.clone(), ZipPlan::new(1, 3 << 20, Compression::Store))
+                .unwrap();
+        let data = sample(1, 3 << 20);
+        let err = w
+            .add_file("big", &mut data.as_slice(), data.len() as u64)
+            .unwrap_err();
+        assert!(err.to_string().contains("no space left"), "{err}");
+        drop(w);
+        assert!(disk.failed());
+        assert_eq!(disk.calls_after_failure(), 0);
+
+        // The failure comes in finish (the central directory): an error, and nothing after it.
+        let disk = FullDisk::new(300);
+        let mut w =
+            ArchiveZipWriter::new(disk.clone(), ZipPlan::new(1, 200, Compression::Store)).unwrap();
+        w.add_bytes("small", &[7u8; 200]).unwrap();
+        assert!(w.finish().is_err());
+        assert!(disk.failed());
+        assert_eq!(disk.calls_after_failure(), 0);
+    }
+
+    #[test]
+    fn an_abandoned_archive_gets_no_central_directory() {
+        let disk = FullDisk::new(1 << 30);
+        let mut w =
+            ArchiveZipWriter::new(disk.clone(), ZipPlan::new(2, 200, Compression::Store)).unwrap();
+        w.add_bytes("small", &[7u8; 200]).unwrap();
+        drop(w);
+        assert!(!disk.failed());
+        let end_of_central_directory = b"PK\x05\x06";
+        assert!(
+            !disk
+                .bytes()
+                .windows(4)
+                .any(|x| x == end_of_central_directory)
+        );
     }
 
     #[test]

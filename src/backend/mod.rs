@@ -132,7 +132,10 @@ impl Backend {
         for item in items {
             let bytes = match item.source {
                 ImportSource::Bytes(b) => Ok(b),
-                ImportSource::Path(p) => std::fs::read(&p).map_err(|e| format!("cannot read: {e}")),
+                // Regular files only, read no further than their size (src/input_file.rs).
+                ImportSource::Path(p) => {
+                    crate::input_file::read_regular(&p).map_err(|e| format!("cannot read: {e}"))
+                }
             };
             match bytes {
                 Ok(b) => {

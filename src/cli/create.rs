@@ -53,7 +53,8 @@ pub struct PdfArgs {
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    // A regular file only, read up to its size (`--pdf /dev/zero` would never end).
+    crate::input_file::read_regular(path).map_err(|e| Error::io(path, e))
 }
 
 fn parse_tag(arg: &str) -> Result<(String, String)> {

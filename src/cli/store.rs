@@ -37,17 +37,24 @@ enum Found {
 }
 
 /// Walks the paths depth-first in name order; a directory seen twice (a symlink loop) is
-/// skipped with a warning.
+/// skipped with a warning. Only regular files are imported: anything else (a FIFO, a device, a
+/// socket) is skipped with a warning inside a folder, and is an error when named.
 fn collect(paths: &[PathBuf], warn: &dyn Fn(&str)) -> Vec<Found> {
     let mut out = Vec::new();
     let mut seen_dirs = HashSet::new();
     for p in paths {
-        walk(p, &mut seen_dirs, &mut out, warn);
+        walk(p, true, &mut seen_dirs, &mut out, warn);
     }
     out
 }
 
-fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<Found>, warn: &dyn Fn(&str)) {
+fn walk(
+    path: &Path,
+    named: bool,
+    seen: &mut HashSet<(u64, u64)>,
+    out: &mut Vec<Found>,
+    warn: &dyn Fn(&str),
+) {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
@@ -55,8 +62,20 @@ fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<Found>, warn:
             return;
         }
     };
-    if !meta.is_dir() {
+    if meta.is_file() {
         out.push(Found::File(path.to_path_buf()));
+        return;
+    }
+    if !meta.is_dir() {
+        let kind = crate::input_file::kind_name(&meta.file_type());
+        if named {
+            out.push(Found::Unreadable(
+                path.to_path_buf(),
+                format!("not a regular file ({kind})"),
+            ));
+        } else {
+            warn(&format!("{}: skipped, {kind}", path.display()));
+        }
         return;
     }
     if !seen.insert((meta.dev(), meta.ino())) {
@@ -75,7 +94,7 @@ fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<Found>, warn:
     };
     entries.sort();
     for e in entries {
-        walk(&e, seen, out, warn);
+        walk(&e, false, seen, out, warn);
     }
 }
 
@@ -151,7 +170,8 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
             if let (ImportStatus::Success | ImportStatus::AlreadyStored, Some(ids)) =
                 (r.status, &r.ids)
             {
-                text.push_str(&format!("{}\t{:?}\t{}\n", ids.instance, r.status, r.label));
+                let label = crate::output::escape_controls(&r.label);
+                text.push_str(&format!("{}\t{:?}\t{label}\n", ids.instance, r.status));
             }
         }
         out.data(&text)?;

@@ -1,23 +1,22 @@
 //! The daemon: serves a Node over the Unix socket until SIGTERM or SIGINT.
 //!
-//! tokio accepts connections and waits for signals; each connection is served on a blocking
-//! thread (the Node's operations are blocking: redb, files, job waits).
+//! tokio accepts connections and waits for signals; each connection awaits its hello and its
+//! requests on tokio, and each request is served on a blocking thread (the Node's operations
+//! are blocking: redb, files, job waits): see `connection.rs`.
 
+mod connection;
 mod handler;
 mod heap;
 pub mod socket;
 
-use std::io::BufReader;
-use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::http::HttpOptions;
 use crate::node::Node;
-use crate::protocol::{self, FrameError, PROTOCOL_VERSION, Request, Response};
 
 pub struct DaemonOptions {
     /// Do not recover nor run jobs (`--no-jobs`); nothing stored is erased.
@@ -34,6 +33,7 @@ pub fn run(
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<()> {
     heap::keep_warm();
+    raise_open_files_limit();
     home.ensure()?;
     let path = home.socket();
     socket::prepare(&path)?;
@@ -80,6 +80,26 @@ pub fn run(
     served
 }
 
+/// After a failed accept (out of descriptors), the pause before the next one.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+const ACCEPT_WARN_EVERY: Duration = Duration::from_secs(10);
+
+/// Raises the soft limit of open files to the hard one: each connection waiting for its hello
+/// holds a descriptor (and no thread), and 1024 is a common soft limit.
+fn raise_open_files_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed, which outlives them.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 async fn serve(
     listener: std::os::unix::net::UnixListener,
     node: Arc<Node>,
@@ -93,6 +113,8 @@ async fn serve(
         .map_err(|e| Error::Internal(format!("socket: {e}")))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.to_string()))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.to_string()))?;
+    let serving = Arc::new(tokio::sync::Semaphore::new(connection::MAX_SERVING));
+    let mut last_accept_warning = None;
     loop {
         tokio::select! {
             _ = term.recv() => return Ok(()),
@@ -101,7 +123,15 @@ async fn serve(
                 let stream = match accepted {
                     Ok((s, _)) => s,
                     Err(e) => {
-                        tracing::warn!("accept failed: {e}");
+                        // Out of descriptors (many idle clients): pause instead of spinning,
+                        // and say so once in a while; idle clients are closed after the hello
+                        // timeout.
+                        let quiet_for = |t: Instant| t.elapsed() > ACCEPT_WARN_EVERY;
+                        if last_accept_warning.is_none_or(quiet_for) {
+                            tracing::warn!("accept failed: {e}");
+                            last_accept_warning = Some(Instant::now());
+                        }
+                        tokio::time::sleep(ACCEPT_PAUSE).await;
                         continue;
                     }
                 };
@@ -110,83 +140,13 @@ async fn serve(
                     tracing::warn!("refused a connection from uid {uid:?}");
                     continue;
                 }
-                let Ok(std_stream) = stream.into_std() else { continue };
-                let node = Arc::clone(&node);
-                tokio::task::spawn_blocking(move || serve_connection(std_stream, &node, no_jobs));
+                tokio::spawn(connection::serve_client(
+                    stream,
+                    Arc::clone(&node),
+                    no_jobs,
+                    Arc::clone(&serving),
+                ));
             }
-        }
-    }
-}
-
-/// Serves one client until it hangs up; a malformed or oversized frame drops the connection.
-fn serve_connection(stream: UnixStream, node: &Node, no_jobs: bool) {
-    if stream.set_nonblocking(false).is_err() {
-        return;
-    }
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(&stream);
-    let mut writer = std::io::BufWriter::new(&write_half);
-    let mut greeted = false;
-    loop {
-        let (req, body) = match protocol::read_frame::<Request>(&mut reader) {
-            Ok(frame) => frame,
-            Err(FrameError::Closed) => return,
-            Err(e) => {
-                tracing::warn!("dropping a connection: {e}");
-                return;
-            }
-        };
-        if !greeted {
-            match req {
-                Request::Hello { version } if version == PROTOCOL_VERSION => greeted = true,
-                Request::Hello { version } => {
-                    let reply = Response::Error {
-                        kind: crate::error::ErrorKind::Unavailable,
-                        message: format!(
-                            "protocol version mismatch: the daemon speaks {PROTOCOL_VERSION}, the client {version}"
-                        ),
-                        hint: Some("restart the daemon after upgrading dicomq".into()),
-                    };
-                    let _ = protocol::write_frame(&mut writer, &reply, &[]);
-                    return;
-                }
-                _ => {
-                    tracing::warn!("dropping a connection: no hello");
-                    return;
-                }
-            }
-        }
-        let (resp, body) = handler::handle(node, no_jobs, req, body, &stream);
-        let sent = match body {
-            protocol::Body::Bytes(bytes) => protocol::write_frame(&mut writer, &resp, &bytes),
-            protocol::Body::File(path) => send_file(&mut writer, &resp, &path),
-        };
-        if let Err(e) = sent {
-            tracing::debug!("client went away: {e}");
-            return;
-        }
-    }
-}
-
-/// Streams a file as a frame's body; a file that cannot be opened is answered as an error.
-fn send_file(
-    w: &mut impl std::io::Write,
-    resp: &Response,
-    path: &std::path::Path,
-) -> std::io::Result<()> {
-    let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
-    match opened {
-        Ok((len, mut file)) => protocol::write_frame_streamed(w, resp, len, &mut file),
-        Err(e) => {
-            let err = Error::io(path, e);
-            let reply = Response::Error {
-                kind: err.kind(),
-                message: err.to_string(),
-                hint: None,
-            };
-            protocol::write_frame(w, &reply, &[])
         }
     }
 }

@@ -143,7 +143,8 @@ impl FileStorage {
     /// synced, like `write_batched`.
     pub fn copy_batched(&self, uuid: &str, source: &Path) -> io::Result<u64> {
         self.write_with(uuid, |out| {
-            let mut input = File::open(source)?;
+            // A regular file, read no further than its size at open (src/input_file.rs).
+            let mut input = crate::input_file::InputFile::open(source)?.reader();
             io::copy(&mut input, out)
         })
     }

@@ -5,8 +5,7 @@
 //! (indexed) or deletes (not indexed).
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use super::header::{ParsedHeader, parse_header};
 use super::ids::InstanceIds;
 use super::index::{Indexed, StoredFile};
 use crate::error::{Error, Result};
+use crate::input_file::InputFile;
 use crate::metrics::Timed;
 use crate::parallel;
 
@@ -85,16 +85,11 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
             })
         }
         ImportSource::Path(path) => {
-            let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-            let size = file
-                .metadata()
-                .map_err(|e| format!("cannot read: {e}"))?
-                .len();
+            // A regular file only, never blocking, read no further than its size at open.
+            let file = InputFile::open(path).map_err(|e| format!("cannot read: {e}"))?;
+            let size = file.size();
             if size <= READ_WHOLE_LIMIT {
-                let mut bytes = Vec::with_capacity(size as usize);
-                BufReader::new(file)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| format!("cannot read: {e}"))?;
+                let bytes = file.read_all().map_err(|e| format!("cannot read: {e}"))?;
                 let header = parse_header(bytes.as_slice())?;
                 Ok(Prepared {
                     header,
@@ -102,7 +97,7 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
                     payload: Payload::Bytes(bytes),
                 })
             } else {
-                let header = parse_header(BufReader::new(file))?;
+                let header = parse_header(BufReader::new(file.reader()))?;
                 Ok(Prepared {
                     header,
                     payload: Payload::Path(path.clone()),
@@ -190,10 +185,17 @@ impl Store {
                 (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) => {
                     self.files.write_batched(uuid, b)
                 }
-                (Payload::Item, ImportSource::Path(path)) => {
-                    self.files.copy_batched(uuid, path).map(|_| ())
+                (Payload::Item, ImportSource::Path(path)) | (Payload::Path(path), _) => {
+                    // The file read now must be the one whose header was parsed.
+                    match self.files.copy_batched(uuid, path) {
+                        Ok(n) if n == p.size => Ok(()),
+                        Ok(n) => Err(std::io::Error::other(format!(
+                            "the file changed while it was read ({} bytes, then {n})",
+                            p.size
+                        ))),
+                        Err(e) => Err(e),
+                    }
                 }
-                (Payload::Path(path), _) => self.files.copy_batched(uuid, path).map(|_| ()),
             };
             r.map_err(|e| format!("cannot write to the storage: {e}"))
         });

@@ -99,7 +99,9 @@ fn dump(obj: &InMemDicomObject, depth: usize, out: &mut String) {
                     out.push_str(&format!("{head}  <{} bytes>\n", p.calculate_byte_len()));
                 } else {
                     let s = p.to_str();
-                    out.push_str(&format!("{head}  {}\n", s.trim_end_matches(['\0', ' '])));
+                    // One line per element: a value's own line breaks are escaped too.
+                    let s = crate::output::escape_controls(s.trim_end_matches(['\0', ' ']));
+                    out.push_str(&format!("{head}  {s}\n"));
                 }
             }
         }
