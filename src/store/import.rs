@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Cursor, Read};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use super::files::FileStorage;
 use super::group_commit::{Entry, Outcome};
-use super::header::{ParsedHeader, parse_header};
+use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
 use super::index::{Indexed, StoredFile};
 use crate::error::{Error, Result};
@@ -77,12 +77,15 @@ struct Prepared {
 fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
     match &item.source {
         ImportSource::Bytes(bytes) => {
-            let header = parse_header(bytes.as_slice())?;
-            Ok(Prepared {
-                header,
-                payload: Payload::Item,
-                size: bytes.len() as u64,
-            })
+            let (header, prefix) = parse_header_for_import(Cursor::new(bytes.as_slice()))?;
+            match prefix {
+                None => Ok(Prepared {
+                    header,
+                    payload: Payload::Item,
+                    size: bytes.len() as u64,
+                }),
+                Some(prefix) => Ok(with_prefix(header, prefix, bytes)),
+            }
         }
         ImportSource::Path(path) => {
             let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -95,21 +98,43 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
                 BufReader::new(file)
                     .read_to_end(&mut bytes)
                     .map_err(|e| format!("cannot read: {e}"))?;
-                let header = parse_header(bytes.as_slice())?;
-                Ok(Prepared {
-                    header,
-                    size: bytes.len() as u64,
-                    payload: Payload::Bytes(bytes),
+                let (header, prefix) = parse_header_for_import(Cursor::new(bytes.as_slice()))?;
+                Ok(match prefix {
+                    None => Prepared {
+                        header,
+                        size: bytes.len() as u64,
+                        payload: Payload::Bytes(bytes),
+                    },
+                    Some(prefix) => with_prefix(header, prefix, &bytes),
                 })
             } else {
-                let header = parse_header(BufReader::new(file))?;
-                Ok(Prepared {
-                    header,
-                    payload: Payload::Path(path.clone()),
-                    size,
-                })
+                let (header, prefix) = parse_header_for_import(BufReader::new(file))?;
+                match prefix {
+                    None => Ok(Prepared {
+                        header,
+                        payload: Payload::Path(path.clone()),
+                        size,
+                    }),
+                    // A large bare data set: read whole to put its meta group in front.
+                    Some(prefix) => {
+                        let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+                        Ok(with_prefix(header, prefix, &bytes))
+                    }
+                }
             }
         }
+    }
+}
+
+/// A bare data set stored as a Part 10 file: `prefix` (preamble, DICM, generated meta group)
+/// then the data set's bytes.
+fn with_prefix(header: ParsedHeader, prefix: Vec<u8>, dataset: &[u8]) -> Prepared {
+    let mut bytes = prefix;
+    bytes.extend_from_slice(dataset);
+    Prepared {
+        header,
+        size: bytes.len() as u64,
+        payload: Payload::Bytes(bytes),
     }
 }
 
