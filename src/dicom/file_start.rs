@@ -67,17 +67,28 @@ pub fn read_file_start<R: Read + Seek>(
 /// The transfer syntax of a bare data set, when `head` starts like one: a first element in group
 /// 0008 (where every composite IOD starts), with an explicit VR or without.
 fn bare_dataset_syntax(head: &[u8]) -> Option<&'static str> {
-    if head.len() < 8 || head[0..2] != [0x08, 0x00] {
-        return None;
+    match head.get(0..2)? {
+        [0x08, 0x00] | [0x00, 0x08] => syntax_of_first_element(head),
+        _ => None,
     }
+}
+
+/// The transfer syntax a data set starting with `head` is written in, told as DCMTK tells it:
+/// explicit when a VR follows the first tag, big endian when the group reads so (only explicit
+/// big endian exists).
+fn syntax_of_first_element(head: &[u8]) -> Option<&'static str> {
+    let head = head.get(0..6)?;
     let explicit = head[4].is_ascii_uppercase()
         && head[5].is_ascii_uppercase()
         && VR::from_binary([head[4], head[5]]).is_some();
-    Some(if explicit {
-        uids::EXPLICIT_VR_LITTLE_ENDIAN
-    } else {
-        uids::IMPLICIT_VR_LITTLE_ENDIAN
-    })
+    let big_endian = head[0] == 0 && head[1] != 0;
+    match (explicit, big_endian) {
+        (true, false) => Some(uids::EXPLICIT_VR_LITTLE_ENDIAN),
+        // Explicit VR Big Endian (retired, still read).
+        (true, true) => Some("1.2.840.10008.1.2.2"),
+        (false, false) => Some(uids::IMPLICIT_VR_LITTLE_ENDIAN),
+        (false, true) => None,
+    }
 }
 
 fn read_meta<R: Read + Seek>(
@@ -174,7 +185,13 @@ fn read_meta<R: Read + Seek>(
         }
     }
     if meta.transfer_syntax.is_empty() {
-        return Err(StructureError::NoTransferSyntax);
+        // No TransferSyntaxUID: told from the first data set element, as DCMTK does.
+        let mut head = [0u8; 6];
+        let n = read_up_to(src, &mut head).map_err(io)?;
+        match syntax_of_first_element(&head[..n]) {
+            Some(ts) => meta.transfer_syntax = ts.to_string(),
+            None => return Err(StructureError::NoTransferSyntax),
+        }
     }
     match group_length {
         Some(n) => meta.information_group_length = n,

@@ -18,7 +18,7 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use super::file_start::{FileStart, read_file_start};
 use super::inflate::{InflateError, inflate_dataset};
 use super::scan::{MAX_SEQUENCE_DEPTH, ScannedStream, StructureError, scan_elements};
-use super::un_vr::decode_standard_un;
+use super::un_vr::{decode_standard_un, parse_un_sequence};
 
 static REGISTRY: TransferSyntaxRegistry = TransferSyntaxRegistry;
 
@@ -78,15 +78,12 @@ pub fn read_dicom<R: Read + Seek>(
         drop(deflated);
         let mut cursor = Cursor::new(inflated.as_slice());
         let scanned = scan_all(&mut cursor, 0, ts)?;
-        parse_dataset(
-            cursor,
-            0,
-            stop(&scanned, header_only, inflated.len() as u64),
-            ts,
-        )?
+        let stop = stop(&scanned, header_only, inflated.len() as u64);
+        parse_dataset(cursor, 0, stop, &scanned.un_sequences, ts)?
     } else {
         let scanned = scan_all(&mut src, start.dataset_at, ts)?;
-        parse_dataset(src, start.dataset_at, stop(&scanned, header_only, end), ts)?
+        let stop = stop(&scanned, header_only, end);
+        parse_dataset(src, start.dataset_at, stop, &scanned.un_sequences, ts)?
     };
     if ts.endianness() == Endianness::Little && ts.uid() != uids::IMPLICIT_VR_LITTLE_ENDIAN {
         if let Some(implicit) = REGISTRY.get(uids::IMPLICIT_VR_LITTLE_ENDIAN) {
@@ -155,17 +152,83 @@ fn stop(scanned: &ScannedStream, header_only: bool, end: u64) -> u64 {
     }
 }
 
-/// Parses the data set between `start` and `stop`, which the scan has checked.
+/// Parses the data set between `start` and `stop`, which the scan has checked; the CP-246 UN
+/// elements in `un_sequences` are parsed apart, in Implicit VR Little Endian.
 fn parse_dataset<R: Read + Seek>(
     mut src: R,
     start: u64,
     stop: u64,
+    un_sequences: &[(u64, u64)],
     ts: &TransferSyntax,
 ) -> Result<InMemDicomObject, DicomReadError> {
-    src.seek(SeekFrom::Start(start))
-        .map_err(|e| StructureError::Io(e.to_string()))?;
-    InMemDicomObject::read_dataset_with_ts(src.take(stop - start), ts)
-        .map_err(|e| DicomReadError::Parse(e.to_string()))
+    let io = |e: std::io::Error| StructureError::Io(e.to_string());
+    let un_sequences: Vec<(u64, u64)> = un_sequences
+        .iter()
+        .copied()
+        .filter(|(from, _)| *from < stop)
+        .collect();
+    let mut un_elements = Vec::new();
+    if let Some(implicit) = REGISTRY.get(uids::IMPLICIT_VR_LITTLE_ENDIAN) {
+        for (from, to) in &un_sequences {
+            let mut bytes = vec![0u8; (to - from) as usize];
+            src.seek(SeekFrom::Start(*from)).map_err(io)?;
+            src.read_exact(&mut bytes).map_err(io)?;
+            un_elements.extend(parse_un_sequence(&bytes, implicit));
+        }
+    }
+    // The rest: the ranges between the CP-246 elements.
+    let mut ranges = Vec::new();
+    let mut at = start;
+    for (from, to) in &un_sequences {
+        ranges.push((at, *from));
+        at = *to;
+    }
+    ranges.push((at, stop.max(at)));
+    let mut obj = InMemDicomObject::read_dataset_with_ts(RangesReader::new(src, ranges), ts)
+        .map_err(|e| DicomReadError::Parse(e.to_string()))?;
+    for element in un_elements {
+        obj.put(element);
+    }
+    Ok(obj)
+}
+
+/// Reads the bytes of `src` in `ranges` (absolute offsets, in order), one after the other.
+struct RangesReader<R> {
+    src: R,
+    ranges: std::vec::IntoIter<(u64, u64)>,
+    left: u64,
+}
+
+impl<R: Read + Seek> RangesReader<R> {
+    fn new(src: R, ranges: Vec<(u64, u64)>) -> Self {
+        RangesReader {
+            src,
+            ranges: ranges.into_iter(),
+            left: 0,
+        }
+    }
+}
+
+impl<R: Read + Seek> Read for RangesReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.left == 0 {
+            let Some((from, to)) = self.ranges.next() else {
+                return Ok(0);
+            };
+            self.src.seek(SeekFrom::Start(from))?;
+            self.left = to - from;
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.src.read(&mut buf[..want])?;
+        self.left = if n == 0 { 0 } else { self.left - n as u64 };
+        if n == 0 {
+            // The file shrank under us: end here rather than loop.
+            self.ranges = Vec::new().into_iter();
+        }
+        Ok(n)
+    }
 }
 
 /// Fills an empty MediaStorageSOPClass/InstanceUID from the data set, as dicom-object does.

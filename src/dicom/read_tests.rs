@@ -12,6 +12,7 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use super::*;
 use crate::dicom::inflate::MAX_INFLATED_BYTES;
 use crate::dicom::scan::MAX_SEQUENCE_DEPTH;
+use crate::dicom::scan::StructureError;
 use crate::store::header::summarize;
 use crate::testdata::InstanceSpec;
 use crate::testdata_malformed as bad;
@@ -247,5 +248,98 @@ fn an_un_sequence_is_decoded_as_implicit_items() {
             .unwrap()
             .trim_end_matches('\0'),
         "1.2.3.4"
+    );
+}
+
+#[test]
+fn a_top_level_un_element_of_undefined_length_is_read_as_implicit_items() {
+    // CP-246: ReferencedSeriesSequence (0008,1115) sent as UN with an undefined length; its
+    // item is Implicit VR Little Endian and holds SeriesInstanceUID.
+    let label = "read-un-undefined";
+    let mut un = vec![
+        0x08, 0x00, 0x15, 0x11, b'U', b'N', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
+    un.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    un.extend(bad::implicit(
+        0x0020,
+        0x000E,
+        &bad::padded("1.2.3.4.5", true),
+    ));
+    un.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+    un.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    let mut ds = bad::dataset(label);
+    let at = ds
+        .windows(4)
+        .position(|w| w == [0x10, 0x00, 0x10, 0x00])
+        .unwrap();
+    ds.splice(at..at, un);
+    let file = bad::part10(label, uids::EXPLICIT_VR_LITTLE_ENDIAN, &ds);
+    for header_only in [true, false] {
+        let obj = read(&file, header_only).unwrap().object;
+        let sq = obj.get(Tag(0x0008, 0x1115)).unwrap();
+        let items = sq.items().expect("a sequence");
+        let uid = items[0].get(tags::SERIES_INSTANCE_UID).unwrap();
+        assert_eq!(uid.vr(), VR::UI);
+        assert_eq!(
+            uid.value().to_str().unwrap().trim_end_matches('\0'),
+            "1.2.3.4.5"
+        );
+        // The elements after it are read as explicit again.
+        assert!(summarize(&obj).is_ok());
+        assert_eq!(obj.get(tags::PATIENT_NAME).unwrap().vr(), VR::PN);
+    }
+    // Inside another sequence, it is refused rather than misread.
+    let mut nested = bad::dataset(label);
+    nested.extend(bad::explicit_header(0x0040, 0xA730, b"SQ", 0xFFFF_FFFF));
+    nested.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    nested.extend_from_slice(&[
+        0x08, 0x00, 0x15, 0x11, b'U', b'N', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+    ]);
+    nested.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    let file = bad::part10(label, uids::EXPLICIT_VR_LITTLE_ENDIAN, &nested);
+    assert!(matches!(
+        read(&file, true).unwrap_err(),
+        DicomReadError::Structure(StructureError::Malformed { .. })
+    ));
+}
+
+#[test]
+fn a_meta_group_without_transfer_syntax_is_told_from_the_data_set() {
+    let label = "read-no-ts";
+    let mut file = bad::part10(
+        label,
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        &bad::implicit_dataset(label),
+    );
+    // Blank the TransferSyntaxUID's tag into a private-group-2 one the reader ignores.
+    let at = file
+        .windows(4)
+        .position(|w| w == [0x02, 0x00, 0x10, 0x00])
+        .unwrap();
+    file[at + 2] = 0x11;
+    let read = read(&file, true).unwrap();
+    assert_eq!(
+        read.object.meta().transfer_syntax(),
+        uids::IMPLICIT_VR_LITTLE_ENDIAN
+    );
+    assert!(summarize(&read.object).is_ok());
+}
+
+#[test]
+fn a_bare_explicit_big_endian_data_set_is_read() {
+    let label = "read-bare-be";
+    let [study, series, instance] = bad::uids_of(label);
+    let spec = InstanceSpec::new_mr(label, "Big^Endian", &study, &series, &instance);
+    #[allow(deprecated)]
+    let dataset = bare(&spec, uids::EXPLICIT_VR_BIG_ENDIAN);
+    let read = read(&dataset, true).unwrap();
+    assert!(read.meta_generated);
+    assert_eq!(read.object.meta().transfer_syntax(), "1.2.840.10008.1.2.2");
+    let ids = summarize(&read.object).unwrap().ids;
+    assert_eq!(
+        ids,
+        summarize(&self::read(&spec.to_bytes(), true).unwrap().object)
+            .unwrap()
+            .ids
     );
 }

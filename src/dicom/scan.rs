@@ -13,6 +13,10 @@
 //!
 //! A stream that ends between two elements while an undefined-length sequence is still open is
 //! accepted, as dicom-parser and DCMTK accept it.
+//!
+//! A top-level UN element of undefined length in an Explicit VR stream holds Implicit VR Little
+//! Endian items (CP-246): its content is walked as such and its range reported, for the reader
+//! to parse it apart (dicom-parser would read it as explicit). Inside a sequence it is refused.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -20,6 +24,8 @@ use dicom_core::header::{Length, SequenceItemHeader};
 use dicom_core::{DataDictionary, Tag, VR};
 use dicom_dictionary_std::{StandardDataDictionary, tags};
 use dicom_encoding::TransferSyntax;
+use dicom_encoding::decode::DecodeFrom;
+use dicom_encoding::decode::implicit_le::ImplicitVRLittleEndianDecoder;
 
 /// How many sequences may be nested in one another. Real files rarely go past 10 levels
 /// (structured reports are the deepest); 64 leaves room and keeps every recursive reader of a
@@ -82,13 +88,16 @@ pub fn element_name(tag: Tag) -> String {
 }
 
 /// What the walk learnt about the stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedStream {
     /// Offset of the first top-level element at or after Pixel Data, where a header-only read
     /// stops; None when there is none.
     pub pixel_data_at: Option<u64>,
     /// The deepest sequence nesting seen.
     pub depth: usize,
+    /// Top-level UN elements of undefined length (CP-246), from their header to the end of their
+    /// sequence delimiter: Implicit VR Little Endian inside.
+    pub un_sequences: Vec<(u64, u64)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -104,6 +113,40 @@ struct Open {
     tag: Tag,
     /// Absolute end offset for a defined length.
     end: Option<u64>,
+    /// Its content is Implicit VR Little Endian (inside a CP-246 UN element).
+    implicit: bool,
+    /// For a top-level CP-246 UN element: the offset of its header.
+    un_from: Option<u64>,
+}
+
+/// The walk's nesting: open sequences and items.
+struct Nesting {
+    open: Vec<Open>,
+    depth: usize,
+    deepest: usize,
+    un_sequences: Vec<(u64, u64)>,
+}
+
+impl Nesting {
+    fn push(&mut self, open: Open) {
+        if open.kind == Kind::Sequence {
+            self.depth += 1;
+            self.deepest = self.deepest.max(self.depth);
+        }
+        self.open.push(open);
+    }
+
+    /// Closes the innermost sequence or item at `pos`.
+    fn pop(&mut self, pos: u64) {
+        if let Some(o) = self.open.pop() {
+            if o.kind == Kind::Sequence {
+                self.depth -= 1;
+            }
+            if let Some(from) = o.un_from {
+                self.un_sequences.push((from, pos));
+            }
+        }
+    }
 }
 
 /// Walks the elements of `src` from `start` to `end` (absolute offsets) in the encoding of `ts`,
@@ -118,29 +161,29 @@ pub fn scan_elements<R: Read + Seek>(
     let decoder = ts
         .decoder_for::<R>()
         .ok_or_else(|| StructureError::UnsupportedSyntax(ts.uid().to_string()))?;
+    let implicit_decoder: Box<dyn DecodeFrom<R>> =
+        Box::new(ImplicitVRLittleEndianDecoder::default());
+    let explicit_vr = ts.uid() != dicom_dictionary_std::uids::IMPLICIT_VR_LITTLE_ENDIAN;
     let io = |e: std::io::Error| StructureError::Io(e.to_string());
     src.seek(SeekFrom::Start(start)).map_err(io)?;
     let mut pos = start;
-    let mut stack: Vec<Open> = Vec::new();
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
+    let mut nesting = Nesting {
+        open: Vec::new(),
+        depth: 0,
+        deepest: 0,
+        un_sequences: Vec::new(),
+    };
     let mut pixel_data_at = None;
     loop {
         // Close the defined-length items and sequences that end here.
-        while let Some(top) = stack.last() {
-            if top.end != Some(pos) {
-                break;
-            }
-            if top.kind == Kind::Sequence {
-                depth -= 1;
-            }
-            stack.pop();
+        while nesting.open.last().is_some_and(|top| top.end == Some(pos)) {
+            nesting.pop(pos);
         }
         if pos >= end {
             break;
         }
         // The innermost defined end bounds everything inside it.
-        let limit = stack.iter().rev().find_map(|o| o.end).unwrap_or(end);
+        let limit = nesting.open.iter().rev().find_map(|o| o.end).unwrap_or(end);
         let header_at = pos;
         let too_short = |needed: u64| {
             if limit == end {
@@ -177,7 +220,13 @@ pub fn scan_elements<R: Read + Seek>(
                 })
             }
         };
-        let top = stack.last().copied();
+        let top = nesting.open.last().copied();
+        let in_implicit = top.is_some_and(|o| o.implicit);
+        let decoder = if in_implicit {
+            &implicit_decoder
+        } else {
+            &decoder
+        };
         let in_sequence = matches!(top, Some(o) if o.kind != Kind::Item);
         if let (true, Some(parent)) = (in_sequence, top) {
             let item = decoder
@@ -204,10 +253,12 @@ pub fn scan_elements<R: Read + Seek>(
                         Some(len) => Some(pos + check(parent.tag, len, pos)?),
                         None => None,
                     };
-                    stack.push(Open {
+                    nesting.push(Open {
                         kind: Kind::Item,
                         tag: parent.tag,
                         end: item_end,
+                        implicit: in_implicit,
+                        un_from: None,
                     });
                 }
                 SequenceItemHeader::ItemDelimiter => {
@@ -219,12 +270,7 @@ pub fn scan_elements<R: Read + Seek>(
                         ),
                     });
                 }
-                SequenceItemHeader::SequenceDelimiter => {
-                    if parent.kind == Kind::Sequence {
-                        depth -= 1;
-                    }
-                    stack.pop();
-                }
+                SequenceItemHeader::SequenceDelimiter => nesting.pop(pos),
             }
             continue;
         }
@@ -245,24 +291,33 @@ pub fn scan_elements<R: Read + Seek>(
         let tag = header.tag;
         if tag == ITEM_DELIMITER {
             // dicom-parser closes whatever is open (or ignores it at the top level).
-            if let Some(o) = stack.pop() {
-                if o.kind == Kind::Sequence {
-                    depth -= 1;
-                }
-            }
+            nesting.pop(pos);
             continue;
         }
-        if stack.is_empty() && pixel_data_at.is_none() && tag >= tags::PIXEL_DATA {
+        let top_level = nesting.open.is_empty();
+        if top_level && pixel_data_at.is_none() && tag >= tags::PIXEL_DATA {
             pixel_data_at = Some(header_at);
         }
-        if tag == tags::PIXEL_DATA && header.len.is_undefined() {
-            stack.push(Open {
+        let cp246 = explicit_vr && !in_implicit && header.vr == VR::UN && header.len.is_undefined();
+        if cp246 && !top_level {
+            return Err(StructureError::Malformed {
+                offset: header_at,
+                reason: format!(
+                    "element {} is UN with an undefined length inside a sequence (CP-246): not supported",
+                    element_name(tag)
+                ),
+            });
+        }
+        if tag == tags::PIXEL_DATA && header.len.is_undefined() && !cp246 {
+            nesting.push(Open {
                 kind: Kind::PixelSequence,
                 tag,
                 end: None,
+                implicit: in_implicit,
+                un_from: None,
             });
         } else if header.vr == VR::SQ || header.len.is_undefined() {
-            if depth >= max_depth {
+            if nesting.depth >= max_depth {
                 return Err(StructureError::TooDeep {
                     tag,
                     offset: header_at,
@@ -272,12 +327,12 @@ pub fn scan_elements<R: Read + Seek>(
                 Length(len) if header.len.is_defined() => Some(pos + check(tag, len, pos)?),
                 _ => None,
             };
-            depth += 1;
-            deepest = deepest.max(depth);
-            stack.push(Open {
+            nesting.push(Open {
                 kind: Kind::Sequence,
                 tag,
                 end: seq_end,
+                implicit: in_implicit || cp246,
+                un_from: cp246.then_some(header_at),
             });
         } else {
             let n = check(tag, header.len.0, pos)?;
@@ -285,9 +340,15 @@ pub fn scan_elements<R: Read + Seek>(
             pos += n;
         }
     }
+    // A CP-246 element left open by the end of the stream ends there.
+    while !nesting.open.is_empty() {
+        nesting.pop(end);
+    }
+    nesting.un_sequences.sort_unstable();
     Ok(ScannedStream {
         pixel_data_at,
-        depth: deepest,
+        depth: nesting.deepest,
+        un_sequences: nesting.un_sequences,
     })
 }
 

@@ -72,6 +72,25 @@ pub fn decode_standard_un(obj: &mut InMemDicomObject, implicit_le: &TransferSynt
     }
 }
 
+/// The element of a top-level UN element of undefined length (CP-246), from its bytes (explicit
+/// header then Implicit VR Little Endian items and delimiters), as checked by the scan. None when
+/// it does not parse.
+pub fn parse_un_sequence(
+    explicit_bytes: &[u8],
+    implicit_le: &TransferSyntax,
+) -> Option<dicom_object::mem::InMemElement> {
+    // The explicit header is 12 bytes (tag, "UN", reserved, length); the implicit one is 8.
+    let content = explicit_bytes.get(12..)?;
+    let mut implicit = Vec::with_capacity(8 + content.len());
+    implicit.extend_from_slice(explicit_bytes.get(..4)?);
+    implicit.extend_from_slice(&[0xFF; 4]);
+    implicit.extend_from_slice(content);
+    InMemDicomObject::read_dataset_with_ts(implicit.as_slice(), implicit_le)
+        .ok()?
+        .into_iter()
+        .next()
+}
+
 fn push_implicit(out: &mut Vec<u8>, tag: Tag, value: &[u8]) {
     out.extend_from_slice(&tag.group().to_le_bytes());
     out.extend_from_slice(&tag.element().to_le_bytes());
