@@ -298,7 +298,11 @@ pub fn scan_elements<R: Read + Seek>(
         if top_level && pixel_data_at.is_none() && tag >= tags::PIXEL_DATA {
             pixel_data_at = Some(header_at);
         }
-        let cp246 = explicit_vr && !in_implicit && header.vr == VR::UN && header.len.is_undefined();
+        let cp246 = explicit_vr
+            && !in_implicit
+            && header.vr == VR::UN
+            && header.len.is_undefined()
+            && tag != tags::PIXEL_DATA;
         if cp246 && !top_level {
             return Err(StructureError::Malformed {
                 offset: header_at,

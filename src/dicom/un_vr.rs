@@ -2,7 +2,7 @@
 //! an element's VR passes it on as UN). They are decoded again by the dictionary's VR, so that a
 //! SOPInstanceUID is a UID and not a list of bytes.
 //!
-//! A UN value is the element's bytes in Implicit VR Little Endian (PS3.5 6.2.2), so the top-level
+//! A UN value holds the element's bytes as Implicit VR Little Endian would, so the top-level
 //! candidates are written out as an Implicit VR Little Endian data set and read back through
 //! dicom-object, whose implicit decoder takes each VR from the dictionary (a sequence included).
 //! The re-read goes through the same structural scan as a file, with the same depth limit.
