@@ -332,3 +332,90 @@ fn a_too_deep_stored_file_fails_the_media_job_inline_and_in_the_daemon() {
     assert!(daemon.child.try_wait().expect("wait").is_none());
     assert!(daemon.terminate(10).success());
 }
+
+/// A realistic instance whose text elements are all sent as UN (CP-246).
+fn un_instance(spec: &InstanceSpec) -> Vec<u8> {
+    use dicom_core::header::Header;
+    use dicom_core::value::PrimitiveValue;
+    use dicom_core::{DataElement, VR};
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+    let mut un = InMemDicomObject::new_empty();
+    for e in spec.to_object().iter() {
+        let text = matches!(
+            e.vr(),
+            VR::AE | VR::CS | VR::DA | VR::DS | VR::IS | VR::LO | VR::PN | VR::SH | VR::TM | VR::UI
+        );
+        if text && e.tag() != dicom_dictionary_std::tags::SPECIFIC_CHARACTER_SET {
+            let mut bytes = e.value().to_str().expect("text").into_owned().into_bytes();
+            if bytes.len() % 2 == 1 {
+                bytes.push(if e.vr() == VR::UI { 0 } else { b' ' });
+            }
+            un.put(DataElement::new(
+                e.tag(),
+                VR::UN,
+                PrimitiveValue::from(bytes),
+            ));
+        } else {
+            un.put(e.clone());
+        }
+    }
+    let meta = FileMetaTableBuilder::new()
+        .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
+        .media_storage_sop_class_uid(spec.sop_class.as_str())
+        .media_storage_sop_instance_uid(spec.sop_uid.as_deref().expect("SOPInstanceUID"))
+        .implementation_class_uid(dicomq::testdata::IMPLEMENTATION_CLASS_UID);
+    let mut out = Vec::new();
+    un.with_meta(meta)
+        .expect("meta")
+        .write_all(&mut out)
+        .expect("encode");
+    out
+}
+
+#[test]
+fn un_elements_give_orthanc_ids_and_a_valid_dicomdir() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let [study, series, sop] = bad::uids_of("un-media");
+    let spec = InstanceSpec::new_mr("UN-MEDIA", "Un^Known", &study, &series, &sop);
+    let path = dir.path().join("un.dcm");
+    fs::write(&path, un_instance(&spec)).expect("write");
+    let (code, results, err) = store_json(&home, &path);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        results[0]["ID"],
+        orthanc_id(&["UN-MEDIA", &study, &series, &sop])
+    );
+    let patient = orthanc_id(&["UN-MEDIA"]);
+    let zip = dir.path().join("media.zip");
+    let o = home
+        .cmd()
+        .args(["archive", &patient, "--media", "-o"])
+        .arg(&zip)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dicomdir = dir.path().join("DICOMDIR");
+    let extract = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nopen(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('DICOMDIR'))",
+        ])
+        .arg(&zip)
+        .arg(&dicomdir)
+        .output()
+        .expect("python3");
+    assert!(extract.status.success(), "{}", stderr(&extract));
+    if have_tool("dciodvfy") {
+        let errors = dciodvfy_errors(&dicomdir);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    if have_tool("dcmdump") {
+        let o = Command::new("dcmdump")
+            .arg(&dicomdir)
+            .output()
+            .expect("dcmdump");
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains(&sop), "{}", stdout(&o));
+    }
+}
