@@ -33,7 +33,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         while next < n {
             let end = (next + 1000).min(n);
             let headers = (next..end)
-                .map(|i| parse_header(dicomq::testdata::small_instance(i, 400).as_slice()))
+                .map(|i| {
+                    parse_header(std::io::Cursor::new(dicomq::testdata::small_instance(
+                        i, 400,
+                    )))
+                })
                 .collect::<Result<Vec<_>, String>>()?;
             let batch: Vec<NewInstance> = headers
                 .iter()

@@ -78,6 +78,12 @@ impl InputFile {
         self.file.take(size)
     }
 
+    /// The open file itself, for readers that seek (the DICOM scan); they bound what they read
+    /// by `size()` or by what the file holds.
+    pub fn into_file(self) -> File {
+        self.file
+    }
+
     /// Reads the file whole (at most `size()` bytes: a file that grows meanwhile is cut at the
     /// size it had when opened).
     pub fn read_all(self) -> io::Result<Vec<u8>> {

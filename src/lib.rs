@@ -25,3 +25,4 @@ pub mod protocol;
 pub mod settings;
 pub mod store;
 pub mod testdata;
+pub mod testdata_malformed;

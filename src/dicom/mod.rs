@@ -1,5 +1,11 @@
-//! DICOM writers of dicomq's own: create-dicom (PDF, PNG, JPEG → DICOM); text decoding by
-//! character set.
+//! DICOM of dicomq's own: the safe reader every parse goes through (`read`, built on `file_start`,
+//! `inflate`, `scan` and `un_vr`), text decoding by character set (`charset`), and the writers of
+//! create-dicom (PDF, PNG, JPEG → DICOM).
 
 pub mod charset;
 pub mod create;
+pub mod file_start;
+pub mod inflate;
+pub mod read;
+pub mod scan;
+pub mod un_vr;

@@ -245,7 +245,8 @@ impl ArchiveJob {
         if len <= READ_WHOLE_BELOW {
             let mut data = Vec::with_capacity(len as usize);
             file.read_to_end(&mut data).map_err(missing)?;
-            let parsed = crate::store::header::open_header(data.as_slice()).map_err(bad_file)?;
+            let parsed = crate::store::header::open_header(std::io::Cursor::new(data.as_slice()))
+                .map_err(bad_file)?;
             dicomdir
                 .add_instance(&parsed, &file_id)
                 .map_err(dicomdir_error)?;

@@ -239,6 +239,13 @@ impl Read for StorageReader {
     }
 }
 
+/// Readers of DICOM files skip over values instead of reading them (`crate::dicom::scan`).
+impl io::Seek for StorageReader {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        io::Seek::seek(&mut self.file, pos)
+    }
+}
+
 impl Drop for StorageReader {
     fn drop(&mut self) {
         self.metrics.observe(Timed::StorageRead, self.busy);

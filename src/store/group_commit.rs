@@ -144,7 +144,8 @@ mod tests {
 
     fn entry(n: u64) -> Entry {
         let bytes = crate::testdata::small_instance(n, 1000);
-        let header = crate::store::header::parse_header(bytes.as_slice()).expect("header");
+        let header = crate::store::header::parse_header(std::io::Cursor::new(bytes.as_slice()))
+            .expect("header");
         let file = StoredFile {
             uuid: format!("file-{n}"),
             size: bytes.len() as u64,

@@ -1,13 +1,14 @@
 //! Reading what the store indexes from a DICOM file's header, stopping before Pixel Data.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
-use dicom_object::{DefaultDicomObject, OpenFileOptions, file::ReadPreamble};
+use dicom_object::DefaultDicomObject;
 
 use super::ids::{InstanceIds, Level};
+use crate::dicom::read::{ReadDicom, part10_prefix, read_dicom};
 
 /// Main DICOM tags by keyword, as Orthanc keeps them per level.
 pub type MainTags = BTreeMap<String, String>;
@@ -113,54 +114,19 @@ impl ParsedHeader {
     }
 }
 
-/// Opens a Part 10 stream (with or without the 128-byte preamble), reading up to Pixel Data.
-pub fn open_header(reader: impl Read) -> Result<DefaultDicomObject, String> {
-    open(reader, true)
+/// Opens a DICOM stream (Part 10 with or without the 128-byte preamble, or a bare data set),
+/// reading up to Pixel Data. The whole stream is checked first (`crate::dicom::read`).
+pub fn open_header(reader: impl Read + Seek) -> Result<DefaultDicomObject, String> {
+    open(reader, true).map(|r| r.object)
 }
 
-/// Opens a whole Part 10 stream, Pixel Data included.
-pub fn open_full(reader: impl Read) -> Result<DefaultDicomObject, String> {
-    open(reader, false)
+/// Opens a whole DICOM stream, Pixel Data included.
+pub fn open_full(reader: impl Read + Seek) -> Result<DefaultDicomObject, String> {
+    open(reader, false).map(|r| r.object)
 }
 
-fn open(mut reader: impl Read, header_only: bool) -> Result<DefaultDicomObject, String> {
-    let mut head = [0u8; 132];
-    let n = read_up_to(&mut reader, &mut head).map_err(|e| e.to_string())?;
-    if n == 0 {
-        return Err("empty file".into());
-    }
-    let (preamble, start) = if n >= 132 && &head[128..132] == b"DICM" {
-        (ReadPreamble::Always, &head[..n])
-    } else if n >= 4 && &head[..4] == b"DICM" {
-        (ReadPreamble::Never, &head[..n])
-    } else {
-        return Err("not a DICOM file (no DICM marker)".into());
-    };
-    let chained = start.chain(reader);
-    let options = OpenFileOptions::new().read_preamble(preamble);
-    let options = if header_only {
-        options.read_until(tags::PIXEL_DATA)
-    } else {
-        options
-    };
-    let mut obj = options
-        .from_reader(chained)
-        .map_err(|e| format!("cannot parse DICOM: {e}"))?;
-    crate::dicom::charset::decode_dataset(&mut obj);
-    Ok(obj)
-}
-
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
+fn open(reader: impl Read + Seek, header_only: bool) -> Result<ReadDicom, String> {
+    read_dicom(reader, header_only).map_err(|e| e.to_string())
 }
 
 /// The string value of an element, trailing padding removed; None when absent.
@@ -171,9 +137,24 @@ pub fn string_of(obj: &DefaultDicomObject, tag: Tag) -> Option<String> {
 }
 
 /// Extracts the IDs and main tags; fails when a UID Orthanc needs is missing.
-pub fn parse_header(reader: impl Read) -> Result<ParsedHeader, String> {
+pub fn parse_header(reader: impl Read + Seek) -> Result<ParsedHeader, String> {
     let obj = open_header(reader)?;
     summarize(&obj)
+}
+
+/// [`parse_header`] for the store's import, which keeps only Part 10 files: for a bare data set
+/// (no meta group), also the preamble and generated meta group to write in front of it.
+pub fn parse_header_for_import(
+    reader: impl Read + Seek,
+) -> Result<(ParsedHeader, Option<Vec<u8>>), String> {
+    let read = open(reader, true)?;
+    let header = summarize(&read.object)?;
+    let prefix = if read.meta_generated {
+        Some(part10_prefix(&read.object).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    Ok((header, prefix))
 }
 
 pub fn summarize(obj: &DefaultDicomObject) -> Result<ParsedHeader, String> {

@@ -5,7 +5,7 @@
 //! (indexed) or deletes (not indexed).
 
 use std::collections::HashSet;
-use std::io::BufReader;
+use std::io::{BufReader, Cursor};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use super::files::FileStorage;
 use super::group_commit::{Entry, Outcome};
-use super::header::{ParsedHeader, parse_header};
+use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
 use super::index::{Indexed, StoredFile};
 use crate::error::{Error, Result};
@@ -77,12 +77,15 @@ struct Prepared {
 fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
     match &item.source {
         ImportSource::Bytes(bytes) => {
-            let header = parse_header(bytes.as_slice())?;
-            Ok(Prepared {
-                header,
-                payload: Payload::Item,
-                size: bytes.len() as u64,
-            })
+            let (header, prefix) = parse_header_for_import(Cursor::new(bytes.as_slice()))?;
+            match prefix {
+                None => Ok(Prepared {
+                    header,
+                    payload: Payload::Item,
+                    size: bytes.len() as u64,
+                }),
+                Some(prefix) => Ok(with_prefix(header, prefix, bytes)),
+            }
         }
         ImportSource::Path(path) => {
             // A regular file only, never blocking, read no further than its size at open.
@@ -90,21 +93,44 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
             let size = file.size();
             if size <= READ_WHOLE_LIMIT {
                 let bytes = file.read_all().map_err(|e| format!("cannot read: {e}"))?;
-                let header = parse_header(bytes.as_slice())?;
-                Ok(Prepared {
-                    header,
-                    size: bytes.len() as u64,
-                    payload: Payload::Bytes(bytes),
+                let (header, prefix) = parse_header_for_import(Cursor::new(bytes.as_slice()))?;
+                Ok(match prefix {
+                    None => Prepared {
+                        header,
+                        size: bytes.len() as u64,
+                        payload: Payload::Bytes(bytes),
+                    },
+                    Some(prefix) => with_prefix(header, prefix, &bytes),
                 })
             } else {
-                let header = parse_header(BufReader::new(file.reader()))?;
-                Ok(Prepared {
-                    header,
-                    payload: Payload::Path(path.clone()),
-                    size,
-                })
+                let (header, prefix) = parse_header_for_import(BufReader::new(file.into_file()))?;
+                match prefix {
+                    None => Ok(Prepared {
+                        header,
+                        payload: Payload::Path(path.clone()),
+                        size,
+                    }),
+                    // A large bare data set: read whole to put its meta group in front.
+                    Some(prefix) => {
+                        let bytes = crate::input_file::read_regular(path)
+                            .map_err(|e| format!("cannot read: {e}"))?;
+                        Ok(with_prefix(header, prefix, &bytes))
+                    }
+                }
             }
         }
+    }
+}
+
+/// A bare data set stored as a Part 10 file: `prefix` (preamble, DICM, generated meta group)
+/// then the data set's bytes.
+fn with_prefix(header: ParsedHeader, prefix: Vec<u8>, dataset: &[u8]) -> Prepared {
+    let mut bytes = prefix;
+    bytes.extend_from_slice(dataset);
+    Prepared {
+        header,
+        size: bytes.len() as u64,
+        payload: Payload::Bytes(bytes),
     }
 }
 

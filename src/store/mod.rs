@@ -292,7 +292,7 @@ mod tests {
         let storage = dir.path().join("storage");
         let metrics = Arc::new(Metrics::default());
         let bytes = crate::testdata::small_instance(1, 2000);
-        let header = parse_header(bytes.as_slice()).expect("header");
+        let header = parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header");
         let (committed, orphan) = (FileStorage::new_uuid(), FileStorage::new_uuid());
         {
             let db = Arc::new(Database::create(&db_path).expect("db"));

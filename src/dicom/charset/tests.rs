@@ -264,7 +264,7 @@ mod files {
     }
 
     fn text(bytes: &[u8], tag: Tag) -> String {
-        let obj = open_full(bytes).expect("parses");
+        let obj = open_full(std::io::Cursor::new(bytes)).expect("parses");
         string_of(&obj, tag).expect("present")
     }
 
@@ -289,7 +289,7 @@ mod files {
             text(&bytes, tags::PATIENT_NAME),
             "Yamada^Tarou=山田^太郎=やまだ^たろう"
         );
-        let obj = open_full(bytes.as_slice()).expect("parses");
+        let obj = open_full(std::io::Cursor::new(bytes.as_slice())).expect("parses");
         let values = obj
             .element(tags::STUDY_DESCRIPTION)
             .expect("present")
@@ -382,7 +382,7 @@ mod files {
                 raw_element(tags::PATIENT_NAME, b"PN", b"Buc^J\xe9r\xf4me"),
             ],
         );
-        let obj = open_full(bytes.as_slice()).expect("parses");
+        let obj = open_full(std::io::Cursor::new(bytes.as_slice())).expect("parses");
         assert_eq!(
             string_of(&obj, tags::PATIENT_NAME).as_deref(),
             Some("Buc^Jérôme")
