@@ -67,6 +67,9 @@ def main():
     tree = sys.argv[1]
     binary = sys.argv[2] if len(sys.argv) > 2 else "target/release/dicomq"
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(tree) for f in fs)
+    if not files:
+        print(f"{tree}: no files", file=sys.stderr)
+        return 2
     home = tempfile.mkdtemp(prefix="dicomq-realworld-")
     results = {}
     for batch in [files] if store_all(binary, home, files, results) else [[f] for f in files]:

@@ -9,6 +9,7 @@
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
+use dicom_core::{Tag, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_encoding::TransferSyntax;
 use dicom_encoding::transfer_syntax::{Endianness, TransferSyntaxIndex};
@@ -40,6 +41,29 @@ pub struct ReadDicom {
     /// The file had no meta group (a bare data set): `object.meta()` was generated, and the file
     /// must get one before it is stored (see [`part10_prefix`]).
     pub meta_generated: bool,
+    /// The identifiers (PatientID and the three UIDs) that the file carried as UN, with their
+    /// bytes as sent: Orthanc hashes those without trimming their spaces (see `store::header`).
+    pub un_identifiers: Vec<(Tag, Vec<u8>)>,
+}
+
+/// The elements Orthanc's identifiers are computed from.
+const IDENTIFIERS: [Tag; 4] = [
+    tags::PATIENT_ID,
+    tags::STUDY_INSTANCE_UID,
+    tags::SERIES_INSTANCE_UID,
+    tags::SOP_INSTANCE_UID,
+];
+
+/// The bytes of those of `wanted` that `obj` holds as UN.
+fn un_bytes_of(obj: &InMemDicomObject, wanted: &[Tag]) -> Vec<(Tag, Vec<u8>)> {
+    wanted
+        .iter()
+        .filter_map(|tag| {
+            let elem = obj.get(*tag).filter(|e| e.vr() == VR::UN)?;
+            let bytes = elem.value().to_bytes().ok()?;
+            Some((*tag, bytes.into_owned()))
+        })
+        .collect()
 }
 
 /// Checks a whole file in memory (start, meta group, inflation, every element header) without
@@ -85,9 +109,15 @@ pub fn read_dicom<R: Read + Seek>(
         let stop = stop(&scanned, header_only, end);
         parse_dataset(src, start.dataset_at, stop, &scanned.un_sequences, ts)?
     };
+    let mut un_identifiers = Vec::new();
     if ts.endianness() == Endianness::Little && ts.uid() != uids::IMPLICIT_VR_LITTLE_ENDIAN {
         if let Some(implicit) = REGISTRY.get(uids::IMPLICIT_VR_LITTLE_ENDIAN) {
-            decode_standard_un(&mut object, implicit);
+            let raw = un_bytes_of(&object, &IDENTIFIERS);
+            let decoded = decode_standard_un(&mut object, implicit);
+            un_identifiers = raw
+                .into_iter()
+                .filter(|(tag, _)| decoded.contains(tag))
+                .collect();
         }
     }
     // After the UN step, whose re-read decodes text with the parser's codec as the main parse did.
@@ -100,6 +130,7 @@ pub fn read_dicom<R: Read + Seek>(
     Ok(ReadDicom {
         object: object.with_exact_meta(meta),
         meta_generated,
+        un_identifiers,
     })
 }
 

@@ -343,3 +343,27 @@ fn a_bare_explicit_big_endian_data_set_is_read() {
             .ids
     );
 }
+
+#[test]
+fn an_identifier_sent_as_un_is_hashed_with_its_spaces_as_orthanc_does() {
+    // Orthanc 1.10.1 gives pydicom's rtdose_rle.dcm, whose PatientID "id11111 " is sent as UN,
+    // the patient ID SHA-1("id11111 "): the space stays, while the UIDs lose their NUL padding.
+    let label = "read-un"; // odd length: padded with a space
+    let [study, series, instance] = bad::uids_of(label);
+    let un = bad::part10(
+        label,
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        &bad::un_dataset(label),
+    );
+    let header = crate::store::header::parse_header(std::io::Cursor::new(&un)).unwrap();
+    let expected = crate::store::ids::InstanceIds::compute("read-un ", &study, &series, &instance);
+    assert_eq!(header.ids, expected);
+    assert_eq!(
+        header.patient.get("PatientID").map(String::as_str),
+        Some("read-un")
+    );
+    let plain = bad::part10(label, uids::EXPLICIT_VR_LITTLE_ENDIAN, &bad::dataset(label));
+    let header = crate::store::header::parse_header(std::io::Cursor::new(&plain)).unwrap();
+    let expected = crate::store::ids::InstanceIds::compute("read-un", &study, &series, &instance);
+    assert_eq!(header.ids, expected);
+}

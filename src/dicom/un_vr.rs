@@ -18,8 +18,8 @@ use dicom_object::InMemDicomObject;
 use super::scan::{MAX_SEQUENCE_DEPTH, scan_elements};
 
 /// Replaces the top-level UN elements of `obj` that the standard dictionary knows by their
-/// decoded form. An element that does not decode stays as it was.
-pub fn decode_standard_un(obj: &mut InMemDicomObject, implicit_le: &TransferSyntax) {
+/// decoded form, and returns their tags. An element that does not decode stays as it was.
+pub fn decode_standard_un(obj: &mut InMemDicomObject, implicit_le: &TransferSyntax) -> Vec<Tag> {
     let known = |tag: Tag| {
         tag != tags::PIXEL_DATA
             && tag.element() != 0x0000
@@ -33,7 +33,7 @@ pub fn decode_standard_un(obj: &mut InMemDicomObject, implicit_le: &TransferSynt
         .map(|e| e.tag())
         .collect();
     if candidates.is_empty() {
-        return;
+        return Vec::new();
     }
     let mut implicit = Vec::new();
     // The character set first, so that the re-read text is decoded with it.
@@ -59,17 +59,20 @@ pub fn decode_standard_un(obj: &mut InMemDicomObject, implicit_le: &TransferSynt
     )
     .is_err()
     {
-        return;
+        return Vec::new();
     }
     let Ok(decoded) = InMemDicomObject::read_dataset_with_ts(implicit.as_slice(), implicit_le)
     else {
-        return;
+        return Vec::new();
     };
+    let mut replaced = Vec::new();
     for element in decoded.into_iter() {
         if candidates.contains(&element.tag()) {
+            replaced.push(element.tag());
             obj.put(element);
         }
     }
+    replaced
 }
 
 /// The element of a top-level UN element of undefined length (CP-246), from its bytes (explicit

@@ -138,8 +138,8 @@ pub fn string_of(obj: &DefaultDicomObject, tag: Tag) -> Option<String> {
 
 /// Extracts the IDs and main tags; fails when a UID Orthanc needs is missing.
 pub fn parse_header(reader: impl Read + Seek) -> Result<ParsedHeader, String> {
-    let obj = open_header(reader)?;
-    summarize(&obj)
+    let read = open(reader, true)?;
+    summarize_read(&read)
 }
 
 /// [`parse_header`] for the store's import, which keeps only Part 10 files: for a bare data set
@@ -148,7 +148,7 @@ pub fn parse_header_for_import(
     reader: impl Read + Seek,
 ) -> Result<(ParsedHeader, Option<Vec<u8>>), String> {
     let read = open(reader, true)?;
-    let header = summarize(&read.object)?;
+    let header = summarize_read(&read)?;
     let prefix = if read.meta_generated {
         Some(part10_prefix(&read.object).map_err(|e| e.to_string())?)
     } else {
@@ -157,14 +157,40 @@ pub fn parse_header_for_import(
     Ok((header, prefix))
 }
 
+/// [`summarize`] of a file as read, minding the elements it carried as UN.
+fn summarize_read(read: &ReadDicom) -> Result<ParsedHeader, String> {
+    summarize_with(&read.object, &read.un_identifiers)
+}
+
 pub fn summarize(obj: &DefaultDicomObject) -> Result<ParsedHeader, String> {
+    summarize_with(obj, &[])
+}
+
+/// The value an identifier is hashed from. Orthanc trims the padding of a value read by its VR,
+/// but of a value the file carried as UN only the NULs that end it: a PatientID `"id11111 "`
+/// sent as UN keeps its space in Orthanc's patient ID, and dicomq's IDs must be Orthanc's.
+fn id_value(obj: &DefaultDicomObject, tag: Tag, sent_as_un: &[(Tag, Vec<u8>)]) -> Option<String> {
+    match sent_as_un.iter().find(|(t, _)| *t == tag) {
+        Some((_, bytes)) => Some(
+            String::from_utf8_lossy(bytes)
+                .trim_end_matches('\0')
+                .to_string(),
+        ),
+        None => string_of(obj, tag),
+    }
+}
+
+fn summarize_with(
+    obj: &DefaultDicomObject,
+    sent_as_un: &[(Tag, Vec<u8>)],
+) -> Result<ParsedHeader, String> {
     let required = |tag: Tag, name: &str| -> Result<String, String> {
-        match string_of(obj, tag) {
-            Some(v) if !v.is_empty() => Ok(v),
+        match id_value(obj, tag, sent_as_un) {
+            Some(v) if !v.trim_end_matches(' ').is_empty() => Ok(v),
             _ => Err(format!("missing {name}")),
         }
     };
-    let patient_id = string_of(obj, tags::PATIENT_ID).unwrap_or_default();
+    let patient_id = id_value(obj, tags::PATIENT_ID, sent_as_un).unwrap_or_default();
     let study_uid = required(tags::STUDY_INSTANCE_UID, "StudyInstanceUID")?;
     let series_uid = required(tags::SERIES_INSTANCE_UID, "SeriesInstanceUID")?;
     let sop_uid = required(tags::SOP_INSTANCE_UID, "SOPInstanceUID")?;
