@@ -17,7 +17,7 @@ use super::group_commit::{Entry, Outcome};
 use super::header::{ParsedHeader, parse_header};
 use super::ids::InstanceIds;
 use super::index::{Indexed, StoredFile};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::Timed;
 use crate::parallel;
 
@@ -254,7 +254,10 @@ impl Store {
                     for (_, uuid) in &ok {
                         let _ = self.files.remove(uuid);
                     }
-                    return Err(Error::Internal(e));
+                    if e.poisons_database() {
+                        self.note_broken(&e.clone().into_error());
+                    }
+                    return Err(e.into_error());
                 }
             }
         };
