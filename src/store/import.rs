@@ -254,10 +254,12 @@ impl Store {
                     for (_, uuid) in &ok {
                         let _ = self.files.remove(uuid);
                     }
-                    if e.poisons_database() {
-                        self.note_broken(&e.clone().into_error());
+                    let poisoned = e.poisons_database();
+                    let e = e.into_error();
+                    if poisoned {
+                        self.mark_broken(&e);
                     }
-                    return Err(e.into_error());
+                    return Err(e);
                 }
             }
         };

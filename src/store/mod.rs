@@ -107,13 +107,18 @@ impl Store {
     /// Remembers an error that leaves the database handle unusable.
     fn note_broken(&self, e: &Error) {
         if e.poisons_database() {
-            let disk_full = matches!(e, Error::DiskFull { .. });
-            let message = match e {
-                Error::DiskFull { what, .. } => what.clone(),
-                other => other.to_string(),
-            };
-            let _ = self.broken.set((disk_full, message));
+            self.mark_broken(e);
         }
+    }
+
+    /// Remembers that the database handle is unusable, and why.
+    fn mark_broken(&self, e: &Error) {
+        let disk_full = matches!(e, Error::DiskFull { .. });
+        let message = match e {
+            Error::DiskFull { what, .. } => what.clone(),
+            other => other.to_string(),
+        };
+        let _ = self.broken.set((disk_full, message));
     }
 
     pub fn index(&self) -> &StoreIndex {
