@@ -220,3 +220,33 @@ from_redb!(
     redb::CommitError,
     redb::DatabaseError
 );
+
+#[cfg(test)]
+mod disk_full_tests {
+    use super::*;
+
+    #[test]
+    fn database_io_errors_are_told_apart_and_a_full_disk_is_named() {
+        let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let full = Error::from(redb::Error::Io(enospc));
+        assert!(full.poisons_database());
+        assert_eq!(full.kind().exit_code(), 1);
+        let named = full.in_home(std::path::Path::new("/data/dicomq"));
+        assert_eq!(
+            named.to_string(),
+            "no space left on device in data home /data/dicomq: the database could not be written"
+        );
+        assert!(named.hint().is_some_and(|h| h.contains("rm")));
+        let previous = Error::from(redb::Error::PreviousIo);
+        assert!(previous.poisons_database());
+        assert_eq!(previous.kind().exit_code(), 3);
+        let eio = Error::from(redb::Error::Io(std::io::Error::from_raw_os_error(
+            libc::EIO,
+        )));
+        assert!(matches!(eio, Error::DatabaseIo(_)));
+        // A full disk while writing a file is named, but leaves the database usable.
+        let file = Error::io("/x/y", std::io::Error::from_raw_os_error(libc::ENOSPC));
+        assert!(matches!(file, Error::DiskFull { .. }) && !file.poisons_database());
+        assert!(!Error::Internal("x".into()).poisons_database());
+    }
+}

@@ -313,6 +313,11 @@ fn a_failed_index_commit_fails_the_import_and_stops_the_daemon() {
     let o = run_bounded(cmd, 60);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     disk_full_message(&o);
+    assert!(
+        stderr(&o).contains(&format!("in data home {}", home.display())),
+        "{}",
+        stderr(&o)
+    );
     let status = common::poll(20, "the daemon to stop", || {
         daemon.child.try_wait().expect("try_wait")
     });

@@ -195,7 +195,14 @@ impl Store {
                 }
                 (Payload::Path(path), _) => self.files.copy_batched(uuid, path).map(|_| ()),
             };
-            r.map_err(|e| format!("cannot write to the storage: {e}"))
+            r.map_err(|e| {
+                if crate::error::is_disk_full(&e) {
+                    let root = self.files.root().display();
+                    format!("cannot write to the storage {root}: no space left on device")
+                } else {
+                    format!("cannot write to the storage: {e}")
+                }
+            })
         });
         let mut ok = Vec::new();
         let mut discard = Vec::new();
