@@ -506,3 +506,30 @@ fn check_with_a_running_daemon_is_refused_with_a_hint() {
     );
     assert!(daemon.terminate(20).success());
 }
+
+#[test]
+fn repair_of_a_lost_database_keeps_the_files_an_import_left_in_incoming() {
+    let home = Home::new();
+    let src = home.path().join("src");
+    testdata::write_files(&src, 3, 3000).expect("files");
+    let o = home.run(&["store", src.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A crash between an import's commit and its publish, then the database is lost.
+    let stored = home.stored_files();
+    let incoming = home.path().join("storage/incoming");
+    fs::create_dir_all(&incoming).expect("mkdir");
+    let name = stored[0].file_name().expect("name").to_owned();
+    fs::rename(&stored[0], incoming.join(&name)).expect("mv");
+    fs::remove_file(home.path().join("index.redb")).expect("rm");
+    let o = home.run(&["check", "--repair"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("repaired: 3 file(s) reindexed"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        home.json(&["ls", "instances"]).as_array().expect("a").len(),
+        3
+    );
+}

@@ -157,6 +157,16 @@ impl Node {
             .unwrap_or_else(|| home.storage_dir());
         if !allow_fresh {
             refuse_lost_database(&home.database(), &storage)?;
+        } else if database_lost(&home.database(), &storage) {
+            // The recovery at open deletes what `incoming/` holds that the index does not own,
+            // and a lost index owns nothing: move those files to their place first, where the
+            // check sees them (indexed if they parse, reported if not).
+            let files = crate::store::files::FileStorage::new(&storage);
+            for uuid in files.incoming().map_err(|e| Error::io(&storage, e))? {
+                files
+                    .publish(&uuid)
+                    .map_err(|e| Error::io(files.locate(&uuid), e))?;
+            }
         }
         let db = open_database(&home)?;
         let settings = Settings::open(db.clone())?;
