@@ -82,7 +82,8 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
 fn render(v: &CheckView) -> String {
     let mut s = String::new();
     let mut line = |parts: &[&str]| {
-        s.push_str(&parts.join("\t"));
+        let fields: Vec<String> = parts.iter().map(|p| visible(p)).collect();
+        s.push_str(&fields.join("\t"));
         s.push('\n');
     };
     line(&[
@@ -128,4 +129,30 @@ fn render(v: &CheckView) -> String {
         )]);
     }
     s
+}
+
+/// A field with its control characters escaped: a file name or a parse error never reaches the
+/// terminal raw, nor breaks the tab-separated columns.
+fn visible(field: &str) -> String {
+    field
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        assert_eq!(visible("a\x1b]0;x\x07\tb"), "a\\u{1b}]0;x\\u{7}\\tb");
+        assert_eq!(visible("storage/ab/cd/é"), "storage/ab/cd/é");
+    }
 }
