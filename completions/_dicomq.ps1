@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
             [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Compare the index with the stored files; --repair fixes what it can')
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -473,6 +474,21 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
         'dicomq;debug;help;help' {
             break
         }
+        'dicomq;check' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--repair', '--repair', [CompletionResultType]::ParameterName, 'Index the stored files that have no row, drop the rows whose file is gone (one transaction), and delete the outputs of jobs that no longer exist')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'dicomq;daemon' {
             [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042); default: HttpPort from the config, if set')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
@@ -514,6 +530,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
             [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Compare the index with the stored files; --repair fixes what it can')
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -595,6 +612,9 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;help;debug;sleep-job' {
+            break
+        }
+        'dicomq;help;check' {
             break
         }
         'dicomq;help;daemon' {

@@ -19,6 +19,9 @@ _dicomq() {
             dicomq,archive)
                 cmd="dicomq__subcmd__archive"
                 ;;
+            dicomq,check)
+                cmd="dicomq__subcmd__check"
+                ;;
             dicomq,completions)
                 cmd="dicomq__subcmd__completions"
                 ;;
@@ -69,6 +72,9 @@ _dicomq() {
                 ;;
             dicomq__subcmd__help,archive)
                 cmd="dicomq__subcmd__help__subcmd__archive"
+                ;;
+            dicomq__subcmd__help,check)
+                cmd="dicomq__subcmd__help__subcmd__check"
                 ;;
             dicomq__subcmd__help,completions)
                 cmd="dicomq__subcmd__help__subcmd__completions"
@@ -227,7 +233,7 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf archive jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,6 +285,36 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__check)
+            opts="-q -v -h --repair --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -547,7 +583,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show rm create-dicom pdf archive jobs metrics debug daemon completions help"
+            opts="store ls show rm create-dicom pdf archive jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -561,6 +597,20 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help__subcmd__archive)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
+            cand check 'Compare the index with the stored files; --repair fixes what it can'
             cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -429,6 +430,20 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;debug;help;help'= {
         }
+        &'dicomq;check'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --repair 'Index the stored files that have no row, drop the rows whose file is gone (one transaction), and delete the outputs of jobs that no longer exist'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'dicomq;daemon'= {
             cand --http 'Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042); default: HttpPort from the config, if set'
             cand --home 'Data home (database, stored files, outputs, socket)'
@@ -468,6 +483,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
+            cand check 'Compare the index with the stored files; --repair fixes what it can'
             cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -527,6 +543,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand sleep-job 'Submit a job of N steps of M ms each (Type Sleep), for tests of the engine'
         }
         &'dicomq;help;debug;sleep-job'= {
+        }
+        &'dicomq;help;check'= {
         }
         &'dicomq;help;daemon'= {
         }

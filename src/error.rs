@@ -67,16 +67,69 @@ pub enum Error {
     /// change that shared the commit gets this error too.
     #[error("job change not saved: {0}")]
     NotSaved(String),
+    /// The disk is full. `home` is filled in by whoever knows the data home (`in_home`).
+    #[error("no space left on device{}: {what}", home_suffix(.home.as_deref()))]
+    DiskFull { home: Option<PathBuf>, what: String },
+    /// `index.redb` is missing or empty while the storage holds files: opening it would start
+    /// an empty store and orphan them.
+    #[error(
+        "database {} is missing or empty, but {} holds stored files; refusing to start an empty store over them",
+        .path.display(),
+        .storage.display()
+    )]
+    DatabaseLost { path: PathBuf, storage: PathBuf },
+    /// `dicomq check` found problems (or `--repair` left some it cannot fix).
+    #[error(
+        "{problems} problem(s) {}",
+        if *.repaired { "remain after the repair" } else { "found in the store" }
+    )]
+    CheckFailed { problems: usize, repaired: bool },
+    /// A database write failed with an I/O error: redb refuses every later use of that handle,
+    /// so the process must reopen the database (the daemon stops so that it is restarted).
+    #[error("database write failed: {0}")]
+    DatabaseIo(String),
+}
+
+fn home_suffix(home: Option<&std::path::Path>) -> String {
+    home.map(|h| format!(" in data home {}", h.display()))
+        .unwrap_or_default()
+}
+
+/// Whether an I/O error means the disk is full.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(libc::ENOSPC)
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
+        let path = path.into();
+        if is_disk_full(&source) {
+            return Error::DiskFull {
+                home: None,
+                what: format!("cannot write {}", path.display()),
+            };
         }
+        Error::Io { path, source }
+    }
+
+    /// Names the data home in a disk-full error that does not name it yet.
+    pub fn in_home(self, home: &std::path::Path) -> Self {
+        match self {
+            Error::DiskFull { home: None, what } => Error::DiskFull {
+                home: Some(home.to_path_buf()),
+                what,
+            },
+            other => other,
+        }
+    }
+
+    /// Whether this error came from a database handle that redb now refuses to use (a failed
+    /// write): retrying on it can only fail again.
+    pub fn poisons_database(&self) -> bool {
+        matches!(self, Error::DatabaseIo(_))
+            || matches!(self, Error::DiskFull { what, .. } if what == DATABASE_FULL)
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -85,6 +138,8 @@ impl Error {
             | Error::Database { .. }
             | Error::Busy(_)
             | Error::NotSaved(_)
+            | Error::DatabaseIo(_)
+            | Error::DatabaseLost { .. }
             | Error::DaemonRunning(_) => ErrorKind::Unavailable,
             Error::Remote { kind, .. } => *kind,
             _ => ErrorKind::Failed,
@@ -102,6 +157,25 @@ impl Error {
             Error::NotSaved(_) => Some(
                 "nothing was changed; check the disk (free space, errors) and try again".into(),
             ),
+            Error::DiskFull { .. } => Some(
+                "free space on that disk (`dicomq rm` can delete resources even on a full disk), then try again"
+                    .into(),
+            ),
+            Error::DatabaseLost { .. } => Some(
+                "restore the database from a backup, or rebuild the index from the stored files with `dicomq check --repair`"
+                    .into(),
+            ),
+            Error::CheckFailed { repaired: false, .. } => Some(
+                "`dicomq check --repair` indexes files without rows and drops rows without files"
+                    .into(),
+            ),
+            Error::CheckFailed { repaired: true, .. } => Some(
+                "--repair leaves unreadable and duplicate files in place: inspect them, then move them away"
+                    .into(),
+            ),
+            Error::DatabaseIo(_) => Some(
+                "check the disk (free space, errors), then run `dicomq check`".into(),
+            ),
             Error::Busy(_) => Some(
                 "another dicomq process holds the database; wait for it or raise --lock-timeout"
                     .into(),
@@ -111,9 +185,22 @@ impl Error {
     }
 }
 
+/// What a disk-full error of the database says (also how `poisons_database` knows it).
+const DATABASE_FULL: &str = "the database could not be written";
+
 impl From<redb::Error> for Error {
     fn from(e: redb::Error) -> Self {
-        Error::Internal(format!("database: {e}"))
+        match e {
+            redb::Error::Io(io) if is_disk_full(&io) => Error::DiskFull {
+                home: None,
+                what: DATABASE_FULL.into(),
+            },
+            redb::Error::Io(io) => Error::DatabaseIo(io.to_string()),
+            redb::Error::PreviousIo => {
+                Error::DatabaseIo("an earlier write failed; the database must be reopened".into())
+            }
+            e => Error::Internal(format!("database: {e}")),
+        }
     }
 }
 
@@ -133,3 +220,33 @@ from_redb!(
     redb::CommitError,
     redb::DatabaseError
 );
+
+#[cfg(test)]
+mod disk_full_tests {
+    use super::*;
+
+    #[test]
+    fn database_io_errors_are_told_apart_and_a_full_disk_is_named() {
+        let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let full = Error::from(redb::Error::Io(enospc));
+        assert!(full.poisons_database());
+        assert_eq!(full.kind().exit_code(), 1);
+        let named = full.in_home(std::path::Path::new("/data/dicomq"));
+        assert_eq!(
+            named.to_string(),
+            "no space left on device in data home /data/dicomq: the database could not be written"
+        );
+        assert!(named.hint().is_some_and(|h| h.contains("rm")));
+        let previous = Error::from(redb::Error::PreviousIo);
+        assert!(previous.poisons_database());
+        assert_eq!(previous.kind().exit_code(), 3);
+        let eio = Error::from(redb::Error::Io(std::io::Error::from_raw_os_error(
+            libc::EIO,
+        )));
+        assert!(matches!(eio, Error::DatabaseIo(_)));
+        // A full disk while writing a file is named, but leaves the database usable.
+        let file = Error::io("/x/y", std::io::Error::from_raw_os_error(libc::ENOSPC));
+        assert!(matches!(file, Error::DiskFull { .. }) && !file.poisons_database());
+        assert!(!Error::Internal("x".into()).poisons_database());
+    }
+}

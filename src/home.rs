@@ -69,6 +69,10 @@ impl Home {
     pub fn database(&self) -> PathBuf {
         self.root.join("index.redb")
     }
+    /// Disk space kept for `rm` on a full disk (see `store::reserve`).
+    pub fn space_reserve(&self) -> PathBuf {
+        self.root.join("space.reserve")
+    }
     pub fn storage_dir(&self) -> PathBuf {
         self.root.join("storage")
     }

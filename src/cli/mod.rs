@@ -1,6 +1,7 @@
 //! The command line: clap definitions (one file per command group) and the dispatch to them.
 
 pub mod archive;
+pub mod check;
 pub mod completions;
 pub mod create;
 pub mod daemon;
@@ -92,6 +93,8 @@ pub enum Command {
     /// Tools for testing dicomq itself
     #[command(subcommand, hide = true)]
     Debug(jobs::DebugCommand),
+    /// Compare the index with the stored files; --repair fixes what it can
+    Check(check::CheckArgs),
     /// Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)
     Daemon(daemon::DaemonArgs),
     /// Print a shell completion script
@@ -141,7 +144,8 @@ pub fn run(cli: Cli) -> Result<()> {
         global: cli.global,
         out,
     };
-    match cli.command {
+    let home = ctx.home().ok();
+    let result = match cli.command {
         Command::Store(args) => store::run(&ctx, args),
         Command::Ls(args) => resources::ls(&ctx, args),
         Command::Show(args) => resources::show(&ctx, args),
@@ -152,7 +156,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),
         Command::Debug(cmd) => jobs::debug(&ctx, cmd),
+        Command::Check(args) => check::run(&ctx, args),
         Command::Daemon(args) => daemon::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+    };
+    // A disk-full error names the data home it is about.
+    match home {
+        Some(home) => result.map_err(|e| e.in_home(home.root())),
+        None => result,
     }
 }

@@ -38,7 +38,11 @@ pub fn handle(
     }
     match dispatch(node, no_jobs, req, body, conn) {
         Ok((resp, body)) => (resp, Body::Bytes(body)),
-        Err(e) => (error_response(&e), Body::Bytes(Vec::new())),
+        // A disk-full error names the daemon's data home, as inline.
+        Err(e) => (
+            error_response(&e.in_home(node.home().root())),
+            Body::Bytes(Vec::new()),
+        ),
     }
 }
 

@@ -115,10 +115,17 @@ async fn serve(
     let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.to_string()))?;
     let serving = Arc::new(tokio::sync::Semaphore::new(connection::MAX_SERVING));
     let mut last_accept_warning = None;
+    let mut health = tokio::time::interval(Duration::from_millis(250));
     loop {
         tokio::select! {
             _ = term.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
+            // A failed database write (a full disk) leaves redb's handle unusable: stop with an
+            // error (a non-zero exit, so that systemd restarts the daemon on a fresh handle).
+            _ = health.tick() => if let Some(e) = node.database_broken() {
+                tracing::error!("stopping: {e}");
+                return Err(e);
+            },
             accepted = listener.accept() => {
                 let stream = match accepted {
                     Ok((s, _)) => s,

@@ -28,6 +28,10 @@
 //! - Progress checkpoints are staged like any change but not waited for: the worker commits
 //!   them at once if no commit is running (without fsync), or they ride with the next batch;
 //!   the queue makes them durable within a second.
+//! - A commit that fails with an I/O error (a full disk) leaves redb's handle unusable: every
+//!   later commit would fail the same way. The engine is then **broken**: it stops like a
+//!   shutdown, commits nothing more, and answers the cause to every caller (`broken`), so
+//!   nothing spins on the dead handle; the process must reopen the database.
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -99,6 +103,8 @@ struct Inner {
     next_seq: u64,
     next_completion: u64,
     stopping: bool,
+    /// Why the database can no longer be written, once a commit failed with an I/O error.
+    broken: Option<Broken>,
     /// The batch being filled.
     open: Batch,
     /// The batch being committed by a leader, if any.
@@ -117,6 +123,7 @@ impl Default for Inner {
             next_seq: 0,
             next_completion: 0,
             stopping: false,
+            broken: None,
             open: Batch::new(1),
             committing: None,
             slots: Vec::new(),
@@ -201,6 +208,33 @@ impl Inner {
                 prefix: p,
                 candidates: found,
             }),
+        }
+    }
+}
+
+/// The cause of a failed database write, kept to answer every later caller.
+#[derive(Debug, Clone)]
+struct Broken {
+    disk_full: bool,
+    message: String,
+}
+
+impl Broken {
+    fn of(e: &Error) -> Broken {
+        Broken {
+            disk_full: matches!(e, Error::DiskFull { .. }),
+            message: e.to_string(),
+        }
+    }
+
+    fn error(&self) -> Error {
+        if self.disk_full {
+            Error::DiskFull {
+                home: None,
+                what: "job changes can no longer be saved".into(),
+            }
+        } else {
+            Error::DatabaseIo(self.message.clone())
         }
     }
 }
@@ -406,10 +440,14 @@ impl JobsEngine {
         };
         let mut g = self.lock();
         if g.stopping {
+            let refusal = match &g.broken {
+                Some(b) => b.error(),
+                None => Error::Busy("the jobs engine is shutting down".into()),
+            };
             drop(g);
             // What `plan` prepared (an archive's file list) goes with the refused job.
             kind.discard_outputs(&rec);
-            return Err(Error::Busy("the jobs engine is shutting down".into()));
+            return Err(refusal);
         }
         rec.seq = g.next_seq;
         g.next_seq += 1;
@@ -470,6 +508,9 @@ impl JobsEngine {
     /// `Error::Invalid`). Returns the job as the action left it, once that is durable.
     pub fn control(&self, id_or_prefix: &str, action: Action) -> Result<JobInfo> {
         loop {
+            if let Some(e) = self.broken() {
+                return Err(e);
+            }
             if let Some(answer) = self.control_once(id_or_prefix, action)? {
                 return answer;
             }
@@ -564,6 +605,9 @@ impl JobsEngine {
             if r.state.is_finished() {
                 return Ok(r.info(now_us()));
             }
+            if let Some(b) = &g.broken {
+                return Err(b.error());
+            }
             if g.stopping {
                 return Err(Error::Busy(format!(
                     "the jobs engine stopped while job {id} was {}",
@@ -606,8 +650,11 @@ impl JobsEngine {
                 tracing::error!("a job thread panicked");
             }
         }
-        // Checkpoints still staged.
+        // Checkpoints still staged (none can be saved on a broken database).
         let mut g = self.lock();
+        if g.broken.is_some() {
+            return;
+        }
         g.open.durable = true;
         let ticket = g.open.ticket();
         if let (_, Err(e)) = self.settle(g, &ticket) {
@@ -616,6 +663,12 @@ impl JobsEngine {
         if let Err(e) = self.queue.flush() {
             tracing::error!("cannot flush the job queue at shutdown: {e}");
         }
+    }
+
+    /// Why the engine stopped for good, if a database write failed with an I/O error: the
+    /// database handle is unusable and the process must reopen it.
+    pub fn broken(&self) -> Option<Error> {
+        self.lock().broken.as_ref().map(Broken::error)
     }
 
     /// Number of jobs per (type, state), for the metrics.
@@ -733,6 +786,17 @@ impl JobsEngine {
     /// The leader's work: takes the open batch, commits it with the lock released, then makes
     /// it visible (or, on failure, drops it and the batch staged on top of it).
     fn commit_open<'a>(&'a self, mut g: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
+        if let Some(b) = &g.broken {
+            // Never retried on a dead handle: the batch fails at once.
+            let message = b.message.clone();
+            let next = Batch::new(g.open.no + 1);
+            let batch = std::mem::replace(&mut g.open, next);
+            g.staged.clear();
+            g.reindex();
+            batch.resolve(Err(message));
+            self.changed.notify_all();
+            return g;
+        }
         if g.open.durable {
             // Nobody else leads meanwhile; changes staged meanwhile join this batch.
             g.committing = Some(g.open.ticket());
@@ -831,6 +895,13 @@ impl JobsEngine {
                     "job commit of {} changes failed: {message}",
                     batch.ids.len()
                 );
+                if e.poisons_database() && g.broken.is_none() {
+                    tracing::error!("the database can no longer be written: jobs stop");
+                    g.broken = Some(Broken::of(&e));
+                    g.stopping = true;
+                    self.timer.notify_all();
+                    self.stepped.notify_all();
+                }
                 let next = Batch::new(g.open.no + 1);
                 let dependent = std::mem::replace(&mut g.open, next);
                 g.staged.clear();
@@ -1033,9 +1104,14 @@ impl JobsEngine {
                             self.discard(discard);
                             return None;
                         }
-                        // Memory is back to the committed state (Running): run it again.
+                        // Memory is back to the committed state (Running): run it again,
+                        // unless the engine stops (a broken database is never retried).
                         Err(e) => {
                             tracing::error!("job {id}: {e}");
+                            if self.lock().stopping {
+                                self.set_slot(n, Slot::Idle);
+                                return None;
+                            }
                             std::thread::sleep(COMMIT_RETRY);
                         }
                     }
@@ -1145,6 +1221,11 @@ impl JobsEngine {
             }
         });
 
+        if matches!(outcome, StepOutcome::Fail { .. }) {
+            // A failed job keeps no output: freeing it first lets its failure be saved on the
+            // disk that output filled.
+            kind.discard_outputs(&rec);
+        }
         let mut g = self.lock();
         if let Some(slot) = g.slots.get_mut(n) {
             *slot = Slot::Idle;
@@ -1266,6 +1347,9 @@ impl JobsEngine {
                     .unwrap_or_else(|e| e.into_inner())
                     .0,
             );
+            if self.lock().broken.is_some() {
+                return;
+            }
             if let Err(e) = self.queue.flush_if_stale() {
                 tracing::error!("cannot flush job checkpoints: {e}");
             }

@@ -97,25 +97,30 @@ impl JobOutputs {
     /// from the history (committed) and the deletion of its files, or a synchronous output whose
     /// caller died with the daemon. Only names that start with a job ID are considered.
     pub fn sweep(&self, exists: impl Fn(&str) -> bool) {
-        let Ok(rd) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let name = e.file_name();
-            let Some(job) = name.to_str().and_then(|n| n.split('.').next()) else {
-                continue;
-            };
-            if uuid::Uuid::parse_str(job).is_err() || exists(job) {
-                continue;
-            }
-            tracing::info!(
-                "removing {}: its job no longer exists",
-                name.to_string_lossy()
-            );
-            if let Err(err) = remove_if_present(&e.path()) {
-                tracing::warn!("cannot delete {}: {err}", e.path().display());
+        for path in self.dead(exists) {
+            tracing::info!("removing {}: its job no longer exists", path.display());
+            if let Err(err) = remove_if_present(&path) {
+                tracing::warn!("cannot delete {}: {err}", path.display());
             }
         }
+    }
+
+    /// The files of jobs that no longer exist (what `sweep` deletes), sorted.
+    pub fn dead(&self, exists: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+        let Ok(rd) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<PathBuf> = rd
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                let job = name.to_str().and_then(|n| n.split('.').next());
+                job.is_some_and(|j| uuid::Uuid::parse_str(j).is_ok() && !exists(j))
+            })
+            .map(|e| e.path())
+            .collect();
+        out.sort();
+        out
     }
 
     /// Keeps the `keep` newest `<job>.zip` files.

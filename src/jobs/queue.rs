@@ -98,6 +98,8 @@ pub(crate) mod hook {
         failed: usize,
         /// Fail every commit of at least this many changes.
         fail_at_least: Option<usize>,
+        /// Injected failures are a full disk's I/O error (which leaves redb's handle unusable).
+        disk_full: bool,
     }
 
     #[derive(Default)]
@@ -134,6 +136,20 @@ pub(crate) mod hook {
                 s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
             }
             s.held -= 1;
+        }
+
+        /// Injected failures look like a full disk (`true`) or like a plain error.
+        pub(crate) fn disk_full(&self, on: bool) {
+            self.lock().disk_full = on;
+        }
+
+        pub(super) fn injected_error(&self) -> crate::error::Error {
+            if self.lock().disk_full {
+                let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+                crate::error::Error::from(redb::Error::Io(enospc))
+            } else {
+                crate::error::Error::Internal("database: injected commit failure".into())
+            }
         }
 
         /// How many commits failed by injection.
@@ -265,7 +281,7 @@ impl JobQueue {
         #[cfg(test)]
         if self.hook.fails(changes.len()) {
             tx.abort()?;
-            return Err(Error::Internal("database: injected commit failure".into()));
+            return Err(self.hook.injected_error());
         }
         tx.commit()?;
         if durable {

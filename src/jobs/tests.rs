@@ -847,3 +847,45 @@ fn a_refused_submit_discards_what_its_plan_prepared() {
     );
     assert_eq!(recorder.discarded.lock().expect("discarded").len(), 2);
 }
+
+#[test]
+fn a_disk_full_commit_stops_the_engine_instead_of_retrying_on_the_dead_handle() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let gate = Arc::new(Gate::default());
+    let e = engine(&db, 1, 100, vec![gate.clone()]);
+    e.start_workers();
+    let id = e.submit("Gate", json!({}), 0).expect("submit");
+    poll("running", || {
+        e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
+    });
+    let hook = &e.queue().hook;
+    hook.disk_full(true);
+    hook.fail_at_least(Some(1));
+    let started = Instant::now();
+    gate.release();
+    match e.wait(&id, Some(LONG)) {
+        Err(Error::DiskFull { .. }) => {}
+        other => panic!("expected a disk-full error, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(matches!(e.broken(), Some(Error::DiskFull { .. })));
+    // Nothing is tried again on the dead handle: not the finish, not a control, not a submit.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(matches!(
+        e.control(&id, Action::Pause),
+        Err(Error::DiskFull { .. })
+    ));
+    assert!(matches!(
+        e.submit("Gate", json!({}), 0),
+        Err(Error::DiskFull { .. })
+    ));
+    assert_eq!(hook.failed(), 1, "one failed commit, never retried");
+    e.shutdown();
+    assert_eq!(hook.failed(), 1, "the shutdown commits nothing either");
+    // The disk still says Running: a restarted daemon recovers the job.
+    assert_eq!(
+        e.queue().get(&id).expect("get").expect("stored").state,
+        JobState::Running
+    );
+}

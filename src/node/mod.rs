@@ -16,7 +16,9 @@ use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
 use crate::settings::Settings;
 use crate::store::Store;
 
+mod check;
 mod create_dicom;
+pub use check::CheckView;
 pub use create_dicom::{CreateAnswer, CreateRequest};
 
 pub struct Node {
@@ -66,6 +68,29 @@ pub fn open_database(home: &Home) -> Result<Arc<Database>> {
     }
 }
 
+/// A missing or empty database beside a storage that holds files is refused: opening it would
+/// silently start an empty store and orphan every stored file (`dicomq check --repair` rebuilds
+/// the index instead).
+fn refuse_lost_database(db: &std::path::Path, storage: &std::path::Path) -> Result<()> {
+    if database_lost(db, storage) {
+        return Err(Error::DatabaseLost {
+            path: db.to_path_buf(),
+            storage: storage.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether the database is missing or empty while `storage` holds files.
+pub fn database_lost(db: &std::path::Path, storage: &std::path::Path) -> bool {
+    let empty = match std::fs::metadata(db) {
+        Ok(meta) => meta.len() == 0,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(_) => false, // `open_database` reports it
+    };
+    empty && crate::store::check::holds_files(storage)
+}
+
 /// redb files start with this magic number.
 fn looks_like_redb(path: &std::path::Path) -> bool {
     use std::io::Read;
@@ -110,18 +135,51 @@ impl Node {
 
     /// `open` with the clock the metrics use (tests drive time with a `ManualClock`).
     pub fn open_with_clock(home: Home, config: Config, clock: Arc<dyn Clock>) -> Result<Node> {
+        Self::open_inner(home, config, clock, false)
+    }
+
+    /// `open`, but a missing or empty database is created even when the storage holds files:
+    /// for `dicomq check`, which rebuilds the index from them.
+    pub fn open_for_repair(home: Home, config: Config) -> Result<Node> {
+        Self::open_inner(home, config, Arc::new(SystemClock::new()), true)
+    }
+
+    fn open_inner(
+        home: Home,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        allow_fresh: bool,
+    ) -> Result<Node> {
         home.ensure()?;
+        let storage = config
+            .storage_directory
+            .clone()
+            .unwrap_or_else(|| home.storage_dir());
+        if !allow_fresh {
+            refuse_lost_database(&home.database(), &storage)?;
+        } else if database_lost(&home.database(), &storage) {
+            // The recovery at open deletes what `incoming/` holds that the index does not own,
+            // and a lost index owns nothing: move those files to their place first, where the
+            // check sees them (indexed if they parse, reported if not).
+            let files = crate::store::files::FileStorage::new(&storage);
+            for uuid in files.incoming().map_err(|e| Error::io(&storage, e))? {
+                files
+                    .publish(&uuid)
+                    .map_err(|e| Error::io(files.locate(&uuid), e))?;
+            }
+        }
         let db = open_database(&home)?;
         let settings = Settings::open(db.clone())?;
         let enabled = settings
             .metrics_enabled()?
             .unwrap_or(config.metrics_enabled);
         let metrics = Arc::new(Metrics::new(enabled, clock));
-        let storage = config
-            .storage_directory
-            .clone()
-            .unwrap_or_else(|| home.storage_dir());
-        let store = Arc::new(Store::open(db.clone(), storage, metrics.clone())?);
+        let reserve = crate::store::reserve::SpaceReserve::new(
+            home.space_reserve(),
+            crate::store::reserve::DEFAULT_BYTES,
+        );
+        let store =
+            Arc::new(Store::open(db.clone(), storage, metrics.clone())?.with_reserve(reserve));
         let outputs = Arc::new(JobOutputs::new(
             home.outputs_dir(),
             config.media_archive_size,
@@ -181,6 +239,12 @@ impl Node {
             crate::store::tags::tags_json(&obj),
             crate::store::tags::tags_text(&obj),
         ))
+    }
+
+    /// Why the database can no longer be written (a write failed with an I/O error, e.g. a
+    /// full disk): redb refuses every later use of this handle, so the process must reopen it.
+    pub fn database_broken(&self) -> Option<Error> {
+        self.store.broken().or_else(|| self.jobs.broken())
     }
 
     pub fn home(&self) -> &Home {

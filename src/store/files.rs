@@ -37,6 +37,11 @@ impl FileStorage {
         }
     }
 
+    /// The storage directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn new_uuid() -> String {
         uuid::Uuid::new_v4().to_string()
     }

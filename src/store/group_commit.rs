@@ -26,7 +26,44 @@ pub enum Outcome {
     /// The files could not be made durable: nothing was indexed.
     NotSynced(String),
     /// The index commit failed: nothing was indexed.
-    NotCommitted(String),
+    NotCommitted(CommitFailure),
+}
+
+/// Why an index commit failed, kept for every import of the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitFailure {
+    /// The disk is full: redb's handle is now unusable.
+    DiskFull,
+    /// Another I/O error: redb's handle is now unusable.
+    DatabaseIo(String),
+    Other(String),
+}
+
+impl CommitFailure {
+    fn of(e: Error) -> Self {
+        match e {
+            Error::DiskFull { .. } if e.poisons_database() => CommitFailure::DiskFull,
+            Error::DatabaseIo(m) => CommitFailure::DatabaseIo(m),
+            Error::Internal(m) => CommitFailure::Other(m),
+            other => CommitFailure::Other(other.to_string()),
+        }
+    }
+
+    pub fn into_error(self) -> Error {
+        match self {
+            CommitFailure::DiskFull => Error::DiskFull {
+                home: None,
+                what: "the store index could not be written".into(),
+            },
+            CommitFailure::DatabaseIo(m) => Error::DatabaseIo(m),
+            CommitFailure::Other(m) => Error::Internal(m),
+        }
+    }
+
+    /// Whether the database handle is unusable after this failure.
+    pub fn poisons_database(&self) -> bool {
+        !matches!(self, CommitFailure::Other(_))
+    }
 }
 
 #[derive(Default)]
@@ -74,7 +111,10 @@ impl GroupCommit {
             .unwrap_or_else(|_| {
                 tickets
                     .iter()
-                    .map(|t| (*t, Outcome::NotCommitted("the commit panicked".into())))
+                    .map(|t| {
+                        let failure = CommitFailure::Other("the commit panicked".into());
+                        (*t, Outcome::NotCommitted(failure))
+                    })
                     .collect()
             });
             st = self.lock();
@@ -115,14 +155,12 @@ fn run_group(
         Ok(v) if v.len() == news.len() => v,
         Ok(v) => {
             let msg = format!("{} answers for {} instances", v.len(), news.len());
-            return all_fail(&|| Outcome::NotCommitted(msg.clone()));
+            let failure = CommitFailure::Other(msg);
+            return all_fail(&|| Outcome::NotCommitted(failure.clone()));
         }
         Err(e) => {
-            let msg = match e {
-                Error::Internal(m) => m,
-                other => other.to_string(),
-            };
-            return all_fail(&|| Outcome::NotCommitted(msg.clone()));
+            let failure = CommitFailure::of(e);
+            return all_fail(&|| Outcome::NotCommitted(failure.clone()));
         }
     };
     let mut rest = indexed.as_slice();
@@ -219,7 +257,21 @@ mod tests {
             || Ok(()),
             |_| Err(Error::Internal("database: full".into())),
         );
-        assert!(matches!(outcome, Outcome::NotCommitted(m) if m == "database: full"));
+        assert!(
+            matches!(outcome, Outcome::NotCommitted(CommitFailure::Other(m)) if m == "database: full")
+        );
+        let outcome = group.commit(
+            vec![entry(5)],
+            || Ok(()),
+            |_| Err(Error::from(redb::Error::PreviousIo)),
+        );
+        match outcome {
+            Outcome::NotCommitted(f) => {
+                assert!(f.poisons_database());
+                assert!(matches!(f.into_error(), Error::DatabaseIo(_)));
+            }
+            other => panic!("{other:?}"),
+        }
         let outcome = group.commit(vec![entry(3)], || Ok(()), |_| panic!("bug"));
         assert!(matches!(outcome, Outcome::NotCommitted(_)));
         let outcome = group.commit(

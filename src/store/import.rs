@@ -16,8 +16,9 @@ use super::group_commit::{Entry, Outcome};
 use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
 use super::index::{Indexed, StoredFile};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::input_file::InputFile;
+
 use crate::metrics::Timed;
 use crate::parallel;
 
@@ -223,7 +224,14 @@ impl Store {
                     }
                 }
             };
-            r.map_err(|e| format!("cannot write to the storage: {e}"))
+            r.map_err(|e| {
+                if crate::error::is_disk_full(&e) {
+                    let root = self.files.root().display();
+                    format!("cannot write to the storage {root}: no space left on device")
+                } else {
+                    format!("cannot write to the storage: {e}")
+                }
+            })
         });
         let mut ok = Vec::new();
         let mut discard = Vec::new();
@@ -282,7 +290,12 @@ impl Store {
                     for (_, uuid) in &ok {
                         let _ = self.files.remove(uuid);
                     }
-                    return Err(Error::Internal(e));
+                    let poisoned = e.poisons_database();
+                    let e = e.into_error();
+                    if poisoned {
+                        self.mark_broken(&e);
+                    }
+                    return Err(e);
                 }
             }
         };

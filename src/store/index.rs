@@ -279,73 +279,27 @@ impl StoreIndex {
     /// instance already indexed (or twice in the batch) is `AlreadyStored`; its file is the
     /// caller's to delete.
     pub fn commit_batch(&self, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
-        let now = chrono::Utc::now();
-        let stamp = now.format("%Y%m%dT%H%M%S").to_string();
         let tx = self.db.begin_write()?;
-        let mut out = Vec::with_capacity(items.len());
+        let out = insert_batch(&tx, items)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// `dicomq check --repair`, in one transaction: indexes `add` (files found without a row)
+    /// and removes the instances of `drop` (rows whose file is gone) with the ancestors they
+    /// leave empty. Their files are gone already, so no removal intent is left behind.
+    pub fn repair(&self, add: &[NewInstance<'_>], drop: &[String]) -> Result<Vec<Indexed>> {
+        let tx = self.db.begin_write()?;
+        let out = insert_batch(&tx, add)?;
+        let mut gone = Vec::new();
+        for id in drop {
+            gone.extend(remove_in(&tx, Level::Instance, id)?.files);
+        }
         {
-            let mut counters = tx.open_table(COUNTERS)?;
-            let mut files = tx.open_table(FILES)?;
-            let mut children = tx.open_multimap_table(CHILDREN)?;
-            let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
-            for item in items {
-                let h = item.header;
-                let mut inst_table = tx.open_table(INSTANCES)?;
-                if inst_table.get(h.ids.instance.as_str())?.is_some() {
-                    out.push(Indexed::AlreadyStored);
-                    continue;
-                }
-                seq += 1;
-                let record = ResourceRecord {
-                    parent: Some(h.ids.series.clone()),
-                    main_tags: h.instance.clone(),
-                    patient_tags: MainTags::new(),
-                    last_update: stamp.clone(),
-                    updated_at: now.timestamp(),
-                    file: Some(item.file.clone()),
-                    index_in_series: h.index_in_series,
-                    seq,
-                };
-                inst_table.insert(h.ids.instance.as_str(), encode(&record)?.as_slice())?;
-                drop(inst_table);
-                files.insert(item.file.uuid.as_str(), h.ids.instance.as_str())?;
-                add(&mut counters, count_key(Level::Instance), 1)?;
-                add(&mut counters, DISK_SIZE, item.file.size as i64)?;
-                add(&mut counters, UNCOMPRESSED_SIZE, item.file.size as i64)?;
-                children.insert(h.ids.series.as_str(), h.ids.instance.as_str())?;
-                // Create missing ancestors, from the series up; touch the existing ones.
-                for level in [Level::Series, Level::Study, Level::Patient] {
-                    let id = h.ids.at(level);
-                    let mut t = tx.open_table(table(level))?;
-                    let existing = t.get(id)?.map(|v| decode(v.value())).transpose()?;
-                    let created = existing.is_none();
-                    let mut rec = existing.unwrap_or_else(|| ResourceRecord {
-                        parent: level.parent().map(|p| h.ids.at(p).to_string()),
-                        main_tags: h.tags(level).clone(),
-                        patient_tags: if level == Level::Study {
-                            h.patient.clone()
-                        } else {
-                            MainTags::new()
-                        },
-                        last_update: String::new(),
-                        updated_at: 0,
-                        file: None,
-                        index_in_series: None,
-                        seq,
-                    });
-                    rec.last_update = stamp.clone();
-                    rec.updated_at = now.timestamp();
-                    t.insert(id, encode(&rec)?.as_slice())?;
-                    if created {
-                        add(&mut counters, count_key(level), 1)?;
-                        if let Some(parent) = level.parent() {
-                            children.insert(h.ids.at(parent), id)?;
-                        }
-                    }
-                }
-                out.push(Indexed::Success);
+            let mut intents = tx.open_table(FILE_INTENTS)?;
+            for uuid in &gone {
+                intents.remove(uuid.as_str())?;
             }
-            counters.insert(LAST_CHANGE, seq)?;
         }
         tx.commit()?;
         Ok(out)
@@ -355,60 +309,138 @@ impl StoreIndex {
     /// The files are recorded as intents; the caller deletes them, then clears the intents.
     pub fn remove(&self, level: Level, id: &str) -> Result<Removal> {
         let tx = self.db.begin_write()?;
-        let mut removal = Removal {
-            removed: Vec::new(),
-            files: Vec::new(),
-            remaining_ancestor: None,
-        };
-        let record = {
-            let t = tx.open_table(table(level))?;
-            let found = t.get(id)?;
-            match found {
-                Some(v) => decode(v.value())?,
-                None => {
-                    return Err(Error::NotFound {
-                        what: level_word(level),
-                        id: id.to_string(),
-                    });
-                }
-            }
-        };
-        remove_subtree(&tx, level, id, &mut removal)?;
-        // Walk up: a parent left without children goes too (Orthanc does the same).
-        let mut child_level = level;
-        let mut parent = record.parent;
-        while let (Some(pid), Some(plevel)) = (parent.clone(), child_level.parent()) {
-            let mut children = tx.open_multimap_table(CHILDREN)?;
-            children.remove(pid.as_str(), id_of_last(&removal, child_level))?;
-            let empty = children.get(pid.as_str())?.next().is_none();
-            drop(children);
-            if !empty {
-                removal.remaining_ancestor = Some((plevel, pid));
-                break;
-            }
-            let prec = {
-                let mut t = tx.open_table(table(plevel))?;
-                let v = t.remove(pid.as_str())?;
-                v.map(|v| decode(v.value())).transpose()?
-            };
-            let mut counters = tx.open_table(COUNTERS)?;
-            add(&mut counters, count_key(plevel), -1)?;
-            removal.removed.push((plevel, pid));
-            child_level = plevel;
-            parent = prec.and_then(|r| r.parent);
-        }
-        {
-            let mut intents = tx.open_table(FILE_INTENTS)?;
-            for f in &removal.files {
-                intents.insert(f.as_str(), 0)?;
-            }
-            let mut counters = tx.open_table(COUNTERS)?;
-            let seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
-            counters.insert(LAST_CHANGE, seq + 1)?;
-        }
+        let removal = remove_in(&tx, level, id)?;
         tx.commit()?;
         Ok(removal)
     }
+}
+
+/// Indexes a batch inside `tx` (see `StoreIndex::commit_batch`).
+fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+    let now = chrono::Utc::now();
+    let stamp = now.format("%Y%m%dT%H%M%S").to_string();
+    let mut out = Vec::with_capacity(items.len());
+    {
+        let mut counters = tx.open_table(COUNTERS)?;
+        let mut files = tx.open_table(FILES)?;
+        let mut children = tx.open_multimap_table(CHILDREN)?;
+        let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+        for item in items {
+            let h = item.header;
+            let mut inst_table = tx.open_table(INSTANCES)?;
+            if inst_table.get(h.ids.instance.as_str())?.is_some() {
+                out.push(Indexed::AlreadyStored);
+                continue;
+            }
+            seq += 1;
+            let record = ResourceRecord {
+                parent: Some(h.ids.series.clone()),
+                main_tags: h.instance.clone(),
+                patient_tags: MainTags::new(),
+                last_update: stamp.clone(),
+                updated_at: now.timestamp(),
+                file: Some(item.file.clone()),
+                index_in_series: h.index_in_series,
+                seq,
+            };
+            inst_table.insert(h.ids.instance.as_str(), encode(&record)?.as_slice())?;
+            drop(inst_table);
+            files.insert(item.file.uuid.as_str(), h.ids.instance.as_str())?;
+            add(&mut counters, count_key(Level::Instance), 1)?;
+            add(&mut counters, DISK_SIZE, item.file.size as i64)?;
+            add(&mut counters, UNCOMPRESSED_SIZE, item.file.size as i64)?;
+            children.insert(h.ids.series.as_str(), h.ids.instance.as_str())?;
+            // Create missing ancestors, from the series up; touch the existing ones.
+            for level in [Level::Series, Level::Study, Level::Patient] {
+                let id = h.ids.at(level);
+                let mut t = tx.open_table(table(level))?;
+                let existing = t.get(id)?.map(|v| decode(v.value())).transpose()?;
+                let created = existing.is_none();
+                let mut rec = existing.unwrap_or_else(|| ResourceRecord {
+                    parent: level.parent().map(|p| h.ids.at(p).to_string()),
+                    main_tags: h.tags(level).clone(),
+                    patient_tags: if level == Level::Study {
+                        h.patient.clone()
+                    } else {
+                        MainTags::new()
+                    },
+                    last_update: String::new(),
+                    updated_at: 0,
+                    file: None,
+                    index_in_series: None,
+                    seq,
+                });
+                rec.last_update = stamp.clone();
+                rec.updated_at = now.timestamp();
+                t.insert(id, encode(&rec)?.as_slice())?;
+                if created {
+                    add(&mut counters, count_key(level), 1)?;
+                    if let Some(parent) = level.parent() {
+                        children.insert(h.ids.at(parent), id)?;
+                    }
+                }
+            }
+            out.push(Indexed::Success);
+        }
+        counters.insert(LAST_CHANGE, seq)?;
+    }
+    Ok(out)
+}
+
+/// Removes a resource inside `tx` (see `StoreIndex::remove`).
+fn remove_in(tx: &WriteTransaction, level: Level, id: &str) -> Result<Removal> {
+    let mut removal = Removal {
+        removed: Vec::new(),
+        files: Vec::new(),
+        remaining_ancestor: None,
+    };
+    let record = {
+        let t = tx.open_table(table(level))?;
+        let found = t.get(id)?;
+        match found {
+            Some(v) => decode(v.value())?,
+            None => {
+                return Err(Error::NotFound {
+                    what: level_word(level),
+                    id: id.to_string(),
+                });
+            }
+        }
+    };
+    remove_subtree(tx, level, id, &mut removal)?;
+    // Walk up: a parent left without children goes too (Orthanc does the same).
+    let mut child_level = level;
+    let mut parent = record.parent;
+    while let (Some(pid), Some(plevel)) = (parent.clone(), child_level.parent()) {
+        let mut children = tx.open_multimap_table(CHILDREN)?;
+        children.remove(pid.as_str(), id_of_last(&removal, child_level))?;
+        let empty = children.get(pid.as_str())?.next().is_none();
+        drop(children);
+        if !empty {
+            removal.remaining_ancestor = Some((plevel, pid));
+            break;
+        }
+        let prec = {
+            let mut t = tx.open_table(table(plevel))?;
+            let v = t.remove(pid.as_str())?;
+            v.map(|v| decode(v.value())).transpose()?
+        };
+        let mut counters = tx.open_table(COUNTERS)?;
+        add(&mut counters, count_key(plevel), -1)?;
+        removal.removed.push((plevel, pid));
+        child_level = plevel;
+        parent = prec.and_then(|r| r.parent);
+    }
+    {
+        let mut intents = tx.open_table(FILE_INTENTS)?;
+        for f in &removal.files {
+            intents.insert(f.as_str(), 0)?;
+        }
+        let mut counters = tx.open_table(COUNTERS)?;
+        let seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+        counters.insert(LAST_CHANGE, seq + 1)?;
+    }
+    Ok(removal)
 }
 
 /// The ID of the last removed resource of `level` (the child whose link to remove).

@@ -1,16 +1,18 @@
 //! The DICOM store: the index (redb), the stored files, and the operations on both.
 
+pub mod check;
 pub mod files;
 mod group_commit;
 pub mod header;
 pub mod ids;
 pub mod import;
 pub mod index;
+pub mod reserve;
 pub mod tags;
 pub mod views;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use redb::Database;
 
@@ -27,6 +29,10 @@ pub struct Store {
     metrics: Arc<Metrics>,
     /// Concurrent imports share their sync and index commit.
     commits: group_commit::GroupCommit,
+    /// Released by a removal on a full disk (see `reserve`).
+    reserve: Option<reserve::SpaceReserve>,
+    /// Set once a write failed in a way that leaves redb's handle unusable.
+    broken: OnceLock<(bool, String)>,
 }
 
 impl Store {
@@ -39,6 +45,8 @@ impl Store {
             files: FileStorage::with_metrics(storage_dir, metrics.clone()),
             metrics,
             commits: group_commit::GroupCommit::default(),
+            reserve: None,
+            broken: OnceLock::new(),
         };
         let leftovers = store.index.pending_intents()?;
         if !leftovers.is_empty() {
@@ -73,6 +81,44 @@ impl Store {
             );
         }
         Ok(store)
+    }
+
+    /// Keeps `reserve` for removals on a full disk (taken now if there is room).
+    pub fn with_reserve(mut self, reserve: reserve::SpaceReserve) -> Store {
+        reserve.ensure();
+        self.reserve = Some(reserve);
+        self
+    }
+
+    /// Why the database can no longer be written, once a write failed with an I/O error.
+    pub fn broken(&self) -> Option<Error> {
+        self.broken.get().map(|(disk_full, message)| {
+            if *disk_full {
+                Error::DiskFull {
+                    home: None,
+                    what: message.clone(),
+                }
+            } else {
+                Error::DatabaseIo(message.clone())
+            }
+        })
+    }
+
+    /// Remembers an error that leaves the database handle unusable.
+    fn note_broken(&self, e: &Error) {
+        if e.poisons_database() {
+            self.mark_broken(e);
+        }
+    }
+
+    /// Remembers that the database handle is unusable, and why.
+    fn mark_broken(&self, e: &Error) {
+        let disk_full = matches!(e, Error::DiskFull { .. });
+        let message = match e {
+            Error::DiskFull { what, .. } => what.clone(),
+            other => other.to_string(),
+        };
+        let _ = self.broken.set((disk_full, message));
     }
 
     pub fn index(&self) -> &StoreIndex {
@@ -146,9 +192,14 @@ impl Store {
 
     /// Removes a resource, its descendants and its files; empty ancestors go too.
     pub fn remove(&self, level: Level, id: &str) -> Result<RemovedView> {
+        // On a full disk the commit needs the reserve's room; the deleted files give it back.
+        let released = self.reserve.as_ref().is_some_and(|r| r.release_if_low());
         // Committed: the resources are gone. A file that cannot be deleted now keeps its
         // intent and is deleted at the next open; the removal itself succeeded.
-        let removal = self.index.remove(level, id)?;
+        let removal = self
+            .index
+            .remove(level, id)
+            .inspect_err(|e| self.note_broken(e))?;
         let mut deleted = Vec::with_capacity(removal.files.len());
         for uuid in &removal.files {
             match self.files.remove(uuid) {
@@ -159,7 +210,12 @@ impl Store {
                 ),
             }
         }
-        self.index.clear_intents(&deleted)?;
+        self.index
+            .clear_intents(&deleted)
+            .inspect_err(|e| self.note_broken(e))?;
+        if released && let Some(r) = &self.reserve {
+            r.ensure();
+        }
         Ok(RemovedView {
             remaining_ancestor: removal.remaining_ancestor.map(|(l, id)| AncestorView {
                 path: format!("/{}/{id}", l.plural()),
