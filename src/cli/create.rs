@@ -7,7 +7,8 @@ use clap::Args;
 use serde_json::json;
 
 use super::Context;
-use crate::dicom::create::{CreateItem, CreateSpec, Payload, parse_request};
+use crate::config::Config;
+use crate::dicom::create::{CreateItem, CreateSpec, Limits, Payload, parse_request};
 use crate::error::{Error, Result};
 use crate::node::CreateRequest;
 
@@ -52,8 +53,59 @@ pub struct PdfArgs {
     pub output: Option<PathBuf>,
 }
 
-fn read_input(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+/// Reads an input file of at most `cap` bytes. Anything but a regular file is refused (a FIFO
+/// would block, `/dev/zero` never ends), and so is a file above the cap, before reading it.
+fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let not_regular = || Error::Invalid(format!("{}: not a regular file", path.display()));
+    // checked before opening too: opening a FIFO blocks until a writer comes
+    if !std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .is_file()
+    {
+        return Err(not_regular());
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let too_big = |size: u64| {
+        Error::Invalid(format!(
+            "{}: {size} bytes, above the limit of {cap} bytes (config {})",
+            path.display(),
+            Limits::CONFIG_KEY
+        ))
+    };
+    if meta.len() > cap {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // a file that grows while it is read stops at the cap too
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The create-dicom content limit of the config this command uses (the Node checks it again
+/// with its own); the default when the config cannot be read (the backend reports that).
+fn content_limit(ctx: &Context) -> u64 {
+    let config = ctx.home().ok().and_then(|home| match &ctx.global.config {
+        Some(path) => Config::load(path, true).ok(),
+        None => Config::load(&home.config_file(), false).ok(),
+    });
+    config.map_or(Limits::DEFAULT_MAX_CONTENT_BYTES, |c| {
+        c.max_create_dicom_content_size
+    })
 }
 
 fn parse_tag(arg: &str) -> Result<(String, String)> {
@@ -65,14 +117,21 @@ fn parse_tag(arg: &str) -> Result<(String, String)> {
     Ok((k.trim().to_string(), v.to_string()))
 }
 
-fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
+fn build_request(args: &CreateArgs, limit: u64) -> Result<CreateRequest> {
     let mut tags = args
         .tags
         .iter()
         .map(|t| parse_tag(t))
         .collect::<Result<Vec<_>>>()?;
     let (mut spec, mut parent) = if let Some(path) = &args.request {
-        let text = read_input(path)?;
+        // base64 content takes 4/3 of its size, plus the JSON around it
+        let text = read_input(
+            path,
+            limit
+                .saturating_div(3)
+                .saturating_mul(4)
+                .saturating_add(1 << 20),
+        )?;
         let body: serde_json::Value = serde_json::from_slice(&text)
             .map_err(|e| Error::Invalid(format!("{}: not valid JSON: {e}", path.display())))?;
         let parsed =
@@ -81,7 +140,7 @@ fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
     } else {
         let mut items = Vec::new();
         if let Some(pdf) = &args.pdf {
-            let bytes = read_input(pdf)?;
+            let bytes = read_input(pdf, limit)?;
             if bytes.is_empty() {
                 return Err(Error::Invalid(format!("{}: empty file", pdf.display())));
             }
@@ -92,7 +151,7 @@ fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
             });
         }
         for img in &args.image {
-            let bytes = read_input(img)?;
+            let bytes = read_input(img, limit)?;
             if bytes.is_empty() {
                 return Err(Error::Invalid(format!("{}: empty file", img.display())));
             }
@@ -143,7 +202,7 @@ fn name_inputs(args: &CreateArgs, e: Error) -> Error {
 }
 
 pub fn create(ctx: &Context, args: CreateArgs) -> Result<()> {
-    let req = build_request(&args)?;
+    let req = build_request(&args, content_limit(ctx))?;
     if args.output.is_some() && req.spec.items.len() > 1 {
         return Err(Error::Invalid(
             "-o writes one file, but several instances are being created".into(),
