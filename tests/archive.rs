@@ -804,6 +804,9 @@ fn media_of_sources_missing_type1_keys_passes_dciodvfy() {
     bad.study_date = Some("2024-01-15".into());
     bad.study_time = Some("25:61".into());
     bad.modality = Some("mr".into());
+    bad.study_description = Some("D".repeat(80)); // LO: 64 characters at most
+    bad.study_uid = uid("st-bad-values");
+    bad.accession = Some("ACCESSION-NUMBER-20".into()); // SH: 16
     specs.push(bad);
     let mut empty = bare(3);
     empty.patient_id = None;
@@ -837,7 +840,7 @@ fn media_of_sources_missing_type1_keys_passes_dciodvfy() {
             .collect()
     };
     let study_ids = values(dicom_dictionary_std::tags::STUDY_ID);
-    assert_eq!(study_ids.len(), 3, "{study_ids:?}"); // 2 studies of PAT-S, 1 without PatientID
+    assert_eq!(study_ids.len(), 4, "{study_ids:?}"); // 3 studies of PAT-S, 1 without PatientID
     assert!(
         study_ids.iter().all(|s| s.starts_with("DICOMQSTUDY")),
         "{study_ids:?}"

@@ -421,7 +421,7 @@ impl DicomDirWriter {
         patient_elems.push(elem_text(
             tags::PATIENT_ID,
             b"LO",
-            patient_id.replace('\\', "/"),
+            fit_length(b"LO", patient_id.replace('\\', "/")),
         ));
         let patient = self.push(Level::Patient, patient_elems, charset);
         self.records[patient].children.push(study);
@@ -687,11 +687,24 @@ fn copy(out: &mut Vec<Elem>, ds: &InMemDicomObject, tag: Tag, vr: &[u8; 2], ty: 
     if include {
         // Every key copied here has VM 1: a source value with several (`T1\T2`) is joined
         // with `/` so the record stays valid.
-        out.push(elem_text(
-            tag,
-            vr,
-            value.unwrap_or_default().replace('\\', "/"),
-        ));
+        let value = value.unwrap_or_default().replace('\\', "/");
+        out.push(elem_text(tag, vr, fit_length(vr, value)));
+    }
+}
+
+/// A source value longer than its VR allows (seen in the wild) is cut to the maximum, so the
+/// record stays valid: 16 characters for SH, 64 for LO and for each component group of PN.
+fn fit_length(vr: &[u8; 2], value: String) -> String {
+    let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    match vr {
+        b"SH" => cut(&value, 16),
+        b"LO" => cut(&value, 64),
+        b"PN" => value
+            .split('=')
+            .map(|group| cut(group, 64))
+            .collect::<Vec<_>>()
+            .join("="),
+        _ => value,
     }
 }
 
@@ -1342,6 +1355,13 @@ mod tests {
         assert!(valid_is("-12") && valid_is("+7") && !valid_is("1.5") && !valid_is("99999999999"));
         assert!(valid_cs("MR") && valid_cs("OT_2") && !valid_cs("mr") && !valid_cs("MR-X"));
         assert!(valid_sh("S1") && !valid_sh("STUDY-ID-TOO-LONG") && !valid_sh("A\\B"));
+        assert_eq!(fit_length(b"SH", "A".repeat(20)), "A".repeat(16));
+        assert_eq!(fit_length(b"LO", "é".repeat(70)), "é".repeat(64));
+        let pn = format!("{}={}", "Y".repeat(70), "山".repeat(3));
+        assert_eq!(
+            fit_length(b"PN", pn),
+            format!("{}={}", "Y".repeat(64), "山".repeat(3))
+        );
     }
 
     #[test]
