@@ -77,7 +77,7 @@ fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>> {
     }
     let too_big = |size: u64| {
         Error::Invalid(format!(
-            "{}: {size} bytes, above the limit of {cap} bytes (config {})",
+            "{}: {size} bytes, more than the {cap} bytes left under the limit for the request (config {})",
             path.display(),
             Limits::CONFIG_KEY
         ))
@@ -139,8 +139,11 @@ fn build_request(args: &CreateArgs, limit: u64) -> Result<CreateRequest> {
         (parsed.spec, parsed.parent)
     } else {
         let mut items = Vec::new();
+        // the limit bounds the content of the whole request, as the Node checks it
+        let mut left = limit;
         if let Some(pdf) = &args.pdf {
-            let bytes = read_input(pdf, limit)?;
+            let bytes = read_input(pdf, left)?;
+            left = left.saturating_sub(bytes.len() as u64);
             if bytes.is_empty() {
                 return Err(Error::Invalid(format!("{}: empty file", pdf.display())));
             }
@@ -151,7 +154,8 @@ fn build_request(args: &CreateArgs, limit: u64) -> Result<CreateRequest> {
             });
         }
         for img in &args.image {
-            let bytes = read_input(img, limit)?;
+            let bytes = read_input(img, left)?;
+            left = left.saturating_sub(bytes.len() as u64);
             if bytes.is_empty() {
                 return Err(Error::Invalid(format!("{}: empty file", img.display())));
             }

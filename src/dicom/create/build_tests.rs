@@ -637,6 +637,52 @@ fn encoding_owned_tags_are_refused() {
     assert!(c.file.get(t::TRANSFER_SYNTAX_UID).is_none());
 }
 
+/// The content limit bounds a whole series (held in memory until stored together), not each
+/// image alone.
+#[test]
+fn content_limit_bounds_the_whole_series() {
+    let png = encode_png(4, 4, &gradient(16, 3), ExtendedColorType::Rgb8); // 48 bytes decoded
+    let mut sp = spec(Payload::Empty, &[]);
+    sp.items = (0..3)
+        .map(|_| CreateItem {
+            payload: Payload::Image { bytes: png.clone() },
+            tags: vec![],
+        })
+        .collect();
+    let limit = |max_content_bytes| Limits { max_content_bytes };
+    assert_eq!(
+        build(&sp, None, &dict(), &limit(144), now()).unwrap().len(),
+        3
+    );
+    match build(&sp, None, &dict(), &limit(100), now()) {
+        Err(
+            e @ CreateError::SeriesTooLarge {
+                count: 3,
+                limit: 100,
+            },
+        ) => {
+            assert!(
+                e.to_string().contains("MaximumCreateDicomContentSize"),
+                "{e}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // one image above the limit is named as such, with its own size
+    match build(&sp, None, &dict(), &limit(40), now()) {
+        Err(CreateError::Content {
+            item: Some(0),
+            source:
+                ContentError::TooLarge {
+                    bytes: 48,
+                    limit: 40,
+                    ..
+                },
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn request_to_build() {
     use base64::Engine;

@@ -141,6 +141,8 @@ pub struct DecodedImage {
     /// 8 or 16.
     pub bits_allocated: u16,
     pub samples: Samples,
+    /// Size of the decoder's output (what the limit was checked against).
+    pub decoded_bytes: u64,
     pub warnings: Vec<String>,
 }
 
@@ -288,6 +290,7 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<DecodedImage, Conte
     let decoder = reader.into_decoder().map_err(decode_error)?;
     let bytes_per_pixel = u64::from(decoder.color_type().bytes_per_pixel());
     check_size(w, h, bytes_per_pixel, limits)?;
+    let decoded_bytes = w * h * bytes_per_pixel;
     let img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     let mut warnings = Vec::new();
     if kind == ImageKind::Png && png_is_palette(bytes) {
@@ -354,6 +357,7 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<DecodedImage, Conte
         samples_per_pixel: spp,
         bits_allocated: bits,
         samples,
+        decoded_bytes,
         warnings,
     })
 }

@@ -130,6 +130,10 @@ pub enum CreateError {
         tag: String,
         reason: &'static str,
     },
+    #[error(
+        "the first {count} contents of the series are more than {limit} bytes together (config MaximumCreateDicomContentSize bounds a whole request)"
+    )]
+    SeriesTooLarge { count: usize, limit: u64 },
     #[error("SOPInstanceUID cannot be shared by the {0} instances of a series")]
     SharedSopInstanceUid(usize),
     #[error("{name} {tag}: unsupported SpecificCharacterSet \"{value}\"")]
@@ -586,31 +590,41 @@ pub fn build(
 
     // 4. one instance per item
     let mut out = Vec::with_capacity(n);
+    // The limit bounds the content of the whole request: every instance of a series is held
+    // in memory until all are stored together.
+    let mut used: u64 = 0;
     for (i, (item, ops)) in items.iter().zip(&item_ops).enumerate() {
+        let left = Limits {
+            max_content_bytes: limits.max_content_bytes.saturating_sub(used),
+        };
+        let series_too_large = |source: ContentError| match source {
+            ContentError::TooLarge { .. } | ContentError::PdfTooLarge { .. } if used > 0 => {
+                CreateError::SeriesTooLarge {
+                    count: i + 1,
+                    limit: limits.max_content_bytes,
+                }
+            }
+            source => CreateError::Content {
+                item: (n > 1).then_some(i),
+                source,
+            },
+        };
         let mut obj = base.clone();
         ctx.warnings.clear();
         if !user_sop_uid && i > 0 {
             put_str(&mut obj, t::SOP_INSTANCE_UID, VR::UI, &new_uid());
         }
         apply_ops(&mut obj, ops, &ctx)?;
-        let item_no = (n > 1).then_some(i);
         let is_image = matches!(item.payload, Payload::Image { .. });
         match &item.payload {
             Payload::Pdf { bytes, title } => {
-                embed_pdf(&mut obj, bytes, title.as_deref(), &ctx, limits).map_err(|source| {
-                    CreateError::Content {
-                        item: item_no,
-                        source,
-                    }
-                })?
+                embed_pdf(&mut obj, bytes, title.as_deref(), &ctx, &left)
+                    .map_err(series_too_large)?;
+                used = used.saturating_add(bytes.len() as u64);
             }
             Payload::Image { bytes } => {
-                let img = content::decode_image(bytes, limits).map_err(|source| {
-                    CreateError::Content {
-                        item: item_no,
-                        source,
-                    }
-                })?;
+                let img = content::decode_image(bytes, &left).map_err(series_too_large)?;
+                used = used.saturating_add(img.decoded_bytes);
                 embed_image(&mut obj, img, &mut ctx.warnings);
             }
             Payload::Empty => {
