@@ -29,6 +29,9 @@ pub struct Config {
     pub registered_users: std::collections::BTreeMap<String, String>,
     /// Largest HTTP request body accepted (bytes).
     pub http_body_limit: u64,
+    /// Largest create-dicom content (bytes): a PDF, or an image once decoded
+    /// (`MaximumCreateDicomContentSize`; 0 in the file means no limit).
+    pub max_create_dicom_content_size: u64,
     /// Keys we do not know, reported once as a warning.
     pub unknown_keys: Vec<String>,
 }
@@ -48,6 +51,7 @@ impl Default for Config {
             authentication_enabled: None,
             registered_users: Default::default(),
             http_body_limit: 256 << 20,
+            max_create_dicom_content_size: crate::dicom::create::Limits::DEFAULT_MAX_CONTENT_BYTES,
             unknown_keys: Vec::new(),
         }
     }
@@ -102,6 +106,7 @@ const KNOWN: &[(&str, Expect)] = &[
     ("AuthenticationEnabled", Expect::Bool),
     ("RegisteredUsers", Expect::Users),
     ("HttpBodyLimit", Expect::UInt),
+    ("MaximumCreateDicomContentSize", Expect::UInt),
 ];
 
 impl Config {
@@ -171,6 +176,15 @@ impl Config {
                 }
                 "AuthenticationEnabled" => config.authentication_enabled = value.as_bool(),
                 "HttpBodyLimit" => config.http_body_limit = value.as_u64().unwrap_or(256 << 20),
+                "MaximumCreateDicomContentSize" => {
+                    config.max_create_dicom_content_size = match value
+                        .as_u64()
+                        .unwrap_or(config.max_create_dicom_content_size)
+                    {
+                        0 => u64::MAX,
+                        n => n,
+                    };
+                }
                 "RegisteredUsers" => {
                     if let Value::Object(m) = &value {
                         config.registered_users = m
@@ -259,6 +273,20 @@ mod tests {
             Some(PathBuf::from("/etc/dicomq/store"))
         );
         assert_eq!(c.dictionary.entries().len(), 1);
+    }
+
+    #[test]
+    fn create_dicom_content_limit() {
+        assert_eq!(
+            parse("{}").expect("valid").max_create_dicom_content_size,
+            256 << 20
+        );
+        let c = parse(r#"{"MaximumCreateDicomContentSize": 1048576}"#).expect("valid");
+        assert_eq!(c.max_create_dicom_content_size, 1 << 20);
+        let c = parse(r#"{"MaximumCreateDicomContentSize": 0}"#).expect("valid");
+        assert_eq!(c.max_create_dicom_content_size, u64::MAX);
+        let e = parse(r#"{"MaximumCreateDicomContentSize": "1MB"}"#).expect_err("wrong type");
+        assert!(e.contains("MaximumCreateDicomContentSize"), "{e}");
     }
 
     #[test]

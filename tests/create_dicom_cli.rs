@@ -415,3 +415,124 @@ fn request_body_and_v1_format() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).to_lowercase().contains("tags"), "{}", stderr(&o));
 }
+
+/// Issue 11, defect 11: tags of the file meta group, truncated JPEGs, images too large once
+/// decoded, special files and over-deep request bodies are refused with exit 1, naming the
+/// input and the reason, and nothing is stored.
+#[test]
+fn hostile_inputs_are_refused_naming_them() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |n: &str| dir.path().join(n);
+    let s = |x: &Path| x.to_str().expect("utf8").to_string();
+    fs::write(p("good.pdf"), PDF).expect("w");
+    let jpg = fs::read(inputs().join("rgb_64x48.jpg")).expect("jpg");
+    fs::write(p("half.jpg"), &jpg[..jpg.len() / 2]).expect("w");
+    fs::write(p("cut2.jpg"), &jpg[..jpg.len() - 2]).expect("w");
+    let deep = format!(
+        "{{\"Tags\": {{}}, \"Content\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    fs::write(p("deep.json"), deep).expect("w");
+    fs::write(
+        p("meta.json"),
+        r#"{"Tags": {"PatientID": "X", "TransferSyntaxUID": "1.2.840.10008.1.2"}}"#,
+    )
+    .expect("w");
+    let fifo = p("fifo.png");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+        (
+            vec![
+                "--pdf".into(),
+                s(&p("good.pdf")),
+                "--tag".into(),
+                "TransferSyntaxUID=1.2.840.10008.1.2".into(),
+            ],
+            vec!["TransferSyntaxUID (0002,0010)", "group 0002"],
+        ),
+        (
+            vec!["--request".into(), s(&p("meta.json"))],
+            vec!["TransferSyntaxUID (0002,0010)"],
+        ),
+        (
+            vec!["--image".into(), s(&p("half.jpg"))],
+            vec!["half.jpg", "premature end of JPEG data"],
+        ),
+        (
+            vec!["--image".into(), s(&p("cut2.jpg"))],
+            vec!["cut2.jpg", "premature end of JPEG data"],
+        ),
+        (
+            vec!["--request".into(), s(&p("deep.json"))],
+            vec!["deep.json", "recursion limit"],
+        ),
+        (
+            vec!["--image".into(), "/dev/zero".into()],
+            vec!["/dev/zero", "not a regular file"],
+        ),
+        (
+            vec!["--pdf".into(), s(&fifo)],
+            vec!["fifo.png", "not a regular file"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let o = home
+            .cmd()
+            .arg("create-dicom")
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        for needle in needles {
+            assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        }
+        assert!(stdout(&o).is_empty(), "{args:?}");
+        assert!(home.stored_files().is_empty(), "{args:?} stored something");
+    }
+}
+
+/// Issue 11, defect 11: `MaximumCreateDicomContentSize` bounds an image's decoded size (checked
+/// from its header) and a PDF's size; the message gives the size and the limit.
+#[test]
+fn content_size_limit_comes_from_the_config() {
+    let home = Home::new();
+    fs::create_dir_all(home.path()).expect("home");
+    // rgb_64x48.png: 64 x 48 x 3 = 9216 bytes once decoded
+    fs::write(
+        home.path().join("config.json"),
+        r#"{ "MaximumCreateDicomContentSize": 9000 }"#,
+    )
+    .expect("config");
+    let png = inputs().join("rgb_64x48.png");
+    let o = home.run(&["create-dicom", "--image", png.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("rgb_64x48.png") && err.contains("64x48"),
+        "{err}"
+    );
+    assert!(
+        err.contains("9216 bytes") && err.contains("9000 bytes"),
+        "{err}"
+    );
+    assert!(err.contains("MaximumCreateDicomContentSize"), "{err}");
+    // an 8-bit gray image of the same size fits (3072 bytes)
+    let gray = inputs().join("gray8_64x48.png");
+    let o = home.run(&["create-dicom", "--image", gray.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // a PDF above the limit is refused before it is read
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.pdf");
+    fs::write(&big, [PDF, &vec![b' '; 10_000]].concat()).expect("w");
+    let o = home.run(&["create-dicom", "--pdf", big.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("big.pdf") && stderr(&o).contains("9000 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(home.stored_files().len(), 1);
+}

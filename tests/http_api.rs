@@ -252,6 +252,56 @@ fn create_dicom_route() {
     ]);
     assert_eq!(v1.status, 400);
     assert!(v1.json()["Details"].as_str().unwrap_or("").contains("Tags"));
+    // Issue 11, defect 11: a meta-group tag, a truncated JPEG and an over-deep body are 400s
+    // that say why; nothing is stored and the daemon keeps answering.
+    let before = curl(&[&format!("{base}/instances")]).json();
+    let meta = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Tags": {"TransferSyntaxUID": "1.2.840.10008.1.2"}}"#,
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(meta.status, 400);
+    assert!(
+        String::from_utf8_lossy(&meta.body).contains("TransferSyntaxUID (0002,0010)"),
+        "{}",
+        String::from_utf8_lossy(&meta.body)
+    );
+    use base64::Engine;
+    let jpg = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/orthanc/create-dicom/inputs/rgb_64x48.jpg"),
+    )
+    .expect("jpg");
+    let half = base64::engine::general_purpose::STANDARD.encode(&jpg[..jpg.len() - 2]);
+    let cut = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        &format!(r#"{{"Tags": {{}}, "Content": "data:image/jpeg;base64,{half}"}}"#),
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(cut.status, 400);
+    assert!(
+        String::from_utf8_lossy(&cut.body).contains("premature end of JPEG data"),
+        "{}",
+        String::from_utf8_lossy(&cut.body)
+    );
+    let deep = format!(
+        r#"{{"Tags": {}{}}}"#,
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let deep = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        &deep,
+        &format!("{base}/tools/create-dicom"),
+    ]);
+    assert_eq!(deep.status, 400);
+    assert_eq!(curl(&[&format!("{base}/instances")]).json(), before);
 }
 
 #[test]

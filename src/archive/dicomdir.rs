@@ -8,6 +8,13 @@
 //! SeriesInstanceUID and SOPInstanceUID. A second file with an already-seen SOPInstanceUID gets
 //! no record.
 //!
+//! Type 1 keys the source lacks (or holds with a value invalid for the record's VR) get a
+//! placeholder instead of making the record invalid: StudyDate/Time from the series,
+//! acquisition or content values or now, StudyID invented (`DICOMQSTUDY00000`, like
+//! `dcmgpdir +I`), Modality `OT`, SeriesNumber and InstanceNumber the rank, PatientID `UNKNOWN`.
+//! Only an instance without SOPClassUID (and MediaStorageSOPClassUID) or one of the UIDs is
+//! refused, naming it.
+//!
 //! The file is encoded by hand in Explicit VR Little Endian, like DCMTK's `DcmDicomDir`:
 //! sequence and items of undefined length, no group lengths. Because every record is encoded
 //! before anything is written, the offsets ((0004,1200), (0004,1202), (0004,1400),
@@ -45,13 +52,13 @@ const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 #[derive(Debug, thiserror::Error)]
 pub enum DicomDirError {
     /// A required UID is missing from an instance (Orthanc: BadFileFormat).
-    #[error("instance {file_id} (SOPInstanceUID {sop_instance_uid:?}): missing {missing}")]
+    #[error("{file_id} ({}): no {missing}", sop_label(.sop_instance_uid.as_deref()))]
     MissingUid {
         /// ReferencedFileID of the instance, with `\` separators.
         file_id: String,
         /// Its SOP Instance UID, if known.
         sop_instance_uid: Option<String>,
-        /// Keyword of the missing attribute.
+        /// What is missing, as the user should read it.
         missing: &'static str,
     },
     /// Invalid ReferencedFileID or File-set ID.
@@ -76,6 +83,13 @@ pub enum DicomDirError {
     /// Writing failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+fn sop_label(uid: Option<&str>) -> String {
+    match uid {
+        Some(uid) => format!("SOPInstanceUID {uid}"),
+        None => "no SOPInstanceUID".to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,6 +144,8 @@ pub struct DicomDirWriter {
     roots: Vec<usize>,
     index: HashMap<(Level, String), usize>,
     media_sop_instance_uid: Option<String>,
+    /// StudyIDs invented so far (for sources without a usable one).
+    invented_study_ids: u32,
 }
 
 impl DicomDirWriter {
@@ -142,6 +158,7 @@ impl DicomDirWriter {
             roots: Vec::new(),
             index: HashMap::new(),
             media_sop_instance_uid: None,
+            invented_study_ids: 0,
         }
     }
 
@@ -214,7 +231,19 @@ impl DicomDirWriter {
             sop_instance_uid: sop_instance.clone(),
             missing: what,
         };
-        let sop_class = text(dataset, tags::SOP_CLASS_UID).ok_or_else(|| missing("SOPClassUID"))?;
+        // ReferencedSOPClassUIDInFile: the data set's SOPClassUID, else the meta header's
+        // MediaStorageSOPClassUID (where Orthanc takes it from); without either the record
+        // cannot be written.
+        let sop_class = text(dataset, tags::SOP_CLASS_UID)
+            .or_else(|| {
+                let uid = trim_uid(meta.media_storage_sop_class_uid());
+                (!uid.is_empty()).then(|| uid.to_string())
+            })
+            .ok_or_else(|| {
+                missing(
+                    "SOPClassUID in the data set nor MediaStorageSOPClassUID in the meta header",
+                )
+            })?;
         let sop_instance_uid = sop_instance
             .clone()
             .ok_or_else(|| missing("SOPInstanceUID"))?;
@@ -257,14 +286,19 @@ impl DicomDirWriter {
         ));
         // InstanceNumber is Type 1: Orthanc writes it empty when missing (dciodvfy error);
         // like `dcmmkdir +I`, use ImageIndex or invent the rank within the series instead.
-        let instance_number = first_text(dataset, &[tags::INSTANCE_NUMBER, tags::IMAGE_INDEX])
-            .unwrap_or_else(|| {
-                let rank = self
-                    .index
-                    .get(&(Level::Series, series_uid.clone()))
-                    .map_or(0, |&s| self.records[s].children.len());
-                (rank + 1).to_string()
-            });
+        // A value that is not a valid IS would make the record invalid too.
+        let instance_number = first_valid(
+            dataset,
+            &[tags::INSTANCE_NUMBER, tags::IMAGE_INDEX],
+            valid_is,
+        )
+        .unwrap_or_else(|| {
+            let rank = self
+                .index
+                .get(&(Level::Series, series_uid.clone()))
+                .map_or(0, |&s| self.records[s].children.len());
+            (rank + 1).to_string()
+        });
         image.push(elem_text(tags::INSTANCE_NUMBER, b"IS", instance_number));
         let image = self.push(Level::Image, image, charset.clone());
         self.index.insert((Level::Image, sop_instance_uid), image);
@@ -275,7 +309,8 @@ impl DicomDirWriter {
         }
         let mut series_elems = Vec::new();
         // Modality is Type 1 too: "OT" (other) rather than Orthanc's empty value.
-        let modality = text(dataset, tags::MODALITY).unwrap_or_else(|| "OT".to_string());
+        let modality =
+            first_valid(dataset, &[tags::MODALITY], valid_cs).unwrap_or_else(|| "OT".to_string());
         series_elems.push(elem_text(tags::MODALITY, b"CS", modality));
         if self.extended {
             copy(
@@ -293,13 +328,14 @@ impl DicomDirWriter {
         ));
         // SeriesNumber is Type 1 in a SERIES record: when the source has none, use the rank of
         // the series in its study (as InstanceNumber above).
-        let series_number = text(dataset, tags::SERIES_NUMBER).unwrap_or_else(|| {
-            let rank = self
-                .index
-                .get(&(Level::Study, study_uid.clone()))
-                .map_or(0, |&s| self.records[s].children.len());
-            (rank + 1).to_string()
-        });
+        let series_number =
+            first_valid(dataset, &[tags::SERIES_NUMBER], valid_is).unwrap_or_else(|| {
+                let rank = self
+                    .index
+                    .get(&(Level::Study, study_uid.clone()))
+                    .map_or(0, |&s| self.records[s].children.len());
+                (rank + 1).to_string()
+            });
         series_elems.push(elem_text(tags::SERIES_NUMBER, b"IS", series_number));
         let series = self.push(Level::Series, series_elems, charset.clone());
         self.records[series].children.push(image);
@@ -309,8 +345,10 @@ impl DicomDirWriter {
             self.records[study].children.push(series);
             return Ok(true);
         }
+        // StudyDate and StudyTime are Type 1: the first valid of the study, series, acquisition
+        // and content values, else now (what Orthanc and DCMTK's dcmgpdir write).
         let now = chrono::Utc::now();
-        let date = first_text(
+        let date = first_valid(
             dataset,
             &[
                 tags::STUDY_DATE,
@@ -318,9 +356,10 @@ impl DicomDirWriter {
                 tags::ACQUISITION_DATE,
                 tags::CONTENT_DATE,
             ],
+            valid_da,
         )
         .unwrap_or_else(|| now.format("%Y%m%d").to_string());
-        let time = first_text(
+        let time = first_valid(
             dataset,
             &[
                 tags::STUDY_TIME,
@@ -328,6 +367,7 @@ impl DicomDirWriter {
                 tags::ACQUISITION_TIME,
                 tags::CONTENT_TIME,
             ],
+            valid_tm,
         )
         .unwrap_or_else(|| now.format("%H%M%S").to_string());
         let mut study_elems = vec![
@@ -353,7 +393,14 @@ impl DicomDirWriter {
             b"UI",
             study_uid.clone(),
         ));
-        copy(&mut study_elems, dataset, tags::STUDY_ID, b"SH", Type::OneC);
+        // StudyID is Type 1 in a STUDY record (Orthanc leaves it out when the source has none,
+        // a dciodvfy error): invent one the way `dcmgpdir +I` does (DCMTKSTUDY000000, ...).
+        let study_id = first_valid(dataset, &[tags::STUDY_ID], valid_sh).unwrap_or_else(|| {
+            let id = format!("DICOMQSTUDY{:05}", self.invented_study_ids % 100_000);
+            self.invented_study_ids += 1;
+            id
+        });
+        study_elems.push(elem_text(tags::STUDY_ID, b"SH", study_id));
         let study = self.push(Level::Study, study_elems, charset.clone());
         self.records[study].children.push(series);
         self.index.insert((Level::Study, study_uid), study);
@@ -377,7 +424,7 @@ impl DicomDirWriter {
         patient_elems.push(elem_text(
             tags::PATIENT_ID,
             b"LO",
-            patient_id.replace('\\', "/"),
+            fit_length(b"LO", patient_id.replace('\\', "/")),
         ));
         let patient = self.push(Level::Patient, patient_elems, charset);
         self.records[patient].children.push(study);
@@ -635,8 +682,6 @@ fn record_charset(rec: &Record) -> (Option<String>, Codec) {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Type {
-    /// Only when present with a value.
-    OneC,
     /// Always present, possibly empty.
     Two,
     /// When present, even empty.
@@ -648,17 +693,29 @@ fn copy(out: &mut Vec<Elem>, ds: &InMemDicomObject, tag: Tag, vr: &[u8; 2], ty: 
     let value = text(ds, tag);
     let include = match ty {
         Type::Two => true,
-        Type::OneC => value.is_some(),
         Type::Three => present,
     };
     if include {
         // Every key copied here has VM 1: a source value with several (`T1\T2`) is joined
         // with `/` so the record stays valid.
-        out.push(elem_text(
-            tag,
-            vr,
-            value.unwrap_or_default().replace('\\', "/"),
-        ));
+        let value = value.unwrap_or_default().replace('\\', "/");
+        out.push(elem_text(tag, vr, fit_length(vr, value)));
+    }
+}
+
+/// A source value longer than its VR allows (seen in the wild) is cut to the maximum, so the
+/// record stays valid: 16 characters for SH, 64 for LO and for each component group of PN.
+fn fit_length(vr: &[u8; 2], value: String) -> String {
+    let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    match vr {
+        b"SH" => cut(&value, 16),
+        b"LO" => cut(&value, 64),
+        b"PN" => value
+            .split('=')
+            .map(|group| cut(group, 64))
+            .collect::<Vec<_>>()
+            .join("="),
+        _ => value,
     }
 }
 
@@ -679,8 +736,55 @@ fn text(ds: &InMemDicomObject, tag: Tag) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-fn first_text(ds: &InMemDicomObject, tags: &[Tag]) -> Option<String> {
-    tags.iter().find_map(|&t| text(ds, t))
+/// The first of `tags` whose value is `valid` for the record's VR.
+fn first_valid(ds: &InMemDicomObject, tags: &[Tag], valid: fn(&str) -> bool) -> Option<String> {
+    tags.iter().filter_map(|&t| text(ds, t)).find(|v| valid(v))
+}
+
+/// DA: `YYYYMMDD`, a plausible month and day.
+fn valid_da(v: &str) -> bool {
+    let num = |r: std::ops::Range<usize>| v.get(r).and_then(|d| d.parse::<u32>().ok());
+    v.len() == 8
+        && v.bytes().all(|b| b.is_ascii_digit())
+        && num(4..6).is_some_and(|m| (1..=12).contains(&m))
+        && num(6..8).is_some_and(|d| (1..=31).contains(&d))
+}
+
+/// TM: `HH[MM[SS[.F{1,6}]]]` within range.
+fn valid_tm(v: &str) -> bool {
+    let (main, frac) = match v.split_once('.') {
+        Some((m, f)) => (m, Some(f)),
+        None => (v, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let part = |i: usize, max: u32| {
+        main.get(i..i + 2)
+            .and_then(|p| p.parse::<u32>().ok())
+            .is_some_and(|n| n <= max)
+    };
+    digits(main)
+        && matches!(main.len(), 2 | 4 | 6)
+        && part(0, 23)
+        && (main.len() < 4 || part(2, 59))
+        && (main.len() < 6 || part(4, 60))
+        && frac.is_none_or(|f| main.len() == 6 && f.len() <= 6 && digits(f))
+}
+
+/// IS: an integer of at most 12 characters in the 32-bit signed range.
+fn valid_is(v: &str) -> bool {
+    v.len() <= 12 && v.parse::<i64>().is_ok_and(|n| i32::try_from(n).is_ok())
+}
+
+/// CS: at most 16 characters among `A-Z 0-9 _` and space.
+fn valid_cs(v: &str) -> bool {
+    v.len() <= 16
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b' ')
+}
+
+/// SH: one value of at most 16 characters, no control characters.
+fn valid_sh(v: &str) -> bool {
+    v.chars().count() <= 16 && !v.contains('\\') && !v.chars().any(char::is_control)
 }
 
 fn trim_uid(uid: &str) -> &str {
@@ -1252,6 +1356,78 @@ mod tests {
         assert!(w.add_instance(&f, &["images", "IM0"]).is_err());
         assert!(w.set_file_set_id("ORTHANC_MEDIA").is_ok());
         assert!(w.set_file_set_id("lower").is_err());
+    }
+
+    #[test]
+    fn record_value_checks() {
+        assert!(valid_da("20240115") && !valid_da("2024-01-15") && !valid_da("20241301"));
+        assert!(valid_tm("10") && valid_tm("1015") && valid_tm("101500.123456"));
+        assert!(!valid_tm("25") && !valid_tm("10:15") && !valid_tm("1015.5") && !valid_tm(""));
+        assert!(valid_is("-12") && valid_is("+7") && !valid_is("1.5") && !valid_is("99999999999"));
+        assert!(valid_cs("MR") && valid_cs("OT_2") && !valid_cs("mr") && !valid_cs("MR-X"));
+        assert!(valid_sh("S1") && !valid_sh("STUDY-ID-TOO-LONG") && !valid_sh("A\\B"));
+        assert_eq!(fit_length(b"SH", "A".repeat(20)), "A".repeat(16));
+        assert_eq!(fit_length(b"LO", "é".repeat(70)), "é".repeat(64));
+        let pn = format!("{}={}", "Y".repeat(70), "山".repeat(3));
+        assert_eq!(
+            fit_length(b"PN", pn),
+            format!("{}={}", "Y".repeat(64), "山".repeat(3))
+        );
+    }
+
+    #[test]
+    fn sop_class_falls_back_to_the_meta_header_and_study_ids_are_invented() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = make(dir.path(), "x", &specs()[0]);
+        let mut ds = f.clone().into_inner();
+        ds.remove_element(tags::SOP_CLASS_UID);
+        ds.remove_element(tags::STUDY_ID);
+        let mut w = DicomDirWriter::new(false);
+        assert!(w.add_dataset(f.meta(), &ds, &["IMAGES", "IM0"]).unwrap());
+        let bytes = w.to_bytes().unwrap();
+        let d = dicom_object::from_reader(&bytes[128..]).unwrap();
+        let items = d
+            .element(tags::DIRECTORY_RECORD_SEQUENCE)
+            .unwrap()
+            .items()
+            .unwrap()
+            .to_vec();
+        let get = |i: usize, t| items[i].element(t).unwrap().to_str().unwrap().to_string();
+        assert_eq!(get(1, tags::STUDY_ID), "DICOMQSTUDY00000");
+        assert_eq!(
+            get(3, tags::REFERENCED_SOP_CLASS_UID_IN_FILE),
+            f.meta()
+                .media_storage_sop_class_uid()
+                .trim_end_matches('\0')
+        );
+    }
+
+    #[test]
+    fn missing_sop_class_everywhere_is_refused_without_debug_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = make(dir.path(), "x", &specs()[0]);
+        let mut ds = f.clone().into_inner();
+        ds.remove_element(tags::SOP_CLASS_UID);
+        let mut meta = f.meta().clone();
+        meta.media_storage_sop_class_uid = String::new();
+        let err = DicomDirWriter::new(false)
+            .add_dataset(&meta, &ds, &["IMAGES", "IM3"])
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("IMAGES\\IM3") && msg.contains("SOPClassUID"),
+            "{msg}"
+        );
+        assert!(!msg.contains("Some("), "{msg}");
+        ds.remove_element(tags::SOP_INSTANCE_UID);
+        let msg = DicomDirWriter::new(false)
+            .add_dataset(&meta, &ds, &["IMAGES", "IM3"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("no SOPInstanceUID") && !msg.contains("None"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@ use clap::Args;
 use serde_json::json;
 
 use super::Context;
-use crate::dicom::create::{CreateItem, CreateSpec, Payload, parse_request};
+use crate::config::Config;
+use crate::dicom::create::{CreateItem, CreateSpec, Limits, Payload, parse_request};
 use crate::error::{Error, Result};
 use crate::node::CreateRequest;
 
@@ -52,9 +53,32 @@ pub struct PdfArgs {
     pub output: Option<PathBuf>,
 }
 
-fn read_input(path: &Path) -> Result<Vec<u8>> {
-    // A regular file only, read up to its size (`--pdf /dev/zero` would never end).
-    crate::input_file::read_regular(path).map_err(|e| Error::io(path, e))
+/// Reads an input file of at most `cap` bytes. Anything but a regular file is refused (a FIFO
+/// would block, `/dev/zero` never ends), and so is a file above the cap, before reading it.
+fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let file = crate::input_file::InputFile::open(path).map_err(|e| Error::io(path, e))?;
+    if file.size() > cap {
+        return Err(Error::Invalid(format!(
+            "{}: {} bytes, more than the {cap} bytes left under the limit for the request (config {})",
+            path.display(),
+            file.size(),
+            Limits::CONFIG_KEY
+        )));
+    }
+    // read no further than the size at open: a file that grows meanwhile stays under the cap
+    file.read_all().map_err(|e| Error::io(path, e))
+}
+
+/// The create-dicom content limit of the config this command uses (the Node checks it again
+/// with its own); the default when the config cannot be read (the backend reports that).
+fn content_limit(ctx: &Context) -> u64 {
+    let config = ctx.home().ok().and_then(|home| match &ctx.global.config {
+        Some(path) => Config::load(path, true).ok(),
+        None => Config::load(&home.config_file(), false).ok(),
+    });
+    config.map_or(Limits::DEFAULT_MAX_CONTENT_BYTES, |c| {
+        c.max_create_dicom_content_size
+    })
 }
 
 fn parse_tag(arg: &str) -> Result<(String, String)> {
@@ -66,14 +90,21 @@ fn parse_tag(arg: &str) -> Result<(String, String)> {
     Ok((k.trim().to_string(), v.to_string()))
 }
 
-fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
+fn build_request(args: &CreateArgs, limit: u64) -> Result<CreateRequest> {
     let mut tags = args
         .tags
         .iter()
         .map(|t| parse_tag(t))
         .collect::<Result<Vec<_>>>()?;
     let (mut spec, mut parent) = if let Some(path) = &args.request {
-        let text = read_input(path)?;
+        // base64 content takes 4/3 of its size, plus the JSON around it
+        let text = read_input(
+            path,
+            limit
+                .saturating_div(3)
+                .saturating_mul(4)
+                .saturating_add(1 << 20),
+        )?;
         let body: serde_json::Value = serde_json::from_slice(&text)
             .map_err(|e| Error::Invalid(format!("{}: not valid JSON: {e}", path.display())))?;
         let parsed =
@@ -81,8 +112,11 @@ fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
         (parsed.spec, parsed.parent)
     } else {
         let mut items = Vec::new();
+        // the limit bounds the content of the whole request, as the Node checks it
+        let mut left = limit;
         if let Some(pdf) = &args.pdf {
-            let bytes = read_input(pdf)?;
+            let bytes = read_input(pdf, left)?;
+            left = left.saturating_sub(bytes.len() as u64);
             if bytes.is_empty() {
                 return Err(Error::Invalid(format!("{}: empty file", pdf.display())));
             }
@@ -93,7 +127,8 @@ fn build_request(args: &CreateArgs) -> Result<CreateRequest> {
             });
         }
         for img in &args.image {
-            let bytes = read_input(img)?;
+            let bytes = read_input(img, left)?;
+            left = left.saturating_sub(bytes.len() as u64);
             if bytes.is_empty() {
                 return Err(Error::Invalid(format!("{}: empty file", img.display())));
             }
@@ -144,7 +179,7 @@ fn name_inputs(args: &CreateArgs, e: Error) -> Error {
 }
 
 pub fn create(ctx: &Context, args: CreateArgs) -> Result<()> {
-    let req = build_request(&args)?;
+    let req = build_request(&args, content_limit(ctx))?;
     if args.output.is_some() && req.spec.items.len() > 1 {
         return Err(Error::Invalid(
             "-o writes one file, but several instances are being created".into(),

@@ -32,6 +32,9 @@ use crate::store::Store;
 const CANNOT_WRITE_FILE: i32 = 14;
 /// Orthanc's `ErrorCode_InexistentFile`.
 const INEXISTENT_FILE: i32 = 13;
+/// Orthanc's `ErrorCode_BadFileFormat` (what its DICOMDIR writer throws for an instance it
+/// cannot describe).
+const BAD_FILE_FORMAT: i32 = 15;
 /// Media entries up to this size are read once, for both the DICOMDIR and the ZIP.
 const READ_WHOLE_BELOW: u64 = 32 << 20;
 
@@ -232,7 +235,7 @@ impl ArchiveJob {
         let file_id: Vec<&str> = f.path.split('/').collect();
         let bad_file = |e: String| {
             StepError(
-                INTERNAL_ERROR,
+                BAD_FILE_FORMAT,
                 format!(
                     "instance {} ({}): not a readable DICOM file: {e}",
                     f.instance,
@@ -240,8 +243,22 @@ impl ArchiveJob {
                 ),
             )
         };
-        let dicomdir_error =
-            |e: crate::archive::dicomdir::DicomDirError| StepError(INTERNAL_ERROR, e.to_string());
+        let dicomdir_error = |e: crate::archive::dicomdir::DicomDirError| {
+            use crate::archive::dicomdir::DicomDirError as D;
+            let code = match e {
+                D::MissingUid { .. } | D::InvalidId { .. } | D::ValueTooLong { .. } => {
+                    BAD_FILE_FORMAT
+                }
+                D::Meta(_) | D::Io(_) => INTERNAL_ERROR,
+            };
+            StepError(
+                code,
+                format!(
+                    "instance {} cannot be described in a DICOMDIR: {e}",
+                    f.instance
+                ),
+            )
+        };
         if len <= READ_WHOLE_BELOW {
             let mut data = Vec::with_capacity(len as usize);
             file.read_to_end(&mut data).map_err(missing)?;

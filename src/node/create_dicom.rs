@@ -89,7 +89,9 @@ impl Node {
             &req.spec,
             ctx,
             &self.config().dictionary,
-            &Limits::default(),
+            &Limits {
+                max_content_bytes: self.config().max_create_dicom_content_size,
+            },
             chrono::Utc::now(),
         )
         .map_err(|e| Error::Invalid(e.to_string()))?;

@@ -593,6 +593,96 @@ fn tag_errors_surface() {
     );
 }
 
+/// Issue 11, defect 11: `TransferSyntaxUID=...` used to land in the data set (dciodvfy: "not
+/// valid DICOM"); elements of the meta group, command, directory, item and padding groups are
+/// refused, naming the tag, in shared and per-item tags alike.
+#[test]
+fn encoding_owned_tags_are_refused() {
+    for (key, shown) in [
+        ("TransferSyntaxUID", "TransferSyntaxUID (0002,0010)"),
+        ("0002,0010", "TransferSyntaxUID (0002,0010)"),
+        (
+            "MediaStorageSOPClassUID",
+            "MediaStorageSOPClassUID (0002,0002)",
+        ),
+        ("0002,0000", "FileMetaInformationGroupLength (0002,0000)"),
+        ("CommandField", "CommandField (0000,0100)"),
+        ("FileSetID", "FileSetID (0004,1130)"),
+        ("FFFE,E000", "FFFE,E000 (fffe,e000)"),
+        (
+            "DataSetTrailingPadding",
+            "DataSetTrailingPadding (fffc,fffc)",
+        ),
+    ] {
+        let e =
+            build_one(&spec(Payload::Empty, &[(key, "1.2.840.10008.1.2")]), None).expect_err(key);
+        assert!(matches!(e, CreateError::ReservedTag { .. }), "{key}: {e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(shown) && msg.contains("cannot be set"),
+            "{msg}"
+        );
+        let mut per_item = spec(Payload::Empty, &[]);
+        per_item.items = vec![CreateItem {
+            payload: Payload::Empty,
+            tags: tags(&[(key, "1")]),
+        }];
+        assert!(matches!(
+            build_one(&per_item, None),
+            Err(CreateError::ReservedTag { .. })
+        ));
+    }
+    // the transfer syntax stays the one dicomq writes, and only in the meta group
+    let c = build_one(&spec(Payload::Empty, &[("PatientID", "X")]), None).unwrap();
+    assert!(c.file.get(t::TRANSFER_SYNTAX_UID).is_none());
+}
+
+/// The content limit bounds a whole series (held in memory until stored together), not each
+/// image alone.
+#[test]
+fn content_limit_bounds_the_whole_series() {
+    let png = encode_png(4, 4, &gradient(16, 3), ExtendedColorType::Rgb8); // 48 bytes decoded
+    let mut sp = spec(Payload::Empty, &[]);
+    sp.items = (0..3)
+        .map(|_| CreateItem {
+            payload: Payload::Image { bytes: png.clone() },
+            tags: vec![],
+        })
+        .collect();
+    let limit = |max_content_bytes| Limits { max_content_bytes };
+    assert_eq!(
+        build(&sp, None, &dict(), &limit(144), now()).unwrap().len(),
+        3
+    );
+    match build(&sp, None, &dict(), &limit(100), now()) {
+        Err(
+            e @ CreateError::SeriesTooLarge {
+                count: 3,
+                limit: 100,
+            },
+        ) => {
+            assert!(
+                e.to_string().contains("MaximumCreateDicomContentSize"),
+                "{e}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // one image above the limit is named as such, with its own size
+    match build(&sp, None, &dict(), &limit(40), now()) {
+        Err(CreateError::Content {
+            item: Some(0),
+            source:
+                ContentError::TooLarge {
+                    bytes: 48,
+                    limit: 40,
+                    ..
+                },
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn request_to_build() {
     use base64::Engine;

@@ -4,22 +4,27 @@ use image::{DynamicImage, ImageFormat, ImageReader};
 use std::io::Cursor;
 use thiserror::Error;
 
-/// Resource limits for decoded images.
+/// Resource limits for create-dicom content (config `MaximumCreateDicomContentSize`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest accepted width × height.
-    pub max_pixels: u64,
+    /// Largest accepted content, in bytes: a PDF's size, or an image's decoded size (width ×
+    /// height × bytes per decoded pixel, e.g. 8 for 16-bit RGBA), checked from the image header
+    /// before any pixel is decoded. The new instance holds at most this much pixel data, and
+    /// building it takes a small multiple of it in memory.
+    pub max_content_bytes: u64,
 }
 
 impl Limits {
-    /// 256 megapixels.
-    pub const DEFAULT_MAX_PIXELS: u64 = 256 * 1024 * 1024;
+    /// 256 MiB.
+    pub const DEFAULT_MAX_CONTENT_BYTES: u64 = 256 << 20;
+    /// The config option that sets [`Limits::max_content_bytes`].
+    pub const CONFIG_KEY: &'static str = "MaximumCreateDicomContentSize";
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_pixels: Self::DEFAULT_MAX_PIXELS,
+            max_content_bytes: Self::DEFAULT_MAX_CONTENT_BYTES,
         }
     }
 }
@@ -36,13 +41,19 @@ pub enum ContentError {
     UnknownImageFormat(String),
     #[error("image is {width}x{height}: rows and columns must be at most 65535")]
     TooWide { width: u64, height: u64 },
-    #[error("image is {width}x{height} = {pixels} pixels, above the limit of {limit} pixels")]
-    TooManyPixels {
+    #[error(
+        "image is {width}x{height}, {bytes} bytes once decoded, above the limit of {limit} bytes (config MaximumCreateDicomContentSize)"
+    )]
+    TooLarge {
         width: u64,
         height: u64,
-        pixels: u64,
+        bytes: u64,
         limit: u64,
     },
+    #[error(
+        "PDF is {bytes} bytes, above the limit of {limit} bytes (config MaximumCreateDicomContentSize)"
+    )]
+    PdfTooLarge { bytes: u64, limit: u64 },
     #[error("image has zero width or height")]
     ZeroSize,
     #[error("corrupt or truncated {format} image: {detail}")]
@@ -57,10 +68,17 @@ pub enum ContentError {
     },
 }
 
-/// Check a PDF payload (non-empty, starts with `%PDF-`).
-pub fn check_pdf(bytes: &[u8]) -> Result<(), ContentError> {
+/// Check a PDF payload (non-empty, starts with `%PDF-`, within the size limit).
+pub fn check_pdf(bytes: &[u8], limits: &Limits) -> Result<(), ContentError> {
     if bytes.is_empty() {
         return Err(ContentError::EmptyPdf);
+    }
+    let size = bytes.len() as u64;
+    if size > limits.max_content_bytes {
+        return Err(ContentError::PdfTooLarge {
+            bytes: size,
+            limit: limits.max_content_bytes,
+        });
     }
     if !bytes.starts_with(b"%PDF-") {
         return Err(ContentError::NotPdf);
@@ -123,6 +141,8 @@ pub struct DecodedImage {
     /// 8 or 16.
     pub bits_allocated: u16,
     pub samples: Samples,
+    /// Size of the decoder's output (what the limit was checked against).
+    pub decoded_bytes: u64,
     pub warnings: Vec<String>,
 }
 
@@ -149,6 +169,13 @@ pub fn image_dimensions(bytes: &[u8]) -> Result<(ImageKind, u64, u64), ContentEr
             Ok((kind, u64::from(w), u64::from(h)))
         }
         ImageKind::Jpeg => {
+            if !jpeg_is_complete(bytes) {
+                return Err(ContentError::Corrupt {
+                    format: "JPEG",
+                    detail: "premature end of JPEG data: the end-of-image marker is missing (truncated file?)"
+                        .into(),
+                });
+            }
             let mut r = ImageReader::new(Cursor::new(bytes));
             r.set_format(ImageFormat::Jpeg);
             let (w, h) = r.into_dimensions().map_err(|e| ContentError::Corrupt {
@@ -160,7 +187,9 @@ pub fn image_dimensions(bytes: &[u8]) -> Result<(ImageKind, u64, u64), ContentEr
     }
 }
 
-fn check_dimensions(w: u64, h: u64, limits: &Limits) -> Result<(), ContentError> {
+/// Refuse an image whose decoded form would take more than the limit (`bytes_per_pixel` as
+/// the decoder will produce them).
+fn check_size(w: u64, h: u64, bytes_per_pixel: u64, limits: &Limits) -> Result<(), ContentError> {
     if w == 0 || h == 0 {
         return Err(ContentError::ZeroSize);
     }
@@ -170,35 +199,74 @@ fn check_dimensions(w: u64, h: u64, limits: &Limits) -> Result<(), ContentError>
             height: h,
         });
     }
-    let pixels = w * h;
-    if pixels > limits.max_pixels {
-        return Err(ContentError::TooManyPixels {
+    let bytes = w * h * bytes_per_pixel;
+    if bytes > limits.max_content_bytes {
+        return Err(ContentError::TooLarge {
             width: w,
             height: h,
-            pixels,
-            limit: limits.max_pixels,
+            bytes,
+            limit: limits.max_content_bytes,
         });
     }
     Ok(())
 }
 
-/// Decode a PNG or JPEG. The header is checked against `limits` before any pixel is decoded.
+/// Whether a JPEG stream reaches its EOI marker. The decoder pads a truncated stream with gray
+/// and reports success, where libjpeg warns "Premature end of JPEG file": walk the marker
+/// segments (by their lengths) and the entropy-coded data (up to the next marker) instead.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        // skip to a marker: 0xFF (fill bytes allowed) followed by a marker code
+        while i < bytes.len() && bytes[i] != 0xFF {
+            i += 1;
+        }
+        while i < bytes.len() && bytes[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&marker) = bytes.get(i) else {
+            return false;
+        };
+        i += 1;
+        match marker {
+            0xD9 => return true,
+            // standalone markers (TEM, RSTn, SOI)
+            0x01 | 0xD0..=0xD8 => continue,
+            _ => {}
+        }
+        let Some(len) = bytes
+            .get(i..i + 2)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        else {
+            return false;
+        };
+        if len < 2 || i + len > bytes.len() {
+            return false;
+        }
+        i += len;
+        if marker == 0xDA {
+            // entropy-coded data: 0xFF 0x00 is a stuffed byte and RSTn markers belong to it
+            loop {
+                match (bytes.get(i), bytes.get(i + 1)) {
+                    (Some(0xFF), Some(0x00 | 0xD0..=0xD7 | 0xFF)) => i += 1,
+                    (Some(0xFF), Some(_)) => break,
+                    (Some(_), _) => i += 1,
+                    (None, _) => return false,
+                }
+            }
+        }
+    }
+}
+
+/// Decode a PNG or JPEG. The decoded size is checked against `limits` from the header, before
+/// any pixel is decoded; a JPEG must be complete.
 pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<DecodedImage, ContentError> {
+    use image::ImageDecoder;
     let (kind, w, h) = image_dimensions(bytes)?;
-    check_dimensions(w, h, limits)?;
+    // at least one byte per pixel: refuses absurd headers before a decoder reads further
+    check_size(w, h, 1, limits)?;
     let format = kind.name();
-    let mut reader = ImageReader::new(Cursor::new(bytes));
-    reader.set_format(match kind {
-        ImageKind::Png => ImageFormat::Png,
-        ImageKind::Jpeg => ImageFormat::Jpeg,
-    });
-    let mut il = image::Limits::default();
-    il.max_image_width = Some(65535);
-    il.max_image_height = Some(65535);
-    // up to 8 bytes per pixel (RGBA16) plus decoder slack
-    il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
-    reader.limits(il);
-    let img = reader.decode().map_err(|e| match e {
+    let decode_error = |e: image::ImageError| match e {
         image::ImageError::Unsupported(u) => ContentError::Unsupported {
             format,
             detail: u.to_string(),
@@ -207,7 +275,23 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<DecodedImage, Conte
             format,
             detail: other.to_string(),
         },
-    })?;
+    };
+    let mut reader = ImageReader::new(Cursor::new(bytes));
+    reader.set_format(match kind {
+        ImageKind::Png => ImageFormat::Png,
+        ImageKind::Jpeg => ImageFormat::Jpeg,
+    });
+    let mut il = image::Limits::default();
+    il.max_image_width = Some(65535);
+    il.max_image_height = Some(65535);
+    // the decoded buffer plus decoder slack
+    il.max_alloc = Some(limits.max_content_bytes.saturating_add(64 << 20));
+    reader.limits(il);
+    let decoder = reader.into_decoder().map_err(decode_error)?;
+    let bytes_per_pixel = u64::from(decoder.color_type().bytes_per_pixel());
+    check_size(w, h, bytes_per_pixel, limits)?;
+    let decoded_bytes = w * h * bytes_per_pixel;
+    let img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     let mut warnings = Vec::new();
     if kind == ImageKind::Png && png_is_palette(bytes) {
         warnings.push("palette PNG expanded to RGB".to_string());
@@ -273,6 +357,7 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<DecodedImage, Conte
         samples_per_pixel: spp,
         bits_allocated: bits,
         samples,
+        decoded_bytes,
         warnings,
     })
 }
@@ -324,9 +409,22 @@ pub(crate) mod tests {
 
     #[test]
     fn pdf_checks_and_padding() {
-        assert_eq!(check_pdf(b""), Err(ContentError::EmptyPdf));
-        assert_eq!(check_pdf(b"hello"), Err(ContentError::NotPdf));
-        assert!(check_pdf(b"%PDF-1.4\n").is_ok());
+        let l = Limits::default();
+        assert_eq!(check_pdf(b"", &l), Err(ContentError::EmptyPdf));
+        assert_eq!(check_pdf(b"hello", &l), Err(ContentError::NotPdf));
+        assert!(check_pdf(b"%PDF-1.4\n", &l).is_ok());
+        let tiny = Limits {
+            max_content_bytes: 8,
+        };
+        assert_eq!(
+            check_pdf(b"%PDF-1.4\n", &tiny),
+            Err(ContentError::PdfTooLarge { bytes: 9, limit: 8 })
+        );
+        assert!(
+            ContentError::PdfTooLarge { bytes: 9, limit: 8 }
+                .to_string()
+                .contains("MaximumCreateDicomContentSize")
+        );
         assert!(ContentError::NotPdf.to_string().contains("not a PDF file"));
         assert_eq!(pad_even(b"abc"), b"abc\0");
         assert_eq!(pad_even(b"ab"), b"ab");
@@ -451,15 +549,100 @@ pub(crate) mod tests {
             other => panic!("{other:?}"),
         }
         match decode_image(&huge_png(60_000, 60_000), &l) {
-            Err(ContentError::TooManyPixels { pixels, .. }) => assert_eq!(pixels, 3_600_000_000),
+            Err(ContentError::TooLarge { bytes, .. }) => assert_eq!(bytes, 3_600_000_000),
             other => panic!("{other:?}"),
         }
-        let small = Limits { max_pixels: 10 };
-        let png = encode_png(4, 4, &gradient(16, 1), ExtendedColorType::L8);
-        assert!(matches!(
-            decode_image(&png, &small),
-            Err(ContentError::TooManyPixels { .. })
-        ));
+        // 4x4 gray: 16 bytes decoded; 4x4 RGB: 48 (the bytes per pixel count, not the pixels)
+        let small = Limits {
+            max_content_bytes: 20,
+        };
+        let gray = encode_png(4, 4, &gradient(16, 1), ExtendedColorType::L8);
+        assert!(decode_image(&gray, &small).is_ok());
+        let rgb = encode_png(4, 4, &gradient(16, 3), ExtendedColorType::Rgb8);
+        match decode_image(&rgb, &small) {
+            Err(
+                e @ ContentError::TooLarge {
+                    bytes: 48,
+                    limit: 20,
+                    ..
+                },
+            ) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("48 bytes") && msg.contains("20 bytes"),
+                    "{msg}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn rgb_jpeg(w: u32, h: u32) -> Vec<u8> {
+        let mut jpg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpg, 90)
+            .write_image(
+                &gradient((w * h) as usize, 3),
+                w,
+                h,
+                ExtendedColorType::Rgb8,
+            )
+            .unwrap();
+        jpg
+    }
+
+    /// Issue 11, defect 11: the decoder pads a cut JPEG and reports success.
+    #[test]
+    fn truncated_jpeg_is_refused_like_libjpeg_warns() {
+        let jpg = rgb_jpeg(128, 96);
+        assert!(jpeg_is_complete(&jpg));
+        assert!(!jpeg_is_complete(&jpg[..4]));
+        for cut in [
+            jpg.len() / 2,
+            jpg.len() * 3 / 4,
+            jpg.len() - 2,
+            jpg.len() - 1,
+        ] {
+            assert!(!jpeg_is_complete(&jpg[..cut]), "{cut}");
+            match decode_image(&jpg[..cut], &Limits::default()) {
+                Err(e @ ContentError::Corrupt { format: "JPEG", .. }) => {
+                    assert!(e.to_string().contains("premature end of JPEG data"), "{e}");
+                }
+                other => panic!("cut at {cut}: {other:?}"),
+            }
+        }
+        // bytes after the EOI marker (seen in the wild) do not make a complete JPEG truncated
+        let mut trailing = jpg.clone();
+        trailing.extend_from_slice(b"\0\0junk");
+        assert!(decode_image(&trailing, &Limits::default()).is_ok());
+        // an EOI inside an APP segment (e.g. an EXIF thumbnail) is skipped by its length
+        let mut app = jpg[..2].to_vec();
+        app.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0xFF, 0xD9]);
+        app.extend_from_slice(&jpg[2..jpg.len() / 2]);
+        assert!(!jpeg_is_complete(&app));
+    }
+
+    /// Issue 11, defect 11: a 16384x16384 16-bit RGBA PNG (2 GiB decoded) is refused from its
+    /// header, before any pixel is decoded.
+    #[test]
+    fn huge_16bit_rgba_png_is_refused_from_its_header() {
+        let mut png_bytes = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut png_bytes, 16384, 16384);
+            enc.set_color(png::ColorType::Rgba);
+            enc.set_depth(png::BitDepth::Sixteen);
+            // one small IDAT chunk: a decoder reads the header chunks up to the first IDAT
+            let mut w = enc.write_header().unwrap();
+            w.write_chunk(png::chunk::IDAT, &[0x78, 0x9c, 0x03, 0x00])
+                .unwrap();
+        }
+        match decode_image(&png_bytes, &Limits::default()) {
+            Err(e @ ContentError::TooLarge { bytes, limit, .. }) => {
+                assert_eq!(bytes, 16384 * 16384 * 8);
+                assert_eq!(limit, Limits::DEFAULT_MAX_CONTENT_BYTES);
+                assert!(e.to_string().contains("16384x16384"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

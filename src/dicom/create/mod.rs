@@ -124,6 +124,16 @@ pub enum CreateError {
     GeneratedUid { keyword: String },
     #[error("PixelData cannot be set as a tag: use Content")]
     UsePixelContent,
+    #[error("{name} {tag} cannot be set as a tag: {reason}")]
+    ReservedTag {
+        name: String,
+        tag: String,
+        reason: &'static str,
+    },
+    #[error(
+        "the first {count} contents of the series are more than {limit} bytes together (config MaximumCreateDicomContentSize bounds a whole request)"
+    )]
+    SeriesTooLarge { count: usize, limit: u64 },
     #[error("SOPInstanceUID cannot be shared by the {0} instances of a series")]
     SharedSopInstanceUid(usize),
     #[error("{name} {tag}: unsupported SpecificCharacterSet \"{value}\"")]
@@ -221,6 +231,21 @@ struct Op {
     value: PrimitiveValue,
 }
 
+/// Why a tag belongs to the encoding or to dicomq rather than to the data set a user describes
+/// (such an element in the data set makes the file invalid: dciodvfy "not valid DICOM").
+fn reserved(tag: Tag) -> Option<&'static str> {
+    match tag.group() {
+        0x0000 => Some("command elements (group 0000) belong to network messages, not to files"),
+        0x0002 => Some(
+            "the file meta information (group 0002, e.g. the transfer syntax) is written by dicomq",
+        ),
+        0x0004 => Some("directory elements (group 0004) belong to DICOMDIR files only"),
+        0xFFFE => Some("item and delimitation tags (FFFE,xxxx) are part of the encoding"),
+        0xFFFC => Some("trailing padding is part of the encoding"),
+        _ => None,
+    }
+}
+
 const OCTET_STREAM_PREFIX: &str = "data:application/octet-stream;base64,";
 
 fn resolve_ops(
@@ -230,7 +255,27 @@ fn resolve_ops(
 ) -> Result<Vec<Op>, CreateError> {
     let mut ops = Vec::with_capacity(list.len());
     for (key, value) in list {
+        // checked on the number first: an item tag is in no dictionary
+        if let Some(tag) = dictionary::parse_tag_key(key) {
+            if let Some(reason) = reserved(tag) {
+                let name = Some(keyword_of(tag))
+                    .filter(|k| *k != fmt_tag(tag))
+                    .unwrap_or_else(|| key.clone());
+                return Err(CreateError::ReservedTag {
+                    name,
+                    tag: fmt_tag(tag),
+                    reason,
+                });
+            }
+        }
         let rt = tags::resolve_key(key, dict, spec.private_creator.as_deref())?;
+        if let Some(reason) = reserved(rt.tag) {
+            return Err(CreateError::ReservedTag {
+                name: rt.name.clone(),
+                tag: fmt_tag(rt.tag),
+                reason,
+            });
+        }
         if rt.target == Target::GroupLength {
             continue;
         }
@@ -551,28 +596,41 @@ pub fn build(
 
     // 4. one instance per item
     let mut out = Vec::with_capacity(n);
+    // The limit bounds the content of the whole request: every instance of a series is held
+    // in memory until all are stored together.
+    let mut used: u64 = 0;
     for (i, (item, ops)) in items.iter().zip(&item_ops).enumerate() {
+        let left = Limits {
+            max_content_bytes: limits.max_content_bytes.saturating_sub(used),
+        };
+        let series_too_large = |source: ContentError| match source {
+            ContentError::TooLarge { .. } | ContentError::PdfTooLarge { .. } if used > 0 => {
+                CreateError::SeriesTooLarge {
+                    count: i + 1,
+                    limit: limits.max_content_bytes,
+                }
+            }
+            source => CreateError::Content {
+                item: (n > 1).then_some(i),
+                source,
+            },
+        };
         let mut obj = base.clone();
         ctx.warnings.clear();
         if !user_sop_uid && i > 0 {
             put_str(&mut obj, t::SOP_INSTANCE_UID, VR::UI, &new_uid());
         }
         apply_ops(&mut obj, ops, &ctx)?;
-        let item_no = (n > 1).then_some(i);
         let is_image = matches!(item.payload, Payload::Image { .. });
         match &item.payload {
-            Payload::Pdf { bytes, title } => embed_pdf(&mut obj, bytes, title.as_deref(), &ctx)
-                .map_err(|source| CreateError::Content {
-                    item: item_no,
-                    source,
-                })?,
+            Payload::Pdf { bytes, title } => {
+                embed_pdf(&mut obj, bytes, title.as_deref(), &ctx, &left)
+                    .map_err(series_too_large)?;
+                used = used.saturating_add(bytes.len() as u64);
+            }
             Payload::Image { bytes } => {
-                let img = content::decode_image(bytes, limits).map_err(|source| {
-                    CreateError::Content {
-                        item: item_no,
-                        source,
-                    }
-                })?;
+                let img = content::decode_image(bytes, &left).map_err(series_too_large)?;
+                used = used.saturating_add(img.decoded_bytes);
                 embed_image(&mut obj, img, &mut ctx.warnings);
             }
             Payload::Empty => {
@@ -680,8 +738,9 @@ fn embed_pdf(
     bytes: &[u8],
     title: Option<&str>,
     ctx: &Ctx,
+    limits: &Limits,
 ) -> Result<(), ContentError> {
-    content::check_pdf(bytes)?;
+    content::check_pdf(bytes, limits)?;
     let len = u32::try_from(bytes.len()).map_err(|_| ContentError::Corrupt {
         format: "PDF",
         detail: "larger than 4 GiB".into(),
