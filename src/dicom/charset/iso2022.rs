@@ -34,7 +34,10 @@ pub fn decode(bytes: &[u8], initial: CodeState, kind: TextKind) -> String {
                     i += 1 + len;
                 }
                 None => {
-                    out.push(char::REPLACEMENT_CHARACTER);
+                    // Not a designation: the control character it is (kept, as for any other;
+                    // terminal output escapes it), and value 1's sets are active again.
+                    state = initial;
+                    out.push(char::from(ESC));
                     i += 1;
                 }
             }

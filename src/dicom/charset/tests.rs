@@ -147,8 +147,9 @@ fn no_character_set_reads_latin_1() {
 fn unknown_terms_fall_back_without_failing() {
     assert_eq!(pn("ISO_IR 999", b"J\xe9r\xf4me"), "Jérôme");
     assert_eq!(pn("KOI8-R", b"abc"), "abc");
-    // Unknown escape sequence: one U+FFFD, the rest decoded.
-    assert_eq!(pn("\\ISO 2022 IR 87", b"a\x1b%Gb"), "a\u{fffd}%Gb");
+    // Unknown escape sequence: the ESC stays the control character it is (terminal output
+    // escapes it), the rest is decoded.
+    assert_eq!(pn("\\ISO 2022 IR 87", b"a\x1b%Gb"), "a\u{1b}%Gb");
 }
 
 #[test]
