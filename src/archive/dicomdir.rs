@@ -689,7 +689,7 @@ enum Type {
 }
 
 fn copy(out: &mut Vec<Elem>, ds: &InMemDicomObject, tag: Tag, vr: &[u8; 2], ty: Type) {
-    let present = ds.element_opt(tag).ok().flatten().is_some();
+    let present = ds.get(tag).is_some();
     let value = text(ds, tag);
     let include = match ty {
         Type::Two => true,
@@ -730,7 +730,7 @@ fn elem_text(tag: Tag, vr: &[u8; 2], value: String) -> Elem {
 /// The element's value as text (multiple values joined by `\`), trimmed; `None` if absent,
 /// empty or not textual.
 fn text(ds: &InMemDicomObject, tag: Tag) -> Option<String> {
-    let e = ds.element_opt(tag).ok().flatten()?;
+    let e = ds.get(tag)?;
     let s = e.value().to_str().ok()?;
     let s = s.trim_matches(|c: char| c == ' ' || c == '\0');
     (!s.is_empty()).then(|| s.to_string())

@@ -44,7 +44,7 @@ pub struct CreateAnswer {
 fn encoded_size_hint(obj: &dicom_object::FileDicomObject<dicom_object::InMemDicomObject>) -> usize {
     let bulk = [tags::PIXEL_DATA, tags::ENCAPSULATED_DOCUMENT]
         .into_iter()
-        .filter_map(|t| obj.element(t).ok())
+        .filter_map(|t| obj.get(t))
         .filter_map(|e| e.value().length().get())
         .map(|n| n as usize)
         .sum::<usize>();
