@@ -5,7 +5,7 @@
 //! is a finding.
 #![allow(dead_code)] // each fuzz target uses one of these
 
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
@@ -32,14 +32,14 @@ pub const TARGETS: &[(&str, Entry)] = &[
 /// What `store` and `POST /instances` call first on a file's bytes:
 /// `store::header::parse_header` (see src/store/import.rs, `prepare`).
 pub fn store_header(data: &[u8]) -> bool {
-    dicomq::store::header::parse_header(data).is_ok()
+    dicomq::store::header::parse_header(Cursor::new(data)).is_ok()
 }
 
 /// The full parse behind `show --tags` (src/node/mod.rs, `instance_tags`): `open_full`, then
 /// `store::tags::tags_json` and `tags_text`; then the DICOMDIR record extraction of
 /// `archive --media` (src/jobs/archive.rs): `DicomDirWriter::add_instance` and `to_bytes`.
 pub fn dataset_full(data: &[u8]) -> bool {
-    let Ok(obj) = dicomq::store::header::open_full(data) else {
+    let Ok(obj) = dicomq::store::header::open_full(Cursor::new(data)) else {
         return false;
     };
     let _ = dicomq::store::tags::tags_json(&obj);
