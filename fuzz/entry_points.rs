@@ -1,0 +1,143 @@
+//! The entry points the fuzz targets drive, shared with `tests/fuzz_regressions.rs` so that a
+//! regression input runs through exactly the code its fuzzer ran. Each function is a thin call
+//! into dicomq's public API, named in its comment, and returns whether the input was accepted;
+//! a refusal is the expected answer to bad bytes, only a panic, an abort or a runaway allocation
+//! is a finding.
+#![allow(dead_code)] // each fuzz target uses one of these
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use dicomq::archive::dicomdir::DicomDirWriter;
+use dicomq::dicom::create::{
+    self, CreateItem, CreateSpec, Limits, Payload, PrivateDictionary, parse_request,
+};
+use dicomq::protocol::{Request, Response, WirePayload, read_frame, split_body};
+
+/// An entry point: the bytes in, whether they were accepted out.
+pub type Entry = fn(&[u8]) -> bool;
+
+/// Every target, by the name of its `fuzz/fuzz_targets/<name>.rs` and corpus directory.
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("store_header", store_header),
+    ("dataset_full", dataset_full),
+    ("create_image", create_image),
+    ("create_pdf", create_pdf),
+    ("create_request", create_request),
+    ("socket_frame", socket_frame),
+    ("config", config),
+];
+
+/// What `store` and `POST /instances` call first on a file's bytes:
+/// `store::header::parse_header` (see src/store/import.rs, `prepare`).
+pub fn store_header(data: &[u8]) -> bool {
+    dicomq::store::header::parse_header(Cursor::new(data)).is_ok()
+}
+
+/// The full parse behind `show --tags` (src/node/mod.rs, `instance_tags`): `open_full`, then
+/// `store::tags::tags_json` and `tags_text`; then the DICOMDIR record extraction of
+/// `archive --media` (src/jobs/archive.rs): `DicomDirWriter::add_instance` and `to_bytes`.
+pub fn dataset_full(data: &[u8]) -> bool {
+    let Ok(obj) = dicomq::store::header::open_full(Cursor::new(data)) else {
+        return false;
+    };
+    let _ = dicomq::store::tags::tags_json(&obj);
+    let _ = dicomq::store::tags::tags_text(&obj);
+    let mut dicomdir = DicomDirWriter::new(true);
+    dicomdir.add_instance(&obj, &["IMAGES", "IM0"]).is_ok() && dicomdir.to_bytes().is_ok()
+}
+
+/// create-dicom from PNG/JPEG bytes (`dicom::create::build` with `Payload::Image`, default
+/// limits, as src/node/create_dicom.rs calls it), then the encoding of the created file.
+pub fn create_image(data: &[u8]) -> bool {
+    build_and_encode(&spec_of(Payload::Image {
+        bytes: data.to_vec(),
+    }))
+}
+
+/// create-dicom from PDF bytes (`dicom::create::build` with `Payload::Pdf`), then encoding.
+pub fn create_pdf(data: &[u8]) -> bool {
+    build_and_encode(&spec_of(Payload::Pdf {
+        bytes: data.to_vec(),
+        title: None,
+    }))
+}
+
+/// The `--request` file and `POST /tools/create-dicom` body: JSON, then
+/// `dicom::create::parse_request` (src/dicom/create/request.rs), then `build` on its spec.
+pub fn create_request(data: &[u8]) -> bool {
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return false;
+    };
+    parse_request(&body).is_ok_and(|parsed| build_and_encode(&parsed.spec))
+}
+
+/// The daemon's socket reader: frames (`protocol::read_frame`) read one after another from the
+/// same stream as the daemon does, each body split as src/daemon/handler.rs splits it
+/// (`protocol::split_body`); the same bytes are also read as the client reads responses.
+/// Accepted: at least one request frame was read.
+pub fn socket_frame(data: &[u8]) -> bool {
+    let mut frames = 0;
+    let mut stream = data;
+    while let Ok((request, body)) = read_frame::<Request>(&mut stream) {
+        frames += 1;
+        let sizes: Vec<u64> = match request {
+            Request::Store { sizes, .. } => sizes,
+            Request::CreateDicom { items, .. } => items
+                .iter()
+                .map(|i| match i.payload {
+                    WirePayload::Pdf { size, .. } | WirePayload::Image { size } => size,
+                    WirePayload::Empty => 0,
+                })
+                .collect(),
+            _ => continue,
+        };
+        let _ = split_body(body, &sizes);
+    }
+    let mut stream = data;
+    while read_frame::<Response>(&mut stream).is_ok() {}
+    frames > 0
+}
+
+/// The config file (`Config::load` in src/config.rs): comments stripped, read as UTF-8, then
+/// `Config::parse` and its warning line.
+pub fn config(data: &[u8]) -> bool {
+    let mut text = String::new();
+    if json_comments::StripComments::new(data)
+        .read_to_string(&mut text)
+        .is_err()
+    {
+        return false;
+    }
+    let parsed = dicomq::config::Config::parse(&text, Path::new("/etc/dicomq"));
+    parsed.map(|config| config.warning()).is_ok()
+}
+
+fn spec_of(payload: Payload) -> CreateSpec {
+    CreateSpec {
+        items: vec![CreateItem {
+            payload,
+            tags: vec![("PatientName".into(), "Fuzz^Input".into())],
+        }],
+        ..CreateSpec::default()
+    }
+}
+
+fn build_and_encode(spec: &CreateSpec) -> bool {
+    // A fixed clock: an input replays the same way in the regression test.
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    let Ok(created) = create::build(
+        spec,
+        None,
+        &PrivateDictionary::empty(),
+        &Limits::default(),
+        now,
+    ) else {
+        return false;
+    };
+    created.iter().all(|c| {
+        let mut bytes = Vec::new();
+        c.file.write_all(&mut bytes).is_ok() && dicomq::store::header::summarize(&c.file).is_ok()
+    })
+}
