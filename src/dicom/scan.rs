@@ -340,6 +340,21 @@ pub fn scan_elements<R: Read + Seek>(
             });
         } else {
             let n = check(tag, header.len.0, pos)?;
+            // dicom-parser reads whole numbers of a binary VR's values but advances its position
+            // by the declared length, so any later element would be read from the wrong offset
+            // (and a garbage length allocated). Only the stream's last element may be ragged.
+            if let Some(unit) = value_unit(header.vr) {
+                if n % unit != 0 && pos + n != end {
+                    return Err(StructureError::Malformed {
+                        offset: header_at,
+                        reason: format!(
+                            "element {} ({}) declares {n} bytes, not a multiple of its {unit}-byte values",
+                            element_name(tag),
+                            header.vr.to_string()
+                        ),
+                    });
+                }
+            }
             src.seek(SeekFrom::Current(n as i64)).map_err(io)?;
             pos += n;
         }
@@ -354,6 +369,16 @@ pub fn scan_elements<R: Read + Seek>(
         depth: nesting.deepest,
         un_sequences: nesting.un_sequences,
     })
+}
+
+/// The size of one value of a VR that dicom-parser decodes as binary numbers.
+fn value_unit(vr: VR) -> Option<u64> {
+    match vr {
+        VR::US | VR::SS | VR::OW => Some(2),
+        VR::AT | VR::UL | VR::SL | VR::FL | VR::OF | VR::OL => Some(4),
+        VR::FD | VR::OD | VR::SV | VR::UV | VR::OV => Some(8),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

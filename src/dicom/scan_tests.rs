@@ -239,3 +239,29 @@ fn hostile_prefixes_of_a_valid_file_never_panic() {
         let _ = validate_dicom_bytes(&flipped);
     }
 }
+
+#[test]
+fn a_binary_value_of_ragged_length_is_refused_unless_it_ends_the_file() {
+    // dicom-parser would read 41 values of (0028,0034) UL's 167 bytes, move its position by 167,
+    // and read the next header 3 bytes early: a fuzzer found it allocating 1.6 GB that way.
+    let label = "scan-ragged";
+    let mut ds = bad::dataset(label);
+    let ragged = bad::explicit(0x0018, 0x1310, b"US", &[1, 0, 2]);
+    let at = ds
+        .windows(4)
+        .position(|w| w == [0x10, 0x00, 0x10, 0x00])
+        .expect("PatientName");
+    ds.splice(at..at, ragged.clone());
+    let file = bad::part10(label, uids::EXPLICIT_VR_LITTLE_ENDIAN, &ds);
+    match scan_file(&file, MAX_SEQUENCE_DEPTH).unwrap_err() {
+        StructureError::Malformed { reason, .. } => {
+            assert!(reason.contains("(0018,1310)") && reason.contains("3 bytes"), "{reason}");
+        }
+        e => panic!("{e:?}"),
+    }
+    // The same element last in the file is read as far as it goes, as dicom-parser does.
+    let mut ds = bad::dataset(label);
+    ds.extend(bad::explicit(0x7FE0, 0x0010, b"OW", &[1, 0, 2]));
+    let file = bad::part10(label, uids::EXPLICIT_VR_LITTLE_ENDIAN, &ds);
+    assert!(scan_file(&file, MAX_SEQUENCE_DEPTH).is_ok());
+}
