@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Home, check_zip, have_tool, stderr, stdout};
+use common::{Home, check_zip, extract_zip_entry, have_tool, stderr, stdout};
 use dicomq::config::Config;
 use dicomq::home::Home as DataHome;
 use dicomq::jobs::{Action, ArchiveParams, JobInfo, JobState};
@@ -18,21 +18,6 @@ use dicomq::store::import::{ImportItem, ImportSource};
 use dicomq::testdata;
 
 // ---- helpers ---------------------------------------------------------------------------------
-
-/// Extracts one entry of a ZIP.
-fn extract(zip: &Path, entry: &str, to: &Path) {
-    let o = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile\nopen(sys.argv[3], 'wb').write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))",
-        ])
-        .arg(zip)
-        .arg(entry)
-        .arg(to)
-        .output()
-        .expect("python3");
-    assert!(o.status.success(), "{}", stderr(&o));
-}
 
 /// The DICOMDIR passes dciodvfy (no error line), dcmdump and dcdirdmp.
 fn check_dicomdir(path: &Path) {
@@ -306,7 +291,7 @@ fn media_dicomdir_passes_the_validators() {
             assert_eq!(name, &format!("IMAGES/IM{i}"));
         }
         let dicomdir = home.path().join(format!("DICOMDIR-{extended}"));
-        extract(&out, "DICOMDIR", &dicomdir);
+        extract_zip_entry(&out, "DICOMDIR", &dicomdir);
         check_dicomdir(&dicomdir);
     }
     // The whole corpus, edge cases included (no PatientID, no SeriesNumber, a multi-valued
@@ -314,7 +299,7 @@ fn media_dicomdir_passes_the_validators() {
     let all = archive_names(&home, &["--media"], "all-media.zip");
     assert_eq!(all.len(), testdata::corpus().len() + 1);
     let dicomdir = home.path().join("DICOMDIR-all");
-    extract(&home.path().join("all-media.zip"), "DICOMDIR", &dicomdir);
+    extract_zip_entry(&home.path().join("all-media.zip"), "DICOMDIR", &dicomdir);
     check_dicomdir(&dicomdir);
 
     let jobs = home.json(&["jobs", "ls"]);
@@ -672,7 +657,7 @@ fn a_job_resumed_by_another_process_or_recovered_after_a_stop_is_complete() {
         assert_eq!(info.content["InstancesCount"], 25, "{:?}", info.content);
     }
     let dicomdir = dir.path().join("DICOMDIR");
-    extract(
+    extract_zip_entry(
         &node.job_output(&paused).expect("output"),
         "DICOMDIR",
         &dicomdir,
@@ -822,7 +807,7 @@ fn media_of_sources_missing_type1_keys_passes_dciodvfy() {
     let names = archive_names(&home, &["--media"], "sparse.zip");
     assert_eq!(names.len(), specs.len() + 1, "{names:?}");
     let dicomdir = home.path().join("DICOMDIR-sparse");
-    extract(&home.path().join("sparse.zip"), "DICOMDIR", &dicomdir);
+    extract_zip_entry(&home.path().join("sparse.zip"), "DICOMDIR", &dicomdir);
     check_dicomdir(&dicomdir);
     // The invented and fallback values are the ones documented in src/archive/dicomdir.rs.
     let f = dicom_object::open_file(&dicomdir).expect("DICOMDIR parses");

@@ -255,7 +255,10 @@ fn a_binary_value_of_ragged_length_is_refused_unless_it_ends_the_file() {
     let file = bad::part10(label, uids::EXPLICIT_VR_LITTLE_ENDIAN, &ds);
     match scan_file(&file, MAX_SEQUENCE_DEPTH).unwrap_err() {
         StructureError::Malformed { reason, .. } => {
-            assert!(reason.contains("(0018,1310)") && reason.contains("3 bytes"), "{reason}");
+            assert!(
+                reason.contains("(0018,1310)") && reason.contains("3 bytes"),
+                "{reason}"
+            );
         }
         e => panic!("{e:?}"),
     }

@@ -245,6 +245,21 @@ pub fn curl(args: &[&str]) -> HttpAnswer {
     }
 }
 
+/// Extracts one entry of a ZIP to `to`, with Python's zipfile (a reader independent of dicomq's).
+pub fn extract_zip_entry(zip: &Path, entry: &str, to: &Path) {
+    let o = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nopen(sys.argv[3], 'wb').write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))",
+        ])
+        .arg(zip)
+        .arg(entry)
+        .arg(to)
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 /// `unzip -t` and `python3 -m zipfile -t` accept the archive; returns its entry names in order.
 pub fn check_zip(path: &Path) -> Vec<String> {
     if have_tool("unzip") {
