@@ -10,6 +10,7 @@ pub mod atomic;
 pub mod backend;
 pub mod cli;
 pub mod config;
+pub mod contained_panic;
 pub mod daemon;
 pub mod dicom;
 pub mod error;

@@ -536,3 +536,27 @@ fn content_size_limit_comes_from_the_config() {
     );
     assert_eq!(home.stored_files().len(), 1);
 }
+
+#[test]
+fn a_jpeg_the_decoder_panics_on_is_refused_quietly() {
+    // Found by the create_image fuzz target: zune-jpeg 0.5.15 unwraps a None in its AVX2 IDCT.
+    let jpeg = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz/create_image/zune_jpeg_avx2_idct_unwrap_1.jpg");
+    let home = Home::new();
+    let o = home.run(&[
+        "create-dicom",
+        "--image",
+        jpeg.to_str().expect("utf8"),
+        "--tag",
+        "PatientName=Fuzz",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("the decoder failed on it"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(home.stored_files().is_empty());
+    let _d = home.daemon(&[]);
+    let o = home.run(&["create-dicom", "--image", jpeg.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(home.run(&["ls", "patients"]).status.success());
+}

@@ -291,7 +291,15 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<DecodedImage, Conte
     let bytes_per_pixel = u64::from(decoder.color_type().bytes_per_pixel());
     check_size(w, h, bytes_per_pixel, limits)?;
     let decoded_bytes = w * h * bytes_per_pixel;
-    let img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    // The decoders are third-party code on hostile bytes: zune-jpeg 0.5.15 panics on some
+    // malformed JPEGs (an unwrap in its AVX2 IDCT, found by fuzzing). A panic there is a refusal
+    // of the file, never the end of the process or of a daemon thread.
+    let decoded = crate::contained_panic::contain(|| DynamicImage::from_decoder(decoder))
+        .ok_or_else(|| ContentError::Corrupt {
+            format,
+            detail: "the decoder failed on it".into(),
+        })?;
+    let img = decoded.map_err(decode_error)?;
     let mut warnings = Vec::new();
     if kind == ImageKind::Png && png_is_palette(bytes) {
         warnings.push("palette PNG expanded to RGB".to_string());
