@@ -61,25 +61,31 @@ pub struct StoreRepair {
 
 /// Whether `dir` holds at least one file, at any depth (stops at the first one).
 pub fn holds_files(dir: &Path) -> bool {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(e.path()),
-                Ok(_) => return true,
-                Err(_) => {}
-            }
-        }
-    }
-    false
+    let mut any = false;
+    walk_entries(dir, |_, _| {
+        any = true;
+        false
+    });
+    any
 }
 
 /// Every file under the storage (`incoming/` is settled by `Store::open` before this runs).
 fn stored_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    walk_entries(root, |path, kind| {
+        // Sockets, FIFOs, links: never stored by dicomq, never opened here.
+        if kind.is_file() {
+            out.push(path);
+        }
+        true
+    });
+    out.sort();
+    out
+}
+
+/// Walks `root` without recursion, handing `found` every entry that is not a directory, until
+/// it returns false. Unreadable directories are passed over.
+fn walk_entries(root: &Path, mut found: impl FnMut(PathBuf, std::fs::FileType) -> bool) {
     let mut stack = vec![root.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
@@ -88,14 +94,15 @@ fn stored_files(root: &Path) -> Vec<PathBuf> {
         for e in rd.flatten() {
             match e.file_type() {
                 Ok(t) if t.is_dir() => stack.push(e.path()),
-                Ok(t) if t.is_file() => out.push(e.path()),
-                // Sockets, FIFOs, links: never stored by dicomq, never opened here.
-                _ => {}
+                Ok(t) => {
+                    if !found(e.path(), t) {
+                        return;
+                    }
+                }
+                Err(_) => {}
             }
         }
     }
-    out.sort();
-    out
 }
 
 fn read_header(path: &Path) -> std::result::Result<(ParsedHeader, u64), String> {
