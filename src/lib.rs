@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod node;
 pub mod output;
 pub mod parallel;
+pub mod persist;
 pub mod protocol;
 pub mod settings;
 pub mod store;

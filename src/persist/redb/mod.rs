@@ -1,0 +1,6 @@
+//! The redb implementations of the persistence traits: one database file, `HOME/index.redb`.
+//! redb's types and errors stay inside this folder.
+
+// Job store.
+
+// Resource index, settings, schema version.
