@@ -1,0 +1,175 @@
+//! The engine's in-memory view: the committed records (what readers see), the staged changes
+//! overlaid on them for decisions, and the scheduling indexes of that latest view.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use super::super::batch::{Batch, Ticket};
+use super::super::model::JobRecord;
+use super::super::queue::priority_key;
+use super::super::state::JobState;
+use crate::error::{Error, Result};
+
+/// What a worker is doing, as the commit leader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Slot {
+    Idle,
+    /// Waiting for the commit of this batch, which holds its job's start.
+    Waiting(u64),
+    /// Running a step (or about to) since then, without the lock.
+    Stepping(Instant),
+}
+
+/// The latest, not yet committed, version of a job (`None`: deleted).
+pub(super) struct Staged {
+    pub(super) batch: u64,
+    pub(super) rec: Option<JobRecord>,
+}
+
+pub(super) struct Inner {
+    /// What the queue holds: the only view readers see.
+    pub(super) jobs: BTreeMap<String, JobRecord>,
+    /// Changes decided but not committed yet; they overlay `jobs` for decisions.
+    pub(super) staged: HashMap<String, Staged>,
+    /// Pending index of the latest view (what workers take next).
+    pub(super) pending: BTreeMap<(u32, u64), String>,
+    /// History index of the latest view (what eviction counts).
+    pub(super) history: BTreeMap<u64, String>,
+    pub(super) next_seq: u64,
+    pub(super) next_completion: u64,
+    pub(super) stopping: bool,
+    /// Why the database can no longer be written, once a commit failed with an I/O error.
+    pub(super) broken: Option<Broken>,
+    /// The batch being filled.
+    pub(super) open: Batch,
+    /// The batch being committed by a leader, if any.
+    pub(super) committing: Option<Ticket>,
+    /// One per worker.
+    pub(super) slots: Vec<Slot>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            jobs: BTreeMap::new(),
+            staged: HashMap::new(),
+            pending: BTreeMap::new(),
+            history: BTreeMap::new(),
+            next_seq: 0,
+            next_completion: 0,
+            stopping: false,
+            broken: None,
+            open: Batch::new(1),
+            committing: None,
+            slots: Vec::new(),
+        }
+    }
+}
+
+impl Inner {
+    pub(super) fn unindex(&mut self, r: &JobRecord) {
+        if r.state == JobState::Pending {
+            self.pending.remove(&(priority_key(r.priority), r.seq));
+        }
+        if r.state.is_finished()
+            && let Some(c) = r.completion_seq
+        {
+            self.history.remove(&c);
+        }
+    }
+
+    pub(super) fn index(&mut self, r: &JobRecord) {
+        if r.state == JobState::Pending {
+            self.pending
+                .insert((priority_key(r.priority), r.seq), r.id.clone());
+        }
+        if r.state.is_finished()
+            && let Some(c) = r.completion_seq
+        {
+            self.history.insert(c, r.id.clone());
+        }
+    }
+
+    /// Rebuilds both indexes from the committed records (after a failed commit).
+    pub(super) fn reindex(&mut self) {
+        self.pending.clear();
+        self.history.clear();
+        let jobs = std::mem::take(&mut self.jobs);
+        for r in jobs.values() {
+            self.index(r);
+        }
+        self.jobs = jobs;
+    }
+
+    /// The job as the latest decision left it (committed or staged).
+    pub(super) fn latest(&self, id: &str) -> Option<&JobRecord> {
+        match self.staged.get(id) {
+            Some(s) => s.rec.as_ref(),
+            None => self.jobs.get(id),
+        }
+    }
+
+    /// The ticket of the batch holding the job's latest staged change, if any.
+    pub(super) fn ticket_of(&self, id: &str) -> Ticket {
+        match self.staged.get(id) {
+            Some(s) if s.batch == self.open.no => self.open.ticket(),
+            Some(s) => match &self.committing {
+                Some(t) if t.no == s.batch => t.clone(),
+                _ => Ticket::done(),
+            },
+            None => Ticket::done(),
+        }
+    }
+
+    pub(super) fn resolve(&self, prefix: &str) -> Result<String> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if self.jobs.contains_key(&p) {
+            return Ok(p);
+        }
+        if p.len() < 8 {
+            return Err(Error::PrefixTooShort(p));
+        }
+        let found: Vec<String> = self
+            .jobs
+            .range(p.clone()..)
+            .take_while(|(k, _)| k.starts_with(&p))
+            .take(11)
+            .map(|(k, _)| k.clone())
+            .collect();
+        match found.len() {
+            0 => Err(Error::NotFound { what: "job", id: p }),
+            1 => Ok(found.into_iter().next().unwrap_or_default()),
+            _ => Err(Error::Ambiguous {
+                prefix: p,
+                candidates: found,
+            }),
+        }
+    }
+}
+
+/// The cause of a failed database write, kept to answer every later caller.
+#[derive(Debug, Clone)]
+pub(super) struct Broken {
+    pub(super) disk_full: bool,
+    pub(super) message: String,
+}
+
+impl Broken {
+    pub(super) fn of(e: &Error) -> Broken {
+        Broken {
+            disk_full: matches!(e, Error::DiskFull { .. }),
+            message: e.to_string(),
+        }
+    }
+
+    pub(super) fn error(&self) -> Error {
+        if self.disk_full {
+            Error::DiskFull {
+                home: None,
+                what: "job changes can no longer be saved".into(),
+            }
+        } else {
+            Error::DatabaseIo(self.message.clone())
+        }
+    }
+}

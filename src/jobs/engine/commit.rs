@@ -1,0 +1,292 @@
+//! Group commit: staging changes into the open batch, settling a ticket (leading the commit if
+//! no one does), and completing a job with the history eviction it causes. See `mod.rs`.
+
+use std::time::Instant;
+
+use super::super::batch::{Batch, Ticket};
+use super::super::model::{JobRecord, now_us};
+use super::super::queue::{Change, Commit};
+use super::super::state::{Event, Flags, JobState, advance};
+use super::cache::{Broken, Inner, Slot, Staged};
+use super::{COMMIT_DELAY, JobsEngine, refused};
+use crate::error::Result;
+use std::sync::MutexGuard;
+
+impl JobsEngine {
+    /// Stages `puts` and `deletes` in the open batch and in the latest view. Returns the batch's
+    /// ticket and the deleted records (whose outputs go once the ticket commits).
+    pub(super) fn stage(
+        &self,
+        g: &mut Inner,
+        puts: Vec<JobRecord>,
+        deletes: Vec<String>,
+        mode: Commit,
+    ) -> (Ticket, Vec<JobRecord>) {
+        let mut removed = Vec::new();
+        if puts.is_empty() && deletes.is_empty() {
+            return (Ticket::done(), removed);
+        }
+        let no = g.open.no;
+        let note = |g: &mut Inner, id: &str| {
+            if g.staged.get(id).map(|s| s.batch) != Some(no) {
+                g.open.ids.push(id.to_string());
+            }
+        };
+        for d in deletes {
+            let Some(old) = g.latest(&d).cloned() else {
+                continue;
+            };
+            g.unindex(&old);
+            note(g, &d);
+            g.staged.insert(
+                d,
+                Staged {
+                    batch: no,
+                    rec: None,
+                },
+            );
+            removed.push(old);
+        }
+        for p in puts {
+            if let Some(old) = g.latest(&p.id).cloned() {
+                g.unindex(&old);
+            }
+            g.index(&p);
+            note(g, &p.id);
+            g.staged.insert(
+                p.id.clone(),
+                Staged {
+                    batch: no,
+                    rec: Some(p),
+                },
+            );
+        }
+        if mode == Commit::Durable {
+            g.open.durable = true;
+        }
+        (g.open.ticket(), removed)
+    }
+
+    /// Waits until `ticket`'s batch is committed or dropped, committing it as the leader if no
+    /// commit is running. Returns the lock again with the outcome.
+    pub(super) fn settle<'a>(
+        &'a self,
+        mut g: MutexGuard<'a, Inner>,
+        ticket: &Ticket,
+    ) -> (MutexGuard<'a, Inner>, Result<()>) {
+        loop {
+            if let Some(result) = ticket.result() {
+                return (g, result);
+            }
+            if g.committing.is_none() {
+                g = self.commit_open(g);
+            } else {
+                g = self.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+    }
+
+    /// Commits the open batch now if no commit is running (lazy checkpoints).
+    pub(super) fn commit_if_idle<'a>(&'a self, g: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
+        if g.committing.is_none() && !g.open.ids.is_empty() {
+            self.commit_open(g)
+        } else {
+            g
+        }
+    }
+
+    /// The leader's work: takes the open batch, commits it with the lock released, then makes
+    /// it visible (or, on failure, drops it and the batch staged on top of it).
+    pub(super) fn commit_open<'a>(&'a self, mut g: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
+        if let Some(b) = &g.broken {
+            // Never retried on a dead handle: the batch fails at once.
+            let message = b.message.clone();
+            let next = Batch::new(g.open.no + 1);
+            let batch = std::mem::replace(&mut g.open, next);
+            g.staged.clear();
+            g.reindex();
+            batch.resolve(Err(message));
+            self.changed.notify_all();
+            return g;
+        }
+        if g.open.durable {
+            // Nobody else leads meanwhile; changes staged meanwhile join this batch.
+            g.committing = Some(g.open.ticket());
+            loop {
+                let until = g
+                    .slots
+                    .iter()
+                    .filter_map(|s| match s {
+                        Slot::Stepping(t) => Some(*t + COMMIT_DELAY),
+                        _ => None,
+                    })
+                    .max();
+                let now = Instant::now();
+                match until {
+                    Some(u) if u > now => {
+                        g = self
+                            .stepped
+                            .wait_timeout(g, u - now)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let next = Batch::new(g.open.no + 1);
+        let batch = std::mem::replace(&mut g.open, next);
+        if batch.ids.is_empty() {
+            g.committing = None;
+            batch.resolve(Ok(()));
+            self.changed.notify_all();
+            return g;
+        }
+        g.committing = Some(batch.ticket());
+        let mut news = Vec::with_capacity(batch.ids.len());
+        let mut olds = Vec::with_capacity(batch.ids.len());
+        for id in &batch.ids {
+            news.push(g.staged.get(id).and_then(|s| s.rec.clone()));
+            olds.push(g.jobs.get(id).cloned());
+        }
+        let mode = if batch.durable {
+            Commit::Durable
+        } else {
+            Commit::Lazy
+        };
+        drop(g);
+
+        let changes: Vec<Change<'_>> = news
+            .iter()
+            .zip(&olds)
+            .filter_map(|(new, old)| match (new, old) {
+                (Some(new), old) => Some(Change::Put {
+                    old: old.as_ref(),
+                    new,
+                }),
+                (None, Some(old)) => Some(Change::Delete(old)),
+                // Created and deleted before reaching the disk.
+                (None, None) => None,
+            })
+            .collect();
+        let result = if changes.is_empty() {
+            Ok(())
+        } else {
+            self.queue.commit(&changes, mode)
+        };
+        drop(changes);
+
+        let mut g = self.lock();
+        match result {
+            Ok(()) => {
+                for (id, new) in batch.ids.iter().zip(news) {
+                    match new {
+                        Some(r) => {
+                            g.jobs.insert(id.clone(), r);
+                        }
+                        None => {
+                            g.jobs.remove(id);
+                        }
+                    }
+                    if g.staged.get(id).is_some_and(|s| s.batch == batch.no) {
+                        g.staged.remove(id);
+                    }
+                }
+                let now = Instant::now();
+                for slot in g.slots.iter_mut() {
+                    if *slot == Slot::Waiting(batch.no) {
+                        *slot = Slot::Stepping(now);
+                    }
+                }
+                batch.resolve(Ok(()));
+            }
+            Err(e) => {
+                // The open batch was decided on top of this one: it goes too.
+                let message = e.to_string();
+                tracing::error!(
+                    "job commit of {} changes failed: {message}",
+                    batch.ids.len()
+                );
+                if e.poisons_database() && g.broken.is_none() {
+                    tracing::error!("the database can no longer be written: jobs stop");
+                    g.broken = Some(Broken::of(&e));
+                    g.stopping = true;
+                    self.timer.notify_all();
+                    self.stepped.notify_all();
+                }
+                let next = Batch::new(g.open.no + 1);
+                let dependent = std::mem::replace(&mut g.open, next);
+                g.staged.clear();
+                g.reindex();
+                batch.resolve(Err(message.clone()));
+                dependent.resolve(Err(message));
+                self.work.notify_all();
+            }
+        }
+        g.committing = None;
+        self.changed.notify_all();
+        g
+    }
+    // ---- internals ----
+
+    /// Moves `rec` to Success or Failure (per `event`) with the history eviction it causes, in
+    /// one batch. Returns its ticket and the records whose outputs go once it commits.
+    pub(super) fn complete(
+        &self,
+        g: &mut Inner,
+        mut rec: JobRecord,
+        event: Event,
+        code: i32,
+        details: Option<String>,
+    ) -> Result<(Ticket, Vec<JobRecord>)> {
+        let from = rec.state;
+        let to = if from == JobState::Running || event != Event::Fail {
+            advance(from, event).map_err(|e| refused(&rec.id, e))?
+        } else {
+            // Cancel of a Pending, Paused or Retry job (the matrix allowed it).
+            JobState::Failure
+        };
+        let now = now_us();
+        rec.fold_runtime(false);
+        rec.state = to;
+        rec.flags = Flags::default();
+        rec.next_retry_us = None;
+        rec.error_code = code;
+        if let Some(d) = details {
+            rec.error_details = d;
+        }
+        if to == JobState::Success {
+            rec.progress = 1.0;
+        }
+        rec.completion_us = Some(now);
+        rec.last_change_us = now;
+        rec.completion_seq = Some(g.next_completion);
+        g.next_completion += 1;
+        // History: keep the newest `history_size`, this one included.
+        let total = g.history.len() + 1;
+        let excess = total.saturating_sub(self.config.history_size);
+        let mut deletes: Vec<String> = g.history.values().take(excess).cloned().collect();
+        let self_evicted = excess > g.history.len();
+        let mut discard = Vec::new();
+        if to == JobState::Failure {
+            discard.push(rec.clone());
+        }
+        let puts = if self_evicted {
+            deletes.push(rec.id.clone());
+            Vec::new()
+        } else {
+            vec![rec]
+        };
+        let (ticket, evicted) = self.stage(g, puts, deletes, Commit::Durable);
+        discard.extend(evicted);
+        Ok((ticket, discard))
+    }
+
+    pub(super) fn discard(&self, records: Vec<JobRecord>) {
+        for r in records {
+            if let Some(kind) = self.kinds.get(r.type_name.as_str()) {
+                kind.discard_outputs(&r);
+            }
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Workers: each takes the next Pending job, drives it step by step, and stages "this job left
+//! Running" together with "the next job starts" so both share one commit.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::super::batch::Ticket;
+use super::super::kind::{StepContext, StepOutcome};
+use super::super::model::{CANCELED_JOB, INTERNAL_ERROR, JobRecord, now_us};
+use super::super::queue::Commit;
+use super::super::state::{Event, Flags, JobState, advance, boundary};
+use super::cache::{Inner, Slot};
+use super::{JobsEngine, TICK, refused};
+use crate::error::{Error, Result};
+
+/// How long a worker waits before retrying after a failed commit.
+const COMMIT_RETRY: Duration = Duration::from_millis(100);
+
+/// A job whose start is staged in `ticket`'s batch, and the job the same worker left Running in
+/// that batch, if any (with the records whose outputs go once the batch commits).
+struct Started {
+    id: String,
+    ticket: Ticket,
+    prev: Option<(String, Vec<JobRecord>)>,
+}
+
+/// Where a step boundary left a job.
+enum Step {
+    /// Still Running here; the next step may run.
+    Continue,
+    /// Not this worker's to run any more (gone, not Running, or the engine stops).
+    Stop,
+    /// It left Running in `ticket`'s batch; `next` is started in the same batch.
+    Left {
+        ticket: Ticket,
+        discard: Vec<JobRecord>,
+        next: Option<(String, Ticket)>,
+    },
+}
+
+impl JobsEngine {
+    pub(super) fn worker_loop(self: Arc<Self>, n: usize) {
+        let mut next: Option<Started> = None;
+        loop {
+            let started = match next.take() {
+                Some(s) => s,
+                None => match self.take_next_job(n) {
+                    Some(s) => s,
+                    None => return,
+                },
+            };
+            let committed = {
+                let g = self.lock();
+                self.settle(g, &started.ticket).1
+            };
+            match committed {
+                Ok(()) => {
+                    if let Some((_, discard)) = started.prev {
+                        self.discard(discard);
+                    }
+                    next = self.drive(n, &started.id);
+                }
+                Err(e) => {
+                    tracing::error!("cannot start job {}: {e}", started.id);
+                    match started.prev {
+                        // Its exit shared the failed commit: it is Running again, still ours.
+                        Some((prev, _)) => next = self.drive(n, &prev),
+                        None => std::thread::sleep(COMMIT_RETRY),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for a Pending job and stages its start. `None`: the engine stops.
+    fn take_next_job(&self, n: usize) -> Option<Started> {
+        let mut g = self.lock();
+        loop {
+            if g.stopping {
+                return None;
+            }
+            if let Some((id, ticket)) = self.start_next(&mut g, n) {
+                return Some(Started {
+                    id,
+                    ticket,
+                    prev: None,
+                });
+            }
+            g = self
+                .work
+                .wait_timeout(g, TICK)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Stages the start of the first Pending job of the latest view for worker `n`, if any.
+    fn start_next(&self, g: &mut Inner, n: usize) -> Option<(String, Ticket)> {
+        while let Some(id) = g.pending.values().next().cloned() {
+            match self.start(g, &id) {
+                Ok(ticket) => {
+                    if let Some(slot) = g.slots.get_mut(n) {
+                        *slot = Slot::Waiting(ticket.no);
+                    }
+                    return Some((id, ticket));
+                }
+                Err(e) => {
+                    // The index and the record disagree: drop the entry rather than spin on it.
+                    tracing::error!("cannot start job {id}: {e}");
+                    g.pending.retain(|_, v| *v != id);
+                }
+            }
+        }
+        None
+    }
+
+    fn start(&self, g: &mut Inner, id: &str) -> Result<Ticket> {
+        let Some(cur) = g.latest(id).cloned() else {
+            return Err(Error::Internal(format!("pending job {id} has no record")));
+        };
+        let mut new = cur;
+        new.state = advance(new.state, Event::Start).map_err(|e| refused(id, e))?;
+        new.error_code = 0;
+        new.error_details.clear();
+        new.flags = Flags::default();
+        new.last_change_us = now_us();
+        new.running_since = Some(Instant::now());
+        Ok(self.stage(g, vec![new], Vec::new(), Commit::Durable).0)
+    }
+
+    /// Runs a Running job (its start committed) step by step until it leaves Running or the
+    /// engine stops. Returns the next job if this worker started one in the same commit.
+    fn drive(&self, n: usize, id: &str) -> Option<Started> {
+        loop {
+            match self.run_once(n, id) {
+                Ok(Step::Continue) => continue,
+                Ok(Step::Stop) => {
+                    self.set_slot(n, Slot::Idle);
+                    return None;
+                }
+                Ok(Step::Left {
+                    ticket,
+                    discard,
+                    next: Some((next, next_ticket)),
+                }) => {
+                    debug_assert_eq!(ticket.no, next_ticket.no);
+                    return Some(Started {
+                        id: next,
+                        ticket: next_ticket,
+                        prev: Some((id.to_string(), discard)),
+                    });
+                }
+                Ok(Step::Left {
+                    ticket,
+                    discard,
+                    next: None,
+                }) => {
+                    let committed = {
+                        let g = self.lock();
+                        self.settle(g, &ticket).1
+                    };
+                    match committed {
+                        Ok(()) => {
+                            self.discard(discard);
+                            return None;
+                        }
+                        // Memory is back to the committed state (Running): run it again,
+                        // unless the engine stops (a broken database is never retried).
+                        Err(e) => {
+                            tracing::error!("job {id}: {e}");
+                            if self.lock().stopping {
+                                self.set_slot(n, Slot::Idle);
+                                return None;
+                            }
+                            std::thread::sleep(COMMIT_RETRY);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!("job {id}: {e}");
+                    std::thread::sleep(COMMIT_RETRY);
+                    if self.lock().stopping {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_slot(&self, n: usize, to: Slot) {
+        if let Some(slot) = self.lock().slots.get_mut(n) {
+            *slot = to;
+        }
+        self.stepped.notify_all();
+    }
+
+    /// The job left Running in `ticket`'s batch: start this worker's next job in the same batch.
+    fn leave(&self, g: &mut Inner, n: usize, ticket: Ticket, discard: Vec<JobRecord>) -> Step {
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Idle;
+        }
+        self.stepped.notify_all();
+        let next = if g.stopping {
+            None
+        } else {
+            self.start_next(g, n)
+        };
+        Step::Left {
+            ticket,
+            discard,
+            next,
+        }
+    }
+
+    /// One step boundary and one step.
+    fn run_once(&self, n: usize, id: &str) -> Result<Step> {
+        let mut g = self.lock();
+        let Some(rec) = g.latest(id).cloned() else {
+            return Ok(Step::Stop);
+        };
+        if rec.state != JobState::Running {
+            return Ok(Step::Stop);
+        }
+        let kind = match self.kind(&rec.type_name) {
+            Ok(k) => k,
+            Err(e) => {
+                let (t, d) = self.complete(
+                    &mut g,
+                    rec,
+                    Event::Fail,
+                    INTERNAL_ERROR,
+                    Some(e.to_string()),
+                )?;
+                return Ok(self.leave(&mut g, n, t, d));
+            }
+        };
+        if let Some(ev) = boundary(rec.flags) {
+            let (t, d) = if ev == Event::CancelAtBoundary {
+                self.complete(&mut g, rec, ev, CANCELED_JOB, None)?
+            } else {
+                let mut new = rec;
+                new.state = advance(new.state, ev).map_err(|e| refused(id, e))?;
+                new.fold_runtime(false);
+                new.flags = Flags::default();
+                new.last_change_us = now_us();
+                self.stage(&mut g, vec![new], Vec::new(), Commit::Durable)
+            };
+            return Ok(self.leave(&mut g, n, t, d));
+        }
+        if g.stopping {
+            // Stays Running in the database with its last checkpoint: `recover` resumes it.
+            return Ok(Step::Stop);
+        }
+        if rec.position >= rec.steps {
+            let (t, d) = self.complete(&mut g, rec, Event::Succeed, 0, None)?;
+            return Ok(self.leave(&mut g, n, t, d));
+        }
+        let mut ctx = StepContext {
+            job_id: rec.id.clone(),
+            params: rec.params.clone(),
+            position: rec.position,
+            steps: rec.steps,
+            checkpoint: rec.checkpoint.clone(),
+            content: rec.content.clone(),
+            progress: None,
+        };
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Stepping(Instant::now());
+        }
+        drop(g);
+
+        let outcome = catch_unwind(AssertUnwindSafe(|| kind.step(&mut ctx))).unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            StepOutcome::Fail {
+                code: INTERNAL_ERROR,
+                details: format!("step {} panicked: {msg}", ctx.position),
+            }
+        });
+
+        if matches!(outcome, StepOutcome::Fail { .. }) {
+            // A failed job keeps no output: freeing it first lets its failure be saved on the
+            // disk that output filled.
+            kind.discard_outputs(&rec);
+        }
+        let mut g = self.lock();
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Idle;
+        }
+        self.stepped.notify_all();
+        let Some(mut new) = g.latest(id).cloned() else {
+            return Ok(Step::Stop);
+        };
+        let progress = |pos: u64, steps: u64| {
+            if steps == 0 {
+                1.0
+            } else {
+                pos as f64 / steps as f64
+            }
+        };
+        let (t, d) = match outcome {
+            StepOutcome::Continue => {
+                new.position = ctx.position + 1;
+                new.progress = ctx
+                    .progress
+                    .unwrap_or_else(|| progress(new.position, new.steps));
+                new.checkpoint = ctx.checkpoint;
+                new.content = ctx.content;
+                new.retry_count = 0;
+                if new.position >= new.steps {
+                    self.complete(&mut g, new, Event::Succeed, 0, None)?
+                } else {
+                    new.state = advance(new.state, Event::Step).map_err(|e| refused(id, e))?;
+                    new.fold_runtime(true);
+                    self.stage(&mut g, vec![new], Vec::new(), Commit::Lazy);
+                    drop(self.commit_if_idle(g));
+                    return Ok(Step::Continue);
+                }
+            }
+            StepOutcome::Done => {
+                new.position = new.steps.max(ctx.position + 1);
+                new.checkpoint = ctx.checkpoint;
+                new.content = ctx.content;
+                self.complete(&mut g, new, Event::Succeed, 0, None)?
+            }
+            StepOutcome::Fail { code, details } => {
+                new.checkpoint = ctx.checkpoint;
+                new.content = ctx.content;
+                self.complete(&mut g, new, Event::Fail, code, Some(details))?
+            }
+            StepOutcome::Retry(reason) => {
+                let max = kind.max_retries();
+                if new.retry_count >= max {
+                    let details = format!("{reason} (gave up after {max} retries)");
+                    self.complete(&mut g, new, Event::Fail, INTERNAL_ERROR, Some(details))?
+                } else {
+                    let delay = kind.retry_delay(new.retry_count);
+                    new.state =
+                        advance(new.state, Event::RetryLater).map_err(|e| refused(id, e))?;
+                    new.fold_runtime(false);
+                    new.retry_count += 1;
+                    new.error_details = reason;
+                    new.last_change_us = now_us();
+                    new.next_retry_us = Some(new.last_change_us + delay.as_micros() as i64);
+                    let staged = self.stage(&mut g, vec![new], Vec::new(), Commit::Durable);
+                    self.timer.notify_all();
+                    staged
+                }
+            }
+        };
+        Ok(self.leave(&mut g, n, t, d))
+    }
+}
