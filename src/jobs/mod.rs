@@ -1,10 +1,10 @@
-//! The jobs engine: Orthanc's job states and control matrix, persisted in redb so that no
-//! acknowledged job is ever lost.
+//! The jobs engine: Orthanc's job states and control matrix, persisted through a job store
+//! (`persist::job_store`, redb today) so that no acknowledged job is ever lost.
 //!
 //! `state` (the transition table) · `model` (the persisted record and the `JobInfo` view) ·
-//! `kind` (what a job type implements) · `sleep` (the `Sleep` kind) · `queue` (the redb seam) ·
+//! `kind` (what a job type implements) · `sleep` (the `Sleep` kind) ·
 //! `batch` (group commit: batches and tickets) · `engine` (workers, scheduling, control,
-//! recovery) · `archive` (the `Archive` and `Media` kinds) · `outputs` (their files in
+//! recovery; records are kept by a `persist::job_store::JobStore`) · `archive` (the `Archive` and `Media` kinds) · `outputs` (their files in
 //! `HOME/outputs/`).
 
 pub mod archive;
@@ -13,7 +13,6 @@ pub mod engine;
 pub mod kind;
 pub mod model;
 pub mod outputs;
-pub mod queue;
 pub mod sleep;
 pub mod state;
 
@@ -25,6 +24,5 @@ pub use engine::{EngineConfig, JobsEngine};
 pub use kind::{JobKind, Plan, StepContext, StepOutcome};
 pub use model::{JobInfo, JobRecord, JobRow};
 pub use outputs::JobOutputs;
-pub use queue::JobQueue;
 pub use sleep::Sleep;
 pub use state::{Action, Event, Flags, JobState, Outcome, Refusal};

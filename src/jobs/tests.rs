@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::error::Error;
+use crate::persist::job_store::{Change, Durability};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -165,7 +166,7 @@ fn priority_order_with_negative_values_and_fifo_ties() {
     let mut expected: Vec<(i32, usize)> = prios.iter().copied().zip(0..).collect();
     expected.sort_by_key(|(p, i)| (std::cmp::Reverse(*p), *i));
     let expected: Vec<String> = expected.iter().map(|(_, i)| ids[*i].clone()).collect();
-    assert_eq!(e.queue().pending_ids().expect("pending"), expected);
+    assert_eq!(e.store().pending_ids().expect("pending"), expected);
     gate.release();
     for id in &ids {
         assert_eq!(
@@ -195,12 +196,12 @@ fn history_evicts_oldest_and_discards_outputs() {
             e.info(old),
             Err(Error::NotFound { what: "job", .. })
         ));
-        assert!(e.queue().get(old).expect("get").is_none());
+        assert!(e.store().get(old).expect("get").is_none());
     }
     for new in &ids[2..] {
         assert_eq!(e.info(new).expect("info").state, JobState::Success);
     }
-    assert_eq!(e.queue().history_ids().expect("history"), ids[2..].to_vec());
+    assert_eq!(e.store().history_ids().expect("history"), ids[2..].to_vec());
     // Outputs are discarded after the commit that evicted them, outside the engine lock.
     poll("discarded outputs", || {
         rec.discarded.lock().expect("discarded").len() == 2
@@ -511,13 +512,13 @@ fn an_acknowledged_pause_of_a_running_job_survives_a_crash() {
         new.state = JobState::Running;
         new.position = 2;
         new.flags.pause = true;
-        e.queue()
-            .commit(
-                &[queue::Change::Put {
+        e.store()
+            .apply(
+                &[Change::Put {
                     old: Some(&old),
                     new: &new,
                 }],
-                queue::Commit::Durable,
+                Durability::StateChange,
             )
             .expect("commit");
     }
@@ -526,7 +527,7 @@ fn an_acknowledged_pause_of_a_running_job_survives_a_crash() {
     e.recover().expect("recover");
     let r = e.record(&id).expect("record");
     assert_eq!((r.state, r.position), (JobState::Paused, 2));
-    assert!(e.queue().pending_ids().expect("pending").is_empty());
+    assert!(e.store().pending_ids().expect("pending").is_empty());
 }
 
 #[test]
@@ -648,7 +649,7 @@ fn twenty_threads_submit_and_control_concurrently() {
     for id in &ids {
         let info = e.wait(id, Some(LONG)).expect("wait");
         assert!(info.state.is_finished(), "{info:?}");
-        let stored = e.queue().get(id).expect("get").expect("stored");
+        let stored = e.store().get(id).expect("get").expect("stored");
         assert_eq!(stored.state, info.state);
     }
     let counts = e.counts();
@@ -683,7 +684,7 @@ fn many_threads_submitting_at_once_are_all_durable_after_a_reopen() {
             .flat_map(|t| t.join().expect("thread"))
             .collect();
         for id in &ids {
-            assert!(e.queue().get(id).expect("get").is_some(), "{id}");
+            assert!(e.store().get(id).expect("get").is_some(), "{id}");
         }
         // No shutdown: as if the process died here.
         drop(e);
@@ -698,7 +699,7 @@ fn many_threads_submitting_at_once_are_all_durable_after_a_reopen() {
     }
     assert_eq!(e.counts().values().sum::<u64>(), 640);
     // Submit order per priority survived too: the pending index is complete.
-    assert_eq!(e.queue().pending_ids().expect("pending").len(), 640);
+    assert_eq!(e.store().pending_ids().expect("pending").len(), 640);
 }
 
 #[test]
@@ -706,8 +707,8 @@ fn a_failed_commit_reaches_every_caller_of_its_batch_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = open_db(&dir.path().join("index.redb"));
     let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
-    fn hook(e: &JobsEngine) -> &queue::hook::CommitHook {
-        &e.queue().hook
+    fn hook(e: &JobsEngine) -> &crate::persist::redb::job_store::hook::CommitHook {
+        &e.redb_store().hook
     }
     // The first submit leads a commit, held at its start; ten more are staged meanwhile and
     // share the next commit, which fails.
@@ -735,12 +736,12 @@ fn a_failed_commit_reaches_every_caller_of_its_batch_and_changes_nothing() {
     }
     assert_eq!(hook(&e).failed(), 1, "the ten shared one commit");
     // Disk and memory agree: only the first job exists, Pending.
-    let stored = e.queue().load_all().expect("load");
+    let stored = e.store().load_all().expect("load");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].id, first);
     assert_eq!(e.list().len(), 1);
     assert_eq!(
-        e.queue().pending_ids().expect("pending"),
+        e.store().pending_ids().expect("pending"),
         vec![first.clone()]
     );
     // And the engine goes on from there.
@@ -753,7 +754,7 @@ fn a_failed_commit_reaches_every_caller_of_its_batch_and_changes_nothing() {
             JobState::Success
         );
     }
-    assert_eq!(e.queue().load_all().expect("load").len(), 2);
+    assert_eq!(e.store().load_all().expect("load").len(), 2);
     e.shutdown();
 }
 
@@ -768,13 +769,13 @@ fn a_failed_finish_leaves_the_job_running_on_disk_and_in_memory_until_it_commits
     poll("running", || {
         e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
     });
-    let hook = &e.queue().hook;
+    let hook = &e.redb_store().hook;
     hook.fail_at_least(Some(1));
     gate.release();
     poll("the finish failed twice", || hook.failed() >= 2);
     assert_eq!(e.info(&id).expect("info").state, JobState::Running);
     assert_eq!(
-        e.queue().get(&id).expect("get").expect("stored").state,
+        e.store().get(&id).expect("get").expect("stored").state,
         JobState::Running
     );
     // A control while commits fail is refused with the error, and changes nothing.
@@ -786,7 +787,7 @@ fn a_failed_finish_leaves_the_job_running_on_disk_and_in_memory_until_it_commits
     let info = e.wait(&id, Some(LONG)).expect("wait");
     assert_eq!(info.state, JobState::Success);
     assert_eq!(
-        e.queue().get(&id).expect("get").expect("stored").state,
+        e.store().get(&id).expect("get").expect("stored").state,
         JobState::Success
     );
     e.shutdown();
@@ -809,7 +810,7 @@ fn cancels_racing_finishes_are_neither_lost_nor_reordered() {
         .collect();
     for (id, answer) in answers {
         let last = e.wait(&id, Some(LONG)).expect("wait");
-        let stored = e.queue().get(&id).expect("get").expect("stored");
+        let stored = e.store().get(&id).expect("get").expect("stored");
         assert_eq!(stored.state, last.state, "disk and memory agree");
         match answer.state {
             // Canceled before it finished: the finish did not overwrite the cancel.
@@ -833,13 +834,13 @@ fn a_refused_submit_discards_what_its_plan_prepared() {
         discarded: Mutex::new(Vec::new()),
     });
     let e = engine(&db, 1, 100, vec![recorder.clone()]);
-    e.queue().hook.fail_at_least(Some(1));
+    e.redb_store().hook.fail_at_least(Some(1));
     assert!(matches!(
         e.submit("Recorder", json!({}), 0),
         Err(Error::NotSaved(_))
     ));
     assert_eq!(recorder.discarded.lock().expect("discarded").len(), 1);
-    e.queue().hook.fail_at_least(None);
+    e.redb_store().hook.fail_at_least(None);
     e.shutdown();
     assert!(
         e.submit("Recorder", json!({}), 0).is_err(),
@@ -859,7 +860,7 @@ fn a_disk_full_commit_stops_the_engine_instead_of_retrying_on_the_dead_handle() 
     poll("running", || {
         e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
     });
-    let hook = &e.queue().hook;
+    let hook = &e.redb_store().hook;
     hook.disk_full(true);
     hook.fail_at_least(Some(1));
     let started = Instant::now();
@@ -885,7 +886,7 @@ fn a_disk_full_commit_stops_the_engine_instead_of_retrying_on_the_dead_handle() 
     assert_eq!(hook.failed(), 1, "the shutdown commits nothing either");
     // The disk still says Running: a restarted daemon recovers the job.
     assert_eq!(
-        e.queue().get(&id).expect("get").expect("stored").state,
+        e.store().get(&id).expect("get").expect("stored").state,
         JobState::Running
     );
 }

@@ -3,6 +3,7 @@
 //! The implementations live in their own folders (`redb/`); nothing outside them names redb.
 
 // Job store (claim, batches of changes, history).
+pub mod job_store;
 
 // Resource index, blobs, settings.
 

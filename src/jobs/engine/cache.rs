@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use super::super::batch::{Batch, Ticket};
 use super::super::model::JobRecord;
-use super::super::queue::priority_key;
 use super::super::state::JobState;
 use crate::error::{Error, Result};
+use crate::persist::job_store::priority_key;
 
 /// What a worker is doing, as the commit leader sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

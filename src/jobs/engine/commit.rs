@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use super::super::batch::{Batch, Ticket};
 use super::super::model::{JobRecord, now_us};
-use super::super::queue::{Change, Commit};
 use super::super::state::{Event, Flags, JobState, advance};
 use super::cache::{Broken, Inner, Slot, Staged};
 use super::{COMMIT_DELAY, JobsEngine, refused};
 use crate::error::Result;
+use crate::persist::job_store::{Change, Durability};
 use std::sync::MutexGuard;
 
 impl JobsEngine {
@@ -20,7 +20,7 @@ impl JobsEngine {
         g: &mut Inner,
         puts: Vec<JobRecord>,
         deletes: Vec<String>,
-        mode: Commit,
+        mode: Durability,
     ) -> (Ticket, Vec<JobRecord>) {
         let mut removed = Vec::new();
         if puts.is_empty() && deletes.is_empty() {
@@ -61,7 +61,7 @@ impl JobsEngine {
                 },
             );
         }
-        if mode == Commit::Durable {
+        if mode == Durability::StateChange {
             g.open.durable = true;
         }
         (g.open.ticket(), removed)
@@ -150,9 +150,9 @@ impl JobsEngine {
             olds.push(g.jobs.get(id).cloned());
         }
         let mode = if batch.durable {
-            Commit::Durable
+            Durability::StateChange
         } else {
-            Commit::Lazy
+            Durability::Checkpoint
         };
         drop(g);
 
@@ -172,7 +172,7 @@ impl JobsEngine {
         let result = if changes.is_empty() {
             Ok(())
         } else {
-            self.queue.commit(&changes, mode)
+            self.store.apply(&changes, mode)
         };
         drop(changes);
 
@@ -277,7 +277,7 @@ impl JobsEngine {
         } else {
             vec![rec]
         };
-        let (ticket, evicted) = self.stage(g, puts, deletes, Commit::Durable);
+        let (ticket, evicted) = self.stage(g, puts, deletes, Durability::StateChange);
         discard.extend(evicted);
         Ok((ticket, discard))
     }

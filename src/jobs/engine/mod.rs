@@ -48,9 +48,10 @@ use serde_json::Value;
 
 use super::kind::JobKind;
 use super::model::{CANCELED_JOB, JobInfo, JobRecord, JobRow, now_us};
-use super::queue::{Commit, JobQueue};
 use super::state::{Action, Event, Flags, JobState, Outcome, transition};
 use crate::error::{Error, Result};
+use crate::persist::job_store::{Durability, JobStore};
+use crate::persist::redb::job_store::RedbJobStore;
 use cache::{Broken, Inner, Slot};
 
 /// `ConcurrentJobs` and `JobsHistorySize`.
@@ -78,7 +79,10 @@ const TICK: Duration = Duration::from_millis(100);
 /// one (PostgreSQL's `commit_delay`, limited to workers likely to be done soon).
 const COMMIT_DELAY: Duration = Duration::from_micros(200);
 pub struct JobsEngine {
-    queue: JobQueue,
+    store: Arc<dyn JobStore>,
+    /// The concrete store when `open` made it (tests reach its commit hook).
+    #[cfg(test)]
+    redb: Option<Arc<RedbJobStore>>,
     config: EngineConfig,
     kinds: HashMap<&'static str, Arc<dyn JobKind>>,
     inner: Mutex<Inner>,
@@ -94,16 +98,40 @@ pub struct JobsEngine {
 }
 
 impl JobsEngine {
-    /// Opens the queue tables and loads every stored job. Nothing runs and nothing is recovered
-    /// until `recover` and `start_workers`.
+    /// Opens the job tables of `db` and loads every stored job. Nothing runs and nothing is
+    /// recovered until `recover` and `start_workers`.
     pub fn open(
         db: Arc<redb::Database>,
         config: EngineConfig,
         kinds: Vec<Arc<dyn JobKind>>,
     ) -> Result<Arc<Self>> {
-        let queue = JobQueue::open(db)?;
+        let redb = Arc::new(RedbJobStore::open(db)?);
+        let engine = Self::build(redb.clone(), config, kinds)?;
+        #[cfg(test)]
+        let engine = {
+            let mut engine = engine;
+            engine.redb = Some(redb);
+            engine
+        };
+        Ok(Arc::new(engine))
+    }
+
+    /// Opens the engine over any job store and loads every stored job.
+    pub fn open_with(
+        store: Arc<dyn JobStore>,
+        config: EngineConfig,
+        kinds: Vec<Arc<dyn JobKind>>,
+    ) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self::build(store, config, kinds)?))
+    }
+
+    fn build(
+        store: Arc<dyn JobStore>,
+        config: EngineConfig,
+        kinds: Vec<Arc<dyn JobKind>>,
+    ) -> Result<Self> {
         let mut inner = Inner::default();
-        for r in queue.load_all()? {
+        for r in store.load_all()? {
             inner.next_seq = inner.next_seq.max(r.seq + 1);
             if let Some(c) = r.completion_seq {
                 inner.next_completion = inner.next_completion.max(c + 1);
@@ -120,8 +148,10 @@ impl JobsEngine {
             ..config
         };
         inner.slots = vec![Slot::Idle; config.workers];
-        Ok(Arc::new(JobsEngine {
-            queue,
+        Ok(JobsEngine {
+            store,
+            #[cfg(test)]
+            redb: None,
             config,
             kinds: kinds.into_iter().map(|k| (k.type_name(), k)).collect(),
             inner: Mutex::new(inner),
@@ -130,7 +160,7 @@ impl JobsEngine {
             timer: Condvar::new(),
             stepped: Condvar::new(),
             threads: Mutex::new(Vec::new()),
-        }))
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -214,7 +244,7 @@ impl JobsEngine {
         rec.seq = g.next_seq;
         g.next_seq += 1;
         let undo = rec.clone();
-        let (ticket, _) = self.stage(&mut g, vec![rec], Vec::new(), Commit::Durable);
+        let (ticket, _) = self.stage(&mut g, vec![rec], Vec::new(), Durability::StateChange);
         // A worker may start it at once: its start shares this commit or follows it.
         self.work.notify_one();
         if let Err(e) = self.settle(g, &ticket).1 {
@@ -307,7 +337,8 @@ impl JobsEngine {
             Outcome::Schedule(flags) => {
                 let mut new = cur;
                 new.flags = flags;
-                self.stage(&mut g, vec![new], Vec::new(), Commit::Durable).0
+                self.stage(&mut g, vec![new], Vec::new(), Durability::StateChange)
+                    .0
             }
             Outcome::Move(to) => match action {
                 Action::Cancel => {
@@ -320,7 +351,9 @@ impl JobsEngine {
                     new.state = to;
                     new.next_retry_us = None;
                     new.last_change_us = now;
-                    let t = self.stage(&mut g, vec![new], Vec::new(), Commit::Durable).0;
+                    let t = self
+                        .stage(&mut g, vec![new], Vec::new(), Durability::StateChange)
+                        .0;
                     self.work.notify_one();
                     t
                 }
@@ -335,7 +368,9 @@ impl JobsEngine {
                     new.last_change_us = now;
                     new.seq = g.next_seq;
                     g.next_seq += 1;
-                    let t = self.stage(&mut g, vec![new], Vec::new(), Commit::Durable).0;
+                    let t = self
+                        .stage(&mut g, vec![new], Vec::new(), Durability::StateChange)
+                        .0;
                     self.work.notify_one();
                     t
                 }
@@ -422,7 +457,7 @@ impl JobsEngine {
         if let (_, Err(e)) = self.settle(g, &ticket) {
             tracing::error!("cannot commit job checkpoints at shutdown: {e}");
         }
-        if let Err(e) = self.queue.flush() {
+        if let Err(e) = self.store.flush() {
             tracing::error!("cannot flush the job queue at shutdown: {e}");
         }
     }
@@ -450,9 +485,18 @@ impl JobsEngine {
         names
     }
 
-    /// The queue seam (read-only helpers for tests and diagnostics).
-    pub fn queue(&self) -> &JobQueue {
-        &self.queue
+    /// The job store (read-only helpers for tests and diagnostics).
+    pub fn store(&self) -> &dyn JobStore {
+        self.store.as_ref()
+    }
+
+    /// The redb store `open` made (tests reach its commit hook).
+    #[cfg(test)]
+    pub(crate) fn redb_store(&self) -> &RedbJobStore {
+        match &self.redb {
+            Some(r) => r,
+            None => panic!("engine not opened on redb"),
+        }
     }
 
     /// Changes staged in the open batch (tests of the batching).

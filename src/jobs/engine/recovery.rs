@@ -1,10 +1,10 @@
 //! Start-up recovery of the jobs a stopped or killed daemon left in flight.
 
 use super::super::model::{CANCELED_JOB, now_us};
-use super::super::queue::Commit;
 use super::super::state::{Event, Flags, JobState, advance};
 use super::{JobsEngine, refused, restart};
 use crate::error::Result;
+use crate::persist::job_store::Durability;
 
 impl JobsEngine {
     /// Start-up recovery: Running and Retry jobs go back to Pending (from their
@@ -45,7 +45,7 @@ impl JobsEngine {
         let keep = self.config.history_size;
         let excess = g.history.len().saturating_sub(keep);
         let deletes: Vec<String> = g.history.values().take(excess).cloned().collect();
-        let (mut ticket, mut discard) = self.stage(&mut g, puts, deletes, Commit::Durable);
+        let (mut ticket, mut discard) = self.stage(&mut g, puts, deletes, Durability::StateChange);
         for mut r in canceled {
             r.state = JobState::Running; // what `complete` expects
             r.flags = Flags::default();

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::model::{JobRecord, now_us};
-use super::super::queue::Commit;
 use super::super::state::{Event, JobState, advance};
 use super::{JobsEngine, TICK};
+use crate::persist::job_store::Durability;
 
 impl JobsEngine {
     /// Retry backoff, and the durability of lazy checkpoints.
@@ -39,7 +39,7 @@ impl JobsEngine {
                         Err(e) => tracing::error!("{}", e.message(&r.id)),
                     }
                 }
-                let (ticket, _) = self.stage(&mut g, puts, Vec::new(), Commit::Durable);
+                let (ticket, _) = self.stage(&mut g, puts, Vec::new(), Durability::StateChange);
                 self.work.notify_all();
                 let (back, committed) = self.settle(g, &ticket);
                 g = back;
@@ -66,7 +66,7 @@ impl JobsEngine {
             if self.lock().broken.is_some() {
                 return;
             }
-            if let Err(e) = self.queue.flush_if_stale() {
+            if let Err(e) = self.store.flush_if_stale() {
                 tracing::error!("cannot flush job checkpoints: {e}");
             }
         }

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use super::super::batch::Ticket;
 use super::super::kind::{StepContext, StepOutcome};
 use super::super::model::{CANCELED_JOB, INTERNAL_ERROR, JobRecord, now_us};
-use super::super::queue::Commit;
 use super::super::state::{Event, Flags, JobState, advance, boundary};
 use super::cache::{Inner, Slot};
 use super::{JobsEngine, TICK, refused};
 use crate::error::{Error, Result};
+use crate::persist::job_store::Durability;
 
 /// How long a worker waits before retrying after a failed commit.
 const COMMIT_RETRY: Duration = Duration::from_millis(100);
@@ -126,7 +126,9 @@ impl JobsEngine {
         new.flags = Flags::default();
         new.last_change_us = now_us();
         new.running_since = Some(Instant::now());
-        Ok(self.stage(g, vec![new], Vec::new(), Commit::Durable).0)
+        Ok(self
+            .stage(g, vec![new], Vec::new(), Durability::StateChange)
+            .0)
     }
 
     /// Runs a Running job (its start committed) step by step until it leaves Running or the
@@ -244,7 +246,7 @@ impl JobsEngine {
                 new.fold_runtime(false);
                 new.flags = Flags::default();
                 new.last_change_us = now_us();
-                self.stage(&mut g, vec![new], Vec::new(), Commit::Durable)
+                self.stage(&mut g, vec![new], Vec::new(), Durability::StateChange)
             };
             return Ok(self.leave(&mut g, n, t, d));
         }
@@ -316,7 +318,7 @@ impl JobsEngine {
                 } else {
                     new.state = advance(new.state, Event::Step).map_err(|e| refused(id, e))?;
                     new.fold_runtime(true);
-                    self.stage(&mut g, vec![new], Vec::new(), Commit::Lazy);
+                    self.stage(&mut g, vec![new], Vec::new(), Durability::Checkpoint);
                     drop(self.commit_if_idle(g));
                     return Ok(Step::Continue);
                 }
@@ -346,7 +348,7 @@ impl JobsEngine {
                     new.error_details = reason;
                     new.last_change_us = now_us();
                     new.next_retry_us = Some(new.last_change_us + delay.as_micros() as i64);
-                    let staged = self.stage(&mut g, vec![new], Vec::new(), Commit::Durable);
+                    let staged = self.stage(&mut g, vec![new], Vec::new(), Durability::StateChange);
                     self.timer.notify_all();
                     staged
                 }

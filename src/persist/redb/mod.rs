@@ -2,5 +2,6 @@
 //! redb's types and errors stay inside this folder.
 
 // Job store.
+pub mod job_store;
 
 // Resource index, settings, schema version.

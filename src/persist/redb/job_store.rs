@@ -1,37 +1,34 @@
-//! The job-queue seam of DESIGN.md, on redb: nothing else touches these tables.
+//! The job store on redb: nothing else touches these tables.
 //!
 //! - `jobs_records`: id → the JSON `JobRecord`;
 //! - `jobs_pending`: `(priority key, seq)` → id for Pending jobs, so `pop_first` gives the
 //!   highest priority first and FIFO among equal priorities;
-//! - `jobs_history`: completion seq → id for Success and Failure jobs, oldest first.
+//! - `jobs_history`: completion seq → id for Success and Failure jobs, oldest first;
+//! - `jobs_leases`: id → (owner, expiry in µs since the epoch) for jobs taken by `claim`.
 //!
 //! The indexes are derived from the records inside every transaction, so they cannot drift.
 //! A batch of changes is one write transaction (the engine groups concurrent state changes into
-//! one batch: see `engine`). `Durability::Immediate` for state changes;
-//! progress checkpoints may use `Durability::None`, made durable by the next immediate commit
-//! or by `flush_if_stale`, so that at most about a second of progress is ever lost.
+//! one batch: see `jobs/engine/mod.rs`). `Durability::Immediate` for state changes; progress
+//! checkpoints use `Durability::None`, made durable by the next immediate commit or by
+//! `flush_if_stale`, so that at most about a second of progress is ever lost.
 
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::model::JobRecord;
-use super::state::JobState;
 use crate::error::{Error, Result};
+use crate::jobs::model::{JobRecord, now_us};
+use crate::jobs::state::{Event, Flags, JobState, advance};
+use crate::persist::job_store::{Change, Durability, JobStore, Lease, priority_key};
 
 const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("jobs_records");
 const PENDING: TableDefinition<(u32, u64), &str> = TableDefinition::new("jobs_pending");
 const HISTORY: TableDefinition<u64, &str> = TableDefinition::new("jobs_history");
+const LEASES: TableDefinition<&str, (&str, i64)> = TableDefinition::new("jobs_leases");
 const META: TableDefinition<&str, u64> = TableDefinition::new("jobs_meta");
 const FLUSHES: &str = "flushes";
-
-/// Maps an i32 priority order-preservingly to a key where the highest priority sorts first.
-pub fn priority_key(priority: i32) -> u32 {
-    let shifted = (priority as i64 - i32::MIN as i64) as u32; // i32::MIN → 0, i32::MAX → u32::MAX
-    u32::MAX - shifted
-}
 
 fn pending_key(r: &JobRecord) -> Option<(u32, u64)> {
     (r.state == JobState::Pending).then(|| (priority_key(r.priority), r.seq))
@@ -53,23 +50,8 @@ fn decode(bytes: &[u8]) -> Result<JobRecord> {
     serde_json::from_slice(bytes).map_err(|e| Error::Internal(format!("decode job: {e}")))
 }
 
-/// One change of a batch.
-pub enum Change<'a> {
-    /// Write `new`; `old` is what the store holds now (its index entries are removed).
-    Put {
-        old: Option<&'a JobRecord>,
-        new: &'a JobRecord,
-    },
-    Delete(&'a JobRecord),
-}
-
-/// How soon a commit must be on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Commit {
-    /// Before returning (every state change).
-    Durable,
-    /// Within about a second (progress checkpoints).
-    Lazy,
+fn lease_expiry(now: i64, d: Duration) -> i64 {
+    now.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 struct FlushState {
@@ -77,7 +59,7 @@ struct FlushState {
     dirty: bool,
 }
 
-pub struct JobQueue {
+pub struct RedbJobStore {
     db: Arc<Database>,
     flush: Mutex<FlushState>,
     max_lag: Duration,
@@ -166,16 +148,17 @@ pub(crate) mod hook {
     }
 }
 
-impl JobQueue {
+impl RedbJobStore {
     /// Opens the tables, creating them if needed.
     pub fn open(db: Arc<Database>) -> Result<Self> {
         let tx = db.begin_write()?;
         tx.open_table(RECORDS)?;
         tx.open_table(PENDING)?;
         tx.open_table(HISTORY)?;
+        tx.open_table(LEASES)?;
         tx.open_table(META)?;
         tx.commit()?;
-        Ok(JobQueue {
+        Ok(RedbJobStore {
             db,
             flush: Mutex::new(FlushState {
                 last_durable: Instant::now(),
@@ -187,8 +170,24 @@ impl JobQueue {
         })
     }
 
+    fn stale(&self) -> bool {
+        match self.flush.lock() {
+            Ok(f) => f.last_durable.elapsed() >= self.max_lag,
+            Err(_) => true,
+        }
+    }
+
+    fn mark_durable(&self) {
+        if let Ok(mut f) = self.flush.lock() {
+            f.last_durable = Instant::now();
+            f.dirty = false;
+        }
+    }
+}
+
+impl JobStore for RedbJobStore {
     /// Every stored job.
-    pub fn load_all(&self) -> Result<Vec<JobRecord>> {
+    fn load_all(&self) -> Result<Vec<JobRecord>> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(RECORDS)?;
         let mut out = Vec::new();
@@ -199,7 +198,7 @@ impl JobQueue {
         Ok(out)
     }
 
-    pub fn get(&self, id: &str) -> Result<Option<JobRecord>> {
+    fn get(&self, id: &str) -> Result<Option<JobRecord>> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(RECORDS)?;
         let found = t.get(id)?;
@@ -207,7 +206,7 @@ impl JobQueue {
     }
 
     /// Pending IDs in the order `pop_first` gives them.
-    pub fn pending_ids(&self) -> Result<Vec<String>> {
+    fn pending_ids(&self) -> Result<Vec<String>> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(PENDING)?;
         let mut out = Vec::new();
@@ -218,7 +217,7 @@ impl JobQueue {
     }
 
     /// History IDs, oldest completion first.
-    pub fn history_ids(&self) -> Result<Vec<String>> {
+    fn history_ids(&self) -> Result<Vec<String>> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(HISTORY)?;
         let mut out = Vec::new();
@@ -229,24 +228,25 @@ impl JobQueue {
     }
 
     /// Applies a batch in one write transaction.
-    pub fn commit(&self, changes: &[Change<'_>], mode: Commit) -> Result<()> {
+    fn apply(&self, changes: &[Change<'_>], durability: Durability) -> Result<()> {
         #[cfg(test)]
         self.hook.enter();
-        let durable = match mode {
-            Commit::Durable => true,
-            Commit::Lazy => self.stale(),
+        let durable = match durability {
+            Durability::StateChange => true,
+            Durability::Checkpoint => self.stale(),
         };
         let mut tx = self.db.begin_write()?;
         tx.set_durability(if durable {
-            Durability::Immediate
+            redb::Durability::Immediate
         } else {
-            Durability::None
+            redb::Durability::None
         })
         .map_err(|e| Error::Internal(format!("database: {e}")))?;
         {
             let mut records = tx.open_table(RECORDS)?;
             let mut pending = tx.open_table(PENDING)?;
             let mut history = tx.open_table(HISTORY)?;
+            let mut leases = tx.open_table(LEASES)?;
             for change in changes {
                 let (old, new) = match change {
                     Change::Put { old, new } => (*old, Some(*new)),
@@ -258,6 +258,12 @@ impl JobQueue {
                     }
                     if let Some(k) = history_key(old) {
                         history.remove(k)?;
+                    }
+                    // A job that leaves Running is no longer anyone's.
+                    if old.state == JobState::Running
+                        && new.is_none_or(|n| n.state != JobState::Running)
+                    {
+                        leases.remove(old.id.as_str())?;
                     }
                 }
                 match new {
@@ -292,8 +298,74 @@ impl JobQueue {
         Ok(())
     }
 
+    fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
+        let now = now_us();
+        let tx = self.db.begin_write()?;
+        let claimed = {
+            let mut records = tx.open_table(RECORDS)?;
+            let mut pending = tx.open_table(PENDING)?;
+            let mut leases = tx.open_table(LEASES)?;
+            let mut expired = None;
+            for row in leases.iter()? {
+                let (k, v) = row?;
+                if v.value().1 <= now {
+                    expired = Some(k.value().to_string());
+                    break;
+                }
+            }
+            let id = match expired {
+                Some(id) => Some(id),
+                None => pending.pop_first()?.map(|(_, v)| v.value().to_string()),
+            };
+            match id {
+                None => None,
+                Some(id) => {
+                    let found = records.get(id.as_str())?.map(|v| decode(v.value()));
+                    let Some(mut rec) = found.transpose()? else {
+                        return Err(Error::Internal(format!("claimed job {id} has no record")));
+                    };
+                    if rec.state == JobState::Pending {
+                        rec.state = advance(rec.state, Event::Start)
+                            .map_err(|r| Error::Invalid(r.message(&id)))?;
+                        rec.error_code = 0;
+                        rec.error_details.clear();
+                        rec.flags = Flags::default();
+                        rec.last_change_us = now;
+                        records.insert(id.as_str(), encode(&rec)?.as_slice())?;
+                    }
+                    let until = lease_expiry(now, lease.duration);
+                    leases.insert(id.as_str(), (lease.owner.as_str(), until))?;
+                    Some(rec)
+                }
+            }
+        };
+        tx.commit()?;
+        self.mark_durable();
+        Ok(claimed)
+    }
+
+    fn renew(&self, owner: &str, duration: Duration) -> Result<()> {
+        let until = lease_expiry(now_us(), duration);
+        let tx = self.db.begin_write()?;
+        {
+            let mut leases = tx.open_table(LEASES)?;
+            let mine: Vec<String> = leases
+                .iter()?
+                .filter_map(|row| row.ok())
+                .filter(|(_, v)| v.value().0 == owner)
+                .map(|(k, _)| k.value().to_string())
+                .collect();
+            for id in mine {
+                leases.insert(id.as_str(), (owner, until))?;
+            }
+        }
+        tx.commit()?;
+        self.mark_durable();
+        Ok(())
+    }
+
     /// Makes lazy commits durable if the oldest is getting old. Returns whether it flushed.
-    pub fn flush_if_stale(&self) -> Result<bool> {
+    fn flush_if_stale(&self) -> Result<bool> {
         let due = match self.flush.lock() {
             Ok(f) => f.dirty && f.last_durable.elapsed() >= self.max_lag,
             Err(_) => true,
@@ -305,9 +377,9 @@ impl JobQueue {
     }
 
     /// One durable commit, which also makes every earlier lazy commit durable.
-    pub fn flush(&self) -> Result<()> {
+    fn flush(&self) -> Result<()> {
         let mut tx = self.db.begin_write()?;
-        tx.set_durability(Durability::Immediate)
+        tx.set_durability(redb::Durability::Immediate)
             .map_err(|e| Error::Internal(format!("database: {e}")))?;
         {
             let mut meta = tx.open_table(META)?;
@@ -317,35 +389,5 @@ impl JobQueue {
         tx.commit()?;
         self.mark_durable();
         Ok(())
-    }
-
-    fn stale(&self) -> bool {
-        match self.flush.lock() {
-            Ok(f) => f.last_durable.elapsed() >= self.max_lag,
-            Err(_) => true,
-        }
-    }
-
-    fn mark_durable(&self) {
-        if let Ok(mut f) = self.flush.lock() {
-            f.last_durable = Instant::now();
-            f.dirty = false;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn priority_key_orders_highest_first() {
-        let ps = [i32::MAX, 10, 1, 0, -1, -10, i32::MIN];
-        let keys: Vec<u32> = ps.iter().map(|p| priority_key(*p)).collect();
-        let mut sorted = keys.clone();
-        sorted.sort();
-        assert_eq!(keys, sorted);
-        assert_eq!(priority_key(i32::MAX), 0);
-        assert_eq!(priority_key(i32::MIN), u32::MAX);
     }
 }
