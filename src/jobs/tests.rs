@@ -890,3 +890,112 @@ fn a_disk_full_commit_stops_the_engine_instead_of_retrying_on_the_dead_handle() 
         JobState::Running
     );
 }
+
+#[test]
+fn run_only_runs_its_own_job_and_leaves_the_others_pending() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 2, 100, vec![Arc::new(Sleep)]);
+    // The other job has the higher priority: a worker would take it first.
+    let other = e.submit("Sleep", json!({"Steps": 2}), 10).expect("submit");
+    let mine = e.submit("Sleep", json!({"Steps": 3}), 0).expect("submit");
+    let mut seen = Vec::new();
+    let info = e
+        .run_only(&mine, Some(LONG), &mut |i| seen.push(i.state))
+        .expect("run_only");
+    assert_eq!(info.state, JobState::Success);
+    assert_eq!(e.record(&mine).expect("record").position, 3);
+    assert_eq!(seen.last(), Some(&JobState::Success));
+    assert_eq!(e.info(&other).expect("info").state, JobState::Pending);
+    assert_eq!(
+        e.store().pending_ids().expect("pending"),
+        vec![other.clone()]
+    );
+    e.shutdown();
+    // Durable: a reopened engine sees the same.
+    drop(e);
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    assert_eq!(e.info(&mine).expect("info").state, JobState::Success);
+    assert_eq!(e.info(&other).expect("info").state, JobState::Pending);
+}
+
+#[test]
+fn run_only_retries_with_backoff_and_gives_up_like_a_worker() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let twice = Arc::new(Flaky {
+        failures: 2,
+        attempts: AtomicU32::new(0),
+    });
+    let e = engine(&db, 1, 100, vec![twice.clone()]);
+    let id = e.submit("Flaky", json!({}), 0).expect("submit");
+    let info = e.run_only(&id, Some(LONG), &mut |_| {}).expect("run_only");
+    assert_eq!(info.state, JobState::Success);
+    assert_eq!(twice.attempts.load(Ordering::SeqCst), 3);
+    e.shutdown();
+    drop(e);
+
+    let always = Arc::new(Flaky {
+        failures: u32::MAX,
+        attempts: AtomicU32::new(0),
+    });
+    let e = engine(&db, 1, 100, vec![always.clone()]);
+    let id = e.submit("Flaky", json!({}), 0).expect("submit");
+    let info = e.run_only(&id, Some(LONG), &mut |_| {}).expect("run_only");
+    assert_eq!(info.state, JobState::Failure);
+    assert!(
+        info.error_details.contains("gave up after 2 retries"),
+        "{info:?}"
+    );
+    assert_eq!(always.attempts.load(Ordering::SeqCst), 3);
+    e.shutdown();
+}
+
+#[test]
+fn run_only_honours_pause_resume_and_cancel_at_step_boundaries() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    let id = e
+        .submit("Sleep", json!({"Steps": 1000, "StepMs": 5}), 0)
+        .expect("submit");
+    let runner = {
+        let e = e.clone();
+        let id = id.clone();
+        std::thread::spawn(move || e.run_only(&id, Some(LONG), &mut |_| {}))
+    };
+    poll("running", || {
+        e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
+    });
+    e.control(&id, Action::Pause).expect("pause");
+    poll("paused", || {
+        e.info(&id).ok().map(|i| i.state) == Some(JobState::Paused)
+    });
+    let at = e.record(&id).expect("record").position;
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(
+        e.record(&id).expect("record").position,
+        at,
+        "paused: no step"
+    );
+    e.control(&id, Action::Resume).expect("resume");
+    poll("running again", || {
+        e.record(&id).map(|r| r.position > at).unwrap_or(false)
+    });
+    e.control(&id, Action::Cancel).expect("cancel");
+    let info = runner.join().expect("join").expect("run_only");
+    assert_eq!(info.state, JobState::Failure);
+    assert_eq!(info.error_code, 37);
+    e.shutdown();
+}
+
+#[test]
+fn run_only_is_refused_while_workers_run() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    let id = e.submit("Sleep", json!({"Steps": 1}), 0).expect("submit");
+    e.start_workers();
+    assert!(e.run_only(&id, Some(LONG), &mut |_| {}).is_err());
+    e.shutdown();
+}

@@ -35,6 +35,7 @@
 
 mod cache;
 mod commit;
+mod inline;
 mod recovery;
 mod timer;
 mod worker;

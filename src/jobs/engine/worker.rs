@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::persist::job_store::Durability;
 
 /// How long a worker waits before retrying after a failed commit.
-const COMMIT_RETRY: Duration = Duration::from_millis(100);
+pub(super) const COMMIT_RETRY: Duration = Duration::from_millis(100);
 
 /// A job whose start is staged in `ticket`'s batch, and the job the same worker left Running in
 /// that batch, if any (with the records whose outputs go once the batch commits).
@@ -25,8 +25,11 @@ struct Started {
     prev: Option<(String, Vec<JobRecord>)>,
 }
 
+/// The slot number of `run_only`'s caller: it has no worker slot and never starts another job.
+pub(super) const INLINE: usize = usize::MAX;
+
 /// Where a step boundary left a job.
-enum Step {
+pub(super) enum Step {
     /// Still Running here; the next step may run.
     Continue,
     /// Not this worker's to run any more (gone, not Running, or the engine stops).
@@ -115,7 +118,7 @@ impl JobsEngine {
         None
     }
 
-    fn start(&self, g: &mut Inner, id: &str) -> Result<Ticket> {
+    pub(super) fn start(&self, g: &mut Inner, id: &str) -> Result<Ticket> {
         let Some(cur) = g.latest(id).cloned() else {
             return Err(Error::Internal(format!("pending job {id} has no record")));
         };
@@ -203,7 +206,7 @@ impl JobsEngine {
             *slot = Slot::Idle;
         }
         self.stepped.notify_all();
-        let next = if g.stopping {
+        let next = if g.stopping || n == INLINE {
             None
         } else {
             self.start_next(g, n)
@@ -216,7 +219,7 @@ impl JobsEngine {
     }
 
     /// One step boundary and one step.
-    fn run_once(&self, n: usize, id: &str) -> Result<Step> {
+    pub(super) fn run_once(&self, n: usize, id: &str) -> Result<Step> {
         let mut g = self.lock();
         let Some(rec) = g.latest(id).cloned() else {
             return Ok(Step::Stop);

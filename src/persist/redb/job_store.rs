@@ -67,87 +67,6 @@ pub struct RedbJobStore {
     pub(crate) hook: hook::CommitHook,
 }
 
-/// Test hook: hold commits at their start, and make chosen commits fail after their writes (the
-/// transaction is aborted, as a full disk would leave it).
-#[cfg(test)]
-pub(crate) mod hook {
-    use std::sync::{Condvar, Mutex};
-
-    #[derive(Default)]
-    struct State {
-        hold: bool,
-        held: usize,
-        failed: usize,
-        /// Fail every commit of at least this many changes.
-        fail_at_least: Option<usize>,
-        /// Injected failures are a full disk's I/O error (which leaves redb's handle unusable).
-        disk_full: bool,
-    }
-
-    #[derive(Default)]
-    pub(crate) struct CommitHook {
-        state: Mutex<State>,
-        cv: Condvar,
-    }
-
-    impl CommitHook {
-        fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-            self.state.lock().unwrap_or_else(|e| e.into_inner())
-        }
-
-        /// While set, commits wait at their start.
-        pub(crate) fn hold(&self, on: bool) {
-            self.lock().hold = on;
-            self.cv.notify_all();
-        }
-
-        /// How many commits are waiting at their start.
-        pub(crate) fn held(&self) -> usize {
-            self.lock().held
-        }
-
-        /// Commits of at least `n` changes fail (`None`: none fails).
-        pub(crate) fn fail_at_least(&self, n: Option<usize>) {
-            self.lock().fail_at_least = n;
-        }
-
-        pub(super) fn enter(&self) {
-            let mut s = self.lock();
-            s.held += 1;
-            while s.hold {
-                s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
-            }
-            s.held -= 1;
-        }
-
-        /// Injected failures look like a full disk (`true`) or like a plain error.
-        pub(crate) fn disk_full(&self, on: bool) {
-            self.lock().disk_full = on;
-        }
-
-        pub(super) fn injected_error(&self) -> crate::error::Error {
-            if self.lock().disk_full {
-                let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
-                crate::error::Error::from(redb::Error::Io(enospc))
-            } else {
-                crate::error::Error::Internal("database: injected commit failure".into())
-            }
-        }
-
-        /// How many commits failed by injection.
-        pub(crate) fn failed(&self) -> usize {
-            self.lock().failed
-        }
-
-        pub(super) fn fails(&self, changes: usize) -> bool {
-            let mut s = self.lock();
-            let fail = s.fail_at_least.is_some_and(|n| changes >= n);
-            s.failed += usize::from(fail);
-            fail
-        }
-    }
-}
-
 impl RedbJobStore {
     /// Opens the tables, creating them if needed.
     pub fn open(db: Arc<Database>) -> Result<Self> {
@@ -389,5 +308,86 @@ impl JobStore for RedbJobStore {
         tx.commit()?;
         self.mark_durable();
         Ok(())
+    }
+}
+
+/// Test hook: hold commits at their start, and make chosen commits fail after their writes (the
+/// transaction is aborted, as a full disk would leave it).
+#[cfg(test)]
+pub(crate) mod hook {
+    use std::sync::{Condvar, Mutex};
+
+    #[derive(Default)]
+    struct State {
+        hold: bool,
+        held: usize,
+        failed: usize,
+        /// Fail every commit of at least this many changes.
+        fail_at_least: Option<usize>,
+        /// Injected failures are a full disk's I/O error (which leaves redb's handle unusable).
+        disk_full: bool,
+    }
+
+    #[derive(Default)]
+    pub(crate) struct CommitHook {
+        state: Mutex<State>,
+        cv: Condvar,
+    }
+
+    impl CommitHook {
+        fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+            self.state.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        /// While set, commits wait at their start.
+        pub(crate) fn hold(&self, on: bool) {
+            self.lock().hold = on;
+            self.cv.notify_all();
+        }
+
+        /// How many commits are waiting at their start.
+        pub(crate) fn held(&self) -> usize {
+            self.lock().held
+        }
+
+        /// Commits of at least `n` changes fail (`None`: none fails).
+        pub(crate) fn fail_at_least(&self, n: Option<usize>) {
+            self.lock().fail_at_least = n;
+        }
+
+        pub(super) fn enter(&self) {
+            let mut s = self.lock();
+            s.held += 1;
+            while s.hold {
+                s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+            }
+            s.held -= 1;
+        }
+
+        /// Injected failures look like a full disk (`true`) or like a plain error.
+        pub(crate) fn disk_full(&self, on: bool) {
+            self.lock().disk_full = on;
+        }
+
+        pub(super) fn injected_error(&self) -> crate::error::Error {
+            if self.lock().disk_full {
+                let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+                crate::error::Error::from(redb::Error::Io(enospc))
+            } else {
+                crate::error::Error::Internal("database: injected commit failure".into())
+            }
+        }
+
+        /// How many commits failed by injection.
+        pub(crate) fn failed(&self) -> usize {
+            self.lock().failed
+        }
+
+        pub(super) fn fails(&self, changes: usize) -> bool {
+            let mut s = self.lock();
+            let fail = s.fail_at_least.is_some_and(|n| changes >= n);
+            s.failed += usize::from(fail);
+            fail
+        }
     }
 }
