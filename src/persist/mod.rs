@@ -3,6 +3,8 @@
 //! The implementations live in their own folders (`redb/`); nothing outside them names redb.
 
 // Job store (claim, batches of changes, history).
+#[cfg(test)]
+mod conformance;
 pub mod job_store;
 
 // Resource index, blobs, settings.
