@@ -268,12 +268,13 @@ impl JobStore for RedbJobStore {
         let tx = self.db.begin_write()?;
         {
             let mut leases = tx.open_table(LEASES)?;
-            let mine: Vec<String> = leases
-                .iter()?
-                .filter_map(|row| row.ok())
-                .filter(|(_, v)| v.value().0 == owner)
-                .map(|(k, _)| k.value().to_string())
-                .collect();
+            let mut mine = Vec::new();
+            for row in leases.iter()? {
+                let (k, v) = row?;
+                if v.value().0 == owner {
+                    mine.push(k.value().to_string());
+                }
+            }
             for id in mine {
                 leases.insert(id.as_str(), (owner, until))?;
             }
