@@ -422,7 +422,7 @@ impl JobsEngine {
             progress: if plan.steps == 0 { 1.0 } else { 0.0 },
             position: 0,
             steps: plan.steps,
-            checkpoint: Value::Null,
+            checkpoint: plan.checkpoint,
             content: plan.content,
             params,
             creation_us: now,
@@ -1363,7 +1363,7 @@ fn restart(kind: &dyn JobKind, r: &mut JobRecord) -> Result<()> {
     r.steps = plan.steps;
     r.content = plan.content;
     r.position = 0;
-    r.checkpoint = Value::Null;
+    r.checkpoint = plan.checkpoint;
     r.progress = if plan.steps == 0 { 1.0 } else { 0.0 };
     r.retry_count = 0;
     r.next_retry_us = None;
