@@ -25,9 +25,9 @@
 //! - A leader holds a durable batch open for at most `COMMIT_DELAY` while a worker that began a
 //!   step that recently is still in it, so the workers of trivial jobs share commits instead of
 //!   taking turns (the worker count, not the disk, would bound jobs per second otherwise).
-//! - Progress checkpoints are staged like any change but not waited for: the worker commits
-//!   them at once if no commit is running (without fsync), or they ride with the next batch;
-//!   the queue makes them durable within a second.
+//! - Progress checkpoints are staged like any change but not waited for: they ride with the
+//!   next batch, or the timer commits them (without fsync) within `TICK`; the queue makes them
+//!   durable within a second.
 //! - A commit that fails with an I/O error (a full disk) leaves redb's handle unusable: every
 //!   later commit would fail the same way. The engine is then **broken**: it stops like a
 //!   shutdown, commits nothing more, and answers the cause to every caller (`broken`), so
@@ -1255,8 +1255,10 @@ impl JobsEngine {
                 } else {
                     new.state = advance(new.state, Event::Step).map_err(|e| refused(id, e))?;
                     new.fold_runtime(true);
+                    // Rides with the next commit, or the timer's within `TICK`: a transaction
+                    // per step would cost more than most steps (and delay durable commits).
                     self.stage(&mut g, vec![new], Vec::new(), Commit::Lazy);
-                    drop(self.commit_if_idle(g));
+                    drop(g);
                     return Ok(Step::Continue);
                 }
             }
