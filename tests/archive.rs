@@ -906,3 +906,63 @@ fn media_of_an_instance_without_sop_class_fails_cleanly() {
     let o = home.run(&["archive", &patient, "-o", plain.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A small archive's plan rides in the job's checkpoint (no `<job>.plan.json`, no fsync of its
+/// own at submit); a large one has its file. Either way, a process that did not plan the job
+/// (fresh memory, as after a daemon restart) writes the complete output from what is stored.
+#[test]
+fn a_small_plan_rides_in_the_checkpoint_and_a_large_one_in_its_file() {
+    use dicomq::jobs::{ArchiveJob, JobKind, JobOutputs, StepContext, StepOutcome};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = DataHome::at(dir.path());
+    home.ensure().expect("home");
+    let db = dicomq::node::open_database(&home).expect("db");
+    let store = Arc::new(
+        dicomq::store::Store::open(db, home.storage_dir(), Default::default()).expect("store"),
+    );
+    let items = (0..40)
+        .map(|i| ImportItem {
+            label: format!("i{i}"),
+            source: ImportSource::Bytes(testdata::small_instance(i, 300)),
+        })
+        .collect();
+    store.import(items, &mut |_| {}).expect("import");
+    let instances: Vec<String> = store
+        .list(dicomq::store::ids::Level::Instance, None)
+        .expect("list")
+        .iter()
+        .map(|v| v.id().to_string())
+        .collect();
+    assert_eq!(instances.len(), 40);
+    let outputs = Arc::new(JobOutputs::new(home.outputs_dir(), 10));
+    let planner = ArchiveJob::new(false, store.clone(), outputs.clone());
+    let runner = ArchiveJob::new(false, store, outputs.clone());
+    for (job, resources, embedded) in [
+        ("small-job", instances[..1].to_vec(), true),
+        ("large-job", instances.clone(), false),
+    ] {
+        let params = ArchiveParams {
+            resources,
+            ..ArchiveParams::default()
+        }
+        .to_json();
+        let plan = planner.plan(job, &params).expect("plan");
+        assert_eq!(plan.checkpoint.get("Plan").is_some(), embedded, "{job}");
+        assert_eq!(outputs.plan(job).exists(), !embedded, "{job}");
+        let mut ctx = StepContext {
+            job_id: job.into(),
+            params,
+            position: 0,
+            steps: plan.steps,
+            checkpoint: plan.checkpoint,
+            content: plan.content,
+            progress: None,
+        };
+        while ctx.position < ctx.steps {
+            assert_eq!(runner.step(&mut ctx), StepOutcome::Continue, "{job}");
+            ctx.position += 1;
+        }
+        let entries = check_zip(&outputs.output(job, false)).len();
+        assert_eq!(entries, plan.steps as usize - 1, "{job}");
+    }
+}

@@ -2,8 +2,9 @@
 //! the requested resources resolved (any level, unique prefixes accepted), expanded to their
 //! instances, merged without duplicates, and laid out with Orthanc 1.13's names.
 //!
-//! The plan is kept next to the job's output (`HOME/outputs/<job>.plan.json`) rather than in
-//! the job record, which is rewritten at every step: a plan of 65 000 files is megabytes.
+//! A large plan is kept next to the job's output (`HOME/outputs/<job>.plan.json`) rather than in
+//! the job record, which is rewritten at every step: a plan of 65 000 files is megabytes. A small
+//! one rides in the record's checkpoint (see `jobs/archive.rs`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::kind::{JobKind, Plan, StepContext, StepOutcome};
@@ -35,6 +36,13 @@ const INEXISTENT_FILE: i32 = 13;
 /// Orthanc's `ErrorCode_BadFileFormat` (what its DICOMDIR writer throws for an instance it
 /// cannot describe).
 const BAD_FILE_FORMAT: i32 = 15;
+/// Plans of up to this many files are kept in the job's checkpoint rather than in
+/// `<job>.plan.json` (which would cost a file write and its fsync on every submit).
+const EMBEDDED_PLAN_FILES: usize = 32;
+/// The checkpoint key of an embedded plan.
+const PLAN_KEY: &str = "Plan";
+/// Archives of less than this are compressed on the job's own thread.
+const SMALL_ARCHIVE_BYTES: u64 = 256 << 10;
 /// Media entries up to this size are read once, for both the DICOMDIR and the ZIP.
 const READ_WHOLE_BELOW: u64 = 32 << 20;
 
@@ -161,12 +169,18 @@ impl ArchiveJob {
         }
     }
 
-    /// The job's run: in memory, or its plan read back (a job planned by another process).
-    fn run_of(&self, job: &str) -> Result<Arc<Mutex<Run>>> {
+    /// The job's run: in memory, or its plan read back from its checkpoint or its file (a job
+    /// planned by another process).
+    fn run_of(&self, job: &str, checkpoint: &Value) -> Result<Arc<Mutex<Run>>> {
         if let Some(r) = lock(&self.runs).get(job) {
             return Ok(Arc::clone(r));
         }
-        let plan = ArchivePlan::load(&self.outputs.plan(job))?;
+        let plan = match checkpoint.get(PLAN_KEY) {
+            Some(v) => ArchivePlan::deserialize(v).map_err(|e| {
+                Error::Internal(format!("job {job}: the archive plan in its record: {e}"))
+            })?,
+            None => ArchivePlan::load(&self.outputs.plan(job))?,
+        };
         let run = Arc::new(Mutex::new(Run {
             next: 0,
             plan: Arc::new(plan),
@@ -180,11 +194,13 @@ impl ArchiveJob {
         let path = self.outputs.partial(job);
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
         let entries = plan.files.len() as u64 + u64::from(self.media);
-        let zip = ArchiveZipWriter::new(
-            file,
-            ZipPlan::new(entries, plan.total_bytes(), p.compression),
-        )
-        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let mut zip_plan = ZipPlan::new(entries, plan.total_bytes(), p.compression);
+        if entries <= 1 || plan.total_bytes() < SMALL_ARCHIVE_BYTES {
+            // Starting and joining a compression pool costs more than it saves here.
+            zip_plan.threads = 0;
+        }
+        let zip = ArchiveZipWriter::new(file, zip_plan)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         Ok(Writer {
             zip,
             dicomdir: self.media.then(|| DicomDirWriter::new(p.extended)),
@@ -306,7 +322,7 @@ impl ArchiveJob {
         if p.step_delay_ms > 0 {
             std::thread::sleep(Duration::from_millis(p.step_delay_ms));
         }
-        let run = self.run_of(&ctx.job_id)?;
+        let run = self.run_of(&ctx.job_id, &ctx.checkpoint)?;
         let mut run = lock(&run);
         let plan = Arc::clone(&run.plan);
         if run.writer.is_some() && run.next != ctx.position {
@@ -368,7 +384,14 @@ impl JobKind for ArchiveJob {
                 ascii_names: p.ascii_names,
             },
         )?;
-        plan.save(&self.outputs.plan(job_id))?;
+        // A small plan rides in the job record, durable with the submit's own commit; a large
+        // one gets its own file (the record is rewritten at every step).
+        let checkpoint = if plan.files.len() <= EMBEDDED_PLAN_FILES {
+            json!({ PLAN_KEY: plan })
+        } else {
+            plan.save(&self.outputs.plan(job_id))?;
+            Value::Null
+        };
         let total = plan.total_bytes();
         let content = json!({
             "ArchiveSize": "0",
@@ -388,7 +411,11 @@ impl JobKind for ArchiveJob {
                 next: 0,
             })),
         );
-        Ok(Plan { steps, content })
+        Ok(Plan {
+            steps,
+            content,
+            checkpoint,
+        })
     }
 
     fn step(&self, ctx: &mut StepContext) -> StepOutcome {

@@ -14,6 +14,9 @@ pub struct Plan {
     pub steps: u64,
     /// The initial public `Content`.
     pub content: Value,
+    /// The initial `checkpoint` (`Null` for most kinds): private state the kind wants durable
+    /// with the submit itself, in the same commit (a small archive's file list).
+    pub checkpoint: Value,
 }
 
 /// What a step sees and may update. The engine persists `checkpoint`, `content` and `progress`

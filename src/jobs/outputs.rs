@@ -1,5 +1,5 @@
 //! Job outputs in `HOME/outputs/`: `<job>.zip.partial` while a job writes, `<job>.zip` once it
-//! succeeded, and the job's plan `<job>.plan.json` next to them. Only the newest
+//! succeeded, and a large job's plan `<job>.plan.json` next to them. Only the newest
 //! `MediaArchiveSize` outputs are kept (Orthanc keeps the most recently *used*; dicomq the most
 //! recently *finished*), and an output is deleted with its job.
 

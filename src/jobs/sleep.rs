@@ -43,6 +43,7 @@ impl JobKind for Sleep {
         Ok(Plan {
             steps: p.steps,
             content: json!({ "StepMs": p.step_ms, "Steps": p.steps }),
+            checkpoint: Value::Null,
         })
     }
 

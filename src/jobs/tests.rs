@@ -74,6 +74,7 @@ impl JobKind for Gate {
         Ok(Plan {
             steps: 1,
             content: json!({}),
+            checkpoint: Value::Null,
         })
     }
     fn step(&self, _: &mut StepContext) -> StepOutcome {
@@ -100,6 +101,7 @@ impl JobKind for Recorder {
         Ok(Plan {
             steps: 1,
             content: json!({}),
+            checkpoint: Value::Null,
         })
     }
     fn step(&self, ctx: &mut StepContext) -> StepOutcome {
@@ -128,6 +130,7 @@ impl JobKind for Flaky {
         Ok(Plan {
             steps: 1,
             content: json!({}),
+            checkpoint: Value::Null,
         })
     }
     fn step(&self, _: &mut StepContext) -> StepOutcome {
@@ -262,6 +265,7 @@ fn retry_state_is_paused_and_canceled_like_orthanc() {
             Ok(Plan {
                 steps: 1,
                 content: json!({}),
+                checkpoint: Value::Null,
             })
         }
         fn step(&self, _: &mut StepContext) -> StepOutcome {
@@ -399,6 +403,66 @@ fn resubmit_from_failure_restarts_at_step_zero() {
         e.control(&ok, Action::Resubmit),
         Err(Error::Invalid(m)) if m.contains("it is Success")
     ));
+    e.shutdown();
+}
+
+/// Plans a checkpoint `{"Seed": n}` (n counts plans); its only step fails, naming the seed it saw.
+#[derive(Default)]
+struct Seeded {
+    plans: AtomicU32,
+}
+
+impl JobKind for Seeded {
+    fn type_name(&self) -> &'static str {
+        "Seeded"
+    }
+    fn plan(&self, _: &str, _: &Value) -> crate::error::Result<Plan> {
+        let n = self.plans.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Plan {
+            steps: 1,
+            content: json!({}),
+            checkpoint: json!({ "Seed": n }),
+        })
+    }
+    fn step(&self, ctx: &mut StepContext) -> StepOutcome {
+        StepOutcome::Fail {
+            code: crate::jobs::model::INTERNAL_ERROR,
+            details: format!("saw {}", ctx.checkpoint),
+        }
+    }
+}
+
+#[test]
+fn a_planned_checkpoint_is_stored_with_the_submit_and_replanned_on_resubmit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("index.redb");
+    let id = {
+        let db = open_db(&path);
+        let e = engine(&db, 1, 100, vec![Arc::new(Seeded::default())]);
+        let id = e.submit("Seeded", json!({}), 0).expect("submit");
+        assert_eq!(
+            e.record(&id).expect("record").checkpoint,
+            json!({"Seed": 1})
+        );
+        id
+    };
+    let db = open_db(&path);
+    let replanner = Seeded {
+        plans: AtomicU32::new(10),
+    };
+    let e = engine(&db, 1, 100, vec![Arc::new(replanner)]);
+    assert_eq!(
+        e.record(&id).expect("record").checkpoint,
+        json!({"Seed": 1}),
+        "on disk with the acknowledged submit"
+    );
+    e.recover().expect("recover");
+    e.start_workers();
+    let first = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(first.error_details, r#"saw {"Seed":1}"#);
+    e.control(&id, Action::Resubmit).expect("resubmit");
+    let second = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(second.error_details, r#"saw {"Seed":11}"#, "planned again");
     e.shutdown();
 }
 

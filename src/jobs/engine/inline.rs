@@ -36,6 +36,7 @@ impl JobsEngine {
         let deadline = timeout.map(|t| Instant::now() + t);
         let id = self.lock().resolve(id_or_prefix)?;
         let mut watched = Instant::now();
+        let mut committed_at = Instant::now();
         loop {
             if let Some(e) = self.broken() {
                 return Err(e);
@@ -73,6 +74,12 @@ impl JobsEngine {
                 Some(JobState::Retry) => self.requeue_if_due(&id),
                 // Paused, or a change not committed yet: wait for the next commit.
                 _ => self.wait_change(TICK),
+            }
+            // No timer thread inline: its part is done here (staged checkpoints committed
+            // about every `TICK`, so `watch` sees progress; durable within a second).
+            if committed_at.elapsed() >= TICK {
+                drop(self.commit_if_idle(self.lock()));
+                committed_at = Instant::now();
             }
             if let Err(e) = self.store.flush_if_stale() {
                 tracing::error!("cannot flush job checkpoints: {e}");

@@ -25,9 +25,9 @@
 //! - A leader holds a durable batch open for at most `COMMIT_DELAY` while a worker that began a
 //!   step that recently is still in it, so the workers of trivial jobs share commits instead of
 //!   taking turns (the worker count, not the disk, would bound jobs per second otherwise).
-//! - Progress checkpoints are staged like any change but not waited for: the worker commits
-//!   them at once if no commit is running (without fsync), or they ride with the next batch;
-//!   the queue makes them durable within a second.
+//! - Progress checkpoints are staged like any change but not waited for: they ride with the
+//!   next batch, or the timer commits them (without fsync) within `TICK`; the store makes them
+//!   durable within a second.
 //! - A commit that fails with an I/O error (a full disk) leaves redb's handle unusable: every
 //!   later commit would fail the same way. The engine is then **broken**: it stops like a
 //!   shutdown, commits nothing more, and answers the cause to every caller (`broken`), so
@@ -215,7 +215,7 @@ impl JobsEngine {
             progress: if plan.steps == 0 { 1.0 } else { 0.0 },
             position: 0,
             steps: plan.steps,
-            checkpoint: Value::Null,
+            checkpoint: plan.checkpoint,
             content: plan.content,
             params,
             creation_us: now,
@@ -513,7 +513,7 @@ fn restart(kind: &dyn JobKind, r: &mut JobRecord) -> Result<()> {
     r.steps = plan.steps;
     r.content = plan.content;
     r.position = 0;
-    r.checkpoint = Value::Null;
+    r.checkpoint = plan.checkpoint;
     r.progress = if plan.steps == 0 { 1.0 } else { 0.0 };
     r.retry_count = 0;
     r.next_retry_us = None;

@@ -321,8 +321,10 @@ impl JobsEngine {
                 } else {
                     new.state = advance(new.state, Event::Step).map_err(|e| refused(id, e))?;
                     new.fold_runtime(true);
+                    // Rides with the next commit, or the timer's within `TICK`: a transaction
+                    // per step would cost more than most steps (and delay durable commits).
                     self.stage(&mut g, vec![new], Vec::new(), Durability::Checkpoint);
-                    drop(self.commit_if_idle(g));
+                    drop(g);
                     return Ok(Step::Continue);
                 }
             }
