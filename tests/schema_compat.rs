@@ -91,3 +91,52 @@ fn a_version_1_home_lists_shows_and_archives_as_before() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(ids(&home.json(&["ls", "studies"])), vec![STUDIES[1]]);
 }
+
+/// The `meta` table of src/persist/redb/database.rs.
+const META: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+
+fn stored_version(db: &Path) -> Option<u64> {
+    use redb::ReadableDatabase;
+    let db = redb::Database::create(db).expect("db");
+    let tx = db.begin_read().expect("tx");
+    let t = tx.open_table(META).ok()?;
+    t.get("schema_version").expect("get").map(|v| v.value())
+}
+
+#[test]
+fn a_version_1_home_is_stamped_version_1_when_opened() {
+    let home = v1_home();
+    let db = home.path().join("index.redb");
+    assert_eq!(stored_version(&db), None, "the fixture predates versions");
+    assert_eq!(ids(&home.json(&["ls", "patients"])), vec![PATIENT]);
+    assert_eq!(stored_version(&db), Some(1));
+}
+
+#[test]
+fn a_database_of_a_newer_schema_is_refused_untouched() {
+    let home = v1_home();
+    let db = home.path().join("index.redb");
+    {
+        let d = redb::Database::create(&db).expect("db");
+        let tx = d.begin_write().expect("tx");
+        tx.open_table(META)
+            .expect("meta")
+            .insert("schema_version", 99)
+            .expect("insert");
+        tx.commit().expect("commit");
+    }
+    let before = std::fs::read(&db).expect("read");
+    for args in [&["ls", "patients"][..], &["jobs", "ls"], &["show", PATIENT]] {
+        let o = home.run(args);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&db.display().to_string()), "{err}");
+        assert!(
+            err.contains("schema version 99 is newer than this dicomq knows (1)"),
+            "{err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+        assert!(stdout(&o).is_empty());
+        assert_eq!(std::fs::read(&db).expect("read"), before, "{args:?}");
+    }
+}

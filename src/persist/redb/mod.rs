@@ -4,3 +4,4 @@
 // Job store.
 
 // Resource index, settings, schema version.
+pub mod database;
