@@ -5,5 +5,9 @@
 // Job store (claim, batches of changes, history).
 
 // Resource index, blobs, settings.
+#[cfg(test)]
+pub mod conformance;
+pub mod index_store;
+pub mod settings_store;
 
 pub mod redb;

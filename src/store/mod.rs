@@ -18,13 +18,15 @@ use redb::Database;
 
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::persist::index_store::IndexStore;
+use crate::persist::redb::index_store::RedbIndexStore;
 use files::{FileStorage, StorageReader};
 use ids::Level;
-use index::{StoreIndex, level_word};
+use index::level_word;
 use views::{AncestorView, RemovedView, ResourceView};
 
 pub struct Store {
-    index: StoreIndex,
+    index: Arc<dyn IndexStore>,
     files: FileStorage,
     metrics: Arc<Metrics>,
     /// Concurrent imports share their sync and index commit.
@@ -40,8 +42,18 @@ impl Store {
     /// are deleted; files left in `incoming/` are published when the index committed them and
     /// deleted otherwise.
     pub fn open(db: Arc<Database>, storage_dir: PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
+        let index = Arc::new(RedbIndexStore::open(db)?);
+        Self::open_with(index, storage_dir, metrics)
+    }
+
+    /// `open` over any index.
+    pub fn open_with(
+        index: Arc<dyn IndexStore>,
+        storage_dir: PathBuf,
+        metrics: Arc<Metrics>,
+    ) -> Result<Store> {
         let store = Store {
-            index: StoreIndex::open(db)?,
+            index,
             files: FileStorage::with_metrics(storage_dir, metrics.clone()),
             metrics,
             commits: group_commit::GroupCommit::default(),
@@ -121,8 +133,8 @@ impl Store {
         let _ = self.broken.set((disk_full, message));
     }
 
-    pub fn index(&self) -> &StoreIndex {
-        &self.index
+    pub fn index(&self) -> &dyn IndexStore {
+        self.index.as_ref()
     }
 
     pub fn files(&self) -> &FileStorage {

@@ -5,3 +5,5 @@
 
 // Resource index, settings, schema version.
 pub mod database;
+pub mod index_store;
+pub mod settings_store;
