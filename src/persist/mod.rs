@@ -5,8 +5,10 @@
 // Job store (claim, batches of changes, history).
 
 // Resource index, blobs, settings.
+pub mod blob_store;
 #[cfg(test)]
 pub mod conformance;
+pub mod fs_blob_store;
 pub mod index_store;
 pub mod settings_store;
 
