@@ -305,6 +305,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn conformance() {
+        crate::persist::conformance::blob_store::run(&|dir| Arc::new(FileStorage::new(dir)));
+    }
+
+    #[test]
     fn new_uuids_share_a_directory_per_run() {
         let uuids = FileStorage::new_uuids(2 * FILES_PER_DIR + 3);
         let unique: std::collections::HashSet<_> = uuids.iter().collect();

@@ -441,6 +441,14 @@ mod tests {
     }
 
     #[test]
+    fn conformance() {
+        crate::persist::conformance::index_store::run(&|dir| {
+            let db = Arc::new(Database::create(dir.join("index.redb")).expect("db"));
+            Arc::new(RedbIndexStore::open(db).expect("open"))
+        });
+    }
+
+    #[test]
     fn prefix_resolution() {
         let (_d, index) = index_with(&[
             (

@@ -40,3 +40,16 @@ impl SettingsStore for RedbSettingsStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conformance() {
+        crate::persist::conformance::settings_store::run(&|dir| {
+            let db = Arc::new(Database::create(dir.join("index.redb")).expect("db"));
+            Arc::new(RedbSettingsStore::open(db).expect("open"))
+        });
+    }
+}
