@@ -136,8 +136,13 @@ fn migrate(_db: &Database, path: &Path, from: u64) -> Result<()> {
     })
 }
 
+/// Records the version. Not made durable on its own (a sync would cost every new home a few
+/// milliseconds): the opens that follow commit durably, which persists it, and a stamp lost in a
+/// crash is derived again at the next open, as the first time.
 fn stamp(db: &Database, version: u64) -> Result<()> {
-    let tx = db.begin_write()?;
+    let mut tx = db.begin_write()?;
+    tx.set_durability(redb::Durability::None)
+        .map_err(|e| Error::Internal(format!("schema version: {e}")))?;
     tx.open_table(META)?.insert(VERSION_KEY, version)?;
     tx.commit()?;
     Ok(())
