@@ -78,6 +78,16 @@ pub enum Error {
         .storage.display()
     )]
     DatabaseLost { path: PathBuf, storage: PathBuf },
+    /// `index.redb` was written by a newer dicomq (src/persist/redb/database.rs).
+    #[error(
+        "database {}: schema version {found} is newer than this dicomq knows ({known}); the file was left as it is",
+        .path.display()
+    )]
+    DatabaseTooNew {
+        path: PathBuf,
+        found: u64,
+        known: u64,
+    },
     /// `dicomq check` found problems (or `--repair` left some it cannot fix).
     #[error(
         "{problems} problem(s) {}",
@@ -140,6 +150,7 @@ impl Error {
             | Error::NotSaved(_)
             | Error::DatabaseIo(_)
             | Error::DatabaseLost { .. }
+            | Error::DatabaseTooNew { .. }
             | Error::DaemonRunning(_) => ErrorKind::Unavailable,
             Error::Remote { kind, .. } => *kind,
             _ => ErrorKind::Failed,
@@ -164,6 +175,9 @@ impl Error {
             Error::DatabaseLost { .. } => Some(
                 "restore the database from a backup, or rebuild the index from the stored files with `dicomq check --repair`"
                     .into(),
+            ),
+            Error::DatabaseTooNew { .. } => Some(
+                "use the dicomq version that wrote this database (or a newer one)".into(),
             ),
             Error::CheckFailed { repaired: false, .. } => Some(
                 "`dicomq check --repair` indexes files without rows and drops rows without files"

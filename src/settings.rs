@@ -1,55 +1,41 @@
 //! Settings switched at run time and kept across restarts (today: whether metrics are
-//! collected), in one small redb table. Config values are the defaults; a setting recorded here
-//! overrides them. Nothing else touches this table.
+//! collected), behind `SettingsStore`. Config values are the defaults; a setting recorded there
+//! overrides them.
 
 use std::sync::Arc;
 
-use redb::{Database, ReadableDatabase, TableDefinition};
+use redb::Database;
 
 use crate::error::Result;
-
-const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
+use crate::persist::redb::settings_store::RedbSettingsStore;
+use crate::persist::settings_store::SettingsStore;
 
 const METRICS_ENABLED: &str = "MetricsEnabled";
 
 #[derive(Clone)]
 pub struct Settings {
-    db: Arc<Database>,
+    store: Arc<dyn SettingsStore>,
 }
 
 impl Settings {
     pub fn open(db: Arc<Database>) -> Result<Settings> {
-        let tx = db.begin_write()?;
-        tx.open_table(SETTINGS)?;
-        tx.commit()?;
-        Ok(Settings { db })
+        Ok(Self::over(Arc::new(RedbSettingsStore::open(db)?)))
+    }
+
+    /// Settings kept in `store`.
+    pub fn over(store: Arc<dyn SettingsStore>) -> Settings {
+        Settings { store }
     }
 
     /// Whether metrics are enabled, if `metrics enable|disable` ever said so.
     pub fn metrics_enabled(&self) -> Result<Option<bool>> {
-        Ok(self.get(METRICS_ENABLED)?.map(|v| v == "true"))
+        Ok(self.store.get(METRICS_ENABLED)?.map(|v| v == "true"))
     }
 
     /// Records the switch; committed (durable) before it returns.
     pub fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
-        self.set(METRICS_ENABLED, if enabled { "true" } else { "false" })
-    }
-
-    fn get(&self, key: &str) -> Result<Option<String>> {
-        let tx = self.db.begin_read()?;
-        let t = tx.open_table(SETTINGS)?;
-        let found = t.get(key)?;
-        Ok(found.map(|v| v.value().to_string()))
-    }
-
-    fn set(&self, key: &str, value: &str) -> Result<()> {
-        let tx = self.db.begin_write()?;
-        {
-            let mut t = tx.open_table(SETTINGS)?;
-            t.insert(key, value)?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.store
+            .set(METRICS_ENABLED, if enabled { "true" } else { "false" })
     }
 }
 

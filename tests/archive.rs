@@ -676,7 +676,11 @@ fn a_failed_archive_can_be_resubmitted() {
         .instances_under(dicomq::store::ids::Level::Patient, &patients[0])
         .expect("instances")[0]
         .clone();
-    let file = node.store().instance_path(&victim).expect("path");
+    let rec = node
+        .store()
+        .record(dicomq::store::ids::Level::Instance, &victim)
+        .expect("record");
+    let file = node.store().files().locate(&rec.file.expect("file").uuid);
     let saved = dir.path().join("saved.dcm");
     fs::rename(&file, &saved).expect("hide");
     let jobs = node.jobs();

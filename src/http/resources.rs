@@ -156,8 +156,10 @@ async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiRe
 async fn file(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     blocking(move || {
         let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
-        let path = app.node.store().instance_path(&id)?;
-        let data = std::fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+        let (label, mut file) = app.node.store().open_instance(&id)?;
+        let mut data = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
+        std::io::Read::read_to_end(&mut file, &mut data)
+            .map_err(|e| crate::error::Error::io(label.0, e))?;
         Ok(answer::bytes("application/dicom", data))
     })
     .await

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -214,8 +214,17 @@ impl ArchiveJob {
         pos: usize,
     ) -> Result<(), StepError> {
         let f = &plan.files[pos];
-        let path = match self.store.instance_path(&f.instance) {
-            Ok(p) => p,
+        let cannot_read = |path: &dyn std::fmt::Display, e: std::io::Error| {
+            StepError(
+                INEXISTENT_FILE,
+                format!(
+                    "cannot read the stored file of instance {} ({path}): {e}",
+                    f.instance
+                ),
+            )
+        };
+        let (path, mut file) = match self.store.open_instance(&f.instance) {
+            Ok(opened) => opened,
             Err(Error::NotFound { .. }) => {
                 return Err(StepError(
                     INEXISTENT_FILE,
@@ -225,20 +234,11 @@ impl ArchiveJob {
                     ),
                 ));
             }
+            Err(Error::Io { path, source }) => return Err(cannot_read(&path.display(), source)),
             Err(e) => return Err(e.into()),
         };
-        let missing = |e: std::io::Error| {
-            StepError(
-                INEXISTENT_FILE,
-                format!(
-                    "cannot read the stored file of instance {} ({}): {e}",
-                    f.instance,
-                    path.display()
-                ),
-            )
-        };
-        let mut file = File::open(&path).map_err(missing)?;
-        let len = file.metadata().map_err(missing)?.len();
+        let missing = |e: std::io::Error| cannot_read(&path, e);
+        let len = file.len();
         let write_error = |e: crate::archive::zip_writer::ZipWriteError| {
             StepError(
                 CANNOT_WRITE_FILE,
@@ -290,7 +290,7 @@ impl ArchiveJob {
             dicomdir
                 .add_instance(&parsed, &file_id)
                 .map_err(dicomdir_error)?;
-            let mut file = File::open(&path).map_err(missing)?;
+            file.seek(std::io::SeekFrom::Start(0)).map_err(missing)?;
             w.zip.add_file(&f.path, &mut file, len).map_err(write_error)
         }
     }

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redb::Database;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{ArchiveJob, EngineConfig, JobInfo, JobKind, JobOutputs, JobsEngine, Sleep};
 use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
+use crate::persist::redb::database::refuse_lost_database;
+pub use crate::persist::redb::database::{database_lost, open_database};
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -38,67 +38,6 @@ pub struct MetricsSwitch {
     /// True when `metrics enable|disable` recorded it; false when it is `MetricsEnabled` of
     /// the config (the default).
     pub recorded: bool,
-}
-
-/// Opens `index.redb`; a database held by another process is `Error::Busy`, an unreadable one
-/// is refused without being touched.
-pub fn open_database(home: &Home) -> Result<Arc<Database>> {
-    let path = home.database();
-    let refuse = |reason: String| Error::Database {
-        path: path.clone(),
-        reason,
-    };
-    if let Ok(meta) = std::fs::metadata(&path) {
-        // redb would initialise an empty file; only a real redb file is opened.
-        if meta.len() > 0 && !looks_like_redb(&path) {
-            return Err(refuse(
-                "not a dicomq database (not a redb file); refusing to touch it".into(),
-            ));
-        }
-    }
-    match Database::create(&path) {
-        Ok(db) => Ok(Arc::new(db)),
-        Err(redb::DatabaseError::DatabaseAlreadyOpen) => Err(Error::Busy(format!(
-            "{} is held by another process",
-            path.display()
-        ))),
-        Err(e) => Err(refuse(format!(
-            "cannot open: {e}; the file was left as it is"
-        ))),
-    }
-}
-
-/// A missing or empty database beside a storage that holds files is refused: opening it would
-/// silently start an empty store and orphan every stored file (`dicomq check --repair` rebuilds
-/// the index instead).
-fn refuse_lost_database(db: &std::path::Path, storage: &std::path::Path) -> Result<()> {
-    if database_lost(db, storage) {
-        return Err(Error::DatabaseLost {
-            path: db.to_path_buf(),
-            storage: storage.to_path_buf(),
-        });
-    }
-    Ok(())
-}
-
-/// Whether the database is missing or empty while `storage` holds files.
-pub fn database_lost(db: &std::path::Path, storage: &std::path::Path) -> bool {
-    let empty = match std::fs::metadata(db) {
-        Ok(meta) => meta.len() == 0,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
-        Err(_) => false, // `open_database` reports it
-    };
-    empty && crate::store::check::holds_files(storage)
-}
-
-/// redb files start with this magic number.
-fn looks_like_redb(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 9];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .map(|()| &head == b"redb\x1A\x0A\xA9\x0D\x0A")
-        .unwrap_or(false)
 }
 
 /// Runs `attempt` until it is not `Error::Busy` or `timeout` has passed, telling `on_wait`

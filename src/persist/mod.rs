@@ -3,10 +3,14 @@
 //! The implementations live in their own folders (`redb/`); nothing outside them names redb.
 
 // Job store (claim, batches of changes, history).
-#[cfg(test)]
-mod conformance;
 pub mod job_store;
 
 // Resource index, blobs, settings.
+pub mod blob_store;
+#[cfg(test)]
+pub mod conformance;
+pub mod fs_blob_store;
+pub mod index_store;
+pub mod settings_store;
 
 pub mod redb;

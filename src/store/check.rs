@@ -242,6 +242,12 @@ mod tests {
         (store, ids)
     }
 
+    /// Where the stored file of an instance is.
+    fn file_of(store: &Store, id: &str) -> PathBuf {
+        let rec = store.record(Level::Instance, id).expect("indexed");
+        store.files.locate(&rec.file.expect("a file").uuid)
+    }
+
     #[test]
     fn a_healthy_store_has_nothing_to_report() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -257,9 +263,9 @@ mod tests {
         let (store, ids) = store_with(dir.path(), 4);
         // A row loses its file; a file loses its row (stored by hand, outside the layout too);
         // a stored file is overwritten with garbage.
-        let gone = store.instance_path(&ids[0]).expect("path");
+        let gone = file_of(&store, &ids[0]);
         std::fs::remove_file(&gone).expect("rm");
-        let garbage = store.instance_path(&ids[1]).expect("path");
+        let garbage = file_of(&store, &ids[1]);
         std::fs::write(&garbage, b"not DICOM any more").expect("write");
         let orphan = store.files.path_of(&FileStorage::new_uuid());
         std::fs::create_dir_all(orphan.parent().expect("dir")).expect("mkdir");
@@ -293,7 +299,7 @@ mod tests {
         assert!(done.duplicates.is_empty());
         assert!(!store.index.contains(Level::Instance, &ids[0]).expect("get"));
         for id in &done.reindexed {
-            let path = store.instance_path(id).expect("indexed");
+            let path = file_of(&store, id);
             assert!(path.is_file(), "{}", path.display());
         }
         assert!(!stray.exists(), "moved into the storage layout");

@@ -173,6 +173,13 @@ impl Store {
         self.import_batch(items, true)
     }
 
+    /// Stages the file at `source` (streamed, never held whole) as the blob `key`.
+    fn stage_file(&self, key: &str, source: &std::path::Path) -> std::io::Result<u64> {
+        // A regular file, read no further than its size at open (src/input_file.rs).
+        let mut input = InputFile::open(source)?.reader();
+        self.blobs().stage_from(key, &mut input)
+    }
+
     fn import_batch(&self, items: Vec<ImportItem>, together: bool) -> Result<Vec<ImportResult>> {
         if items.is_empty() {
             return Ok(Vec::new());
@@ -194,7 +201,7 @@ impl Store {
         // Already indexed, or already seen in this batch: nothing is written.
         let mut seen = HashSet::new();
         let mut to_write = Vec::new();
-        let mut uuids = FileStorage::new_uuids(items.len()).into_iter();
+        let mut uuids = self.blobs().new_keys(items.len()).into_iter();
         for (i, p) in prepared.iter().enumerate() {
             let Ok(p) = p else { continue };
             let id = p.header.ids.instance.as_str();
@@ -210,11 +217,11 @@ impl Store {
             };
             let r = match (&p.payload, &items[*i].source) {
                 (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) => {
-                    self.files.write_batched(uuid, b)
+                    self.blobs().stage(uuid, b)
                 }
                 (Payload::Item, ImportSource::Path(path)) | (Payload::Path(path), _) => {
                     // The file read now must be the one whose header was parsed.
-                    match self.files.copy_batched(uuid, path) {
+                    match self.stage_file(uuid, path) {
                         Ok(n) if n == p.size => Ok(()),
                         Ok(n) => Err(std::io::Error::other(format!(
                             "the file changed while it was read ({} bytes, then {n})",
@@ -272,7 +279,7 @@ impl Store {
         } else {
             let outcome = self.commits.commit(
                 entries,
-                || self.files.sync_filesystem(),
+                || self.blobs().sync_staged(),
                 |news| self.index.commit_batch(news),
             );
             match outcome {
@@ -288,7 +295,7 @@ impl Store {
                 }
                 Outcome::NotCommitted(e) => {
                     for (_, uuid) in &ok {
-                        let _ = self.files.remove(uuid);
+                        let _ = self.blobs().delete(uuid);
                     }
                     let poisoned = e.poisons_database();
                     let e = e.into_error();
@@ -317,7 +324,7 @@ impl Store {
         for (uuid, r) in committed
             .iter()
             .zip(parallel::map(&committed, WRITE_THREADS, |u| {
-                self.files.publish(u)
+                self.blobs().publish(u)
             }))
         {
             if let Err(e) = r {
@@ -325,7 +332,7 @@ impl Store {
             }
         }
         for uuid in &discard {
-            let _ = self.files.remove(uuid);
+            let _ = self.blobs().delete(uuid);
         }
         // A batch is stored as a whole: each of its new instances took the batch's time over
         // their number (Orthanc times one instance at a time).

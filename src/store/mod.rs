@@ -18,13 +18,16 @@ use redb::Database;
 
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use files::{FileStorage, StorageReader};
+use crate::persist::blob_store::{BlobLabel, BlobReader, BlobStore};
+use crate::persist::index_store::IndexStore;
+use crate::persist::redb::index_store::RedbIndexStore;
+use files::FileStorage;
 use ids::Level;
-use index::{StoreIndex, level_word};
+use index::level_word;
 use views::{AncestorView, RemovedView, ResourceView};
 
 pub struct Store {
-    index: StoreIndex,
+    index: Arc<dyn IndexStore>,
     files: FileStorage,
     metrics: Arc<Metrics>,
     /// Concurrent imports share their sync and index commit.
@@ -40,14 +43,25 @@ impl Store {
     /// are deleted; files left in `incoming/` are published when the index committed them and
     /// deleted otherwise.
     pub fn open(db: Arc<Database>, storage_dir: PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
+        let index = Arc::new(RedbIndexStore::open(db)?);
+        Self::open_with(index, storage_dir, metrics)
+    }
+
+    /// `open` over any index.
+    pub fn open_with(
+        index: Arc<dyn IndexStore>,
+        storage_dir: PathBuf,
+        metrics: Arc<Metrics>,
+    ) -> Result<Store> {
         let store = Store {
-            index: StoreIndex::open(db)?,
+            index,
             files: FileStorage::with_metrics(storage_dir, metrics.clone()),
             metrics,
             commits: group_commit::GroupCommit::default(),
             reserve: None,
             broken: OnceLock::new(),
         };
+        let blobs = store.blobs();
         let leftovers = store.index.pending_intents()?;
         if !leftovers.is_empty() {
             tracing::info!(
@@ -55,28 +69,26 @@ impl Store {
                 "removing files left by an interrupted operation"
             );
             for uuid in &leftovers {
-                store
-                    .files
-                    .remove(uuid)
-                    .map_err(|e| Error::io(store.files.path_of(uuid), e))?;
+                blobs
+                    .delete(uuid)
+                    .map_err(|e| Error::io(blobs.label(uuid).0, e))?;
             }
             store.index.clear_intents(&leftovers)?;
         }
-        let incoming = store
-            .files
-            .incoming()
-            .map_err(|e| Error::io(store.files.path_of("incoming"), e))?;
-        for uuid in &incoming {
+        let staged = blobs
+            .staged()
+            .map_err(|e| Error::io(blobs.label("incoming").0, e))?;
+        for uuid in &staged {
             let settled = if store.index.owns_file(uuid)? {
-                store.files.publish(uuid)
+                blobs.publish(uuid)
             } else {
-                store.files.remove(uuid)
+                blobs.delete(uuid)
             };
-            settled.map_err(|e| Error::io(store.files.locate(uuid), e))?;
+            settled.map_err(|e| Error::io(blobs.label(uuid).0, e))?;
         }
-        if !incoming.is_empty() {
+        if !staged.is_empty() {
             tracing::info!(
-                files = incoming.len(),
+                files = staged.len(),
                 "settled files left by an interrupted import"
             );
         }
@@ -121,11 +133,17 @@ impl Store {
         let _ = self.broken.set((disk_full, message));
     }
 
-    pub fn index(&self) -> &StoreIndex {
-        &self.index
+    pub fn index(&self) -> &dyn IndexStore {
+        self.index.as_ref()
     }
 
+    /// The stored files, as the file layout (`check` walks it).
     pub fn files(&self) -> &FileStorage {
+        &self.files
+    }
+
+    /// The stored files, as blobs by key: what imports, removals and reads go through.
+    pub fn blobs(&self) -> &dyn BlobStore {
         &self.files
     }
 
@@ -202,7 +220,7 @@ impl Store {
             .inspect_err(|e| self.note_broken(e))?;
         let mut deleted = Vec::with_capacity(removal.files.len());
         for uuid in &removal.files {
-            match self.files.remove(uuid) {
+            match self.blobs().delete(uuid) {
                 Ok(()) => deleted.push(uuid.clone()),
                 Err(e) => tracing::warn!(
                     "cannot delete {}: {e}; it will be deleted at the next open",
@@ -240,13 +258,15 @@ impl Store {
         Ok(id)
     }
 
-    /// Opens an instance's stored file for reading (counted in the storage metrics); the path
-    /// is for messages.
-    pub fn open_instance(&self, id: &str) -> Result<(PathBuf, StorageReader)> {
+    /// Opens an instance's stored file for reading (counted in the storage metrics); the label
+    /// names it in messages (the reader knows it too, and its length).
+    pub fn open_instance(&self, id: &str) -> Result<(BlobLabel, BlobReader)> {
         let uuid = self.instance_file(id)?;
-        let path = self.files.locate(&uuid);
-        let reader = self.files.open(&uuid).map_err(|e| Error::io(&path, e))?;
-        Ok((path, reader))
+        let reader = self
+            .blobs()
+            .open(&uuid)
+            .map_err(|e| Error::io(self.blobs().label(&uuid).0, e))?;
+        Ok((reader.label().clone(), reader))
     }
 
     /// One resource's index record; a missing one is `Error::NotFound`.
@@ -277,11 +297,6 @@ impl Store {
             l = child;
         }
         Ok(frontier)
-    }
-
-    /// The path of an instance's stored file.
-    pub fn instance_path(&self, id: &str) -> Result<PathBuf> {
-        Ok(self.files.locate(&self.instance_file(id)?))
     }
 
     /// The storage UUID of an instance's file.
@@ -386,7 +401,10 @@ mod tests {
             !store.files.locate(&orphan).exists(),
             "uncommitted file deleted"
         );
-        let path = store.instance_path(&header.ids.instance).expect("instance");
-        assert_eq!(std::fs::read(path).expect("read"), bytes);
+        let (_, mut reader) = store.open_instance(&header.ids.instance).expect("instance");
+        assert_eq!(reader.len(), bytes.len() as u64);
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut read).expect("read");
+        assert_eq!(read, bytes);
     }
 }

@@ -5,3 +5,6 @@
 pub mod job_store;
 
 // Resource index, settings, schema version.
+pub mod database;
+pub mod index_store;
+pub mod settings_store;

@@ -1,0 +1,312 @@
+//! What every `IndexStore` must do: batches with duplicates, prefix resolution, removals that
+//! cascade and keep the counters, intents, repair, and everything kept across a reopen.
+//!
+//! A batch that fails half-way commits nothing: that needs a failure injected inside the
+//! implementation, so it is checked through the store (`import_together` in src/store/mod.rs).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::persist::index_store::IndexStore;
+use crate::store::header::{ParsedHeader, parse_header};
+use crate::store::ids::Level;
+use crate::store::index::{Indexed, NewInstance, Statistics, StoredFile};
+
+/// Runs every check; `open` opens the index kept in a directory.
+pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
+    batches_answer_duplicates_as_already_stored(open);
+    prefixes_resolve(open);
+    removals_cascade_keep_counters_and_leave_intents(open);
+    repair_adds_and_drops_in_one_go(open);
+    a_reopened_index_keeps_everything(open);
+}
+
+const SIZE: u64 = 1000;
+
+/// Seeds 0 and 12 share a series, 3 is another study of the same patient, 1 another patient
+/// (see `crate::testdata::small_instance_spec`).
+fn header(seed: u64) -> ParsedHeader {
+    let bytes = crate::testdata::small_instance(seed, SIZE as usize);
+    parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header")
+}
+
+fn new<'a>(header: &'a ParsedHeader, uuid: &str) -> NewInstance<'a> {
+    NewInstance {
+        header,
+        file: StoredFile {
+            uuid: uuid.to_string(),
+            size: SIZE,
+            sop_class: header.sop_class.clone(),
+            transfer_syntax: header.transfer_syntax.clone(),
+        },
+    }
+}
+
+fn counts(s: &Statistics) -> [u64; 5] {
+    [s.patients, s.studies, s.series, s.instances, s.disk_size]
+}
+
+/// Indexes seeds 0, 12, 3 and 1 as files f0, f12, f3, f1.
+fn filled(index: &dyn IndexStore) -> Vec<ParsedHeader> {
+    let headers: Vec<ParsedHeader> = [0, 12, 3, 1].into_iter().map(header).collect();
+    let batch: Vec<NewInstance<'_>> = headers
+        .iter()
+        .zip(["f0", "f12", "f3", "f1"])
+        .map(|(h, u)| new(h, u))
+        .collect();
+    let answers = index.commit_batch(&batch).expect("commit");
+    assert_eq!(answers, vec![Indexed::Success; 4]);
+    headers
+}
+
+fn batches_answer_duplicates_as_already_stored(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    assert_eq!(counts(&index.statistics().expect("stats")), [0; 5]);
+    let headers = filled(index.as_ref());
+    let stats = index.statistics().expect("stats");
+    assert_eq!(counts(&stats), [2, 3, 3, 4, 4 * SIZE]);
+    assert_eq!(stats.uncompressed_size, 4 * SIZE);
+    let last = stats.last_change;
+    assert!(last >= 4, "{last}");
+
+    // Already indexed, and twice in one batch: only the new one is stored.
+    let fresh = header(6);
+    let again = index
+        .commit_batch(&[
+            new(&headers[0], "dup"),
+            new(&fresh, "f6"),
+            new(&fresh, "f6b"),
+        ])
+        .expect("commit");
+    assert_eq!(
+        again,
+        vec![
+            Indexed::AlreadyStored,
+            Indexed::Success,
+            Indexed::AlreadyStored
+        ]
+    );
+    let stats = index.statistics().expect("stats");
+    assert_eq!(counts(&stats), [2, 3, 4, 5, 5 * SIZE]);
+    assert!(stats.last_change > last);
+    assert!(index.owns_file("f6").expect("owns"));
+    assert!(!index.owns_file("dup").expect("owns") && !index.owns_file("f6b").expect("owns"));
+
+    // Records, links and listings.
+    let h = &headers[0];
+    let rec = index
+        .get(Level::Instance, &h.ids.instance)
+        .expect("get")
+        .expect("indexed");
+    assert_eq!(rec.parent.as_deref(), Some(h.ids.series.as_str()));
+    assert_eq!(rec.file.expect("file").uuid, "f0");
+    let series = index
+        .get(Level::Series, &h.ids.series)
+        .expect("get")
+        .expect("indexed");
+    assert_eq!(series.parent.as_deref(), Some(h.ids.study.as_str()));
+    assert!(series.file.is_none());
+    let mut kids = vec![h.ids.instance.clone(), headers[1].ids.instance.clone()];
+    kids.sort();
+    assert_eq!(index.children(&h.ids.series).expect("children"), kids);
+    assert_eq!(index.children(&h.ids.patient).expect("children").len(), 2);
+    let patients: Vec<String> = index
+        .list(Level::Patient)
+        .expect("list")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut expected = vec![h.ids.patient.clone(), headers[3].ids.patient.clone()];
+    expected.sort();
+    assert_eq!(patients, expected);
+    assert!(
+        index
+            .contains(Level::Study, &h.ids.study)
+            .expect("contains")
+    );
+    assert!(
+        !index
+            .contains(Level::Patient, &h.ids.study)
+            .expect("contains")
+    );
+    assert!(index.get(Level::Patient, "nope").expect("get").is_none());
+}
+
+fn prefixes_resolve(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    let headers = filled(index.as_ref());
+    let study = &headers[2].ids.study;
+    assert_eq!(
+        index.resolve(&study[..13]).expect("unique"),
+        (Level::Study, study.clone())
+    );
+    assert_eq!(
+        index
+            .resolve(&study.to_ascii_uppercase())
+            .expect("any case"),
+        (Level::Study, study.clone())
+    );
+    assert!(matches!(
+        index.resolve(&study[..7]),
+        Err(Error::PrefixTooShort(_))
+    ));
+    assert!(matches!(
+        index.resolve("ffffffff-ffff"),
+        Err(Error::NotFound { .. })
+    ));
+    // Two resources sharing a prefix: find one, then look for a shared 8-character prefix.
+    let all: Vec<(Level, String)> = Level::ALL
+        .into_iter()
+        .flat_map(|l| {
+            index
+                .list(l)
+                .expect("list")
+                .into_iter()
+                .map(move |(id, _)| (l, id))
+        })
+        .collect();
+    let found = index.find_prefix("", 100).expect("all");
+    assert_eq!(found.len(), all.len(), "an empty prefix matches everything");
+    let digits = "0123456789abcdef";
+    let shared = digits.chars().find_map(|c| {
+        let p = c.to_string();
+        let n = all.iter().filter(|(_, id)| id.starts_with(&p)).count();
+        (n >= 2).then_some(p)
+    });
+    if let Some(p) = shared {
+        let matches = index.find_prefix(&p, 100).expect("find");
+        assert!(matches.len() >= 2);
+        assert!(matches.iter().all(|(_, id)| id.starts_with(&p)));
+        let first_level_sorted = matches.windows(2).all(|w| w[0] <= w[1]);
+        assert!(first_level_sorted, "{matches:?}");
+    }
+}
+
+fn removals_cascade_keep_counters_and_leave_intents(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    let headers = filled(index.as_ref());
+    let before = index.statistics().expect("stats").last_change;
+
+    // A study with one series of two instances; the patient keeps its other study.
+    let h = &headers[0];
+    let removal = index.remove(Level::Study, &h.ids.study).expect("remove");
+    let mut files = removal.files.clone();
+    files.sort();
+    assert_eq!(files, vec!["f0", "f12"]);
+    assert_eq!(
+        removal.remaining_ancestor,
+        Some((Level::Patient, h.ids.patient.clone()))
+    );
+    assert!(
+        removal
+            .removed
+            .contains(&(Level::Series, h.ids.series.clone()))
+    );
+    assert!(
+        !index
+            .contains(Level::Instance, &h.ids.instance)
+            .expect("get")
+    );
+    assert!(!index.contains(Level::Series, &h.ids.series).expect("get"));
+    assert!(!index.owns_file("f0").expect("owns"));
+    let stats = index.statistics().expect("stats");
+    assert_eq!(counts(&stats), [2, 2, 2, 2, 2 * SIZE]);
+    assert!(stats.last_change > before);
+    assert_eq!(index.children(&h.ids.patient).expect("kids").len(), 1);
+
+    // The intents wait for the caller to delete the files.
+    let mut pending = index.pending_intents().expect("intents");
+    pending.sort();
+    assert_eq!(pending, vec!["f0", "f12"]);
+    index.clear_intents(&["f0".to_string()]).expect("clear one");
+    assert_eq!(index.pending_intents().expect("intents"), vec!["f12"]);
+    index.clear_intents(&[]).expect("clear none");
+
+    // The last instance of a patient takes the patient with it.
+    let lone = &headers[3];
+    let removal = index
+        .remove(Level::Instance, &lone.ids.instance)
+        .expect("remove");
+    assert_eq!(removal.files, vec!["f1"]);
+    assert_eq!(removal.remaining_ancestor, None);
+    assert!(
+        removal
+            .removed
+            .contains(&(Level::Patient, lone.ids.patient.clone()))
+    );
+    assert!(
+        !index
+            .contains(Level::Patient, &lone.ids.patient)
+            .expect("get")
+    );
+    assert_eq!(
+        counts(&index.statistics().expect("stats")),
+        [1, 1, 1, 1, SIZE]
+    );
+
+    assert!(matches!(
+        index.remove(Level::Series, "nope"),
+        Err(Error::NotFound { .. })
+    ));
+    let mut pending = index.pending_intents().expect("intents");
+    pending.sort();
+    assert_eq!(pending, vec!["f1", "f12"]);
+}
+
+fn repair_adds_and_drops_in_one_go(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    let headers = filled(index.as_ref());
+    let orphan = header(6);
+    let answers = index
+        .repair(
+            &[new(&orphan, "f6"), new(&headers[1], "dup")],
+            &[headers[3].ids.instance.clone()],
+        )
+        .expect("repair");
+    assert_eq!(answers, vec![Indexed::Success, Indexed::AlreadyStored]);
+    assert!(index.owns_file("f6").expect("owns"));
+    assert!(
+        !index
+            .contains(Level::Patient, &headers[3].ids.patient)
+            .expect("get")
+    );
+    assert!(
+        index.pending_intents().expect("intents").is_empty(),
+        "no intent left"
+    );
+    assert_eq!(
+        counts(&index.statistics().expect("stats")),
+        [1, 2, 3, 4, 4 * SIZE]
+    );
+}
+
+fn a_reopened_index_keeps_everything(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (headers, stats) = {
+        let index = open(dir.path());
+        let headers = filled(index.as_ref());
+        index
+            .remove(Level::Instance, &headers[1].ids.instance)
+            .expect("remove");
+        (headers, index.statistics().expect("stats"))
+    };
+    let index = open(dir.path());
+    assert_eq!(index.statistics().expect("stats"), stats);
+    assert_eq!(index.pending_intents().expect("intents"), vec!["f12"]);
+    for h in [&headers[0], &headers[2], &headers[3]] {
+        for level in Level::ALL {
+            assert!(index.contains(level, h.ids.at(level)).expect("get"));
+        }
+    }
+    assert!(
+        !index
+            .contains(Level::Instance, &headers[1].ids.instance)
+            .expect("get")
+    );
+    assert!(index.owns_file("f3").expect("owns"));
+}

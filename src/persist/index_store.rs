@@ -1,0 +1,76 @@
+//! The resource index: patients, studies, series and instances with their records, the
+//! parent→children links, the counters, which instance owns each stored file, and the removal
+//! intents that make crashes safe. The redb implementation is src/persist/redb/index_store.rs;
+//! src/persist/conformance/index_store.rs is what any implementation must pass.
+
+use crate::error::{Error, Result};
+use crate::store::ids::Level;
+use crate::store::index::{Indexed, NewInstance, Removal, ResourceRecord, Statistics};
+
+/// How many matches of a prefix are enough to call it ambiguous (and list them).
+const PREFIX_CANDIDATES: usize = 11;
+
+pub trait IndexStore: Send + Sync {
+    fn get(&self, level: Level, id: &str) -> Result<Option<ResourceRecord>>;
+
+    fn contains(&self, level: Level, id: &str) -> Result<bool>;
+
+    /// Children IDs of a resource, sorted by ID.
+    fn children(&self, id: &str) -> Result<Vec<String>>;
+
+    /// Every resource of a level with its record, sorted by ID.
+    fn list(&self, level: Level) -> Result<Vec<(String, ResourceRecord)>>;
+
+    /// The resources whose ID starts with `prefix` (lowercase), level by level from the
+    /// patients down, each level sorted by ID; a level stops being read once `limit` were found
+    /// in all, so a few more than `limit` may come back.
+    fn find_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<(Level, String)>>;
+
+    fn statistics(&self) -> Result<Statistics>;
+
+    /// Whether a committed instance owns this stored file.
+    fn owns_file(&self, uuid: &str) -> Result<bool>;
+
+    /// Files of committed removals not yet deleted (left by a crash, or by a failed delete).
+    fn pending_intents(&self) -> Result<Vec<String>>;
+
+    fn clear_intents(&self, uuids: &[String]) -> Result<()>;
+
+    /// Indexes a batch all or nothing, recording which instance owns each file. An instance
+    /// already indexed (or twice in the batch) is `AlreadyStored`; its file is the caller's to
+    /// delete.
+    fn commit_batch(&self, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>>;
+
+    /// `dicomq check --repair`, all or nothing: indexes `add` (files found without a row) and
+    /// removes the instances of `drop` (rows whose file is gone) with the ancestors they leave
+    /// empty. Their files are gone already, so no removal intent is left behind.
+    fn repair(&self, add: &[NewInstance<'_>], drop: &[String]) -> Result<Vec<Indexed>>;
+
+    /// Removes a resource with its descendants, and ancestors left empty, all or nothing. The
+    /// files are recorded as intents; the caller deletes them, then clears the intents.
+    fn remove(&self, level: Level, id: &str) -> Result<Removal>;
+
+    /// Finds the resource whose ID starts with `prefix` (at least 8 characters, or a full ID,
+    /// any case).
+    fn resolve(&self, prefix: &str) -> Result<(Level, String)> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        if prefix.len() < 8 {
+            return Err(Error::PrefixTooShort(prefix));
+        }
+        let mut found = self.find_prefix(&prefix, PREFIX_CANDIDATES)?;
+        match found.len() {
+            0 => Err(Error::NotFound {
+                what: "resource",
+                id: prefix,
+            }),
+            1 => Ok(found.remove(0)),
+            _ => Err(Error::Ambiguous {
+                prefix,
+                candidates: found
+                    .into_iter()
+                    .map(|(l, id)| format!("{id} ({})", l.name().to_lowercase()))
+                    .collect(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,487 @@
+//! The resource index in redb: one table per level (records as JSON), a parent→children
+//! multimap, counters, the owner of each stored file, and the removal intents that make crashes
+//! safe. Nothing else touches these tables.
+
+use std::sync::Arc;
+
+use redb::{
+    Database, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
+    TableDefinition, WriteTransaction,
+};
+
+use crate::error::{Error, Result};
+use crate::persist::index_store::IndexStore;
+use crate::store::header::MainTags;
+use crate::store::ids::Level;
+use crate::store::index::{Indexed, NewInstance, Removal, ResourceRecord, Statistics, level_word};
+
+const PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("store_patients");
+const STUDIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_studies");
+const SERIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_series");
+const INSTANCES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_instances");
+const CHILDREN: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("store_children");
+/// Counters kept incrementally: counts per level, sizes, the change sequence.
+const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("store_counters");
+/// Which instance owns each stored file: tells the recovery at open whether a file left in
+/// `incoming/` was committed (publish it) or not (delete it).
+const FILES: TableDefinition<&str, &str> = TableDefinition::new("store_files");
+/// Files unindexed but not yet deleted (a removal in progress). Whatever is left here after a
+/// crash is deleted at the next open.
+const FILE_INTENTS: TableDefinition<&str, u64> = TableDefinition::new("store_file_intents");
+
+fn table(level: Level) -> TableDefinition<'static, &'static str, &'static [u8]> {
+    match level {
+        Level::Patient => PATIENTS,
+        Level::Study => STUDIES,
+        Level::Series => SERIES,
+        Level::Instance => INSTANCES,
+    }
+}
+
+fn count_key(level: Level) -> &'static str {
+    match level {
+        Level::Patient => "count_patients",
+        Level::Study => "count_studies",
+        Level::Series => "count_series",
+        Level::Instance => "count_instances",
+    }
+}
+const DISK_SIZE: &str = "disk_size";
+const UNCOMPRESSED_SIZE: &str = "uncompressed_size";
+const LAST_CHANGE: &str = "last_change";
+
+fn encode(rec: &ResourceRecord) -> Result<Vec<u8>> {
+    serde_json::to_vec(rec).map_err(|e| Error::Internal(format!("encode record: {e}")))
+}
+
+fn decode(bytes: &[u8]) -> Result<ResourceRecord> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Internal(format!("decode record: {e}")))
+}
+
+#[derive(Clone)]
+pub struct RedbIndexStore {
+    db: Arc<Database>,
+}
+
+fn add(counters: &mut redb::Table<&str, u64>, key: &str, delta: i64) -> Result<()> {
+    let old = counters.get(key)?.map(|v| v.value()).unwrap_or(0);
+    let new = if delta >= 0 {
+        old.saturating_add(delta as u64)
+    } else {
+        old.saturating_sub(delta.unsigned_abs())
+    };
+    counters.insert(key, new)?;
+    Ok(())
+}
+
+impl RedbIndexStore {
+    pub fn open(db: Arc<Database>) -> Result<Self> {
+        let tx = db.begin_write()?;
+        for level in Level::ALL {
+            tx.open_table(table(level))?;
+        }
+        tx.open_multimap_table(CHILDREN)?;
+        tx.open_table(COUNTERS)?;
+        tx.open_table(FILE_INTENTS)?;
+        tx.open_table(FILES)?;
+        tx.commit()?;
+        Ok(RedbIndexStore { db })
+    }
+}
+
+impl IndexStore for RedbIndexStore {
+    fn get(&self, level: Level, id: &str) -> Result<Option<ResourceRecord>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table(level))?;
+        let found = t.get(id)?;
+        found.map(|v| decode(v.value())).transpose()
+    }
+
+    fn contains(&self, level: Level, id: &str) -> Result<bool> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table(level))?;
+        Ok(t.get(id)?.is_some())
+    }
+
+    /// Children IDs of a resource, sorted by ID.
+    fn children(&self, id: &str) -> Result<Vec<String>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_multimap_table(CHILDREN)?;
+        let mut out = Vec::new();
+        for v in t.get(id)? {
+            out.push(v?.value().to_string());
+        }
+        Ok(out)
+    }
+
+    /// Every resource of a level, with its record.
+    fn list(&self, level: Level) -> Result<Vec<(String, ResourceRecord)>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table(level))?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            out.push((k.value().to_string(), decode(v.value())?));
+        }
+        Ok(out)
+    }
+
+    fn find_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<(Level, String)>> {
+        let tx = self.db.begin_read()?;
+        let mut found = Vec::new();
+        for level in Level::ALL {
+            let t = tx.open_table(table(level))?;
+            for row in t.range(prefix..)? {
+                let (k, _) = row?;
+                let key = k.value();
+                if !key.starts_with(prefix) {
+                    break;
+                }
+                found.push((level, key.to_string()));
+                if found.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn statistics(&self) -> Result<Statistics> {
+        let tx = self.db.begin_read()?;
+        let c = tx.open_table(COUNTERS)?;
+        let get = |k: &str| -> Result<u64> { Ok(c.get(k)?.map(|v| v.value()).unwrap_or(0)) };
+        Ok(Statistics {
+            patients: get(count_key(Level::Patient))?,
+            studies: get(count_key(Level::Study))?,
+            series: get(count_key(Level::Series))?,
+            instances: get(count_key(Level::Instance))?,
+            disk_size: get(DISK_SIZE)?,
+            uncompressed_size: get(UNCOMPRESSED_SIZE)?,
+            last_change: get(LAST_CHANGE)?,
+        })
+    }
+
+    /// Whether a committed instance owns this stored file.
+    fn owns_file(&self, uuid: &str) -> Result<bool> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(FILES)?;
+        Ok(t.get(uuid)?.is_some())
+    }
+
+    fn pending_intents(&self) -> Result<Vec<String>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(FILE_INTENTS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            out.push(row?.0.value().to_string());
+        }
+        Ok(out)
+    }
+
+    fn clear_intents(&self, uuids: &[String]) -> Result<()> {
+        if uuids.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(FILE_INTENTS)?;
+            for u in uuids {
+                t.remove(u.as_str())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Indexes a batch in one transaction, recording which instance owns each file. An
+    /// instance already indexed (or twice in the batch) is `AlreadyStored`; its file is the
+    /// caller's to delete.
+    fn commit_batch(&self, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+        let tx = self.db.begin_write()?;
+        let out = insert_batch(&tx, items)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// `dicomq check --repair`, in one transaction: indexes `add` (files found without a row)
+    /// and removes the instances of `drop` (rows whose file is gone) with the ancestors they
+    /// leave empty. Their files are gone already, so no removal intent is left behind.
+    fn repair(&self, add: &[NewInstance<'_>], drop: &[String]) -> Result<Vec<Indexed>> {
+        let tx = self.db.begin_write()?;
+        let out = insert_batch(&tx, add)?;
+        let mut gone = Vec::new();
+        for id in drop {
+            gone.extend(remove_in(&tx, Level::Instance, id)?.files);
+        }
+        {
+            let mut intents = tx.open_table(FILE_INTENTS)?;
+            for uuid in &gone {
+                intents.remove(uuid.as_str())?;
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Removes resources with their descendants, and ancestors left empty, in one transaction.
+    /// The files are recorded as intents; the caller deletes them, then clears the intents.
+    fn remove(&self, level: Level, id: &str) -> Result<Removal> {
+        let tx = self.db.begin_write()?;
+        let removal = remove_in(&tx, level, id)?;
+        tx.commit()?;
+        Ok(removal)
+    }
+}
+
+/// Indexes a batch inside `tx` (see `IndexStore::commit_batch`).
+fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+    let now = chrono::Utc::now();
+    let stamp = now.format("%Y%m%dT%H%M%S").to_string();
+    let mut out = Vec::with_capacity(items.len());
+    {
+        let mut counters = tx.open_table(COUNTERS)?;
+        let mut files = tx.open_table(FILES)?;
+        let mut children = tx.open_multimap_table(CHILDREN)?;
+        let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+        for item in items {
+            let h = item.header;
+            let mut inst_table = tx.open_table(INSTANCES)?;
+            if inst_table.get(h.ids.instance.as_str())?.is_some() {
+                out.push(Indexed::AlreadyStored);
+                continue;
+            }
+            seq += 1;
+            let record = ResourceRecord {
+                parent: Some(h.ids.series.clone()),
+                main_tags: h.instance.clone(),
+                patient_tags: MainTags::new(),
+                last_update: stamp.clone(),
+                updated_at: now.timestamp(),
+                file: Some(item.file.clone()),
+                index_in_series: h.index_in_series,
+                seq,
+            };
+            inst_table.insert(h.ids.instance.as_str(), encode(&record)?.as_slice())?;
+            drop(inst_table);
+            files.insert(item.file.uuid.as_str(), h.ids.instance.as_str())?;
+            add(&mut counters, count_key(Level::Instance), 1)?;
+            add(&mut counters, DISK_SIZE, item.file.size as i64)?;
+            add(&mut counters, UNCOMPRESSED_SIZE, item.file.size as i64)?;
+            children.insert(h.ids.series.as_str(), h.ids.instance.as_str())?;
+            // Create missing ancestors, from the series up; touch the existing ones.
+            for level in [Level::Series, Level::Study, Level::Patient] {
+                let id = h.ids.at(level);
+                let mut t = tx.open_table(table(level))?;
+                let existing = t.get(id)?.map(|v| decode(v.value())).transpose()?;
+                let created = existing.is_none();
+                let mut rec = existing.unwrap_or_else(|| ResourceRecord {
+                    parent: level.parent().map(|p| h.ids.at(p).to_string()),
+                    main_tags: h.tags(level).clone(),
+                    patient_tags: if level == Level::Study {
+                        h.patient.clone()
+                    } else {
+                        MainTags::new()
+                    },
+                    last_update: String::new(),
+                    updated_at: 0,
+                    file: None,
+                    index_in_series: None,
+                    seq,
+                });
+                rec.last_update = stamp.clone();
+                rec.updated_at = now.timestamp();
+                t.insert(id, encode(&rec)?.as_slice())?;
+                if created {
+                    add(&mut counters, count_key(level), 1)?;
+                    if let Some(parent) = level.parent() {
+                        children.insert(h.ids.at(parent), id)?;
+                    }
+                }
+            }
+            out.push(Indexed::Success);
+        }
+        counters.insert(LAST_CHANGE, seq)?;
+    }
+    Ok(out)
+}
+
+/// Removes a resource inside `tx` (see `IndexStore::remove`).
+fn remove_in(tx: &WriteTransaction, level: Level, id: &str) -> Result<Removal> {
+    let mut removal = Removal {
+        removed: Vec::new(),
+        files: Vec::new(),
+        remaining_ancestor: None,
+    };
+    let record = {
+        let t = tx.open_table(table(level))?;
+        let found = t.get(id)?;
+        match found {
+            Some(v) => decode(v.value())?,
+            None => {
+                return Err(Error::NotFound {
+                    what: level_word(level),
+                    id: id.to_string(),
+                });
+            }
+        }
+    };
+    remove_subtree(tx, level, id, &mut removal)?;
+    // Walk up: a parent left without children goes too (Orthanc does the same).
+    let mut child_level = level;
+    let mut parent = record.parent;
+    while let (Some(pid), Some(plevel)) = (parent.clone(), child_level.parent()) {
+        let mut children = tx.open_multimap_table(CHILDREN)?;
+        children.remove(pid.as_str(), id_of_last(&removal, child_level))?;
+        let empty = children.get(pid.as_str())?.next().is_none();
+        drop(children);
+        if !empty {
+            removal.remaining_ancestor = Some((plevel, pid));
+            break;
+        }
+        let prec = {
+            let mut t = tx.open_table(table(plevel))?;
+            let v = t.remove(pid.as_str())?;
+            v.map(|v| decode(v.value())).transpose()?
+        };
+        let mut counters = tx.open_table(COUNTERS)?;
+        add(&mut counters, count_key(plevel), -1)?;
+        removal.removed.push((plevel, pid));
+        child_level = plevel;
+        parent = prec.and_then(|r| r.parent);
+    }
+    {
+        let mut intents = tx.open_table(FILE_INTENTS)?;
+        for f in &removal.files {
+            intents.insert(f.as_str(), 0)?;
+        }
+        let mut counters = tx.open_table(COUNTERS)?;
+        let seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+        counters.insert(LAST_CHANGE, seq + 1)?;
+    }
+    Ok(removal)
+}
+
+/// The ID of the last removed resource of `level` (the child whose link to remove).
+fn id_of_last(removal: &Removal, level: Level) -> &str {
+    removal
+        .removed
+        .iter()
+        .rev()
+        .find(|(l, _)| *l == level)
+        .map(|(_, id)| id.as_str())
+        .unwrap_or("")
+}
+
+fn remove_subtree(
+    tx: &WriteTransaction,
+    level: Level,
+    id: &str,
+    removal: &mut Removal,
+) -> Result<()> {
+    let mut kids: Vec<String> = Vec::new();
+    {
+        let mut children = tx.open_multimap_table(CHILDREN)?;
+        for v in children.remove_all(id)? {
+            kids.push(v?.value().to_string());
+        }
+    }
+    if let Some(child_level) = level.child() {
+        for kid in &kids {
+            remove_subtree(tx, child_level, kid, removal)?;
+        }
+    }
+    let rec = {
+        let mut t = tx.open_table(table(level))?;
+        let v = t.remove(id)?;
+        v.map(|v| decode(v.value())).transpose()?
+    };
+    let mut counters = tx.open_table(COUNTERS)?;
+    if let Some(rec) = rec {
+        add(&mut counters, count_key(level), -1)?;
+        if let Some(file) = rec.file {
+            tx.open_table(FILES)?.remove(file.uuid.as_str())?;
+            add(&mut counters, DISK_SIZE, -(file.size as i64))?;
+            add(&mut counters, UNCOMPRESSED_SIZE, -(file.size as i64))?;
+            removal.files.push(file.uuid);
+        }
+    }
+    removal.removed.push((level, id.to_string()));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index_with(ids: &[(Level, &str)]) -> (tempfile::TempDir, RedbIndexStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Arc::new(Database::create(dir.path().join("i.redb")).expect("db"));
+        let index = RedbIndexStore::open(db.clone()).expect("open");
+        let tx = db.begin_write().expect("tx");
+        {
+            for (level, id) in ids {
+                let mut t = tx.open_table(table(*level)).expect("table");
+                let rec = ResourceRecord {
+                    parent: None,
+                    main_tags: MainTags::new(),
+                    patient_tags: MainTags::new(),
+                    last_update: String::new(),
+                    updated_at: 0,
+                    file: None,
+                    index_in_series: None,
+                    seq: 0,
+                };
+                t.insert(*id, encode(&rec).expect("encode").as_slice())
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+        (dir, index)
+    }
+
+    #[test]
+    fn conformance() {
+        crate::persist::conformance::index_store::run(&|dir| {
+            let db = Arc::new(Database::create(dir.join("index.redb")).expect("db"));
+            Arc::new(RedbIndexStore::open(db).expect("open"))
+        });
+    }
+
+    #[test]
+    fn prefix_resolution() {
+        let (_d, index) = index_with(&[
+            (
+                Level::Patient,
+                "abcdef12-00000000-00000000-00000000-00000001",
+            ),
+            (Level::Study, "abcdef12-00000000-00000000-00000000-00000002"),
+            (
+                Level::Series,
+                "12345678-00000000-00000000-00000000-00000003",
+            ),
+        ]);
+        let (level, id) = index.resolve("12345678").expect("unique");
+        assert_eq!(level, Level::Series);
+        assert!(id.ends_with("3"));
+        match index.resolve("abcdef12") {
+            Err(Error::Ambiguous { candidates, .. }) => {
+                assert_eq!(candidates.len(), 2);
+                assert!(candidates[0].contains("(patient)") && candidates[1].contains("(study)"));
+            }
+            other => panic!("expected ambiguity, got {other:?}"),
+        }
+        let (level, _) = index
+            .resolve("ABCDEF12-00000000-00000000-00000000-00000002")
+            .expect("full IDs are case-insensitive");
+        assert_eq!(level, Level::Study);
+        assert!(matches!(
+            index.resolve("abcdef1"),
+            Err(Error::PrefixTooShort(_))
+        ));
+        assert!(matches!(
+            index.resolve("ffffffff"),
+            Err(Error::NotFound { .. })
+        ));
+    }
+}
