@@ -1,7 +1,7 @@
 //! Job states, user actions and engine events, and the one table-driven transition function
 //! that every state change goes through.
 //!
-//! The user matrix is Orthanc's (`JobsRegistry::Pause/Resume/Cancel/Resubmit`), with DESIGN.md's
+//! The user matrix is Orthanc's (`JobsRegistry::Pause/Resume/Cancel/Resubmit`), with one
 //! difference: on a Running job, pause and cancel only set flags honoured at the next step
 //! boundary, and when both are set the cancel wins (Orthanc loses it).
 
