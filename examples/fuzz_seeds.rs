@@ -15,7 +15,7 @@ use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
 use dicomq::protocol::{self, Request, Response, WireCreateItem, WirePayload};
 use dicomq::store::ids::Level;
-use dicomq::testdata::{self, InstanceSpec};
+use dicomq_testdata::{self as testdata, InstanceSpec};
 use image::{DynamicImage, ImageBuffer, ImageFormat, Luma, Rgb, Rgba};
 
 type Seeds = Vec<(String, Vec<u8>)>;

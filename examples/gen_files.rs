@@ -15,7 +15,7 @@ fn main() {
         eprintln!("N and SIZE must be integers");
         std::process::exit(2);
     };
-    let paths = match dicomq::testdata::write_files(Path::new(&args[1]), n, size) {
+    let paths = match dicomq_testdata::write_files(Path::new(&args[1]), n, size) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {}: {e}", args[1]);

@@ -34,7 +34,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             let end = (next + 1000).min(n);
             let headers = (next..end)
                 .map(|i| {
-                    parse_header(std::io::Cursor::new(dicomq::testdata::small_instance(
+                    parse_header(std::io::Cursor::new(dicomq_testdata::small_instance(
                         i, 400,
                     )))
                 })

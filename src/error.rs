@@ -1,8 +1,9 @@
 //! The library's error type, what a user needs to act on it, and its exit code.
 //!
 //! Every error carries the input it is about (a path, an ID, a config key) and, where it helps,
-//! a hint. `kind()` maps it to the exit-code table of DESIGN.md; the same kind travels over the
-//! daemon socket so a remote error exits with the same code as a local one.
+//! a hint. `kind()` maps it to an exit code (1: the input or the operation failed, 3: the daemon
+//! or the store cannot be used; 2 is clap's usage error); the same kind travels over the daemon
+//! socket so a remote error exits with the same code as a local one.
 
 use std::path::PathBuf;
 

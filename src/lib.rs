@@ -26,5 +26,10 @@ pub mod persist;
 pub mod protocol;
 pub mod settings;
 pub mod store;
-pub mod testdata;
-pub mod testdata_malformed;
+
+// The test-data generators live in the dev-only `dicomq-testdata` crate (testdata/); these
+// aliases keep the unit tests' `crate::testdata::...` paths.
+#[cfg(test)]
+use dicomq_testdata as testdata;
+#[cfg(test)]
+use dicomq_testdata::malformed as testdata_malformed;

@@ -15,7 +15,7 @@ use dicomq::home::Home as DataHome;
 use dicomq::jobs::{Action, ArchiveParams, JobInfo, JobState};
 use dicomq::node::Node;
 use dicomq::store::import::{ImportItem, ImportSource};
-use dicomq::testdata;
+use dicomq_testdata as testdata;
 
 // ---- helpers ---------------------------------------------------------------------------------
 
@@ -874,8 +874,9 @@ fn media_of_an_instance_without_sop_class_fails_cleanly() {
     file.write_to_file(&path).expect("write");
     let o = home.run(&["store", path.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let instance = testdata::orthanc_id(&["PAT-NC", "1.2.3.77", "1.2.3.77.1", "1.2.3.77.1.1"]);
-    let patient = testdata::orthanc_id(&["PAT-NC"]);
+    let instance =
+        dicomq::store::ids::orthanc_id(&["PAT-NC", "1.2.3.77", "1.2.3.77.1", "1.2.3.77.1.1"]);
+    let patient = dicomq::store::ids::orthanc_id(&["PAT-NC"]);
 
     let media = home.path().join("media.zip");
     let o = home.run(&[

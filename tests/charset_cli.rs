@@ -10,7 +10,7 @@ use std::process::Command;
 use common::{Home, check_zip, extract_zip_entry, have_tool, stderr, stdout};
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
-use dicomq::testdata::{self, Charset, InstanceSpec, raw_element};
+use dicomq_testdata::{self as testdata, Charset, InstanceSpec, raw_element};
 
 /// PS3.5 H.3.1, value 1 of (0008,0005) empty, value 2 ISO 2022 IR 87.
 const ANNEX_H_SCS: &[u8] = b"\\ISO 2022 IR 87";

@@ -52,7 +52,7 @@ fn archives_through_the_daemon() {
 fn kill_9_in_the_middle_of_an_archive_then_restart() {
     let home = Home::new();
     let src = tempfile::tempdir().expect("tempdir");
-    dicomq::testdata::write_files(src.path(), 1500, 40_000).expect("generate");
+    dicomq_testdata::write_files(src.path(), 1500, 40_000).expect("generate");
     assert!(
         home.run(&["-q", "store", src.path().to_str().expect("utf8")])
             .status

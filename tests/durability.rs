@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Home, stderr, stdout};
-use dicomq::testdata;
+use dicomq_testdata as testdata;
 
 /// A tmpfs of a given size, unmounted when dropped.
 struct Tmpfs {

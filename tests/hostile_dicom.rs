@@ -1,5 +1,5 @@
 //! Hostile and unusual DICOM files through the real binary: inline, through the daemon's socket
-//! and through `POST /instances` (files from `dicomq::testdata_malformed`).
+//! and through `POST /instances` (files from `dicomq_testdata::malformed`).
 
 mod common;
 
@@ -9,8 +9,9 @@ use std::process::Command;
 
 use common::{Home, curl, extract_zip_entry, free_port, have_tool, stderr, stdout};
 use dicom_dictionary_std::uids;
-use dicomq::testdata::{InstanceSpec, orthanc_id};
-use dicomq::testdata_malformed as bad;
+use dicomq::store::ids::orthanc_id;
+use dicomq_testdata::InstanceSpec;
+use dicomq_testdata::malformed as bad;
 
 fn store_json(home: &Home, path: &Path) -> (Option<i32>, serde_json::Value, String) {
     let out = home
@@ -363,7 +364,7 @@ fn un_instance(spec: &InstanceSpec) -> Vec<u8> {
         .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
         .media_storage_sop_class_uid(spec.sop_class.as_str())
         .media_storage_sop_instance_uid(spec.sop_uid.as_deref().expect("SOPInstanceUID"))
-        .implementation_class_uid(dicomq::testdata::IMPLEMENTATION_CLASS_UID);
+        .implementation_class_uid(dicomq_testdata::IMPLEMENTATION_CLASS_UID);
     let mut out = Vec::new();
     un.with_meta(meta)
         .expect("meta")

@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 
 use common::{Home, stderr};
-use dicomq::testdata_malformed as bad;
+use dicomq_testdata::malformed as bad;
 
 /// The largest resident size of any child waited for so far, in bytes.
 fn children_max_rss() -> u64 {

@@ -12,7 +12,7 @@ use common::{Home, stderr};
 /// A file whose meta group length also covers the data set's first element, which the meta
 /// reader then meets as an off-group tag (dicom-rs warns, and reads the file).
 fn off_group_file() -> Vec<u8> {
-    let mut b = dicomq::testdata::small_instance(11, 2000);
+    let mut b = dicomq_testdata::small_instance(11, 2000);
     assert_eq!(&b[128..132], b"DICM");
     let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as usize;
     let le32 =
@@ -33,8 +33,8 @@ fn off_group_file() -> Vec<u8> {
 
 /// A Latin-1 file whose SpecificCharacterSet is an unknown term (dicom-rs warns, and ignores it).
 fn unknown_charset_file() -> Vec<u8> {
-    let mut spec = dicomq::testdata::small_instance_spec(12, 2000);
-    spec.charset = dicomq::testdata::Charset::Latin1;
+    let mut spec = dicomq_testdata::small_instance_spec(12, 2000);
+    spec.charset = dicomq_testdata::Charset::Latin1;
     let mut b = spec.to_bytes();
     let at = b
         .windows(10)
@@ -86,7 +86,7 @@ fn library_warnings_about_odd_files_are_silent_unless_verbose() {
     // data set still makes dicom-parser warn when `show --tags` reads the whole file: silent,
     // except with -v, which shows that library lines are filtered, not absent.
     let stray = dir.path().join("stray.dcm");
-    let mut bytes = dicomq::testdata::small_instance(13, 2000);
+    let mut bytes = dicomq_testdata::small_instance(13, 2000);
     bytes.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
     std::fs::write(&stray, bytes).expect("write");
     let stored = home.json(&["store", stray.to_str().expect("utf8")]);
@@ -107,7 +107,7 @@ fn a_failed_archive_write_prints_only_the_error() {
     let home = Home::new();
     let dir = tempfile::tempdir().expect("tempdir");
     let big = dir.path().join("big.dcm");
-    std::fs::write(&big, dicomq::testdata::small_instance(13, 3 << 20)).expect("write");
+    std::fs::write(&big, dicomq_testdata::small_instance(13, 3 << 20)).expect("write");
     let o = home.run(&["store", big.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
     let patient = home.json(&["ls", "patients"])[0]["ID"]

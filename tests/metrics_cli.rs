@@ -23,7 +23,7 @@ fn samples(text: &str) -> BTreeMap<String, f64> {
 fn home_with(n: usize) -> Home {
     let home = Home::new();
     let src = home.path().join("src");
-    dicomq::testdata::write_files(&src, n, 3_000).expect("generate");
+    dicomq_testdata::write_files(&src, n, 3_000).expect("generate");
     let out = home.run(&["-q", "store", src.to_str().expect("utf-8")]);
     assert!(out.status.success(), "{}", stderr(&out));
     std::fs::remove_dir_all(&src).expect("rm src");

@@ -39,7 +39,7 @@ fn store_generated(node: &Node, n: u64) -> Vec<String> {
     let items = (0..n)
         .map(|i| ImportItem {
             label: format!("gen-{i}"),
-            source: ImportSource::Bytes(dicomq::testdata::small_instance(i, 2_000)),
+            source: ImportSource::Bytes(dicomq_testdata::small_instance(i, 2_000)),
         })
         .collect();
     let results = node.store().import(items, &mut |_| {}).expect("import");

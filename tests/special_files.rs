@@ -18,9 +18,9 @@ fn mkfifo(path: &Path) {
 
 /// A folder holding two DICOM files with a FIFO between them (in name order).
 fn folder_with_fifo(dir: &Path) {
-    std::fs::write(dir.join("a.dcm"), dicomq::testdata::small_instance(1, 2000)).expect("a");
+    std::fs::write(dir.join("a.dcm"), dicomq_testdata::small_instance(1, 2000)).expect("a");
     mkfifo(&dir.join("b.pipe"));
-    std::fs::write(dir.join("c.dcm"), dicomq::testdata::small_instance(2, 2000)).expect("c");
+    std::fs::write(dir.join("c.dcm"), dicomq_testdata::small_instance(2, 2000)).expect("c");
 }
 
 fn instances(home: &Home) -> usize {
@@ -55,7 +55,7 @@ fn check_special_files(home: &Home) {
 
     // Named directly, with a device and a regular file: an error each, the file stored, exit 1.
     let third = dir.path().join("d.dcm");
-    std::fs::write(&third, dicomq::testdata::small_instance(3, 2000)).expect("d");
+    std::fs::write(&third, dicomq_testdata::small_instance(3, 2000)).expect("d");
     let o = home
         .cmd()
         .arg("store")

@@ -206,7 +206,7 @@ fn unknown_ambiguous_and_short_ids() {
     let dir = tempfile::tempdir().expect("tempdir");
     for (n, pid) in [&a, &b].into_iter().enumerate() {
         let uid = |level: &str| format!("1.2.826.0.1.3680043.10.1078.{level}.{n}");
-        let spec = dicomq::testdata::InstanceSpec::new_mr(
+        let spec = dicomq_testdata::InstanceSpec::new_mr(
             pid,
             "TWIN^PREFIX",
             &uid("1"),
@@ -358,10 +358,10 @@ fn usage_errors_exit_2_and_json_pipes_cleanly() {
 fn generated_corpus_edge_cases() {
     let home = Home::new();
     let dir = tempfile::tempdir().expect("tempdir");
-    for (name, spec) in dicomq::testdata::corpus() {
+    for (name, spec) in dicomq_testdata::corpus() {
         fs::write(dir.path().join(&name), spec.to_bytes()).expect("write");
     }
-    let (bad_name, bad) = dicomq::testdata::invalid_corpus().remove(0);
+    let (bad_name, bad) = dicomq_testdata::invalid_corpus().remove(0);
     fs::write(dir.path().join(&bad_name), bad.to_bytes()).expect("write");
     let out = home
         .cmd()
@@ -401,7 +401,7 @@ fn generated_corpus_edge_cases() {
 fn ten_thousand_files_in_one_folder() {
     let home = Home::new();
     let dir = tempfile::tempdir().expect("tempdir");
-    let paths = dicomq::testdata::write_files(dir.path(), 10_000, 600).expect("generate");
+    let paths = dicomq_testdata::write_files(dir.path(), 10_000, 600).expect("generate");
     assert_eq!(paths.len(), 10_000);
     let out = home
         .cmd()

@@ -11,7 +11,7 @@ use common::Home;
 fn kill_during_import_leaves_index_and_files_consistent() {
     let home = Home::new();
     let src = tempfile::tempdir().expect("tempdir");
-    dicomq::testdata::write_files(src.path(), 4000, 2000).expect("generate");
+    dicomq_testdata::write_files(src.path(), 4000, 2000).expect("generate");
     for attempt in 0..3 {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dicomq"))
             .arg("--home")
@@ -79,7 +79,7 @@ fn kill_9_during_concurrent_uploads_keeps_every_acknowledged_instance() {
 
     let home = Home::new();
     let src = tempfile::tempdir().expect("tempdir");
-    dicomq::testdata::write_files(src.path(), 1200, 2000).expect("generate");
+    dicomq_testdata::write_files(src.path(), 1200, 2000).expect("generate");
     let mut files: Vec<_> = std::fs::read_dir(src.path())
         .expect("read")
         .flatten()

@@ -7,7 +7,7 @@ mod common;
 use std::process::Output;
 
 use common::{Home, stderr, stdout};
-use dicomq::testdata::{Charset, InstanceSpec};
+use dicomq_testdata::{Charset, InstanceSpec};
 
 /// Sets the window title, rings, clears the screen, returns the carriage, deletes, and a C1 CSI.
 const EVIL_NAME: &str = "Evil\u{1b}]0;pwned\u{7}^Name\u{1b}[2J\u{7}\r\u{7f}\u{9b}31m";

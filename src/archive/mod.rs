@@ -6,6 +6,7 @@
 //! - [`plan`]: what an archive job writes, resolved from the store at submit.
 //! - [`zip_writer`]: a step-at-a-time ZIP writer with parallel deflate.
 
+mod deflate_pool;
 pub mod dicomdir;
 pub mod naming;
 pub mod plan;

@@ -9,3 +9,4 @@ pub mod inflate;
 pub mod read;
 pub mod scan;
 pub mod un_vr;
+pub mod vr_check;

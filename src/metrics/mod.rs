@@ -1,6 +1,6 @@
 //! The metrics registry the Node owns, and the Prometheus exposition of it.
 //!
-//! Names and meanings are Orthanc's (`orthanc-source-spec.md` §7) so that Orthanc dashboards and
+//! Names and meanings are Orthanc's (its `/tools/metrics-prometheus` exposition) so that Orthanc dashboards and
 //! alerts work unchanged. Durations are fed by the store and the file storage as they work;
 //! counts and sizes come from the store index's counters and the jobs engine at scrape time, so a
 //! scrape costs the same with ten instances or ten million.

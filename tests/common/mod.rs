@@ -67,7 +67,7 @@ impl Home {
 
     /// Files under HOME/storage, temporaries included.
     pub fn stored_files(&self) -> Vec<PathBuf> {
-        dicomq::testdata::files_under(&self.path().join("storage"))
+        dicomq_testdata::files_under(&self.path().join("storage"))
     }
 }
 

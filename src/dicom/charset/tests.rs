@@ -307,7 +307,7 @@ mod files {
         // The identifiers do not depend on the decoding.
         assert_eq!(
             header.ids.patient,
-            crate::testdata::orthanc_id(&["CHARSET-1"])
+            crate::store::ids::orthanc_id(&["CHARSET-1"])
         );
     }
 

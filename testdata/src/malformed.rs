@@ -3,13 +3,13 @@
 //! without a meta group, deflated data sets, standard elements sent as UN (CP-246).
 //!
 //! Every builder starts from [`dataset`], a small Explicit VR Little Endian data set holding the
-//! four identifiers of `label` (the same UIDs as `testdata::deterministic_uid(label/...)`).
+//! four identifiers of `label` (the same UIDs as `deterministic_uid(label/...)` of the crate root).
 
 use std::io::Write;
 
 use dicom_dictionary_std::uids;
 
-use crate::testdata::deterministic_uid;
+use crate::deterministic_uid;
 
 /// SOP class of the generated data sets: Secondary Capture Image Storage.
 pub const SOP_CLASS: &str = uids::SECONDARY_CAPTURE_IMAGE_STORAGE;
@@ -152,7 +152,7 @@ pub fn part10_with_version_name(
         0x0002,
         0x0012,
         b"UI",
-        &padded(crate::testdata::IMPLEMENTATION_CLASS_UID, true),
+        &padded(crate::IMPLEMENTATION_CLASS_UID, true),
     ));
     group.extend(explicit(
         0x0002,

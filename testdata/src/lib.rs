@@ -8,7 +8,6 @@
 //! * [`corpus`] mirrors the golden samples A–G byte for byte in the data set (same UIDs, so their
 //!   Orthanc identifiers are the golden ones) and adds edge cases I–K (see [`corpus`]).
 //! * [`small_instance`] / [`write_files`] produce bulk data quickly for benchmarks.
-//! * [`orthanc_id`] computes Orthanc's resource identifiers.
 //! * [`files_under`] lists the files a store left on disk, for the tests that count them.
 //!
 //! # Text encoding
@@ -29,6 +28,12 @@
 //! # Missing vs empty
 //! Every `Option<String>` attribute: `None` → the element is absent, `Some("")` → present with a
 //! zero-length value (DICOM "Type 2 empty"). `patient_name` is always written.
+//!
+//! # Not in the library
+//! This is a dev-only workspace crate (`dicomq-testdata`): dicomq's unit tests, `tests/`,
+//! `examples/` and the fuzz seeds use it; it does not depend on `dicomq` (a dev-dependency that
+//! did would give the unit tests two copies of the crate), so Orthanc identifiers come from
+//! `dicomq::store::ids::orthanc_id`. [`malformed`] holds the hostile files.
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +42,8 @@ use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use sha1::{Digest, Sha1};
+
+pub mod malformed;
 
 /// SOP class UIDs used by the generator.
 pub const MR_IMAGE_STORAGE: &str = uids::MR_IMAGE_STORAGE;
@@ -311,8 +318,6 @@ fn text_value(v: &str) -> PrimitiveValue {
         PrimitiveValue::Str(v.to_string())
     }
 }
-
-pub use crate::store::ids::orthanc_id;
 
 /// Deterministic `2.25.<decimal>` UID derived from a label (SHA-1 based, version 5 UUID layout).
 pub fn deterministic_uid(label: &str) -> String {
@@ -741,10 +746,11 @@ pub fn raw_part10(sop: (&str, &str), dataset: &[Vec<u8>]) -> Vec<u8> {
 mod tests {
     use super::*;
     use dicom_object::from_reader;
+    use dicomq::store::ids::orthanc_id;
     use std::collections::HashSet;
 
     /// Orthanc's sample files and the IDs it answered, committed as test fixtures.
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/orthanc");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/orthanc");
 
     fn read(bytes: &[u8]) -> dicom_object::DefaultDicomObject {
         from_reader(&bytes[128..]).expect("parse")
