@@ -13,7 +13,7 @@ pub mod store;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::backend::{Backend, ConnectOptions};
 use crate::config::Config;
@@ -62,12 +62,7 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
+pub use crate::output::ColorChoice;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
