@@ -264,7 +264,7 @@ async fn run(app: App, ask: Ask) -> ApiResult {
         }
         let info = jobs.wait(&id, None)?;
         if info.state != JobState::Success {
-            let code = if info.error_code == crate::jobs::model::CANCELED_JOB {
+            let code = if info.error_code == OrthancCode::CanceledJob.code() {
                 OrthancCode::BadRequest
             } else {
                 OrthancCode::InternalError

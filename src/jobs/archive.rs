@@ -26,15 +26,13 @@ use crate::archive::dicomdir::DicomDirWriter;
 use crate::archive::plan::{ArchivePlan, PlanRequest};
 use crate::archive::zip_writer::{ArchiveZipWriter, Compression, ZipPlan};
 use crate::error::{Error, Result};
+use crate::orthanc_code::OrthancCode;
 use crate::store::Store;
 
-/// Orthanc's `ErrorCode_CannotWriteFile`.
-const CANNOT_WRITE_FILE: i32 = 14;
-/// Orthanc's `ErrorCode_InexistentFile`.
-const INEXISTENT_FILE: i32 = 13;
-/// Orthanc's `ErrorCode_BadFileFormat` (what its DICOMDIR writer throws for an instance it
-/// cannot describe).
-const BAD_FILE_FORMAT: i32 = 15;
+const CANNOT_WRITE_FILE: i32 = OrthancCode::CannotWriteFile.code();
+const INEXISTENT_FILE: i32 = OrthancCode::InexistentFile.code();
+/// What Orthanc's DICOMDIR writer throws for an instance it cannot describe.
+const BAD_FILE_FORMAT: i32 = OrthancCode::BadFileFormat.code();
 /// Media entries up to this size are read once, for both the DICOMDIR and the ZIP.
 const READ_WHOLE_BELOW: u64 = 32 << 20;
 
