@@ -159,10 +159,10 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
             }
             finished(&info)
         }
-        JobsCommand::Cancel { id } => control(ctx, &backend, &id, Action::Cancel),
-        JobsCommand::Pause { id } => control(ctx, &backend, &id, Action::Pause),
-        JobsCommand::Resume { id } => control(ctx, &backend, &id, Action::Resume),
-        JobsCommand::Resubmit { id } => control(ctx, &backend, &id, Action::Resubmit),
+        JobsCommand::Cancel { id } => control(ctx, backend.as_ref(), &id, Action::Cancel),
+        JobsCommand::Pause { id } => control(ctx, backend.as_ref(), &id, Action::Pause),
+        JobsCommand::Resume { id } => control(ctx, backend.as_ref(), &id, Action::Resume),
+        JobsCommand::Resubmit { id } => control(ctx, backend.as_ref(), &id, Action::Resubmit),
         JobsCommand::Output { .. } => Ok(()), // handled above
     }
 }
@@ -203,7 +203,7 @@ fn output_of(ctx: &Context, id: &str, to: Option<PathBuf>) -> Result<()> {
 
 fn control(
     ctx: &Context,
-    backend: &crate::backend::Backend,
+    backend: &dyn crate::backend::Backend,
     id: &str,
     action: Action,
 ) -> Result<()> {

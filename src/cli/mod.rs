@@ -118,13 +118,13 @@ impl Context {
         Ok(config)
     }
 
-    pub fn backend(&self) -> Result<Backend> {
+    pub fn backend(&self) -> Result<Box<dyn Backend>> {
         let home = self.home()?;
         // An unusable home is exit 3, before a config below it is even looked for.
         home.ensure()?;
         let config = self.config(&home)?;
         let out = self.out.clone();
-        Backend::connect(ConnectOptions {
+        crate::backend::connect(ConnectOptions {
             home,
             config,
             lock_timeout: Duration::from_secs_f64(self.global.lock_timeout.max(0.0)),

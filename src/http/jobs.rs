@@ -23,7 +23,7 @@ pub fn routes() -> Router<App> {
 
 async fn list(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
     let expand = expand(&q)?;
-    let mut jobs = app.node.jobs().list();
+    let mut jobs = app.node.list_jobs();
     // Orthanc lists job IDs sorted as strings.
     jobs.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(if expand {
@@ -33,13 +33,8 @@ async fn list(State(app): State<App>, Query(q): Query<HashMap<String, String>>) 
     })
 }
 
-/// The job with exactly this ID (REST takes full IDs).
-fn exact(app: &App, id: &str) -> Option<crate::jobs::JobInfo> {
-    app.node.jobs().info(id).ok().filter(|j| j.id == id)
-}
-
 async fn one(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
-    match exact(&app, &id) {
+    match app.node.job_exact(&id) {
         Some(info) => Ok(answer::json(&info)),
         None => Err(ApiError::bare(StatusCode::NOT_FOUND)),
     }
@@ -54,10 +49,10 @@ async fn control(State(app): State<App>, Path((id, action)): Path<(String, Strin
         _ => return Err(ApiError::bare(StatusCode::METHOD_NOT_ALLOWED)),
     };
     blocking(move || {
-        if exact(&app, &id).is_none() {
+        if app.node.job_exact(&id).is_none() {
             return Err(ApiError::bare(StatusCode::BAD_REQUEST));
         }
-        match app.node.jobs().control(&id, action) {
+        match app.node.control_job(&id, action) {
             Ok(_) => Ok(answer::json(&json!({}))),
             Err(_) => Err(ApiError::bare(StatusCode::BAD_REQUEST)),
         }
