@@ -356,6 +356,10 @@ impl JobKind for ArchiveJob {
         if self.media { "Media" } else { "Archive" }
     }
 
+    fn has_output(&self) -> bool {
+        true
+    }
+
     fn plan(&self, job_id: &str, params: &Value) -> Result<Plan> {
         let p = ArchiveParams::from_json(params)?;
         let plan = ArchivePlan::build(
@@ -412,15 +416,10 @@ pub fn output_filename(job: &JobRecord) -> Option<String> {
     ArchiveParams::from_json(&job.params).ok()?.filename
 }
 
-/// Where a finished job's output is, or why there is none.
+/// Where a finished job's output is, or why there is none (for a kind with an output; the
+/// Node refuses the others, src/node/jobs.rs).
 pub fn output_path(outputs: &JobOutputs, job: &JobRecord) -> Result<PathBuf> {
     use super::state::JobState;
-    if job.type_name != "Archive" && job.type_name != "Media" {
-        return Err(Error::Invalid(format!(
-            "job {} ({}) has no output",
-            job.id, job.type_name
-        )));
-    }
     match job.state {
         JobState::Success => {}
         JobState::Failure => {

@@ -176,11 +176,23 @@ impl Node {
         self.jobs.control(id, action)
     }
 
+    /// Where a job's output is, or why there is none: only kinds that declare an output
+    /// (`JobKind::has_output`) have one.
+    fn output_path(&self, job: &crate::jobs::JobRecord) -> Result<std::path::PathBuf> {
+        if !self.kinds_with_output.contains(&job.type_name.as_str()) {
+            return Err(Error::Invalid(format!(
+                "job {} ({}) has no output",
+                job.id, job.type_name
+            )));
+        }
+        crate::jobs::archive::output_path(&self.outputs, job)
+    }
+
     /// A finished job's output, opened, or why there is none (no output for its type, failed,
     /// not finished, evicted, or taken by a synchronous caller). It stays for later readers.
     pub fn job_output(&self, id: &str) -> Result<JobOutput> {
         let job = self.jobs.record(id)?;
-        let path = crate::jobs::archive::output_path(&self.outputs, &job)?;
+        let path = self.output_path(&job)?;
         let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
         let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
         Ok(JobOutput {
@@ -193,7 +205,7 @@ impl Node {
     /// A synchronous caller takes the output: open, and gone from the kept outputs.
     pub fn take_job_output(&self, id: &str) -> Result<JobOutput> {
         let job = self.jobs.record(id)?;
-        let path = crate::jobs::archive::output_path(&self.outputs, &job)?;
+        let path = self.output_path(&job)?;
         let output = self.job_output(&job.id)?;
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         self.outputs.forget_plan(&job.id);
@@ -203,7 +215,7 @@ impl Node {
     /// [`Self::take_job_output`] into a file: a rename, written atomically.
     pub fn take_job_output_to(&self, id: &str, to: &Path) -> Result<u64> {
         let job = self.jobs.record(id)?;
-        let path = crate::jobs::archive::output_path(&self.outputs, &job)?;
+        let path = self.output_path(&job)?;
         let size = std::fs::metadata(&path)
             .map(|m| m.len())
             .map_err(|e| Error::io(&path, e))?;

@@ -34,6 +34,8 @@ pub struct Node {
     outputs: Arc<JobOutputs>,
     /// None: opened by a command (jobs run inline); Some(jobs enabled): served by the daemon.
     served: std::sync::OnceLock<bool>,
+    /// The job types whose kind declares an output.
+    kinds_with_output: Vec<&'static str>,
 }
 
 /// Whether metrics are on, and what decided it.
@@ -194,6 +196,11 @@ impl Node {
             Arc::new(ArchiveJob::new(false, store.clone(), outputs.clone())),
             Arc::new(ArchiveJob::new(true, store.clone(), outputs.clone())),
         ];
+        let kinds_with_output = kinds
+            .iter()
+            .filter(|k| k.has_output())
+            .map(|k| k.type_name())
+            .collect();
         let jobs = JobsEngine::open(
             db,
             EngineConfig {
@@ -211,6 +218,7 @@ impl Node {
             settings,
             outputs,
             served: std::sync::OnceLock::new(),
+            kinds_with_output,
         })
     }
 
