@@ -12,12 +12,11 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::answer::{self, ApiError, ApiResult, OrthancCode};
-use super::jobs::job_options;
+use super::answer::{ApiError, ApiResult, OrthancCode};
+use super::job_route::{self, job_options};
 use super::resources::{exists, level_of};
 use super::{App, blocking, body};
 use crate::archive::zip_writer::Compression;
-use crate::jobs::JobState;
 use crate::jobs::archive::ArchiveParams;
 use crate::node::{JobOutput, JobRequest};
 use crate::store::ids::Level;
@@ -270,38 +269,11 @@ async fn run(app: App, ask: Ask) -> ApiResult {
         .to_json(),
         priority: ask.priority,
     };
-    let synchronous = ask.synchronous;
-    let (id, output) = blocking(move || {
-        if !synchronous {
-            return Ok((app.node.submit_job(req)?, None));
-        }
-        let info = app.node.run_job(req, &mut |_| Ok(()))?;
-        if info.state != JobState::Success {
-            let code = if info.error_code == OrthancCode::CanceledJob.code() {
-                OrthancCode::BadRequest
-            } else {
-                OrthancCode::InternalError
-            };
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                code,
-                format!("{}: {}", info.error_description, info.error_details),
-            ));
-        }
-        // The caller takes the output: it does not stay among the kept outputs.
-        let output = app.node.take_job_output(&info.id)?;
-        Ok((info.id, Some(output)))
+    let name = ask.filename.unwrap_or(ask.default_filename);
+    job_route::run(app, req, ask.synchronous, |output| {
+        zip_answer(output, &name)
     })
-    .await?;
-    match output {
-        None => Ok(answer::json(
-            &json!({"ID": id, "Path": format!("/jobs/{id}")}),
-        )),
-        Some(output) => zip_answer(
-            output,
-            ask.filename.as_ref().unwrap_or(&ask.default_filename),
-        ),
-    }
+    .await
 }
 
 fn zip_answer(output: JobOutput, filename: &str) -> ApiResult {

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::resources::expand;
@@ -66,77 +66,4 @@ async fn output(Path((_id, key)): Path<(String, String)>) -> ApiResult {
         OrthancCode::InexistentItem,
         format!("Job has no such output: {key}"),
     ))
-}
-
-/// Orthanc's `Synchronous` / `Asynchronous` / `Priority` body fields: Synchronous wins, then
-/// !Asynchronous, then the route's default (synchronous); Priority must be a JSON integer
-/// within i32.
-pub fn job_options(body: &Value) -> Result<(bool, i32), ApiError> {
-    let bool_field = |name: &str| -> Result<Option<bool>, ApiError> {
-        match body.get(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                OrthancCode::BadFileFormat,
-                format!("Boolean value expected in field: {name}"),
-            )),
-        }
-    };
-    let synchronous = match (bool_field("Synchronous")?, bool_field("Asynchronous")?) {
-        (Some(s), _) => s,
-        (None, Some(a)) => !a,
-        (None, None) => true,
-    };
-    let priority = match body.get("Priority") {
-        None => 0,
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n
-            .as_i64()
-            .and_then(|v| i32::try_from(v).ok())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    OrthancCode::BadParameterType,
-                    format!("Priority out of range: {n}"),
-                )
-            })?,
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                OrthancCode::BadFileFormat,
-                "Integer value expected in field: Priority",
-            ));
-        }
-    };
-    Ok((synchronous, priority))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn orthanc_precedence_and_validation() {
-        assert_eq!(job_options(&json!({})).expect("ok"), (true, 0));
-        assert_eq!(
-            job_options(&json!({"Asynchronous": true, "Priority": -7})).expect("ok"),
-            (false, -7)
-        );
-        assert!(
-            job_options(&json!({"Synchronous": true, "Asynchronous": true}))
-                .expect("ok")
-                .0
-        );
-        assert!(!job_options(&json!({"Synchronous": false})).expect("ok").0);
-        for bad in [
-            json!({"Priority": "5"}),
-            json!({"Priority": 2.7}),
-            json!({"Priority": 3000000000u64}),
-            json!({"Asynchronous": "yes"}),
-            json!({"Asynchronous": 1}),
-        ] {
-            let e = job_options(&bad).expect_err("refused");
-            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
-        }
-    }
 }

@@ -8,6 +8,7 @@ mod answer;
 mod archive;
 pub mod auth;
 mod body;
+mod job_route;
 pub mod jobs;
 mod resources;
 mod tools;

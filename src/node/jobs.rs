@@ -176,6 +176,11 @@ impl Node {
         self.jobs.control(id, action)
     }
 
+    /// Whether jobs of this type leave an output (their kind declares it).
+    pub fn job_has_output(&self, type_name: &str) -> bool {
+        self.kinds_with_output.contains(&type_name)
+    }
+
     /// Where a job's output is, or why there is none: only kinds that declare an output
     /// (`JobKind::has_output`) have one.
     fn output_path(&self, job: &crate::jobs::JobRecord) -> Result<std::path::PathBuf> {
