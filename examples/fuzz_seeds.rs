@@ -13,7 +13,8 @@ use dicom_core::{DataElement, Length, PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
-use dicomq::protocol::{self, Request, Response, WireCreateItem, WirePayload};
+use dicomq::node::{JobRequest, ListRequest};
+use dicomq::protocol::{self, Request, Response, WireCreate, WireCreateItem, WirePayload};
 use dicomq::store::ids::Level;
 use dicomq_testdata::{self as testdata, InstanceSpec};
 use image::{DynamicImage, ImageBuffer, ImageFormat, Luma, Rgb, Rgba};
@@ -339,7 +340,7 @@ fn frame_seeds(dicom: &Seeds, images: &Seeds, pdfs: &Seeds) -> std::io::Result<S
         labels: vec!["a.dcm".into(), "b.dcm".into()],
         sizes: vec![file.len() as u64, 0],
     };
-    let create = Request::CreateDicom {
+    let create = Request::CreateDicom(WireCreate {
         items: vec![
             WireCreateItem {
                 payload: WirePayload::Image {
@@ -362,7 +363,7 @@ fn frame_seeds(dicom: &Seeds, images: &Seeds, pdfs: &Seeds) -> std::io::Result<S
         parent: None,
         store: true,
         return_files: false,
-    };
+    });
     let create_body = [images[0].1.as_slice(), pdfs[1].1.as_slice()].concat();
     let hello = frame(
         &Request::Hello {
@@ -371,18 +372,18 @@ fn frame_seeds(dicom: &Seeds, images: &Seeds, pdfs: &Seeds) -> std::io::Result<S
         &[],
     )?;
     let list = frame(
-        &Request::List {
+        &Request::List(ListRequest {
             level: Level::Study,
             parent: Some("abc".into()),
-        },
+        }),
         &[],
     )?;
     let job = frame(
-        &Request::RunJob {
+        &Request::RunJob(JobRequest {
             type_name: "Archive".into(),
             params: serde_json::json!({"Resources": ["abc"], "Synchronous": true}),
             priority: 0,
-        },
+        }),
         &[],
     )?;
     Ok(vec![

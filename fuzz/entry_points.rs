@@ -84,7 +84,8 @@ pub fn socket_frame(data: &[u8]) -> bool {
         frames += 1;
         let sizes: Vec<u64> = match request {
             Request::Store { sizes, .. } => sizes,
-            Request::CreateDicom { items, .. } => items
+            Request::CreateDicom(wire) => wire
+                .items
                 .iter()
                 .map(|i| match i.payload {
                     WirePayload::Pdf { size, .. } | WirePayload::Image { size } => size,

@@ -20,6 +20,7 @@ pub mod input_file;
 pub mod jobs;
 pub mod metrics;
 pub mod node;
+pub mod orthanc_code;
 pub mod output;
 pub mod parallel;
 pub mod persist;

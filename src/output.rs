@@ -13,8 +13,15 @@ use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
-use crate::cli::ColorChoice;
 use crate::error::{Error, Result};
+
+/// When to use colours (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -152,6 +159,17 @@ fn json_escape_del_and_c1(json: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A size for a note: bytes, KB or MB (whole units).
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 10 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else if bytes >= 10 << 10 {
+        format!("{} KB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 #[cfg(test)]

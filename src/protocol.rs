@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorKind;
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{CreateAnswer, MetricsSwitch};
-use crate::store::ids::Level;
+use crate::node::{CreateAnswer, JobRequest, ListRequest, MetricsSwitch};
 use crate::store::import::ImportResult;
 use crate::store::views::{RemovedView, ResourceView};
+
+pub mod create;
 
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest JSON header accepted.
@@ -38,6 +39,23 @@ pub struct WireCreateItem {
     pub tags: Vec<(String, String)>,
 }
 
+/// A create-dicom request on the wire (its files follow in the body, in order).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WireCreate {
+    pub items: Vec<WireCreateItem>,
+    pub tags: Vec<(String, String)>,
+    pub private_creator: Option<String>,
+    pub force: bool,
+    pub interpret_binary_tags: bool,
+    pub parent: Option<String>,
+    pub store: bool,
+    #[serde(default)]
+    pub return_files: bool,
+}
+
+/// The request's variants carry the Node's own request types where the Node takes one
+/// (`ListRequest`, `JobRequest`); serde writes a newtype variant's fields beside the tag, so
+/// the frame JSON is the one of protocol version 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "Request")]
 pub enum Request {
@@ -49,10 +67,7 @@ pub enum Request {
         labels: Vec<String>,
         sizes: Vec<u64>,
     },
-    List {
-        level: Level,
-        parent: Option<String>,
-    },
+    List(ListRequest),
     Show {
         id: String,
     },
@@ -62,30 +77,12 @@ pub enum Request {
     Remove {
         id: String,
     },
-    CreateDicom {
-        items: Vec<WireCreateItem>,
-        tags: Vec<(String, String)>,
-        private_creator: Option<String>,
-        force: bool,
-        interpret_binary_tags: bool,
-        parent: Option<String>,
-        store: bool,
-        #[serde(default)]
-        return_files: bool,
-    },
+    CreateDicom(WireCreate),
     Pdf {
         id: String,
     },
-    RunJob {
-        type_name: String,
-        params: serde_json::Value,
-        priority: i32,
-    },
-    SubmitJob {
-        type_name: String,
-        params: serde_json::Value,
-        priority: i32,
-    },
+    RunJob(JobRequest),
+    SubmitJob(JobRequest),
     Job {
         id: String,
     },
@@ -188,10 +185,10 @@ pub enum FrameError {
     Malformed(String),
 }
 
-/// A body to send: bytes in memory, or a file streamed from disk (never held whole).
+/// A body to send: bytes in memory, or a job's output streamed from disk (never held whole).
 pub enum Body {
     Bytes(Vec<u8>),
-    File(std::path::PathBuf),
+    Output(crate::node::JobOutput),
 }
 
 /// Writes a frame whose body is streamed from `body` (exactly `len` bytes).
@@ -286,6 +283,11 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(
     Ok((header, body))
 }
 
+/// A request whose body does not add up to the sizes it announced.
+pub fn bad_body() -> crate::error::Error {
+    crate::error::Error::Invalid("the request body does not match the announced sizes".into())
+}
+
 /// Splits a body into consecutive parts of the given sizes; None if they do not add up.
 pub fn split_body(body: Vec<u8>, sizes: &[u64]) -> Option<Vec<Vec<u8>>> {
     let total = sizes.iter().try_fold(0u64, |acc, &s| acc.checked_add(s))?;
@@ -309,7 +311,7 @@ pub fn split_body(body: Vec<u8>, sizes: &[u64]) -> Option<Vec<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ids::InstanceIds;
+    use crate::store::ids::{InstanceIds, Level};
     use crate::store::import::ImportStatus;
     use crate::store::views::{AncestorView, RemovedView};
 
@@ -333,6 +335,29 @@ mod tests {
         .expect("JobInfo")
     }
 
+    /// The Node's request types inside the variants leave the frame JSON as it was (protocol
+    /// version 1): a daemon and a client of the previous build still understand each other.
+    #[test]
+    fn named_requests_keep_the_version_1_json() {
+        let list = Request::List(ListRequest {
+            level: Level::Study,
+            parent: None,
+        });
+        assert_eq!(
+            serde_json::to_value(&list).expect("json"),
+            serde_json::json!({"Request": "List", "level": "Study", "parent": null})
+        );
+        let run = Request::RunJob(JobRequest {
+            type_name: "Sleep".into(),
+            params: serde_json::json!({"Steps": 1}),
+            priority: 2,
+        });
+        assert_eq!(
+            serde_json::to_value(&run).expect("json"),
+            serde_json::json!({"Request": "RunJob", "type_name": "Sleep", "params": {"Steps": 1}, "priority": 2})
+        );
+    }
+
     #[test]
     fn every_request_round_trips() {
         let requests = vec![
@@ -343,14 +368,14 @@ mod tests {
                 labels: vec!["a.dcm".into()],
                 sizes: vec![3],
             },
-            Request::List {
+            Request::List(ListRequest {
                 level: Level::Series,
                 parent: Some("abcdef12".into()),
-            },
+            }),
             Request::Show { id: "x".into() },
             Request::Tags { id: "x".into() },
             Request::Remove { id: "x".into() },
-            Request::CreateDicom {
+            Request::CreateDicom(WireCreate {
                 items: vec![
                     WireCreateItem {
                         payload: WirePayload::Pdf {
@@ -375,18 +400,18 @@ mod tests {
                 parent: None,
                 store: true,
                 return_files: false,
-            },
+            }),
             Request::Pdf { id: "x".into() },
-            Request::RunJob {
+            Request::RunJob(JobRequest {
                 type_name: "Sleep".into(),
                 params: serde_json::json!({"Steps": 1}),
                 priority: i32::MIN,
-            },
-            Request::SubmitJob {
+            }),
+            Request::SubmitJob(JobRequest {
                 type_name: "Sleep".into(),
                 params: serde_json::json!(null),
                 priority: i32::MAX,
-            },
+            }),
             Request::Job { id: "x".into() },
             Request::Jobs,
             Request::ControlJob {

@@ -79,6 +79,14 @@ fn outputs(home: &Path) -> Vec<String> {
     v
 }
 
+/// A job's output copied to a file of its own (the Node hands out readers, not paths).
+fn output_file(node: &Node, id: &str) -> tempfile::TempPath {
+    let mut out = node.job_output(id).expect("output");
+    let mut tmp = tempfile::NamedTempFile::new().expect("temp file");
+    std::io::copy(&mut out.file, &mut tmp).expect("copy the output");
+    tmp.into_temp_path()
+}
+
 fn open_node(home: &Path, keep: usize) -> Node {
     let config = Config {
         media_archive_size: keep,
@@ -131,7 +139,7 @@ fn eventually(what: &str, cond: impl Fn() -> bool) {
 fn wait_for(node: &Node, id: &str, pred: impl Fn(&JobInfo) -> bool) -> JobInfo {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let info = node.jobs().info(id).expect("job");
+        let info = node.engine().info(id).expect("job");
         if pred(&info) {
             return info;
         }
@@ -533,7 +541,7 @@ fn async_outputs_are_kept_evicted_and_reported() {
     let (first, second) = {
         let node = node_with(dir, 6, 2000, 1);
         let patients = all_patients(&node);
-        let jobs = node.jobs();
+        let jobs = node.engine();
         let a = jobs
             .submit("Archive", params(patients.clone(), 0), 0)
             .expect("submit");
@@ -550,10 +558,10 @@ fn async_outputs_are_kept_evicted_and_reported() {
     let paused = {
         let node = open_node(dir, 1);
         let c = node
-            .jobs()
+            .engine()
             .submit("Archive", params(all_patients(&node), 0), 0)
             .expect("submit");
-        node.jobs().control(&c, Action::Pause).expect("pause");
+        node.engine().control(&c, Action::Pause).expect("pause");
         c
     };
     let run = |args: &[&str]| {
@@ -588,7 +596,7 @@ fn pause_resume_and_cancel_in_the_middle() {
     let dir = tempfile::tempdir().expect("tempdir");
     let node = node_with(dir.path(), 30, 3000, 10);
     let patients = all_patients(&node);
-    let jobs = node.jobs();
+    let jobs = node.engine();
     let id = jobs
         .submit("Archive", params(patients.clone(), 15), 0)
         .expect("submit");
@@ -602,7 +610,7 @@ fn pause_resume_and_cancel_in_the_middle() {
     jobs.control(&id, Action::Resume).expect("resume");
     let done = jobs.wait(&id, None).expect("wait");
     assert_eq!(done.state, JobState::Success, "{done:?}");
-    let path = node.job_output(&id).expect("output");
+    let path = output_file(&node, &id);
     assert_eq!(check_zip(&path).len(), 30);
 
     let id = jobs
@@ -626,7 +634,7 @@ fn a_job_resumed_by_another_process_or_recovered_after_a_stop_is_complete() {
     let (paused, running) = {
         let node = node_with(dir.path(), 25, 3000, 10);
         let patients = all_patients(&node);
-        let jobs = node.jobs();
+        let jobs = node.engine();
         let paused = jobs
             .submit("Media", params(patients.clone(), 10), 0)
             .expect("submit");
@@ -644,24 +652,20 @@ fn a_job_resumed_by_another_process_or_recovered_after_a_stop_is_complete() {
         (paused, running)
     };
     let node = open_node(dir.path(), 10);
-    let jobs = node.jobs();
+    let jobs = node.engine();
     jobs.recover().expect("recover");
     jobs.control(&paused, Action::Resume).expect("resume");
     jobs.start_workers();
     for id in [&paused, &running] {
         let info = jobs.wait(id, None).expect("wait");
         assert_eq!(info.state, JobState::Success, "{info:?}");
-        let names = check_zip(&node.job_output(id).expect("output"));
+        let names = check_zip(&output_file(&node, id));
         let expected = if id == &paused { 26 } else { 25 };
         assert_eq!(names.len(), expected, "{names:#?}");
         assert_eq!(info.content["InstancesCount"], 25, "{:?}", info.content);
     }
     let dicomdir = dir.path().join("DICOMDIR");
-    extract_zip_entry(
-        &node.job_output(&paused).expect("output"),
-        "DICOMDIR",
-        &dicomdir,
-    );
+    extract_zip_entry(&output_file(&node, &paused), "DICOMDIR", &dicomdir);
     check_dicomdir(&dicomdir);
     jobs.shutdown();
 }
@@ -683,7 +687,7 @@ fn a_failed_archive_can_be_resubmitted() {
     let file = node.store().files().locate(&rec.file.expect("file").uuid);
     let saved = dir.path().join("saved.dcm");
     fs::rename(&file, &saved).expect("hide");
-    let jobs = node.jobs();
+    let jobs = node.engine();
     let id = jobs
         .submit("Archive", params(patients, 0), 0)
         .expect("submit");
@@ -698,7 +702,7 @@ fn a_failed_archive_can_be_resubmitted() {
     jobs.control(&id, Action::Resubmit).expect("resubmit");
     let ok = jobs.wait(&id, None).expect("wait");
     assert_eq!(ok.state, JobState::Success, "{ok:?}");
-    assert_eq!(check_zip(&node.job_output(&id).expect("output")).len(), 8);
+    assert_eq!(check_zip(&output_file(&node, &id)).len(), 8);
     jobs.shutdown();
 }
 

@@ -134,29 +134,29 @@ fn counts_sizes_and_last_change_follow_the_store() {
 fn job_gauges_follow_the_engine() {
     let (_dir, node, _clock) = node_with_clock();
     let params = serde_json::json!({"Steps": 1, "StepMs": 0});
-    let a = node.jobs().submit("Sleep", params.clone(), 0).expect("a");
-    let b = node.jobs().submit("Sleep", params.clone(), 0).expect("b");
-    node.jobs().control(&b, Action::Pause).expect("pause b");
+    let a = node.engine().submit("Sleep", params.clone(), 0).expect("a");
+    let b = node.engine().submit("Sleep", params.clone(), 0).expect("b");
+    node.engine().control(&b, Action::Pause).expect("pause b");
     let m = samples(&node.metrics_text().expect("scrape"));
     assert_eq!(m["orthanc_jobs_pending"], 1.0);
     assert_eq!(m["orthanc_jobs_running"], 1.0);
     assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Paused\"}"], 1.0);
     assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Pending\"}"], 1.0);
 
-    node.jobs().control(&b, Action::Resume).expect("resume b");
-    node.jobs().start_workers();
-    node.jobs()
+    node.engine().control(&b, Action::Resume).expect("resume b");
+    node.engine().start_workers();
+    node.engine()
         .wait(&a, Some(Duration::from_secs(30)))
         .expect("a ends");
-    node.jobs()
+    node.engine()
         .wait(&b, Some(Duration::from_secs(30)))
         .expect("b ends");
     let failing = serde_json::json!({"Steps": 2, "FailAt": 1});
-    let c = node.jobs().submit("Sleep", failing, 0).expect("c");
-    node.jobs()
+    let c = node.engine().submit("Sleep", failing, 0).expect("c");
+    node.engine()
         .wait(&c, Some(Duration::from_secs(30)))
         .expect("c ends");
-    node.jobs().shutdown();
+    node.engine().shutdown();
 
     let m = samples(&node.metrics_text().expect("scrape"));
     assert_eq!(m["orthanc_jobs_pending"], 0.0);

@@ -361,11 +361,30 @@ fn scenario(home: &Home, inp: &Inputs) -> Vec<Step> {
         steps.push(step(label, &o, h));
         o
     };
+    run("metrics status", &["metrics", "status"]);
+    run("jobs ls table", &["jobs", "ls"]);
+    // The table shows a job's short ID (its first 8 characters): a fresh UUID in each run.
+    if let Some(m) = steps.last_mut() {
+        m.stdout = m.stdout.replace(&job[..job.len().min(8)], "<job-id>");
+    }
+    let mut run = |label: &str, args: &[&str]| {
+        let o = home.run(args);
+        steps.push(step(label, &o, h));
+        o
+    };
+    run("show by prefix", &["show", &patients[0][..8]]);
+    run("ls --parent", &["ls", "studies", "--parent", &patients[0]]);
     // Before rm: the instance removed may be a twin's only one.
     run("unknown ID", &["show", "ffffffff-0000"]);
     run("ambiguous prefix", &["show", &inp.twin_prefix]);
+    run("unknown job", &["jobs", "show", "ffffffff"]);
+    run(
+        "rm unknown",
+        &["rm", "01234567-89abcdef-01234567-89abcdef-01234567"],
+    );
     run("rm instance", &["rm", &instances[1]]);
     run("ls instances after rm", &["--json", "ls", "instances"]);
+    run("show after rm", &["show", &instances[1]]);
     steps
 }
 
@@ -398,10 +417,11 @@ fn inline_and_daemon_answer_the_same() {
     let through_daemon = scenario(&daemon_home, &inp);
     assert!(daemon.terminate(20).success());
     // The scenarios did run as meant (a command failing the same way in both modes would
-    // compare equal too): only the broken file's store and the two error cases exit 1.
+    // compare equal too): only the broken file's store and the error cases exit 1.
     for st in &inline {
         let expected = match st.label.as_str() {
-            "store" | "unknown ID" | "ambiguous prefix" => Some(1),
+            "store" | "unknown ID" | "ambiguous prefix" | "unknown job" | "rm unknown"
+            | "show after rm" => Some(1),
             "archive entries" => None,
             _ => Some(0),
         };

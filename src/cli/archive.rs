@@ -1,7 +1,6 @@
 //! `archive ID... [-o FILE] [--media [--extended]] [--compression deflate|store]
 //! [--ascii-names] [--async] [--priority N]`: Orthanc's create-archive and create-media.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -109,50 +108,9 @@ pub fn run(ctx: &Context, a: ArchiveArgs) -> Result<()> {
         } else {
             dest.display().to_string()
         },
-        human_size(size)
+        crate::output::human_size(size)
     ));
     Ok(())
-}
-
-/// `jobs output ID [-o FILE]`: stdout when no `-o` and stdout is not a terminal.
-pub fn output(ctx: &Context, id: &str, to: Option<PathBuf>) -> Result<()> {
-    let to_stdout = match &to {
-        Some(p) => p.as_path() == Path::new("-"),
-        None if std::io::stdout().is_terminal() => {
-            return Err(Error::Remote {
-                kind: crate::error::ErrorKind::Failed,
-                message: "refusing to write a ZIP to the terminal".into(),
-                hint: Some("give -o FILE, or redirect stdout".into()),
-            });
-        }
-        None => true,
-    };
-    if let Some(p) = to.as_deref().filter(|_| !to_stdout) {
-        crate::atomic::check_destination(p)?;
-    }
-    let backend = ctx.backend()?;
-    let size = match to.as_deref().filter(|_| !to_stdout) {
-        Some(p) => backend.job_output(id, OutputDest::File(p))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            backend.job_output(id, OutputDest::Stream(&mut stdout))?
-        }
-    };
-    if let Some(p) = to.as_deref().filter(|_| !to_stdout) {
-        ctx.out
-            .note(&format!("wrote {} ({})", p.display(), human_size(size)));
-    }
-    Ok(())
-}
-
-fn human_size(bytes: u64) -> String {
-    if bytes >= 10 << 20 {
-        format!("{} MB", bytes >> 20)
-    } else if bytes >= 10 << 10 {
-        format!("{} KB", bytes >> 10)
-    } else {
-        format!("{bytes} bytes")
-    }
 }
 
 /// Instances and MB, on stderr, only on a terminal.

@@ -1,11 +1,13 @@
 //! `jobs ls|show|wait|cancel|pause|resume|resubmit|output` and the hidden `debug sleep-job`.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
 use super::Context;
+use crate::backend::OutputDest;
 use crate::error::{Error, Result};
 use crate::jobs::{Action, JobInfo, JobState};
 use crate::output::table;
@@ -102,7 +104,7 @@ pub fn finished(info: &JobInfo) -> Result<()> {
 
 pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
     if let JobsCommand::Output { id, output } = cmd {
-        return super::archive::output(ctx, &id, output);
+        return output_of(ctx, &id, output);
     }
     let backend = ctx.backend()?;
     let out = &ctx.out;
@@ -157,17 +159,51 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
             }
             finished(&info)
         }
-        JobsCommand::Cancel { id } => control(ctx, &backend, &id, Action::Cancel),
-        JobsCommand::Pause { id } => control(ctx, &backend, &id, Action::Pause),
-        JobsCommand::Resume { id } => control(ctx, &backend, &id, Action::Resume),
-        JobsCommand::Resubmit { id } => control(ctx, &backend, &id, Action::Resubmit),
+        JobsCommand::Cancel { id } => control(ctx, backend.as_ref(), &id, Action::Cancel),
+        JobsCommand::Pause { id } => control(ctx, backend.as_ref(), &id, Action::Pause),
+        JobsCommand::Resume { id } => control(ctx, backend.as_ref(), &id, Action::Resume),
+        JobsCommand::Resubmit { id } => control(ctx, backend.as_ref(), &id, Action::Resubmit),
         JobsCommand::Output { .. } => Ok(()), // handled above
     }
 }
 
+/// `jobs output ID [-o FILE]`: stdout when no `-o` and stdout is not a terminal.
+fn output_of(ctx: &Context, id: &str, to: Option<PathBuf>) -> Result<()> {
+    let to_stdout = match &to {
+        Some(p) => p.as_path() == Path::new("-"),
+        None if std::io::stdout().is_terminal() => {
+            return Err(Error::Remote {
+                kind: crate::error::ErrorKind::Failed,
+                message: "refusing to write a ZIP to the terminal".into(),
+                hint: Some("give -o FILE, or redirect stdout".into()),
+            });
+        }
+        None => true,
+    };
+    if let Some(p) = to.as_deref().filter(|_| !to_stdout) {
+        crate::atomic::check_destination(p)?;
+    }
+    let backend = ctx.backend()?;
+    let size = match to.as_deref().filter(|_| !to_stdout) {
+        Some(p) => backend.job_output(id, OutputDest::File(p))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            backend.job_output(id, OutputDest::Stream(&mut stdout))?
+        }
+    };
+    if let Some(p) = to.as_deref().filter(|_| !to_stdout) {
+        ctx.out.note(&format!(
+            "wrote {} ({})",
+            p.display(),
+            crate::output::human_size(size)
+        ));
+    }
+    Ok(())
+}
+
 fn control(
     ctx: &Context,
-    backend: &crate::backend::Backend,
+    backend: &dyn crate::backend::Backend,
     id: &str,
     action: Action,
 ) -> Result<()> {

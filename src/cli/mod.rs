@@ -13,7 +13,7 @@ pub mod store;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::backend::{Backend, ConnectOptions};
 use crate::config::Config;
@@ -62,12 +62,7 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
+pub use crate::output::ColorChoice;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -123,13 +118,13 @@ impl Context {
         Ok(config)
     }
 
-    pub fn backend(&self) -> Result<Backend> {
+    pub fn backend(&self) -> Result<Box<dyn Backend>> {
         let home = self.home()?;
         // An unusable home is exit 3, before a config below it is even looked for.
         home.ensure()?;
         let config = self.config(&home)?;
         let out = self.out.clone();
-        Backend::connect(ConnectOptions {
+        crate::backend::connect(ConnectOptions {
             home,
             config,
             lock_timeout: Duration::from_secs_f64(self.global.lock_timeout.max(0.0)),

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
 
 use super::handler;
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::node::Node;
 use crate::protocol::{self, FrameError, PROTOCOL_VERSION, Request, Response};
 
@@ -38,7 +38,6 @@ const BUSY_WAIT: Duration = Duration::from_secs(10);
 pub async fn serve_client(
     mut stream: tokio::net::UnixStream,
     node: Arc<Node>,
-    no_jobs: bool,
     serving: Arc<Semaphore>,
 ) {
     match tokio::time::timeout(HELLO_TIMEOUT, read_hello(&mut stream)).await {
@@ -91,7 +90,7 @@ pub async fn serve_client(
         let node = Arc::clone(&node);
         let served = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            serve_request(&std_stream, &node, no_jobs).then_some(std_stream)
+            serve_request(&std_stream, &node).then_some(std_stream)
         })
         .await;
         let Ok(Some(std_stream)) = served else {
@@ -141,7 +140,7 @@ async fn write_async(stream: &mut tokio::net::UnixStream, resp: &Response) -> st
 }
 
 /// Reads one request and answers it, on a blocking thread; false when the connection is over.
-fn serve_request(stream: &UnixStream, node: &Node, no_jobs: bool) -> bool {
+fn serve_request(stream: &UnixStream, node: &Node) -> bool {
     let timeouts = stream
         .set_nonblocking(false)
         .and_then(|()| stream.set_read_timeout(Some(STALL_TIMEOUT)))
@@ -158,38 +157,19 @@ fn serve_request(stream: &UnixStream, node: &Node, no_jobs: bool) -> bool {
             return false;
         }
     };
-    let (resp, body) = handler::handle(node, no_jobs, req, body, stream);
+    let (resp, body) = handler::handle(node, req, body, stream);
     let mut writer = BufWriter::new(stream);
     let sent = match body {
         protocol::Body::Bytes(bytes) => protocol::write_frame(&mut writer, &resp, &bytes),
-        protocol::Body::File(path) => send_file(&mut writer, &resp, &path),
+        protocol::Body::Output(mut out) => {
+            protocol::write_frame_streamed(&mut writer, &resp, out.len, &mut out.file)
+        }
     };
     match sent {
         Ok(()) => true,
         Err(e) => {
             tracing::debug!("client went away: {e}");
             false
-        }
-    }
-}
-
-/// Streams a file as a frame's body; a file that cannot be opened is answered as an error.
-fn send_file(
-    w: &mut impl std::io::Write,
-    resp: &Response,
-    path: &std::path::Path,
-) -> std::io::Result<()> {
-    let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
-    match opened {
-        Ok((len, mut file)) => protocol::write_frame_streamed(w, resp, len, &mut file),
-        Err(e) => {
-            let err = Error::io(path, e);
-            let reply = Response::Error {
-                kind: err.kind(),
-                message: err.to_string(),
-                hint: None,
-            };
-            protocol::write_frame(w, &reply, &[])
         }
     }
 }

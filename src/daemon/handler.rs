@@ -1,17 +1,13 @@
 //! One request, one answer: what the daemon does with each `Request`, through the Node.
 
 use std::os::unix::net::UnixStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::dicom::create::{CreateItem, CreateSpec, Payload};
 use crate::error::{Error, Result};
-use crate::jobs::JobState;
-use crate::node::{CreateRequest, Node};
-use crate::protocol::{Body, Request, Response, WirePayload, split_body};
+use crate::jobs::JobInfo;
+use crate::node::Node;
+use crate::protocol::{Body, Request, Response, bad_body, create, split_body};
 use crate::store::import::{ImportItem, ImportSource};
-
-/// How often a `WaitJob` checks that its client is still there.
-const WAIT_SLICE: Duration = Duration::from_millis(250);
 
 fn error_response(e: &Error) -> Response {
     Response::Error {
@@ -23,21 +19,9 @@ fn error_response(e: &Error) -> Response {
 
 /// Answers a request; errors become `Response::Error` with the same kind and hint. A job's
 /// output is answered as a file, streamed by the caller.
-pub fn handle(
-    node: &Node,
-    no_jobs: bool,
-    req: Request,
-    body: Vec<u8>,
-    conn: &UnixStream,
-) -> (Response, Body) {
-    if let Request::JobOutput { id } = &req {
-        return match node.job_output(id) {
-            Ok(path) => (Response::Bytes, Body::File(path)),
-            Err(e) => (error_response(&e), Body::Bytes(Vec::new())),
-        };
-    }
-    match dispatch(node, no_jobs, req, body, conn) {
-        Ok((resp, body)) => (resp, Body::Bytes(body)),
+pub fn handle(node: &Node, req: Request, body: Vec<u8>, conn: &UnixStream) -> (Response, Body) {
+    match dispatch(node, req, body, conn) {
+        Ok(answer) => answer,
         // A disk-full error names the daemon's data home, as inline.
         Err(e) => (
             error_response(&e.in_home(node.home().root())),
@@ -46,238 +30,99 @@ pub fn handle(
     }
 }
 
-fn bad_body() -> Error {
-    Error::Invalid("the request body does not match the announced sizes".into())
-}
-
+/// One Node call per request.
 fn dispatch(
     node: &Node,
-    no_jobs: bool,
     req: Request,
     body: Vec<u8>,
     conn: &UnixStream,
-) -> Result<(Response, Vec<u8>)> {
-    let store = node.store();
-    let none = Vec::new;
+) -> Result<(Response, Body)> {
+    // A waiting client sends nothing: one that left ends the wait.
+    let mut still_there = |_: &JobInfo| {
+        if client_connected(conn) {
+            Ok(())
+        } else {
+            Err(Error::Invalid("client went away".into()))
+        }
+    };
+    let answer = |r: Response| (r, Body::Bytes(Vec::new()));
+    let job = |info: JobInfo| {
+        answer(Response::Job {
+            info: Box::new(info),
+        })
+    };
     Ok(match req {
-        Request::Hello { .. } => (
-            Response::Hello {
-                version: crate::protocol::PROTOCOL_VERSION,
-            },
-            none(),
-        ),
-        Request::Store { labels, sizes } => {
-            if labels.len() != sizes.len() {
-                return Err(bad_body());
-            }
-            let parts = split_body(body, &sizes).ok_or_else(bad_body)?;
-            let items = labels
-                .into_iter()
-                .zip(parts)
-                .map(|(label, bytes)| ImportItem {
-                    label,
-                    source: ImportSource::Bytes(bytes),
-                })
-                .collect();
-            let results = store.import(items, &mut |_| {})?;
-            (Response::Stored { results }, none())
-        }
-        Request::List { level, parent } => {
-            let parent = parent.map(|p| store.resolve(&p)).transpose()?;
-            (
-                Response::Resources {
-                    items: store.list(level, parent)?,
-                },
-                none(),
-            )
-        }
-        Request::Show { id } => {
-            let (level, id) = store.resolve(&id)?;
-            (
-                Response::Resource {
-                    item: Box::new(store.view(level, &id)?),
-                },
-                none(),
-            )
-        }
-        Request::Tags { id } => {
-            let (json, text) = node.instance_tags(&id)?;
-            (Response::Tags { json, text }, none())
-        }
-        Request::Remove { id } => {
-            let (level, id) = store.resolve(&id)?;
-            let removed = store.remove(level, &id)?;
-            (Response::Removed { id, removed }, none())
-        }
-        Request::CreateDicom {
-            items,
-            tags,
-            private_creator,
-            force,
-            interpret_binary_tags,
-            parent,
-            store: keep,
-            return_files,
-        } => {
-            let sizes: Vec<u64> = items
-                .iter()
-                .map(|i| match i.payload {
-                    WirePayload::Pdf { size, .. } | WirePayload::Image { size } => size,
-                    WirePayload::Empty => 0,
-                })
-                .collect();
-            let parts = split_body(body, &sizes).ok_or_else(bad_body)?;
-            let items = items
-                .into_iter()
-                .zip(parts)
-                .map(|(item, bytes)| CreateItem {
-                    payload: match item.payload {
-                        WirePayload::Pdf { title, .. } => Payload::Pdf { bytes, title },
-                        WirePayload::Image { .. } => Payload::Image { bytes },
-                        WirePayload::Empty => Payload::Empty,
-                    },
-                    tags: item.tags,
-                })
-                .collect();
-            let answers = node.create_dicom(CreateRequest {
-                spec: CreateSpec {
-                    items,
-                    tags,
-                    private_creator,
-                    force,
-                    interpret_binary_tags,
-                },
-                parent,
-                store: keep,
-                return_files,
-            })?;
-            let sizes = answers.iter().map(|a| a.bytes.len() as u64).collect();
-            let body = answers
-                .iter()
-                .flat_map(|a| a.bytes.iter().copied())
-                .collect();
-            (Response::Created { answers, sizes }, body)
-        }
-        Request::Pdf { id } => (Response::Bytes, node.pdf_of(&id)?),
-        Request::RunJob {
-            type_name,
-            params,
-            priority,
-        } => {
-            refuse_if_no_jobs(no_jobs)?;
-            let id = node.jobs().submit(&type_name, params, priority)?;
-            let info = wait_while_connected(node, &id, None, conn)?;
-            (
-                Response::Job {
-                    info: Box::new(info),
-                },
-                none(),
-            )
-        }
-        Request::SubmitJob {
-            type_name,
-            params,
-            priority,
-        } => {
-            refuse_if_no_jobs(no_jobs)?;
-            let id = node.jobs().submit(&type_name, params, priority)?;
-            (Response::JobId { id }, none())
-        }
-        Request::Job { id } => (
-            Response::Job {
-                info: Box::new(node.jobs().info(&id)?),
-            },
-            none(),
-        ),
-        Request::JobRows => (
-            Response::JobRows {
-                rows: node.jobs().rows(),
-            },
-            none(),
-        ),
-        Request::Jobs => (
-            Response::Jobs {
-                list: node.jobs().list(),
-            },
-            none(),
-        ),
-        Request::ControlJob { id, action } => (
-            Response::Job {
-                info: Box::new(node.jobs().control(&id, action)?),
-            },
-            none(),
-        ),
-        Request::Metrics => (
-            Response::Metrics {
-                text: node.metrics_text()?,
-            },
-            none(),
-        ),
-        Request::MetricsSwitch => (
-            Response::MetricsSwitch {
-                switch: node.metrics_switch()?,
-            },
-            none(),
-        ),
-        Request::SetMetrics { enabled } => {
-            node.set_metrics_enabled(enabled)?;
-            (Response::Done, none())
-        }
-        // Answered by `handle`, which streams the file.
-        Request::JobOutput { id } => {
-            node.job_output(&id)?;
-            (Response::Bytes, none())
-        }
+        Request::Hello { .. } => answer(Response::Hello {
+            version: crate::protocol::PROTOCOL_VERSION,
+        }),
+        Request::Store { labels, sizes } => answer(Response::Stored {
+            results: node.import(store_items(labels, &sizes, body)?, &mut |_| {})?,
+        }),
+        Request::List(req) => answer(Response::Resources {
+            items: node.list(&req)?,
+        }),
+        Request::Show { id } => answer(Response::Resource {
+            item: Box::new(node.show(&id)?),
+        }),
+        Request::Tags { id } => node
+            .instance_tags(&id)
+            .map(|(json, text)| answer(Response::Tags { json, text }))?,
+        Request::Remove { id } => node
+            .remove(&id)
+            .map(|(id, removed)| answer(Response::Removed { id, removed }))?,
+        Request::CreateDicom(wire) => bytes(create::answers_to_wire(
+            node.create_dicom(create::request_from_wire(wire, body)?)?,
+        )),
+        Request::Pdf { id } => (Response::Bytes, Body::Bytes(node.pdf_of(&id)?)),
+        Request::RunJob(req) => job(node.run_job(req, &mut still_there)?),
+        Request::SubmitJob(req) => answer(Response::JobId {
+            id: node.submit_job(req)?,
+        }),
+        Request::Job { id } => job(node.job(&id)?),
+        Request::JobRows => answer(Response::JobRows {
+            rows: node.job_rows(),
+        }),
+        Request::Jobs => answer(Response::Jobs {
+            list: node.list_jobs(),
+        }),
+        Request::ControlJob { id, action } => job(node.control_job(&id, action)?),
+        Request::Metrics => answer(Response::Metrics {
+            text: node.metrics_text()?,
+        }),
+        Request::MetricsSwitch => answer(Response::MetricsSwitch {
+            switch: node.metrics_switch()?,
+        }),
+        Request::SetMetrics { enabled } => node
+            .set_metrics_enabled(enabled)
+            .map(|()| answer(Response::Done))?,
+        Request::JobOutput { id } => (Response::Bytes, Body::Output(node.job_output(&id)?)),
         Request::TakeJobOutput { id } => {
-            let path = node.job_output(&id)?;
-            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-            node.forget_job_output(&id)?;
-            (Response::Done, none())
+            node.take_job_output(&id).map(|_| answer(Response::Done))?
         }
         Request::WaitJob { id, timeout_ms } => {
-            let timeout = timeout_ms.map(Duration::from_millis);
-            let info = wait_while_connected(node, &id, timeout, conn)?;
-            (
-                Response::Job {
-                    info: Box::new(info),
-                },
-                none(),
-            )
+            job(node.wait_job(&id, timeout_ms.map(Duration::from_millis), &mut still_there)?)
         }
     })
 }
 
-fn refuse_if_no_jobs(no_jobs: bool) -> Result<()> {
-    if no_jobs {
-        return Err(Error::Invalid(
-            "the daemon runs with --no-jobs: it does not run jobs".into(),
-        ));
-    }
-    Ok(())
+fn bytes((resp, body): (Response, Vec<u8>)) -> (Response, Body) {
+    (resp, Body::Bytes(body))
 }
 
-/// Waits for a job to end, in slices, giving up when the client goes away.
-fn wait_while_connected(
-    node: &Node,
-    id: &str,
-    timeout: Option<Duration>,
-    conn: &UnixStream,
-) -> Result<crate::jobs::JobInfo> {
-    let deadline = timeout.map(|t| Instant::now() + t);
-    loop {
-        let slice = match deadline {
-            Some(d) => d.saturating_duration_since(Instant::now()).min(WAIT_SLICE),
-            None => WAIT_SLICE,
-        };
-        let info = node.jobs().wait(id, Some(slice))?;
-        let done = matches!(info.state, JobState::Success | JobState::Failure);
-        if done || deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(info);
-        }
-        if !client_connected(conn) {
-            return Err(Error::Invalid("client went away".into()));
-        }
+/// The files of a `Store` request, cut from its body.
+fn store_items(labels: Vec<String>, sizes: &[u64], body: Vec<u8>) -> Result<Vec<ImportItem>> {
+    if labels.len() != sizes.len() {
+        return Err(bad_body());
     }
+    let parts = split_body(body, sizes).ok_or_else(bad_body)?;
+    Ok(labels
+        .into_iter()
+        .zip(parts)
+        .map(|(label, bytes)| ImportItem {
+            label,
+            source: ImportSource::Bytes(bytes),
+        })
+        .collect())
 }
 
 /// A client that waits sends nothing; end of stream means it left. The byte is peeked, never

@@ -53,27 +53,22 @@ pub fn run(
         opts.lock_timeout,
         on_wait,
     )?);
-    node.metrics().start_serving();
-    if !opts.no_jobs {
-        node.recover_jobs()?;
-        node.jobs().start_workers();
-    }
+    node.serve(!opts.no_jobs)?;
     let listener = socket::bind(&path)?;
     tracing::info!("dicomq daemon listening on {}", path.display());
     if let Some((listener, options)) = http {
         tracing::info!("REST API on http://{}", options.addr);
         let app = crate::http::App {
             node: Arc::clone(&node),
-            no_jobs: opts.no_jobs,
             options: Arc::new(options),
         };
         crate::http::spawn(listener, app, crate::parallel::cpus())?;
     }
-    let served = runtime.block_on(serve(listener, Arc::clone(&node), opts.no_jobs));
+    let served = runtime.block_on(serve(listener, Arc::clone(&node)));
     // Stop accepting first (the listener is gone), then let running jobs reach their next
     // step boundary and commit, then remove the socket.
     tracing::info!("stopping: waiting for running jobs to reach a step boundary");
-    node.jobs().shutdown();
+    node.stop();
     let _ = std::fs::remove_file(&path);
     runtime.shutdown_timeout(Duration::from_millis(100));
     tracing::info!("dicomq daemon stopped");
@@ -100,11 +95,7 @@ fn raise_open_files_limit() {
     }
 }
 
-async fn serve(
-    listener: std::os::unix::net::UnixListener,
-    node: Arc<Node>,
-    no_jobs: bool,
-) -> Result<()> {
+async fn serve(listener: std::os::unix::net::UnixListener, node: Arc<Node>) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     listener
         .set_nonblocking(true)
@@ -150,7 +141,6 @@ async fn serve(
                 tokio::spawn(connection::serve_client(
                     stream,
                     Arc::clone(&node),
-                    no_jobs,
                     Arc::clone(&serving),
                 ));
             }

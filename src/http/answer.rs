@@ -9,43 +9,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-/// Orthanc's error codes that dicomq answers with (`Orthanc --errors`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrthancCode {
-    InternalError = -1,
-    NotImplemented = 2,
-    ParameterOutOfRange = 3,
-    BadParameterType = 5,
-    InexistentItem = 7,
-    BadRequest = 8,
-    BadFileFormat = 15,
-    UnknownResource = 17,
-    Unauthorized = 29,
-    CreateDicomBadParent = 2024,
-    CreateDicomParentIsInstance = 2025,
-}
-
-impl OrthancCode {
-    pub fn message(self) -> &'static str {
-        match self {
-            OrthancCode::InternalError => "Internal error",
-            OrthancCode::NotImplemented => "Not implemented yet",
-            OrthancCode::ParameterOutOfRange => "Parameter out of range",
-            OrthancCode::BadParameterType => "Bad type for a parameter",
-            OrthancCode::InexistentItem => "Accessing an inexistent item",
-            OrthancCode::BadRequest => "Bad request",
-            OrthancCode::BadFileFormat => "Bad file format",
-            OrthancCode::UnknownResource => "Unknown resource",
-            OrthancCode::Unauthorized => "Bad credentials were provided to an HTTP request",
-            OrthancCode::CreateDicomBadParent => {
-                "Trying to attach a new DICOM instance to an inexistent resource"
-            }
-            OrthancCode::CreateDicomParentIsInstance => {
-                "Trying to attach a new DICOM instance to an instance (must be a series, study or patient)"
-            }
-        }
-    }
-}
+pub use crate::orthanc_code::OrthancCode;
 
 /// An error answer; the middleware below writes its body with the request's method and URI.
 #[derive(Debug, Clone)]
@@ -148,10 +112,10 @@ pub fn with_error_body(mut resp: Response, method: &str, uri: &str) -> Response 
         details: err.details.as_deref(),
         http_error: err.status.canonical_reason().unwrap_or(""),
         http_status: err.status.as_u16(),
-        message: code.message(),
+        message: code.description(),
         method,
-        orthanc_error: code.message(),
-        orthanc_status: code as i32,
+        orthanc_error: code.description(),
+        orthanc_status: code.code(),
         uri,
     };
     let text = pretty(&body, b"\t");

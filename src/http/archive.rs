@@ -3,7 +3,6 @@
 //! `GET /jobs/{id}/archive`. Sync answers stream the ZIP from disk, never held whole.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use axum::Router;
 use axum::body::Body;
@@ -13,44 +12,62 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::answer::{self, ApiError, ApiResult, OrthancCode};
-use super::jobs::job_options;
+use super::answer::{ApiError, ApiResult, OrthancCode};
+use super::job_route::{self, job_options};
 use super::resources::{exists, level_of};
 use super::{App, blocking, body};
 use crate::archive::zip_writer::Compression;
-use crate::jobs::JobState;
 use crate::jobs::archive::ArchiveParams;
+use crate::node::{JobOutput, JobRequest};
 use crate::store::ids::Level;
 
+/// Every path written out, so that a search for one finds its route.
 pub fn routes() -> Router<App> {
-    let mut r = Router::new();
-    for level in [Level::Patient, Level::Study, Level::Series] {
-        for media in [false, true] {
-            let path = format!(
-                "/{}/{{id}}/{}",
-                level.plural(),
-                if media { "media" } else { "archive" }
-            );
-            r = r.route(
-                &path,
-                get(move |s, p, q| get_one(s, p, q, level, media))
-                    .post(move |s, p, h, b| post_one(s, p, h, b, level, media)),
-            );
-        }
-    }
-    r.route(
-        "/tools/create-archive",
-        post(|s, h, b| post_many(s, h, b, false, false)),
-    )
-    .route(
-        "/tools/create-media",
-        post(|s, h, b| post_many(s, h, b, true, false)),
-    )
-    .route(
-        "/tools/create-media-extended",
-        post(|s, h, b| post_many(s, h, b, true, true)),
-    )
-    .route("/jobs/{id}/archive", get(job_archive))
+    use Level::{Patient, Series, Study};
+    Router::new()
+        .route(
+            "/patients/{id}/archive",
+            get(|s, p, q| get_one(s, p, q, Patient, false))
+                .post(|s, p, h, b| post_one(s, p, h, b, Patient, false)),
+        )
+        .route(
+            "/studies/{id}/archive",
+            get(|s, p, q| get_one(s, p, q, Study, false))
+                .post(|s, p, h, b| post_one(s, p, h, b, Study, false)),
+        )
+        .route(
+            "/series/{id}/archive",
+            get(|s, p, q| get_one(s, p, q, Series, false))
+                .post(|s, p, h, b| post_one(s, p, h, b, Series, false)),
+        )
+        .route(
+            "/patients/{id}/media",
+            get(|s, p, q| get_one(s, p, q, Patient, true))
+                .post(|s, p, h, b| post_one(s, p, h, b, Patient, true)),
+        )
+        .route(
+            "/studies/{id}/media",
+            get(|s, p, q| get_one(s, p, q, Study, true))
+                .post(|s, p, h, b| post_one(s, p, h, b, Study, true)),
+        )
+        .route(
+            "/series/{id}/media",
+            get(|s, p, q| get_one(s, p, q, Series, true))
+                .post(|s, p, h, b| post_one(s, p, h, b, Series, true)),
+        )
+        .route(
+            "/tools/create-archive",
+            post(|s, h, b| post_many(s, h, b, false, false)),
+        )
+        .route(
+            "/tools/create-media",
+            post(|s, h, b| post_many(s, h, b, true, false)),
+        )
+        .route(
+            "/tools/create-media-extended",
+            post(|s, h, b| post_many(s, h, b, true, true)),
+        )
+        .route("/jobs/{id}/archive", get(job_archive))
 }
 
 /// What an archive request asks for.
@@ -237,63 +254,31 @@ fn check_resource(app: &App, level: Level, id: &str) -> Result<(), ApiError> {
 }
 
 async fn run(app: App, ask: Ask) -> ApiResult {
-    if app.no_jobs {
-        return Err(ApiError::bad_request(
-            "the daemon runs with --no-jobs: it does not run jobs",
-        ));
-    }
-    let type_name = if ask.media { "Media" } else { "Archive" };
-    let params = ArchiveParams {
-        resources: ask.resources,
-        extended: ask.extended,
-        compression: Compression::Deflate,
-        ascii_names: !ask.utf8,
-        synchronous: ask.synchronous,
-        step_delay_ms: 0,
-        // Kept by the job for `GET /jobs/{id}/archive`.
-        filename: ask.filename.clone(),
-    }
-    .to_json();
-    let priority = ask.priority;
-    let synchronous = ask.synchronous;
-    let (id, file) = blocking(move || {
-        let jobs = app.node.jobs();
-        let id = jobs.submit(type_name, params, priority)?;
-        if !synchronous {
-            return Ok((id, None));
+    let req = JobRequest {
+        type_name: if ask.media { "Media" } else { "Archive" }.into(),
+        params: ArchiveParams {
+            resources: ask.resources,
+            extended: ask.extended,
+            compression: Compression::Deflate,
+            ascii_names: !ask.utf8,
+            synchronous: ask.synchronous,
+            step_delay_ms: 0,
+            // Kept by the job for `GET /jobs/{id}/archive`.
+            filename: ask.filename.clone(),
         }
-        let info = jobs.wait(&id, None)?;
-        if info.state != JobState::Success {
-            let code = if info.error_code == crate::jobs::model::CANCELED_JOB {
-                OrthancCode::BadRequest
-            } else {
-                OrthancCode::InternalError
-            };
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                code,
-                format!("{}: {}", info.error_description, info.error_details),
-            ));
-        }
-        // The caller takes the output: open it, then let it go from the kept outputs.
-        let path = app.node.job_output(&id)?;
-        let file = std::fs::File::open(&path).map_err(|e| crate::error::Error::io(&path, e))?;
-        let _ = std::fs::remove_file(&path);
-        app.node.forget_job_output(&id)?;
-        Ok((id, Some(file)))
+        .to_json(),
+        priority: ask.priority,
+    };
+    let name = ask.filename.unwrap_or(ask.default_filename);
+    job_route::run(app, req, ask.synchronous, |output| {
+        zip_answer(output, &name)
     })
-    .await?;
-    match file {
-        None => Ok(answer::json(
-            &json!({"ID": id, "Path": format!("/jobs/{id}")}),
-        )),
-        Some(file) => zip_answer(file, ask.filename.as_ref().unwrap_or(&ask.default_filename)),
-    }
+    .await
 }
 
-fn zip_answer(file: std::fs::File, filename: &str) -> ApiResult {
-    let len = file.metadata().map(|m| m.len()).ok();
-    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+fn zip_answer(output: JobOutput, filename: &str) -> ApiResult {
+    let len = Some(output.len);
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(output.file));
     let mut r = Body::from_stream(stream).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -316,8 +301,8 @@ fn zip_answer(file: std::fs::File, filename: &str) -> ApiResult {
 /// `GET /jobs/{id}/archive`: a finished archive job's output, as many times as asked, under
 /// the job's `Filename` when its request gave one (Orthanc 1.13), else `archive.zip`.
 async fn job_archive(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
-    let (path, name): (PathBuf, Option<String>) = blocking(move || {
-        app.node.job_output_named(&id).map_err(|e| {
+    let output = blocking(move || {
+        app.node.job_output(&id).map_err(|e| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 OrthancCode::InexistentItem,
@@ -326,7 +311,6 @@ async fn job_archive(State(app): State<App>, Path(id): Path<String>) -> ApiResul
         })
     })
     .await?;
-    let file = std::fs::File::open(&path)
-        .map_err(|e| ApiError::from(crate::error::Error::io(&path, e)))?;
-    zip_answer(file, name.as_deref().unwrap_or("archive.zip"))
+    let name = output.name.clone();
+    zip_answer(output, name.as_deref().unwrap_or("archive.zip"))
 }

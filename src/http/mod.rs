@@ -8,6 +8,7 @@ mod answer;
 mod archive;
 pub mod auth;
 mod body;
+mod job_route;
 pub mod jobs;
 mod resources;
 mod tools;
@@ -59,7 +60,6 @@ impl HttpOptions {
 #[derive(Clone)]
 pub struct App {
     pub node: Arc<Node>,
-    pub no_jobs: bool,
     pub options: Arc<HttpOptions>,
 }
 
@@ -82,7 +82,7 @@ pub fn bind(options: &HttpOptions) -> Result<std::net::TcpListener> {
 /// answered and written without waking another thread: on 2 cores under wrk, GET /jobs/{id}
 /// took about 10 % less CPU than on one runtime shared by two workers.
 pub fn spawn(listener: std::net::TcpListener, app: App, threads: usize) -> Result<()> {
-    app.node.metrics().start_http();
+    app.node.start_http();
     let router = router(app);
     for i in 0..threads.max(1) {
         let listener = listener
@@ -139,6 +139,8 @@ async fn serve(listener: tokio::net::TcpListener, router: Router) {
     }
 }
 
+/// The REST API: every path is written literally in the `routes()` of the file that serves it
+/// (`resources.rs`, `jobs.rs`, `tools.rs`, `archive.rs`).
 fn router(app: App) -> Router {
     Router::new()
         .merge(resources::routes())
@@ -153,7 +155,7 @@ fn router(app: App) -> Router {
 /// Around every request, in one layer: the REST metrics (`orthanc_rest_api_active_requests`,
 /// `orthanc_rest_api_duration_ms`), the access rules, and Orthanc's error bodies.
 async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
-    let _active = app.node.metrics().rest_request();
+    let _active = app.node.rest_request();
     let method = req.method().clone();
     let uri = req.uri().clone();
     let resp = match refusal(&app, &req) {
@@ -226,7 +228,6 @@ mod tests {
             dir,
             App {
                 node: Arc::new(node),
-                no_jobs: true,
                 options: Arc::new(options),
             },
         )

@@ -15,26 +15,32 @@ use super::{App, blocking, body};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportSource, ImportStatus};
 
+/// Every path written out, so that a search for one finds its route.
 pub fn routes() -> Router<App> {
-    let mut r = Router::new();
-    for level in Level::ALL {
-        r = r.route(
-            &format!("/{}/{{id}}", level.plural()),
-            get(move |s, p| one(s, p, level)).delete(move |s, p| remove(s, p, level)),
-        );
-        if level != Level::Instance {
-            r = r.route(
-                &format!("/{}", level.plural()),
-                get(move |s, q| list(s, q, level)),
-            );
-        }
-    }
-    r.route(
-        "/instances",
-        get(|s, q| list(s, q, Level::Instance)).post(upload),
-    )
-    .route("/instances/{id}/file", get(file))
-    .route("/instances/{id}/pdf", get(pdf))
+    use Level::{Instance, Patient, Series, Study};
+    Router::new()
+        .route("/patients", get(|s, q| list(s, q, Patient)))
+        .route("/studies", get(|s, q| list(s, q, Study)))
+        .route("/series", get(|s, q| list(s, q, Series)))
+        .route("/instances", get(|s, q| list(s, q, Instance)).post(upload))
+        .route(
+            "/patients/{id}",
+            get(|s, p| one(s, p, Patient)).delete(|s, p| remove(s, p, Patient)),
+        )
+        .route(
+            "/studies/{id}",
+            get(|s, p| one(s, p, Study)).delete(|s, p| remove(s, p, Study)),
+        )
+        .route(
+            "/series/{id}",
+            get(|s, p| one(s, p, Series)).delete(|s, p| remove(s, p, Series)),
+        )
+        .route(
+            "/instances/{id}",
+            get(|s, p| one(s, p, Instance)).delete(|s, p| remove(s, p, Instance)),
+        )
+        .route("/instances/{id}/file", get(file))
+        .route("/instances/{id}/pdf", get(pdf))
 }
 
 /// `?expand`, `?expand=true|false|1|0` (empty means true); anything else is a 400.
@@ -53,20 +59,12 @@ pub fn expand(query: &HashMap<String, String>) -> Result<bool, ApiError> {
 
 /// Whether `id` is exactly a resource of this level (REST takes full IDs, not prefixes).
 pub(super) fn exists(app: &App, level: Level, id: &str) -> Result<bool, ApiError> {
-    if id.len() != 44 {
-        return Ok(false);
-    }
-    Ok(app.node.store().index().contains(level, id)?)
+    Ok(app.node.contains(level, id)?)
 }
 
 /// The level of the resource whose full ID is `id`, if any.
 pub(super) fn level_of(app: &App, id: &str) -> Result<Option<Level>, ApiError> {
-    for level in Level::ALL {
-        if exists(app, level, id)? {
-            return Ok(Some(level));
-        }
-    }
-    Ok(None)
+    Ok(app.node.level_of(id)?)
 }
 
 /// The exact resource of this level, or None.
@@ -81,7 +79,7 @@ async fn list(
 ) -> ApiResult {
     let expand = expand(&q)?;
     blocking(move || {
-        let items = app.node.store().list(level, None)?;
+        let items = app.node.list_level(level)?;
         Ok(if expand {
             answer::json(&items)
         } else {
@@ -93,7 +91,7 @@ async fn list(
 
 async fn one(State(app): State<App>, Path(id): Path<String>, level: Level) -> ApiResult {
     blocking(move || match exact(&app, level, &id)? {
-        Some(id) => Ok(answer::json(&app.node.store().view(level, &id)?)),
+        Some(id) => Ok(answer::json(&app.node.view(level, &id)?)),
         None => Err(ApiError::bare(StatusCode::NOT_FOUND)),
     })
     .await
@@ -101,7 +99,7 @@ async fn one(State(app): State<App>, Path(id): Path<String>, level: Level) -> Ap
 
 async fn remove(State(app): State<App>, Path(id): Path<String>, level: Level) -> ApiResult {
     blocking(move || match exact(&app, level, &id)? {
-        Some(id) => Ok(answer::json(&app.node.store().remove(level, &id)?)),
+        Some(id) => Ok(answer::json(&app.node.remove_exact(level, &id)?)),
         None => Err(ApiError::unknown_resource()),
     })
     .await
@@ -124,7 +122,6 @@ async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiRe
         };
         let result = app
             .node
-            .store()
             .import(vec![item], &mut |_| {})?
             .pop()
             .ok_or_else(|| ApiError::bad_request("nothing imported"))?;
@@ -156,11 +153,10 @@ async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiRe
 async fn file(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     blocking(move || {
         let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
-        let (label, mut file) = app.node.store().open_instance(&id)?;
-        let mut data = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
-        std::io::Read::read_to_end(&mut file, &mut data)
-            .map_err(|e| crate::error::Error::io(label.0, e))?;
-        Ok(answer::bytes("application/dicom", data))
+        Ok(answer::bytes(
+            "application/dicom",
+            app.node.instance_bytes(&id)?,
+        ))
     })
     .await
 }

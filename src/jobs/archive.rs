@@ -27,15 +27,13 @@ use crate::archive::dicomdir::DicomDirWriter;
 use crate::archive::plan::{ArchivePlan, PlanRequest};
 use crate::archive::zip_writer::{ArchiveZipWriter, Compression, ZipPlan};
 use crate::error::{Error, Result};
+use crate::orthanc_code::OrthancCode;
 use crate::store::Store;
 
-/// Orthanc's `ErrorCode_CannotWriteFile`.
-const CANNOT_WRITE_FILE: i32 = 14;
-/// Orthanc's `ErrorCode_InexistentFile`.
-const INEXISTENT_FILE: i32 = 13;
-/// Orthanc's `ErrorCode_BadFileFormat` (what its DICOMDIR writer throws for an instance it
-/// cannot describe).
-const BAD_FILE_FORMAT: i32 = 15;
+const CANNOT_WRITE_FILE: i32 = OrthancCode::CannotWriteFile.code();
+const INEXISTENT_FILE: i32 = OrthancCode::InexistentFile.code();
+/// What Orthanc's DICOMDIR writer throws for an instance it cannot describe.
+const BAD_FILE_FORMAT: i32 = OrthancCode::BadFileFormat.code();
 /// Plans of up to this many files are kept in the job's checkpoint rather than in
 /// `<job>.plan.json` (which would cost a file write and its fsync on every submit).
 const EMBEDDED_PLAN_FILES: usize = 32;
@@ -374,6 +372,10 @@ impl JobKind for ArchiveJob {
         if self.media { "Media" } else { "Archive" }
     }
 
+    fn has_output(&self) -> bool {
+        true
+    }
+
     fn plan(&self, job_id: &str, params: &Value) -> Result<Plan> {
         let p = ArchiveParams::from_json(params)?;
         let plan = ArchivePlan::build(
@@ -441,15 +443,10 @@ pub fn output_filename(job: &JobRecord) -> Option<String> {
     ArchiveParams::from_json(&job.params).ok()?.filename
 }
 
-/// Where a finished job's output is, or why there is none.
+/// Where a finished job's output is, or why there is none (for a kind with an output; the
+/// Node refuses the others, src/node/jobs.rs).
 pub fn output_path(outputs: &JobOutputs, job: &JobRecord) -> Result<PathBuf> {
     use super::state::JobState;
-    if job.type_name != "Archive" && job.type_name != "Media" {
-        return Err(Error::Invalid(format!(
-            "job {} ({}) has no output",
-            job.id, job.type_name
-        )));
-    }
     match job.state {
         JobState::Success => {}
         JobState::Failure => {

@@ -74,6 +74,12 @@ pub trait JobKind: Send + Sync {
             .min(Duration::from_secs(60))
     }
 
+    /// Whether a finished job of this kind leaves an output file (`jobs output`,
+    /// `GET /jobs/{id}/archive`).
+    fn has_output(&self) -> bool {
+        false
+    }
+
     /// Whether a job found Running after a restart may continue from its checkpoint; if not, it
     /// is `reset` and restarts from step 0.
     fn resumable(&self) -> bool {

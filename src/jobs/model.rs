@@ -8,10 +8,12 @@ use serde_json::Value;
 
 use super::state::{Flags, JobState};
 
-/// Orthanc's `ErrorCode_CanceledJob`.
-pub const CANCELED_JOB: i32 = 37;
-/// Orthanc's `ErrorCode_InternalError`.
-pub const INTERNAL_ERROR: i32 = -1;
+use crate::orthanc_code::OrthancCode;
+
+/// Orthanc's `ErrorCode_CanceledJob`, as the engine records it.
+pub const CANCELED_JOB: i32 = OrthancCode::CanceledJob.code();
+/// Orthanc's `ErrorCode_InternalError`, as the engine records it.
+pub const INTERNAL_ERROR: i32 = OrthancCode::InternalError.code();
 
 /// One job as the queue stores it (JSON). Times are microseconds since the Unix epoch, UTC.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -233,53 +235,9 @@ fn push_digits(out: &mut String, value: u32, width: u32) {
     }
 }
 
-/// Orthanc's `EnumerationToString(ErrorCode)`.
+/// Orthanc's `EnumerationToString(ErrorCode)` (src/orthanc_code.rs holds the list).
 pub fn error_description(code: i32) -> &'static str {
-    match code {
-        -1 => "Internal error",
-        0 => "Success",
-        1 => "Error encountered within the plugin engine",
-        2 => "Not implemented yet",
-        3 => "Parameter out of range",
-        4 => "The server hosting Orthanc is running out of memory",
-        5 => "Bad type for a parameter",
-        6 => "Bad sequence of calls",
-        7 => "Accessing an inexistent item",
-        8 => "Bad request",
-        9 => "Error in the network protocol",
-        10 => "Error while calling a system command",
-        11 => "Error with the database engine",
-        12 => "Badly formatted URI",
-        13 => "Inexistent file",
-        14 => "Cannot write to file",
-        15 => "Bad file format",
-        16 => "Timeout",
-        17 => "Unknown resource",
-        18 => "Incompatible version of the database",
-        19 => "The file storage is full",
-        20 => "Corrupted file (e.g. inconsistent MD5 hash)",
-        21 => "Inexistent tag",
-        22 => "Cannot modify a read-only data structure",
-        23 => "Incompatible format of the images",
-        24 => "Incompatible size of the images",
-        25 => "Error while using a shared library (plugin)",
-        26 => "Plugin invoking an unknown service",
-        27 => "Unknown DICOM tag",
-        28 => "Cannot parse a JSON document",
-        29 => "Bad credentials were provided to an HTTP request",
-        30 => "Badly formatted font file",
-        31 => {
-            "The plugin implementing a custom database back-end does not fulfill the proper interface"
-        }
-        32 => "Error in the plugin implementing a custom storage area",
-        33 => "The request is empty",
-        34 => "Cannot send a response which is acceptable according to the Accept HTTP header",
-        35 => "Cannot handle a NULL pointer",
-        36 => "The database is currently not available (probably a transient situation)",
-        37 => "This job was canceled",
-        2018 => "Cannot store an instance",
-        _ => "Unknown error code",
-    }
+    crate::orthanc_code::description_of(code)
 }
 
 #[cfg(test)]

@@ -2,14 +2,13 @@
 //! registry. It offers every operation as a plain method and knows nothing of sockets or
 //! terminals.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
-use crate::jobs::{ArchiveJob, EngineConfig, JobInfo, JobKind, JobOutputs, JobsEngine, Sleep};
+use crate::jobs::{ArchiveJob, EngineConfig, JobKind, JobOutputs, JobsEngine, Sleep};
 use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
 use crate::persist::redb::database::refuse_lost_database;
 pub use crate::persist::redb::database::{database_lost, open_database};
@@ -18,8 +17,12 @@ use crate::store::Store;
 
 mod check;
 mod create_dicom;
+mod jobs;
+mod resources;
 pub use check::CheckView;
 pub use create_dicom::{CreateAnswer, CreateRequest};
+pub use jobs::{JobOutput, JobRequest};
+pub use resources::ListRequest;
 
 pub struct Node {
     home: Home,
@@ -29,6 +32,10 @@ pub struct Node {
     metrics: Arc<Metrics>,
     settings: Settings,
     outputs: Arc<JobOutputs>,
+    /// None: opened by a command (jobs run inline); Some(jobs enabled): served by the daemon.
+    served: std::sync::OnceLock<bool>,
+    /// The job types whose kind declares an output.
+    kinds_with_output: Vec<&'static str>,
 }
 
 /// Whether metrics are on, and what decided it.
@@ -128,6 +135,11 @@ impl Node {
             Arc::new(ArchiveJob::new(false, store.clone(), outputs.clone())),
             Arc::new(ArchiveJob::new(true, store.clone(), outputs.clone())),
         ];
+        let kinds_with_output = kinds
+            .iter()
+            .filter(|k| k.has_output())
+            .map(|k| k.type_name())
+            .collect();
         let jobs = JobsEngine::open(
             db,
             EngineConfig {
@@ -144,6 +156,8 @@ impl Node {
             metrics,
             settings,
             outputs,
+            served: std::sync::OnceLock::new(),
+            kinds_with_output,
         })
     }
 
@@ -161,25 +175,6 @@ impl Node {
         })
     }
 
-    /// All tags of an instance: Orthanc's JSON and a readable dump.
-    pub fn instance_tags(&self, id: &str) -> Result<(serde_json::Value, String)> {
-        let store = self.store();
-        let (level, id) = store.resolve(id)?;
-        if level != crate::store::ids::Level::Instance {
-            return Err(Error::Invalid(format!(
-                "{id} is a {}: --tags needs an instance",
-                level.name().to_lowercase()
-            )));
-        }
-        let (path, file) = store.open_instance(&id)?;
-        let obj = crate::store::header::open_full(std::io::BufReader::new(file))
-            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-        Ok((
-            crate::store::tags::tags_json(&obj),
-            crate::store::tags::tags_text(&obj),
-        ))
-    }
-
     /// Why the database can no longer be written (a write failed with an I/O error, e.g. a
     /// full disk): redb refuses every later use of this handle, so the process must reopen it.
     pub fn database_broken(&self) -> Option<Error> {
@@ -194,14 +189,19 @@ impl Node {
         &self.config
     }
 
+    /// The parts, for tests and benches that drive them directly; the adapters (CLI backend,
+    /// daemon, REST) go through the operations above and never through these.
+    #[doc(hidden)]
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    pub fn jobs(&self) -> &Arc<JobsEngine> {
+    #[doc(hidden)]
+    pub fn engine(&self) -> &Arc<JobsEngine> {
         &self.jobs
     }
 
+    #[doc(hidden)]
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
     }
@@ -220,6 +220,16 @@ impl Node {
             jobs: &jobs,
             job_types: &job_types,
         }))
+    }
+
+    /// The REST API is being served (its metrics appear in the exposition).
+    pub fn start_http(&self) {
+        self.metrics.start_http();
+    }
+
+    /// Counts one REST request while the guard lives (active requests, duration).
+    pub fn rest_request(&self) -> crate::metrics::RestRequest<'_> {
+        self.metrics.rest_request()
     }
 
     pub fn metrics_switch(&self) -> Result<MetricsSwitch> {
@@ -242,69 +252,11 @@ impl Node {
         Ok(())
     }
 
-    /// Runs a job to its end in this process (a sync call without a daemon): submit, let the
-    /// workers take it, wait, then stop them at their next step boundary. The run is recorded in
-    /// the job history like any other.
-    pub fn run_job_inline(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-    ) -> Result<JobInfo> {
-        self.run_job_inline_watched(type_name, params, priority, &mut |_| {})
-    }
-
-    /// [`Self::run_job_inline`], calling `watch` with the job about ten times a second while
-    /// it runs (for progress bars) and once at its end.
-    pub fn run_job_inline_watched(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-        watch: &mut dyn FnMut(&JobInfo),
-    ) -> Result<JobInfo> {
-        let id = self.jobs.submit(type_name, params, priority)?;
-        self.jobs.start_workers();
-        let result = loop {
-            match self.jobs.wait(&id, Some(Duration::from_millis(100))) {
-                Ok(info) => {
-                    watch(&info);
-                    if info.state.is_finished() {
-                        break Ok(info);
-                    }
-                }
-                Err(e) => break Err(e),
-            }
-        };
-        self.jobs.shutdown();
-        result
-    }
-
     /// At daemon start: recover the jobs a stop interrupted, then delete the files of jobs that
     /// no longer exist (left by a crash between a history eviction and its deletions).
-    pub fn recover_jobs(&self) -> Result<()> {
+    fn recover_jobs(&self) -> Result<()> {
         self.jobs.recover()?;
         self.outputs.sweep(|id| self.jobs.exists(id));
-        Ok(())
-    }
-
-    /// The file holding a finished job's output, or why there is none (no output for its
-    /// type, failed, not finished, evicted, or taken by a synchronous caller).
-    pub fn job_output(&self, id: &str) -> Result<PathBuf> {
-        self.job_output_named(id).map(|(path, _)| path)
-    }
-
-    /// `job_output`, and the name the job's request asked it to be downloaded under.
-    pub fn job_output_named(&self, id: &str) -> Result<(PathBuf, Option<String>)> {
-        let job = self.jobs.record(id)?;
-        let path = crate::jobs::archive::output_path(&self.outputs, &job)?;
-        Ok((path, crate::jobs::archive::output_filename(&job)))
-    }
-
-    /// After a synchronous caller moved the output away: forget what is left of it.
-    pub fn forget_job_output(&self, id: &str) -> Result<()> {
-        let job = self.jobs.record(id)?;
-        self.outputs.forget_plan(&job.id);
         Ok(())
     }
 }

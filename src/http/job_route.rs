@@ -1,0 +1,134 @@
+//! The one helper of every REST job route: Orthanc's `Synchronous` / `Asynchronous` /
+//! `Priority` fields, then the job run (and waited for) or submitted through the Node, and the
+//! answer: `{"ID", "Path"}` when asynchronous; when synchronous the output for a kind that has
+//! one, else the job's Content; a failed job with Orthanc's codes.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::answer::{self, ApiError, ApiResult, OrthancCode};
+use super::{App, blocking};
+use crate::jobs::JobState;
+use crate::node::{JobOutput, JobRequest};
+
+/// Orthanc's `Synchronous` / `Asynchronous` / `Priority` body fields: Synchronous wins, then
+/// !Asynchronous, then the route's default (synchronous); Priority must be a JSON integer
+/// within i32.
+pub fn job_options(body: &Value) -> Result<(bool, i32), ApiError> {
+    let bool_field = |name: &str| -> Result<Option<bool>, ApiError> {
+        match body.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                OrthancCode::BadFileFormat,
+                format!("Boolean value expected in field: {name}"),
+            )),
+        }
+    };
+    let synchronous = match (bool_field("Synchronous")?, bool_field("Asynchronous")?) {
+        (Some(s), _) => s,
+        (None, Some(a)) => !a,
+        (None, None) => true,
+    };
+    let priority = match body.get("Priority") {
+        None => 0,
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n
+            .as_i64()
+            .and_then(|v| i32::try_from(v).ok())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    OrthancCode::BadParameterType,
+                    format!("Priority out of range: {n}"),
+                )
+            })?,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                OrthancCode::BadFileFormat,
+                "Integer value expected in field: Priority",
+            ));
+        }
+    };
+    Ok((synchronous, priority))
+}
+
+/// Runs a job to its end (synchronous) or submits it; `output` shapes a synchronous answer
+/// for a kind that has an output (the caller takes it: it does not stay among the kept ones).
+pub async fn run(
+    app: App,
+    req: JobRequest,
+    synchronous: bool,
+    output: impl FnOnce(JobOutput) -> ApiResult,
+) -> ApiResult {
+    let done = blocking(move || {
+        if !synchronous {
+            let id = app.node.submit_job(req)?;
+            return Ok(Done::Submitted(id));
+        }
+        let has_output = app.node.job_has_output(&req.type_name);
+        let info = app.node.run_job(req, &mut |_| Ok(()))?;
+        if info.state != JobState::Success {
+            let code = if info.error_code == OrthancCode::CanceledJob.code() {
+                OrthancCode::BadRequest
+            } else {
+                OrthancCode::InternalError
+            };
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                code,
+                format!("{}: {}", info.error_description, info.error_details),
+            ));
+        }
+        if has_output {
+            return Ok(Done::Output(app.node.take_job_output(&info.id)?));
+        }
+        Ok(Done::Content(info.content))
+    })
+    .await?;
+    match done {
+        Done::Submitted(id) => Ok(answer::json(
+            &json!({"ID": id, "Path": format!("/jobs/{id}")}),
+        )),
+        Done::Output(out) => output(out),
+        Done::Content(content) => Ok(answer::json(&content)),
+    }
+}
+
+/// What a job route answers with.
+enum Done {
+    Submitted(String),
+    Output(JobOutput),
+    Content(Value),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orthanc_precedence_and_validation() {
+        assert_eq!(job_options(&json!({})).expect("ok"), (true, 0));
+        assert_eq!(
+            job_options(&json!({"Asynchronous": true, "Priority": -7})).expect("ok"),
+            (false, -7)
+        );
+        assert!(
+            job_options(&json!({"Synchronous": true, "Asynchronous": true}))
+                .expect("ok")
+                .0
+        );
+        assert!(!job_options(&json!({"Synchronous": false})).expect("ok").0);
+        for bad in [
+            json!({"Priority": "5"}),
+            json!({"Priority": 2.7}),
+            json!({"Priority": 3000000000u64}),
+            json!({"Asynchronous": "yes"}),
+            json!({"Asynchronous": 1}),
+        ] {
+            let e = job_options(&bad).expect_err("refused");
+            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The Node's resource operations: import, list, show, tags, remove, an instance's bytes. IDs
+//! are looked up here, once, for every adapter (prefixes for the CLI, exact IDs for REST).
+
+use serde::{Deserialize, Serialize};
+
+use super::Node;
+use crate::error::{Error, Result};
+use crate::store::ids::Level;
+use crate::store::import::{ImportItem, ImportResult};
+use crate::store::views::{RemovedView, ResourceView};
+
+/// `ls`: the resources of a level, below a parent (an ID or a prefix) when given.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ListRequest {
+    pub level: Level,
+    pub parent: Option<String>,
+}
+
+impl Node {
+    /// Imports files and bytes, calling `each` with every result as it comes.
+    pub fn import(
+        &self,
+        items: Vec<ImportItem>,
+        each: &mut dyn FnMut(&ImportResult),
+    ) -> Result<Vec<ImportResult>> {
+        self.store.import(items, each)
+    }
+
+    pub fn list(&self, req: &ListRequest) -> Result<Vec<ResourceView>> {
+        let parent = req
+            .parent
+            .as_deref()
+            .map(|p| self.store.resolve(p))
+            .transpose()?;
+        self.store.list(req.level, parent)
+    }
+
+    /// The resource an ID or a prefix names, at whatever level it is.
+    pub fn show(&self, id: &str) -> Result<ResourceView> {
+        let (level, id) = self.store.resolve(id)?;
+        self.store.view(level, &id)
+    }
+
+    /// Removes the resource an ID or a prefix names; answers its full ID and what went.
+    pub fn remove(&self, id: &str) -> Result<(String, RemovedView)> {
+        let (level, id) = self.store.resolve(id)?;
+        let removed = self.store.remove(level, &id)?;
+        Ok((id, removed))
+    }
+
+    /// Whether `id` is exactly a resource of this level (REST takes full IDs, not prefixes).
+    pub fn contains(&self, level: Level, id: &str) -> Result<bool> {
+        if id.len() != 44 {
+            return Ok(false);
+        }
+        self.store.index().contains(level, id)
+    }
+
+    /// The level of the resource whose full ID is `id`, if any.
+    pub fn level_of(&self, id: &str) -> Result<Option<Level>> {
+        for level in Level::ALL {
+            if self.contains(level, id)? {
+                return Ok(Some(level));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every resource of a level (REST's `/patients`, ...).
+    pub fn list_level(&self, level: Level) -> Result<Vec<ResourceView>> {
+        self.store.list(level, None)
+    }
+
+    /// One resource by its full ID and level.
+    pub fn view(&self, level: Level, id: &str) -> Result<ResourceView> {
+        self.store.view(level, id)
+    }
+
+    /// Removes one resource by its full ID and level.
+    pub fn remove_exact(&self, level: Level, id: &str) -> Result<RemovedView> {
+        self.store.remove(level, id)
+    }
+
+    /// An instance's stored file, whole (REST's `/instances/{id}/file`).
+    pub fn instance_bytes(&self, id: &str) -> Result<Vec<u8>> {
+        let (label, mut file) = self.store.open_instance(id)?;
+        let mut data = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
+        std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| Error::io(label.0, e))?;
+        Ok(data)
+    }
+
+    /// All tags of an instance: Orthanc's JSON and a readable dump.
+    pub fn instance_tags(&self, id: &str) -> Result<(serde_json::Value, String)> {
+        let (level, id) = self.store.resolve(id)?;
+        if level != Level::Instance {
+            return Err(Error::Invalid(format!(
+                "{id} is a {}: --tags needs an instance",
+                level.name().to_lowercase()
+            )));
+        }
+        let (path, file) = self.store.open_instance(&id)?;
+        let obj = crate::store::header::open_full(std::io::BufReader::new(file))
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        Ok((
+            crate::store::tags::tags_json(&obj),
+            crate::store::tags::tags_text(&obj),
+        ))
+    }
+}
