@@ -186,19 +186,27 @@ impl FileStorage {
     /// Opens the file of `uuid` for reading; the time spent in its reads and the bytes read
     /// count as one storage read when the reader is dropped.
     pub fn open(&self, uuid: &str) -> io::Result<StorageReader> {
+        self.open_located(uuid).map(|(reader, _)| reader)
+    }
+
+    /// `open`, and the path it opened (no second look at the disk to name it).
+    fn open_located(&self, uuid: &str) -> io::Result<(StorageReader, PathBuf)> {
         let start = Instant::now();
-        let file = match File::open(self.path_of(uuid)) {
+        let placed = self.path_of(uuid);
+        let (file, path) = match File::open(&placed) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                File::open(self.incoming_path_of(uuid))?
+                let incoming = self.incoming_path_of(uuid);
+                (File::open(&incoming)?, incoming)
             }
-            other => other?,
+            other => (other?, placed),
         };
-        Ok(StorageReader {
+        let reader = StorageReader {
             file,
             metrics: self.metrics.clone(),
             busy: start.elapsed(),
             bytes: 0,
-        })
+        };
+        Ok((reader, path))
     }
 
     pub fn read(&self, uuid: &str) -> io::Result<Vec<u8>> {
@@ -253,9 +261,10 @@ impl BlobStore for FileStorage {
     }
 
     fn open(&self, key: &str) -> io::Result<BlobReader> {
-        let reader = FileStorage::open(self, key)?;
+        let (reader, path) = self.open_located(key)?;
         let len = reader.file.metadata()?.len();
-        Ok(BlobReader::new(Box::new(reader), len, self.label(key)))
+        let label = BlobLabel(path.display().to_string());
+        Ok(BlobReader::new(Box::new(reader), len, label))
     }
 
     fn delete(&self, key: &str) -> io::Result<()> {

@@ -41,6 +41,8 @@ impl JobsEngine {
             if let Some(e) = self.broken() {
                 return Err(e);
             }
+            // The committed job is looked at on every step, but its `JobInfo` (Content
+            // cloned, times formatted) is built only when someone sees it.
             let (latest, committed) = {
                 let g = self.lock();
                 if g.stopping {
@@ -50,22 +52,19 @@ impl JobsEngine {
                 }
                 (
                     g.latest(&id).map(|r| r.state),
-                    g.jobs.get(&id).map(|r| r.info(now_us())),
+                    g.jobs.get(&id).map(|r| r.state),
                 )
             };
             let Some(committed) = committed else {
                 return Err(Error::NotFound { what: "job", id });
             };
-            if committed.state.is_finished() {
-                watch(&committed);
-                return Ok(committed);
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                watch(&committed);
-                return Ok(committed);
-            }
-            if watched.elapsed() >= TICK {
-                watch(&committed);
+            let over = deadline.is_some_and(|d| Instant::now() >= d);
+            if committed.is_finished() || over || watched.elapsed() >= TICK {
+                let info = self.info(&id)?;
+                watch(&info);
+                if info.state.is_finished() || over {
+                    return Ok(info);
+                }
                 watched = Instant::now();
             }
             match latest {
