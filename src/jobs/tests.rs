@@ -1063,3 +1063,23 @@ fn run_only_is_refused_while_workers_run() {
     assert!(e.run_only(&id, Some(LONG), &mut |_| {}).is_err());
     e.shutdown();
 }
+
+#[test]
+fn a_cancel_accepted_during_the_last_step_is_not_lost() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let gate = Arc::new(Gate::default());
+    let e = engine(&db, 1, 100, vec![gate.clone()]);
+    e.start_workers();
+    let id = e.submit("Gate", json!({}), 0).expect("submit");
+    poll("gate running", || {
+        e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
+    });
+    // Accepted while the job's only (last) step runs: the user was told it took.
+    e.control(&id, Action::Cancel).expect("cancel accepted");
+    gate.release();
+    let info = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(info.state, JobState::Failure);
+    assert_eq!(info.error_code, crate::jobs::model::CANCELED_JOB);
+    e.shutdown();
+}

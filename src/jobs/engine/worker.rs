@@ -317,7 +317,7 @@ impl JobsEngine {
                 new.content = ctx.content;
                 new.retry_count = 0;
                 if new.position >= new.steps {
-                    self.complete(&mut g, new, Event::Succeed, 0, None)?
+                    self.succeed_unless_canceled(&mut g, new)?
                 } else {
                     new.state = advance(new.state, Event::Step).map_err(|e| refused(id, e))?;
                     new.fold_runtime(true);
@@ -332,7 +332,7 @@ impl JobsEngine {
                 new.position = new.steps.max(ctx.position + 1);
                 new.checkpoint = ctx.checkpoint;
                 new.content = ctx.content;
-                self.complete(&mut g, new, Event::Succeed, 0, None)?
+                self.succeed_unless_canceled(&mut g, new)?
             }
             StepOutcome::Fail { code, details } => {
                 new.checkpoint = ctx.checkpoint;
@@ -360,5 +360,20 @@ impl JobsEngine {
             }
         };
         Ok(self.leave(&mut g, n, t, d))
+    }
+
+    /// The last step is done: Success, unless a cancel was accepted while it ran. The user was
+    /// told the cancel took; the job ends canceled (and its output is discarded) rather than
+    /// breaking that answer. A pause requested meanwhile has nothing left to pause.
+    fn succeed_unless_canceled(
+        &self,
+        g: &mut Inner,
+        new: JobRecord,
+    ) -> Result<(Ticket, Vec<JobRecord>)> {
+        if boundary(new.flags) == Some(Event::CancelAtBoundary) {
+            self.complete(g, new, Event::CancelAtBoundary, CANCELED_JOB, None)
+        } else {
+            self.complete(g, new, Event::Succeed, 0, None)
+        }
     }
 }
