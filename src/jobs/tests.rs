@@ -824,15 +824,7 @@ fn a_failed_commit_reaches_every_caller_of_its_batch_and_changes_nothing() {
 
 #[test]
 fn a_failed_finish_leaves_the_job_running_on_disk_and_in_memory_until_it_commits() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = open_db(&dir.path().join("index.redb"));
-    let gate = Arc::new(Gate::default());
-    let e = engine(&db, 1, 100, vec![gate.clone()]);
-    e.start_workers();
-    let id = e.submit("Gate", json!({}), 0).expect("submit");
-    poll("running", || {
-        e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
-    });
+    let (_dir, gate, e, id) = gated_job_running();
     let hook = &e.redb_store().hook;
     hook.fail_at_least(Some(1));
     gate.release();
@@ -915,15 +907,7 @@ fn a_refused_submit_discards_what_its_plan_prepared() {
 
 #[test]
 fn a_disk_full_commit_stops_the_engine_instead_of_retrying_on_the_dead_handle() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = open_db(&dir.path().join("index.redb"));
-    let gate = Arc::new(Gate::default());
-    let e = engine(&db, 1, 100, vec![gate.clone()]);
-    e.start_workers();
-    let id = e.submit("Gate", json!({}), 0).expect("submit");
-    poll("running", || {
-        e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
-    });
+    let (_dir, gate, e, id) = gated_job_running();
     let hook = &e.redb_store().hook;
     hook.disk_full(true);
     hook.fail_at_least(Some(1));
@@ -1066,6 +1050,18 @@ fn run_only_is_refused_while_workers_run() {
 
 #[test]
 fn a_cancel_accepted_during_the_last_step_is_not_lost() {
+    let (_dir, gate, e, id) = gated_job_running();
+    // Accepted while the job's only (last) step runs: the user was told it took.
+    e.control(&id, Action::Cancel).expect("cancel accepted");
+    gate.release();
+    let info = e.wait(&id, Some(LONG)).expect("wait");
+    assert_eq!(info.state, JobState::Failure);
+    assert_eq!(info.error_code, crate::jobs::model::CANCELED_JOB);
+    e.shutdown();
+}
+
+/// One worker, one `Gate` job submitted and seen Running (blocked in its only step).
+fn gated_job_running() -> (tempfile::TempDir, Arc<Gate>, Arc<JobsEngine>, String) {
     let dir = tempfile::tempdir().expect("tmp");
     let db = open_db(&dir.path().join("index.redb"));
     let gate = Arc::new(Gate::default());
@@ -1075,11 +1071,5 @@ fn a_cancel_accepted_during_the_last_step_is_not_lost() {
     poll("gate running", || {
         e.info(&id).ok().map(|i| i.state) == Some(JobState::Running)
     });
-    // Accepted while the job's only (last) step runs: the user was told it took.
-    e.control(&id, Action::Cancel).expect("cancel accepted");
-    gate.release();
-    let info = e.wait(&id, Some(LONG)).expect("wait");
-    assert_eq!(info.state, JobState::Failure);
-    assert_eq!(info.error_code, crate::jobs::model::CANCELED_JOB);
-    e.shutdown();
+    (dir, gate, e, id)
 }
