@@ -13,6 +13,7 @@ use dicom_core::{DataElement, Length, PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
+use dicomq::jobs::{ArchiveParams, JobSpec};
 use dicomq::node::{JobRequest, ListRequest};
 use dicomq::protocol::{self, Request, Response, WireCreate, WireCreateItem, WirePayload};
 use dicomq::store::ids::Level;
@@ -379,11 +380,14 @@ fn frame_seeds(dicom: &Seeds, images: &Seeds, pdfs: &Seeds) -> std::io::Result<S
         &[],
     )?;
     let job = frame(
-        &Request::RunJob(JobRequest {
-            type_name: "Archive".into(),
-            params: serde_json::json!({"Resources": ["abc"], "Synchronous": true}),
-            priority: 0,
-        }),
+        &Request::RunJob(JobRequest::new(
+            JobSpec::Archive(ArchiveParams {
+                resources: vec!["abc".into()],
+                synchronous: true,
+                ..ArchiveParams::default()
+            }),
+            0,
+        )),
         &[],
     )?;
     Ok(vec![

@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use dicomq::backend::Client;
+use dicomq::jobs::{JobSpec, SleepParams};
 use dicomq::node::JobRequest;
 use dicomq::protocol::{Request, Response};
 
@@ -16,11 +17,7 @@ fn submit(socket: &std::path::Path, n: usize) -> Result<Vec<String>, BoxError> {
     let client = Client::connect(socket)?.ok_or("no daemon answers")?;
     let mut ids = Vec::with_capacity(n);
     for _ in 0..n {
-        let req = Request::SubmitJob(JobRequest {
-            type_name: "Sleep".into(),
-            params: serde_json::json!({"Steps": 1, "StepMs": 0}),
-            priority: 0,
-        });
+        let req = Request::SubmitJob(JobRequest::new(JobSpec::Sleep(SleepParams::default()), 0));
         match client.call(&req, &[])? {
             (Response::JobId { id }, _) => ids.push(id),
             (other, _) => return Err(format!("unexpected {other:?}").into()),

@@ -311,6 +311,7 @@ pub fn split_body(body: Vec<u8>, sizes: &[u64]) -> Option<Vec<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::{JobSpec, SleepParams};
     use crate::store::ids::{InstanceIds, Level};
     use crate::store::import::ImportStatus;
     use crate::store::views::{AncestorView, RemovedView};
@@ -347,11 +348,13 @@ mod tests {
             serde_json::to_value(&list).expect("json"),
             serde_json::json!({"Request": "List", "level": "Study", "parent": null})
         );
-        let run = Request::RunJob(JobRequest {
-            type_name: "Sleep".into(),
-            params: serde_json::json!({"Steps": 1}),
-            priority: 2,
-        });
+        let run = Request::RunJob(JobRequest::new(
+            JobSpec::Sleep(SleepParams {
+                steps: 1,
+                ..SleepParams::default()
+            }),
+            2,
+        ));
         assert_eq!(
             serde_json::to_value(&run).expect("json"),
             serde_json::json!({"Request": "RunJob", "type_name": "Sleep", "params": {"Steps": 1}, "priority": 2})
@@ -402,15 +405,18 @@ mod tests {
                 return_files: false,
             }),
             Request::Pdf { id: "x".into() },
-            Request::RunJob(JobRequest {
-                type_name: "Sleep".into(),
-                params: serde_json::json!({"Steps": 1}),
-                priority: i32::MIN,
-            }),
+            Request::RunJob(JobRequest::new(
+                JobSpec::Sleep(SleepParams::default()),
+                i32::MIN,
+            )),
             Request::SubmitJob(JobRequest {
-                type_name: "Sleep".into(),
-                params: serde_json::json!(null),
+                spec: JobSpec::Archive(crate::jobs::ArchiveParams {
+                    resources: vec!["abcdef12".into()],
+                    filename: Some("a.zip".into()),
+                    ..Default::default()
+                }),
                 priority: i32::MAX,
+                user_data: Some(serde_json::json!({"batch": [1, 2]})),
             }),
             Request::Job { id: "x".into() },
             Request::Jobs,

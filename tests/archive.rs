@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use common::{Home, check_zip, extract_zip_entry, have_tool, stderr, stdout};
 use dicomq::config::Config;
 use dicomq::home::Home as DataHome;
+use dicomq::jobs::kinds::KindContext;
 use dicomq::jobs::{Action, ArchiveParams, JobInfo, JobState};
 use dicomq::node::Node;
 use dicomq::store::import::{ImportItem, ImportSource};
@@ -735,7 +736,13 @@ fn zip64_with_more_than_65535_entries() {
         .map(|v| v.id().to_string())
         .collect();
     let outputs = Arc::new(JobOutputs::new(home.outputs_dir(), 10));
-    let kind = ArchiveJob::new(false, store, outputs.clone());
+    let kind = ArchiveJob::new(
+        false,
+        &KindContext {
+            store,
+            outputs: outputs.clone(),
+        },
+    );
     let params = ArchiveParams {
         resources: patients,
         compression: dicomq::archive::zip_writer::Compression::Store,
@@ -944,8 +951,12 @@ fn a_small_plan_rides_in_the_checkpoint_and_a_large_one_in_its_file() {
         .collect();
     assert_eq!(instances.len(), 40);
     let outputs = Arc::new(JobOutputs::new(home.outputs_dir(), 10));
-    let planner = ArchiveJob::new(false, store.clone(), outputs.clone());
-    let runner = ArchiveJob::new(false, store, outputs.clone());
+    let ctx = KindContext {
+        store,
+        outputs: outputs.clone(),
+    };
+    let planner = ArchiveJob::new(false, &ctx);
+    let runner = ArchiveJob::new(false, &ctx);
     for (job, resources, embedded) in [
         ("small-job", instances[..1].to_vec(), true),
         ("large-job", instances.clone(), false),

@@ -471,13 +471,27 @@ fn archive_routes() {
         "-X",
         "POST",
         "-d",
-        &format!(r#"{{"Resources": ["{study}"], "Asynchronous": true, "Filename": "later.zip"}}"#),
+        &format!(
+            r#"{{"Resources": ["{study}"], "Asynchronous": true, "Filename": "later.zip", "UserData": {{"batch": 7, "who": ["a", "é"]}}}}"#
+        ),
         &format!("{base}/tools/create-archive"),
     ]);
     let named_job = a.json()["ID"].as_str().expect("ID").to_string();
     common::poll(20, "the named archive job", || {
         (curl(&[&format!("{base}/jobs/{named_job}")]).json()["State"] == "Success").then_some(())
     });
+    // Orthanc 1.12.10's `UserData`: any JSON, shown top-level as given; absent when not given.
+    assert_eq!(
+        curl(&[&format!("{base}/jobs/{named_job}")]).json()["UserData"],
+        serde_json::json!({"batch": 7, "who": ["a", "é"]})
+    );
+    assert!(
+        curl(&[&format!("{base}/jobs/{job}")])
+            .json()
+            .get("UserData")
+            .is_none(),
+        "a job without UserData shows none"
+    );
     assert_eq!(
         curl(&[&format!("{base}/jobs/{named_job}/archive")]).header("content-disposition"),
         Some("filename=\"later.zip\"")

@@ -4,7 +4,7 @@
 //!
 //! A large plan is kept next to the job's output (`HOME/outputs/<job>.plan.json`) rather than in
 //! the job record, which is rewritten at every step: a plan of 65 000 files is megabytes. A small
-//! one rides in the record's checkpoint (see `jobs/archive.rs`).
+//! one rides in the record's checkpoint (see `jobs/kinds/archive.rs`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -37,8 +37,9 @@ pub const ARCHIVE_COMMENT: &str = "Created by dicomq";
 /// (deflate can expand incompressible data slightly, so keep a margin below 4 GiB).
 const LARGE_ENTRY_BYTES: u64 = 0xF000_0000;
 
-/// How entries are stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How entries are stored (`"deflate"` or `"store"` in a job's params).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// Deflate at [`ZipPlan::level`] (Orthanc: always deflate, level 6).
     #[default]

@@ -53,27 +53,15 @@ impl Backend for Node {
         Node::remove(self, id)
     }
 
-    fn run_job_watched(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-        watch: &mut dyn FnMut(&JobInfo),
-    ) -> Result<JobInfo> {
-        let req = JobRequest::new(type_name, params, priority);
+    fn run_job_watched(&self, req: JobRequest, watch: &mut dyn FnMut(&JobInfo)) -> Result<JobInfo> {
         Node::run_job(self, req, &mut |j| {
             watch(j);
             Ok(())
         })
     }
 
-    fn submit_job(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-    ) -> Result<String> {
-        Node::submit_job(self, JobRequest::new(type_name, params, priority))
+    fn submit_job(&self, req: JobRequest) -> Result<String> {
+        Node::submit_job(self, req)
     }
 
     fn job(&self, id: &str) -> Result<JobInfo> {

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{CreateAnswer, CreateRequest, MetricsSwitch, Node, retry_while_busy};
+use crate::node::{CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, retry_while_busy};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::views::{RemovedView, ResourceView};
@@ -59,32 +59,16 @@ pub trait Backend {
     fn remove(&self, id: &str) -> Result<(String, RemovedView)>;
 
     /// Submits a job and waits for its end (sync call). Inline, the job runs in this process.
-    fn run_job(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-    ) -> Result<JobInfo> {
-        self.run_job_watched(type_name, params, priority, &mut |_| {})
+    fn run_job(&self, req: JobRequest) -> Result<JobInfo> {
+        self.run_job_watched(req, &mut |_| {})
     }
 
     /// Submits a job and waits for its end, calling `watch` with the job as it runs (about ten
     /// times a second) and at its end.
-    fn run_job_watched(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-        watch: &mut dyn FnMut(&JobInfo),
-    ) -> Result<JobInfo>;
+    fn run_job_watched(&self, req: JobRequest, watch: &mut dyn FnMut(&JobInfo)) -> Result<JobInfo>;
 
     /// Submits a job and returns at once: needs a daemon to run it.
-    fn submit_job(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-    ) -> Result<String>;
+    fn submit_job(&self, req: JobRequest) -> Result<String>;
 
     fn job(&self, id: &str) -> Result<JobInfo>;
 

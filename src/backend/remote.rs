@@ -146,24 +146,13 @@ impl Backend for Client {
         ask!(self, Request::Remove { id: id.into() }, Response::Removed { id, removed } => (id, removed))
     }
 
-    fn run_job(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-    ) -> Result<JobInfo> {
-        let req = Request::RunJob(JobRequest::new(type_name, params, priority));
+    fn run_job(&self, req: JobRequest) -> Result<JobInfo> {
+        let req = Request::RunJob(req);
         ask!(self, req, Response::Job { info } => *info)
     }
 
-    fn run_job_watched(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-        watch: &mut dyn FnMut(&JobInfo),
-    ) -> Result<JobInfo> {
-        let id = self.submit_job(type_name, params, priority)?;
+    fn run_job_watched(&self, req: JobRequest, watch: &mut dyn FnMut(&JobInfo)) -> Result<JobInfo> {
+        let id = self.submit_job(req)?;
         loop {
             let info = self.wait_job(&id, Some(Duration::from_millis(100)))?;
             watch(&info);
@@ -173,13 +162,8 @@ impl Backend for Client {
         }
     }
 
-    fn submit_job(
-        &self,
-        type_name: &str,
-        params: serde_json::Value,
-        priority: i32,
-    ) -> Result<String> {
-        let req = Request::SubmitJob(JobRequest::new(type_name, params, priority));
+    fn submit_job(&self, req: JobRequest) -> Result<String> {
+        let req = Request::SubmitJob(req);
         ask!(self, req, Response::JobId { id } => id)
     }
 

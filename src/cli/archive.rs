@@ -11,7 +11,8 @@ use super::jobs::finished;
 use crate::archive::zip_writer::Compression;
 use crate::backend::OutputDest;
 use crate::error::{Error, Result};
-use crate::jobs::{ArchiveParams, JobInfo};
+use crate::jobs::{ArchiveParams, JobInfo, JobSpec};
+use crate::node::JobRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CompressionArg {
@@ -65,7 +66,6 @@ pub fn run(ctx: &Context, a: ArchiveArgs) -> Result<()> {
     if !a.asynchronous && !to_stdout {
         crate::atomic::check_destination(&dest)?;
     }
-    let type_name = if a.media { "Media" } else { "Archive" };
     let params = ArchiveParams {
         resources: a.ids.clone(),
         extended: a.extended,
@@ -77,16 +77,21 @@ pub fn run(ctx: &Context, a: ArchiveArgs) -> Result<()> {
         synchronous: !a.asynchronous,
         step_delay_ms: 0,
         filename: None,
-    }
-    .to_json();
+    };
+    let spec = if a.media {
+        JobSpec::Media(params)
+    } else {
+        JobSpec::Archive(params)
+    };
+    let req = JobRequest::new(spec, a.priority);
     let backend = ctx.backend()?;
     if a.asynchronous {
-        let id = backend.submit_job(type_name, params, a.priority)?;
+        let id = backend.submit_job(req)?;
         return ctx.out.data(&format!("{id}\n"));
     }
 
     let mut bar = Progress::new(ctx.out.progress_allowed());
-    let info = backend.run_job_watched(type_name, params, a.priority, &mut |j| bar.update(j))?;
+    let info = backend.run_job_watched(req, &mut |j| bar.update(j))?;
     bar.finish();
     finished(&info)?;
     let size = if to_stdout {

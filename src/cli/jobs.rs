@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use super::Context;
 use crate::backend::OutputDest;
 use crate::error::{Error, Result};
-use crate::jobs::{Action, JobInfo, JobState};
+use crate::jobs::{Action, JobInfo, JobSpec, JobState, SleepParams};
+use crate::node::JobRequest;
 use crate::output::table;
 
 #[derive(Debug, Subcommand)]
@@ -220,16 +221,18 @@ fn control(
 pub fn debug(ctx: &Context, cmd: DebugCommand) -> Result<()> {
     match cmd {
         DebugCommand::SleepJob(a) => {
-            let mut params = serde_json::json!({"Steps": a.steps, "StepMs": a.step_ms});
-            if let Some(k) = a.fail_at {
-                params["FailAt"] = k.into();
-            }
+            let spec = JobSpec::Sleep(SleepParams {
+                steps: a.steps,
+                step_ms: a.step_ms,
+                fail_at: a.fail_at,
+            });
+            let req = JobRequest::new(spec, a.priority);
             let backend = ctx.backend()?;
             if a.asynchronous {
-                let id = backend.submit_job("Sleep", params, a.priority)?;
+                let id = backend.submit_job(req)?;
                 return ctx.out.data(&format!("{id}\n"));
             }
-            let info = backend.run_job("Sleep", params, a.priority)?;
+            let info = backend.run_job(req)?;
             if ctx.out.json {
                 ctx.out.json_value(&info)?;
             } else {

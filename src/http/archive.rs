@@ -13,12 +13,12 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::answer::{ApiError, ApiResult, OrthancCode};
-use super::job_route::{self, job_options};
+use super::job_route::{self, JobOptions, job_options};
 use super::resources::{exists, level_of};
 use super::{App, blocking, body};
 use crate::archive::zip_writer::Compression;
-use crate::jobs::archive::ArchiveParams;
-use crate::node::{JobOutput, JobRequest};
+use crate::jobs::{ArchiveParams, JobSpec};
+use crate::node::JobOutput;
 use crate::store::ids::Level;
 
 /// Every path written out, so that a search for one finds its route.
@@ -76,8 +76,7 @@ struct Ask {
     media: bool,
     extended: bool,
     utf8: bool,
-    synchronous: bool,
-    priority: i32,
+    options: JobOptions,
     /// The name the caller asked for (`Filename`, `?filename=`), kept by an async job too.
     filename: Option<String>,
     /// The route's name for a sync answer when none was asked for.
@@ -141,8 +140,7 @@ async fn get_one(
             // Orthanc: `?extended` in any form turns it on.
             extended: media && q.contains_key("extended"),
             utf8: false,
-            synchronous: true,
-            priority: 0,
+            options: JobOptions::default(),
         },
     )
     .await
@@ -171,7 +169,7 @@ async fn post_one(
     }
     check_resource(&app, level, &id)?;
     refuse_transcode(v.get("Transcode").is_some_and(|t| !t.is_null()))?;
-    let (synchronous, priority) = job_options(&v)?;
+    let options = job_options(&v)?;
     run(
         app,
         Ask {
@@ -181,8 +179,7 @@ async fn post_one(
             media,
             extended: media && flag(&v, "Extended", false)?,
             utf8: flag(&v, "Utf8", false)?,
-            synchronous,
-            priority,
+            options,
         },
     )
     .await
@@ -224,7 +221,7 @@ async fn post_many(
         resources.push(id.to_string());
     }
     refuse_transcode(opts.get("Transcode").is_some_and(|t| !t.is_null()))?;
-    let (synchronous, priority) = job_options(&opts)?;
+    let options = job_options(&opts)?;
     run(
         app,
         Ask {
@@ -232,8 +229,7 @@ async fn post_many(
             media,
             extended: media && flag(&opts, "Extended", extended)?,
             utf8: flag(&opts, "Utf8", false)?,
-            synchronous,
-            priority,
+            options,
             filename: filename(&opts)?,
             default_filename: "Archive.zip".into(),
         },
@@ -254,26 +250,23 @@ fn check_resource(app: &App, level: Level, id: &str) -> Result<(), ApiError> {
 }
 
 async fn run(app: App, ask: Ask) -> ApiResult {
-    let req = JobRequest {
-        type_name: if ask.media { "Media" } else { "Archive" }.into(),
-        params: ArchiveParams {
-            resources: ask.resources,
-            extended: ask.extended,
-            compression: Compression::Deflate,
-            ascii_names: !ask.utf8,
-            synchronous: ask.synchronous,
-            step_delay_ms: 0,
-            // Kept by the job for `GET /jobs/{id}/archive`.
-            filename: ask.filename.clone(),
-        }
-        .to_json(),
-        priority: ask.priority,
+    let params = ArchiveParams {
+        resources: ask.resources,
+        extended: ask.extended,
+        compression: Compression::Deflate,
+        ascii_names: !ask.utf8,
+        synchronous: ask.options.synchronous,
+        step_delay_ms: 0,
+        // Kept by the job for `GET /jobs/{id}/archive`.
+        filename: ask.filename.clone(),
+    };
+    let spec = if ask.media {
+        JobSpec::Media(params)
+    } else {
+        JobSpec::Archive(params)
     };
     let name = ask.filename.unwrap_or(ask.default_filename);
-    job_route::run(app, req, ask.synchronous, |output| {
-        zip_answer(output, &name)
-    })
-    .await
+    job_route::run(app, spec, ask.options, |output| zip_answer(output, &name)).await
 }
 
 fn zip_answer(output: JobOutput, filename: &str) -> ApiResult {

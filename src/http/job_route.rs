@@ -8,13 +8,33 @@ use serde_json::{Value, json};
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::{App, blocking};
-use crate::jobs::JobState;
+use crate::jobs::{JobSpec, JobState};
 use crate::node::{JobOutput, JobRequest};
 
-/// Orthanc's `Synchronous` / `Asynchronous` / `Priority` body fields: Synchronous wins, then
-/// !Asynchronous, then the route's default (synchronous); Priority must be a JSON integer
-/// within i32.
-pub fn job_options(body: &Value) -> Result<(bool, i32), ApiError> {
+/// Orthanc's job fields of a request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOptions {
+    pub synchronous: bool,
+    pub priority: i32,
+    /// `UserData`: any JSON, kept with the job and shown by `GET /jobs/{id}`.
+    pub user_data: Option<Value>,
+}
+
+impl Default for JobOptions {
+    /// A route without a body: synchronous, priority 0.
+    fn default() -> Self {
+        JobOptions {
+            synchronous: true,
+            priority: 0,
+            user_data: None,
+        }
+    }
+}
+
+/// Orthanc's `Synchronous` / `Asynchronous` / `Priority` / `UserData` body fields: Synchronous
+/// wins, then !Asynchronous, then the route's default (synchronous); Priority must be a JSON
+/// integer within i32; UserData is any JSON (a null is none).
+pub fn job_options(body: &Value) -> Result<JobOptions, ApiError> {
     let bool_field = |name: &str| -> Result<Option<bool>, ApiError> {
         match body.get(name) {
             None => Ok(None),
@@ -51,23 +71,33 @@ pub fn job_options(body: &Value) -> Result<(bool, i32), ApiError> {
             ));
         }
     };
-    Ok((synchronous, priority))
+    let user_data = body.get("UserData").filter(|v| !v.is_null()).cloned();
+    Ok(JobOptions {
+        synchronous,
+        priority,
+        user_data,
+    })
 }
 
 /// Runs a job to its end (synchronous) or submits it; `output` shapes a synchronous answer
 /// for a kind that has an output (the caller takes it: it does not stay among the kept ones).
 pub async fn run(
     app: App,
-    req: JobRequest,
-    synchronous: bool,
+    spec: JobSpec,
+    options: JobOptions,
     output: impl FnOnce(JobOutput) -> ApiResult,
 ) -> ApiResult {
     let done = blocking(move || {
-        if !synchronous {
+        let has_output = app.node.job_has_output(&spec);
+        let req = JobRequest {
+            spec,
+            priority: options.priority,
+            user_data: options.user_data,
+        };
+        if !options.synchronous {
             let id = app.node.submit_job(req)?;
             return Ok(Done::Submitted(id));
         }
-        let has_output = app.node.job_has_output(&req.type_name);
         let info = app.node.run_job(req, &mut |_| Ok(()))?;
         if info.state != JobState::Success {
             let code = if info.error_code == OrthancCode::CanceledJob.code() {
@@ -107,19 +137,20 @@ enum Done {
 mod tests {
     use super::*;
 
+    fn sync_priority(v: Value) -> (bool, i32) {
+        let o = job_options(&v).expect("ok");
+        (o.synchronous, o.priority)
+    }
+
     #[test]
     fn orthanc_precedence_and_validation() {
-        assert_eq!(job_options(&json!({})).expect("ok"), (true, 0));
+        assert_eq!(sync_priority(json!({})), (true, 0));
         assert_eq!(
-            job_options(&json!({"Asynchronous": true, "Priority": -7})).expect("ok"),
+            sync_priority(json!({"Asynchronous": true, "Priority": -7})),
             (false, -7)
         );
-        assert!(
-            job_options(&json!({"Synchronous": true, "Asynchronous": true}))
-                .expect("ok")
-                .0
-        );
-        assert!(!job_options(&json!({"Synchronous": false})).expect("ok").0);
+        assert!(sync_priority(json!({"Synchronous": true, "Asynchronous": true})).0);
+        assert!(!sync_priority(json!({"Synchronous": false})).0);
         for bad in [
             json!({"Priority": "5"}),
             json!({"Priority": 2.7}),
@@ -130,5 +161,25 @@ mod tests {
             let e = job_options(&bad).expect_err("refused");
             assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
         }
+    }
+
+    #[test]
+    fn user_data_is_any_json_kept_as_given() {
+        let data = json!({"batch": 7, "tags": ["a", "b"], "nested": {"x": null}});
+        let o = job_options(&json!({"UserData": data})).expect("ok");
+        assert_eq!(o.user_data, Some(data));
+        assert_eq!(
+            job_options(&json!({"UserData": "s"}))
+                .expect("ok")
+                .user_data,
+            Some(json!("s"))
+        );
+        assert_eq!(
+            job_options(&json!({"UserData": null}))
+                .expect("ok")
+                .user_data,
+            None
+        );
+        assert_eq!(job_options(&json!({})).expect("ok").user_data, None);
     }
 }

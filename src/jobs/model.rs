@@ -65,6 +65,9 @@ pub struct JobRecord {
     /// a crash.
     #[serde(default)]
     pub flags: Flags,
+    /// Orthanc's `UserData`: any JSON the submitter attached, shown as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<Value>,
 }
 
 impl JobRecord {
@@ -146,6 +149,7 @@ impl JobRecord {
             state: self.state,
             timestamp: format_timestamp(now_us),
             type_name: self.type_name.clone(),
+            user_data: self.user_data.clone(),
         }
     }
 }
@@ -189,6 +193,9 @@ pub struct JobInfo {
     pub timestamp: String,
     #[serde(rename = "Type")]
     pub type_name: String,
+    /// Top-level, as Orthanc 1.12.10 shows it; absent when the submitter gave none.
+    #[serde(rename = "UserData", default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<Value>,
 }
 
 /// Microseconds since the Unix epoch, now.

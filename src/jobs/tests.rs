@@ -1073,3 +1073,43 @@ fn gated_job_running() -> (tempfile::TempDir, Arc<Gate>, Arc<JobsEngine>, String
     });
     (dir, gate, e, id)
 }
+
+#[test]
+fn user_data_is_kept_with_the_job_across_a_reopen_and_a_resubmit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("index.redb");
+    let data = json!({"batch": 7, "who": ["a", "é"], "n": null});
+    let (with, without);
+    {
+        let db = open_db(&path);
+        let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+        with = e
+            .submit_with(
+                "Sleep",
+                json!({"Steps": 1, "FailAt": 0}),
+                0,
+                Some(data.clone()),
+            )
+            .expect("submit");
+        without = e.submit("Sleep", json!({"Steps": 1}), 0).expect("submit");
+        drop(e);
+        drop(db);
+    }
+    let db = open_db(&path);
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    assert_eq!(e.info(&with).expect("info").user_data, Some(data.clone()));
+    assert_eq!(e.info(&without).expect("info").user_data, None);
+    let shown = serde_json::to_value(e.info(&with).expect("info")).expect("json");
+    assert_eq!(shown["UserData"], data);
+    assert!(
+        serde_json::to_value(e.info(&without).expect("info"))
+            .expect("json")
+            .get("UserData")
+            .is_none()
+    );
+    e.start_workers();
+    e.wait(&with, Some(Duration::from_secs(20))).expect("wait");
+    e.control(&with, Action::Resubmit).expect("resubmit");
+    assert_eq!(e.info(&with).expect("info").user_data, Some(data));
+    e.shutdown();
+}

@@ -9,22 +9,25 @@ use serde::{Deserialize, Serialize};
 
 use super::Node;
 use crate::error::{Error, ErrorKind, Result};
-use crate::jobs::{Action, JobInfo, JobRow};
+use crate::jobs::{Action, JobInfo, JobRow, JobSpec};
 
-/// A job to submit or run: its type, its parameters (JSON), its priority.
+/// A job to submit or run: what to run (typed), its priority, Orthanc's `UserData`. On the
+/// wire: `{"type_name", "params", "priority"}` (+ `"user_data"` when given).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JobRequest {
-    pub type_name: String,
-    pub params: serde_json::Value,
+    #[serde(flatten)]
+    pub spec: JobSpec,
     pub priority: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<serde_json::Value>,
 }
 
 impl JobRequest {
-    pub fn new(type_name: &str, params: serde_json::Value, priority: i32) -> Self {
+    pub fn new(spec: JobSpec, priority: i32) -> Self {
         JobRequest {
-            type_name: type_name.into(),
-            params,
+            spec,
             priority,
+            user_data: None,
         }
     }
 }
@@ -76,7 +79,7 @@ impl Node {
                 kind: ErrorKind::Unavailable,
                 message: format!(
                     "cannot run a {} job asynchronously: no daemon answers on {}",
-                    req.type_name,
+                    req.spec.type_name(),
                     self.home.socket().display()
                 ),
                 hint: Some(
@@ -84,7 +87,13 @@ impl Node {
                 ),
             });
         }
-        self.jobs.submit(&req.type_name, req.params, req.priority)
+        self.submit_now(req)
+    }
+
+    fn submit_now(&self, req: JobRequest) -> Result<String> {
+        let params = req.spec.params()?;
+        self.jobs
+            .submit_with(req.spec.type_name(), params, req.priority, req.user_data)
     }
 
     /// Submits a job and waits for its end, calling `watch` with it as it runs; an error from
@@ -95,7 +104,7 @@ impl Node {
         watch: &mut dyn FnMut(&JobInfo) -> Result<()>,
     ) -> Result<JobInfo> {
         self.refuse_jobs()?;
-        let id = self.jobs.submit(&req.type_name, req.params, req.priority)?;
+        let id = self.submit_now(req)?;
         self.wait_job(&id, None, watch)
     }
 
@@ -177,8 +186,8 @@ impl Node {
     }
 
     /// Whether jobs of this type leave an output (their kind declares it).
-    pub fn job_has_output(&self, type_name: &str) -> bool {
-        self.kinds_with_output.contains(&type_name)
+    pub fn job_has_output(&self, spec: &JobSpec) -> bool {
+        self.kinds_with_output.contains(&spec.type_name())
     }
 
     /// Where a job's output is, or why there is none: only kinds that declare an output
@@ -190,7 +199,7 @@ impl Node {
                 job.id, job.type_name
             )));
         }
-        crate::jobs::archive::output_path(&self.outputs, job)
+        crate::jobs::kinds::archive::output_path(&self.outputs, job)
     }
 
     /// A finished job's output, opened, or why there is none (no output for its type, failed,
@@ -203,7 +212,7 @@ impl Node {
         Ok(JobOutput {
             file,
             len,
-            name: crate::jobs::archive::output_filename(&job),
+            name: crate::jobs::kinds::archive::output_filename(&job),
         })
     }
 

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
-use crate::jobs::{ArchiveJob, EngineConfig, JobKind, JobOutputs, JobsEngine, Sleep};
+use crate::jobs::kinds::{self, KindContext};
+use crate::jobs::{EngineConfig, JobOutputs, JobsEngine};
 use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
 use crate::persist::redb::database::refuse_lost_database;
 pub use crate::persist::redb::database::{database_lost, open_database};
@@ -130,11 +131,10 @@ impl Node {
             home.outputs_dir(),
             config.media_archive_size,
         ));
-        let kinds: Vec<Arc<dyn JobKind>> = vec![
-            Arc::new(Sleep),
-            Arc::new(ArchiveJob::new(false, store.clone(), outputs.clone())),
-            Arc::new(ArchiveJob::new(true, store.clone(), outputs.clone())),
-        ];
+        let kinds = kinds::all(&KindContext {
+            store: store.clone(),
+            outputs: outputs.clone(),
+        });
         let kinds_with_output = kinds
             .iter()
             .filter(|k| k.has_output())
@@ -204,6 +204,11 @@ impl Node {
     #[doc(hidden)]
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// The registered job types (Orthanc's `Type` names).
+    pub fn job_types(&self) -> Vec<&'static str> {
+        self.jobs.type_names()
     }
 
     /// The Prometheus exposition (text format 0.0.4); empty while metrics are disabled. Reads

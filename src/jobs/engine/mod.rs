@@ -203,6 +203,17 @@ impl JobsEngine {
 
     /// Queues a job; returns its ID once the job is durably stored.
     pub fn submit(&self, type_name: &str, params: Value, priority: i32) -> Result<String> {
+        self.submit_with(type_name, params, priority, None)
+    }
+
+    /// [`Self::submit`] with Orthanc's `UserData`, kept with the job and shown as given.
+    pub fn submit_with(
+        &self,
+        type_name: &str,
+        params: Value,
+        priority: i32,
+        user_data: Option<Value>,
+    ) -> Result<String> {
         let kind = self.kind(type_name)?;
         let id = uuid::Uuid::new_v4().to_string();
         let plan = kind.plan(&id, &params)?;
@@ -230,6 +241,7 @@ impl JobsEngine {
             seq: 0,
             completion_seq: None,
             flags: Flags::default(),
+            user_data,
         };
         let mut g = self.lock();
         if g.stopping {

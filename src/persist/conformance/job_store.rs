@@ -57,6 +57,7 @@ fn job(n: u64, priority: i32) -> JobRecord {
         seq: n,
         completion_seq: None,
         flags: Flags::default(),
+        user_data: None,
     }
 }
 

@@ -2,8 +2,7 @@
 //! final step that writes the DICOMDIR (media), the central directory, and publishes
 //! `HOME/outputs/<job>.zip`.
 //!
-//! Params: `{"Resources": [ids], "Extended": bool, "Compression": "deflate"|"store",
-//! "AsciiNames": bool, "Synchronous": bool}` (`StepDelayMs`, for tests, slows every step).
+//! Params: [`ArchiveParams`] (`StepDelayMs`, for tests, slows every step).
 //!
 //! The ZIP writer lives in memory between steps (a map job ID → writer). A step that finds no
 //! writer for its job at a position > 0 (the process that wrote the first part is gone: daemon
@@ -17,16 +16,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::kind::{JobKind, Plan, StepContext, StepOutcome};
-use super::model::{INTERNAL_ERROR, JobRecord};
-use super::outputs::JobOutputs;
+use super::{KindContext, is_zero};
 use crate::archive::dicomdir::DicomDirWriter;
 use crate::archive::plan::{ArchivePlan, PlanRequest};
 use crate::archive::zip_writer::{ArchiveZipWriter, Compression, ZipPlan};
 use crate::error::{Error, Result};
+use crate::jobs::kind::{JobKind, Plan, StepContext, StepOutcome};
+use crate::jobs::model::{INTERNAL_ERROR, JobRecord};
+use crate::jobs::outputs::JobOutputs;
 use crate::orthanc_code::OrthancCode;
 use crate::store::Store;
 
@@ -44,81 +44,38 @@ const SMALL_ARCHIVE_BYTES: u64 = 256 << 10;
 /// Media entries up to this size are read once, for both the DICOMDIR and the ZIP.
 const READ_WHOLE_BELOW: u64 = 32 << 20;
 
-/// The job's params.
-#[derive(Debug, Clone, Default)]
+/// The job's params: `{"Resources": [ids], "Extended": bool, "Compression": "deflate"|"store",
+/// "AsciiNames": bool, "Synchronous": bool, "Filename": name}`; every field but `Resources` may
+/// be left out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ArchiveParams {
     pub resources: Vec<String>,
+    #[serde(default)]
     pub extended: bool,
+    #[serde(default)]
     pub compression: Compression,
+    #[serde(default)]
     pub ascii_names: bool,
     /// A sync call: the caller takes the output away at once.
+    #[serde(default)]
     pub synchronous: bool,
     /// Test hook: sleep this long in every step.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub step_delay_ms: u64,
     /// The name its output is downloaded under (`Filename` of Orthanc's REST body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
 }
 
 impl ArchiveParams {
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "Resources": self.resources,
-            "Extended": self.extended,
-            "Compression": match self.compression {
-                Compression::Deflate => "deflate",
-                Compression::Store => "store",
-            },
-            "AsciiNames": self.ascii_names,
-            "Synchronous": self.synchronous,
-        });
-        if self.step_delay_ms > 0 {
-            v["StepDelayMs"] = self.step_delay_ms.into();
-        }
-        if let Some(name) = &self.filename {
-            v["Filename"] = name.as_str().into();
-        }
-        v
+    pub fn from_json(v: &Value) -> Result<ArchiveParams> {
+        super::params("Archive", v)
     }
 
-    pub fn from_json(v: &Value) -> Result<ArchiveParams> {
-        let bad = |what: &str| Error::Invalid(format!("archive job: {what}"));
-        let resources = match v.get("Resources") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|i| i.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| bad("Resources must be an array of IDs"))?,
-            _ => return Err(bad("missing field Resources (an array of IDs)")),
-        };
-        let flag = |name: &str| -> Result<bool> {
-            match v.get(name) {
-                None | Some(Value::Null) => Ok(false),
-                Some(Value::Bool(b)) => Ok(*b),
-                Some(_) => Err(bad(&format!("{name} must be a boolean"))),
-            }
-        };
-        let compression = match v.get("Compression").and_then(Value::as_str) {
-            None | Some("deflate") => Compression::Deflate,
-            Some("store") => Compression::Store,
-            Some(other) => {
-                return Err(bad(&format!(
-                    "unknown Compression '{other}' (deflate or store)"
-                )));
-            }
-        };
-        Ok(ArchiveParams {
-            resources,
-            extended: flag("Extended")?,
-            compression,
-            ascii_names: flag("AsciiNames")?,
-            synchronous: flag("Synchronous")?,
-            step_delay_ms: v.get("StepDelayMs").and_then(Value::as_u64).unwrap_or(0),
-            filename: match v.get("Filename") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => return Err(bad("Filename must be a string")),
-            },
-        })
+    /// The params as a job record keeps them.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
@@ -158,11 +115,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl ArchiveJob {
     /// `media`: the `Media` kind (`IMAGES/IMn` and a DICOMDIR), else `Archive`.
-    pub fn new(media: bool, store: Arc<Store>, outputs: Arc<JobOutputs>) -> Self {
+    pub fn new(media: bool, ctx: &KindContext) -> Self {
         ArchiveJob {
             media,
-            store,
-            outputs,
+            store: ctx.store.clone(),
+            outputs: ctx.outputs.clone(),
             runs: Mutex::new(HashMap::new()),
         }
     }
@@ -446,7 +403,7 @@ pub fn output_filename(job: &JobRecord) -> Option<String> {
 /// Where a finished job's output is, or why there is none (for a kind with an output; the
 /// Node refuses the others, src/node/jobs.rs).
 pub fn output_path(outputs: &JobOutputs, job: &JobRecord) -> Result<PathBuf> {
-    use super::state::JobState;
+    use crate::jobs::state::JobState;
     match job.state {
         JobState::Success => {}
         JobState::Failure => {

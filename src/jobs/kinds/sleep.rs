@@ -3,34 +3,44 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::kind::{JobKind, Plan, StepContext, StepOutcome};
-use super::model::INTERNAL_ERROR;
-use crate::error::{Error, Result};
+use super::is_zero;
+use crate::error::Result;
+use crate::jobs::kind::{JobKind, Plan, StepContext, StepOutcome};
+use crate::jobs::model::INTERNAL_ERROR;
 
 pub struct Sleep;
 
-struct Params {
-    steps: u64,
-    step_ms: u64,
-    fail_at: Option<u64>,
+/// `{"Steps": n, "StepMs": ms, "FailAt": k}`: every field optional (1 step of 0 ms).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SleepParams {
+    #[serde(default = "one_step")]
+    pub steps: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub step_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_at: Option<u64>,
 }
 
-fn params(v: &Value) -> Result<Params> {
-    let field = |name: &str| -> Result<Option<u64>> {
-        match v.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(x) => x.as_u64().map(Some).ok_or_else(|| {
-                Error::Invalid(format!("Sleep job: {name} must be a non-negative integer"))
-            }),
+impl Default for SleepParams {
+    fn default() -> Self {
+        SleepParams {
+            steps: one_step(),
+            step_ms: 0,
+            fail_at: None,
         }
-    };
-    Ok(Params {
-        steps: field("Steps")?.unwrap_or(1),
-        step_ms: field("StepMs")?.unwrap_or(0),
-        fail_at: field("FailAt")?,
-    })
+    }
+}
+
+fn one_step() -> u64 {
+    1
+}
+
+fn params(v: &Value) -> Result<SleepParams> {
+    super::params("Sleep", v)
 }
 
 impl JobKind for Sleep {
