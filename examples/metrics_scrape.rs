@@ -8,6 +8,8 @@ use std::time::Instant;
 use dicomq::config::Config;
 use dicomq::home::Home;
 use dicomq::node::Node;
+use dicomq::persist::index_store::IndexStore;
+use dicomq::persist::redb::index_store::RedbIndexStore;
 use dicomq::store::header::parse_header;
 use dicomq::store::index::{NewInstance, StoredFile};
 
@@ -27,8 +29,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let t0 = Instant::now();
     {
-        let node = Node::open(home.clone(), Config::default())?;
-        let index = node.store().index();
+        // The index alone (no Node): nothing else may hold the database meanwhile.
+        home.ensure()?;
+        let index = RedbIndexStore::open(dicomq::node::open_database(&home)?)?;
         let mut next = 0u64;
         while next < n {
             let end = (next + 1000).min(n);

@@ -13,8 +13,8 @@ use common::{Home, check_zip, extract_zip_entry, have_tool, stderr, stdout};
 use dicomq::config::Config;
 use dicomq::home::Home as DataHome;
 use dicomq::jobs::kinds::KindContext;
-use dicomq::jobs::{Action, ArchiveParams, JobInfo, JobState};
-use dicomq::node::Node;
+use dicomq::jobs::{Action, ArchiveParams, JobInfo, JobSpec, JobState};
+use dicomq::node::{JobRequest, Node};
 use dicomq::store::import::{ImportItem, ImportSource};
 use dicomq_testdata as testdata;
 
@@ -105,26 +105,41 @@ fn node_with(home: &Path, n: usize, size: usize, keep: usize) -> Node {
             source: ImportSource::Bytes(testdata::small_instance(i as u64, size)),
         })
         .collect();
-    node.store().import(items, &mut |_| {}).expect("import");
+    node.import(items, &mut |_| {}).expect("import");
     node
 }
 
 fn all_patients(node: &Node) -> Vec<String> {
-    node.store()
-        .list(dicomq::store::ids::Level::Patient, None)
+    node.list_level(dicomq::store::ids::Level::Patient)
         .expect("list")
         .iter()
         .map(|v| v.id().to_string())
         .collect()
 }
 
-fn params(resources: Vec<String>, delay_ms: u64) -> serde_json::Value {
-    ArchiveParams {
+/// Submits an archive (or media) job of `resources` to a served Node, each step slowed by
+/// `delay_ms`.
+fn submit(node: &Node, media: bool, resources: Vec<String>, delay_ms: u64) -> String {
+    let params = ArchiveParams {
         resources,
         step_delay_ms: delay_ms,
         ..ArchiveParams::default()
-    }
-    .to_json()
+    };
+    let spec = if media {
+        JobSpec::Media(params)
+    } else {
+        JobSpec::Archive(params)
+    };
+    node.submit_job(JobRequest::new(spec, 0)).expect("submit")
+}
+
+/// Waits for the job's end.
+fn wait(node: &Node, id: &str) -> JobInfo {
+    node.wait_job(id, None, &mut |_| Ok(())).expect("wait")
+}
+
+fn control(node: &Node, id: &str, action: Action) {
+    node.control_job(id, action).expect("control");
 }
 
 /// Polls until `cond` holds (deadline 30 s).
@@ -140,7 +155,7 @@ fn eventually(what: &str, cond: impl Fn() -> bool) {
 fn wait_for(node: &Node, id: &str, pred: impl Fn(&JobInfo) -> bool) -> JobInfo {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let info = node.engine().info(id).expect("job");
+        let info = node.job(id).expect("job");
         if pred(&info) {
             return info;
         }
@@ -542,27 +557,23 @@ fn async_outputs_are_kept_evicted_and_reported() {
     let (first, second) = {
         let node = node_with(dir, 6, 2000, 1);
         let patients = all_patients(&node);
-        let jobs = node.engine();
-        let a = jobs
-            .submit("Archive", params(patients.clone(), 0), 0)
-            .expect("submit");
-        jobs.start_workers();
-        jobs.wait(&a, None).expect("wait");
-        let b = jobs
-            .submit("Media", params(patients, 0), 0)
-            .expect("submit");
-        let info = jobs.wait(&b, None).expect("wait");
+        node.serve(true).expect("serve");
+        let a = submit(&node, false, patients.clone(), 0);
+        wait(&node, &a);
+        let b = submit(&node, true, patients, 0);
+        let info = wait(&node, &b);
         assert_eq!(info.state, JobState::Success, "{info:?}");
-        jobs.shutdown();
+        node.stop();
         (a, b)
     };
     let paused = {
         let node = open_node(dir, 1);
-        let c = node
-            .engine()
-            .submit("Archive", params(all_patients(&node), 0), 0)
-            .expect("submit");
-        node.engine().control(&c, Action::Pause).expect("pause");
+        node.serve(true).expect("serve");
+        // Slow steps: the pause lands long before the end.
+        let c = submit(&node, false, all_patients(&node), 300);
+        control(&node, &c, Action::Pause);
+        wait_for(&node, &c, |j| j.state == JobState::Paused);
+        node.stop();
         c
     };
     let run = |args: &[&str]| {
@@ -597,36 +608,31 @@ fn pause_resume_and_cancel_in_the_middle() {
     let dir = tempfile::tempdir().expect("tempdir");
     let node = node_with(dir.path(), 30, 3000, 10);
     let patients = all_patients(&node);
-    let jobs = node.engine();
-    let id = jobs
-        .submit("Archive", params(patients.clone(), 15), 0)
-        .expect("submit");
-    jobs.start_workers();
+    node.serve(true).expect("serve");
+    let id = submit(&node, false, patients.clone(), 15);
     wait_for(&node, &id, |j| j.progress >= 20);
-    jobs.control(&id, Action::Pause).expect("pause");
+    control(&node, &id, Action::Pause);
     let paused = wait_for(&node, &id, |j| j.state == JobState::Paused);
     assert!(paused.progress < 100, "{paused:?}");
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(jobs.info(&id).expect("job").progress, paused.progress);
-    jobs.control(&id, Action::Resume).expect("resume");
-    let done = jobs.wait(&id, None).expect("wait");
+    assert_eq!(node.job(&id).expect("job").progress, paused.progress);
+    control(&node, &id, Action::Resume);
+    let done = wait(&node, &id);
     assert_eq!(done.state, JobState::Success, "{done:?}");
     let path = output_file(&node, &id);
     assert_eq!(check_zip(&path).len(), 30);
 
-    let id = jobs
-        .submit("Media", params(patients, 15), 0)
-        .expect("submit");
+    let id = submit(&node, true, patients, 15);
     wait_for(&node, &id, |j| j.progress >= 20);
-    jobs.control(&id, Action::Cancel).expect("cancel");
-    let canceled = jobs.wait(&id, None).expect("wait");
+    control(&node, &id, Action::Cancel);
+    let canceled = wait(&node, &id);
     assert_eq!(canceled.state, JobState::Failure);
     assert_eq!(canceled.error_code, 37);
     // The output is discarded right after the state change is committed.
     eventually("the canceled job's files to go", || {
         outputs(dir.path()).iter().all(|f| !f.starts_with(&id))
     });
-    jobs.shutdown();
+    node.stop();
 }
 
 #[test]
@@ -635,30 +641,24 @@ fn a_job_resumed_by_another_process_or_recovered_after_a_stop_is_complete() {
     let (paused, running) = {
         let node = node_with(dir.path(), 25, 3000, 10);
         let patients = all_patients(&node);
-        let jobs = node.engine();
-        let paused = jobs
-            .submit("Media", params(patients.clone(), 10), 0)
-            .expect("submit");
-        jobs.start_workers();
+        node.serve(true).expect("serve");
+        let paused = submit(&node, true, patients.clone(), 10);
         wait_for(&node, &paused, |j| j.progress >= 30);
-        jobs.control(&paused, Action::Pause).expect("pause");
+        control(&node, &paused, Action::Pause);
         wait_for(&node, &paused, |j| j.state == JobState::Paused);
-        let running = jobs
-            .submit("Archive", params(patients, 10), 0)
-            .expect("submit");
+        let running = submit(&node, false, patients, 10);
         wait_for(&node, &running, |j| j.progress >= 30);
         // Like a daemon stopping (or killed) mid-job: the job stays Running in the database.
-        jobs.shutdown();
-        assert_eq!(jobs.record(&running).expect("job").state, JobState::Running);
+        node.stop();
+        assert_eq!(node.job(&running).expect("job").state, JobState::Running);
         (paused, running)
     };
     let node = open_node(dir.path(), 10);
-    let jobs = node.engine();
-    jobs.recover().expect("recover");
-    jobs.control(&paused, Action::Resume).expect("resume");
-    jobs.start_workers();
+    // A daemon's start: recovery, then the workers.
+    node.serve(true).expect("serve");
+    control(&node, &paused, Action::Resume);
     for id in [&paused, &running] {
-        let info = jobs.wait(id, None).expect("wait");
+        let info = wait(&node, id);
         assert_eq!(info.state, JobState::Success, "{info:?}");
         let names = check_zip(&output_file(&node, id));
         let expected = if id == &paused { 26 } else { 25 };
@@ -668,7 +668,7 @@ fn a_job_resumed_by_another_process_or_recovered_after_a_stop_is_complete() {
     let dicomdir = dir.path().join("DICOMDIR");
     extract_zip_entry(&output_file(&node, &paused), "DICOMDIR", &dicomdir);
     check_dicomdir(&dicomdir);
-    jobs.shutdown();
+    node.stop();
 }
 
 #[test]
@@ -677,34 +677,44 @@ fn a_failed_archive_can_be_resubmitted() {
     let node = node_with(dir.path(), 8, 2000, 10);
     let patients = all_patients(&node);
     let victim = node
-        .store()
-        .instances_under(dicomq::store::ids::Level::Patient, &patients[0])
+        .list_level(dicomq::store::ids::Level::Instance)
         .expect("instances")[0]
-        .clone();
-    let rec = node
-        .store()
-        .record(dicomq::store::ids::Level::Instance, &victim)
-        .expect("record");
-    let file = node.store().files().locate(&rec.file.expect("file").uuid);
+        .id()
+        .to_string();
+    let file = stored_file(dir.path(), &node.instance_bytes(&victim).expect("bytes"));
     let saved = dir.path().join("saved.dcm");
     fs::rename(&file, &saved).expect("hide");
-    let jobs = node.engine();
-    let id = jobs
-        .submit("Archive", params(patients, 0), 0)
-        .expect("submit");
-    jobs.start_workers();
-    let failed = jobs.wait(&id, None).expect("wait");
+    node.serve(true).expect("serve");
+    let id = submit(&node, false, patients, 0);
+    let failed = wait(&node, &id);
     assert_eq!(failed.state, JobState::Failure);
     assert!(failed.error_details.contains(&victim), "{failed:?}");
     eventually("the failed job's files to go", || {
         outputs(dir.path()).is_empty()
     });
     fs::rename(&saved, &file).expect("restore");
-    jobs.control(&id, Action::Resubmit).expect("resubmit");
-    let ok = jobs.wait(&id, None).expect("wait");
+    control(&node, &id, Action::Resubmit);
+    let ok = wait(&node, &id);
     assert_eq!(ok.state, JobState::Success, "{ok:?}");
     assert_eq!(check_zip(&output_file(&node, &id)).len(), 8);
-    jobs.shutdown();
+    node.stop();
+}
+
+/// The file under the home's storage that holds exactly `bytes` (the Node hands out
+/// contents, not paths).
+fn stored_file(home: &Path, bytes: &[u8]) -> PathBuf {
+    let mut dirs = vec![DataHome::at(home).storage_dir()];
+    while let Some(d) = dirs.pop() {
+        for e in fs::read_dir(&d).expect("read storage").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if fs::read(&p).is_ok_and(|b| b == bytes) {
+                return p;
+            }
+        }
+    }
+    panic!("no stored file holds these {} bytes", bytes.len())
 }
 
 /// The job's writer path (plan and steps of the `Archive` kind) without the engine around it,

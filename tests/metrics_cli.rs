@@ -188,23 +188,35 @@ fn promtool_accepts_the_exposition() {
             == Some(1)
     );
     promtool_check(&scrape(&home));
-    // With every family present (durations included), from the library.
+    // With every family present (durations included), from the library: this home's counts
+    // and jobs, rendered by a registry that has served and timed every operation.
     let node = dicomq::node::Node::open(
         dicomq::home::Home::at(home.path()),
         dicomq::config::Config::default(),
     )
     .expect("open");
-    node.metrics().start_serving();
+    let metrics = dicomq::metrics::Metrics::new(
+        true,
+        std::sync::Arc::new(dicomq::metrics::ManualClock::new()),
+    );
+    metrics.start_serving();
     for which in [
         dicomq::metrics::Timed::StoreDicom,
         dicomq::metrics::Timed::StorageCreate,
         dicomq::metrics::Timed::StorageRead,
         dicomq::metrics::Timed::StorageRemove,
     ] {
-        node.metrics()
-            .observe(which, std::time::Duration::from_micros(1234));
+        metrics.observe(which, std::time::Duration::from_micros(1234));
     }
-    let full = node.metrics_text().expect("scrape");
+    let mut jobs = std::collections::BTreeMap::new();
+    for row in node.job_rows() {
+        *jobs.entry((row.type_name, row.state)).or_insert(0) += 1;
+    }
+    let full = metrics.render(&dicomq::metrics::ScrapeInputs {
+        statistics: &node.statistics().expect("statistics"),
+        jobs: &jobs,
+        job_types: &node.job_types(),
+    });
     assert!(full.contains("orthanc_up_time_s 0\n"), "{full}");
     assert!(
         full.contains("orthanc_storage_remove_duration_ms 1.234\n"),

@@ -1,13 +1,13 @@
 //! Metrics through the library: a Node on a temp home, driven with a manual clock (no sleeps).
+//! The job gauges, which need jobs held Pending with no worker, are a unit test in
+//! `src/node/tests.rs`.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
 use dicomq::config::Config;
 use dicomq::home::Home;
-use dicomq::jobs::Action;
 use dicomq::metrics::ManualClock;
 use dicomq::node::Node;
 use dicomq::store::import::{ImportItem, ImportSource, ImportStatus};
@@ -42,7 +42,7 @@ fn store_generated(node: &Node, n: u64) -> Vec<String> {
             source: ImportSource::Bytes(dicomq_testdata::small_instance(i, 2_000)),
         })
         .collect();
-    let results = node.store().import(items, &mut |_| {}).expect("import");
+    let results = node.import(items, &mut |_| {}).expect("import");
     assert!(results.iter().all(|r| r.status == ImportStatus::Success));
     results
         .into_iter()
@@ -60,12 +60,8 @@ fn durations_appear_after_an_operation_and_decay_after_10_seconds() {
     );
 
     let ids = store_generated(&node, 5);
-    let (_, mut reader) = node.store().open_instance(&ids[0]).expect("open");
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).expect("read");
-    drop(reader);
-    node.store()
-        .remove(dicomq::store::ids::Level::Instance, &ids[1])
+    let bytes = node.instance_bytes(&ids[0]).expect("read");
+    node.remove_exact(dicomq::store::ids::Level::Instance, &ids[1])
         .expect("rm");
 
     clock.advance(Duration::from_millis(9_500));
@@ -84,7 +80,7 @@ fn durations_appear_after_an_operation_and_decay_after_10_seconds() {
         bytes.len() as f64,
         "one file read"
     );
-    let written = node.store().index().statistics().expect("stats").disk_size;
+    let written = node.statistics().expect("stats").disk_size;
     assert!(after["orthanc_storage_written_bytes"] > written as f64 - 1.0);
 
     clock.advance(Duration::from_millis(500));
@@ -110,7 +106,7 @@ fn counts_sizes_and_last_change_follow_the_store() {
     let ids = store_generated(&node, 5);
     let m = samples(&node.metrics_text().expect("scrape"));
     assert_eq!(m["orthanc_count_instances"], 5.0);
-    let stats = node.store().index().statistics().expect("stats");
+    let stats = node.statistics().expect("stats");
     assert_eq!(m["orthanc_count_patients"], stats.patients as f64);
     assert_eq!(m["orthanc_count_studies"], stats.studies as f64);
     assert_eq!(m["orthanc_count_series"], stats.series as f64);
@@ -121,51 +117,11 @@ fn counts_sizes_and_last_change_follow_the_store() {
     );
     assert_eq!(m["orthanc_uncompressed_size_mb"], m["orthanc_disk_size_mb"]);
 
-    node.store()
-        .remove(dicomq::store::ids::Level::Instance, &ids[0])
+    node.remove_exact(dicomq::store::ids::Level::Instance, &ids[0])
         .expect("rm");
     let m = samples(&node.metrics_text().expect("scrape"));
     assert_eq!(m["orthanc_count_instances"], 4.0);
     assert_eq!(m["orthanc_last_change"], 6.0);
-}
-
-/// Orthanc's meanings: pending = Pending + Retry, running = Running + Paused.
-#[test]
-fn job_gauges_follow_the_engine() {
-    let (_dir, node, _clock) = node_with_clock();
-    let params = serde_json::json!({"Steps": 1, "StepMs": 0});
-    let a = node.engine().submit("Sleep", params.clone(), 0).expect("a");
-    let b = node.engine().submit("Sleep", params.clone(), 0).expect("b");
-    node.engine().control(&b, Action::Pause).expect("pause b");
-    let m = samples(&node.metrics_text().expect("scrape"));
-    assert_eq!(m["orthanc_jobs_pending"], 1.0);
-    assert_eq!(m["orthanc_jobs_running"], 1.0);
-    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Paused\"}"], 1.0);
-    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Pending\"}"], 1.0);
-
-    node.engine().control(&b, Action::Resume).expect("resume b");
-    node.engine().start_workers();
-    node.engine()
-        .wait(&a, Some(Duration::from_secs(30)))
-        .expect("a ends");
-    node.engine()
-        .wait(&b, Some(Duration::from_secs(30)))
-        .expect("b ends");
-    let failing = serde_json::json!({"Steps": 2, "FailAt": 1});
-    let c = node.engine().submit("Sleep", failing, 0).expect("c");
-    node.engine()
-        .wait(&c, Some(Duration::from_secs(30)))
-        .expect("c ends");
-    node.engine().shutdown();
-
-    let m = samples(&node.metrics_text().expect("scrape"));
-    assert_eq!(m["orthanc_jobs_pending"], 0.0);
-    assert_eq!(m["orthanc_jobs_running"], 0.0);
-    assert_eq!(m["orthanc_jobs_success"], 2.0);
-    assert_eq!(m["orthanc_jobs_failed"], 1.0);
-    assert_eq!(m["orthanc_jobs_completed"], 3.0);
-    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Success\"}"], 2.0);
-    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Failure\"}"], 1.0);
 }
 
 #[test]

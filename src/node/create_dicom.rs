@@ -53,7 +53,7 @@ fn encoded_size_hint(obj: &dicom_object::FileDicomObject<dicom_object::InMemDico
 
 impl Node {
     pub fn create_dicom(&self, req: CreateRequest) -> Result<Vec<CreateAnswer>> {
-        let store = self.store();
+        let store = &self.store;
         // The parent is checked before anything is built or written.
         let parent = match &req.parent {
             None => None,
@@ -149,7 +149,7 @@ impl Node {
 
     /// The PDF embedded in an instance, byte for byte.
     pub fn pdf_of(&self, id: &str) -> Result<Vec<u8>> {
-        let store = self.store();
+        let store = &self.store;
         let (level, id) = store.resolve(id)?;
         if level != Level::Instance {
             return Err(Error::Invalid(format!(

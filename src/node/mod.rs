@@ -189,23 +189,6 @@ impl Node {
         &self.config
     }
 
-    /// The parts, for tests and benches that drive them directly; the adapters (CLI backend,
-    /// daemon, REST) go through the operations above and never through these.
-    #[doc(hidden)]
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    #[doc(hidden)]
-    pub fn engine(&self) -> &Arc<JobsEngine> {
-        &self.jobs
-    }
-
-    #[doc(hidden)]
-    pub fn metrics(&self) -> &Arc<Metrics> {
-        &self.metrics
-    }
-
     /// The registered job types (Orthanc's `Type` names).
     pub fn job_types(&self) -> Vec<&'static str> {
         self.jobs.type_names()
@@ -265,3 +248,6 @@ impl Node {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

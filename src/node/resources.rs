@@ -66,6 +66,11 @@ impl Node {
         Ok(None)
     }
 
+    /// Counts and sizes of the whole store (Orthanc's `/statistics`).
+    pub fn statistics(&self) -> Result<crate::store::index::Statistics> {
+        self.store.index().statistics()
+    }
+
     /// Every resource of a level (REST's `/patients`, ...).
     pub fn list_level(&self, level: Level) -> Result<Vec<ResourceView>> {
         self.store.list(level, None)

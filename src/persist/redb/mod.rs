@@ -4,7 +4,8 @@
 // Job store.
 pub mod job_store;
 
-// Resource index, settings, schema version.
+// Resource index, settings, schema version, and redb's errors as dicomq's.
 pub mod database;
+mod error;
 pub mod index_store;
 pub mod settings_store;

@@ -1,0 +1,59 @@
+//! Node tests that need its parts: the job gauges with jobs held Pending by a Node whose
+//! workers have not started (no public operation does that: a served Node runs its jobs).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::*;
+use crate::jobs::Action;
+
+/// Every sample line as name (with labels) → value.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (name, value) = l.rsplit_once(' ').expect("name value");
+            (name.to_string(), value.parse::<f64>().expect("a number"))
+        })
+        .collect()
+}
+
+/// Orthanc's meanings: pending = Pending + Retry, running = Running + Paused.
+#[test]
+fn job_gauges_follow_the_engine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::open(Home::at(dir.path()), Config::default()).expect("open");
+    let params = serde_json::json!({"Steps": 1, "StepMs": 0});
+    let a = node.jobs.submit("Sleep", params.clone(), 0).expect("a");
+    let b = node.jobs.submit("Sleep", params.clone(), 0).expect("b");
+    node.jobs.control(&b, Action::Pause).expect("pause b");
+    let m = samples(&node.metrics_text().expect("scrape"));
+    assert_eq!(m["orthanc_jobs_pending"], 1.0);
+    assert_eq!(m["orthanc_jobs_running"], 1.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Paused\"}"], 1.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Pending\"}"], 1.0);
+
+    node.jobs.control(&b, Action::Resume).expect("resume b");
+    node.jobs.start_workers();
+    node.jobs
+        .wait(&a, Some(Duration::from_secs(30)))
+        .expect("a ends");
+    node.jobs
+        .wait(&b, Some(Duration::from_secs(30)))
+        .expect("b ends");
+    let failing = serde_json::json!({"Steps": 2, "FailAt": 1});
+    let c = node.jobs.submit("Sleep", failing, 0).expect("c");
+    node.jobs
+        .wait(&c, Some(Duration::from_secs(30)))
+        .expect("c ends");
+    node.jobs.shutdown();
+
+    let m = samples(&node.metrics_text().expect("scrape"));
+    assert_eq!(m["orthanc_jobs_pending"], 0.0);
+    assert_eq!(m["orthanc_jobs_running"], 0.0);
+    assert_eq!(m["orthanc_jobs_success"], 2.0);
+    assert_eq!(m["orthanc_jobs_failed"], 1.0);
+    assert_eq!(m["orthanc_jobs_completed"], 3.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Success\"}"], 2.0);
+    assert_eq!(m["dicomq_jobs{type=\"Sleep\",state=\"Failure\"}"], 1.0);
+}
