@@ -22,6 +22,9 @@ pub(super) struct Batch {
     /// At least one change must be durable before it is acknowledged; otherwise (progress
     /// checkpoints only) the queue may commit it lazily.
     pub durable: bool,
+    /// Workers asking for their next job in this commit (the store claims one for each, after
+    /// the changes, in this order).
+    pub claims: Vec<usize>,
     outcome: Outcome,
 }
 
@@ -31,6 +34,7 @@ impl Batch {
             no,
             ids: Vec::new(),
             durable: false,
+            claims: Vec::new(),
             outcome: Arc::default(),
         }
     }

@@ -1113,3 +1113,45 @@ fn user_data_is_kept_with_the_job_across_a_reopen_and_a_resubmit() {
     assert_eq!(e.info(&with).expect("info").user_data, Some(data));
     e.shutdown();
 }
+
+/// A worker's claim of a Pending job is in flight (its commit held) when a pause of that job
+/// arrives: the pause waits for the claim, then applies to the Running job (a pause at the next
+/// step boundary), instead of writing "Paused" over the store's "Running".
+#[test]
+fn a_control_waits_for_the_claim_in_flight_of_its_pending_job() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = open_db(&dir.path().join("index.redb"));
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    fn hook(e: &JobsEngine) -> &crate::persist::redb::job_store::hook::CommitHook {
+        &e.redb_store().hook
+    }
+    let id = e
+        .submit("Sleep", json!({"Steps": 20, "StepMs": 20}), 0)
+        .expect("submit");
+    hook(&e).hold(true);
+    e.start_workers();
+    poll("the claim's commit held", || hook(&e).held() == 1);
+    let pause = {
+        let (e, id) = (e.clone(), id.clone());
+        std::thread::spawn(move || e.control(&id, Action::Pause))
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(e.staged_in_open_batch(), 0, "the pause waits for the claim");
+    hook(&e).hold(false);
+    let answer = pause.join().expect("thread").expect("pause");
+    assert_eq!(
+        answer.state,
+        JobState::Running,
+        "a pause of the claimed job: {answer:?}"
+    );
+    poll("paused at a step boundary", || {
+        e.info(&id).is_ok_and(|j| j.state == JobState::Paused)
+    });
+    let stored = e.store().get(&id).expect("get").expect("stored");
+    assert_eq!(stored.state, JobState::Paused);
+    assert!(done_steps(&e, &id).len() < 20, "it stopped before its end");
+    e.control(&id, Action::Resume).expect("resume");
+    let done = e.wait(&id, Some(Duration::from_secs(20))).expect("wait");
+    assert_eq!(done.state, JobState::Success, "{done:?}");
+    e.shutdown();
+}

@@ -2,7 +2,8 @@
 //! records, their pending and history orders, atomic batches of changes, and claims.
 //!
 //! The engine keeps every record in memory as a cache (reads are served from it) and writes
-//! through this trait. A store shared by several daemons (PostgreSQL) claims with
+//! through this trait; its workers take their jobs through `claim` (`apply_and_claim`), so
+//! the store, not the cache, decides which job runs next. A store shared by several daemons (PostgreSQL) claims with
 //! `SELECT … FOR UPDATE SKIP LOCKED` and leases renewed by the running daemon; the single-daemon
 //! redb store (`redb/job_store.rs`) claims from its pending table in one write transaction.
 
@@ -69,6 +70,29 @@ pub trait JobStore: Send + Sync {
     /// whose lease expired (its daemon died) is claimable again, before any Pending one.
     /// `None`: nothing to run.
     fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>>;
+
+    /// Applies the batch, then claims up to one job per lease (in order, stopping at the first
+    /// lease nothing is left for), as `claim` does: the engine's group commit, where workers
+    /// ask for their next job in the commit that records the end of their last one. A store
+    /// that can does both in one transaction; this default takes one per call.
+    fn apply_and_claim(
+        &self,
+        changes: &[Change<'_>],
+        durability: Durability,
+        leases: &[Lease],
+    ) -> Result<Vec<JobRecord>> {
+        if !changes.is_empty() {
+            self.apply(changes, durability)?;
+        }
+        let mut claimed = Vec::new();
+        for lease in leases {
+            match self.claim(lease)? {
+                Some(r) => claimed.push(r),
+                None => break,
+            }
+        }
+        Ok(claimed)
+    }
 
     /// Extends every lease `owner` holds by `duration` (the running daemon's heartbeat).
     fn renew(&self, owner: &str, duration: Duration) -> Result<()>;

@@ -46,6 +46,10 @@ pub(super) struct Inner {
     pub(super) committing: Option<Ticket>,
     /// One per worker.
     pub(super) slots: Vec<Slot>,
+    /// Claims of the batch being committed: until it is, a Pending job may be Running already.
+    pub(super) claims_in_flight: usize,
+    /// The job the store gave a worker (by worker number), until the worker takes it.
+    pub(super) assigned: HashMap<usize, String>,
 }
 
 impl Default for Inner {
@@ -62,6 +66,8 @@ impl Default for Inner {
             open: Batch::new(1),
             committing: None,
             slots: Vec::new(),
+            claims_in_flight: 0,
+            assigned: HashMap::new(),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::super::state::{Event, Flags, JobState, advance};
 use super::cache::{Broken, Inner, Slot, Staged};
 use super::{COMMIT_DELAY, JobsEngine, refused};
 use crate::error::Result;
-use crate::persist::job_store::{Change, Durability};
+use crate::persist::job_store::{Change, Durability, Lease};
 use std::sync::MutexGuard;
 
 impl JobsEngine {
@@ -136,7 +136,7 @@ impl JobsEngine {
         }
         let next = Batch::new(g.open.no + 1);
         let batch = std::mem::replace(&mut g.open, next);
-        if batch.ids.is_empty() {
+        if batch.ids.is_empty() && batch.claims.is_empty() {
             g.committing = None;
             batch.resolve(Ok(()));
             self.changed.notify_all();
@@ -154,6 +154,8 @@ impl JobsEngine {
         } else {
             Durability::Checkpoint
         };
+        let leases: Vec<Lease> = batch.claims.iter().map(|_| self.lease()).collect();
+        g.claims_in_flight = leases.len();
         drop(g);
 
         let changes: Vec<Change<'_>> = news
@@ -169,16 +171,19 @@ impl JobsEngine {
                 (None, None) => None,
             })
             .collect();
-        let result = if changes.is_empty() {
-            Ok(())
+        let result = if !leases.is_empty() {
+            self.store.apply_and_claim(&changes, mode, &leases)
+        } else if changes.is_empty() {
+            Ok(Vec::new())
         } else {
-            self.store.apply(&changes, mode)
+            self.store.apply(&changes, mode).map(|()| Vec::new())
         };
         drop(changes);
 
         let mut g = self.lock();
+        g.claims_in_flight = 0;
         match result {
-            Ok(()) => {
+            Ok(claimed) => {
                 for (id, new) in batch.ids.iter().zip(news) {
                     match new {
                         Some(r) => {
@@ -195,8 +200,11 @@ impl JobsEngine {
                 let now = Instant::now();
                 for slot in g.slots.iter_mut() {
                     if *slot == Slot::Waiting(batch.no) {
-                        *slot = Slot::Stepping(now);
+                        *slot = Slot::Idle;
                     }
+                }
+                for (&n, rec) in batch.claims.iter().zip(claimed) {
+                    self.take_claimed(&mut g, n, rec, now);
                 }
                 batch.resolve(Ok(()));
             }
@@ -227,6 +235,37 @@ impl JobsEngine {
         self.changed.notify_all();
         g
     }
+    /// A job the store claimed for worker `n`: Running in the committed view, the worker's to
+    /// take. A job this process already runs (the store handed it out again because its lease
+    /// expired, e.g. after a clock jump) is left with the worker that runs it.
+    fn take_claimed(&self, g: &mut Inner, n: usize, mut rec: JobRecord, now: Instant) {
+        if g.jobs
+            .get(&rec.id)
+            .is_some_and(|r| r.state == JobState::Running)
+        {
+            tracing::warn!(
+                "job {} was claimed again while running here: ignored",
+                rec.id
+            );
+            return;
+        }
+        if g.staged.contains_key(&rec.id) {
+            // Controls of a Pending job wait for the claims in flight (`control_once`), so no
+            // change can be staged on top of the version the store just replaced.
+            tracing::error!("job {} changed while it was claimed", rec.id);
+        }
+        rec.running_since = Some(now);
+        if let Some(old) = g.jobs.get(&rec.id).cloned() {
+            g.unindex(&old);
+        }
+        g.index(&rec);
+        g.jobs.insert(rec.id.clone(), rec.clone());
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Stepping(now);
+        }
+        g.assigned.insert(n, rec.id);
+    }
+
     // ---- internals ----
 
     /// Moves `rec` to Success or Failure (per `event`) with the history eviction it causes, in

@@ -19,9 +19,11 @@
 //! - A failed commit: the disk keeps its last committed state; the failed batch and the open
 //!   batch staged on top of it are both dropped (their tickets get the error), `staged` is
 //!   cleared and the indexes are rebuilt from the committed map, so memory matches the disk.
-//! - A worker stages "job k left Running" and "job k+1 starts" under one lock hold, so both
-//!   land in the same transaction; it runs k+1 only once that commit is done. If it fails, k is
-//!   Running again (the disk says so) and the worker drives it again.
+//! - Workers get their jobs from the store (`JobStore::apply_and_claim`): a worker stages "job k
+//!   left Running" and asks for its next job in the same batch, so the store applies the end of
+//!   k and claims k+1 in one transaction; it runs k+1 only once that commit is done. If it
+//!   fails, k is Running again (the disk says so) and the worker drives it again. While claims
+//!   are being committed, a control of a Pending job waits: the job may be Running already.
 //! - A leader holds a durable batch open for at most `COMMIT_DELAY` while a worker that began a
 //!   step that recently is still in it, so the workers of trivial jobs share commits instead of
 //!   taking turns (the worker count, not the disk, would bound jobs per second otherwise).
@@ -51,7 +53,7 @@ use super::kind::JobKind;
 use super::model::{CANCELED_JOB, JobInfo, JobRecord, JobRow, now_us};
 use super::state::{Action, Event, Flags, JobState, Outcome, transition};
 use crate::error::{Error, Result};
-use crate::persist::job_store::{Durability, JobStore};
+use crate::persist::job_store::{Durability, JobStore, Lease};
 use crate::persist::redb::job_store::RedbJobStore;
 use cache::{Broken, Inner, Slot};
 
@@ -79,6 +81,10 @@ const TICK: Duration = Duration::from_millis(100);
 /// trivial steps then finish and start their next job in the same commit instead of the next
 /// one (PostgreSQL's `commit_delay`, limited to workers likely to be done soon).
 const COMMIT_DELAY: Duration = Duration::from_micros(200);
+/// How long a claimed job stays this engine's without a renewal, and how often the timer
+/// renews: a daemon that died loses its jobs to another after at most `LEASE`.
+const LEASE: Duration = Duration::from_secs(60);
+const LEASE_RENEWAL: Duration = Duration::from_secs(20);
 pub struct JobsEngine {
     store: Arc<dyn JobStore>,
     /// The concrete store when `open` made it (tests reach its commit hook).
@@ -86,6 +92,8 @@ pub struct JobsEngine {
     redb: Option<Arc<RedbJobStore>>,
     config: EngineConfig,
     kinds: HashMap<&'static str, Arc<dyn JobKind>>,
+    /// Who holds this engine's leases: `pid:random`, unique among the daemons of a store.
+    owner: String,
     inner: Mutex<Inner>,
     /// A job became Pending, or the engine stops.
     work: Condvar,
@@ -155,6 +163,11 @@ impl JobsEngine {
             redb: None,
             config,
             kinds: kinds.into_iter().map(|k| (k.type_name(), k)).collect(),
+            owner: format!(
+                "{}:{}",
+                std::process::id(),
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            ),
             inner: Mutex::new(inner),
             work: Condvar::new(),
             changed: Condvar::new(),
@@ -162,6 +175,14 @@ impl JobsEngine {
             stepped: Condvar::new(),
             threads: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The lease of a job this engine claims.
+    fn lease(&self) -> Lease {
+        Lease {
+            owner: self.owner.clone(),
+            duration: LEASE,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -327,6 +348,12 @@ impl JobsEngine {
     fn control_once(&self, id_or_prefix: &str, action: Action) -> Result<Option<Result<JobInfo>>> {
         let mut g = self.lock();
         let id = g.resolve(id_or_prefix)?;
+        // The commit in flight may be claiming this Pending job: decide once it is known, or
+        // this change (made on the Pending version) would overwrite its Running one.
+        while g.claims_in_flight > 0 && g.latest(&id).is_some_and(|r| r.state == JobState::Pending)
+        {
+            g = self.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
         let answered = |g: MutexGuard<'_, Inner>, answer: Result<JobInfo>| {
             let ticket = g.ticket_of(&id);
             let (_g, committed) = self.settle(g, &ticket);

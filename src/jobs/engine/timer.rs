@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use super::super::model::{JobRecord, now_us};
 use super::super::state::{Event, JobState, advance};
-use super::{JobsEngine, TICK};
+use super::{JobsEngine, LEASE, LEASE_RENEWAL, TICK};
 use crate::persist::job_store::Durability;
 
 impl JobsEngine {
     /// Retry backoff, and the durability of lazy checkpoints.
     pub(super) fn timer_loop(self: Arc<Self>) {
+        let mut renewed = std::time::Instant::now();
         loop {
             let mut g = self.lock();
             if g.stopping {
@@ -68,6 +69,12 @@ impl JobsEngine {
             }
             if let Err(e) = self.store.flush_if_stale() {
                 tracing::error!("cannot flush job checkpoints: {e}");
+            }
+            if renewed.elapsed() >= LEASE_RENEWAL {
+                renewed = std::time::Instant::now();
+                if let Err(e) = self.store.renew(&self.owner, LEASE) {
+                    tracing::error!("cannot renew the leases of the running jobs: {e}");
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
-//! Workers: each takes the next Pending job, drives it step by step, and stages "this job left
-//! Running" together with "the next job starts" so both share one commit.
+//! Workers: each asks the job store for the next job (`JobStore::apply_and_claim`, in the
+//! engine's group commit), drives it step by step, and asks for its next job in the commit that
+//! records "this job left Running", so both share one transaction.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -17,14 +18,6 @@ use crate::persist::job_store::Durability;
 /// How long a worker waits before retrying after a failed commit.
 pub(super) const COMMIT_RETRY: Duration = Duration::from_millis(100);
 
-/// A job whose start is staged in `ticket`'s batch, and the job the same worker left Running in
-/// that batch, if any (with the records whose outputs go once the batch commits).
-struct Started {
-    id: String,
-    ticket: Ticket,
-    prev: Option<(String, Vec<JobRecord>)>,
-}
-
 /// The slot number of `run_only`'s caller: it has no worker slot and never starts another job.
 pub(super) const INLINE: usize = usize::MAX;
 
@@ -34,61 +27,55 @@ pub(super) enum Step {
     Continue,
     /// Not this worker's to run any more (gone, not Running, or the engine stops).
     Stop,
-    /// It left Running in `ticket`'s batch; `next` is started in the same batch.
+    /// It left Running in `ticket`'s batch, which may also claim this worker's next job.
     Left {
         ticket: Ticket,
         discard: Vec<JobRecord>,
-        next: Option<(String, Ticket)>,
     },
 }
 
 impl JobsEngine {
     pub(super) fn worker_loop(self: Arc<Self>, n: usize) {
-        let mut next: Option<Started> = None;
+        let mut next: Option<String> = None;
         loop {
-            let started = match next.take() {
-                Some(s) => s,
-                None => match self.take_next_job(n) {
-                    Some(s) => s,
+            let id = match next.take() {
+                Some(id) => id,
+                None => match self.claim_next(n) {
+                    Some(id) => id,
                     None => return,
                 },
             };
-            let committed = {
-                let g = self.lock();
-                self.settle(g, &started.ticket).1
-            };
-            match committed {
-                Ok(()) => {
-                    if let Some((_, discard)) = started.prev {
-                        self.discard(discard);
-                    }
-                    next = self.drive(n, &started.id);
-                }
-                Err(e) => {
-                    tracing::error!("cannot start job {}: {e}", started.id);
-                    match started.prev {
-                        // Its exit shared the failed commit: it is Running again, still ours.
-                        Some((prev, _)) => next = self.drive(n, &prev),
-                        None => std::thread::sleep(COMMIT_RETRY),
-                    }
-                }
-            }
+            next = self.drive(n, &id);
         }
     }
 
-    /// Waits for a Pending job and stages its start. `None`: the engine stops.
-    fn take_next_job(&self, n: usize) -> Option<Started> {
+    /// Waits until the latest view has a Pending job nobody asked for, asks the store for one
+    /// in the next commit, and returns what it gave this worker. `None`: the engine stops.
+    fn claim_next(&self, n: usize) -> Option<String> {
         let mut g = self.lock();
         loop {
             if g.stopping {
                 return None;
             }
-            if let Some((id, ticket)) = self.start_next(&mut g, n) {
-                return Some(Started {
-                    id,
-                    ticket,
-                    prev: None,
-                });
+            if self.claimable(&g) {
+                let ticket = self.ask_claim(&mut g, n);
+                let (back, committed) = self.settle(g, &ticket);
+                g = back;
+                match committed {
+                    Ok(()) => {
+                        if let Some(id) = g.assigned.remove(&n) {
+                            return Some(id);
+                        }
+                        // Another worker's claim took it: wait for the next one.
+                    }
+                    Err(e) => {
+                        tracing::error!("cannot claim a job: {e}");
+                        drop(g);
+                        std::thread::sleep(COMMIT_RETRY);
+                        g = self.lock();
+                        continue;
+                    }
+                }
             }
             g = self
                 .work
@@ -98,26 +85,23 @@ impl JobsEngine {
         }
     }
 
-    /// Stages the start of the first Pending job of the latest view for worker `n`, if any.
-    fn start_next(&self, g: &mut Inner, n: usize) -> Option<(String, Ticket)> {
-        while let Some(id) = g.pending.values().next().cloned() {
-            match self.start(g, &id) {
-                Ok(ticket) => {
-                    if let Some(slot) = g.slots.get_mut(n) {
-                        *slot = Slot::Waiting(ticket.no);
-                    }
-                    return Some((id, ticket));
-                }
-                Err(e) => {
-                    // The index and the record disagree: drop the entry rather than spin on it.
-                    tracing::error!("cannot start job {id}: {e}");
-                    g.pending.retain(|_, v| *v != id);
-                }
-            }
-        }
-        None
+    /// Whether the latest view holds more Pending jobs than claims already asked for (the
+    /// cache only says when to ask; the store says which job).
+    fn claimable(&self, g: &Inner) -> bool {
+        g.pending.len() > g.open.claims.len() + g.claims_in_flight
     }
 
+    /// Asks for a job for worker `n` in the open batch; returns the batch's ticket.
+    fn ask_claim(&self, g: &mut Inner, n: usize) -> Ticket {
+        g.open.claims.push(n);
+        g.open.durable = true;
+        if let Some(slot) = g.slots.get_mut(n) {
+            *slot = Slot::Waiting(g.open.no);
+        }
+        g.open.ticket()
+    }
+
+    /// Stages the start of a job the caller picked (inline: the one job a command runs).
     pub(super) fn start(&self, g: &mut Inner, id: &str) -> Result<Ticket> {
         let Some(cur) = g.latest(id).cloned() else {
             return Err(Error::Internal(format!("pending job {id} has no record")));
@@ -134,9 +118,9 @@ impl JobsEngine {
             .0)
     }
 
-    /// Runs a Running job (its start committed) step by step until it leaves Running or the
-    /// engine stops. Returns the next job if this worker started one in the same commit.
-    fn drive(&self, n: usize, id: &str) -> Option<Started> {
+    /// Runs a Running job (its claim committed) step by step until it leaves Running or the
+    /// engine stops. Returns the next job if the commit of its end claimed one for this worker.
+    fn drive(&self, n: usize, id: &str) -> Option<String> {
         loop {
             match self.run_once(n, id) {
                 Ok(Step::Continue) => continue,
@@ -144,35 +128,22 @@ impl JobsEngine {
                     self.set_slot(n, Slot::Idle);
                     return None;
                 }
-                Ok(Step::Left {
-                    ticket,
-                    discard,
-                    next: Some((next, next_ticket)),
-                }) => {
-                    debug_assert_eq!(ticket.no, next_ticket.no);
-                    return Some(Started {
-                        id: next,
-                        ticket: next_ticket,
-                        prev: Some((id.to_string(), discard)),
-                    });
-                }
-                Ok(Step::Left {
-                    ticket,
-                    discard,
-                    next: None,
-                }) => {
-                    let committed = {
+                Ok(Step::Left { ticket, discard }) => {
+                    let (mut g, committed) = {
                         let g = self.lock();
-                        self.settle(g, &ticket).1
+                        self.settle(g, &ticket)
                     };
                     match committed {
                         Ok(()) => {
+                            let next = g.assigned.remove(&n);
+                            drop(g);
                             self.discard(discard);
-                            return None;
+                            return next;
                         }
                         // Memory is back to the committed state (Running): run it again,
                         // unless the engine stops (a broken database is never retried).
                         Err(e) => {
+                            drop(g);
                             tracing::error!("job {id}: {e}");
                             if self.lock().stopping {
                                 self.set_slot(n, Slot::Idle);
@@ -200,22 +171,17 @@ impl JobsEngine {
         self.stepped.notify_all();
     }
 
-    /// The job left Running in `ticket`'s batch: start this worker's next job in the same batch.
+    /// The job left Running in `ticket`'s batch: ask for this worker's next job in the same
+    /// commit, if there may be one.
     fn leave(&self, g: &mut Inner, n: usize, ticket: Ticket, discard: Vec<JobRecord>) -> Step {
         if let Some(slot) = g.slots.get_mut(n) {
             *slot = Slot::Idle;
         }
         self.stepped.notify_all();
-        let next = if g.stopping || n == INLINE {
-            None
-        } else {
-            self.start_next(g, n)
-        };
-        Step::Left {
-            ticket,
-            discard,
-            next,
+        if !g.stopping && n != INLINE && ticket.no == g.open.no && self.claimable(g) {
+            self.ask_claim(g, n);
         }
+        Step::Left { ticket, discard }
     }
 
     /// One step boundary and one step.

@@ -29,6 +29,8 @@ pub fn run_all<H: Harness>(h: &H) {
     two_claims_never_return_the_same_job(h);
     an_expired_lease_makes_a_claimed_job_claimable_again(h);
     a_failing_batch_leaves_nothing(h);
+    apply_and_claim_claims_after_the_changes(h);
+    a_failing_apply_and_claim_leaves_nothing(h);
     history_is_oldest_completion_first(h);
     reopen_keeps_everything(h);
 }
@@ -219,6 +221,98 @@ fn a_failing_batch_leaves_nothing<H: Harness>(h: &H) {
     assert_eq!(s.load_all().expect("load"), vec![one]);
 }
 
+/// The engine's group commit: the changes first (a job ends, another is submitted, a third is
+/// paused), then one claim per lease, in the store's order, stopping when nothing is left.
+fn apply_and_claim_claims_after_the_changes<H: Harness>(h: &H) {
+    let s = h.empty();
+    let (low, paused_later) = (job(1, 0), job(2, 5));
+    put_all(&s, &[low.clone(), paused_later.clone()]);
+    let running = s
+        .claim(&lease("w", LONG_MS))
+        .expect("claim")
+        .expect("job 2");
+    assert_eq!(running.id, paused_later.id);
+    let mut ended = running.clone();
+    ended.state = JobState::Success;
+    ended.completion_seq = Some(0);
+    let urgent = job(3, 9);
+    let mut paused = job(4, 7);
+    paused.state = JobState::Paused;
+    let claimed = s
+        .apply_and_claim(
+            &[
+                Change::Put {
+                    old: Some(&running),
+                    new: &ended,
+                },
+                Change::Put {
+                    old: None,
+                    new: &urgent,
+                },
+                Change::Put {
+                    old: None,
+                    new: &paused,
+                },
+            ],
+            Durability::StateChange,
+            &[
+                lease("w", LONG_MS),
+                lease("w", LONG_MS),
+                lease("w", LONG_MS),
+            ],
+        )
+        .expect("apply and claim");
+    let ids: Vec<&str> = claimed.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, vec![urgent.id.as_str(), low.id.as_str()]);
+    assert!(claimed.iter().all(|r| r.state == JobState::Running));
+    assert_eq!(s.get(&ended.id).expect("get"), Some(ended.clone()));
+    assert_eq!(
+        s.get(&paused.id).expect("get").map(|r| r.state),
+        Some(JobState::Paused)
+    );
+    assert!(s.pending_ids().expect("pending").is_empty());
+    assert_eq!(s.history_ids().expect("history"), vec![ended.id.clone()]);
+    // Claims alone, with nothing to claim: nothing changes.
+    let none = s
+        .apply_and_claim(&[], Durability::StateChange, &[lease("w", LONG_MS)])
+        .expect("claim nothing");
+    assert!(none.is_empty());
+    // Durable: a reopened store has the claims and their leases.
+    let s = h.reopen(s);
+    for r in &claimed {
+        assert_eq!(
+            s.get(&r.id).expect("get").map(|r| r.state),
+            Some(JobState::Running)
+        );
+    }
+    assert!(s.claim(&lease("x", LONG_MS)).expect("claim").is_none());
+}
+
+fn a_failing_apply_and_claim_leaves_nothing<H: Harness>(h: &H) {
+    let s = h.empty();
+    let (one, two) = (job(1, 0), job(2, 0));
+    put_all(&s, std::slice::from_ref(&one));
+    h.fail_batches(&s, Some(1));
+    let failed = s.apply_and_claim(
+        &[Change::Put {
+            old: None,
+            new: &two,
+        }],
+        Durability::StateChange,
+        &[lease("w", LONG_MS)],
+    );
+    assert!(failed.is_err());
+    h.fail_batches(&s, None);
+    assert!(s.get(&two.id).expect("get").is_none());
+    assert_eq!(s.pending_ids().expect("pending"), vec![one.id.clone()]);
+    assert_eq!(
+        s.get(&one.id).expect("get").map(|r| r.state),
+        Some(JobState::Pending)
+    );
+    let claimed = s.claim(&lease("w", LONG_MS)).expect("claim");
+    assert_eq!(claimed.map(|r| r.id), Some(one.id));
+}
+
 fn history_is_oldest_completion_first<H: Harness>(h: &H) {
     let s = h.empty();
     let jobs = [finished(1, 7), finished(2, 3), finished(3, 5), job(4, 0)];
@@ -297,6 +391,7 @@ mod redb_run {
     use std::sync::Arc;
 
     use super::*;
+    use crate::error::Result;
     use crate::persist::redb::job_store::RedbJobStore;
 
     struct RedbHarness {
@@ -339,6 +434,65 @@ mod redb_run {
             dir: tempfile::tempdir().expect("tmp"),
             made: Mutex::new((0, None)),
         };
+        run_all(&h);
+    }
+
+    /// The redb store without its one-transaction `apply_and_claim`: the trait's default
+    /// (apply, then one claim per call) must conform too, for stores that keep it.
+    struct DefaultClaims(RedbJobStore);
+
+    impl JobStore for DefaultClaims {
+        fn load_all(&self) -> Result<Vec<JobRecord>> {
+            self.0.load_all()
+        }
+        fn get(&self, id: &str) -> Result<Option<JobRecord>> {
+            self.0.get(id)
+        }
+        fn pending_ids(&self) -> Result<Vec<String>> {
+            self.0.pending_ids()
+        }
+        fn history_ids(&self) -> Result<Vec<String>> {
+            self.0.history_ids()
+        }
+        fn apply(&self, changes: &[Change<'_>], durability: Durability) -> Result<()> {
+            self.0.apply(changes, durability)
+        }
+        fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
+            self.0.claim(lease)
+        }
+        fn renew(&self, owner: &str, duration: std::time::Duration) -> Result<()> {
+            self.0.renew(owner, duration)
+        }
+        fn flush_if_stale(&self) -> Result<bool> {
+            self.0.flush_if_stale()
+        }
+        fn flush(&self) -> Result<()> {
+            self.0.flush()
+        }
+    }
+
+    struct DefaultClaimsHarness(RedbHarness);
+
+    impl Harness for DefaultClaimsHarness {
+        type Store = DefaultClaims;
+
+        fn empty(&self) -> DefaultClaims {
+            DefaultClaims(self.0.empty())
+        }
+        fn reopen(&self, store: DefaultClaims) -> DefaultClaims {
+            DefaultClaims(self.0.reopen(store.0))
+        }
+        fn fail_batches(&self, store: &DefaultClaims, at_least: Option<usize>) {
+            self.0.fail_batches(&store.0, at_least);
+        }
+    }
+
+    #[test]
+    fn the_default_apply_and_claim_conforms() {
+        let h = DefaultClaimsHarness(RedbHarness {
+            dir: tempfile::tempdir().expect("tmp"),
+            made: Mutex::new((0, None)),
+        });
         run_all(&h);
     }
 }

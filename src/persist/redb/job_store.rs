@@ -59,6 +59,87 @@ struct FlushState {
     dirty: bool,
 }
 
+/// Writes a batch's records and keeps the pending, history and lease tables in step.
+fn write_changes(tx: &redb::WriteTransaction, changes: &[Change<'_>]) -> Result<()> {
+    let mut records = tx.open_table(RECORDS)?;
+    let mut pending = tx.open_table(PENDING)?;
+    let mut history = tx.open_table(HISTORY)?;
+    let mut leases = tx.open_table(LEASES)?;
+    for change in changes {
+        let (old, new) = match change {
+            Change::Put { old, new } => (*old, Some(*new)),
+            Change::Delete(old) => (Some(*old), None),
+        };
+        if let Some(old) = old {
+            if let Some(k) = pending_key(old) {
+                pending.remove(k)?;
+            }
+            if let Some(k) = history_key(old) {
+                history.remove(k)?;
+            }
+            // A job that leaves Running is no longer anyone's.
+            if old.state == JobState::Running && new.is_none_or(|n| n.state != JobState::Running) {
+                leases.remove(old.id.as_str())?;
+            }
+        }
+        match new {
+            Some(new) => {
+                records.insert(new.id.as_str(), encode(new)?.as_slice())?;
+                if let Some(k) = pending_key(new) {
+                    pending.insert(k, new.id.as_str())?;
+                }
+                if let Some(k) = history_key(new) {
+                    history.insert(k, new.id.as_str())?;
+                }
+            }
+            None => {
+                if let Some(old) = old {
+                    records.remove(old.id.as_str())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes the next job for `lease` inside `tx`: a Running job whose lease expired (its daemon
+/// died) first, else the first Pending one, which becomes Running.
+fn claim_in(tx: &redb::WriteTransaction, lease: &Lease, now: i64) -> Result<Option<JobRecord>> {
+    let mut records = tx.open_table(RECORDS)?;
+    let mut pending = tx.open_table(PENDING)?;
+    let mut leases = tx.open_table(LEASES)?;
+    let mut expired = None;
+    for row in leases.iter()? {
+        let (k, v) = row?;
+        if v.value().1 <= now {
+            expired = Some(k.value().to_string());
+            break;
+        }
+    }
+    let id = match expired {
+        Some(id) => Some(id),
+        None => pending.pop_first()?.map(|(_, v)| v.value().to_string()),
+    };
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let found = records.get(id.as_str())?.map(|v| decode(v.value()));
+    let Some(mut rec) = found.transpose()? else {
+        return Err(Error::Internal(format!("claimed job {id} has no record")));
+    };
+    if rec.state == JobState::Pending {
+        rec.state = advance(rec.state, Event::Start).map_err(|r| Error::Invalid(r.message(&id)))?;
+        rec.error_code = 0;
+        rec.error_details.clear();
+        rec.flags = Flags::default();
+        rec.last_change_us = now;
+        records.insert(id.as_str(), encode(&rec)?.as_slice())?;
+    }
+    let until = lease_expiry(now, lease.duration);
+    leases.insert(id.as_str(), (lease.owner.as_str(), until))?;
+    Ok(Some(rec))
+}
+
 pub struct RedbJobStore {
     db: Arc<Database>,
     flush: Mutex<FlushState>,
@@ -161,48 +242,7 @@ impl JobStore for RedbJobStore {
             redb::Durability::None
         })
         .map_err(|e| Error::Internal(format!("database: {e}")))?;
-        {
-            let mut records = tx.open_table(RECORDS)?;
-            let mut pending = tx.open_table(PENDING)?;
-            let mut history = tx.open_table(HISTORY)?;
-            let mut leases = tx.open_table(LEASES)?;
-            for change in changes {
-                let (old, new) = match change {
-                    Change::Put { old, new } => (*old, Some(*new)),
-                    Change::Delete(old) => (Some(*old), None),
-                };
-                if let Some(old) = old {
-                    if let Some(k) = pending_key(old) {
-                        pending.remove(k)?;
-                    }
-                    if let Some(k) = history_key(old) {
-                        history.remove(k)?;
-                    }
-                    // A job that leaves Running is no longer anyone's.
-                    if old.state == JobState::Running
-                        && new.is_none_or(|n| n.state != JobState::Running)
-                    {
-                        leases.remove(old.id.as_str())?;
-                    }
-                }
-                match new {
-                    Some(new) => {
-                        records.insert(new.id.as_str(), encode(new)?.as_slice())?;
-                        if let Some(k) = pending_key(new) {
-                            pending.insert(k, new.id.as_str())?;
-                        }
-                        if let Some(k) = history_key(new) {
-                            history.insert(k, new.id.as_str())?;
-                        }
-                    }
-                    None => {
-                        if let Some(old) = old {
-                            records.remove(old.id.as_str())?;
-                        }
-                    }
-                }
-            }
-        }
+        write_changes(&tx, changes)?;
         #[cfg(test)]
         if self.hook.fails(changes.len()) {
             tx.abort()?;
@@ -218,46 +258,49 @@ impl JobStore for RedbJobStore {
     }
 
     fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
-        let now = now_us();
         let tx = self.db.begin_write()?;
-        let claimed = {
-            let mut records = tx.open_table(RECORDS)?;
-            let mut pending = tx.open_table(PENDING)?;
-            let mut leases = tx.open_table(LEASES)?;
-            let mut expired = None;
-            for row in leases.iter()? {
-                let (k, v) = row?;
-                if v.value().1 <= now {
-                    expired = Some(k.value().to_string());
-                    break;
-                }
+        let claimed = claim_in(&tx, lease, now_us())?;
+        tx.commit()?;
+        self.mark_durable();
+        Ok(claimed)
+    }
+
+    /// The batch and the claims in one durable transaction: a worker's "my job ended" and
+    /// "give me the next" cost one commit.
+    fn apply_and_claim(
+        &self,
+        changes: &[Change<'_>],
+        durability: Durability,
+        leases: &[Lease],
+    ) -> Result<Vec<JobRecord>> {
+        if leases.is_empty() {
+            self.apply(changes, durability)?;
+            return Ok(Vec::new());
+        }
+        #[cfg(test)]
+        self.hook.enter();
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(redb::Durability::Immediate)
+            .map_err(|e| Error::Internal(format!("database: {e}")))?;
+        write_changes(&tx, changes)?;
+        let now = now_us();
+        let mut claimed = Vec::new();
+        for lease in leases {
+            match claim_in(&tx, lease, now)? {
+                Some(r) => claimed.push(r),
+                None => break,
             }
-            let id = match expired {
-                Some(id) => Some(id),
-                None => pending.pop_first()?.map(|(_, v)| v.value().to_string()),
-            };
-            match id {
-                None => None,
-                Some(id) => {
-                    let found = records.get(id.as_str())?.map(|v| decode(v.value()));
-                    let Some(mut rec) = found.transpose()? else {
-                        return Err(Error::Internal(format!("claimed job {id} has no record")));
-                    };
-                    if rec.state == JobState::Pending {
-                        rec.state = advance(rec.state, Event::Start)
-                            .map_err(|r| Error::Invalid(r.message(&id)))?;
-                        rec.error_code = 0;
-                        rec.error_details.clear();
-                        rec.flags = Flags::default();
-                        rec.last_change_us = now;
-                        records.insert(id.as_str(), encode(&rec)?.as_slice())?;
-                    }
-                    let until = lease_expiry(now, lease.duration);
-                    leases.insert(id.as_str(), (lease.owner.as_str(), until))?;
-                    Some(rec)
-                }
-            }
-        };
+        }
+        #[cfg(test)]
+        if self.hook.fails(changes.len()) {
+            tx.abort()?;
+            return Err(self.hook.injected_error());
+        }
+        if claimed.is_empty() && changes.is_empty() {
+            // Nothing to claim and nothing to write: no commit, no fsync.
+            tx.abort()?;
+            return Ok(claimed);
+        }
         tx.commit()?;
         self.mark_durable();
         Ok(claimed)
