@@ -3,21 +3,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::Stdio;
 
 use common::{Home, have_tool, stderr, stdout};
-
-fn samples(text: &str) -> BTreeMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let (name, value) = l.rsplit_once(' ').expect("name value");
-            (name.to_string(), value.parse::<f64>().expect("a number"))
-        })
-        .collect()
-}
+use dicomq_testdata::exposition::samples;
 
 /// A home with `n` generated instances stored.
 fn home_with(n: usize) -> Home {

@@ -2,7 +2,6 @@
 //! The job gauges, which need jobs held Pending with no worker, are a unit test in
 //! `src/node/tests.rs`.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,17 +10,7 @@ use dicomq::home::Home;
 use dicomq::metrics::ManualClock;
 use dicomq::node::Node;
 use dicomq::store::import::{ImportItem, ImportSource, ImportStatus};
-
-/// Every sample line as name (with labels) → value.
-fn samples(text: &str) -> BTreeMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let (name, value) = l.rsplit_once(' ').expect("name value");
-            (name.to_string(), value.parse::<f64>().expect("a number"))
-        })
-        .collect()
-}
+use dicomq_testdata::exposition::samples;
 
 fn node_with_clock() -> (tempfile::TempDir, Node, ManualClock) {
     let dir = tempfile::tempdir().expect("tempdir");

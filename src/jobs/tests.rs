@@ -33,6 +33,11 @@ fn engine(
     .expect("engine")
 }
 
+/// The commit hook of an engine opened on redb (`engine`).
+fn hook(e: &JobsEngine) -> &crate::persist::redb::job_store::hook::CommitHook {
+    &e.redb_store().hook
+}
+
 /// Polls `cond` until it holds, failing after a generous deadline.
 fn poll(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + LONG;
@@ -771,9 +776,6 @@ fn a_failed_commit_reaches_every_caller_of_its_batch_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = open_db(&dir.path().join("index.redb"));
     let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
-    fn hook(e: &JobsEngine) -> &crate::persist::redb::job_store::hook::CommitHook {
-        &e.redb_store().hook
-    }
     // The first submit leads a commit, held at its start; ten more are staged meanwhile and
     // share the next commit, which fails.
     hook(&e).hold(true);
@@ -1122,9 +1124,6 @@ fn a_control_waits_for_the_claim_in_flight_of_its_pending_job() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = open_db(&dir.path().join("index.redb"));
     let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
-    fn hook(e: &JobsEngine) -> &crate::persist::redb::job_store::hook::CommitHook {
-        &e.redb_store().hook
-    }
     let id = e
         .submit("Sleep", json!({"Steps": 20, "StepMs": 20}), 0)
         .expect("submit");

@@ -1,22 +1,11 @@
 //! Node tests that need its parts: the job gauges with jobs held Pending by a Node whose
 //! workers have not started (no public operation does that: a served Node runs its jobs).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
 use crate::jobs::Action;
-
-/// Every sample line as name (with labels) → value.
-fn samples(text: &str) -> BTreeMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let (name, value) = l.rsplit_once(' ').expect("name value");
-            (name.to_string(), value.parse::<f64>().expect("a number"))
-        })
-        .collect()
-}
+use crate::testdata::exposition::samples;
 
 /// Orthanc's meanings: pending = Pending + Retry, running = Running + Paused.
 #[test]

@@ -19,6 +19,21 @@ pub fn priority_key(priority: i32) -> u32 {
     u32::MAX - shifted
 }
 
+/// One claim per lease, in order, until one finds nothing (what `apply_and_claim` returns).
+pub fn claim_each(
+    leases: &[Lease],
+    mut claim: impl FnMut(&Lease) -> Result<Option<JobRecord>>,
+) -> Result<Vec<JobRecord>> {
+    let mut claimed = Vec::new();
+    for lease in leases {
+        match claim(lease)? {
+            Some(r) => claimed.push(r),
+            None => break,
+        }
+    }
+    Ok(claimed)
+}
+
 /// How soon a batch must be on disk before the store returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -84,14 +99,7 @@ pub trait JobStore: Send + Sync {
         if !changes.is_empty() {
             self.apply(changes, durability)?;
         }
-        let mut claimed = Vec::new();
-        for lease in leases {
-            match self.claim(lease)? {
-                Some(r) => claimed.push(r),
-                None => break,
-            }
-        }
-        Ok(claimed)
+        claim_each(leases, |lease| self.claim(lease))
     }
 
     /// Extends every lease `owner` holds by `duration` (the running daemon's heartbeat).

@@ -43,6 +43,7 @@ use dicom_dictionary_std::{tags, uids};
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use sha1::{Digest, Sha1};
 
+pub mod exposition;
 pub mod malformed;
 
 /// SOP class UIDs used by the generator.

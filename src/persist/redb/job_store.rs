@@ -21,7 +21,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use crate::error::{Error, Result};
 use crate::jobs::model::{JobRecord, now_us};
 use crate::jobs::state::{Event, Flags, JobState, advance};
-use crate::persist::job_store::{Change, Durability, JobStore, Lease, priority_key};
+use crate::persist::job_store::{Change, Durability, JobStore, Lease, claim_each, priority_key};
 
 const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("jobs_records");
 const PENDING: TableDefinition<(u32, u64), &str> = TableDefinition::new("jobs_pending");
@@ -284,13 +284,7 @@ impl JobStore for RedbJobStore {
             .map_err(|e| Error::Internal(format!("database: {e}")))?;
         write_changes(&tx, changes)?;
         let now = now_us();
-        let mut claimed = Vec::new();
-        for lease in leases {
-            match claim_in(&tx, lease, now)? {
-                Some(r) => claimed.push(r),
-                None => break,
-            }
-        }
+        let claimed = claim_each(leases, |lease| claim_in(&tx, lease, now))?;
         #[cfg(test)]
         if self.hook.fails(changes.len()) {
             tx.abort()?;
