@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::{Daemon, Home, curl, fixture, free_port, stdout};
+use common::{Daemon, Home, curl, fixture, free_port, stderr, stdout};
 
 fn start() -> (Home, Daemon, String) {
     let home = Home::new();
@@ -173,11 +173,31 @@ fn jobs_routes() {
         curl(&["-X", "POST", &format!("{base}/jobs/{id}/foo")]).status,
         405
     );
+    // Orthanc 1.12: only a finished job can be deleted; a running one is "not found".
     let delete = curl(&["-X", "DELETE", &format!("{base}/jobs/{id}")]);
-    assert_eq!(delete.status, 405);
+    assert_eq!(delete.status, 404);
+    assert_eq!(delete.json()["Details"], "No job found with this id");
     let no_output = curl(&[&format!("{base}/jobs/{id}/pause")]);
     assert_eq!(no_output.status, 404);
     assert_eq!(no_output.json()["Details"], "Job has no such output: pause");
+    common::poll(20, "the job's end", || {
+        (curl(&[&format!("{base}/jobs/{id}")]).json()["State"] == "Success").then_some(())
+    });
+    let deleted = curl(&["-X", "DELETE", &format!("{base}/jobs/{id}")]);
+    assert_eq!((deleted.status, deleted.body.len()), (200, 0));
+    assert_eq!(curl(&[&format!("{base}/jobs/{id}")]).status, 404);
+    assert_eq!(
+        curl(&[&format!("{base}/jobs")]).json(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        curl(&["-X", "DELETE", &format!("{base}/jobs/{id}")]).status,
+        404,
+        "deleted once"
+    );
+    // Gone for the CLI too, after a restart of nothing: it is not in the database.
+    let o = home.run(&["jobs", "show", &id]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
 
 #[test]
@@ -496,6 +516,36 @@ fn archive_routes() {
         curl(&[&format!("{base}/jobs/{named_job}/archive")]).header("content-disposition"),
         Some("filename=\"later.zip\"")
     );
+    // DELETE of the output: the job stays, its output is gone; then DELETE of the job.
+    let outputs_dir = home.path().join("outputs");
+    let files_of = |job: &str| {
+        std::fs::read_dir(&outputs_dir)
+            .expect("outputs")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(job))
+            .count()
+    };
+    assert_eq!(files_of(&named_job), 1);
+    let gone = curl(&["-X", "DELETE", &format!("{base}/jobs/{named_job}/archive")]);
+    assert_eq!((gone.status, gone.body.len()), (200, 0));
+    assert_eq!(files_of(&named_job), 0);
+    let again = curl(&[&format!("{base}/jobs/{named_job}/archive")]);
+    assert_eq!(again.status, 404);
+    let twice = curl(&["-X", "DELETE", &format!("{base}/jobs/{named_job}/archive")]);
+    assert_eq!(twice.status, 404);
+    assert_eq!(twice.json()["Details"], "Job has no such output: archive");
+    assert_eq!(
+        curl(&[&format!("{base}/jobs/{named_job}")]).json()["State"],
+        "Success"
+    );
+    // DELETE of a job with its output: both go.
+    assert_eq!(files_of(&job), 1);
+    assert_eq!(
+        curl(&["-X", "DELETE", &format!("{base}/jobs/{job}")]).status,
+        200
+    );
+    assert_eq!(files_of(&job), 0);
+    assert_eq!(curl(&[&format!("{base}/jobs/{job}")]).status, 404);
     let wrong = curl(&[
         "-X",
         "POST",

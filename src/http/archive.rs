@@ -67,7 +67,10 @@ pub fn routes() -> Router<App> {
             "/tools/create-media-extended",
             post(|s, h, b| post_many(s, h, b, true, true)),
         )
-        .route("/jobs/{id}/archive", get(job_archive))
+        .route(
+            "/jobs/{id}/archive",
+            get(job_archive).delete(delete_job_archive),
+        )
 }
 
 /// What an archive request asks for.
@@ -293,6 +296,25 @@ fn zip_answer(output: JobOutput, filename: &str) -> ApiResult {
 
 /// `GET /jobs/{id}/archive`: a finished archive job's output, as many times as asked, under
 /// the job's `Filename` when its request gave one (Orthanc 1.13), else `archive.zip`.
+/// The output goes; the job stays (a later `GET` of the output is 404).
+async fn delete_job_archive(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    blocking(move || {
+        let deleted = match app.node.job_exact(&id) {
+            Some(_) => app.node.delete_job_output(&id),
+            None => Err(crate::error::Error::NotFound { what: "job", id }),
+        };
+        deleted.map_err(|_| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                OrthancCode::InexistentItem,
+                "Job has no such output: archive",
+            )
+        })?;
+        Ok(super::answer::bytes("text/plain", Vec::new()))
+    })
+    .await
+}
+
 async fn job_archive(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     let output = blocking(move || {
         app.node.job_output(&id).map_err(|e| {

@@ -17,8 +17,8 @@ use crate::jobs::Action;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/jobs", get(list))
-        .route("/jobs/{id}", get(one))
-        .route("/jobs/{id}/{key}", get(output).post(control))
+        .route("/jobs/{id}", get(one).delete(delete))
+        .route("/jobs/{id}/{key}", get(output).post(control).delete(output))
 }
 
 async fn list(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
@@ -38,6 +38,26 @@ async fn one(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
         Some(info) => Ok(answer::json(&info)),
         None => Err(ApiError::bare(StatusCode::NOT_FOUND)),
     }
+}
+
+/// Orthanc 1.12: only a finished job can be deleted; any other, like an unknown one, is 404.
+async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    blocking(move || {
+        let finished = app
+            .node
+            .job_exact(&id)
+            .is_some_and(|j| j.state.is_finished());
+        if !finished {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                OrthancCode::InexistentItem,
+                "No job found with this id",
+            ));
+        }
+        app.node.delete_job(&id)?;
+        Ok(answer::bytes("text/plain", Vec::new()))
+    })
+    .await
 }
 
 async fn control(State(app): State<App>, Path((id, action)): Path<(String, String)>) -> ApiResult {

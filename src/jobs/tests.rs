@@ -1154,3 +1154,35 @@ fn a_control_waits_for_the_claim_in_flight_of_its_pending_job() {
     assert_eq!(done.state, JobState::Success, "{done:?}");
     e.shutdown();
 }
+
+#[test]
+fn only_a_finished_job_can_be_deleted_and_it_is_gone_for_good() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("index.redb");
+    let (done, paused);
+    {
+        let db = open_db(&path);
+        let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+        done = e.submit("Sleep", json!({"Steps": 1}), 0).expect("submit");
+        paused = e.submit("Sleep", json!({"Steps": 1}), 0).expect("submit");
+        e.control(&paused, Action::Pause).expect("pause");
+        match e.delete(&paused) {
+            Err(Error::Invalid(m)) => assert!(m.contains("Paused"), "{m}"),
+            other => panic!("a paused job is not deleted: {other:?}"),
+        }
+        e.start_workers();
+        e.wait(&done, Some(Duration::from_secs(20))).expect("wait");
+        e.delete(&done[..8]).expect("delete by prefix");
+        assert!(matches!(e.info(&done), Err(Error::NotFound { .. })));
+        assert!(matches!(e.delete(&done), Err(Error::NotFound { .. })));
+        assert_eq!(
+            e.store().history_ids().expect("history"),
+            Vec::<String>::new()
+        );
+        e.shutdown();
+    }
+    let db = open_db(&path);
+    let e = engine(&db, 1, 100, vec![Arc::new(Sleep)]);
+    assert!(e.store().get(&done).expect("get").is_none(), "durable");
+    assert_eq!(e.info(&paused).expect("info").state, JobState::Paused);
+}

@@ -226,6 +226,20 @@ impl Node {
         Ok(output)
     }
 
+    /// Deletes a finished job and its output (Orthanc's `DELETE /jobs/{id}`).
+    pub fn delete_job(&self, id: &str) -> Result<()> {
+        self.jobs.delete(id)
+    }
+
+    /// Deletes a finished job's output; the job stays (Orthanc's `DELETE /jobs/{id}/archive`).
+    pub fn delete_job_output(&self, id: &str) -> Result<()> {
+        let job = self.jobs.record(id)?;
+        let path = self.output_path(&job)?;
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        self.outputs.forget_plan(&job.id);
+        Ok(())
+    }
+
     /// [`Self::take_job_output`] into a file: a rename, written atomically.
     pub fn take_job_output_to(&self, id: &str, to: &Path) -> Result<u64> {
         let job = self.jobs.record(id)?;

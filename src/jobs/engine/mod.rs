@@ -429,6 +429,28 @@ impl JobsEngine {
         ))
     }
 
+    /// Deletes a finished job (Success or Failure) from the history, then its outputs. Any
+    /// other state is refused: a job leaves only once it is over.
+    pub fn delete(&self, id_or_prefix: &str) -> Result<()> {
+        let mut g = self.lock();
+        let id = g.resolve(id_or_prefix)?;
+        let Some(state) = g.latest(&id).map(|r| r.state) else {
+            return Err(Error::NotFound { what: "job", id });
+        };
+        if !state.is_finished() {
+            return Err(Error::Invalid(format!(
+                "job {id} is {}: only a finished job can be deleted",
+                state.as_str()
+            )));
+        }
+        let (ticket, removed) = self.stage(&mut g, Vec::new(), vec![id], Durability::StateChange);
+        let (g, committed) = self.settle(g, &ticket);
+        drop(g);
+        committed?;
+        self.discard(removed);
+        Ok(())
+    }
+
     /// Blocks until the job is Success or Failure, or until `timeout` (then answers the job as
     /// it is: the caller checks `State`). Sees committed states only.
     pub fn wait(&self, id_or_prefix: &str, timeout: Option<Duration>) -> Result<JobInfo> {
