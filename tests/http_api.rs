@@ -127,6 +127,145 @@ fn resources_routes() {
     );
 }
 
+/// Orthanc's hierarchy walks and statistics on one patient, one study, two series (2 + 1
+/// instances).
+#[test]
+fn hierarchy_routes() {
+    let (_home, _d, base) = start();
+    let ids = common::orthanc_ids();
+    for f in ["A_s1_i1.dcm", "A_s1_i2.dcm", "A_s2_i1.dcm"] {
+        let data = format!("@{}", fixture(f).display());
+        let up = curl(&[
+            "-X",
+            "POST",
+            "--data-binary",
+            &data,
+            &format!("{base}/instances"),
+        ]);
+        assert_eq!(up.status, 200, "{f}");
+    }
+    let [p, st, s1, i1] = [0, 1, 2, 3].map(|k| ids["A_s1_i1.dcm"][k].clone());
+    let (s2, i2, i3) = (
+        ids["A_s2_i1.dcm"][2].clone(),
+        ids["A_s1_i2.dcm"][3].clone(),
+        ids["A_s2_i1.dcm"][3].clone(),
+    );
+    let get = |path: &str| curl(&[&format!("{base}{path}")]);
+    let sorted_ids = |v: &serde_json::Value| {
+        let mut out: Vec<String> = v
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|x| {
+                x["ID"]
+                    .as_str()
+                    .map_or_else(|| x.as_str().expect("id").to_string(), str::to_string)
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let mut all = vec![i1.clone(), i2.clone(), i3.clone()];
+    all.sort();
+    // Children: full objects by default, IDs with ?expand=false.
+    let studies = get(&format!("/patients/{p}/studies")).json();
+    assert_eq!(studies[0]["ID"], st.as_str());
+    assert_eq!(studies[0]["Type"], "Study");
+    assert_eq!(
+        sorted_ids(&get(&format!("/patients/{p}/instances")).json()),
+        all
+    );
+    let bare = get(&format!("/patients/{p}/instances?expand=false")).json();
+    assert!(bare[0].is_string(), "{bare}");
+    assert_eq!(sorted_ids(&bare), all);
+    let mut series = vec![s1.clone(), s2.clone()];
+    series.sort();
+    assert_eq!(
+        sorted_ids(&get(&format!("/studies/{st}/series")).json()),
+        series
+    );
+    assert_eq!(
+        sorted_ids(&get(&format!("/patients/{p}/series")).json()),
+        series
+    );
+    assert_eq!(
+        sorted_ids(&get(&format!("/studies/{st}/instances")).json()),
+        all
+    );
+    let mut in_s1 = vec![i1.clone(), i2.clone()];
+    in_s1.sort();
+    assert_eq!(
+        sorted_ids(&get(&format!("/series/{s1}/instances")).json()),
+        in_s1
+    );
+    // Ancestors: one object.
+    for (path, id, kind) in [
+        (format!("/instances/{i3}/patient"), &p, "Patient"),
+        (format!("/instances/{i3}/study"), &st, "Study"),
+        (format!("/instances/{i3}/series"), &s2, "Series"),
+        (format!("/series/{s1}/patient"), &p, "Patient"),
+        (format!("/series/{s1}/study"), &st, "Study"),
+        (format!("/studies/{st}/patient"), &p, "Patient"),
+    ] {
+        let v = get(&path).json();
+        assert_eq!(
+            (v["ID"].as_str(), v["Type"].as_str()),
+            (Some(id.as_str()), Some(kind)),
+            "{path}"
+        );
+    }
+    // Statistics.
+    let size_of = |i: &str| get(&format!("/instances/{i}/file")).body.len() as u64;
+    let total = size_of(&i1) + size_of(&i2) + size_of(&i3);
+    let study = get(&format!("/studies/{st}/statistics")).json();
+    assert_eq!(study["CountSeries"], 2);
+    assert_eq!(study["CountInstances"], 3);
+    assert!(study.get("CountStudies").is_none());
+    assert_eq!(study["DiskSize"], total.to_string());
+    assert_eq!(study["DicomDiskSize"], total.to_string());
+    assert_eq!(study["DiskSizeMB"], 0);
+    let patient = get(&format!("/patients/{p}/statistics")).json();
+    assert_eq!(patient["CountStudies"], 1);
+    let s1_stats = get(&format!("/series/{s1}/statistics")).json();
+    assert_eq!(s1_stats["CountInstances"], 2);
+    assert_eq!(
+        s1_stats["UncompressedSize"],
+        (size_of(&i1) + size_of(&i2)).to_string()
+    );
+    let one = get(&format!("/instances/{i1}/statistics")).json();
+    assert_eq!(one["DiskSize"], size_of(&i1).to_string());
+    assert!(one.get("CountInstances").is_none());
+    let store = get("/statistics").json();
+    assert_eq!(
+        (
+            &store["CountPatients"],
+            &store["CountStudies"],
+            &store["CountSeries"],
+            &store["CountInstances"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(2),
+            &serde_json::json!(3)
+        )
+    );
+    assert_eq!(store["TotalDiskSize"], total.to_string());
+    // Unknown resources, and a resource of another level, are Orthanc's 404.
+    let unknown = "ffffffff-ffffffff-ffffffff-ffffffff-ffffffff";
+    for path in [
+        format!("/studies/{unknown}/series"),
+        format!("/instances/{unknown}/patient"),
+        format!("/series/{unknown}/statistics"),
+        format!("/studies/{s1}/instances"),
+        format!("/patients/{p}/studies?expand=maybe"),
+    ] {
+        let r = get(&path);
+        assert!(matches!(r.status, 400 | 404), "{path}: {}", r.status);
+    }
+    assert_eq!(get(&format!("/studies/{s1}/instances")).status, 404);
+}
+
 #[test]
 fn jobs_routes() {
     let (home, _d, base) = start();

@@ -71,6 +71,26 @@ impl Node {
         self.store.index().statistics()
     }
 
+    /// Counts and sizes below one resource, by full ID.
+    pub fn resource_statistics(
+        &self,
+        level: Level,
+        id: &str,
+    ) -> Result<crate::store::ResourceStatistics> {
+        self.store.resource_statistics(level, id)
+    }
+
+    /// The ancestor of level `target` of a resource, by full ID (REST's `/instances/{id}/study`).
+    pub fn ancestor(&self, level: Level, id: &str, target: Level) -> Result<ResourceView> {
+        let ancestor = self.store.ancestor(level, id, target)?;
+        self.store.view(target, &ancestor)
+    }
+
+    /// The resources of level `target` below one, by full ID (REST's `/studies/{id}/instances`).
+    pub fn descendants(&self, level: Level, id: &str, target: Level) -> Result<Vec<ResourceView>> {
+        self.store.list(target, Some((level, id.to_string())))
+    }
+
     /// Every resource of a level (REST's `/patients`, ...).
     pub fn list_level(&self, level: Level) -> Result<Vec<ResourceView>> {
         self.store.list(level, None)

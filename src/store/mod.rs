@@ -38,6 +38,16 @@ pub struct Store {
     broken: OnceLock<(bool, String)>,
 }
 
+/// What is below one resource: counts of the lower levels (0 for its own and higher ones) and
+/// the bytes of its files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceStatistics {
+    pub studies: u64,
+    pub series: u64,
+    pub instances: u64,
+    pub size: u64,
+}
+
 impl Store {
     /// Opens the store and settles what a crash left behind: files of an interrupted removal
     /// are deleted; files left in `incoming/` are published when the index committed them and
@@ -274,6 +284,42 @@ impl Store {
         self.index.get(level, id)?.ok_or_else(|| Error::NotFound {
             what: level_word(level),
             id: id.to_string(),
+        })
+    }
+
+    /// The ancestor of level `target` of `id` (of `level`); `id` itself at its own level.
+    pub fn ancestor(&self, level: Level, id: &str, target: Level) -> Result<String> {
+        let (mut l, mut id) = (level, id.to_string());
+        while l > target {
+            let parent = self.record(l, &id)?.parent;
+            let (Some(pl), Some(parent)) = (l.parent(), parent) else {
+                return Err(Error::Internal(format!("{id} has no parent in the index")));
+            };
+            (l, id) = (pl, parent);
+        }
+        Ok(id)
+    }
+
+    /// Counts below a resource and the size of its files (Orthanc's `/{level}/{id}/statistics`).
+    pub fn resource_statistics(&self, level: Level, id: &str) -> Result<ResourceStatistics> {
+        self.record(level, id)?;
+        let count = |target: Level| -> Result<u64> {
+            Ok(if target > level {
+                self.descendants(level, id, target)?.len() as u64
+            } else {
+                0
+            })
+        };
+        let mut size = 0u64;
+        for instance in self.descendants(level, id, Level::Instance)? {
+            let rec = self.record(Level::Instance, &instance)?;
+            size = size.saturating_add(rec.file.map_or(0, |f| f.size));
+        }
+        Ok(ResourceStatistics {
+            studies: count(Level::Study)?,
+            series: count(Level::Series)?,
+            instances: count(Level::Instance)?,
+            size,
         })
     }
 
