@@ -102,6 +102,41 @@ fn resources_routes() {
         404
     );
 
+    // Tags as Orthanc 1.10.1 answered them for this file, in its three formats.
+    let golden = |name: &str| -> serde_json::Value {
+        let path = common::fixture_root().join("tags").join(name);
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("golden")).expect("json")
+    };
+    let full = golden("A_s1_i1.full.json");
+    let simplified = golden("A_s1_i1.simplified.json");
+    assert_eq!(curl(&[&format!("{base}/instances/{id}/tags")]).json(), full);
+    assert_eq!(
+        curl(&[&format!("{base}/instances/{id}/simplified-tags")]).json(),
+        simplified
+    );
+    assert_eq!(
+        curl(&[&format!("{base}/instances/{id}/tags?simplify")]).json(),
+        simplified
+    );
+    let short = curl(&[&format!("{base}/instances/{id}/tags?short")]).json();
+    assert_eq!(short["0010,0010"], "Müller^Jürgen");
+    assert_eq!(short["7fe0,0010"], serde_json::Value::Null);
+    assert_eq!(
+        short.as_object().map(|o| o.len()),
+        full.as_object().map(|o| o.len())
+    );
+    assert_eq!(
+        curl(&[&format!("{base}/instances/{id}/tags?simplify=maybe")]).status,
+        400
+    );
+    assert_eq!(
+        curl(&[&format!(
+            "{base}/instances/ffffffff-ffffffff-ffffffff-ffffffff-ffffffff/tags"
+        )])
+        .status,
+        404
+    );
+
     let f = curl(&[&format!("{base}/instances/{id}/file")]);
     assert_eq!(f.body, std::fs::read(&file).expect("read"));
     assert_eq!(f.header("content-type"), Some("application/dicom"));

@@ -14,6 +14,7 @@ use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::{App, blocking, body};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+use crate::store::tags::{TagsFormat, tags_in};
 
 /// Every path written out, so that a search for one finds its route.
 pub fn routes() -> Router<App> {
@@ -40,6 +41,8 @@ pub fn routes() -> Router<App> {
             get(|s, p| one(s, p, Instance)).delete(|s, p| remove(s, p, Instance)),
         )
         .route("/instances/{id}/file", get(file))
+        .route("/instances/{id}/tags", get(tags))
+        .route("/instances/{id}/simplified-tags", get(simplified_tags))
         .route("/instances/{id}/pdf", get(pdf))
 }
 
@@ -157,6 +160,60 @@ async fn file(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
             "application/dicom",
             app.node.instance_bytes(&id)?,
         ))
+    })
+    .await
+}
+
+/// Orthanc's choice of format: `?simplify` or `?short` (present, or `=true|1`), or
+/// `?format=Full|Simplify|Short`.
+fn tags_format(q: &HashMap<String, String>) -> Result<TagsFormat, ApiError> {
+    let on = |name: &str| -> Result<bool, ApiError> {
+        match q.get(name).map(String::as_str) {
+            None | Some("false" | "0") => Ok(false),
+            Some("" | "true" | "1") => Ok(true),
+            Some(other) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                OrthancCode::ParameterOutOfRange,
+                format!("{name} must be a boolean, found \"{other}\""),
+            )),
+        }
+    };
+    if on("simplify")? {
+        return Ok(TagsFormat::Simplified);
+    }
+    if on("short")? {
+        return Ok(TagsFormat::Short);
+    }
+    match q.get("format").map(String::as_str) {
+        None | Some("Full") => Ok(TagsFormat::Full),
+        Some("Simplify") => Ok(TagsFormat::Simplified),
+        Some("Short") => Ok(TagsFormat::Short),
+        Some(other) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::ParameterOutOfRange,
+            format!("format must be Full, Simplify or Short, found \"{other}\""),
+        )),
+    }
+}
+
+async fn tags(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let format = tags_format(&q)?;
+    instance_tags(app, id, format).await
+}
+
+async fn simplified_tags(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    instance_tags(app, id, TagsFormat::Simplified).await
+}
+
+async fn instance_tags(app: App, id: String, format: TagsFormat) -> ApiResult {
+    blocking(move || {
+        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        let (full, _) = app.node.instance_tags(&id)?;
+        Ok(answer::json(&tags_in(&full, format)))
     })
     .await
 }

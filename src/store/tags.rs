@@ -10,11 +10,14 @@ use serde_json::{Map, Value as Json, json};
 /// Longest string shown; longer values are `TooLong`, as Orthanc does.
 const MAX_STRING: usize = 256;
 
+/// DCMTK's name for a tag outside the dictionary, which Orthanc shows.
+const UNKNOWN: &str = "Unknown Tag & Data";
+
 fn keyword(tag: dicom_core::Tag) -> String {
     StandardDataDictionary
         .by_tag(tag)
         .map(|e| e.alias.to_string())
-        .unwrap_or_else(|| "Unknown Tag & Data".to_string())
+        .unwrap_or_else(|| UNKNOWN.to_string())
 }
 
 /// `{"gggg,eeee": {"Name", "Type", "Value"}}`, sequences nested.
@@ -49,6 +52,46 @@ pub fn tags_json(obj: &InMemDicomObject) -> Json {
         );
     }
     Json::Object(map)
+}
+
+/// How `/instances/{id}/tags` keys and shows its values (Orthanc's `?simplify` and `?short`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagsFormat {
+    /// `{"gggg,eeee": {"Name", "Type", "Value"}}`.
+    Full,
+    /// `{"PatientName": "value"}`; a tag without a name keeps `gggg,eeee`.
+    Simplified,
+    /// `{"gggg,eeee": "value"}`.
+    Short,
+}
+
+/// The full JSON of [`tags_json`] in `format`: sequences become arrays of items in the same
+/// format, values that are not strings (binary, too long) become null.
+pub fn tags_in(full: &Json, format: TagsFormat) -> Json {
+    if format == TagsFormat::Full {
+        return full.clone();
+    }
+    let Some(entries) = full.as_object() else {
+        return Json::Null;
+    };
+    let mut out = Map::new();
+    for (key, entry) in entries {
+        let name = entry.get("Name").and_then(Json::as_str).unwrap_or(UNKNOWN);
+        let key = if format == TagsFormat::Simplified && name != UNKNOWN {
+            name.to_string()
+        } else {
+            key.clone()
+        };
+        let value = match (entry.get("Type").and_then(Json::as_str), entry.get("Value")) {
+            (Some("Sequence"), Some(Json::Array(items))) => {
+                Json::Array(items.iter().map(|i| tags_in(i, format)).collect())
+            }
+            (Some("String"), Some(v)) => v.clone(),
+            _ => Json::Null,
+        };
+        out.insert(key, value);
+    }
+    Json::Object(out)
 }
 
 trait BinaryLike {
@@ -105,5 +148,44 @@ fn dump(obj: &InMemDicomObject, depth: usize, out: &mut String) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simplified_and_short_as_orthanc() {
+        let full = json!({
+            "0010,0010": {"Name": "PatientName", "Type": "String", "Value": "Doe^J"},
+            "0008,1140": {"Name": "ReferencedImageSequence", "Type": "Sequence", "Value": [
+                {"0008,1150": {"Name": "ReferencedSOPClassUID", "Type": "String", "Value": "1.2"}}
+            ]},
+            "7fe0,0010": {"Name": "PixelData", "Type": "Null", "Value": null},
+            "0009,1001": {"Name": UNKNOWN, "Type": "String", "Value": "x"},
+            "0008,0090": {"Name": "ReferringPhysicianName", "Type": "TooLong", "Value": null},
+        });
+        assert_eq!(
+            tags_in(&full, TagsFormat::Simplified),
+            json!({
+                "PatientName": "Doe^J",
+                "ReferencedImageSequence": [{"ReferencedSOPClassUID": "1.2"}],
+                "PixelData": null,
+                "0009,1001": "x",
+                "ReferringPhysicianName": null,
+            })
+        );
+        assert_eq!(
+            tags_in(&full, TagsFormat::Short),
+            json!({
+                "0010,0010": "Doe^J",
+                "0008,1140": [{"0008,1150": "1.2"}],
+                "7fe0,0010": null,
+                "0009,1001": "x",
+                "0008,0090": null,
+            })
+        );
+        assert_eq!(tags_in(&full, TagsFormat::Full), full);
     }
 }

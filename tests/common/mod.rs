@@ -6,7 +6,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-fn fixture_root() -> PathBuf {
+pub fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/orthanc")
 }
 
