@@ -129,6 +129,25 @@ fn resources_routes() {
         curl(&[&format!("{base}/instances/{id}/tags?simplify=maybe")]).status,
         400
     );
+    // The file meta group, in the same formats.
+    let header = curl(&[&format!("{base}/instances/{id}/header")]).json();
+    assert_eq!(header["0002,0003"]["Name"], "MediaStorageSOPInstanceUID");
+    assert_eq!(header["0002,0003"]["Value"], full["0008,0018"]["Value"]);
+    assert_eq!(header["0002,0001"]["Type"], "Null", "OB is binary");
+    let simple_header = curl(&[&format!("{base}/instances/{id}/header?simplify")]).json();
+    assert_eq!(
+        simple_header["TransferSyntaxUID"]
+            .as_str()
+            .map(|s| s.starts_with("1.2.840.10008.1.2")),
+        Some(true),
+        "{simple_header}"
+    );
+    assert!(
+        header
+            .as_object()
+            .is_some_and(|o| o.keys().all(|k| k.starts_with("0002,"))),
+        "{header}"
+    );
     assert_eq!(
         curl(&[&format!(
             "{base}/instances/ffffffff-ffffffff-ffffffff-ffffffff-ffffffff/tags"

@@ -43,6 +43,7 @@ pub fn routes() -> Router<App> {
         .route("/instances/{id}/file", get(file))
         .route("/instances/{id}/tags", get(tags))
         .route("/instances/{id}/simplified-tags", get(simplified_tags))
+        .route("/instances/{id}/header", get(header))
         .route("/instances/{id}/pdf", get(pdf))
 }
 
@@ -203,6 +204,22 @@ async fn tags(
 ) -> ApiResult {
     let format = tags_format(&q)?;
     instance_tags(app, id, format).await
+}
+
+async fn header(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let format = tags_format(&q)?;
+    blocking(move || {
+        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        Ok(answer::json(&tags_in(
+            &app.node.instance_header(&id)?,
+            format,
+        )))
+    })
+    .await
 }
 
 async fn simplified_tags(State(app): State<App>, Path(id): Path<String>) -> ApiResult {

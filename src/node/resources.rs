@@ -114,6 +114,14 @@ impl Node {
         Ok(data)
     }
 
+    /// An instance's file meta group, by full ID, as Orthanc's `/instances/{id}/header` JSON.
+    pub fn instance_header(&self, id: &str) -> Result<serde_json::Value> {
+        let (path, file) = self.store.open_instance(id)?;
+        let obj = crate::store::header::open_header(std::io::BufReader::new(file))
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        Ok(crate::store::tags::header_json(obj.meta()))
+    }
+
     /// All tags of an instance: Orthanc's JSON and a readable dump.
     pub fn instance_tags(&self, id: &str) -> Result<(serde_json::Value, String)> {
         let (level, id) = self.store.resolve(id)?;

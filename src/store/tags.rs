@@ -105,6 +105,18 @@ impl BinaryLike for dicom_core::VR {
     }
 }
 
+/// The file meta group (`0002,xxxx`) in the shape of [`tags_json`] (Orthanc's `/header`).
+pub fn header_json(meta: &dicom_object::FileMetaTable) -> Json {
+    let elements = meta.to_element_iter().filter_map(|e| {
+        let (tag, vr) = (e.tag(), e.vr());
+        e.into_value()
+            .primitive()
+            .cloned()
+            .map(|p| dicom_core::DataElement::new(tag, vr, p))
+    });
+    tags_json(&InMemDicomObject::from_element_iter(elements))
+}
+
 /// A readable dump, one element per line, sequences indented.
 pub fn tags_text(obj: &InMemDicomObject) -> String {
     let mut out = String::new();
