@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
             [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'ZIP archive or DICOMDIR media of patients, studies, series or instances')
+            [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'The changes log: what was stored and deleted, in order (--follow to keep watching)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
             [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
@@ -168,6 +169,24 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'dicomq;changes' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only the changes after this one (the `Last` of a previous call)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many changes (1 to 10000)')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep printing new changes as they come (until interrupted)')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing new changes as they come (until interrupted)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'dicomq;jobs' {
@@ -527,6 +546,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
             [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'ZIP archive or DICOMDIR media of patients, studies, series or instances')
+            [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'The changes log: what was stored and deleted, in order (--follow to keep watching)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
             [CompletionResult]::new('debug', 'debug', [CompletionResultType]::ParameterValue, 'Tools for testing dicomq itself')
@@ -555,6 +575,9 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;help;archive' {
+            break
+        }
+        'dicomq;help;changes' {
             break
         }
         'dicomq;help;jobs' {

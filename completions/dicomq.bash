@@ -19,6 +19,9 @@ _dicomq() {
             dicomq,archive)
                 cmd="dicomq__subcmd__archive"
                 ;;
+            dicomq,changes)
+                cmd="dicomq__subcmd__changes"
+                ;;
             dicomq,check)
                 cmd="dicomq__subcmd__check"
                 ;;
@@ -72,6 +75,9 @@ _dicomq() {
                 ;;
             dicomq__subcmd__help,archive)
                 cmd="dicomq__subcmd__help__subcmd__archive"
+                ;;
+            dicomq__subcmd__help,changes)
+                cmd="dicomq__subcmd__help__subcmd__changes"
                 ;;
             dicomq__subcmd__help,check)
                 cmd="dicomq__subcmd__help__subcmd__check"
@@ -233,7 +239,7 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf archive jobs metrics debug check daemon completions help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show rm create-dicom pdf archive changes jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -282,6 +288,44 @@ _dicomq() {
                     return 0
                     ;;
                 --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__changes)
+            opts="-f -q -v -h --since --limit --follow --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -583,7 +627,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show rm create-dicom pdf archive jobs metrics debug check daemon completions help"
+            opts="store ls show rm create-dicom pdf archive changes jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,6 +641,20 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help__subcmd__archive)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__changes)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

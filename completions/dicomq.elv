@@ -38,6 +38,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
+            cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
@@ -158,6 +159,23 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'dicomq;changes'= {
+            cand --since 'Only the changes after this one (the `Last` of a previous call)'
+            cand --limit 'At most this many changes (1 to 10000)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand -f 'Keep printing new changes as they come (until interrupted)'
+            cand --follow 'Keep printing new changes as they come (until interrupted)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'dicomq;jobs'= {
             cand --home 'Data home (database, stored files, outputs, socket)'
@@ -480,6 +498,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
+            cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
             cand debug 'Tools for testing dicomq itself'
@@ -501,6 +520,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;pdf'= {
         }
         &'dicomq;help;archive'= {
+        }
+        &'dicomq;help;changes'= {
         }
         &'dicomq;help;jobs'= {
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'

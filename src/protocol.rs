@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorKind;
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{CreateAnswer, JobRequest, ListRequest, MetricsSwitch};
+use crate::node::{ChangesPage, CreateAnswer, JobRequest, ListRequest, MetricsSwitch};
 use crate::store::import::ImportResult;
 use crate::store::views::{RemovedView, ResourceView};
 
@@ -110,6 +110,11 @@ pub enum Request {
     TakeJobOutput {
         id: String,
     },
+    /// A page of the changes log (`dicomq changes`).
+    Changes {
+        since: u64,
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -166,6 +171,9 @@ pub enum Response {
         switch: MetricsSwitch,
     },
     Done,
+    Changes {
+        page: ChangesPage,
+    },
 }
 
 /// Why a frame could not be read.
@@ -434,6 +442,10 @@ mod tests {
             Request::JobRows,
             Request::JobOutput { id: "x".into() },
             Request::TakeJobOutput { id: "x".into() },
+            Request::Changes {
+                since: 7,
+                limit: 100,
+            },
         ];
         for r in requests {
             round_trip(r, b"abc");
@@ -513,6 +525,20 @@ mod tests {
                 },
             },
             Response::Done,
+            Response::Changes {
+                page: ChangesPage {
+                    changes: vec![crate::store::index::Change {
+                        change_type: crate::store::index::ChangeType::NewStudy,
+                        date: "20261201T001500".into(),
+                        id: "s".into(),
+                        path: "/studies/s".into(),
+                        resource_type: Level::Study,
+                        seq: 8,
+                    }],
+                    done: true,
+                    last: 8,
+                },
+            },
             Response::JobRows {
                 rows: vec![JobRow {
                     id: "x".into(),

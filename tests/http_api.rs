@@ -320,6 +320,113 @@ fn hierarchy_routes() {
     assert_eq!(get(&format!("/studies/{s1}/instances")).status, 404);
 }
 
+/// Orthanc's changes log: what a store logs, paging with `since`/`limit`, `last`, deletions,
+/// `DELETE /changes`, and clear errors for bad arguments.
+#[test]
+fn changes_route() {
+    let (_home, _d, base) = start();
+    let get = |q: &str| curl(&[&format!("{base}/changes{q}")]);
+    let empty = get("").json();
+    assert_eq!(
+        empty,
+        serde_json::json!({"Changes": [], "Done": true, "Last": 0})
+    );
+    let ids = common::orthanc_ids();
+    for f in ["A_s1_i1.dcm", "A_s1_i2.dcm"] {
+        let data = format!("@{}", fixture(f).display());
+        curl(&[
+            "-X",
+            "POST",
+            "--data-binary",
+            &data,
+            &format!("{base}/instances"),
+        ]);
+    }
+    let a = &ids["A_s1_i1.dcm"];
+    let all = get("").json();
+    let kinds: Vec<(&str, &str, &str)> = all["Changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["ChangeType"].as_str().expect("type"),
+                c["ResourceType"].as_str().expect("level"),
+                c["ID"].as_str().expect("id"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("NewInstance", "Instance", a[3].as_str()),
+            ("NewSeries", "Series", a[2].as_str()),
+            ("NewStudy", "Study", a[1].as_str()),
+            ("NewPatient", "Patient", a[0].as_str()),
+            ("NewInstance", "Instance", ids["A_s1_i2.dcm"][3].as_str()),
+        ]
+    );
+    assert_eq!(
+        (&all["Done"], &all["Last"]),
+        (&serde_json::json!(true), &serde_json::json!(5))
+    );
+    let first = &all["Changes"][0];
+    assert_eq!(first["Seq"], 1);
+    assert_eq!(first["Path"], format!("/instances/{}", a[3]));
+    assert_eq!(first["Date"].as_str().map(str::len), Some(15), "{first}");
+    let page = get("?since=2&limit=2").json();
+    let seqs: Vec<u64> = page["Changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["Seq"].as_u64().expect("seq"))
+        .collect();
+    assert_eq!(seqs, vec![3, 4]);
+    assert_eq!(
+        (&page["Done"], &page["Last"]),
+        (&serde_json::json!(false), &serde_json::json!(4))
+    );
+    let last = get("?last").json();
+    assert_eq!(last["Changes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(last["Last"], 5);
+    let beyond = get("?since=99").json();
+    assert_eq!(
+        beyond,
+        serde_json::json!({"Changes": [], "Done": true, "Last": 5})
+    );
+    for bad in ["?limit=0", "?limit=10001", "?limit=abc", "?since=-3"] {
+        let r = get(bad);
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(
+            r.json()["Details"].as_str().is_some_and(|d| !d.is_empty()),
+            "{bad}"
+        );
+    }
+    // A deletion is logged, one `Deleted` per resource it removed.
+    let del = curl(&["-X", "DELETE", &format!("{base}/series/{}", a[2])]);
+    assert_eq!(del.status, 200);
+    let after = get("?since=5").json();
+    let deleted: Vec<&str> = after["Changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["ChangeType"].as_str().expect("type"))
+        .collect();
+    assert_eq!(
+        deleted.len(),
+        5,
+        "2 instances, the series, its study and patient: {after}"
+    );
+    assert!(deleted.iter().all(|t| *t == "Deleted"));
+    // DELETE /changes empties the log; numbering goes on.
+    let cleared = curl(&["-X", "DELETE", &format!("{base}/changes")]);
+    assert_eq!(cleared.status, 200);
+    assert_eq!(
+        get("").json(),
+        serde_json::json!({"Changes": [], "Done": true, "Last": 10})
+    );
+}
+
 #[test]
 fn jobs_routes() {
     let (home, _d, base) = start();

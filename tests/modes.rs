@@ -325,6 +325,12 @@ fn scenario(home: &Home, inp: &Inputs) -> Vec<Step> {
             &sop,
         ],
     );
+    run("changes", &["changes"]);
+    run(
+        "changes --json page",
+        &["--json", "changes", "--since", "2", "--limit", "3"],
+    );
+    run("changes bad limit", &["changes", "--limit", "0"]);
     let zip = h.join("out.zip");
     let o = run(
         "archive sync",
@@ -421,7 +427,7 @@ fn inline_and_daemon_answer_the_same() {
     for st in &inline {
         let expected = match st.label.as_str() {
             "store" | "unknown ID" | "ambiguous prefix" | "unknown job" | "rm unknown"
-            | "show after rm" => Some(1),
+            | "show after rm" | "changes bad limit" => Some(1),
             "archive entries" => None,
             _ => Some(0),
         };

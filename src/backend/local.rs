@@ -5,7 +5,9 @@ use std::time::Duration;
 use super::{Backend, OutputDest};
 use crate::error::{Error, Result};
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, Node};
+use crate::node::{
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, Node,
+};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::views::{RemovedView, ResourceView};
@@ -66,6 +68,10 @@ impl Backend for Node {
 
     fn job(&self, id: &str) -> Result<JobInfo> {
         Node::job(self, id)
+    }
+
+    fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage> {
+        Node::changes(self, since, limit)
     }
 
     fn job_rows(&self) -> Result<Vec<JobRow>> {

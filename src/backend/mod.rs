@@ -12,7 +12,9 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, retry_while_busy};
+use crate::node::{
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, retry_while_busy,
+};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::views::{RemovedView, ResourceView};
@@ -71,6 +73,9 @@ pub trait Backend {
     fn submit_job(&self, req: JobRequest) -> Result<String>;
 
     fn job(&self, id: &str) -> Result<JobInfo>;
+
+    /// A page of the changes log after `since`.
+    fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage>;
 
     /// The `jobs ls` table rows: what a table shows, without every job's Content.
     fn job_rows(&self) -> Result<Vec<JobRow>>;

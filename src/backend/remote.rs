@@ -7,7 +7,9 @@ use super::client::unexpected;
 use super::{Backend, Client, OutputDest};
 use crate::error::Result;
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch};
+use crate::node::{
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch,
+};
 use crate::protocol::{Request, Response, create};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult, ImportSource, ImportStatus};
@@ -169,6 +171,10 @@ impl Backend for Client {
 
     fn job(&self, id: &str) -> Result<JobInfo> {
         ask!(self, Request::Job { id: id.into() }, Response::Job { info } => *info)
+    }
+
+    fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage> {
+        ask!(self, Request::Changes { since, limit }, Response::Changes { page } => page)
     }
 
     fn job_rows(&self) -> Result<Vec<JobRow>> {

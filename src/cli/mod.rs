@@ -1,6 +1,7 @@
 //! The command line: clap definitions (one file per command group) and the dispatch to them.
 
 pub mod archive;
+pub mod changes;
 pub mod check;
 pub mod completions;
 pub mod create;
@@ -80,6 +81,8 @@ pub enum Command {
     Pdf(create::PdfArgs),
     /// ZIP archive or DICOMDIR media of patients, studies, series or instances
     Archive(archive::ArchiveArgs),
+    /// The changes log: what was stored and deleted, in order (--follow to keep watching)
+    Changes(changes::ChangesArgs),
     /// List, inspect and control jobs
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -148,6 +151,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::CreateDicom(args) => create::create(&ctx, args),
         Command::Pdf(args) => create::pdf(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
+        Command::Changes(args) => changes::run(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),
         Command::Debug(cmd) => jobs::debug(&ctx, cmd),

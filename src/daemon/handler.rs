@@ -79,6 +79,9 @@ fn dispatch(
             id: node.submit_job(req)?,
         }),
         Request::Job { id } => job(node.job(&id)?),
+        Request::Changes { since, limit } => answer(Response::Changes {
+            page: node.changes(since, limit)?,
+        }),
         Request::JobRows => answer(Response::JobRows {
             rows: node.job_rows(),
         }),

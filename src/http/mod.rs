@@ -8,6 +8,7 @@ mod answer;
 mod archive;
 pub mod auth;
 mod body;
+mod changes;
 mod hierarchy;
 mod job_route;
 pub mod jobs;
@@ -141,11 +142,12 @@ async fn serve(listener: tokio::net::TcpListener, router: Router) {
 }
 
 /// The REST API: every path is written literally in the `routes()` of the file that serves it
-/// (`resources.rs`, `hierarchy.rs`, `jobs.rs`, `tools.rs`, `archive.rs`).
+/// (`resources.rs`, `hierarchy.rs`, `changes.rs`, `jobs.rs`, `tools.rs`, `archive.rs`).
 fn router(app: App) -> Router {
     Router::new()
         .merge(resources::routes())
         .merge(hierarchy::routes())
+        .merge(changes::routes())
         .merge(jobs::routes())
         .merge(tools::routes())
         .merge(archive::routes())

@@ -23,7 +23,7 @@ mod resources;
 pub use check::CheckView;
 pub use create_dicom::{CreateAnswer, CreateRequest};
 pub use jobs::{JobOutput, JobRequest};
-pub use resources::ListRequest;
+pub use resources::{ChangesPage, ListRequest, MAX_CHANGES_PER_PAGE};
 
 pub struct Node {
     home: Home,

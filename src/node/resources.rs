@@ -9,6 +9,20 @@ use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::views::{RemovedView, ResourceView};
 
+/// A page of the changes log, as Orthanc's `GET /changes` answers it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangesPage {
+    pub changes: Vec<crate::store::index::Change>,
+    /// Whether the page reaches the end of the log.
+    pub done: bool,
+    /// The `Seq` to pass as `since` for the next page.
+    pub last: u64,
+}
+
+/// The most changes one page may hold.
+pub const MAX_CHANGES_PER_PAGE: usize = 10_000;
+
 /// `ls`: the resources of a level, below a parent (an ID or a prefix) when given.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ListRequest {
@@ -64,6 +78,41 @@ impl Node {
             }
         }
         Ok(None)
+    }
+
+    /// The changes after `since`, at most `limit` (1..=`MAX_CHANGES_PER_PAGE`). `Last` is the
+    /// last one returned, or when none is, the last change ever logged (Orthanc's answer).
+    pub fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage> {
+        if limit == 0 || limit > MAX_CHANGES_PER_PAGE {
+            return Err(Error::Invalid(format!(
+                "limit must be between 1 and {MAX_CHANGES_PER_PAGE}, not {limit}"
+            )));
+        }
+        let (changes, done) = self.store.index().changes(since, limit)?;
+        let last = match changes.last() {
+            Some(c) => c.seq,
+            None => self.store.index().statistics()?.last_change,
+        };
+        Ok(ChangesPage {
+            changes,
+            done,
+            last,
+        })
+    }
+
+    /// Orthanc's `GET /changes?last`: the last change only.
+    pub fn last_change(&self) -> Result<ChangesPage> {
+        let last = self.store.index().last_change()?;
+        Ok(ChangesPage {
+            last: last.as_ref().map_or(0, |c| c.seq),
+            changes: last.into_iter().collect(),
+            done: true,
+        })
+    }
+
+    /// Empties the changes log (Orthanc's `DELETE /changes`).
+    pub fn clear_changes(&self) -> Result<()> {
+        self.store.index().clear_changes()
     }
 
     /// Counts and sizes of the whole store (Orthanc's `/statistics`).

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::store::ids::Level;
-use crate::store::index::{Indexed, NewInstance, Removal, ResourceRecord, Statistics};
+use crate::store::index::{Change, Indexed, NewInstance, Removal, ResourceRecord, Statistics};
 
 /// How many matches of a prefix are enough to call it ambiguous (and list them).
 const PREFIX_CANDIDATES: usize = 11;
@@ -27,6 +27,18 @@ pub trait IndexStore: Send + Sync {
     fn find_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<(Level, String)>>;
 
     fn statistics(&self) -> Result<Statistics>;
+
+    /// The changes log after `since`, oldest first, at most `limit`; and whether that reached
+    /// the end of the log. Storing an instance logs `NewInstance` then, for the ancestors it
+    /// created, `NewSeries`, `NewStudy`, `NewPatient` (Orthanc's order); a removal logs
+    /// `Deleted` for every resource it removed. The oldest entries beyond a bound are dropped.
+    fn changes(&self, since: u64, limit: usize) -> Result<(Vec<Change>, bool)>;
+
+    /// The last change logged, if the log holds any.
+    fn last_change(&self) -> Result<Option<Change>>;
+
+    /// Empties the changes log (Orthanc's `DELETE /changes`); numbering goes on.
+    fn clear_changes(&self) -> Result<()>;
 
     /// Whether a committed instance owns this stored file.
     fn owns_file(&self, uuid: &str) -> Result<bool>;

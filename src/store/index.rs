@@ -51,6 +51,31 @@ pub enum Indexed {
     AlreadyStored,
 }
 
+/// Orthanc's change types that the index logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangeType {
+    NewInstance,
+    NewSeries,
+    NewStudy,
+    NewPatient,
+    Deleted,
+}
+
+/// One entry of the changes log (`GET /changes`), numbered from 1 in commit order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Change {
+    pub change_type: ChangeType,
+    /// `YYYYMMDDTHHMMSS`, UTC.
+    pub date: String,
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The resource's REST path (`/instances/{id}`).
+    pub path: String,
+    pub resource_type: Level,
+    pub seq: u64,
+}
+
 /// Totals kept incrementally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statistics {
@@ -60,6 +85,7 @@ pub struct Statistics {
     pub instances: u64,
     pub disk_size: u64,
     pub uncompressed_size: u64,
+    /// The `Seq` of the last change logged (0: none yet).
     pub last_change: u64,
 }
 

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::persist::index_store::IndexStore;
 use crate::store::header::{ParsedHeader, parse_header};
 use crate::store::ids::Level;
-use crate::store::index::{Indexed, NewInstance, Statistics, StoredFile};
+use crate::store::index::{ChangeType, Indexed, NewInstance, Statistics, StoredFile};
 
 /// Runs every check; `open` opens the index kept in a directory.
 pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
@@ -20,6 +20,7 @@ pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
     removals_cascade_keep_counters_and_leave_intents(open);
     repair_adds_and_drops_in_one_go(open);
     a_reopened_index_keeps_everything(open);
+    the_changes_log_follows_stores_and_removals(open);
 }
 
 const SIZE: u64 = 1000;
@@ -309,4 +310,92 @@ fn a_reopened_index_keeps_everything(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>
             .expect("get")
     );
     assert!(index.owns_file("f3").expect("owns"));
+}
+
+/// Orthanc's order per stored instance (the instance, then the ancestors it created, lowest
+/// first), `Deleted` per removed resource, paging by `since`/`limit`, the last change, clearing,
+/// and numbering that goes on across a reopen and a clear.
+fn the_changes_log_follows_stores_and_removals(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    assert_eq!(index.changes(0, 100).expect("changes"), (Vec::new(), true));
+    assert!(index.last_change().expect("last").is_none());
+    let headers = filled(index.as_ref());
+    let (all, done) = index.changes(0, 100).expect("changes");
+    assert!(done);
+    let seen: Vec<(ChangeType, &str)> =
+        all.iter().map(|c| (c.change_type, c.id.as_str())).collect();
+    let (h0, h12, h3, h1) = (&headers[0], &headers[1], &headers[2], &headers[3]);
+    assert_eq!(
+        seen,
+        vec![
+            (ChangeType::NewInstance, h0.ids.instance.as_str()),
+            (ChangeType::NewSeries, h0.ids.series.as_str()),
+            (ChangeType::NewStudy, h0.ids.study.as_str()),
+            (ChangeType::NewPatient, h0.ids.patient.as_str()),
+            (ChangeType::NewInstance, h12.ids.instance.as_str()),
+            (ChangeType::NewInstance, h3.ids.instance.as_str()),
+            (ChangeType::NewSeries, h3.ids.series.as_str()),
+            (ChangeType::NewStudy, h3.ids.study.as_str()),
+            (ChangeType::NewInstance, h1.ids.instance.as_str()),
+            (ChangeType::NewSeries, h1.ids.series.as_str()),
+            (ChangeType::NewStudy, h1.ids.study.as_str()),
+            (ChangeType::NewPatient, h1.ids.patient.as_str()),
+        ]
+    );
+    let seqs: Vec<u64> = all.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, (1..=12).collect::<Vec<u64>>());
+    assert_eq!(all[4].resource_type, Level::Instance);
+    assert_eq!(all[3].resource_type, Level::Patient);
+    assert_eq!(index.statistics().expect("stats").last_change, 12);
+    // Pages.
+    let (page, done) = index.changes(3, 4).expect("page");
+    assert_eq!(
+        page.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        vec![4, 5, 6, 7]
+    );
+    assert!(!done);
+    let (tail, done) = index.changes(10, 4).expect("tail");
+    assert_eq!((tail.len(), done), (2, true));
+    assert_eq!(index.changes(12, 10).expect("past"), (Vec::new(), true));
+    assert_eq!(index.changes(500, 10).expect("beyond"), (Vec::new(), true));
+    // A removal: one `Deleted` per resource it removed (the patient of seed 1 goes whole).
+    index
+        .remove(Level::Patient, &h1.ids.patient)
+        .expect("remove");
+    let (deleted, _) = index.changes(12, 100).expect("deleted");
+    assert!(deleted.iter().all(|c| c.change_type == ChangeType::Deleted));
+    let mut gone: Vec<(Level, &str)> = deleted
+        .iter()
+        .map(|c| (c.resource_type, c.id.as_str()))
+        .collect();
+    gone.sort();
+    assert_eq!(
+        gone,
+        vec![
+            (Level::Patient, h1.ids.patient.as_str()),
+            (Level::Study, h1.ids.study.as_str()),
+            (Level::Series, h1.ids.series.as_str()),
+            (Level::Instance, h1.ids.instance.as_str()),
+        ]
+    );
+    let last = index.last_change().expect("last").expect("a change");
+    assert_eq!(last.seq, 16);
+    assert_eq!(index.statistics().expect("stats").last_change, 16);
+    // Kept across a reopen; a clear empties the log but the numbering goes on.
+    drop(index);
+    let index = open(dir.path());
+    assert_eq!(index.changes(0, 100).expect("changes").0.len(), 16);
+    index.clear_changes().expect("clear");
+    assert_eq!(index.changes(0, 100).expect("changes"), (Vec::new(), true));
+    assert!(index.last_change().expect("last").is_none());
+    index
+        .remove(Level::Instance, &h12.ids.instance)
+        .expect("remove");
+    let (after, _) = index.changes(0, 100).expect("changes");
+    assert_eq!(after.len(), 1);
+    assert_eq!(
+        (after[0].seq, after[0].change_type),
+        (17, ChangeType::Deleted)
+    );
 }

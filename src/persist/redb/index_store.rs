@@ -6,14 +6,16 @@ use std::sync::Arc;
 
 use redb::{
     Database, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
-    TableDefinition, WriteTransaction,
+    ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 
 use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
 use crate::store::header::MainTags;
 use crate::store::ids::Level;
-use crate::store::index::{Indexed, NewInstance, Removal, ResourceRecord, Statistics, level_word};
+use crate::store::index::{
+    Change, ChangeType, Indexed, NewInstance, Removal, ResourceRecord, Statistics, level_word,
+};
 
 const PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("store_patients");
 const STUDIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_studies");
@@ -29,6 +31,10 @@ const FILES: TableDefinition<&str, &str> = TableDefinition::new("store_files");
 /// Files unindexed but not yet deleted (a removal in progress). Whatever is left here after a
 /// crash is deleted at the next open.
 const FILE_INTENTS: TableDefinition<&str, u64> = TableDefinition::new("store_file_intents");
+
+/// The changes log: seq → JSON `Change`, at most `MAX_CHANGES` (the oldest go first).
+const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("store_changes");
+const MAX_CHANGES: u64 = 100_000;
 
 fn table(level: Level) -> TableDefinition<'static, &'static str, &'static [u8]> {
     match level {
@@ -53,6 +59,49 @@ const LAST_CHANGE: &str = "last_change";
 
 fn encode(rec: &ResourceRecord) -> Result<Vec<u8>> {
     serde_json::to_vec(rec).map_err(|e| Error::Internal(format!("encode record: {e}")))
+}
+
+fn decode_change(bytes: &[u8]) -> Result<Change> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Internal(format!("decode change: {e}")))
+}
+
+/// Appends changes to the log inside a write transaction, numbering them from the last
+/// change counter, and drops the oldest beyond `MAX_CHANGES`.
+struct ChangeLog<'t> {
+    table: redb::Table<'t, u64, &'static [u8]>,
+    date: String,
+}
+
+impl<'t> ChangeLog<'t> {
+    fn open(tx: &'t WriteTransaction, date: String) -> Result<Self> {
+        Ok(ChangeLog {
+            table: tx.open_table(CHANGES)?,
+            date,
+        })
+    }
+
+    fn log(&mut self, seq: u64, change_type: ChangeType, level: Level, id: &str) -> Result<()> {
+        let change = Change {
+            change_type,
+            date: self.date.clone(),
+            id: id.to_string(),
+            path: format!("/{}/{id}", level.plural()),
+            resource_type: level,
+            seq,
+        };
+        let bytes = serde_json::to_vec(&change)
+            .map_err(|e| Error::Internal(format!("encode change: {e}")))?;
+        self.table.insert(seq, bytes.as_slice())?;
+        Ok(())
+    }
+
+    fn trim(&mut self) -> Result<()> {
+        let excess = self.table.len()?.saturating_sub(MAX_CHANGES);
+        for _ in 0..excess {
+            self.table.pop_first()?;
+        }
+        Ok(())
+    }
 }
 
 fn decode(bytes: &[u8]) -> Result<ResourceRecord> {
@@ -85,6 +134,7 @@ impl RedbIndexStore {
         tx.open_table(COUNTERS)?;
         tx.open_table(FILE_INTENTS)?;
         tx.open_table(FILES)?;
+        tx.open_table(CHANGES)?;
         tx.commit()?;
         Ok(RedbIndexStore { db })
     }
@@ -160,6 +210,33 @@ impl IndexStore for RedbIndexStore {
             uncompressed_size: get(UNCOMPRESSED_SIZE)?,
             last_change: get(LAST_CHANGE)?,
         })
+    }
+
+    fn changes(&self, since: u64, limit: usize) -> Result<(Vec<Change>, bool)> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(CHANGES)?;
+        let mut out = Vec::with_capacity(limit.min(1024));
+        let mut rows = t.range(since.saturating_add(1)..)?;
+        for row in rows.by_ref().take(limit) {
+            out.push(decode_change(row?.1.value())?);
+        }
+        let done = rows.next().is_none();
+        Ok((out, done))
+    }
+
+    fn last_change(&self) -> Result<Option<Change>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(CHANGES)?;
+        let last = t.last()?;
+        last.map(|(_, v)| decode_change(v.value())).transpose()
+    }
+
+    fn clear_changes(&self) -> Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.delete_table(CHANGES)?;
+        tx.open_table(CHANGES)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Whether a committed instance owns this stored file.
@@ -243,6 +320,7 @@ fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<
         let mut counters = tx.open_table(COUNTERS)?;
         let mut files = tx.open_table(FILES)?;
         let mut children = tx.open_multimap_table(CHILDREN)?;
+        let mut log = ChangeLog::open(tx, stamp.clone())?;
         let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
         for item in items {
             let h = item.header;
@@ -269,6 +347,12 @@ fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<
             add(&mut counters, DISK_SIZE, item.file.size as i64)?;
             add(&mut counters, UNCOMPRESSED_SIZE, item.file.size as i64)?;
             children.insert(h.ids.series.as_str(), h.ids.instance.as_str())?;
+            log.log(
+                seq,
+                ChangeType::NewInstance,
+                Level::Instance,
+                &h.ids.instance,
+            )?;
             // Create missing ancestors, from the series up; touch the existing ones.
             for level in [Level::Series, Level::Study, Level::Patient] {
                 let id = h.ids.at(level);
@@ -297,10 +381,18 @@ fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<
                     if let Some(parent) = level.parent() {
                         children.insert(h.ids.at(parent), id)?;
                     }
+                    seq += 1;
+                    let change = match level {
+                        Level::Series => ChangeType::NewSeries,
+                        Level::Study => ChangeType::NewStudy,
+                        _ => ChangeType::NewPatient,
+                    };
+                    log.log(seq, change, level, id)?;
                 }
             }
             out.push(Indexed::Success);
         }
+        log.trim()?;
         counters.insert(LAST_CHANGE, seq)?;
     }
     Ok(out)
@@ -356,8 +448,15 @@ fn remove_in(tx: &WriteTransaction, level: Level, id: &str) -> Result<Removal> {
             intents.insert(f.as_str(), 0)?;
         }
         let mut counters = tx.open_table(COUNTERS)?;
-        let seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
-        counters.insert(LAST_CHANGE, seq + 1)?;
+        let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string();
+        let mut log = ChangeLog::open(tx, stamp)?;
+        for (level, id) in &removal.removed {
+            seq += 1;
+            log.log(seq, ChangeType::Deleted, *level, id)?;
+        }
+        log.trim()?;
+        counters.insert(LAST_CHANGE, seq)?;
     }
     Ok(removal)
 }
