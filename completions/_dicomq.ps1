@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Import DICOM files and folders (recursive) into the store')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List patients, studies, series or instances')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one resource (Orthanc''s JSON shape), or all tags of an instance')
+            [CompletionResult]::new('find', 'find', [CompletionResultType]::ParameterValue, 'Search by main DICOM tags (Orthanc''s /tools/find): find PatientName=''DOE*''')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete resources, their descendants and their files')
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
@@ -86,6 +87,25 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
             [CompletionResult]::new('--tags', '--tags', [CompletionResultType]::ParameterName, 'All tags of an instance, readable (with --json: Orthanc''s /tags shape)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;find' {
+            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'The level searched')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Skip the first N matches (in the order they were stored)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most N matches (0: all)')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Match text without regard to case (Orthanc''s CaseSensitive: false)')
+            [CompletionResult]::new('--ignore-case', '--ignore-case', [CompletionResultType]::ParameterName, 'Match text without regard to case (Orthanc''s CaseSensitive: false)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
@@ -542,6 +562,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Import DICOM files and folders (recursive) into the store')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List patients, studies, series or instances')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one resource (Orthanc''s JSON shape), or all tags of an instance')
+            [CompletionResult]::new('find', 'find', [CompletionResultType]::ParameterValue, 'Search by main DICOM tags (Orthanc''s /tools/find): find PatientName=''DOE*''')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete resources, their descendants and their files')
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
@@ -563,6 +584,9 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;help;show' {
+            break
+        }
+        'dicomq;help;find' {
             break
         }
         'dicomq;help;rm' {

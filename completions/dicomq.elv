@@ -34,6 +34,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand store 'Import DICOM files and folders (recursive) into the store'
             cand ls 'List patients, studies, series or instances'
             cand show 'Show one resource (Orthanc''s JSON shape), or all tags of an instance'
+            cand find 'Search by main DICOM tags (Orthanc''s /tools/find): find PatientName=''DOE*'''
             cand rm 'Delete resources, their descendants and their files'
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
@@ -80,6 +81,24 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --lock-timeout 'Seconds to wait for a database held by another process'
             cand --color 'When to use colours (NO_COLOR is honoured)'
             cand --tags 'All tags of an instance, readable (with --json: Orthanc''s /tags shape)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;find'= {
+            cand --level 'The level searched'
+            cand --since 'Skip the first N matches (in the order they were stored)'
+            cand --limit 'At most N matches (0: all)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand -i 'Match text without regard to case (Orthanc''s CaseSensitive: false)'
+            cand --ignore-case 'Match text without regard to case (Orthanc''s CaseSensitive: false)'
             cand --json 'Print Orthanc''s JSON shapes instead of tables'
             cand -q 'Print nothing but data and errors'
             cand --quiet 'Print nothing but data and errors'
@@ -494,6 +513,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand store 'Import DICOM files and folders (recursive) into the store'
             cand ls 'List patients, studies, series or instances'
             cand show 'Show one resource (Orthanc''s JSON shape), or all tags of an instance'
+            cand find 'Search by main DICOM tags (Orthanc''s /tools/find): find PatientName=''DOE*'''
             cand rm 'Delete resources, their descendants and their files'
             cand create-dicom 'DICOM-ize a PDF, PNG or JPEG (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
@@ -512,6 +532,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;ls'= {
         }
         &'dicomq;help;show'= {
+        }
+        &'dicomq;help;find'= {
         }
         &'dicomq;help;rm'= {
         }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ErrorKind;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{ChangesPage, CreateAnswer, JobRequest, ListRequest, MetricsSwitch};
+use crate::store::find::FindQuery;
 use crate::store::import::ImportResult;
 use crate::store::views::{RemovedView, ResourceView};
 
@@ -110,6 +111,8 @@ pub enum Request {
     TakeJobOutput {
         id: String,
     },
+    /// `dicomq find`: answered with `Resources`.
+    Find(FindQuery),
     /// A page of the changes log (`dicomq changes`).
     Changes {
         since: u64,
@@ -446,6 +449,13 @@ mod tests {
                 since: 7,
                 limit: 100,
             },
+            Request::Find(FindQuery {
+                level: Level::Study,
+                query: vec![("PatientName".into(), "DOE*".into())],
+                case_sensitive: false,
+                since: 2,
+                limit: 10,
+            }),
         ];
         for r in requests {
             round_trip(r, b"abc");

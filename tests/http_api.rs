@@ -427,6 +427,134 @@ fn changes_route() {
     );
 }
 
+/// Orthanc's `/tools/find` over the sample files (7 studies, 6 patients), and `dicomq find`
+/// answering the same.
+#[test]
+fn find_route() {
+    let (home, _d, base) = start();
+    let samples = common::fixtures();
+    let o = home.run(&["store", samples.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ids = common::orthanc_ids();
+    let study = |f: &str| ids[f][1].clone();
+    let find = |body: serde_json::Value| {
+        curl(&[
+            "-X",
+            "POST",
+            "-d",
+            &body.to_string(),
+            &format!("{base}/tools/find"),
+        ])
+    };
+    let sorted = |v: serde_json::Value| {
+        let mut out: Vec<String> = v
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|x| x.as_str().expect("id").to_string())
+            .collect();
+        out.sort();
+        out
+    };
+    let mut a_and_c = vec![study("A_s1_i1.dcm"), study("C_s1_i1.dcm")];
+    a_and_c.sort();
+    // A wildcard on a patient tag at the study level (the study keeps its patient's tags).
+    let r = find(serde_json::json!({"Level": "Study", "Query": {"PatientName": "Müller*"}}));
+    assert_eq!(sorted(r.json()), a_and_c);
+    // Case: sensitive by default, as Orthanc.
+    let r = find(serde_json::json!({"Level": "Study", "Query": {"PatientName": "müller*"}}));
+    assert_eq!(sorted(r.json()), Vec::<String>::new());
+    let r = find(
+        serde_json::json!({"Level": "Study", "Query": {"PatientName": "müller*"}, "CaseSensitive": false}),
+    );
+    assert_eq!(sorted(r.json()), a_and_c);
+    // A date range, a list, `?`, and a tag by number.
+    let r =
+        find(serde_json::json!({"Level": "Study", "Query": {"StudyDate": "20240201-20240331"}}));
+    let mut b_and_c = vec![study("B_s1_i1.dcm"), study("C_s1_i1.dcm")];
+    b_and_c.sort();
+    assert_eq!(sorted(r.json()), b_and_c);
+    let r = find(serde_json::json!({"Level": "Study", "Query": {"0010,0020": "PAT-D\\ABC"}}));
+    let mut d_and_e = vec![study("D_s1_i1.dcm"), study("E_s1_i1.dcm")];
+    d_and_e.sort();
+    assert_eq!(sorted(r.json()), d_and_e);
+    let r = find(
+        serde_json::json!({"Level": "Series", "Query": {"Modality": "C?", "PatientID": "PAT-A"}}),
+    );
+    assert_eq!(sorted(r.json()), vec![ids["C_s1_i1.dcm"][2].clone()]);
+    let r = find(
+        serde_json::json!({"Level": "Instance", "Query": {"SeriesInstanceUID": "", "StudyDescription": "Brain*"}}),
+    );
+    assert_eq!(r.json().as_array().map(Vec::len), Some(10));
+    // Limit and Since page the same order.
+    let all = find(serde_json::json!({"Level": "Study", "Query": {}})).json();
+    assert_eq!(all.as_array().map(Vec::len), Some(7));
+    let page =
+        find(serde_json::json!({"Level": "Study", "Query": {}, "Since": 2, "Limit": 3})).json();
+    assert_eq!(
+        page,
+        serde_json::json!(all.as_array().expect("array")[2..5])
+    );
+    // Expand, with RequestedTags from the level and above.
+    let r = find(serde_json::json!({
+        "Level": "Series", "Query": {"PatientID": "PAT-D"}, "Expand": true,
+        "RequestedTags": ["PatientName", "StudyDate", "Modality", "PixelData"]
+    }))
+    .json();
+    assert_eq!(r[0]["Type"], "Series");
+    assert_eq!(r[0]["ID"], ids["D_s1_i1.dcm"][2].as_str());
+    assert_eq!(
+        r[0]["RequestedTags"],
+        serde_json::json!({"PatientName": "山田^太郎", "StudyDate": "20240404", "Modality": "CT"})
+    );
+    // Bad bodies: Orthanc's 400 with a Details that says what is wrong.
+    for (body, says) in [
+        (serde_json::json!({"Level": "Nope", "Query": {}}), "Nope"),
+        (serde_json::json!({"Query": {}}), "Level"),
+        (serde_json::json!({"Level": "Study"}), "Query"),
+        (
+            serde_json::json!({"Level": "Study", "Query": {"PatientName": 3}}),
+            "PatientName",
+        ),
+        (
+            serde_json::json!({"Level": "Study", "Query": {"NoSuchTag": "x"}}),
+            "NoSuchTag",
+        ),
+        (
+            serde_json::json!({"Level": "Study", "Query": {"StudyDate": "2024-01-01"}}),
+            "range",
+        ),
+        (
+            serde_json::json!({"Level": "Study", "Query": {"Modality": "CT"}}),
+            "series",
+        ),
+        (
+            serde_json::json!({"Level": "Study", "Query": {}, "Limit": -1}),
+            "Limit",
+        ),
+    ] {
+        let r = find(body.clone());
+        assert_eq!(r.status, 400, "{body}");
+        let details = r.json()["Details"].as_str().unwrap_or_default().to_string();
+        assert!(details.contains(says), "{body}: {details}");
+    }
+    // The CLI: the same search, table or JSON.
+    let cli = home.json(&["find", "--level", "studies", "-i", "PatientName=MÜLLER*"]);
+    let mut from_cli: Vec<String> = cli
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v["ID"].as_str().expect("ID").to_string())
+        .collect();
+    from_cli.sort();
+    assert_eq!(from_cli, a_and_c);
+    let o = home.run(&["find", "StudyDate=20240404"]);
+    assert!(stdout(&o).contains("山田^太郎"), "{}", stdout(&o));
+    let o = home.run(&["find", "PatientName"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("TAG=VALUE"), "{}", stderr(&o));
+}
+
 #[test]
 fn jobs_routes() {
     let (home, _d, base) = start();

@@ -70,6 +70,10 @@ impl Backend for Node {
         Node::job(self, id)
     }
 
+    fn find(&self, q: crate::store::find::FindQuery) -> Result<Vec<ResourceView>> {
+        self.find_views(&q)
+    }
+
     fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage> {
         Node::changes(self, since, limit)
     }

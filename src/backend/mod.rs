@@ -74,6 +74,9 @@ pub trait Backend {
 
     fn job(&self, id: &str) -> Result<JobInfo>;
 
+    /// The resources matching a query (Orthanc's `/tools/find`).
+    fn find(&self, q: crate::store::find::FindQuery) -> Result<Vec<ResourceView>>;
+
     /// A page of the changes log after `since`.
     fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage>;
 

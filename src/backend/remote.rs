@@ -173,6 +173,10 @@ impl Backend for Client {
         ask!(self, Request::Job { id: id.into() }, Response::Job { info } => *info)
     }
 
+    fn find(&self, q: crate::store::find::FindQuery) -> Result<Vec<ResourceView>> {
+        ask!(self, Request::Find(q), Response::Resources { items } => items)
+    }
+
     fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage> {
         ask!(self, Request::Changes { since, limit }, Response::Changes { page } => page)
     }

@@ -6,6 +6,7 @@ pub mod check;
 pub mod completions;
 pub mod create;
 pub mod daemon;
+pub mod find;
 pub mod jobs;
 pub mod metrics;
 pub mod resources;
@@ -73,6 +74,8 @@ pub enum Command {
     Ls(resources::LsArgs),
     /// Show one resource (Orthanc's JSON shape), or all tags of an instance
     Show(resources::ShowArgs),
+    /// Search by main DICOM tags (Orthanc's /tools/find): find PatientName='DOE*'
+    Find(find::FindArgs),
     /// Delete resources, their descendants and their files
     Rm(resources::RmArgs),
     /// DICOM-ize a PDF, PNG or JPEG (Orthanc's create-dicom); prints the new instance ID
@@ -147,6 +150,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Store(args) => store::run(&ctx, args),
         Command::Ls(args) => resources::ls(&ctx, args),
         Command::Show(args) => resources::show(&ctx, args),
+        Command::Find(args) => find::run(&ctx, args),
         Command::Rm(args) => resources::rm(&ctx, args),
         Command::CreateDicom(args) => create::create(&ctx, args),
         Command::Pdf(args) => create::pdf(&ctx, args),

@@ -88,10 +88,15 @@ pub fn ls(ctx: &Context, args: LsArgs) -> Result<()> {
     let backend = ctx.backend()?;
     let mut items = backend.list(args.level.into(), args.parent.as_deref())?;
     items.sort_by_key(sort_key);
+    print_views(ctx, args.level, &items)
+}
+
+/// A level's resources as `ls` prints them: a table, or Orthanc's JSON with `--json`.
+pub fn print_views(ctx: &Context, level: LevelArg, items: &[ResourceView]) -> Result<()> {
     if ctx.out.json {
         return ctx.out.json_value(&items);
     }
-    let (header, rows): (&[&str], Vec<Vec<String>>) = match args.level {
+    let (header, rows): (&[&str], Vec<Vec<String>>) = match level {
         LevelArg::Patients => (
             &[
                 "ID",

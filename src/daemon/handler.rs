@@ -79,6 +79,9 @@ fn dispatch(
             id: node.submit_job(req)?,
         }),
         Request::Job { id } => job(node.job(&id)?),
+        Request::Find(q) => answer(Response::Resources {
+            items: node.find_views(&q)?,
+        }),
         Request::Changes { since, limit } => answer(Response::Changes {
             page: node.changes(since, limit)?,
         }),

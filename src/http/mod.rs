@@ -9,6 +9,7 @@ mod archive;
 pub mod auth;
 mod body;
 mod changes;
+mod find;
 mod hierarchy;
 mod job_route;
 pub mod jobs;
@@ -142,12 +143,13 @@ async fn serve(listener: tokio::net::TcpListener, router: Router) {
 }
 
 /// The REST API: every path is written literally in the `routes()` of the file that serves it
-/// (`resources.rs`, `hierarchy.rs`, `changes.rs`, `jobs.rs`, `tools.rs`, `archive.rs`).
+/// (`resources.rs`, `hierarchy.rs`, `changes.rs`, `find.rs`, `jobs.rs`, `tools.rs`, `archive.rs`).
 fn router(app: App) -> Router {
     Router::new()
         .merge(resources::routes())
         .merge(hierarchy::routes())
         .merge(changes::routes())
+        .merge(find::routes())
         .merge(jobs::routes())
         .merge(tools::routes())
         .merge(archive::routes())

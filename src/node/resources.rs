@@ -120,6 +120,24 @@ impl Node {
         self.store.index().statistics()
     }
 
+    /// Orthanc's `/tools/find`: the IDs matching `q`, in insertion order.
+    pub fn find(&self, q: &crate::store::find::FindQuery) -> Result<Vec<String>> {
+        self.store.find(q)
+    }
+
+    /// A main tag's value for a found resource (Orthanc's `RequestedTags`).
+    pub fn requested_tag(&self, level: Level, id: &str, name: &str) -> Result<Option<String>> {
+        self.store.requested_tag(level, id, name)
+    }
+
+    /// `dicomq find`: the matching resources, whole.
+    pub fn find_views(&self, q: &crate::store::find::FindQuery) -> Result<Vec<ResourceView>> {
+        self.find(q)?
+            .iter()
+            .map(|id| self.store.view(q.level, id))
+            .collect()
+    }
+
     /// Counts and sizes below one resource, by full ID.
     pub fn resource_statistics(
         &self,

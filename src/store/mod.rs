@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod files;
+pub mod find;
+mod find_cache;
 mod group_commit;
 pub mod header;
 pub mod ids;
@@ -36,6 +38,8 @@ pub struct Store {
     reserve: Option<reserve::SpaceReserve>,
     /// Set once a write failed in a way that leaves redb's handle unusable.
     broken: OnceLock<(bool, String)>,
+    /// Main tags in memory for `find`, kept current from the changes log.
+    find_cache: find_cache::FindCache,
 }
 
 /// What is below one resource: counts of the lower levels (0 for its own and higher ones) and
@@ -70,6 +74,7 @@ impl Store {
             commits: group_commit::GroupCommit::default(),
             reserve: None,
             broken: OnceLock::new(),
+            find_cache: find_cache::FindCache::default(),
         };
         let blobs = store.blobs();
         let leftovers = store.index.pending_intents()?;
