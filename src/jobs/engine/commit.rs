@@ -109,8 +109,9 @@ impl JobsEngine {
             self.changed.notify_all();
             return g;
         }
-        if g.open.durable {
-            // Nobody else leads meanwhile; changes staged meanwhile join this batch.
+        if g.open.durable && !carries_submit(&g) {
+            // Nobody else leads meanwhile; changes staged meanwhile join this batch. A submit's
+            // client is waiting for its answer: it does not wait for workers' steps.
             g.committing = Some(g.open.ticket());
             loop {
                 let until = g
@@ -289,4 +290,12 @@ impl JobsEngine {
             }
         }
     }
+}
+
+/// Whether the open batch holds a job the committed view has never seen (a submit).
+fn carries_submit(g: &Inner) -> bool {
+    g.open
+        .ids
+        .iter()
+        .any(|id| !g.jobs.contains_key(id) && g.staged.get(id).is_some_and(|s| s.rec.is_some()))
 }
