@@ -46,6 +46,8 @@ pub(super) struct Inner {
     pub(super) committing: Option<Ticket>,
     /// One per worker.
     pub(super) slots: Vec<Slot>,
+    /// When a job was last submitted (workers leave the commits to submitters meanwhile).
+    pub(super) last_submit: Option<Instant>,
 }
 
 impl Default for Inner {
@@ -62,6 +64,7 @@ impl Default for Inner {
             open: Batch::new(1),
             committing: None,
             slots: Vec::new(),
+            last_submit: None,
         }
     }
 }

@@ -25,7 +25,10 @@
 //! - A leader holds a durable batch open for at most `COMMIT_DELAY` while a worker that began a
 //!   step that recently is still in it, so the workers of trivial jobs share commits instead of
 //!   taking turns (the worker count, not the disk, would bound jobs per second otherwise). A
-//!   batch that carries a submit does not wait: its client is waiting for the answer.
+//!   batch that carries a submit does not wait: its client is waiting for the answer. And while
+//!   jobs are being submitted, a worker waits up to `WORKER_PATIENCE` for a submitter to lead
+//!   the commit of its change (`settle_worker`), rather than flush first and make the next
+//!   submit wait behind it.
 //! - Progress checkpoints are staged like any change but not waited for: they ride with the
 //!   next batch, or the timer commits them (without fsync) within `TICK`; the store makes them
 //!   durable within a second.
@@ -80,6 +83,10 @@ const TICK: Duration = Duration::from_millis(100);
 /// trivial steps then finish and start their next job in the same commit instead of the next
 /// one (PostgreSQL's `commit_delay`, limited to workers likely to be done soon).
 const COMMIT_DELAY: Duration = Duration::from_micros(200);
+/// How long a worker leaves its commit to submitters while jobs are being submitted (one came
+/// within `SUBMITS_RECENT`): a submit then commits the worker's change with its own.
+const WORKER_PATIENCE: Duration = Duration::from_millis(1);
+const SUBMITS_RECENT: Duration = Duration::from_millis(2);
 pub struct JobsEngine {
     store: Arc<dyn JobStore>,
     /// The concrete store when `open` made it (tests reach its commit hook).

@@ -55,7 +55,7 @@ impl JobsEngine {
             };
             let committed = {
                 let g = self.lock();
-                self.settle(g, &started.ticket).1
+                self.settle_worker(g, &started.ticket).1
             };
             match committed {
                 Ok(()) => {
@@ -163,7 +163,7 @@ impl JobsEngine {
                 }) => {
                     let committed = {
                         let g = self.lock();
-                        self.settle(g, &ticket).1
+                        self.settle_worker(g, &ticket).1
                     };
                     match committed {
                         Ok(()) => {
