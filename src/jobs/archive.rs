@@ -306,8 +306,9 @@ impl ArchiveJob {
                 .map_err(|e| write_error(e.to_string()))?;
         }
         let size_handle = zip.archive_size_handle();
-        // Made durable by `publish`, with the outputs finished meanwhile.
-        drop(zip.finish().map_err(|e| write_error(e.to_string()))?);
+        let file = zip.finish().map_err(|e| write_error(e.to_string()))?;
+        file.sync_all().map_err(|e| write_error(e.to_string()))?;
+        drop(file);
         self.outputs
             .publish(job, synchronous)
             .map_err(|e| write_error(format!("cannot publish the output: {e}")))?;

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 /// The name ending of a synchronous job's output (`<job>.sync.zip`).
@@ -20,80 +20,6 @@ pub struct JobOutputs {
     /// publish or discard, then kept up to date here (this process is the home's only writer:
     /// it holds the database), so a publish reads no directory.
     kept: Mutex<Option<VecDeque<String>>>,
-    sync: SyncGroup,
-}
-
-/// Publishes share `syncfs(2)` calls: one makes every output written and renamed before it
-/// durable (its data, its inode, the directory entry), so outputs finished together cost one
-/// flush instead of two fsyncs each.
-#[derive(Default)]
-struct SyncGroup {
-    state: Mutex<SyncState>,
-    done: Condvar,
-}
-
-#[derive(Default)]
-struct SyncState {
-    /// Syncs started and finished, numbered from 1.
-    started: u64,
-    finished: u64,
-    running: bool,
-    /// The number and error of the last sync that failed.
-    failed: Option<(u64, String)>,
-    /// Tests: whether each sync found the output being published already renamed.
-    #[cfg(test)]
-    saw_renamed: Vec<bool>,
-}
-
-impl SyncGroup {
-    fn lock(&self) -> MutexGuard<'_, SyncState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Returns once a `syncfs` that started after this call has finished: everything written
-    /// before the call is then durable.
-    fn sync(&self, dir: &Path, #[cfg(test)] renamed: &Path) -> io::Result<()> {
-        let mut s = self.lock();
-        // A sync already running may have started before our writes: the next one covers them.
-        let needed = s.started + 1;
-        loop {
-            if s.finished >= needed {
-                return match &s.failed {
-                    Some((n, e)) if *n >= needed => Err(io::Error::other(e.clone())),
-                    _ => Ok(()),
-                };
-            }
-            if s.running {
-                s = self.done.wait(s).unwrap_or_else(|e| e.into_inner());
-                continue;
-            }
-            s.running = true;
-            s.started += 1;
-            let n = s.started;
-            #[cfg(test)]
-            s.saw_renamed.push(renamed.exists());
-            drop(s);
-            let result = syncfs(dir);
-            s = self.lock();
-            s.running = false;
-            s.finished = n;
-            if let Err(e) = &result {
-                s.failed = Some((n, e.to_string()));
-            }
-            self.done.notify_all();
-        }
-    }
-}
-
-fn syncfs(dir: &Path) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let d = fs::File::open(dir)?;
-    // SAFETY: syncfs only reads the descriptor, which `d` keeps open during the call.
-    if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 fn remove_if_present(path: &Path) -> io::Result<()> {
@@ -110,7 +36,6 @@ impl JobOutputs {
             dir: dir.into(),
             keep: keep.max(1),
             kept: Mutex::new(None),
-            sync: SyncGroup::default(),
         }
     }
 
@@ -143,18 +68,11 @@ impl JobOutputs {
         self.dir.join(format!("{job}.plan.json"))
     }
 
-    /// Renames the partial output (written, not synced) to the final one and makes both its
-    /// content and its name durable before returning (so a job's Success, committed after its
-    /// last step, never names an output a crash could lose), then evicts the oldest kept
+    /// Renames the partial output to the final one, durably, then evicts the oldest kept
     /// outputs beyond `MediaArchiveSize` (never one a synchronous caller has yet to take).
     pub fn publish(&self, job: &str, synchronous: bool) -> io::Result<()> {
-        let output = self.output(job, synchronous);
-        fs::rename(self.partial(job), &output)?;
-        self.sync.sync(
-            &self.dir,
-            #[cfg(test)]
-            &output,
-        )?;
+        fs::rename(self.partial(job), self.output(job, synchronous))?;
+        fs::File::open(&self.dir)?.sync_all()?;
         if !synchronous {
             let evicted: Vec<String> = self.with_kept(|kept| {
                 kept.retain(|j| j != job);
@@ -327,42 +245,6 @@ mod tests {
         o.publish("d", false).expect("publish");
         assert!(!o.output("new", false).exists());
         assert!(o.output("c", false).exists() && o.output("d", false).exists());
-    }
-
-    #[test]
-    fn publish_returns_after_a_sync_that_started_once_the_output_was_renamed() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let o = std::sync::Arc::new(JobOutputs::new(dir.path(), 100));
-        let threads: Vec<_> = (0..8)
-            .map(|n| {
-                let o = o.clone();
-                std::thread::spawn(move || {
-                    let job = format!("job{n}");
-                    fs::write(o.partial(&job), &job).expect("write");
-                    o.publish(&job, n % 2 == 0).expect("publish");
-                    assert!(o.sync.lock().finished >= 1);
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().expect("thread");
-        }
-        let s = o.sync.lock();
-        assert!(s.started >= 1 && s.started <= 8, "{} syncs", s.started);
-        assert_eq!(s.finished, s.started);
-        // The first sync of each publish call began after its rename (the hook looks at the
-        // output of the publish that started it).
-        assert!(s.saw_renamed.iter().all(|r| *r), "{:?}", s.saw_renamed);
-    }
-
-    #[test]
-    fn a_failed_sync_is_an_error() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // The directory is gone: syncfs cannot even open it.
-        let gone = JobOutputs::new(dir.path().join("missing"), 2);
-        let err = gone.sync.sync(gone.dir(), &gone.output("x", false));
-        assert!(err.is_err());
-        assert_eq!(gone.sync.lock().failed.as_ref().map(|f| f.0), Some(1));
     }
 
     #[test]
