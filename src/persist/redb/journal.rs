@@ -186,10 +186,15 @@ impl Journal {
 /// extent state), made durable, then renamed into place.
 fn create_zeroed(path: &Path) -> io::Result<()> {
     let tmp = path.with_extension("journal.new");
-    let file = File::create(&tmp)?;
-    write_zeros(&file, 0, JOURNAL_BYTES)?;
-    file.sync_all()?;
-    drop(file);
+    let written = File::create(&tmp).and_then(|file| {
+        write_zeros(&file, 0, JOURNAL_BYTES)?;
+        file.sync_all()
+    });
+    if let Err(e) = written {
+        // A full disk: leave no partial journal taking the space.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, path)?;
     if let Some(dir) = path.parent() {
         File::open(dir)?.sync_all()?;
