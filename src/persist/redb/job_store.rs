@@ -516,6 +516,26 @@ mod tests {
     }
 
     #[test]
+    fn without_a_journal_every_batch_commits_to_the_tables() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // The journal cannot be created (as on a full disk): the store works without it.
+        let journal = dir.path().join("missing").join("jobs.journal");
+        let open = || {
+            let db = Database::create(dir.path().join("index.redb")).expect("db");
+            RedbJobStore::open(Arc::new(db), &journal).expect("store")
+        };
+        let s = open();
+        assert!(s.lock().journal.is_none());
+        let a = job(1, 0);
+        put(&s, None, &a);
+        assert!(s.lock().waiting.is_empty(), "committed at once");
+        drop(s);
+        assert!(!journal.exists());
+        let s = open();
+        assert_eq!(s.load_all().expect("load"), vec![a]);
+    }
+
+    #[test]
     fn replayed_changes_reach_the_tables_once_and_the_journal_starts_over() {
         let dir = tempfile::tempdir().expect("tmp");
         let (s, _) = open(dir.path());
