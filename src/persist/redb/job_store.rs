@@ -418,6 +418,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::persist::job_store::priority_key;
+    use redb::ReadableTableMetadata;
 
     fn job(n: u64, priority: i32) -> JobRecord {
         let mut r: JobRecord = serde_json::from_value(serde_json::json!({
@@ -513,6 +515,38 @@ mod tests {
             "the old put of b was ignored"
         );
         assert_eq!(s.pending_ids().expect("pending"), vec![a.id]);
+    }
+
+    #[test]
+    fn a_job_changed_many_times_between_two_table_writes_ends_as_its_last_change() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (s, _) = open(dir.path());
+        let (a, gone) = (job(1, 0), job(2, 0));
+        let mut running = a.clone();
+        running.state = JobState::Running;
+        let mut done = running.clone();
+        done.state = JobState::Success;
+        done.completion_seq = Some(3);
+        let mut resubmitted = done.clone();
+        resubmitted.state = JobState::Pending;
+        resubmitted.completion_seq = None;
+        resubmitted.seq = 9;
+        put(&s, None, &a);
+        put(&s, None, &gone);
+        put(&s, Some(&a), &running);
+        put(&s, Some(&running), &done);
+        s.apply(&[Change::Delete(&gone)], Durability::StateChange)
+            .expect("delete");
+        put(&s, Some(&done), &resubmitted);
+        assert_eq!(s.lock().waiting.len(), 6, "not in the tables yet");
+        // One write of the tables; reading them afterwards sees the last change of each job.
+        assert_eq!(s.load_all().expect("load"), vec![resubmitted.clone()]);
+        assert_eq!(s.pending_ids().expect("pending"), vec![a.id.clone()]);
+        assert!(s.history_ids().expect("history").is_empty());
+        let tx = s.db.begin_read().expect("read");
+        let pending = tx.open_table(PENDING).expect("pending");
+        assert_eq!(pending.len().expect("len"), 1, "the first pending key went");
+        assert!(pending.get((priority_key(0), 9)).expect("get").is_some());
     }
 
     #[test]
