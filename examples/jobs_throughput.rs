@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = Arc::new(redb::Database::create(dir.join("index.redb"))?);
     let engine = JobsEngine::open(
         db,
+        &dir.join("jobs.journal"),
         EngineConfig {
             workers: 2,
             history_size: 100,

@@ -69,6 +69,10 @@ impl Home {
     pub fn database(&self) -> PathBuf {
         self.root.join("index.redb")
     }
+    /// The job store's write-ahead journal (see `persist/redb/journal.rs`).
+    pub fn jobs_journal(&self) -> PathBuf {
+        self.root.join("jobs.journal")
+    }
     /// Disk space kept for `rm` on a full disk (see `store::reserve`).
     pub fn space_reserve(&self) -> PathBuf {
         self.root.join("space.reserve")

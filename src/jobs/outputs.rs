@@ -3,9 +3,11 @@
 //! `MediaArchiveSize` outputs are kept (Orthanc keeps the most recently *used*; dicomq the most
 //! recently *finished*), and an output is deleted with its job.
 
+use std::collections::VecDeque;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 /// The name ending of a synchronous job's output (`<job>.sync.zip`).
@@ -14,6 +16,10 @@ const SYNC_SUFFIX: &str = "sync.zip";
 pub struct JobOutputs {
     dir: PathBuf,
     keep: usize,
+    /// The kept `<job>.zip` outputs, oldest first: read from the directory once, at the first
+    /// publish or discard, then kept up to date here (this process is the home's only writer:
+    /// it holds the database), so a publish reads no directory.
+    kept: Mutex<Option<VecDeque<String>>>,
 }
 
 fn remove_if_present(path: &Path) -> io::Result<()> {
@@ -29,6 +35,7 @@ impl JobOutputs {
         JobOutputs {
             dir: dir.into(),
             keep: keep.max(1),
+            kept: Mutex::new(None),
         }
     }
 
@@ -67,19 +74,46 @@ impl JobOutputs {
         fs::rename(self.partial(job), self.output(job, synchronous))?;
         fs::File::open(&self.dir)?.sync_all()?;
         if !synchronous {
-            self.evict();
+            let evicted: Vec<String> = self.with_kept(|kept| {
+                kept.retain(|j| j != job);
+                kept.push_back(job.to_string());
+                let excess = kept.len().saturating_sub(self.keep);
+                kept.drain(..excess).collect()
+            });
+            for old in evicted {
+                tracing::info!(
+                    "output of job {old} evicted (MediaArchiveSize {})",
+                    self.keep
+                );
+                // A published job has no partial output nor a synchronous one.
+                self.remove_all([self.output(&old, false), self.plan(&old)]);
+            }
         }
         Ok(())
     }
 
+    /// Runs `f` on the kept outputs, read from the directory the first time.
+    fn with_kept<R>(&self, f: impl FnOnce(&mut VecDeque<String>) -> R) -> R {
+        let mut g = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        f(g.get_or_insert_with(|| self.scan_kept()))
+    }
+
     /// Deletes everything a job left (partial or final output, plan). Idempotent.
     pub fn discard(&self, job: &str) {
-        for p in [
-            self.partial(job),
-            self.output(job, false),
-            self.output(job, true),
-            self.plan(job),
-        ] {
+        let was_kept = self.with_kept(|kept| {
+            let before = kept.len();
+            kept.retain(|j| j != job);
+            kept.len() != before
+        });
+        let mut paths = vec![self.partial(job), self.output(job, true), self.plan(job)];
+        if was_kept {
+            paths.push(self.output(job, false));
+        }
+        self.remove_all(paths);
+    }
+
+    fn remove_all(&self, paths: impl IntoIterator<Item = PathBuf>) {
+        for p in paths {
             if let Err(e) = remove_if_present(&p) {
                 tracing::warn!("cannot delete {}: {e}", p.display());
             }
@@ -103,6 +137,8 @@ impl JobOutputs {
                 tracing::warn!("cannot delete {}: {err}", path.display());
             }
         }
+        // Read the kept outputs again when next needed.
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The files of jobs that no longer exist (what `sweep` deletes), sorted.
@@ -123,10 +159,10 @@ impl JobOutputs {
         out
     }
 
-    /// Keeps the `keep` newest `<job>.zip` files.
-    fn evict(&self) {
+    /// The `<job>.zip` files in the directory, oldest first.
+    fn scan_kept(&self) -> VecDeque<String> {
         let Ok(rd) = fs::read_dir(&self.dir) else {
-            return;
+            return VecDeque::new();
         };
         let mut outputs: Vec<(SystemTime, String)> = rd
             .flatten()
@@ -140,14 +176,8 @@ impl JobOutputs {
                 Some((modified, job))
             })
             .collect();
-        outputs.sort_by(|a, b| b.cmp(a));
-        for (_, job) in outputs.into_iter().skip(self.keep) {
-            tracing::info!(
-                "output of job {job} evicted (MediaArchiveSize {})",
-                self.keep
-            );
-            self.discard(&job);
-        }
+        outputs.sort();
+        outputs.into_iter().map(|(_, job)| job).collect()
     }
 }
 
@@ -193,6 +223,28 @@ mod tests {
         o.discard("b");
         o.discard("b");
         assert!(!o.output("b", false).exists());
+    }
+
+    #[test]
+    fn outputs_found_at_the_first_publish_are_evicted_oldest_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let o = JobOutputs::new(dir.path(), 2);
+        let now = SystemTime::now();
+        // Left by a previous process: "new" is the newest, whatever the names' order.
+        for (job, age) in [("old", 60), ("new", 10)] {
+            let f = fs::File::create(o.output(job, false)).expect("create");
+            f.set_modified(now - std::time::Duration::from_secs(age))
+                .expect("mtime");
+        }
+        fs::write(o.partial("c"), "c").expect("write");
+        o.publish("c", false).expect("publish");
+        assert!(!o.output("old", false).exists(), "the oldest goes");
+        assert!(o.output("new", false).exists() && o.output("c", false).exists());
+        // From then on, publish order alone decides (no directory read).
+        fs::write(o.partial("d"), "d").expect("write");
+        o.publish("d", false).expect("publish");
+        assert!(!o.output("new", false).exists());
+        assert!(o.output("c", false).exists() && o.output("d", false).exists());
     }
 
     #[test]

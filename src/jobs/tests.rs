@@ -12,18 +12,28 @@ use crate::persist::job_store::{Change, Durability};
 
 const LONG: Duration = Duration::from_secs(60);
 
-fn open_db(path: &std::path::Path) -> Arc<redb::Database> {
-    Arc::new(redb::Database::create(path).expect("db"))
+/// A database and the path of the job journal beside it.
+struct TestDb {
+    db: Arc<redb::Database>,
+    journal: std::path::PathBuf,
+}
+
+fn open_db(path: &std::path::Path) -> TestDb {
+    TestDb {
+        db: Arc::new(redb::Database::create(path).expect("db")),
+        journal: path.with_extension("journal"),
+    }
 }
 
 fn engine(
-    db: &Arc<redb::Database>,
+    db: &TestDb,
     workers: usize,
     history_size: usize,
     kinds: Vec<Arc<dyn JobKind>>,
 ) -> Arc<JobsEngine> {
     JobsEngine::open(
-        db.clone(),
+        db.db.clone(),
+        &db.journal,
         EngineConfig {
             workers,
             history_size,

@@ -142,6 +142,7 @@ impl Node {
             .collect();
         let jobs = JobsEngine::open(
             db,
+            &home.jobs_journal(),
             EngineConfig {
                 workers: config.concurrent_jobs,
                 history_size: config.jobs_history_size,

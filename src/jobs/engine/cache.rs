@@ -50,6 +50,8 @@ pub(super) struct Inner {
     pub(super) claims_in_flight: usize,
     /// The job the store gave a worker (by worker number), until the worker takes it.
     pub(super) assigned: HashMap<usize, String>,
+    /// When a job was last submitted (workers leave the commits to submitters meanwhile).
+    pub(super) last_submit: Option<Instant>,
 }
 
 impl Default for Inner {
@@ -68,6 +70,7 @@ impl Default for Inner {
             slots: Vec::new(),
             claims_in_flight: 0,
             assigned: HashMap::new(),
+            last_submit: None,
         }
     }
 }

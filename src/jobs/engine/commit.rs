@@ -7,7 +7,7 @@ use super::super::batch::{Batch, Ticket};
 use super::super::model::{JobRecord, now_us};
 use super::super::state::{Event, Flags, JobState, advance};
 use super::cache::{Broken, Inner, Slot, Staged};
-use super::{COMMIT_DELAY, JobsEngine, refused};
+use super::{COMMIT_DELAY, JobsEngine, SUBMITS_RECENT, WORKER_PATIENCE, refused};
 use crate::error::Result;
 use crate::persist::job_store::{Change, Durability, Lease};
 use std::sync::MutexGuard;
@@ -48,8 +48,9 @@ impl JobsEngine {
             removed.push(old);
         }
         for p in puts {
-            if let Some(old) = g.latest(&p.id).cloned() {
-                g.unindex(&old);
+            match g.latest(&p.id).cloned() {
+                Some(old) => g.unindex(&old),
+                None => g.last_submit = Some(Instant::now()),
             }
             g.index(&p);
             note(g, &p.id);
@@ -86,6 +87,34 @@ impl JobsEngine {
         }
     }
 
+    /// A worker's `settle`. While clients are submitting, a worker leaves the leading to them
+    /// for up to `WORKER_PATIENCE`: its change then rides with the next submit's commit instead
+    /// of taking a flush of its own that the next submit would have to wait behind.
+    pub(super) fn settle_worker<'a>(
+        &'a self,
+        mut g: MutexGuard<'a, Inner>,
+        ticket: &Ticket,
+    ) -> (MutexGuard<'a, Inner>, Result<()>) {
+        let until = Instant::now() + WORKER_PATIENCE;
+        loop {
+            if let Some(result) = ticket.result() {
+                return (g, result);
+            }
+            let now = Instant::now();
+            let submitting = g
+                .last_submit
+                .is_some_and(|t| now.saturating_duration_since(t) < SUBMITS_RECENT);
+            if !submitting || now >= until || g.stopping {
+                return self.settle(g, ticket);
+            }
+            g = self
+                .changed
+                .wait_timeout(g, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// Commits the open batch now if no commit is running (lazy checkpoints).
     pub(super) fn commit_if_idle<'a>(&'a self, g: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
         if g.committing.is_none() && !g.open.ids.is_empty() {
@@ -109,8 +138,9 @@ impl JobsEngine {
             self.changed.notify_all();
             return g;
         }
-        if g.open.durable {
-            // Nobody else leads meanwhile; changes staged meanwhile join this batch.
+        if g.open.durable && !carries_submit(&g) {
+            // Nobody else leads meanwhile; changes staged meanwhile join this batch. A submit's
+            // client is waiting for its answer: it does not wait for workers' steps.
             g.committing = Some(g.open.ticket());
             loop {
                 let until = g
@@ -328,4 +358,12 @@ impl JobsEngine {
             }
         }
     }
+}
+
+/// Whether the open batch holds a job the committed view has never seen (a submit).
+fn carries_submit(g: &Inner) -> bool {
+    g.open
+        .ids
+        .iter()
+        .any(|id| !g.jobs.contains_key(id) && g.staged.get(id).is_some_and(|s| s.rec.is_some()))
 }

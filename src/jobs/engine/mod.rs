@@ -2,8 +2,8 @@
 //! one-second durability of checkpoints), control actions, history and recovery.
 //!
 //! Every state change goes through `state::transition` or `state::advance` and is acknowledged
-//! only once the redb transaction holding it has committed (durably, except progress
-//! checkpoints). Concurrent changes share one transaction: **group commit**.
+//! only once the job store has made the batch holding it durable (`JobStore::apply`; except
+//! progress checkpoints). Concurrent changes share one batch: **group commit**.
 //!
 //! - One mutex guards the in-memory state. Under it, a change is decided on the *latest* view
 //!   (committed records overlaid with `staged` ones), recorded in `staged` and in the scheduling
@@ -26,7 +26,11 @@
 //!   are being committed, a control of a Pending job waits: the job may be Running already.
 //! - A leader holds a durable batch open for at most `COMMIT_DELAY` while a worker that began a
 //!   step that recently is still in it, so the workers of trivial jobs share commits instead of
-//!   taking turns (the worker count, not the disk, would bound jobs per second otherwise).
+//!   taking turns (the worker count, not the disk, would bound jobs per second otherwise). A
+//!   batch that carries a submit does not wait: its client is waiting for the answer. And while
+//!   jobs are being submitted, a worker waits up to `WORKER_PATIENCE` for a submitter to lead
+//!   the commit of its change (`settle_worker`), rather than flush first and make the next
+//!   submit wait behind it.
 //! - Progress checkpoints are staged like any change but not waited for: they ride with the
 //!   next batch, or the timer commits them (without fsync) within `TICK`; the store makes them
 //!   durable within a second.
@@ -85,6 +89,10 @@ const COMMIT_DELAY: Duration = Duration::from_micros(200);
 /// renews: a daemon that died loses its jobs to another after at most `LEASE`.
 const LEASE: Duration = Duration::from_secs(60);
 const LEASE_RENEWAL: Duration = Duration::from_secs(20);
+/// How long a worker leaves its commit to submitters while jobs are being submitted (one came
+/// within `SUBMITS_RECENT`): a submit then commits the worker's change with its own.
+const WORKER_PATIENCE: Duration = Duration::from_millis(1);
+const SUBMITS_RECENT: Duration = Duration::from_millis(2);
 pub struct JobsEngine {
     store: Arc<dyn JobStore>,
     /// The concrete store when `open` made it (tests reach its commit hook).
@@ -107,14 +115,15 @@ pub struct JobsEngine {
 }
 
 impl JobsEngine {
-    /// Opens the job tables of `db` and loads every stored job. Nothing runs and nothing is
-    /// recovered until `recover` and `start_workers`.
+    /// Opens the job tables of `db` with their journal at `journal` and loads every stored
+    /// job. Nothing runs and nothing is recovered until `recover` and `start_workers`.
     pub fn open(
         db: Arc<redb::Database>,
+        journal: &std::path::Path,
         config: EngineConfig,
         kinds: Vec<Arc<dyn JobKind>>,
     ) -> Result<Arc<Self>> {
-        let redb = Arc::new(RedbJobStore::open(db)?);
+        let redb = Arc::new(RedbJobStore::open(db, journal)?);
         let engine = Self::build(redb.clone(), config, kinds)?;
         #[cfg(test)]
         let engine = {

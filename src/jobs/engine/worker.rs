@@ -59,7 +59,7 @@ impl JobsEngine {
             }
             if self.claimable(&g) {
                 let ticket = self.ask_claim(&mut g, n);
-                let (back, committed) = self.settle(g, &ticket);
+                let (back, committed) = self.settle_worker(g, &ticket);
                 g = back;
                 match committed {
                     Ok(()) => {
@@ -131,7 +131,7 @@ impl JobsEngine {
                 Ok(Step::Left { ticket, discard }) => {
                     let (mut g, committed) = {
                         let g = self.lock();
-                        self.settle(g, &ticket)
+                        self.settle_worker(g, &ticket)
                     };
                     match committed {
                         Ok(()) => {

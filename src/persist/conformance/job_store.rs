@@ -33,6 +33,7 @@ pub fn run_all<H: Harness>(h: &H) {
     a_failing_apply_and_claim_leaves_nothing(h);
     history_is_oldest_completion_first(h);
     reopen_keeps_everything(h);
+    acknowledged_batches_survive_a_reopen_without_a_flush(h);
 }
 
 fn job(n: u64, priority: i32) -> JobRecord {
@@ -385,6 +386,45 @@ fn reopen_keeps_everything<H: Harness>(h: &H) {
     assert_eq!(next.id, jobs[0].id);
 }
 
+/// A store closed without `flush` (a crash right after the answers) still has every
+/// `StateChange` batch, in order: puts, index moves and deletes.
+fn acknowledged_batches_survive_a_reopen_without_a_flush<H: Harness>(h: &H) {
+    let s = h.empty();
+    let jobs = [job(1, 0), job(2, 5), job(3, 0)];
+    put_all(&s, &jobs);
+    let mut done = jobs[1].clone();
+    done.state = JobState::Success;
+    done.completion_seq = Some(4);
+    let mut paused = jobs[2].clone();
+    paused.state = JobState::Paused;
+    s.apply(
+        &[
+            Change::Put {
+                old: Some(&jobs[1]),
+                new: &done,
+            },
+            Change::Delete(&jobs[0]),
+        ],
+        Durability::StateChange,
+    )
+    .expect("apply");
+    s.apply(
+        &[Change::Put {
+            old: Some(&jobs[2]),
+            new: &paused,
+        }],
+        Durability::StateChange,
+    )
+    .expect("apply");
+    let s = h.reopen(s);
+    let mut all = s.load_all().expect("load");
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(all, vec![done.clone(), paused]);
+    assert!(s.pending_ids().expect("pending").is_empty());
+    assert_eq!(s.history_ids().expect("history"), vec![done.id.clone()]);
+    assert!(s.get(&jobs[0].id).expect("get").is_none());
+}
+
 #[cfg(test)]
 mod redb_run {
     use std::path::PathBuf;
@@ -402,7 +442,7 @@ mod redb_run {
     impl RedbHarness {
         fn open(path: &std::path::Path) -> RedbJobStore {
             let db = redb::Database::create(path).expect("db");
-            RedbJobStore::open(Arc::new(db)).expect("store")
+            RedbJobStore::open(Arc::new(db), &path.with_extension("journal")).expect("store")
         }
     }
 

@@ -4,47 +4,47 @@
 //! - `jobs_pending`: `(priority key, seq)` → id for Pending jobs, so `pop_first` gives the
 //!   highest priority first and FIFO among equal priorities;
 //! - `jobs_history`: completion seq → id for Success and Failure jobs, oldest first;
-//! - `jobs_leases`: id → (owner, expiry in µs since the epoch) for jobs taken by `claim`.
+//! - `jobs_leases`: read at open only (older versions wrote claims' leases there). One process
+//!   owns a redb database, so leases live in memory: a restart requeues what was Running
+//!   (`jobs/engine/recovery.rs`) and no other daemon can be waiting for them;
+//! - `jobs_meta`: `journal_generation`, the generation of `jobs.journal` not yet in the tables.
 //!
-//! The indexes are derived from the records inside every transaction, so they cannot drift.
-//! A batch of changes is one write transaction (the engine groups concurrent state changes into
-//! one batch: see `jobs/engine/mod.rs`). `Durability::Immediate` for state changes; progress
-//! checkpoints use `Durability::None`, made durable by the next immediate commit or by
-//! `flush_if_stale`, so that at most about a second of progress is ever lost.
+//! The indexes are derived from the records when a change is made (`job_changes.rs`), so they
+//! cannot drift. A batch of changes (the engine groups concurrent state changes into one batch:
+//! see `jobs/engine/mod.rs`) is one record of the write-ahead journal (`journal.rs`), synced
+//! before `apply` returns for state changes; progress checkpoints are synced by the next state
+//! change or by `flush_if_stale` within about half a second. Journaled changes are kept in
+//! memory and written to the tables in one durable transaction every half second, when the
+//! journal fills, before any read of the tables, and at shutdown (`flush`); that transaction
+//! also raises the journal's generation, which empties it. At open, the journal's records of
+//! the current generation (changes acknowledged but not yet in the tables) are written to the
+//! tables first.
+//!
+//! Claims (`apply_and_claim`) are decided on an in-memory copy of the pending index (the
+//! tables plus the journaled changes), so a worker's "my job ended, give me the next" is one
+//! journal record and one `fdatasync`, like any batch.
 
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::job_changes::{
+    Entry, HISTORY, LEASES, PENDING, RECORDS, decode_batch, encode_batch, write_entries,
+};
+use super::journal::Journal;
 use crate::error::{Error, Result};
 use crate::jobs::model::{JobRecord, now_us};
 use crate::jobs::state::{Event, Flags, JobState, advance};
-use crate::persist::job_store::{Change, Durability, JobStore, Lease, claim_each, priority_key};
+use crate::persist::job_store::{Change, Durability, JobStore, Lease};
 
-const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("jobs_records");
-const PENDING: TableDefinition<(u32, u64), &str> = TableDefinition::new("jobs_pending");
-const HISTORY: TableDefinition<u64, &str> = TableDefinition::new("jobs_history");
-const LEASES: TableDefinition<&str, (&str, i64)> = TableDefinition::new("jobs_leases");
 const META: TableDefinition<&str, u64> = TableDefinition::new("jobs_meta");
-const FLUSHES: &str = "flushes";
-
-fn pending_key(r: &JobRecord) -> Option<(u32, u64)> {
-    (r.state == JobState::Pending).then(|| (priority_key(r.priority), r.seq))
-}
-
-fn history_key(r: &JobRecord) -> Option<u64> {
-    if r.state.is_finished() {
-        r.completion_seq
-    } else {
-        None
-    }
-}
-
-fn encode(r: &JobRecord) -> Result<Vec<u8>> {
-    serde_json::to_vec(r).map_err(|e| Error::Internal(format!("encode job {}: {e}", r.id)))
-}
+const GENERATION: &str = "journal_generation";
+/// Journaled changes are written to the tables once this many are waiting (or after `max_lag`).
+const TABLES_AT: usize = 4096;
 
 fn decode(bytes: &[u8]) -> Result<JobRecord> {
     serde_json::from_slice(bytes).map_err(|e| Error::Internal(format!("decode job: {e}")))
@@ -54,140 +54,269 @@ fn lease_expiry(now: i64, d: Duration) -> i64 {
     now.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
-struct FlushState {
-    last_durable: Instant,
-    dirty: bool,
+/// What is journaled but not yet in the tables.
+struct State {
+    /// `None` when it could not be created (a full disk): every batch is then a durable
+    /// transaction of its own, as before the journal existed.
+    journal: Option<Journal>,
+    /// Journaled changes not yet written to the tables, oldest first.
+    waiting: Vec<Entry>,
+    /// When the oldest of them was journaled.
+    since: Option<Instant>,
+    /// The pending index as tables + `waiting` make it: what claims pop.
+    pending: BTreeMap<(u32, u64), String>,
+    /// The newest JSON of each job changed in `waiting` (`None`: deleted).
+    latest: HashMap<String, Option<Vec<u8>>>,
+    /// Claimed jobs: owner and expiry (µs since the epoch).
+    leases: HashMap<String, (String, i64)>,
 }
 
-/// Writes a batch's records and keeps the pending, history and lease tables in step.
-fn write_changes(tx: &redb::WriteTransaction, changes: &[Change<'_>]) -> Result<()> {
-    let mut records = tx.open_table(RECORDS)?;
-    let mut pending = tx.open_table(PENDING)?;
-    let mut history = tx.open_table(HISTORY)?;
-    let mut leases = tx.open_table(LEASES)?;
-    for change in changes {
-        let (old, new) = match change {
-            Change::Put { old, new } => (*old, Some(*new)),
-            Change::Delete(old) => (Some(*old), None),
-        };
-        if let Some(old) = old {
-            if let Some(k) = pending_key(old) {
-                pending.remove(k)?;
+impl State {
+    /// `entries` are accepted (journaled or on their way to the tables): the in-memory views
+    /// follow them.
+    fn note(&mut self, entries: &[Entry]) {
+        for e in entries {
+            if let Some(k) = e.old_pending {
+                self.pending.remove(&k);
             }
-            if let Some(k) = history_key(old) {
-                history.remove(k)?;
+            if e.drop_lease {
+                self.leases.remove(&e.id);
             }
-            // A job that leaves Running is no longer anyone's.
-            if old.state == JobState::Running && new.is_none_or(|n| n.state != JobState::Running) {
-                leases.remove(old.id.as_str())?;
-            }
-        }
-        match new {
-            Some(new) => {
-                records.insert(new.id.as_str(), encode(new)?.as_slice())?;
-                if let Some(k) = pending_key(new) {
-                    pending.insert(k, new.id.as_str())?;
+            match &e.new {
+                Some(n) => {
+                    if let Some(k) = n.pending {
+                        self.pending.insert(k, e.id.clone());
+                    }
+                    self.latest.insert(e.id.clone(), Some(n.json.clone()));
                 }
-                if let Some(k) = history_key(new) {
-                    history.insert(k, new.id.as_str())?;
-                }
-            }
-            None => {
-                if let Some(old) = old {
-                    records.remove(old.id.as_str())?;
+                None => {
+                    self.latest.insert(e.id.clone(), None);
                 }
             }
         }
     }
-    Ok(())
-}
-
-/// Takes the next job for `lease` inside `tx`: a Running job whose lease expired (its daemon
-/// died) first, else the first Pending one, which becomes Running.
-fn claim_in(tx: &redb::WriteTransaction, lease: &Lease, now: i64) -> Result<Option<JobRecord>> {
-    let mut records = tx.open_table(RECORDS)?;
-    let mut pending = tx.open_table(PENDING)?;
-    let mut leases = tx.open_table(LEASES)?;
-    let mut expired = None;
-    for row in leases.iter()? {
-        let (k, v) = row?;
-        if v.value().1 <= now {
-            expired = Some(k.value().to_string());
-            break;
-        }
-    }
-    let id = match expired {
-        Some(id) => Some(id),
-        None => pending.pop_first()?.map(|(_, v)| v.value().to_string()),
-    };
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let found = records.get(id.as_str())?.map(|v| decode(v.value()));
-    let Some(mut rec) = found.transpose()? else {
-        return Err(Error::Internal(format!("claimed job {id} has no record")));
-    };
-    if rec.state == JobState::Pending {
-        rec.state = advance(rec.state, Event::Start).map_err(|r| Error::Invalid(r.message(&id)))?;
-        rec.error_code = 0;
-        rec.error_details.clear();
-        rec.flags = Flags::default();
-        rec.last_change_us = now;
-        records.insert(id.as_str(), encode(&rec)?.as_slice())?;
-    }
-    let until = lease_expiry(now, lease.duration);
-    leases.insert(id.as_str(), (lease.owner.as_str(), until))?;
-    Ok(Some(rec))
 }
 
 pub struct RedbJobStore {
     db: Arc<Database>,
-    flush: Mutex<FlushState>,
+    state: Mutex<State>,
     max_lag: Duration,
     #[cfg(test)]
     pub(crate) hook: hook::CommitHook,
 }
 
 impl RedbJobStore {
-    /// Opens the tables, creating them if needed.
-    pub fn open(db: Arc<Database>) -> Result<Self> {
+    /// Opens the tables (creating them if needed) and the journal at `journal` (created when
+    /// missing), and writes to the tables what the journal holds of the current generation.
+    pub fn open(db: Arc<Database>, journal: &Path) -> Result<Self> {
         let tx = db.begin_write()?;
         tx.open_table(RECORDS)?;
         tx.open_table(PENDING)?;
         tx.open_table(HISTORY)?;
         tx.open_table(LEASES)?;
-        tx.open_table(META)?;
+        let generation = tx.open_table(META)?.get(GENERATION)?.map(|v| v.value());
         tx.commit()?;
-        Ok(RedbJobStore {
+        let generation = generation.unwrap_or(0);
+        // A home made before the journal existed gets one; a full disk does without.
+        let created = match journal.exists() {
+            true => Ok(()),
+            false => Journal::create(journal),
+        };
+        let (journal, batches) = match created {
+            Ok(()) => {
+                let (j, batches) = Journal::open(journal, generation)?;
+                (Some(j), batches)
+            }
+            Err(e) => {
+                tracing::warn!("{e}: job changes are committed one by one to the database");
+                (None, Vec::new())
+            }
+        };
+        let mut waiting = Vec::new();
+        for payload in &batches {
+            waiting.extend(decode_batch(payload)?);
+        }
+        if !batches.is_empty() {
+            tracing::info!(
+                "replaying {} job changes from the journal ({} batches)",
+                waiting.len(),
+                batches.len()
+            );
+        }
+        let store = RedbJobStore {
             db,
-            flush: Mutex::new(FlushState {
-                last_durable: Instant::now(),
-                dirty: false,
+            state: Mutex::new(State {
+                journal,
+                since: (!waiting.is_empty()).then(Instant::now),
+                waiting,
+                pending: BTreeMap::new(),
+                latest: HashMap::new(),
+                leases: HashMap::new(),
             }),
             max_lag: Duration::from_millis(500),
             #[cfg(test)]
             hook: hook::CommitHook::default(),
-        })
+        };
+        {
+            let mut st = store.lock();
+            if !batches.is_empty() {
+                store.write_tables(&mut st)?;
+            }
+            store.load_views(&mut st, true)?;
+        }
+        Ok(store)
     }
 
-    fn stale(&self) -> bool {
-        match self.flush.lock() {
-            Ok(f) => f.last_durable.elapsed() >= self.max_lag,
-            Err(_) => true,
+    /// The in-memory pending index from the tables, plus what `waiting` changes; with
+    /// `leases`, the leases the tables hold too (at open).
+    fn load_views(&self, st: &mut State, leases: bool) -> Result<()> {
+        let tx = self.db.begin_read()?;
+        st.pending.clear();
+        for row in tx.open_table(PENDING)?.iter()? {
+            let (k, v) = row?;
+            st.pending.insert(k.value(), v.value().to_string());
         }
+        if leases {
+            st.leases.clear();
+        }
+        for row in tx.open_table(LEASES)?.iter()?.filter(|_| leases) {
+            let (k, v) = row?;
+            let (owner, until) = v.value();
+            st.leases
+                .insert(k.value().to_string(), (owner.to_string(), until));
+        }
+        st.latest.clear();
+        let waiting = std::mem::take(&mut st.waiting);
+        st.note(&waiting);
+        st.waiting = waiting;
+        Ok(())
     }
 
-    fn mark_durable(&self) {
-        if let Ok(mut f) = self.flush.lock() {
-            f.last_durable = Instant::now();
-            f.dirty = false;
+    /// A batch that was not accepted: memory back to what the journal and the tables hold.
+    fn undo(&self, st: &mut State, claimed: &[JobRecord]) -> Result<()> {
+        for r in claimed {
+            st.leases.remove(&r.id);
         }
+        self.load_views(st, false)
+    }
+
+    /// The newest record of a job: journaled, or in the tables.
+    fn latest(&self, st: &State, id: &str) -> Result<Option<JobRecord>> {
+        if let Some(json) = st.latest.get(id) {
+            return json.as_deref().map(decode).transpose();
+        }
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(RECORDS)?;
+        let found = t.get(id)?;
+        found.map(|v| decode(v.value())).transpose()
+    }
+
+    /// Takes the next job for `lease` in the in-memory views: a job whose lease expired first,
+    /// else the first Pending one, which becomes Running. Returns the change to journal.
+    fn claim_in(
+        &self,
+        st: &mut State,
+        lease: &Lease,
+        now: i64,
+    ) -> Result<Option<(Entry, JobRecord)>> {
+        let expired = st
+            .leases
+            .iter()
+            .find(|(_, (_, until))| *until <= now)
+            .map(|(id, _)| id.clone());
+        let id = match expired {
+            Some(id) => id,
+            None => match st.pending.pop_first() {
+                Some((_, id)) => id,
+                None => return Ok(None),
+            },
+        };
+        let Some(old) = self.latest(st, &id)? else {
+            return Err(Error::Internal(format!("claimed job {id} has no record")));
+        };
+        let mut rec = old.clone();
+        if rec.state == JobState::Pending {
+            rec.state =
+                advance(rec.state, Event::Start).map_err(|r| Error::Invalid(r.message(&id)))?;
+            rec.error_code = 0;
+            rec.error_details.clear();
+            rec.flags = Flags::default();
+            rec.last_change_us = now;
+        }
+        let entry = Entry::of(&Change::Put {
+            old: Some(&old),
+            new: &rec,
+        })?;
+        st.note(std::slice::from_ref(&entry));
+        st.leases
+            .insert(id, (lease.owner.clone(), lease_expiry(now, lease.duration)));
+        Ok(Some((entry, rec)))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes the waiting changes to the tables durably and starts a new journal generation.
+    fn write_tables(&self, st: &mut State) -> Result<()> {
+        if st.waiting.is_empty() {
+            st.since = None;
+            return Ok(());
+        }
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(redb::Durability::Immediate)
+            .map_err(|e| Error::Internal(format!("database: {e}")))?;
+        write_entries(&tx, &st.waiting)?;
+        let next = st.journal.as_ref().map(|j| j.generation().wrapping_add(1));
+        if let Some(next) = next {
+            tx.open_table(META)?.insert(GENERATION, next)?;
+        }
+        tx.commit()?;
+        st.waiting.clear();
+        st.latest.clear();
+        st.since = None;
+        if let (Some(j), Some(next)) = (st.journal.as_mut(), next) {
+            j.reset(next);
+        }
+        Ok(())
+    }
+
+    /// Journals accepted entries as one record (synced if `durable`), or writes them to the
+    /// tables when they do not fit the journal.
+    fn journal_batch(&self, st: &mut State, entries: Vec<Entry>, durable: bool) -> Result<()> {
+        let payload = encode_batch(&entries)?;
+        let fits = |st: &State| st.journal.as_ref().is_some_and(|j| j.fits(payload.len()));
+        if !fits(st) {
+            self.write_tables(st)?;
+        }
+        let Some(journal) = st.journal.as_mut().filter(|j| j.fits(payload.len())) else {
+            st.waiting.extend(entries);
+            return self.write_tables(st);
+        };
+        journal.append(&payload)?;
+        if durable {
+            journal.sync()?;
+        }
+        st.waiting.extend(entries);
+        st.since.get_or_insert_with(Instant::now);
+        if st.waiting.len() >= TABLES_AT {
+            self.write_tables(st)?;
+        }
+        Ok(())
+    }
+
+    /// The tables, with every journaled change in them (before a read).
+    fn settled(&self) -> Result<MutexGuard<'_, State>> {
+        let mut st = self.lock();
+        self.write_tables(&mut st)?;
+        Ok(st)
     }
 }
 
 impl JobStore for RedbJobStore {
     /// Every stored job.
     fn load_all(&self) -> Result<Vec<JobRecord>> {
+        let _st = self.settled()?;
         let tx = self.db.begin_read()?;
         let t = tx.open_table(RECORDS)?;
         let mut out = Vec::new();
@@ -199,6 +328,7 @@ impl JobStore for RedbJobStore {
     }
 
     fn get(&self, id: &str) -> Result<Option<JobRecord>> {
+        let _st = self.settled()?;
         let tx = self.db.begin_read()?;
         let t = tx.open_table(RECORDS)?;
         let found = t.get(id)?;
@@ -207,6 +337,7 @@ impl JobStore for RedbJobStore {
 
     /// Pending IDs in the order `pop_first` gives them.
     fn pending_ids(&self) -> Result<Vec<String>> {
+        let _st = self.settled()?;
         let tx = self.db.begin_read()?;
         let t = tx.open_table(PENDING)?;
         let mut out = Vec::new();
@@ -218,6 +349,7 @@ impl JobStore for RedbJobStore {
 
     /// History IDs, oldest completion first.
     fn history_ids(&self) -> Result<Vec<String>> {
+        let _st = self.settled()?;
         let tx = self.db.begin_read()?;
         let t = tx.open_table(HISTORY)?;
         let mut out = Vec::new();
@@ -227,125 +359,101 @@ impl JobStore for RedbJobStore {
         Ok(out)
     }
 
-    /// Applies a batch in one write transaction.
+    /// Journals a batch as one record (synced for state changes); a batch larger than the
+    /// whole journal goes to the tables directly, in one durable transaction.
     fn apply(&self, changes: &[Change<'_>], durability: Durability) -> Result<()> {
-        #[cfg(test)]
-        self.hook.enter();
-        let durable = match durability {
-            Durability::StateChange => true,
-            Durability::Checkpoint => self.stale(),
-        };
-        let mut tx = self.db.begin_write()?;
-        tx.set_durability(if durable {
-            redb::Durability::Immediate
-        } else {
-            redb::Durability::None
-        })
-        .map_err(|e| Error::Internal(format!("database: {e}")))?;
-        write_changes(&tx, changes)?;
-        #[cfg(test)]
-        if self.hook.fails(changes.len()) {
-            tx.abort()?;
-            return Err(self.hook.injected_error());
-        }
-        tx.commit()?;
-        if durable {
-            self.mark_durable();
-        } else if let Ok(mut f) = self.flush.lock() {
-            f.dirty = true;
-        }
-        Ok(())
+        self.apply_and_claim(changes, durability, &[]).map(|_| ())
     }
 
-    fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
-        let tx = self.db.begin_write()?;
-        let claimed = claim_in(&tx, lease, now_us())?;
-        tx.commit()?;
-        self.mark_durable();
-        Ok(claimed)
-    }
-
-    /// The batch and the claims in one durable transaction: a worker's "my job ended" and
-    /// "give me the next" cost one commit.
+    /// The batch, then one claim per lease, as one journal record (synced when it holds a
+    /// state change or a claim); a record larger than the whole journal goes to the tables
+    /// directly, in one durable transaction.
     fn apply_and_claim(
         &self,
         changes: &[Change<'_>],
         durability: Durability,
         leases: &[Lease],
     ) -> Result<Vec<JobRecord>> {
-        if leases.is_empty() {
-            self.apply(changes, durability)?;
-            return Ok(Vec::new());
-        }
         #[cfg(test)]
         self.hook.enter();
-        let mut tx = self.db.begin_write()?;
-        tx.set_durability(redb::Durability::Immediate)
-            .map_err(|e| Error::Internal(format!("database: {e}")))?;
-        write_changes(&tx, changes)?;
-        let now = now_us();
-        let claimed = claim_each(leases, |lease| claim_in(&tx, lease, now))?;
+        let mut entries = changes.iter().map(Entry::of).collect::<Result<Vec<_>>>()?;
         #[cfg(test)]
         if self.hook.fails(changes.len()) {
-            tx.abort()?;
             return Err(self.hook.injected_error());
         }
-        if claimed.is_empty() && changes.is_empty() {
-            // Nothing to claim and nothing to write: no commit, no fsync.
-            tx.abort()?;
+        let mut st = self.lock();
+        st.note(&entries);
+        let mut claimed = Vec::new();
+        let now = now_us();
+        for lease in leases {
+            match self.claim_in(&mut st, lease, now) {
+                Ok(Some((entry, rec))) => {
+                    entries.push(entry);
+                    claimed.push(rec);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.undo(&mut st, &claimed)?;
+                    return Err(e);
+                }
+            }
+        }
+        if entries.is_empty() {
             return Ok(claimed);
         }
-        tx.commit()?;
-        self.mark_durable();
-        Ok(claimed)
+        let durable = durability == Durability::StateChange || !claimed.is_empty();
+        match self.journal_batch(&mut st, entries, durable) {
+            Ok(()) => Ok(claimed),
+            Err(e) => {
+                self.undo(&mut st, &claimed)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
+        Ok(self
+            .apply_and_claim(&[], Durability::StateChange, std::slice::from_ref(lease))?
+            .pop())
     }
 
     fn renew(&self, owner: &str, duration: Duration) -> Result<()> {
         let until = lease_expiry(now_us(), duration);
-        let tx = self.db.begin_write()?;
-        {
-            let mut leases = tx.open_table(LEASES)?;
-            let mut mine = Vec::new();
-            for row in leases.iter()? {
-                let (k, v) = row?;
-                if v.value().0 == owner {
-                    mine.push(k.value().to_string());
-                }
-            }
-            for id in mine {
-                leases.insert(id.as_str(), (owner, until))?;
+        let mut st = self.lock();
+        for (who, expiry) in st.leases.values_mut() {
+            if who == owner {
+                *expiry = until;
             }
         }
-        tx.commit()?;
-        self.mark_durable();
         Ok(())
     }
 
-    /// Makes lazy commits durable if the oldest is getting old. Returns whether it flushed.
+    /// Syncs checkpoints journaled more than `max_lag` ago, and writes the journaled changes
+    /// to the tables when the oldest waits for `max_lag` or the journal is half full.
     fn flush_if_stale(&self) -> Result<bool> {
-        let due = match self.flush.lock() {
-            Ok(f) => f.dirty && f.last_durable.elapsed() >= self.max_lag,
-            Err(_) => true,
-        };
-        if due {
-            self.flush()?;
+        let mut st = self.lock();
+        let old = |t: Option<Instant>| t.is_some_and(|t| t.elapsed() >= self.max_lag);
+        let half_full = st
+            .journal
+            .as_ref()
+            .is_some_and(|j| j.used() >= j.capacity() / 2);
+        if old(st.since) || half_full {
+            self.write_tables(&mut st)?;
+            return Ok(true);
         }
-        Ok(due)
+        match st.journal.as_mut() {
+            Some(j) if old(j.unsynced_since()) => {
+                j.sync()?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
-    /// One durable commit, which also makes every earlier lazy commit durable.
+    /// Writes every journaled change to the tables durably (shutdown).
     fn flush(&self) -> Result<()> {
-        let mut tx = self.db.begin_write()?;
-        tx.set_durability(redb::Durability::Immediate)
-            .map_err(|e| Error::Internal(format!("database: {e}")))?;
-        {
-            let mut meta = tx.open_table(META)?;
-            let n = meta.get(FLUSHES)?.map(|v| v.value()).unwrap_or(0);
-            meta.insert(FLUSHES, n.wrapping_add(1))?;
-        }
-        tx.commit()?;
-        self.mark_durable();
-        Ok(())
+        let mut st = self.lock();
+        self.write_tables(&mut st)
     }
 }
 
@@ -427,5 +535,190 @@ pub(crate) mod hook {
             s.failed += usize::from(fail);
             fail
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::FileExt;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::persist::job_store::priority_key;
+    use redb::ReadableTableMetadata;
+
+    fn job(n: u64, priority: i32) -> JobRecord {
+        let mut r: JobRecord = serde_json::from_value(serde_json::json!({
+            "id": format!("00000000-0000-4000-8000-{n:012}"),
+            "type": "Sleep",
+            "priority": priority,
+            "state": "Pending",
+            "progress": 0.0,
+            "position": 0,
+            "steps": 3,
+            "checkpoint": null,
+            "content": null,
+            "params": null,
+            "creation_us": 1,
+            "last_change_us": 1,
+            "runtime_us": 0,
+            "error_code": 0,
+            "error_details": "",
+            "retry_count": 0,
+            "seq": n,
+        }))
+        .expect("record");
+        r.seq = n;
+        r
+    }
+
+    fn open(dir: &Path) -> (RedbJobStore, PathBuf) {
+        let journal = dir.join("jobs.journal");
+        let db = Database::create(dir.join("index.redb")).expect("db");
+        (
+            RedbJobStore::open(Arc::new(db), &journal).expect("store"),
+            journal,
+        )
+    }
+
+    fn put(s: &RedbJobStore, old: Option<&JobRecord>, new: &JobRecord) {
+        s.apply(&[Change::Put { old, new }], Durability::StateChange)
+            .expect("apply");
+    }
+
+    #[test]
+    fn a_torn_last_batch_is_not_replayed_and_the_ones_before_are() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (s, journal) = open(dir.path());
+        let (a, b) = (job(1, 0), job(2, 0));
+        put(&s, None, &a);
+        let torn_at = s.lock().journal.as_ref().map_or(0, |j| j.used());
+        put(&s, None, &b);
+        drop(s);
+        // The last record's end never reached the disk.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&journal)
+            .expect("journal");
+        f.write_all_at(&[0xff; 8], torn_at + 40).expect("write");
+        drop(f);
+        let (s, _) = open(dir.path());
+        assert_eq!(s.load_all().expect("load"), vec![a.clone()]);
+        assert_eq!(s.pending_ids().expect("pending"), vec![a.id]);
+    }
+
+    #[test]
+    fn records_of_a_generation_already_in_the_tables_are_never_replayed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (s, _) = open(dir.path());
+        let (a, b) = (job(1, 0), job(2, 9));
+        put(&s, None, &a);
+        let first_len = s.lock().journal.as_ref().map_or(0, |j| j.used());
+        put(&s, None, &b);
+        s.flush().expect("flush");
+        // Straight to the tables (not through the journal): b Running, out of the pending
+        // table.
+        let mut running = b.clone();
+        running.state = JobState::Running;
+        {
+            let entry = Entry::of(&Change::Put {
+                old: Some(&b),
+                new: &running,
+            })
+            .expect("entry");
+            let tx = s.db.begin_write().expect("tx");
+            write_entries(&tx, &[entry]).expect("write");
+            tx.commit().expect("commit");
+        }
+        // The new generation's first record has exactly the length of the old first one, so
+        // the old second record (b, Pending) follows it in the file.
+        let mut a2 = a.clone();
+        a2.position = 1;
+        put(&s, None, &a2);
+        assert_eq!(s.lock().journal.as_ref().map_or(0, |j| j.used()), first_len);
+        drop(s);
+        let (s, _) = open(dir.path());
+        assert_eq!(s.get(&a.id).expect("get"), Some(a2));
+        let b_now = s.get(&b.id).expect("get").expect("b");
+        assert_eq!(
+            b_now.state,
+            JobState::Running,
+            "the old put of b was ignored"
+        );
+        assert_eq!(s.pending_ids().expect("pending"), vec![a.id]);
+    }
+
+    #[test]
+    fn a_job_changed_many_times_between_two_table_writes_ends_as_its_last_change() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (s, _) = open(dir.path());
+        let (a, gone) = (job(1, 0), job(2, 0));
+        let mut running = a.clone();
+        running.state = JobState::Running;
+        let mut done = running.clone();
+        done.state = JobState::Success;
+        done.completion_seq = Some(3);
+        let mut resubmitted = done.clone();
+        resubmitted.state = JobState::Pending;
+        resubmitted.completion_seq = None;
+        resubmitted.seq = 9;
+        put(&s, None, &a);
+        put(&s, None, &gone);
+        put(&s, Some(&a), &running);
+        put(&s, Some(&running), &done);
+        s.apply(&[Change::Delete(&gone)], Durability::StateChange)
+            .expect("delete");
+        put(&s, Some(&done), &resubmitted);
+        assert_eq!(s.lock().waiting.len(), 6, "not in the tables yet");
+        // One write of the tables; reading them afterwards sees the last change of each job.
+        assert_eq!(s.load_all().expect("load"), vec![resubmitted.clone()]);
+        assert_eq!(s.pending_ids().expect("pending"), vec![a.id.clone()]);
+        assert!(s.history_ids().expect("history").is_empty());
+        let tx = s.db.begin_read().expect("read");
+        let pending = tx.open_table(PENDING).expect("pending");
+        assert_eq!(pending.len().expect("len"), 1, "the first pending key went");
+        assert!(pending.get((priority_key(0), 9)).expect("get").is_some());
+    }
+
+    #[test]
+    fn without_a_journal_every_batch_commits_to_the_tables() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // The journal cannot be created (as on a full disk): the store works without it.
+        let journal = dir.path().join("missing").join("jobs.journal");
+        let open = || {
+            let db = Database::create(dir.path().join("index.redb")).expect("db");
+            RedbJobStore::open(Arc::new(db), &journal).expect("store")
+        };
+        let s = open();
+        assert!(s.lock().journal.is_none());
+        let a = job(1, 0);
+        put(&s, None, &a);
+        assert!(s.lock().waiting.is_empty(), "committed at once");
+        drop(s);
+        assert!(!journal.exists());
+        let s = open();
+        assert_eq!(s.load_all().expect("load"), vec![a]);
+    }
+
+    #[test]
+    fn replayed_changes_reach_the_tables_once_and_the_journal_starts_over() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (s, _) = open(dir.path());
+        let a = job(1, 0);
+        put(&s, None, &a);
+        drop(s);
+        let (s, _) = open(dir.path());
+        assert_eq!(
+            s.lock().journal.as_ref().map_or(0, |j| j.used()),
+            0,
+            "replayed, then a new generation"
+        );
+        assert!(s.lock().waiting.is_empty());
+        drop(s);
+        // Straight from the tables: the replay committed them.
+        let db = Database::create(dir.path().join("index.redb")).expect("db");
+        let tx = db.begin_read().expect("read");
+        let t = tx.open_table(RECORDS).expect("records");
+        assert!(t.get(a.id.as_str()).expect("get").is_some());
     }
 }
