@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 cargo build --release -q --bin dicomq --example gen_files
-bin=$PWD/target/release/dicomq
+bin=${DICOMQ_BIN:-$PWD/target/release/dicomq}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicomq-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "benches/create_dicom.sh needs hyperfine" >&2; exit 1; }
 cargo build --release -q --bin dicomq --example create_dicom_bench
-bin=$PWD/target/release/dicomq
+bin=${DICOMQ_BIN:-$PWD/target/release/dicomq}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicomq-bench.XXXXXX")
 daemon=
 cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; rm -rf "$work"; }
