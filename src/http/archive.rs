@@ -112,18 +112,6 @@ fn filename(body: &Value) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn flag(body: &Value, name: &str, default: bool) -> Result<bool, ApiError> {
-    match body.get(name) {
-        None => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            OrthancCode::BadFileFormat,
-            format!("Boolean value expected in field: {name}"),
-        )),
-    }
-}
-
 async fn get_one(
     State(app): State<App>,
     Path(id): Path<String>,
@@ -180,8 +168,8 @@ async fn post_one(
             default_filename: format!("{id}.zip"),
             resources: vec![id],
             media,
-            extended: media && flag(&v, "Extended", false)?,
-            utf8: flag(&v, "Utf8", false)?,
+            extended: media && body::bool_field(&v, "Extended", false)?,
+            utf8: body::bool_field(&v, "Utf8", false)?,
             options,
         },
     )
@@ -230,8 +218,8 @@ async fn post_many(
         Ask {
             resources,
             media,
-            extended: media && flag(&opts, "Extended", extended)?,
-            utf8: flag(&opts, "Utf8", false)?,
+            extended: media && body::bool_field(&opts, "Extended", extended)?,
+            utf8: body::bool_field(&opts, "Utf8", false)?,
             options,
             filename: filename(&opts)?,
             default_filename: "Archive.zip".into(),

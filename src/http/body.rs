@@ -45,3 +45,21 @@ pub fn json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
         )
     })
 }
+
+/// A Boolean field of a JSON body, if present (Orthanc's 400 "Boolean value expected" else).
+pub fn bool_opt(body: &serde_json::Value, name: &str) -> Result<Option<bool>, ApiError> {
+    match body.get(name) {
+        None => Ok(None),
+        Some(serde_json::Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::BadFileFormat,
+            format!("Boolean value expected in field: {name}"),
+        )),
+    }
+}
+
+/// A Boolean field of a JSON body, `default` when absent.
+pub fn bool_field(body: &serde_json::Value, name: &str, default: bool) -> Result<bool, ApiError> {
+    Ok(bool_opt(body, name)?.unwrap_or(default))
+}

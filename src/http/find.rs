@@ -38,14 +38,6 @@ fn level(v: &Value) -> Result<Level, ApiError> {
         })
 }
 
-fn flag(v: &Value, name: &str, default: bool) -> Result<bool, ApiError> {
-    match v.get(name) {
-        None => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(bad(format!("Field \"{name}\" must be a Boolean"))),
-    }
-}
-
 fn count(v: &Value, name: &str) -> Result<usize, ApiError> {
     match v.get(name) {
         None => Ok(0),
@@ -89,11 +81,11 @@ fn parse(v: &Value) -> Result<(FindQuery, bool, Vec<String>), ApiError> {
     let q = FindQuery {
         level,
         query,
-        case_sensitive: flag(v, "CaseSensitive", true)?,
+        case_sensitive: body::bool_field(v, "CaseSensitive", true)?,
         since: count(v, "Since")?,
         limit: count(v, "Limit")?,
     };
-    Ok((q, flag(v, "Expand", false)?, requested))
+    Ok((q, body::bool_field(v, "Expand", false)?, requested))
 }
 
 async fn find(State(app): State<App>, headers: HeaderMap, raw: Body) -> ApiResult {

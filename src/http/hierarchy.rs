@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::answer::{self, ApiError, ApiResult};
-use super::resources::{exists, expand};
+use super::resources::{exists, query_flag};
 use super::{App, blocking};
 use crate::store::ResourceStatistics;
 use crate::store::ids::Level;
@@ -100,7 +100,8 @@ async fn below(
     level: Level,
     target: Level,
 ) -> ApiResult {
-    let ids_only = q.contains_key("expand") && !expand(&q)?;
+    // Orthanc answers the children whole unless asked not to.
+    let ids_only = query_flag(&q, "expand")? == Some(false);
     blocking(move || {
         known(&app, level, &id)?;
         let items = app.node.descendants(level, &id, target)?;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
-use super::{App, blocking};
+use super::{App, blocking, body};
 use crate::jobs::{JobSpec, JobState};
 use crate::node::{JobOutput, JobRequest};
 
@@ -35,18 +35,10 @@ impl Default for JobOptions {
 /// wins, then !Asynchronous, then the route's default (synchronous); Priority must be a JSON
 /// integer within i32; UserData is any JSON (a null is none).
 pub fn job_options(body: &Value) -> Result<JobOptions, ApiError> {
-    let bool_field = |name: &str| -> Result<Option<bool>, ApiError> {
-        match body.get(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                OrthancCode::BadFileFormat,
-                format!("Boolean value expected in field: {name}"),
-            )),
-        }
-    };
-    let synchronous = match (bool_field("Synchronous")?, bool_field("Asynchronous")?) {
+    let synchronous = match (
+        body::bool_opt(body, "Synchronous")?,
+        body::bool_opt(body, "Asynchronous")?,
+    ) {
         (Some(s), _) => s,
         (None, Some(a)) => !a,
         (None, None) => true,

@@ -47,18 +47,24 @@ pub fn routes() -> Router<App> {
         .route("/instances/{id}/pdf", get(pdf))
 }
 
-/// `?expand`, `?expand=true|false|1|0` (empty means true); anything else is a 400.
-pub fn expand(query: &HashMap<String, String>) -> Result<bool, ApiError> {
-    match query.get("expand").map(String::as_str) {
-        None => Ok(false),
-        Some("" | "true" | "1") => Ok(true),
-        Some("false" | "0") => Ok(false),
+/// A Boolean query argument: `?name` or `?name=true|1` is true, `=false|0` false, absent
+/// `None`; anything else is a 400.
+pub fn query_flag(query: &HashMap<String, String>, name: &str) -> Result<Option<bool>, ApiError> {
+    match query.get(name).map(String::as_str) {
+        None => Ok(None),
+        Some("" | "true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
         Some(other) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             OrthancCode::ParameterOutOfRange,
-            format!("expand must be a boolean, found \"{other}\""),
+            format!("{name} must be a boolean, found \"{other}\""),
         )),
     }
+}
+
+/// `?expand`: false when absent.
+pub fn expand(query: &HashMap<String, String>) -> Result<bool, ApiError> {
+    Ok(query_flag(query, "expand")?.unwrap_or(false))
 }
 
 /// Whether `id` is exactly a resource of this level (REST takes full IDs, not prefixes).
@@ -168,17 +174,7 @@ async fn file(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
 /// Orthanc's choice of format: `?simplify` or `?short` (present, or `=true|1`), or
 /// `?format=Full|Simplify|Short`.
 fn tags_format(q: &HashMap<String, String>) -> Result<TagsFormat, ApiError> {
-    let on = |name: &str| -> Result<bool, ApiError> {
-        match q.get(name).map(String::as_str) {
-            None | Some("false" | "0") => Ok(false),
-            Some("" | "true" | "1") => Ok(true),
-            Some(other) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                OrthancCode::ParameterOutOfRange,
-                format!("{name} must be a boolean, found \"{other}\""),
-            )),
-        }
-    };
+    let on = |name: &str| Ok::<bool, ApiError>(query_flag(q, name)?.unwrap_or(false));
     if on("simplify")? {
         return Ok(TagsFormat::Simplified);
     }
