@@ -538,6 +538,61 @@ fn find_route() {
         let details = r.json()["Details"].as_str().unwrap_or_default().to_string();
         assert!(details.contains(says), "{body}: {details}");
     }
+    // /tools/lookup: a DICOM identifier (plain text body) to the resources that have it,
+    // trimmed and without regard to case, as Orthanc normalises identifiers.
+    let lookup = |text: &str| {
+        curl(&[
+            "-X",
+            "POST",
+            "--data-binary",
+            text,
+            &format!("{base}/tools/lookup"),
+        ])
+        .json()
+    };
+    let a = &ids["A_s1_i1.dcm"];
+    let by_pid = lookup("pat-a \n");
+    let mut found: Vec<(String, String)> = by_pid
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|x| {
+            assert_eq!(
+                x["Path"],
+                format!(
+                    "/{}/{}",
+                    if x["Type"] == "Patient" {
+                        "patients"
+                    } else {
+                        "?"
+                    },
+                    x["ID"].as_str().expect("ID")
+                )
+            );
+            (
+                x["Type"].as_str().expect("type").to_string(),
+                x["ID"].as_str().expect("ID").to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, vec![("Patient".to_string(), a[0].clone())]);
+    let sop =
+        curl(&[&format!("{base}/instances/{}/simplified-tags", a[3])]).json()["SOPInstanceUID"]
+            .as_str()
+            .expect("uid")
+            .to_string();
+    assert_eq!(
+        lookup(&sop),
+        serde_json::json!([{"ID": a[3], "Path": format!("/instances/{}", a[3]), "Type": "Instance"}])
+    );
+    let study_uid =
+        curl(&[&format!("{base}/studies/{}", a[1])]).json()["MainDicomTags"]["StudyInstanceUID"]
+            .as_str()
+            .expect("uid")
+            .to_string();
+    assert_eq!(lookup(&study_uid)[0]["Type"], "Study");
+    assert_eq!(lookup("no such identifier"), serde_json::json!([]));
     // The CLI: the same search, table or JSON.
     let cli = home.json(&["find", "--level", "studies", "-i", "PatientName=MÜLLER*"]);
     let mut from_cli: Vec<String> = cli

@@ -1,4 +1,4 @@
-//! `POST /tools/find`: Orthanc's body (`Level`, `Query`, `CaseSensitive`, `Expand`, `Limit`,
+//! `POST /tools/lookup` (a DICOM identifier to Orthanc IDs) and `POST /tools/find`: Orthanc's body (`Level`, `Query`, `CaseSensitive`, `Expand`, `Limit`,
 //! `Since`, `RequestedTags`) over the index's main tags.
 
 use axum::Router;
@@ -14,7 +14,9 @@ use crate::store::find::FindQuery;
 use crate::store::ids::Level;
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/tools/find", post(find))
+    Router::new()
+        .route("/tools/find", post(find))
+        .route("/tools/lookup", post(lookup))
 }
 
 fn bad(details: impl Into<String>) -> ApiError {
@@ -86,6 +88,30 @@ fn parse(v: &Value) -> Result<(FindQuery, bool, Vec<String>), ApiError> {
         limit: count(v, "Limit")?,
     };
     Ok((q, body::bool_field(v, "Expand", false)?, requested))
+}
+
+/// The body is the identifier itself, as plain text.
+async fn lookup(State(app): State<App>, headers: HeaderMap, raw: Body) -> ApiResult {
+    let bytes = body::read(&app, &headers, raw).await?;
+    let value = std::str::from_utf8(&bytes)
+        .map_err(|_| bad("The identifier must be UTF-8 text"))?
+        .to_string();
+    blocking(move || {
+        let found: Vec<Value> = app
+            .node
+            .lookup(&value)?
+            .into_iter()
+            .map(|(level, id)| {
+                serde_json::json!({
+                    "ID": id,
+                    "Path": format!("/{}/{id}", level.plural()),
+                    "Type": level.name(),
+                })
+            })
+            .collect();
+        Ok(answer::json(&found))
+    })
+    .await
 }
 
 async fn find(State(app): State<App>, headers: HeaderMap, raw: Body) -> ApiResult {

@@ -125,6 +125,11 @@ impl Node {
         self.store.find(q)
     }
 
+    /// Orthanc's `/tools/lookup`: resources by a DICOM identifier.
+    pub fn lookup(&self, value: &str) -> Result<Vec<(Level, String)>> {
+        self.store.lookup(value)
+    }
+
     /// A main tag's value for a found resource (Orthanc's `RequestedTags`).
     pub fn requested_tag(&self, level: Level, id: &str, name: &str) -> Result<Option<String>> {
         self.store.requested_tag(level, id, name)

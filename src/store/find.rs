@@ -227,6 +227,33 @@ impl Store {
             .cloned())
     }
 
+    /// Orthanc's `/tools/lookup`: the resources whose identifier (PatientID, StudyInstanceUID,
+    /// SeriesInstanceUID, SOPInstanceUID) is `value`, compared as Orthanc normalises
+    /// identifiers (spaces trimmed, case ignored). Patients to instances; the instances are
+    /// read from the index (not kept in memory), so that part grows with the store.
+    pub fn lookup(&self, value: &str) -> Result<Vec<(Level, String)>> {
+        let wanted = value.trim().to_uppercase();
+        let same = |v: Option<&String>| v.is_some_and(|v| v.trim().to_uppercase() == wanted);
+        let mut out = Vec::new();
+        for (level, keyword) in [
+            (Level::Patient, "PatientID"),
+            (Level::Study, "StudyInstanceUID"),
+            (Level::Series, "SeriesInstanceUID"),
+        ] {
+            for row in self.find_cache.rows(self.index(), level)? {
+                if same(row.tags.get(keyword)) {
+                    out.push((level, row.id.clone()));
+                }
+            }
+        }
+        for (id, rec) in self.index().list(Level::Instance)? {
+            if same(rec.main_tags.get("SOPInstanceUID")) {
+                out.push((Level::Instance, id));
+            }
+        }
+        Ok(out)
+    }
+
     /// The IDs at `q.level` whose main tags (and their ancestors') meet every constraint, in
     /// insertion order, after `since`, at most `limit` (0: all).
     pub fn find(&self, q: &FindQuery) -> Result<Vec<String>> {
