@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("create_request", create_request),
     ("socket_frame", socket_frame),
     ("config", config),
+    ("find_constraint", find_constraint),
 ];
 
 /// What `store` and `POST /instances` call first on a file's bytes:
@@ -113,6 +114,20 @@ pub fn config(data: &[u8]) -> bool {
     }
     let parsed = dicomq::config::Config::parse(&text, Path::new("/etc/dicomq"));
     parsed.map(|config| config.warning()).is_ok()
+}
+
+/// A `/tools/find` (or `dicomq find`) constraint on a value: `store::find::matches_one`, with
+/// the tag, the constraint and the value separated by NUL bytes, case-sensitive and not.
+pub fn find_constraint(data: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, '\0');
+    let (Some(tag), Some(constraint), Some(value)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let strict = dicomq::store::find::matches_one(tag, constraint, value, true);
+    let folded = dicomq::store::find::matches_one(tag, constraint, value, false);
+    strict.is_ok() && folded.is_ok()
 }
 
 fn spec_of(payload: Payload) -> CreateSpec {

@@ -122,6 +122,27 @@ fn compile_one(value: &str, range: bool, case_sensitive: bool) -> Result<Matcher
     })
 }
 
+/// One constraint on one value, as a search applies it (for the fuzzer and tests): whether
+/// `value` meets `constraint` on the main tag `name`.
+pub fn matches_one(
+    name: &str,
+    constraint: &str,
+    value: &str,
+    case_sensitive: bool,
+) -> Result<bool> {
+    let (_, _, level) = main_tag(name)?;
+    let q = FindQuery {
+        level: Level::Instance.max(level),
+        query: vec![(name.to_string(), constraint.to_string())],
+        case_sensitive,
+        since: 0,
+        limit: 0,
+    };
+    Ok(compile(&q)?
+        .iter()
+        .all(|c| c.matcher.matches(value, case_sensitive)))
+}
+
 fn compile(q: &FindQuery) -> Result<Vec<Constraint>> {
     let mut out = Vec::new();
     for (name, value) in &q.query {
