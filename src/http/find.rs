@@ -119,14 +119,14 @@ async fn find(State(app): State<App>, headers: HeaderMap, raw: Body) -> ApiResul
     let v = body::json(&bytes)?;
     let (q, expand, requested) = parse(&v)?;
     blocking(move || {
-        let ids = app.node.find(&q).map_err(|e| bad(e.to_string()))?;
         if !expand {
-            return Ok(answer::json(&ids));
+            return Ok(answer::json(&app.node.find(&q)?));
         }
-        let mut out = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let view = app.node.view(q.level, id)?;
-            let mut json = serde_json::to_value(&view)
+        let views = app.node.find_views(&q)?;
+        let mut out = Vec::with_capacity(views.len());
+        for view in &views {
+            let id = view.id();
+            let mut json = serde_json::to_value(view)
                 .map_err(|e| ApiError::from(crate::error::Error::Internal(e.to_string())))?;
             if !requested.is_empty() {
                 let mut tags = Map::new();

@@ -9,8 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::answer::{self, ApiError, ApiResult};
-use super::resources::{exists, query_flag};
+use super::answer::{self, ApiResult};
+use super::resources::{known, query_flag};
 use super::{App, blocking};
 use crate::store::ResourceStatistics;
 use crate::store::ids::Level;
@@ -81,15 +81,6 @@ pub fn routes() -> Router<App> {
             get(|s, p| statistics(s, p, Instance)),
         )
         .route("/statistics", get(store_statistics))
-}
-
-/// The exact resource of this level, or Orthanc's 404 for an unknown one.
-fn known(app: &App, level: Level, id: &str) -> Result<(), ApiError> {
-    if exists(app, level, id)? {
-        Ok(())
-    } else {
-        Err(ApiError::unknown_resource())
-    }
 }
 
 /// Orthanc answers the children's full objects; `?expand=false` gives their IDs only.

@@ -82,6 +82,15 @@ fn exact(app: &App, level: Level, id: &str) -> Result<Option<String>, ApiError> 
     Ok(exists(app, level, id)?.then(|| id.to_string()))
 }
 
+/// The exact resource of this level, or Orthanc's 404 for an unknown one.
+pub(super) fn known(app: &App, level: Level, id: &str) -> Result<(), ApiError> {
+    if exists(app, level, id)? {
+        Ok(())
+    } else {
+        Err(ApiError::unknown_resource())
+    }
+}
+
 async fn list(
     State(app): State<App>,
     Query(q): Query<HashMap<String, String>>,
@@ -162,7 +171,7 @@ async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiRe
 
 async fn file(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     blocking(move || {
-        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        known(&app, Level::Instance, &id)?;
         Ok(answer::bytes(
             "application/dicom",
             app.node.instance_bytes(&id)?,
@@ -209,7 +218,7 @@ async fn header(
 ) -> ApiResult {
     let format = tags_format(&q)?;
     blocking(move || {
-        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        known(&app, Level::Instance, &id)?;
         Ok(answer::json(&tags_in(
             &app.node.instance_header(&id)?,
             format,
@@ -224,7 +233,7 @@ async fn simplified_tags(State(app): State<App>, Path(id): Path<String>) -> ApiR
 
 async fn instance_tags(app: App, id: String, format: TagsFormat) -> ApiResult {
     blocking(move || {
-        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        known(&app, Level::Instance, &id)?;
         let (full, _) = app.node.instance_tags(&id)?;
         Ok(answer::json(&tags_in(&full, format)))
     })
@@ -233,7 +242,7 @@ async fn instance_tags(app: App, id: String, format: TagsFormat) -> ApiResult {
 
 async fn pdf(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     blocking(move || {
-        let id = exact(&app, Level::Instance, &id)?.ok_or_else(ApiError::unknown_resource)?;
+        known(&app, Level::Instance, &id)?;
         match app.node.pdf_of(&id) {
             Ok(data) => Ok(answer::bytes("application/pdf", data)),
             // Orthanc: an instance without a PDF is a bodiless 404.
