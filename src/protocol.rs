@@ -542,7 +542,7 @@ mod tests {
                         date: "20261201T001500".into(),
                         id: "s".into(),
                         path: "/studies/s".into(),
-                        resource_type: Level::Study,
+                        resource_type: crate::store::index::ChangedResource::Study,
                         seq: 8,
                     }],
                     done: true,

@@ -425,6 +425,50 @@ fn changes_route() {
         get("").json(),
         serde_json::json!({"Changes": [], "Done": true, "Last": 10})
     );
+    // A job's submission and end are logged too (beyond Orthanc, whose log has no jobs).
+    let data = format!("@{}", fixture("A_s1_i1.dcm").display());
+    curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        &data,
+        &format!("{base}/instances"),
+    ]);
+    let job = curl(&[
+        "-X",
+        "POST",
+        "-d",
+        r#"{"Asynchronous": true}"#,
+        &format!("{base}/studies/{}/archive", a[1]),
+    ])
+    .json();
+    let job = job["ID"].as_str().expect("job id").to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let jobs = loop {
+        let page = get("?since=10").json();
+        let jobs: Vec<(String, String, String)> = page["Changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter(|c| c["ResourceType"] == "Job")
+            .map(|c| {
+                let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                (text("ChangeType"), text("ID"), text("Path"))
+            })
+            .collect();
+        if jobs.len() == 2 || std::time::Instant::now() > deadline {
+            break jobs;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let path = format!("/jobs/{job}");
+    assert_eq!(
+        jobs,
+        vec![
+            ("JobSubmitted".into(), job.clone(), path.clone()),
+            ("JobSuccess".into(), job.clone(), path),
+        ]
+    );
 }
 
 /// Orthanc's `/tools/find` over the sample files (7 studies, 6 patients), and `dicomq find`

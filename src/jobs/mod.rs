@@ -19,7 +19,7 @@ pub mod state;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{EngineConfig, JobsEngine};
+pub use engine::{EngineConfig, JobChange, JobsEngine};
 pub use kind::{JobKind, Plan, StepContext, StepOutcome};
 pub use kinds::JobSpec;
 pub use kinds::archive::{ArchiveJob, ArchiveParams};

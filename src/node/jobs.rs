@@ -132,11 +132,14 @@ impl Node {
         timeout: Option<Duration>,
         watch: &mut dyn FnMut(&JobInfo) -> Result<()>,
     ) -> Result<JobInfo> {
-        self.jobs.run_only(id, timeout, &mut |info| {
+        let info = self.jobs.run_only(id, timeout, &mut |info| {
             if let Err(e) = watch(info) {
                 tracing::debug!("inline job watcher: {e}");
             }
-        })
+        });
+        // No timer runs inline: the job's events reach the changes log before the process ends.
+        self.jobs.flush_events();
+        info
     }
 
     fn wait_in_slices(

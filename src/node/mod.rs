@@ -9,12 +9,13 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::kinds::{self, KindContext};
-use crate::jobs::{EngineConfig, JobOutputs, JobsEngine};
+use crate::jobs::{EngineConfig, JobChange, JobOutputs, JobsEngine};
 use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
 use crate::persist::redb::database::refuse_lost_database;
 pub use crate::persist::redb::database::{database_lost, open_database};
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::store::index::{ChangeType, ChangedResource};
 
 mod check;
 mod create_dicom;
@@ -149,6 +150,14 @@ impl Node {
             },
             kinds,
         )?;
+        let index = store.clone();
+        jobs.set_event_sink(Box::new(move |events| {
+            let changes: Vec<_> = events
+                .iter()
+                .map(|(event, id)| (change_type_of(*event), ChangedResource::Job, id.clone()))
+                .collect();
+            index.index().log_changes(&changes)
+        }));
         Ok(Node {
             home,
             config,
@@ -252,3 +261,12 @@ impl Node {
 
 #[cfg(test)]
 mod tests;
+
+/// The changes-log entry of a job event.
+fn change_type_of(event: JobChange) -> ChangeType {
+    match event {
+        JobChange::Submitted => ChangeType::JobSubmitted,
+        JobChange::Success => ChangeType::JobSuccess,
+        JobChange::Failure => ChangeType::JobFailure,
+    }
+}

@@ -88,6 +88,7 @@ impl Node {
                 "limit must be between 1 and {MAX_CHANGES_PER_PAGE}, not {limit}"
             )));
         }
+        self.jobs.flush_events();
         let (changes, done) = self.store.index().changes(since, limit)?;
         let last = match changes.last() {
             Some(c) => c.seq,
@@ -102,6 +103,7 @@ impl Node {
 
     /// Orthanc's `GET /changes?last`: the last change only.
     pub fn last_change(&self) -> Result<ChangesPage> {
+        self.jobs.flush_events();
         let last = self.store.index().last_change()?;
         Ok(ChangesPage {
             last: last.as_ref().map_or(0, |c| c.seq),

@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::store::ids::Level;
-use crate::store::index::{Change, Indexed, NewInstance, Removal, ResourceRecord, Statistics};
+use crate::store::index::{
+    Change, ChangeType, ChangedResource, Indexed, NewInstance, Removal, ResourceRecord, Statistics,
+};
 
 /// How many matches of a prefix are enough to call it ambiguous (and list them).
 const PREFIX_CANDIDATES: usize = 11;
@@ -39,6 +41,11 @@ pub trait IndexStore: Send + Sync {
 
     /// Empties the changes log (Orthanc's `DELETE /changes`); numbering goes on.
     fn clear_changes(&self) -> Result<()>;
+
+    /// Appends changes that no index write carries (the jobs' events), numbered after the
+    /// last, in order. They need not be durable at return: a crash may lose the last ones
+    /// (the jobs themselves are durable in the job store); the next durable write keeps them.
+    fn log_changes(&self, changes: &[(ChangeType, ChangedResource, String)]) -> Result<()>;
 
     /// Whether a committed instance owns this stored file.
     fn owns_file(&self, uuid: &str) -> Result<bool>;

@@ -92,7 +92,7 @@ impl LevelView {
                 return Ok(false);
             }
             for c in &changes {
-                if c.resource_type == level {
+                if c.resource_type.level() == Some(level) {
                     if c.change_type == ChangeType::Deleted {
                         self.remove(&c.id);
                     } else if let Some(rec) = index.get(level, &c.id)? {

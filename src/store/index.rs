@@ -51,7 +51,9 @@ pub enum Indexed {
     AlreadyStored,
 }
 
-/// Orthanc's change types that the index logs.
+/// Orthanc's change types that the index logs. The job ones are Orthanc's plugin events,
+/// which Orthanc keeps out of its own `/changes`; dicomq logs them so a script can follow jobs
+/// with the same loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChangeType {
     NewInstance,
@@ -59,6 +61,54 @@ pub enum ChangeType {
     NewStudy,
     NewPatient,
     Deleted,
+    JobSubmitted,
+    JobSuccess,
+    JobFailure,
+}
+
+/// What a change is about: a resource of a level, or a job. Serialized as Orthanc's
+/// `ResourceType` (`Patient` ... `Instance`, and `Job`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangedResource {
+    Patient,
+    Study,
+    Series,
+    Instance,
+    Job,
+}
+
+impl ChangedResource {
+    pub fn of(level: Level) -> Self {
+        match level {
+            Level::Patient => ChangedResource::Patient,
+            Level::Study => ChangedResource::Study,
+            Level::Series => ChangedResource::Series,
+            Level::Instance => ChangedResource::Instance,
+        }
+    }
+
+    /// The resource level, `None` for a job.
+    pub fn level(self) -> Option<Level> {
+        match self {
+            ChangedResource::Patient => Some(Level::Patient),
+            ChangedResource::Study => Some(Level::Study),
+            ChangedResource::Series => Some(Level::Series),
+            ChangedResource::Instance => Some(Level::Instance),
+            ChangedResource::Job => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.level().map_or("Job", Level::name)
+    }
+
+    /// The REST path of the resource or job `id`.
+    pub fn path(self, id: &str) -> String {
+        match self.level() {
+            Some(level) => format!("/{}/{id}", level.plural()),
+            None => format!("/jobs/{id}"),
+        }
+    }
 }
 
 /// One entry of the changes log (`GET /changes`), numbered from 1 in commit order.
@@ -70,9 +120,9 @@ pub struct Change {
     pub date: String,
     #[serde(rename = "ID")]
     pub id: String,
-    /// The resource's REST path (`/instances/{id}`).
+    /// The resource's REST path (`/instances/{id}`, `/jobs/{id}`).
     pub path: String,
-    pub resource_type: Level,
+    pub resource_type: ChangedResource,
     pub seq: u64,
 }
 

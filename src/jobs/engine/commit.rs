@@ -7,6 +7,7 @@ use super::super::batch::{Batch, Ticket};
 use super::super::model::{JobRecord, now_us};
 use super::super::state::{Event, Flags, JobState, advance};
 use super::cache::{Broken, Inner, Slot, Staged};
+use super::events::events_of;
 use super::{COMMIT_DELAY, JobsEngine, SUBMITS_RECENT, WORKER_PATIENCE, refused};
 use crate::error::Result;
 use crate::persist::job_store::{Change, Durability, Lease};
@@ -214,6 +215,12 @@ impl JobsEngine {
         g.claims_in_flight = 0;
         match result {
             Ok(claimed) => {
+                self.events
+                    .push(batch.ids.iter().zip(news.iter().zip(&olds)).flat_map(
+                        |(id, (new, old))| {
+                            events_of(old.as_ref(), new.as_ref()).map(|e| (e, id.clone()))
+                        },
+                    ));
                 for (id, new) in batch.ids.iter().zip(news) {
                     match new {
                         Some(r) => {

@@ -41,6 +41,7 @@
 
 mod cache;
 mod commit;
+mod events;
 mod inline;
 mod recovery;
 mod timer;
@@ -60,6 +61,7 @@ use crate::error::{Error, Result};
 use crate::persist::job_store::{Durability, JobStore, Lease};
 use crate::persist::redb::job_store::RedbJobStore;
 use cache::{Broken, Inner, Slot};
+pub use events::{EventSink, JobChange};
 
 /// `ConcurrentJobs` and `JobsHistorySize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +114,8 @@ pub struct JobsEngine {
     /// A worker ended a step (for a leader's commit delay).
     stepped: Condvar,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Submissions and ends of jobs, for the changes log.
+    events: events::EventLog,
 }
 
 impl JobsEngine {
@@ -183,6 +187,7 @@ impl JobsEngine {
             timer: Condvar::new(),
             stepped: Condvar::new(),
             threads: Mutex::new(Vec::new()),
+            events: events::EventLog::default(),
         })
     }
 
@@ -203,6 +208,17 @@ impl JobsEngine {
             .get(type_name)
             .cloned()
             .ok_or_else(|| Error::Invalid(format!("unknown job type '{type_name}'")))
+    }
+
+    /// Where job events go (`JobSubmitted`, `JobSuccess`, `JobFailure` in the changes log).
+    pub fn set_event_sink(&self, sink: EventSink) {
+        self.events.set_sink(sink);
+    }
+
+    /// Hands the events of every committed batch to the sink now (the timer does it every
+    /// tick; a reader of the log calls this first to see its own jobs).
+    pub fn flush_events(&self) {
+        self.events.flush();
     }
 
     /// Starts the workers and the timer thread (once).
@@ -531,6 +547,7 @@ impl JobsEngine {
         if let Err(e) = self.store.flush() {
             tracing::error!("cannot flush the job queue at shutdown: {e}");
         }
+        self.events.flush();
     }
 
     /// Why the engine stopped for good, if a database write failed with an I/O error: the

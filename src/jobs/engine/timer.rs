@@ -67,6 +67,7 @@ impl JobsEngine {
             if self.lock().broken.is_some() {
                 return;
             }
+            self.events.flush();
             if let Err(e) = self.store.flush_if_stale() {
                 tracing::error!("cannot flush job checkpoints: {e}");
             }

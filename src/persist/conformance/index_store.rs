@@ -11,7 +11,9 @@ use crate::error::Error;
 use crate::persist::index_store::IndexStore;
 use crate::store::header::{ParsedHeader, parse_header};
 use crate::store::ids::Level;
-use crate::store::index::{ChangeType, Indexed, NewInstance, Statistics, StoredFile};
+use crate::store::index::{
+    ChangeType, ChangedResource, Indexed, NewInstance, Statistics, StoredFile,
+};
 
 /// Runs every check; `open` opens the index kept in a directory.
 pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
@@ -345,8 +347,8 @@ fn the_changes_log_follows_stores_and_removals(open: &dyn Fn(&Path) -> Arc<dyn I
     );
     let seqs: Vec<u64> = all.iter().map(|c| c.seq).collect();
     assert_eq!(seqs, (1..=12).collect::<Vec<u64>>());
-    assert_eq!(all[4].resource_type, Level::Instance);
-    assert_eq!(all[3].resource_type, Level::Patient);
+    assert_eq!(all[4].resource_type, ChangedResource::Instance);
+    assert_eq!(all[3].resource_type, ChangedResource::Patient);
     assert_eq!(index.statistics().expect("stats").last_change, 12);
     // Pages.
     let (page, done) = index.changes(3, 4).expect("page");
@@ -367,7 +369,7 @@ fn the_changes_log_follows_stores_and_removals(open: &dyn Fn(&Path) -> Arc<dyn I
     assert!(deleted.iter().all(|c| c.change_type == ChangeType::Deleted));
     let mut gone: Vec<(Level, &str)> = deleted
         .iter()
-        .map(|c| (c.resource_type, c.id.as_str()))
+        .filter_map(|c| Some((c.resource_type.level()?, c.id.as_str())))
         .collect();
     gone.sort();
     assert_eq!(
@@ -398,4 +400,26 @@ fn the_changes_log_follows_stores_and_removals(open: &dyn Fn(&Path) -> Arc<dyn I
         (after[0].seq, after[0].change_type),
         (17, ChangeType::Deleted)
     );
+    // Changes no index write carries (jobs') are numbered after the others, in order.
+    index
+        .log_changes(&[
+            (ChangeType::JobSubmitted, ChangedResource::Job, "j1".into()),
+            (ChangeType::JobFailure, ChangedResource::Job, "j1".into()),
+        ])
+        .expect("log jobs");
+    index.log_changes(&[]).expect("nothing to log");
+    let (jobs, done) = index.changes(17, 100).expect("changes");
+    assert!(done);
+    let seen: Vec<(u64, ChangeType, &str, &str)> = jobs
+        .iter()
+        .map(|c| (c.seq, c.change_type, c.id.as_str(), c.path.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (18, ChangeType::JobSubmitted, "j1", "/jobs/j1"),
+            (19, ChangeType::JobFailure, "j1", "/jobs/j1"),
+        ]
+    );
+    assert_eq!(index.statistics().expect("stats").last_change, 19);
 }

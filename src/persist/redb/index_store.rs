@@ -14,7 +14,8 @@ use crate::persist::index_store::IndexStore;
 use crate::store::header::MainTags;
 use crate::store::ids::Level;
 use crate::store::index::{
-    Change, ChangeType, Indexed, NewInstance, Removal, ResourceRecord, Statistics, level_word,
+    Change, ChangeType, ChangedResource, Indexed, NewInstance, Removal, ResourceRecord, Statistics,
+    level_word,
 };
 
 const PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("store_patients");
@@ -81,12 +82,22 @@ impl<'t> ChangeLog<'t> {
     }
 
     fn log(&mut self, seq: u64, change_type: ChangeType, level: Level, id: &str) -> Result<()> {
+        self.log_any(seq, change_type, ChangedResource::of(level), id)
+    }
+
+    fn log_any(
+        &mut self,
+        seq: u64,
+        change_type: ChangeType,
+        resource: ChangedResource,
+        id: &str,
+    ) -> Result<()> {
         let change = Change {
             change_type,
             date: self.date.clone(),
             id: id.to_string(),
-            path: format!("/{}/{id}", level.plural()),
-            resource_type: level,
+            path: resource.path(id),
+            resource_type: resource,
             seq,
         };
         let bytes = serde_json::to_vec(&change)
@@ -235,6 +246,30 @@ impl IndexStore for RedbIndexStore {
         let tx = self.db.begin_write()?;
         tx.delete_table(CHANGES)?;
         tx.open_table(CHANGES)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn log_changes(&self, changes: &[(ChangeType, ChangedResource, String)]) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin_write()?;
+        // Not worth a device flush of its own: the next durable commit carries it.
+        tx.set_durability(redb::Durability::None)
+            .map_err(|e| Error::Internal(format!("changes log durability: {e}")))?;
+        {
+            let mut counters = tx.open_table(COUNTERS)?;
+            let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string();
+            let mut log = ChangeLog::open(&tx, stamp)?;
+            for (change_type, resource, id) in changes {
+                seq += 1;
+                log.log_any(seq, *change_type, *resource, id)?;
+            }
+            log.trim()?;
+            counters.insert(LAST_CHANGE, seq)?;
+        }
         tx.commit()?;
         Ok(())
     }
