@@ -84,8 +84,14 @@ fn nesting_at_the_limit_parses_and_dumps_on_a_small_stack() {
         .stack_size(2 << 20)
         .spawn(move || {
             let obj = read(&bytes, false).unwrap().object;
-            let _ = crate::store::tags::tags_json(&obj);
-            let _ = crate::store::tags::tags_text(&obj);
+            let _ = crate::store::tags::tags_json(
+                &obj,
+                &crate::dicom::create::PrivateDictionary::empty(),
+            );
+            let _ = crate::store::tags::tags_text(
+                &obj,
+                &crate::dicom::create::PrivateDictionary::empty(),
+            );
         })
         .unwrap()
         .join()

@@ -10,6 +10,7 @@ use axum::routing::get;
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::{App, blocking};
+use super::resources::query_number;
 use crate::node::MAX_CHANGES_PER_PAGE;
 
 /// Orthanc's default page.
@@ -19,25 +20,10 @@ pub fn routes() -> Router<App> {
     Router::new().route("/changes", get(list).delete(clear))
 }
 
-/// A non-negative integer argument. Orthanc silently falls back to its defaults on a bad
-/// one; dicomq says what is wrong instead (a script would otherwise page from 0 forever).
-fn number(q: &HashMap<String, String>, name: &str, default: u64) -> Result<u64, ApiError> {
-    match q.get(name) {
-        None => Ok(default),
-        Some(v) => v.parse::<u64>().map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                OrthancCode::ParameterOutOfRange,
-                format!("{name} must be a non-negative integer, not \"{v}\""),
-            )
-        }),
-    }
-}
-
 async fn list(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
     let last = q.contains_key("last");
-    let since = number(&q, "since", 0)?;
-    let limit = number(&q, "limit", DEFAULT_LIMIT as u64)?;
+    let since = query_number(&q, "since", 0)?;
+    let limit = query_number(&q, "limit", DEFAULT_LIMIT as u64)?;
     if !(1..=MAX_CHANGES_PER_PAGE as u64).contains(&limit) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -13,6 +13,7 @@ mod find;
 mod hierarchy;
 mod job_route;
 pub mod jobs;
+mod path;
 mod resources;
 mod tools;
 
@@ -128,7 +129,10 @@ async fn serve(listener: tokio::net::TcpListener, router: Router) {
         // Answers are written whole or streamed (archives): without Nagle's delay, the last
         // segment of a streamed answer does not wait for the client's delayed ACK.
         let _ = stream.set_nodelay(true);
-        let service = router.clone().layer(axum::Extension(Peer(addr)));
+        let service = tower::ServiceExt::map_request(
+            router.clone().layer(axum::Extension(Peer(addr))),
+            path::normalize,
+        );
         tokio::spawn(async move {
             let service = hyper_util::service::TowerToHyperService::new(service);
             let conn = hyper::server::conn::http1::Builder::new()

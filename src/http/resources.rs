@@ -62,6 +62,25 @@ pub fn query_flag(query: &HashMap<String, String>, name: &str) -> Result<Option<
     }
 }
 
+/// A non-negative integer argument. Orthanc silently falls back to its defaults on a bad
+/// one; dicomq says what is wrong instead (a script would otherwise page from 0 forever).
+pub fn query_number(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: u64,
+) -> Result<u64, ApiError> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                OrthancCode::ParameterOutOfRange,
+                format!("{name} must be a non-negative integer, not \"{v}\""),
+            )
+        }),
+    }
+}
+
 /// `?expand`: false when absent.
 pub fn expand(query: &HashMap<String, String>) -> Result<bool, ApiError> {
     Ok(query_flag(query, "expand")?.unwrap_or(false))
@@ -97,8 +116,16 @@ async fn list(
     level: Level,
 ) -> ApiResult {
     let expand = expand(&q)?;
+    // Orthanc 1.12.5's paging: skip `since`, then at most `limit` (0 or absent: no limit).
+    let since = usize::try_from(query_number(&q, "since", 0)?).unwrap_or(usize::MAX);
+    let limit = match query_number(&q, "limit", 0)? {
+        0 => usize::MAX,
+        n => usize::try_from(n).unwrap_or(usize::MAX),
+    };
     blocking(move || {
-        let items = app.node.list_level(level)?;
+        let mut items = app.node.list_level(level)?;
+        items.drain(..since.min(items.len()));
+        items.truncate(limit);
         Ok(if expand {
             answer::json(&items)
         } else {

@@ -209,8 +209,8 @@ impl Node {
         let obj = crate::store::header::open_full(std::io::BufReader::new(file))
             .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         Ok((
-            crate::store::tags::tags_json(&obj),
-            crate::store::tags::tags_text(&obj),
+            crate::store::tags::tags_json(&obj, &self.config.dictionary),
+            crate::store::tags::tags_text(&obj, &self.config.dictionary),
         ))
     }
 }

@@ -1,11 +1,13 @@
 //! All tags of an instance in Orthanc's `/instances/{id}/tags` shape, and a readable dump.
 
-use dicom_core::DataDictionary;
+use dicom_core::{DataDictionary, Tag};
 use dicom_core::header::Header;
 use dicom_core::value::Value;
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::InMemDicomObject;
 use serde_json::{Map, Value as Json, json};
+
+use crate::dicom::create::PrivateDictionary;
 
 /// Longest string shown; longer values are `TooLong`, as Orthanc does.
 const MAX_STRING: usize = 256;
@@ -13,15 +15,35 @@ const MAX_STRING: usize = 256;
 /// DCMTK's name for a tag outside the dictionary, which Orthanc shows.
 const UNKNOWN: &str = "Unknown Tag & Data";
 
-fn keyword(tag: dicom_core::Tag) -> String {
+/// DCMTK's name for the private creator elements `(gggg,0010-00ff)` of odd groups.
+const PRIVATE_CREATOR: &str = "PrivateCreator";
+
+/// The name Orthanc shows: the standard keyword, for a private tag its `Dictionary` name (found
+/// through the block's creator in the same data set), else DCMTK's placeholder.
+fn keyword(obj: &InMemDicomObject, tag: Tag, private: &PrivateDictionary) -> String {
+    if tag.group() % 2 == 1 {
+        if (0x0010..=0x00ff).contains(&tag.element()) {
+            return PRIVATE_CREATOR.to_string();
+        }
+        let creator = (tag.element() >= 0x1000)
+            .then(|| Tag(tag.group(), tag.element() >> 8))
+            .and_then(|t| obj.get(t))
+            .and_then(|e| e.to_str().ok())
+            .map(|c| c.trim_end_matches(['\0', ' ']).to_string());
+        return private
+            .by_tag(tag, creator.as_deref())
+            .map(|e| e.keyword.clone())
+            .unwrap_or_else(|| UNKNOWN.to_string());
+    }
     StandardDataDictionary
         .by_tag(tag)
         .map(|e| e.alias.to_string())
         .unwrap_or_else(|| UNKNOWN.to_string())
 }
 
-/// `{"gggg,eeee": {"Name", "Type", "Value"}}`, sequences nested.
-pub fn tags_json(obj: &InMemDicomObject) -> Json {
+/// `{"gggg,eeee": {"Name", "Type", "Value"}}`, sequences nested; private tags named by the
+/// configured `Dictionary`.
+pub fn tags_json(obj: &InMemDicomObject, private: &PrivateDictionary) -> Json {
     let mut map = Map::new();
     for elem in obj.iter() {
         let tag = elem.tag();
@@ -29,7 +51,12 @@ pub fn tags_json(obj: &InMemDicomObject) -> Json {
         let (ty, value) = match elem.value() {
             Value::Sequence(seq) => (
                 "Sequence",
-                Json::Array(seq.items().iter().map(tags_json).collect()),
+                Json::Array(
+                    seq.items()
+                        .iter()
+                        .map(|item| tags_json(item, private))
+                        .collect(),
+                ),
             ),
             Value::PixelSequence(_) => ("Null", Json::Null),
             Value::Primitive(p) => {
@@ -48,7 +75,7 @@ pub fn tags_json(obj: &InMemDicomObject) -> Json {
         };
         map.insert(
             key,
-            json!({"Name": keyword(tag), "Type": ty, "Value": value}),
+            json!({"Name": keyword(obj, tag, private), "Type": ty, "Value": value}),
         );
     }
     Json::Object(map)
@@ -114,21 +141,24 @@ pub fn header_json(meta: &dicom_object::FileMetaTable) -> Json {
             .cloned()
             .map(|p| dicom_core::DataElement::new(tag, vr, p))
     });
-    tags_json(&InMemDicomObject::from_element_iter(elements))
+    tags_json(
+        &InMemDicomObject::from_element_iter(elements),
+        &PrivateDictionary::empty(),
+    )
 }
 
 /// A readable dump, one element per line, sequences indented.
-pub fn tags_text(obj: &InMemDicomObject) -> String {
+pub fn tags_text(obj: &InMemDicomObject, private: &PrivateDictionary) -> String {
     let mut out = String::new();
-    dump(obj, 0, &mut out);
+    dump(obj, private, 0, &mut out);
     out
 }
 
-fn dump(obj: &InMemDicomObject, depth: usize, out: &mut String) {
+fn dump(obj: &InMemDicomObject, private: &PrivateDictionary, depth: usize, out: &mut String) {
     let indent = "  ".repeat(depth);
     for elem in obj.iter() {
         let tag = elem.tag();
-        let name = keyword(tag);
+        let name = keyword(obj, tag, private);
         let head = format!(
             "{indent}({:04x},{:04x}) {} {name}",
             tag.group(),
@@ -140,7 +170,7 @@ fn dump(obj: &InMemDicomObject, depth: usize, out: &mut String) {
                 out.push_str(&format!("{head}  <{} item(s)>\n", seq.items().len()));
                 for (i, item) in seq.items().iter().enumerate() {
                     out.push_str(&format!("{indent}  item {}:\n", i + 1));
-                    dump(item, depth + 2, out);
+                    dump(item, private, depth + 2, out);
                 }
             }
             Value::PixelSequence(seq) => {
@@ -166,6 +196,47 @@ fn dump(obj: &InMemDicomObject, depth: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A private tag takes its `Dictionary` name through its block's creator (as Orthanc's
+    /// `?simplify` keys show it); the creator element is DCMTK's `PrivateCreator`; a block of
+    /// another creator, or an undeclared tag, stays unnamed.
+    #[test]
+    fn private_tags_are_named_by_the_dictionary() {
+        use dicom_core::{DataElement, PrimitiveValue, VR};
+        let dict = PrivateDictionary::from_json(&json!({
+            "0009,1001": ["DS", "Abnormality score", 1, 1, "Lunit"]
+        }))
+        .expect("dictionary");
+        let text = |tag, vr, v: &str| DataElement::new(tag, vr, PrimitiveValue::from(v));
+        let obj = InMemDicomObject::from_element_iter([
+            text(Tag(0x0009, 0x0010), VR::LO, "Lunit"),
+            text(Tag(0x0009, 0x1001), VR::DS, "3.5"),
+            text(Tag(0x0009, 0x1002), VR::LO, "undeclared"),
+            text(Tag(0x0011, 0x0010), VR::LO, "Other"),
+            text(Tag(0x0011, 0x1001), VR::DS, "1"),
+        ]);
+        let full = tags_json(&obj, &dict);
+        let names: Vec<(&str, &str)> = full
+            .as_object()
+            .expect("object")
+            .iter()
+            .map(|(k, v)| (k.as_str(), v["Name"].as_str().expect("name")))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("0009,0010", "PrivateCreator"),
+                ("0009,1001", "Abnormality score"),
+                ("0009,1002", UNKNOWN),
+                ("0011,0010", "PrivateCreator"),
+                ("0011,1001", UNKNOWN),
+            ]
+        );
+        let simplified = tags_in(&full, TagsFormat::Simplified);
+        assert_eq!(simplified["Abnormality score"], "3.5");
+        assert_eq!(simplified["0011,1001"], "1");
+        assert!(tags_text(&obj, &dict).contains("(0009,1001) DS Abnormality score  3.5"));
+    }
 
     #[test]
     fn simplified_and_short_as_orthanc() {
