@@ -867,6 +867,100 @@ fn media_of_sources_missing_type1_keys_passes_dciodvfy() {
     );
 }
 
+/// Issue 13 (Orthanc's `test_media_encodings`): sources in ASCII, ISO_IR 100 and ISO_IR 101 make
+/// a DICOMDIR that dciodvfy and dcentvfy accept and that `dcm2xml` (no options) reads, the
+/// non-ASCII names kept (Orthanc strips them).
+#[test]
+fn media_of_ascii_latin1_and_latin2_sources_reads_in_dcm2xml() {
+    let home = Home::new();
+    let dir = home.path().join("encodings");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let uid = |l: &str| testdata::deterministic_uid(&format!("dicomq-archive-test/enc/{l}"));
+    let source = |n: &str, name: &str, charset| {
+        let mut x = testdata::InstanceSpec::new_mr(
+            &format!("PAT-{n}"),
+            name,
+            &uid(&format!("st-{n}")),
+            &uid(&format!("se-{n}")),
+            &uid(&format!("i-{n}")),
+        );
+        x.charset = charset;
+        x
+    };
+    let mut latin2 = source("L2", "Dvořák^Jiří", testdata::Charset::Latin2);
+    latin2.study_description = Some("Mozek řez".into());
+    let specs = [
+        source("A", "Doe^John", testdata::Charset::Ascii),
+        source("L1", "Müller^Hans", testdata::Charset::Latin1),
+        latin2,
+    ];
+    for (i, s) in specs.iter().enumerate() {
+        fs::write(dir.join(format!("s{i}.dcm")), s.to_bytes()).expect("write");
+    }
+    let on_disk = fs::read(dir.join("s2.dcm")).expect("read");
+    assert!(
+        on_disk.windows(6).any(|w| w == b"Dvo\xf8\xe1k"),
+        "the source really is Latin-2"
+    );
+    let o = home.run(&["store", dir.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names = archive_names(&home, &["--media"], "encodings.zip");
+    assert_eq!(
+        names,
+        ["IMAGES/IM0", "IMAGES/IM1", "IMAGES/IM2", "DICOMDIR"]
+    );
+    let dicomdir = home.path().join("DICOMDIR-encodings");
+    extract_zip_entry(&home.path().join("encodings.zip"), "DICOMDIR", &dicomdir);
+    check_dicomdir(&dicomdir);
+    if have_tool("dcentvfy") {
+        let o = Command::new("dcentvfy")
+            .arg(&dicomdir)
+            .output()
+            .expect("dcentvfy");
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(text.trim().is_empty(), "dcentvfy: {text}");
+    }
+    if have_tool("dcm2xml") {
+        let o = Command::new("dcm2xml")
+            .arg(&dicomdir)
+            .output()
+            .expect("dcm2xml");
+        assert!(o.status.success(), "dcm2xml: {}", stderr(&o));
+        let xml = String::from_utf8(o.stdout).expect("UTF-8, as the XML declares");
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+            "{xml}"
+        );
+        for s in &specs {
+            assert!(xml.contains(&s.patient_name), "{} in {xml}", s.patient_name);
+            assert!(xml.contains(s.sop_uid.as_deref().expect("uid")), "{xml}");
+        }
+        assert!(xml.contains("Mozek řez"), "{xml}");
+    }
+    // dicomq's own reader: each record decodes through the (0008,0005) it carries.
+    let f = dicom_object::open_file(&dicomdir).expect("DICOMDIR parses");
+    let text = |o: &dicom_object::InMemDicomObject, tag| {
+        o.element(tag)
+            .ok()
+            .and_then(|e| e.to_str().ok().map(|v| v.trim().to_string()))
+    };
+    use dicom_dictionary_std::tags;
+    assert_eq!(
+        text(&f, tags::SPECIFIC_CHARACTER_SET).as_deref(),
+        Some("ISO_IR 192")
+    );
+    let mut patients: Vec<String> = f
+        .element(tags::DIRECTORY_RECORD_SEQUENCE)
+        .expect("records")
+        .items()
+        .expect("items")
+        .iter()
+        .filter_map(|r| text(r, tags::PATIENT_NAME))
+        .collect();
+    patients.sort();
+    assert_eq!(patients, ["Doe^John", "Dvořák^Jiří", "Müller^Hans"]);
+}
+
 /// Issue 11, defect 14: an instance with neither SOPClassUID nor MediaStorageSOPClassUID cannot
 /// get an IMAGE record: the media job fails as Orthanc's does (Bad file format, naming the
 /// instance), never as an internal error printing Rust's `Some(..)`; a plain archive of it works.
