@@ -867,6 +867,176 @@ fn media_of_sources_missing_type1_keys_passes_dciodvfy() {
     );
 }
 
+/// Orthanc's `test_media_encodings` sources: one instance each in ASCII, ISO_IR 100 and ISO_IR
+/// 101, stored in `home`.
+fn store_encoding_sources(home: &Home) -> Vec<testdata::InstanceSpec> {
+    let dir = home.path().join("encodings");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let uid = |l: &str| testdata::deterministic_uid(&format!("dicomq-archive-test/enc/{l}"));
+    let source = |n: &str, name: &str, charset| {
+        let mut x = testdata::InstanceSpec::new_mr(
+            &format!("PAT-{n}"),
+            name,
+            &uid(&format!("st-{n}")),
+            &uid(&format!("se-{n}")),
+            &uid(&format!("i-{n}")),
+        );
+        x.charset = charset;
+        x
+    };
+    let mut latin2 = source("L2", "Dvořák^Jiří", testdata::Charset::Latin2);
+    latin2.study_description = Some("Mozek řez".into());
+    let specs = vec![
+        source("A", "Doe^John", testdata::Charset::Ascii),
+        source("L1", "Müller^Hans", testdata::Charset::Latin1),
+        latin2,
+    ];
+    for (i, s) in specs.iter().enumerate() {
+        fs::write(dir.join(format!("s{i}.dcm")), s.to_bytes()).expect("write");
+    }
+    let on_disk = fs::read(dir.join("s2.dcm")).expect("read");
+    assert!(
+        on_disk.windows(6).any(|w| w == b"Dvo\xf8\xe1k"),
+        "the source really is Latin-2"
+    );
+    let o = home.run(&["store", dir.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    specs
+}
+
+/// What Orthanc's `test_media_encodings` asks of the DICOMDIR of those sources, and more:
+/// dciodvfy without errors, dcentvfy silent, `dcm2xml` (no options) reading it into UTF-8 XML
+/// with every name and SOP instance UID, and dicomq's own reader decoding each record.
+fn check_encodings_dicomdir(dicomdir: &Path, specs: &[testdata::InstanceSpec]) {
+    check_dicomdir(dicomdir);
+    if have_tool("dcentvfy") {
+        let o = Command::new("dcentvfy")
+            .arg(dicomdir)
+            .output()
+            .expect("dcentvfy");
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(text.trim().is_empty(), "dcentvfy: {text}");
+    }
+    if have_tool("dcm2xml") {
+        let o = Command::new("dcm2xml")
+            .arg(dicomdir)
+            .output()
+            .expect("dcm2xml");
+        assert!(o.status.success(), "dcm2xml: {}", stderr(&o));
+        let xml = String::from_utf8(o.stdout).expect("UTF-8, as the XML declares");
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+            "{xml}"
+        );
+        for s in specs {
+            assert!(xml.contains(&s.patient_name), "{} in {xml}", s.patient_name);
+            assert!(xml.contains(s.sop_uid.as_deref().expect("uid")), "{xml}");
+        }
+        assert!(xml.contains("Mozek řez"), "{xml}");
+    }
+    let f = dicom_object::open_file(dicomdir).expect("DICOMDIR parses");
+    let text = |o: &dicom_object::InMemDicomObject, tag| {
+        o.element(tag)
+            .ok()
+            .and_then(|e| e.to_str().ok().map(|v| v.trim().to_string()))
+    };
+    use dicom_dictionary_std::tags;
+    assert_eq!(
+        text(&f, tags::SPECIFIC_CHARACTER_SET).as_deref(),
+        Some("ISO_IR 192")
+    );
+    let mut patients: Vec<String> = f
+        .element(tags::DIRECTORY_RECORD_SEQUENCE)
+        .expect("records")
+        .items()
+        .expect("items")
+        .iter()
+        .filter_map(|r| text(r, tags::PATIENT_NAME))
+        .collect();
+    patients.sort();
+    assert_eq!(patients, ["Doe^John", "Dvořák^Jiří", "Müller^Hans"]);
+}
+
+const LATIN2_UTF8_PATH: &str =
+    "PAT-L2 - Dvořák^Jiří/ACC-1 - Mozek řez/1 - MR - T1 axial/MR000001.dcm";
+const LATIN2_ASCII_PATH: &str = "PAT-L2 - Dvok^Ji/ACC-1 - Mozek ez/1 - MR - T1 axial/MR000001.dcm";
+const LATIN1_ASCII_PATH: &str =
+    "PAT-L1 - Mller^Hans/ACC-1 - Brain MRI/1 - MR - T1 axial/MR000001.dcm";
+
+/// Issue 13 (Orthanc's `test_media_encodings`), through the CLI: sources in ASCII, ISO_IR 100
+/// and ISO_IR 101 make a DICOMDIR that the standard tools read, the non-ASCII names kept
+/// (Orthanc strips them); the plain ZIP names their folders in UTF-8, or in ASCII with
+/// `--ascii-names` (Orthanc's `test_archive_utf8`).
+#[test]
+fn media_of_ascii_latin1_and_latin2_sources_reads_in_dcm2xml() {
+    let home = Home::new();
+    let specs = store_encoding_sources(&home);
+    let names = archive_names(&home, &["--media"], "encodings.zip");
+    assert_eq!(
+        names,
+        ["IMAGES/IM0", "IMAGES/IM1", "IMAGES/IM2", "DICOMDIR"]
+    );
+    let dicomdir = home.path().join("DICOMDIR-encodings");
+    extract_zip_entry(&home.path().join("encodings.zip"), "DICOMDIR", &dicomdir);
+    check_encodings_dicomdir(&dicomdir, &specs);
+
+    let utf8 = archive_names(&home, &[], "utf8.zip");
+    assert!(utf8.iter().any(|n| n == LATIN2_UTF8_PATH), "{utf8:#?}");
+    let ascii = archive_names(&home, &["--ascii-names"], "ascii.zip");
+    for n in [LATIN2_ASCII_PATH, LATIN1_ASCII_PATH] {
+        assert!(ascii.iter().any(|x| x == n), "{n} not in {ascii:#?}");
+    }
+}
+
+/// The same through Orthanc's routes: `POST /tools/create-media` with a bare array (as
+/// `test_media_encodings` posts it) and `POST /tools/create-archive` with `Utf8` false (the
+/// default: accents dropped) and true (UTF-8 names), as `test_archive_utf8`.
+#[test]
+fn orthanc_encoding_routes_over_http() {
+    let home = Home::new();
+    let specs = store_encoding_sources(&home);
+    let addr = format!("127.0.0.1:{}", common::free_port());
+    let _d = home.daemon(&["--http", &addr]);
+    common::poll(10, "the HTTP port", || {
+        std::net::TcpStream::connect(&addr).ok().map(|_| ())
+    });
+    let base = format!("http://{addr}");
+    let ids = common::curl(&[&format!("{base}/instances")]).json();
+    let ids = serde_json::to_string(&ids).expect("JSON");
+    let post = |route: &str, body: &str, name: &str| -> (PathBuf, Vec<String>) {
+        let a = common::curl(&["-X", "POST", "-d", body, &format!("{base}{route}")]);
+        assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+        let path = home.path().join(name);
+        fs::write(&path, &a.body).expect("write");
+        let names = check_zip(&path);
+        (path, names)
+    };
+
+    let (zip, names) = post("/tools/create-media", &ids, "http-media.zip");
+    assert_eq!(
+        names,
+        ["IMAGES/IM0", "IMAGES/IM1", "IMAGES/IM2", "DICOMDIR"]
+    );
+    let dicomdir = home.path().join("DICOMDIR-http");
+    extract_zip_entry(&zip, "DICOMDIR", &dicomdir);
+    check_encodings_dicomdir(&dicomdir, &specs);
+
+    let body = |utf8: bool| format!(r#"{{"Resources": {ids}, "Utf8": {utf8}}}"#);
+    let (_, ascii) = post("/tools/create-archive", &body(false), "http-ascii.zip");
+    assert_eq!(ascii.len(), 3, "{ascii:#?}");
+    for n in [LATIN2_ASCII_PATH, LATIN1_ASCII_PATH] {
+        assert!(ascii.iter().any(|x| x == n), "{n} not in {ascii:#?}");
+    }
+    let (_, default) = post("/tools/create-archive", &ids, "http-default.zip");
+    assert_eq!(default, ascii, "Utf8 is false by default, as in Orthanc");
+    let (_, utf8) = post("/tools/create-archive", &body(true), "http-utf8.zip");
+    assert!(utf8.iter().any(|n| n == LATIN2_UTF8_PATH), "{utf8:#?}");
+    assert!(
+        utf8.iter().any(|n| n.starts_with("PAT-L1 - Müller^Hans/")),
+        "{utf8:#?}"
+    );
+}
+
 /// Issue 11, defect 14: an instance with neither SOPClassUID nor MediaStorageSOPClassUID cannot
 /// get an IMAGE record: the media job fails as Orthanc's does (Bad file format, naming the
 /// instance), never as an internal error printing Rust's `Some(..)`; a plain archive of it works.

@@ -70,6 +70,8 @@ pub enum Charset {
     Latin1,
     /// `ISO_IR 192`: text is encoded as UTF-8.
     Utf8,
+    /// `ISO_IR 101`: text is encoded as ISO-8859-2 (Latin-2: "Dvořák").
+    Latin2,
 }
 
 impl Charset {
@@ -79,6 +81,7 @@ impl Charset {
             Charset::Ascii => None,
             Charset::Latin1 => Some("ISO_IR 100"),
             Charset::Utf8 => Some("ISO_IR 192"),
+            Charset::Latin2 => Some("ISO_IR 101"),
         }
     }
 }

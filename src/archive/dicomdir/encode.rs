@@ -8,7 +8,7 @@ use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::meta::FileMetaTableBuilder;
 
-use super::charset::{Codec, record_charset, uses_charset};
+use super::charset::{Codec, file_charsets, uses_charset};
 use super::{
     DicomDirError, DicomDirWriter, EXPLICIT_VR_LE, IMPLEMENTATION_CLASS_UID,
     IMPLEMENTATION_VERSION_NAME, MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Value,
@@ -28,11 +28,14 @@ impl DicomDirWriter {
             stack.extend(self.records[r].children.iter().rev().copied());
         }
 
+        let charsets = file_charsets(&self.records);
         // Encode every record once with zero offsets to learn its size (offsets are fixed-size).
         let zero = vec![0u64; self.records.len()];
         let mut sizes = vec![0u64; self.records.len()];
         for &r in &order {
-            sizes[r] = self.encode_record(r, &zero, &zero)?.len() as u64;
+            sizes[r] = self
+                .encode_record(r, &charsets.records[r], &zero, &zero)?
+                .len() as u64;
         }
 
         let mut root = Vec::new();
@@ -41,7 +44,7 @@ impl DicomDirWriter {
             tags::FILE_SET_ID,
             b"CS",
             &self.file_set_id,
-            &Codec::Ascii,
+            &Codec::Utf8,
         )?;
         let root_fixed = root.len() as u64 + 12 + 12 + 10 + 12; // 2 UL, 1 US, SQ header
         let mut offsets = vec![0u64; self.records.len()];
@@ -94,11 +97,21 @@ impl DicomDirWriter {
         out.extend_from_slice(&u32::MAX.to_le_bytes());
         for &r in &order {
             debug_assert_eq!(out.len() as u64, offsets[r]);
-            let bytes = self.encode_record(r, &next, &lower)?;
+            let bytes = self.encode_record(r, &charsets.records[r], &next, &lower)?;
             out.extend_from_slice(&bytes);
         }
         put_tag(&mut out, Tag(0xFFFE, 0xE0DD));
         out.extend_from_slice(&0u32.to_le_bytes());
+        // Group 0008 follows the record sequence (group 0004): no offset moves.
+        if let Some(cs) = &charsets.top {
+            put_text(
+                &mut out,
+                tags::SPECIFIC_CHARACTER_SET,
+                b"CS",
+                cs,
+                &Codec::Utf8,
+            )?;
+        }
         to_u32(out.len() as u64)?;
         Ok(out)
     }
@@ -128,10 +141,11 @@ impl DicomDirWriter {
         Ok(out)
     }
 
-    /// One item: header, record attributes, item delimiter.
+    /// One item: header, record attributes (text in `charset`), item delimiter.
     fn encode_record(
         &self,
         r: usize,
+        (charset, codec): &(Option<String>, Codec),
         next: &[u64],
         lower: &[u64],
     ) -> Result<Vec<u8>, DicomDirError> {
@@ -156,9 +170,8 @@ impl DicomDirWriter {
             tags::DIRECTORY_RECORD_TYPE,
             b"CS",
             rec.level.record_type(),
-            &Codec::Ascii,
+            &Codec::Utf8,
         )?;
-        let (charset, codec) = record_charset(rec);
         let mut scs_written = charset.is_none();
         for e in &rec.elements {
             if !scs_written && e.tag > tags::SPECIFIC_CHARACTER_SET {
@@ -168,16 +181,16 @@ impl DicomDirWriter {
                         tags::SPECIFIC_CHARACTER_SET,
                         b"CS",
                         cs,
-                        &Codec::Ascii,
+                        &Codec::Utf8,
                     )?;
                 }
                 scs_written = true;
             }
             let Value::Text(v) = &e.value;
             let c = if uses_charset(&e.vr) {
-                &codec
+                codec
             } else {
-                &Codec::Ascii
+                &Codec::Utf8
             };
             put_text(&mut out, e.tag, &e.vr, v, c)?;
         }
@@ -188,7 +201,7 @@ impl DicomDirWriter {
                     tags::SPECIFIC_CHARACTER_SET,
                     b"CS",
                     cs,
-                    &Codec::Ascii,
+                    &Codec::Utf8,
                 )?;
             }
         }

@@ -1,7 +1,7 @@
 //! DICOMDIR (Basic Directory IOD) writer for media archives, following Orthanc's
 //! `DicomDirWriter` (`FW/DicomParsing/DicomDirWriter.cpp`), with one deliberate difference:
-//! **non-ASCII values are kept**, encoded in the source's Specific Character Set, which is
-//! copied into every record (Orthanc copies the attribute but strips the characters).
+//! **non-ASCII values are kept**, encoded in a Specific Character Set declared in the records
+//! that need it and at the top (Orthanc copies the attribute but strips the characters).
 //!
 //! Records: PATIENT -> STUDY -> SERIES -> IMAGE (IMAGE for every SOP class, as Orthanc),
 //! de-duplicated by (level, key) with keys PatientID (missing = ""), StudyInstanceUID,
@@ -26,6 +26,14 @@
 //! cannot (unknown or ISO 2022 code extensions that dicom-encoding does not support, a
 //! character outside the DICOM set, or a source without SCS holding non-ASCII text), the record
 //! is written in UTF-8 with `ISO_IR 192`, so text is never lost nor mis-encoded.
+//!
+//! Charset rule per file: the records with non-ASCII text share one set, declared in each of
+//! them and in the main data set's (0008,0005) (DCMTK's `dcm2xml` refuses a DICOMDIR whose main
+//! data set lacks it, and writes the whole file in that one encoding): their own when they all
+//! agree (a Latin-1 file set stays Latin-1), else `ISO_IR 192` for all of them (ASCII, Latin-1
+//! and Latin-2 sources make a UTF-8 DICOMDIR). ASCII-only file sets declare nothing at the top,
+//! and their bytes are as before. dciodvfy warns that the top-level (0008,0005) is not in the
+//! Basic Directory IOD (a warning, not an error).
 
 //!
 //! Files: one builder per record level (`patient.rs`, `study.rs`, `series.rs`, `image.rs`),

@@ -205,9 +205,23 @@ fn build(extended: bool) -> Built {
     Built { dir, bytes }
 }
 
-/// The DICOMDIR of `specs()` and of the test-data corpus, with a fixed media SOP instance
-/// UID, reduced to a SHA-1.
-fn pinned_digest(extended: bool) -> String {
+/// Whether every text value a record copies from the source is ASCII.
+fn ascii_keys(ds: &InMemDicomObject) -> bool {
+    [
+        tags::PATIENT_NAME,
+        tags::PATIENT_ID,
+        tags::STUDY_DESCRIPTION,
+        tags::ACCESSION_NUMBER,
+        tags::STUDY_ID,
+        tags::SERIES_DESCRIPTION,
+    ]
+    .iter()
+    .all(|&t| text(ds, t).is_none_or(|v| v.is_ascii()))
+}
+
+/// The DICOMDIR of `specs()` and of the test-data corpus (only the sources whose keys are
+/// ASCII when `ascii_only`), with a fixed media SOP instance UID, reduced to a SHA-1.
+fn pinned_digest(extended: bool, ascii_only: bool) -> String {
     use sha1::{Digest, Sha1};
     let dir = tempfile::tempdir().unwrap();
     let mut w = DicomDirWriter::new(extended);
@@ -215,12 +229,16 @@ fn pinned_digest(extended: bool) -> String {
     for (i, s) in specs().iter().enumerate() {
         let name = format!("IM{i}");
         let f = make(dir.path(), &name, s);
-        w.add_instance(&f, &["IMAGES", &name]).unwrap();
+        if !ascii_only || ascii_keys(&f) {
+            w.add_instance(&f, &["IMAGES", &name]).unwrap();
+        }
     }
     for (i, (_, spec)) in crate::testdata::corpus().into_iter().enumerate() {
         let f = dicom_object::from_reader(&spec.to_bytes()[128..]).unwrap();
         let name = format!("C{i}");
-        w.add_instance(&f, &["CORPUS", &name]).unwrap();
+        if !ascii_only || ascii_keys(&f) {
+            w.add_instance(&f, &["CORPUS", &name]).unwrap();
+        }
     }
     let bytes = w.to_bytes().unwrap();
     Sha1::digest(&bytes)
@@ -230,17 +248,27 @@ fn pinned_digest(extended: bool) -> String {
 }
 
 /// The bytes of a DICOMDIR are pinned: a change in record order, offsets, padding or
-/// charset handling shows here (the digests were produced before the writer was split
-/// per record level).
+/// charset handling shows here. The ASCII digests date from before the writer was split per
+/// record level and are unchanged since; the mixed ones (Latin-1 and UTF-8 sources) changed
+/// when such a file set became UTF-8 throughout, declared at the top.
 #[test]
 fn bytes_are_pinned() {
     assert_eq!(
-        pinned_digest(false),
-        "170777c13b40766fef3ba8bb5a2cd3361726b6ec"
+        pinned_digest(false, false),
+        "0cd51e86e274913d700c2cbde2208c0eb70bad9b"
     );
     assert_eq!(
-        pinned_digest(true),
-        "13ef5e65038350d35bce32c84d3cdee80b8c4fae"
+        pinned_digest(true, false),
+        "ba2b357861af1d4d97251f6c7f57ae02dcf49a53"
+    );
+    // Sources whose keys are all ASCII.
+    assert_eq!(
+        pinned_digest(false, true),
+        "8a823e43380125853722afafd4ae0f6878cb758d"
+    );
+    assert_eq!(
+        pinned_digest(true, true),
+        "bafa3961f0c5f88bc292a82aa8ab0b581366b3e2"
     );
 }
 
@@ -336,8 +364,16 @@ fn offsets_point_at_items_and_form_the_tree() {
             .unwrap()
             .to_string()
     };
-    // Non-ASCII kept and decoded back through each record's own charset.
-    assert_eq!(get(0, tags::SPECIFIC_CHARACTER_SET), "ISO_IR 100");
+    // Non-ASCII kept and decoded back through each record's own charset: Latin-1 and UTF-8
+    // sources make a UTF-8 file set, declared at the top too.
+    assert_eq!(get(0, tags::SPECIFIC_CHARACTER_SET), "ISO_IR 192");
+    assert_eq!(
+        f.element(tags::SPECIFIC_CHARACTER_SET)
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "ISO_IR 192"
+    );
     assert_eq!(get(0, tags::PATIENT_NAME), "Müller^Jürgen");
     assert_eq!(get(1, tags::STUDY_DESCRIPTION), "Brain MRI é");
     assert_eq!(get(3, tags::REFERENCED_FILE_ID), "IMAGES\\IM0");
@@ -351,8 +387,9 @@ fn offsets_point_at_items_and_form_the_tree() {
     assert_eq!(get(6, tags::INSTANCE_NUMBER), "1");
     // Not extended: no SeriesDescription.
     assert!(items[2].element(tags::SERIES_DESCRIPTION).is_err());
-    // Latin-1 bytes really are Latin-1 in the file.
-    assert!(b.bytes.windows(13).any(|w| w == b"M\xfcller^J\xfcrgen"));
+    // The Latin-1 source's name really is UTF-8 in the file.
+    let name = "Müller^Jürgen".as_bytes();
+    assert!(b.bytes.windows(name.len()).any(|w| w == name));
 }
 
 #[test]
@@ -687,4 +724,182 @@ fn charset_kept_only_when_its_bytes_read_back() {
         ..korean("İıŞ")
     };
     assert_eq!(record_charset(&latin5).0.as_deref(), Some("ISO_IR 192"));
+}
+
+/// Orthanc's `test_media_encodings`: one source in ASCII, one in Latin-1, one in Latin-2.
+fn encoding_specs(latin2: Option<&'static str>) -> Vec<Spec<'static>> {
+    let spec = |n: &'static str, charset, name, desc, sop_suffix| Spec {
+        charset,
+        patient: (n, name),
+        study: (
+            ["1.2.3.60.1", "1.2.3.61.1", "1.2.3.62.1"][sop_suffix],
+            desc,
+            Some("20240101"),
+        ),
+        series: (
+            ["1.2.3.60.1.1", "1.2.3.61.1.1", "1.2.3.62.1.1"][sop_suffix],
+            "1",
+            "MR",
+            "T1",
+        ),
+        sop: (
+            MR,
+            ["1.2.3.60.1.1.1", "1.2.3.61.1.1.1", "1.2.3.62.1.1.1"][sop_suffix],
+            Some("1"),
+        ),
+    };
+    vec![
+        spec("P-ASCII", None, "Doe^John", "Knee", 0),
+        spec(
+            "P-LATIN1",
+            Some("ISO_IR 100"),
+            "Müller^Hans",
+            "Gehirn Übersicht",
+            1,
+        ),
+        spec("P-LATIN2", latin2, "Dvořák^Jiří", "Mozek řez", 2),
+    ]
+}
+
+/// Writes the sources of `specs` and the DICOMDIR over them; returns the folder.
+fn build_from(specs: &[Spec]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("IMAGES");
+    std::fs::create_dir(&images).unwrap();
+    let mut w = DicomDirWriter::new(true);
+    for (i, s) in specs.iter().enumerate() {
+        let name = format!("IM{i}");
+        let f = make(&images, &name, s);
+        assert!(w.add_instance(&f, &["IMAGES", &name]).unwrap());
+    }
+    std::fs::write(dir.path().join("DICOMDIR"), w.to_bytes().unwrap()).unwrap();
+    dir
+}
+
+/// Top-level (0008,0005) and the PatientName of each PATIENT record, as dicom-object reads them.
+fn declared_charsets(path: &Path) -> (Option<String>, Vec<(Option<String>, String)>) {
+    let f = dicom_object::open_file(path).unwrap();
+    let s = |o: &InMemDicomObject, t| o.element(t).ok().map(|e| e.to_str().unwrap().to_string());
+    let top = s(&f, tags::SPECIFIC_CHARACTER_SET);
+    let items = f
+        .element(tags::DIRECTORY_RECORD_SEQUENCE)
+        .unwrap()
+        .items()
+        .unwrap();
+    let patients = items
+        .iter()
+        .filter(|i| s(i, tags::DIRECTORY_RECORD_TYPE).as_deref() == Some("PATIENT"))
+        .map(|i| {
+            (
+                s(i, tags::SPECIFIC_CHARACTER_SET),
+                s(i, tags::PATIENT_NAME).unwrap(),
+            )
+        })
+        .collect();
+    (top, patients)
+}
+
+/// `dcm2xml FILE` without options: its XML, decoded in the encoding it declares.
+fn dcm2xml(path: &Path) -> Option<String> {
+    let out = run_tool("dcm2xml", &[path.to_str().unwrap()])?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "dcm2xml: {err}");
+    assert!(!err.contains("E:"), "dcm2xml: {err}");
+    let head = String::from_utf8_lossy(&out.stdout[..out.stdout.len().min(60)]).to_string();
+    Some(if head.contains("encoding=\"ISO-8859-1\"") {
+        out.stdout.iter().map(|&b| char::from(b)).collect()
+    } else {
+        assert!(head.contains("encoding=\"UTF-8\""), "{head}");
+        String::from_utf8(out.stdout).expect("the XML is the UTF-8 it declares")
+    })
+}
+
+/// dciodvfy without errors, dcentvfy silent (as Orthanc's test requires), dcmdump clean.
+fn validate(path: &Path) {
+    let p = path.to_str().unwrap();
+    if let Some(o) = run_tool("dciodvfy", &[p]) {
+        let text =
+            String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("BasicDirectory"), "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("Error")), "{text}");
+    }
+    if let Some(o) = run_tool("dcentvfy", &[p]) {
+        let text =
+            String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+        assert!(text.trim().is_empty(), "dcentvfy: {text}");
+    }
+    if let Some(o) = run_tool("dcmdump", &["-q", p]) {
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// Sources in different character sets: every record with non-ASCII text is written in
+/// UTF-8 and says so, and so does the main data set, so that dcm2xml reads the DICOMDIR.
+#[test]
+fn mixed_charsets_become_utf8_declared_at_the_top() {
+    let dir = build_from(&encoding_specs(Some("ISO_IR 101")));
+    let path = dir.path().join("DICOMDIR");
+    let (top, patients) = declared_charsets(&path);
+    assert_eq!(top.as_deref(), Some("ISO_IR 192"));
+    let utf8 = Some("ISO_IR 192".to_string());
+    assert_eq!(
+        patients,
+        [
+            (None, "Doe^John".to_string()),
+            (utf8.clone(), "Müller^Hans".to_string()),
+            (utf8, "Dvořák^Jiří".to_string()),
+        ]
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has("Dvořák^Jiří".as_bytes()) && has("Mozek řez".as_bytes()));
+    assert!(
+        !has(b"Dvo\xf8\xe1k") && !has(b"M\xfcller"),
+        "no Latin-1/2 bytes left"
+    );
+    validate(&path);
+    if let Some(xml) = dcm2xml(&path) {
+        for needle in [
+            "Müller^Hans",
+            "Dvořák^Jiří",
+            "Gehirn Übersicht",
+            "1.2.3.60.1.1.1",
+            "1.2.3.61.1.1.1",
+            "1.2.3.62.1.1.1",
+        ] {
+            assert!(xml.contains(needle), "{needle} not in {xml}");
+        }
+    }
+}
+
+/// Sources that agree on one character set keep it, declared at the top as well; a file set
+/// of ASCII keys declares nothing (its bytes are pinned in `bytes_are_pinned`).
+#[test]
+fn one_common_charset_is_kept_and_declared_at_the_top() {
+    let ascii_and_latin1: Vec<Spec> = encoding_specs(None).into_iter().take(2).collect();
+    let dir = build_from(&ascii_and_latin1);
+    let path = dir.path().join("DICOMDIR");
+    let (top, patients) = declared_charsets(&path);
+    assert_eq!(top.as_deref(), Some("ISO_IR 100"));
+    assert_eq!(patients[1], (top.clone(), "Müller^Hans".to_string()));
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(
+        bytes.windows(11).any(|w| w == b"M\xfcller^Hans"),
+        "Latin-1 bytes kept"
+    );
+    validate(&path);
+    if let Some(xml) = dcm2xml(&path) {
+        assert!(
+            xml.contains("Müller^Hans") && xml.contains("Gehirn Übersicht"),
+            "{xml}"
+        );
+    }
+
+    let ascii: Vec<Spec> = encoding_specs(None).into_iter().take(1).collect();
+    let dir = build_from(&ascii);
+    assert_eq!(declared_charsets(&dir.path().join("DICOMDIR")).0, None);
 }
