@@ -32,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pdfs = pdf_seeds();
     write(&out, "store_header", &dicom)?;
     write(&out, "dataset_full", &dicom)?;
+    write(&out, "instance_frames", &dicom)?;
     write(&out, "create_image", &images)?;
     write(&out, "create_pdf", &pdfs)?;
     write(&out, "create_request", &request_seeds(&images, &pdfs))?;

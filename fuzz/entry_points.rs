@@ -28,6 +28,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("socket_frame", socket_frame),
     ("config", config),
     ("find_constraint", find_constraint),
+    ("instance_frames", instance_frames),
 ];
 
 /// What `store` and `POST /instances` call first on a file's bytes:
@@ -128,6 +129,41 @@ pub fn find_constraint(data: &[u8]) -> bool {
     let strict = dicomq::store::find::matches_one(tag, constraint, value, true);
     let folded = dicomq::store::find::matches_one(tag, constraint, value, false);
     strict.is_ok() && folded.is_ok()
+}
+
+/// What REST's `/instances/{id}/content/...`, `/frames/{n}/raw`, `/preview` and `/rendered`
+/// run on a stored file: `store::header::open_full`, then `dicom::content_path::walk` over the
+/// top level, Pixel Data's blocks and every item of every top-level sequence, then
+/// `dicom::render::raw_frame`, `decode`, `preview` and `rendered` of the first two frames.
+/// Accepted: the first frame decoded.
+pub fn instance_frames(data: &[u8]) -> bool {
+    use dicomq::dicom::content_path::{ContentAnswer, walk};
+    use dicomq::dicom::render;
+    let Ok(obj) = dicomq::store::header::open_full(Cursor::new(data)) else {
+        return false;
+    };
+    let _ = walk(&obj, &["7fe0-0010"]);
+    let _ = walk(&obj, &["7fe0-0010", "1"]);
+    if let Ok(ContentAnswer::List(top)) = walk(&obj, &[]) {
+        for tag in &top {
+            if let Ok(ContentAnswer::List(items)) = walk(&obj, &[tag.as_str()]) {
+                for item in items.iter().take(4) {
+                    let _ = walk(&obj, &[tag.as_str(), item.as_str()]);
+                }
+            }
+        }
+    }
+    let mut accepted = false;
+    for frame in 0..2 {
+        let _ = render::raw_frame(&obj, frame);
+        if let Ok(decoded) = render::decode(&obj, frame) {
+            let invert = render::inverted(&obj);
+            let _ = render::preview(decoded.clone(), invert);
+            let _ = render::rendered(decoded, render::Window::of(&obj), invert);
+            accepted |= frame == 0;
+        }
+    }
+    accepted
 }
 
 fn spec_of(payload: Payload) -> CreateSpec {

@@ -3,10 +3,12 @@
 //! create-dicom (PDF, PNG, JPEG → DICOM).
 
 pub mod charset;
+pub mod content_path;
 pub mod create;
 pub mod file_start;
 pub mod inflate;
 pub mod read;
+pub mod render;
 pub mod scan;
 pub mod un_vr;
 pub mod vr_check;

@@ -161,4 +161,14 @@ pub fn bytes(content_type: &'static str, data: Vec<u8>) -> Response {
     r
 }
 
+/// Orthanc's `Content-Disposition: filename="..."`, without the characters that would end the
+/// quoted name or the header (`"`, CR, LF and the other controls).
+pub fn content_disposition(filename: &str) -> Option<HeaderValue> {
+    let clean: String = filename
+        .chars()
+        .filter(|c| *c != '"' && !c.is_control())
+        .collect();
+    HeaderValue::from_str(&format!("filename=\"{clean}\"")).ok()
+}
+
 pub type ApiResult = Result<Response, ApiError>;

@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::answer::{ApiError, ApiResult, OrthancCode};
+use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::job_route::{self, JobOptions, job_options};
 use super::resources::{exists, level_of};
 use super::{App, blocking, body};
@@ -269,11 +269,7 @@ fn zip_answer(output: JobOutput, filename: &str) -> ApiResult {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/zip"),
     );
-    let clean: String = filename
-        .chars()
-        .filter(|c| !matches!(c, '"' | '\r' | '\n'))
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("filename=\"{clean}\"")) {
+    if let Some(v) = answer::content_disposition(filename) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     if let Some(len) = len {

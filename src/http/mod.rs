@@ -2,20 +2,24 @@
 //! the socket. hyper serves each connection on one of the API's threads; axum routes.
 //!
 //! `answer` (Orthanc's JSON and error bodies) · `auth` (access rules) · `body` (reading request
-//! bodies with a limit and a timeout) · `resources`, `jobs`, `tools` (the routes).
+//! bodies with a limit and a timeout) · `resources`, `upload`, `content`, `frames`, `jobs`, `tools`
+//! (the routes).
 
 mod answer;
 mod archive;
 pub mod auth;
 mod body;
 mod changes;
+mod content;
 mod find;
+mod frames;
 mod hierarchy;
 mod job_route;
 pub mod jobs;
 mod path;
 mod resources;
 mod tools;
+mod upload;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -147,10 +151,12 @@ async fn serve(listener: tokio::net::TcpListener, router: Router) {
 }
 
 /// The REST API: every path is written literally in the `routes()` of the file that serves it
-/// (`resources.rs`, `hierarchy.rs`, `changes.rs`, `find.rs`, `jobs.rs`, `tools.rs`, `archive.rs`).
+/// (`resources.rs`, `content.rs`, `frames.rs`, `hierarchy.rs`, `changes.rs`, `find.rs`, `jobs.rs`, `tools.rs`, `archive.rs`).
 fn router(app: App) -> Router {
     Router::new()
         .merge(resources::routes())
+        .merge(content::routes())
+        .merge(frames::routes())
         .merge(hierarchy::routes())
         .merge(changes::routes())
         .merge(find::routes())

@@ -1,19 +1,16 @@
 //! `/patients`, `/studies`, `/series`, `/instances`: lists, one resource, deletion, upload of
-//! DICOM files, and an instance's file or embedded PDF.
+//! DICOM files (`upload.rs`), and an instance's file or embedded PDF.
 
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::routing::get;
-use serde_json::json;
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
-use super::{App, blocking, body};
+use super::{App, blocking};
 use crate::store::ids::Level;
-use crate::store::import::{ImportItem, ImportSource, ImportStatus};
 use crate::store::tags::{TagsFormat, tags_in};
 
 /// Every path written out, so that a search for one finds its route.
@@ -23,7 +20,10 @@ pub fn routes() -> Router<App> {
         .route("/patients", get(|s, q| list(s, q, Patient)))
         .route("/studies", get(|s, q| list(s, q, Study)))
         .route("/series", get(|s, q| list(s, q, Series)))
-        .route("/instances", get(|s, q| list(s, q, Instance)).post(upload))
+        .route(
+            "/instances",
+            get(|s, q| list(s, q, Instance)).post(super::upload::upload),
+        )
         .route(
             "/patients/{id}",
             get(|s, p| one(s, p, Patient)).delete(|s, p| remove(s, p, Patient)),
@@ -151,58 +151,22 @@ async fn remove(State(app): State<App>, Path(id): Path<String>, level: Level) ->
     .await
 }
 
-async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
-    let bytes = body::read(&app, &headers, body).await?;
-    if bytes.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            OrthancCode::BadFileFormat,
-            "Received an empty DICOM file",
-        ));
-    }
-    blocking(move || {
-        let size = bytes.len();
-        let item = ImportItem {
-            label: "upload".into(),
-            source: ImportSource::Bytes(bytes.to_vec()),
-        };
-        let result = app
-            .node
-            .import(vec![item], &mut |_| {})?
-            .pop()
-            .ok_or_else(|| ApiError::bad_request("nothing imported"))?;
-        let ids = match (result.status, result.ids) {
-            (ImportStatus::Error, _) | (_, None) => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    OrthancCode::BadFileFormat,
-                    format!(
-                        "Cannot parse an invalid DICOM file (size: {size} bytes): {}",
-                        result.error.unwrap_or_default()
-                    ),
-                ));
-            }
-            (_, Some(ids)) => ids,
-        };
-        Ok(answer::json(&json!({
-            "ID": ids.instance,
-            "ParentPatient": ids.patient,
-            "ParentSeries": ids.series,
-            "ParentStudy": ids.study,
-            "Path": format!("/instances/{}", ids.instance),
-            "Status": format!("{:?}", result.status),
-        })))
-    })
-    .await
-}
-
-async fn file(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+/// The stored file; `?filename=` names it in Content-Disposition (Orthanc 1.12.7).
+async fn file(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
     blocking(move || {
         known(&app, Level::Instance, &id)?;
-        Ok(answer::bytes(
-            "application/dicom",
-            app.node.instance_bytes(&id)?,
-        ))
+        let mut r = answer::bytes("application/dicom", app.node.instance_bytes(&id)?);
+        if let Some(v) = q
+            .get("filename")
+            .and_then(|f| answer::content_disposition(f))
+        {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+        Ok(r)
     })
     .await
 }

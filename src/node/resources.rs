@@ -214,3 +214,13 @@ impl Node {
         ))
     }
 }
+
+impl Node {
+    /// An instance's whole data set, Pixel Data included, by full ID (REST's `/content`,
+    /// `/frames`, `/preview`).
+    pub fn instance_object(&self, id: &str) -> Result<dicom_object::DefaultDicomObject> {
+        let (path, file) = self.store.open_instance(id)?;
+        crate::store::header::open_full(std::io::BufReader::new(file))
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+    }
+}
