@@ -37,6 +37,9 @@ pub struct Node {
     served: std::sync::OnceLock<bool>,
     /// The job types whose kind declares an output.
     kinds_with_output: Vec<&'static str>,
+    /// create-dicom's `DefaultEncoding`, changed at run time (index into
+    /// `DefaultEncoding::ALL`; not persisted, as in Orthanc).
+    default_encoding: std::sync::atomic::AtomicUsize,
 }
 
 /// Whether metrics are on, and what decided it.
@@ -149,6 +152,7 @@ impl Node {
             },
             kinds,
         )?;
+        let config_default_encoding = config.default_encoding;
         Ok(Node {
             home,
             config,
@@ -159,6 +163,7 @@ impl Node {
             outputs,
             served: std::sync::OnceLock::new(),
             kinds_with_output,
+            default_encoding: create_dicom::encoding_index(config_default_encoding).into(),
         })
     }
 
