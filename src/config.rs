@@ -32,6 +32,10 @@ pub struct Config {
     /// Largest create-dicom content (bytes): a PDF, or an image once decoded
     /// (`MaximumCreateDicomContentSize`; 0 in the file means no limit).
     pub max_create_dicom_content_size: u64,
+    /// The character set of created instances when neither the request nor the parent gives
+    /// one (`DefaultEncoding`, Orthanc's names; changed at run time by
+    /// `PUT /tools/default-encoding`).
+    pub default_encoding: crate::dicom::create::DefaultEncoding,
     /// Keys we do not know, reported once as a warning.
     pub unknown_keys: Vec<String>,
 }
@@ -52,6 +56,7 @@ impl Default for Config {
             registered_users: Default::default(),
             http_body_limit: 256 << 20,
             max_create_dicom_content_size: crate::dicom::create::Limits::DEFAULT_MAX_CONTENT_BYTES,
+            default_encoding: Default::default(),
             unknown_keys: Vec::new(),
         }
     }
@@ -107,6 +112,7 @@ const KNOWN: &[(&str, Expect)] = &[
     ("RegisteredUsers", Expect::Users),
     ("HttpBodyLimit", Expect::UInt),
     ("MaximumCreateDicomContentSize", Expect::UInt),
+    ("DefaultEncoding", Expect::Str),
 ];
 
 impl Config {
@@ -192,6 +198,21 @@ impl Config {
                             .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
                             .collect();
                     }
+                }
+                "DefaultEncoding" => {
+                    let name = value.as_str().unwrap_or("");
+                    config.default_encoding = crate::dicom::create::DefaultEncoding::from_name(
+                        name,
+                    )
+                    .ok_or_else(|| {
+                        format!(
+                            "\"DefaultEncoding\": unknown encoding \"{}\" (expected one of {})",
+                            name.escape_default(),
+                            crate::dicom::create::DefaultEncoding::ALL
+                                .map(|e| e.name())
+                                .join(", ")
+                        )
+                    })?;
                 }
                 "Dictionary" => {
                     config.dictionary =

@@ -9,6 +9,7 @@ use std::io::{self, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::dicom::create::TagValue;
 use crate::error::ErrorKind;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{ChangesPage, CreateAnswer, JobRequest, ListRequest, MetricsSwitch};
@@ -37,14 +38,15 @@ pub enum WirePayload {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WireCreateItem {
     pub payload: WirePayload,
-    pub tags: Vec<(String, String)>,
+    /// Text values travel as JSON strings, as in the first frames; sequences as arrays.
+    pub tags: Vec<(String, TagValue)>,
 }
 
 /// A create-dicom request on the wire (its files follow in the body, in order).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WireCreate {
     pub items: Vec<WireCreateItem>,
-    pub tags: Vec<(String, String)>,
+    pub tags: Vec<(String, TagValue)>,
     pub private_creator: Option<String>,
     pub force: bool,
     pub interpret_binary_tags: bool,
@@ -52,6 +54,9 @@ pub struct WireCreate {
     pub store: bool,
     #[serde(default)]
     pub return_files: bool,
+    /// Orthanc's legacy body (no `Tags`).
+    #[serde(default)]
+    pub legacy_v1: bool,
 }
 
 /// The request's variants carry the Node's own request types where the Node takes one
@@ -407,13 +412,21 @@ mod tests {
                         tags: vec![],
                     },
                 ],
-                tags: vec![("PatientID".into(), "7".into())],
+                tags: vec![
+                    ("PatientID".into(), "7".into()),
+                    ("PatientName".into(), TagValue::Null),
+                    (
+                        "ReferencedStudySequence".into(),
+                        TagValue::Sequence(vec![vec![("StudyDescription".into(), "s".into())]]),
+                    ),
+                ],
                 private_creator: Some("My Company".into()),
                 force: true,
                 interpret_binary_tags: false,
                 parent: None,
                 store: true,
                 return_files: false,
+                legacy_v1: true,
             }),
             Request::Pdf { id: "x".into() },
             Request::RunJob(JobRequest::new(

@@ -179,7 +179,7 @@ fn parent_inheritance_and_force() {
     let inst = home.json(&["show", a["ID"].as_str().expect("ID"), "--tags"]);
     assert_eq!(inst["0010,0010"]["Value"], "Müller^Jürgen");
     assert_eq!(inst["0008,1030"]["Value"], "Brain MRI");
-    // Changing an inherited tag needs --force.
+    // Changing an inherited tag needs --force (Orthanc's CreateDicomOverrideTag)...
     let o = home.run(&[
         "create-dicom",
         "--pdf",
@@ -187,10 +187,23 @@ fn parent_inheritance_and_force() {
         "--parent",
         "b89ca719",
         "--tag",
-        "PatientID=OTHER",
+        "PatientName=Other^Name",
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("PatientID"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("PatientName"), "{}", stderr(&o));
+    // ...except PatientID and the dates, which Orthanc lets a caller set.
+    let a = home.json(&[
+        "create-dicom",
+        "--pdf",
+        pdf,
+        "--parent",
+        "b89ca719",
+        "--tag",
+        "StudyDate=20240102",
+    ]);
+    let inst = home.json(&["show", a["ID"].as_str().expect("ID"), "--tags"]);
+    assert_eq!(inst["0008,0020"]["Value"], "20240102");
+    assert_eq!(inst["0010,0010"]["Value"], "Müller^Jürgen");
     let o = home.run(&[
         "create-dicom",
         "--pdf",
@@ -315,9 +328,9 @@ fn bad_inputs_store_nothing_and_leave_nothing() {
                 "--parent".into(),
                 "b89ca719".into(),
                 "--tag".into(),
-                "PatientID=X".into(),
+                "StudyDescription=X".into(),
             ],
-            "PatientID",
+            "StudyDescription",
         ),
         (vec!["--pdf".into(), s(&p("missing.pdf"))], "missing.pdf"),
         (
@@ -402,18 +415,83 @@ fn request_body_and_v1_format() {
         dir.path().join("req.json").to_str().expect("utf8"),
     ]);
     assert_eq!(a["ParentPatient"], dicomq::store::ids::orthanc_id(&["7"]));
-    fs::write(
-        dir.path().join("v1.json"),
-        r#"{"PatientName": "V1^Format"}"#,
-    )
-    .expect("w");
-    let o = home.run(&[
+    // Orthanc's legacy body (no "Tags"): every member is a tag, PixelData the content
+    let png = fs::read(inputs().join("rgb_64x48.png")).expect("png");
+    let v1 = serde_json::json!({
+        "PatientName": "V1^Format", "PatientID": "v1", "Modality": "CT",
+        "TimeRange": "3.12\\4.12",
+        "PixelData": format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        )
+    });
+    fs::write(dir.path().join("v1.json"), v1.to_string()).expect("w");
+    let out = dir.path().join("v1.dcm");
+    let a = home.json(&[
         "create-dicom",
         "--request",
         dir.path().join("v1.json").to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+    ]);
+    assert_eq!(a["ParentPatient"], dicomq::store::ids::orthanc_id(&["v1"]));
+    assert_valid(&out);
+    let d = dump(&out);
+    if !d.is_empty() {
+        assert!(d.contains("(0010,0010) PN [V1^Format]"), "{d}");
+        assert!(d.contains("(0008,1163) FD 3.12"), "{d}");
+        assert!(!d.contains("(0008,0005)"), "V1 writes no SpecificCharacterSet: {d}");
+        assert!(!d.contains("(0008,0012)"), "V1 writes no dates: {d}");
+    }
+    // a V1 value that is not a string: Orthanc's CreateDicomNotString
+    fs::write(dir.path().join("v1bad.json"), r#"{"PatientName": 7}"#).expect("w");
+    let o = home.run(&[
+        "create-dicom",
+        "--request",
+        dir.path().join("v1bad.json").to_str().expect("utf8"),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).to_lowercase().contains("tags"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("\"PatientName\": value must be a string"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(home.stored_files().len(), 2, "nothing stored for the bad body");
+
+    // sequences, nested, with a private tag inside (Orthanc's test_anonymize_nested body)
+    let seq = serde_json::json!({
+        "Tags": {
+            "PatientID": "seq",
+            "MappingResourceIdentificationSequence": [{
+                "0009,1002": "ABCD",
+                "StudyDescription": "Hello",
+                "ReferencedStudySequence": [{"PatientID": "HELLO"}],
+                "EquivalentCodeSequence": [{"CodeMeaning": "MEANING2"}]
+            }]
+        },
+        "PrivateCreator": "Lunit"
+    });
+    fs::write(dir.path().join("seq.json"), seq.to_string()).expect("w");
+    let out = dir.path().join("seq.dcm");
+    home.json(&[
+        "create-dicom",
+        "--request",
+        dir.path().join("seq.json").to_str().expect("utf8"),
+        "-o",
+        out.to_str().expect("utf8"),
+    ]);
+    let d = dump(&out);
+    if !d.is_empty() {
+        for needle in [
+            "(0008,0124) SQ",
+            "(0009,0010) LO [Lunit]",
+            "(0009,1002) UN 41\\42\\43\\44",
+            "(0010,0020) LO [HELLO]",
+            "(0008,0104) LO [MEANING2]",
+        ] {
+            assert!(d.contains(needle), "{needle}: {d}");
+        }
+    }
 }
 
 /// Issue 11, defect 11: tags of the file meta group, truncated JPEGs, images too large once

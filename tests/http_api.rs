@@ -790,15 +790,23 @@ fn create_dicom_route() {
         &format!("{base}/tools/create-dicom"),
     ]);
     assert_eq!(malformed.status, 400);
+    // Orthanc's legacy body (test_create): every member a tag, PixelData the content
     let v1 = curl(&[
         "-X",
         "POST",
         "-d",
-        r#"{"PatientName": "V1^Format"}"#,
+        r#"{"PatientName": "V1^Format", "Modality": "CT", "TimeRange": "3.12\\4.12"}"#,
         &format!("{base}/tools/create-dicom"),
     ]);
-    assert_eq!(v1.status, 400);
-    assert!(v1.json()["Details"].as_str().unwrap_or("").contains("Tags"));
+    assert_eq!(v1.status, 200, "{}", String::from_utf8_lossy(&v1.body));
+    let tags = curl(&[&format!(
+        "{base}/instances/{}/tags?short",
+        v1.json()["ID"].as_str().expect("ID")
+    )])
+    .json();
+    assert_eq!(tags["0010,0010"], "V1^Format");
+    assert_eq!(tags["0008,1163"], "3.12\\4.12");
+    assert!(tags.get("0008,0005").is_none(), "{tags}");
     // Issue 11, defect 11: a meta-group tag, a truncated JPEG and an over-deep body are 400s
     // that say why; nothing is stored and the daemon keeps answering.
     let before = curl(&[&format!("{base}/instances")]).json();
@@ -848,7 +856,127 @@ fn create_dicom_route() {
         &format!("{base}/tools/create-dicom"),
     ]);
     assert_eq!(deep.status, 400);
+    // Issue 13: wrong types, a sequence on a non-SQ tag, sequences too deep, an unknown
+    // character set, bad base64: 400 naming the tag, nothing stored.
+    let mut too_deep = serde_json::json!("x");
+    for _ in 0..65 {
+        too_deep = serde_json::json!([{ "ReferencedStudySequence": too_deep }]);
+    }
+    let too_deep = serde_json::json!({"Tags": {"ReferencedStudySequence": too_deep}}).to_string();
+    for (body, needle) in [
+        (r#"{"PatientName": 7}"#, "\"PatientName\": value must be a string"),
+        (r#"{"Tags": {"PatientName": true}}"#, "\"PatientName\""),
+        (
+            r#"{"Tags": {"PatientName": [{"StudyDescription": "x"}]}}"#,
+            "PatientName (0010,0010)",
+        ),
+        // serde_json's limit (128 levels, 2 per sequence) comes before the 64 sequences
+        (too_deep.as_str(), "recursion limit"),
+        (
+            r#"{"Tags": {"SpecificCharacterSet": "KLINGON"}}"#,
+            "\"KLINGON\"",
+        ),
+        (
+            r#"{"Tags": {"SpecificCharacterSet": "ISO_IR 100", "PatientName": "山田"}}"#,
+            "PatientName (0010,0010)",
+        ),
+        (
+            r#"{"Tags": {"0009,1001": "data:application/octet-stream;base64,@@"}, "PrivateCreator": "Me"}"#,
+            "bad base64",
+        ),
+    ] {
+        let r = curl(&[
+            "-X",
+            "POST",
+            "--data-binary",
+            body,
+            &format!("{base}/tools/create-dicom"),
+        ]);
+        let text = String::from_utf8_lossy(&r.body).to_string();
+        assert_eq!(r.status, 400, "{body}: {text}");
+        let details = r.json()["Details"].as_str().unwrap_or("").to_string();
+        assert!(details.contains(needle), "{body}: {text}");
+    }
     assert_eq!(curl(&[&format!("{base}/instances")]).json(), before);
+}
+
+/// Issue 13: sequences, binary values of undeclared private tags, and
+/// `/tools/default-encoding` (Orthanc's test_create_sequence, test_create_binary and
+/// test_anonymize_nested bodies).
+#[test]
+fn create_dicom_tags_and_default_encoding() {
+    let (_home, _d, base) = start();
+    let post = |body: &serde_json::Value| {
+        let r = curl(&[
+            "-X",
+            "POST",
+            "--data-binary",
+            &body.to_string(),
+            &format!("{base}/tools/create-dicom"),
+        ]);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let id = r.json()["ID"].as_str().expect("ID").to_string();
+        curl(&[&format!("{base}/instances/{id}/tags?short")]).json()
+    };
+    let tags = post(&serde_json::json!({"Tags": {
+        "SpecificCharacterSet": "ISO_IR 100",
+        "PatientName": "Jodogne^",
+        "ReferencedStudySequence": [
+            {"StudyDescription": "Hello^", "ReferencedStudySequence": [
+                {"StudyDescription": "Toto"}, {"StudyDescription": "Tata"}]},
+            {"StudyDescription": "Sébastien^"}
+        ]
+    }}));
+    assert_eq!(tags["0008,0005"], "ISO_IR 100");
+    let seq = &tags["0008,1110"];
+    assert_eq!(seq[0]["0008,1030"], "Hello^", "{tags}");
+    assert_eq!(seq[0]["0008,1110"][1]["0008,1030"], "Tata", "{tags}");
+    assert_eq!(seq[1]["0008,1030"], "Sébastien^", "{tags}");
+
+    use base64::Engine;
+    let binary: Vec<u8> = (0..=255u8).collect();
+    let uri = format!(
+        "data:application/octet-stream;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&binary)
+    );
+    let tags = post(&serde_json::json!({
+        "Tags": {"PatientName": "Jodogne", "8899-8899": uri},
+        "PrivateCreator": "TestBinary"
+    }));
+    assert_eq!(tags["8899,0088"], "TestBinary", "{tags}");
+    assert!(tags.get("8899,8899").is_some(), "{tags}");
+
+    // the default encoding: Latin1 as in Orthanc, changed until the daemon stops
+    let get = || curl(&[&format!("{base}/tools/default-encoding")]);
+    assert_eq!(get().body, b"Latin1");
+    let tags = post(&serde_json::json!({"Tags": {"PatientName": "Müller"}}));
+    assert_eq!(tags["0008,0005"], "ISO_IR 100");
+    let put = |name: &str| {
+        curl(&[
+            "-X",
+            "PUT",
+            "-d",
+            name,
+            &format!("{base}/tools/default-encoding"),
+        ])
+    };
+    assert_eq!(put("Utf8").status, 200);
+    assert_eq!(get().body, b"Utf8");
+    let tags = post(&serde_json::json!({"Tags": {"PatientName": "Müller"}}));
+    assert_eq!(tags["0008,0005"], "ISO_IR 192");
+    let bad = put("Klingon");
+    assert_eq!(bad.status, 400);
+    assert!(
+        String::from_utf8_lossy(&bad.body).contains("Klingon"),
+        "{}",
+        String::from_utf8_lossy(&bad.body)
+    );
+    assert_eq!(get().body, b"Utf8");
+    // a value that does not fit the default goes to UTF-8
+    assert_eq!(put("Latin1").status, 200);
+    let tags = post(&serde_json::json!({"Tags": {"PatientName": "山田^太郎"}}));
+    assert_eq!(tags["0008,0005"], "ISO_IR 192");
+    assert_eq!(tags["0010,0010"], "山田^太郎");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::config::Config;
-use crate::dicom::create::{CreateItem, CreateSpec, Limits, Payload, parse_request};
+use crate::dicom::create::{CreateItem, CreateSpec, Limits, Payload, TagValue, parse_request};
 use crate::error::{Error, Result};
 use crate::node::CreateRequest;
 
@@ -21,7 +21,8 @@ pub struct CreateArgs {
     /// A PNG or JPEG (recognised by content); several make one series (Secondary Capture)
     #[arg(long, value_name = "FILE")]
     pub image: Vec<PathBuf>,
-    /// Orthanc's create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)
+    /// Orthanc's create-dicom JSON body (Tags with sequences, Content, Parent, PrivateCreator,
+    /// Force, InterpretBinaryTags; or the legacy body without Tags)
     #[arg(long, value_name = "FILE.json")]
     pub request: Option<PathBuf>,
     /// A tag by keyword or number: PatientName=Doe^John, 0010,0020=42
@@ -94,7 +95,7 @@ fn build_request(args: &CreateArgs, limit: u64) -> Result<CreateRequest> {
     let mut tags = args
         .tags
         .iter()
-        .map(|t| parse_tag(t))
+        .map(|t| parse_tag(t).map(|(k, v)| (k, TagValue::Text(v))))
         .collect::<Result<Vec<_>>>()?;
     let (mut spec, mut parent) = if let Some(path) = &args.request {
         // base64 content takes 4/3 of its size, plus the JSON around it

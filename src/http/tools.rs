@@ -1,4 +1,4 @@
-//! `/tools/create-dicom` (Orthanc's body) and `/system`.
+//! `/tools/create-dicom` (Orthanc's body), `/tools/default-encoding` and `/system`.
 
 use axum::Router;
 use axum::body::Body;
@@ -10,13 +10,17 @@ use serde_json::json;
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::resources::level_of;
 use super::{App, blocking, body};
-use crate::dicom::create::parse_request;
+use crate::dicom::create::{DefaultEncoding, parse_request};
 use crate::node::CreateRequest;
 use crate::store::ids::Level;
 
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/tools/create-dicom", post(create_dicom))
+        .route(
+            "/tools/default-encoding",
+            get(default_encoding).put(set_default_encoding),
+        )
         .route("/system", get(system))
         .route("/metrics", get(prometheus))
         .route("/tools/metrics-prometheus", get(prometheus))
@@ -61,6 +65,35 @@ async fn set_metrics(State(app): State<App>, headers: HeaderMap, body: Body) -> 
         Ok(answer::bytes("text/plain", Vec::new()))
     })
     .await
+}
+
+/// `GET /tools/default-encoding`: Orthanc's name of create-dicom's default encoding.
+async fn default_encoding(State(app): State<App>) -> ApiResult {
+    let name = app.node.default_encoding().name();
+    Ok(answer::bytes("text/plain", name.as_bytes().to_vec()))
+}
+
+/// `PUT /tools/default-encoding` with a name (`Latin1`, `Utf8`, ...): until the daemon stops,
+/// as in Orthanc. Answers the name set.
+async fn set_default_encoding(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+    let bytes = body::read(&app, &headers, body).await?;
+    let text = String::from_utf8_lossy(&bytes);
+    let Some(encoding) = DefaultEncoding::from_name(&text) else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::ParameterOutOfRange,
+            format!(
+                "unknown encoding \"{}\" (expected one of {})",
+                text.trim().escape_default(),
+                DefaultEncoding::ALL.map(|e| e.name()).join(", ")
+            ),
+        ));
+    };
+    app.node.set_default_encoding(encoding);
+    Ok(answer::bytes(
+        "text/plain",
+        encoding.name().as_bytes().to_vec(),
+    ))
 }
 
 async fn create_dicom(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {

@@ -6,7 +6,9 @@ use dicom_dictionary_std::tags;
 use serde::{Deserialize, Serialize};
 
 use super::Node;
-use crate::dicom::create::{self, CreateSpec, Limits, ParentContext, ParentLevel};
+use std::sync::atomic::Ordering;
+
+use crate::dicom::create::{self, CreateSpec, DefaultEncoding, Limits, ParentContext, ParentLevel};
 use crate::error::{Error, Result};
 use crate::store::header::{open_full, open_header};
 use crate::store::ids::Level;
@@ -51,8 +53,29 @@ fn encoded_size_hint(obj: &dicom_object::FileDicomObject<dicom_object::InMemDico
     bulk + (64 << 10)
 }
 
+/// The index of `e` in `DefaultEncoding::ALL` (how the Node holds the setting).
+pub(super) fn encoding_index(e: DefaultEncoding) -> usize {
+    DefaultEncoding::ALL
+        .iter()
+        .position(|x| *x == e)
+        .unwrap_or_default()
+}
+
 impl Node {
-    pub fn create_dicom(&self, req: CreateRequest) -> Result<Vec<CreateAnswer>> {
+    /// create-dicom's current `DefaultEncoding`.
+    pub fn default_encoding(&self) -> DefaultEncoding {
+        let i = self.default_encoding.load(Ordering::Relaxed);
+        DefaultEncoding::ALL.get(i).copied().unwrap_or_default()
+    }
+
+    /// Changes `DefaultEncoding` until the process ends (as Orthanc, not persisted).
+    pub fn set_default_encoding(&self, e: DefaultEncoding) {
+        self.default_encoding
+            .store(encoding_index(e), Ordering::Relaxed);
+    }
+
+    pub fn create_dicom(&self, mut req: CreateRequest) -> Result<Vec<CreateAnswer>> {
+        req.spec.default_encoding = self.default_encoding();
         let store = &self.store;
         // The parent is checked before anything is built or written.
         let parent = match &req.parent {

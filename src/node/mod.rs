@@ -38,6 +38,9 @@ pub struct Node {
     served: std::sync::OnceLock<bool>,
     /// The job types whose kind declares an output.
     kinds_with_output: Vec<&'static str>,
+    /// create-dicom's `DefaultEncoding`, changed at run time (index into
+    /// `DefaultEncoding::ALL`; not persisted, as in Orthanc).
+    default_encoding: std::sync::atomic::AtomicUsize,
 }
 
 /// Whether metrics are on, and what decided it.
@@ -158,6 +161,7 @@ impl Node {
                 .collect();
             index.index().log_changes(&changes)
         }));
+        let config_default_encoding = config.default_encoding;
         Ok(Node {
             home,
             config,
@@ -168,6 +172,7 @@ impl Node {
             outputs,
             served: std::sync::OnceLock::new(),
             kinds_with_output,
+            default_encoding: create_dicom::encoding_index(config_default_encoding).into(),
         })
     }
 

@@ -43,6 +43,7 @@ pub fn request_to_wire(req: CreateRequest) -> (Request, Vec<Vec<u8>>) {
         parent: req.parent,
         store: req.store,
         return_files: req.return_files,
+        legacy_v1: req.spec.legacy_v1,
     };
     (Request::CreateDicom(wire), files)
 }
@@ -78,6 +79,9 @@ pub fn request_from_wire(wire: WireCreate, body: Vec<u8>) -> Result<CreateReques
             private_creator: wire.private_creator,
             force: wire.force,
             interpret_binary_tags: wire.interpret_binary_tags,
+            legacy_v1: wire.legacy_v1,
+            // the Node's DefaultEncoding decides
+            ..CreateSpec::default()
         },
         parent: wire.parent,
         store: wire.store,

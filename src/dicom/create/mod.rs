@@ -6,16 +6,20 @@
 
 pub mod content;
 pub mod dictionary;
+pub mod encoding;
 pub mod request;
 pub mod tags;
 
 #[cfg(test)]
 mod build_tests;
+#[cfg(test)]
+mod tag_tests;
 
 pub use content::{ContentError, Limits};
 pub use dictionary::{DictionaryError, PrivateDictionary, PrivateEntry};
+pub use encoding::DefaultEncoding;
 pub use request::{ParsedRequest, RequestError, parse_request};
-pub use tags::TagError;
+pub use tags::{TagError, TagValue};
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -37,7 +41,6 @@ pub const IMPLEMENTATION_VERSION_NAME: &str = "DICOMQ_010";
 /// Placeholder MediaStorageSOPClassUID for a content-less instance without SOPClassUID
 /// (the same DCMTK placeholder Orthanc writes).
 pub const PLACEHOLDER_SOP_CLASS_UID: &str = "1.2.276.0.7230010.3.1.0.1";
-const CHARSET_UTF8: &str = "ISO_IR 192";
 
 /// What an instance contains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +61,7 @@ pub enum Payload {
 pub struct CreateItem {
     pub payload: Payload,
     /// Per-item tags (key, value), applied after the shared tags.
-    pub tags: Vec<(String, String)>,
+    pub tags: Vec<(String, TagValue)>,
 }
 
 /// A create request. Several items make one series (shared Study/Series UIDs).
@@ -67,12 +70,18 @@ pub struct CreateSpec {
     pub items: Vec<CreateItem>,
     /// Shared tags (key, value), in request order. Keys: keyword, `gggg,eeee`, or a Dictionary
     /// keyword. An empty value writes an empty element.
-    pub tags: Vec<(String, String)>,
+    pub tags: Vec<(String, TagValue)>,
     pub private_creator: Option<String>,
     /// Allow overriding inherited tags and generated UIDs.
     pub force: bool,
     /// Decode values starting with `data:application/octet-stream;base64,` into bytes.
     pub interpret_binary_tags: bool,
+    /// Orthanc's legacy body (no `Tags`): no dates are generated, and SpecificCharacterSet is
+    /// written only when a value is not ASCII.
+    pub legacy_v1: bool,
+    /// The character set when the request and the parent give none (the Node sets it from
+    /// `DefaultEncoding`).
+    pub default_encoding: DefaultEncoding,
 }
 
 impl Default for CreateSpec {
@@ -83,6 +92,8 @@ impl Default for CreateSpec {
             private_creator: None,
             force: false,
             interpret_binary_tags: true,
+            legacy_v1: false,
+            default_encoding: DefaultEncoding::default(),
         }
     }
 }
@@ -136,7 +147,9 @@ pub enum CreateError {
     SeriesTooLarge { count: usize, limit: u64 },
     #[error("SOPInstanceUID cannot be shared by the {0} instances of a series")]
     SharedSopInstanceUid(usize),
-    #[error("{name} {tag}: unsupported SpecificCharacterSet \"{value}\"")]
+    #[error(
+        "{name} {tag}: unsupported SpecificCharacterSet \"{value}\" (expected a Defined Term such as ISO_IR 100 or ISO_IR 192)"
+    )]
     BadCharset {
         name: String,
         tag: String,
@@ -156,6 +169,22 @@ pub enum CreateError {
         tag: String,
         charset: String,
     },
+    #[error("{name} {tag}: an array (a sequence) is given, but the VR is {vr}, not SQ")]
+    NotASequence {
+        name: String,
+        tag: String,
+        vr: String,
+    },
+    #[error("{name} {tag}: sequences are nested deeper than {limit} levels")]
+    SequenceTooDeep {
+        name: String,
+        tag: String,
+        limit: usize,
+    },
+    #[error(
+        "{name} {tag} inside a sequence item: the character set is set for the whole data set only"
+    )]
+    ItemCharset { name: String, tag: String },
     #[error("cannot build the file meta group: {0}")]
     Meta(String),
 }
@@ -228,8 +257,39 @@ const SERIES_MODULE: &[Tag] = &[
 /// A resolved and validated user tag.
 struct Op {
     rt: ResolvedTag,
-    value: PrimitiveValue,
+    value: OpValue,
 }
+
+enum OpValue {
+    Primitive(PrimitiveValue),
+    /// The items of a sequence, each its own resolved tags.
+    Sequence(Vec<Vec<Op>>),
+}
+
+impl Op {
+    fn primitive(&self) -> Option<&PrimitiveValue> {
+        match &self.value {
+            OpValue::Primitive(v) => Some(v),
+            OpValue::Sequence(_) => None,
+        }
+    }
+}
+
+/// Tags Orthanc lets a caller set although they are already there (generated or inherited):
+/// `InjectTags` in OrthancRestAnonymizeModify.cpp (orthanc-source-spec §5.6).
+const SETTABLE_WITHOUT_FORCE: &[Tag] = &[
+    t::PATIENT_ID,
+    t::ACQUISITION_DATE,
+    t::ACQUISITION_TIME,
+    t::CONTENT_DATE,
+    t::CONTENT_TIME,
+    t::INSTANCE_CREATION_DATE,
+    t::INSTANCE_CREATION_TIME,
+    t::SERIES_DATE,
+    t::SERIES_TIME,
+    t::STUDY_DATE,
+    t::STUDY_TIME,
+];
 
 /// Why a tag belongs to the encoding or to dicomq rather than to the data set a user describes
 /// (such an element in the data set makes the file invalid: dciodvfy "not valid DICOM").
@@ -248,10 +308,13 @@ fn reserved(tag: Tag) -> Option<&'static str> {
 
 const OCTET_STREAM_PREFIX: &str = "data:application/octet-stream;base64,";
 
+/// Resolve and validate a list of user tags; `depth` is the number of sequences around it
+/// (0: the data set itself).
 fn resolve_ops(
-    list: &[(String, String)],
+    list: &[(String, TagValue)],
     spec: &CreateSpec,
     dict: &PrivateDictionary,
+    depth: usize,
 ) -> Result<Vec<Op>, CreateError> {
     let mut ops = Vec::with_capacity(list.len());
     for (key, value) in list {
@@ -282,46 +345,43 @@ fn resolve_ops(
         if rt.tag == t::PIXEL_DATA {
             return Err(CreateError::UsePixelContent);
         }
-        let binary = spec.interpret_binary_tags
-            && value
-                .get(..OCTET_STREAM_PREFIX.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(OCTET_STREAM_PREFIX));
-        let value = if binary {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(value[OCTET_STREAM_PREFIX.len()..].trim())
-                .map_err(|e| TagError::InvalidValue {
-                    value: value.clone(),
-                    name: rt.name.clone(),
-                    tag: fmt_tag(rt.tag),
-                    vr: rt.vr.to_string().to_string(),
-                    rule: format!("bad base64 in data URI: {e}"),
-                })?;
-            match rt.vr {
-                VR::OB | VR::UN => PrimitiveValue::U8(bytes.into()),
-                VR::OW if bytes.len() % 2 == 0 => PrimitiveValue::U8(bytes.into()),
-                vr => match String::from_utf8(bytes) {
-                    Ok(s) if !matches!(vr, VR::OW | VR::OF | VR::OD | VR::OL | VR::OV) => {
-                        tags::parse_value(&rt, &s)?
-                    }
-                    _ => {
-                        return Err(CreateError::BinaryValue {
-                            name: rt.name.clone(),
-                            tag: fmt_tag(rt.tag),
-                            vr: vr.to_string().to_string(),
-                        });
-                    }
-                },
+        if rt.tag == t::SPECIFIC_CHARACTER_SET && depth > 0 {
+            return Err(CreateError::ItemCharset {
+                name: rt.name.clone(),
+                tag: fmt_tag(rt.tag),
+            });
+        }
+        let value = match value {
+            TagValue::Sequence(items) => {
+                if rt.vr != VR::SQ {
+                    return Err(CreateError::NotASequence {
+                        name: rt.name.clone(),
+                        tag: fmt_tag(rt.tag),
+                        vr: rt.vr.to_string().to_string(),
+                    });
+                }
+                if depth >= crate::dicom::scan::MAX_SEQUENCE_DEPTH {
+                    return Err(CreateError::SequenceTooDeep {
+                        name: rt.name.clone(),
+                        tag: fmt_tag(rt.tag),
+                        limit: crate::dicom::scan::MAX_SEQUENCE_DEPTH,
+                    });
+                }
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(resolve_ops(item, spec, dict, depth + 1)?);
+                }
+                OpValue::Sequence(out)
             }
-        } else {
-            tags::parse_value(&rt, value)?
+            TagValue::Null => OpValue::Primitive(tags::parse_value(&rt, "")?),
+            TagValue::Text(text) => OpValue::Primitive(text_value(&rt, text, spec)?),
         };
         if rt.tag == t::SPECIFIC_CHARACTER_SET {
-            let s = value.to_str().to_string();
-            let ok = s.split('\\').all(|c| {
-                dicom_encoding::text::SpecificCharacterSet::from_code(c.trim()).is_some()
-                    || c.trim().is_empty()
-            });
-            if !ok {
+            let s = match &value {
+                OpValue::Primitive(v) => v.to_str().trim().to_string(),
+                OpValue::Sequence(_) => String::new(),
+            };
+            if !s.is_empty() && !encoding::is_valid_charset(&s) {
                 return Err(CreateError::BadCharset {
                     name: rt.name.clone(),
                     tag: fmt_tag(rt.tag),
@@ -334,6 +394,56 @@ fn resolve_ops(
     // creator reservations first, so private elements find their block
     ops.sort_by_key(|o| o.rt.target != Target::Reservation);
     Ok(ops)
+}
+
+/// A text value: decoded from a binary data URI (unless `InterpretBinaryTags` is false), else
+/// checked against the VR. Byte values are padded to even length with a NUL.
+fn text_value(
+    rt: &ResolvedTag,
+    value: &str,
+    spec: &CreateSpec,
+) -> Result<PrimitiveValue, CreateError> {
+    let binary = spec.interpret_binary_tags
+        && value
+            .get(..OCTET_STREAM_PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(OCTET_STREAM_PREFIX));
+    let value = if binary {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value[OCTET_STREAM_PREFIX.len()..].trim())
+            .map_err(|e| TagError::InvalidValue {
+                value: value.to_string(),
+                name: rt.name.clone(),
+                tag: fmt_tag(rt.tag),
+                vr: rt.vr.to_string().to_string(),
+                rule: format!("bad base64 in data URI: {e}"),
+            })?;
+        match rt.vr {
+            VR::OB | VR::UN => PrimitiveValue::U8(bytes.into()),
+            VR::OW if bytes.len() % 2 == 0 => PrimitiveValue::U8(bytes.into()),
+            vr => match String::from_utf8(bytes) {
+                Ok(s) if !matches!(vr, VR::OW | VR::OF | VR::OD | VR::OL | VR::OV | VR::SQ) => {
+                    tags::parse_value(rt, &s)?
+                }
+                _ => {
+                    return Err(CreateError::BinaryValue {
+                        name: rt.name.clone(),
+                        tag: fmt_tag(rt.tag),
+                        vr: vr.to_string().to_string(),
+                    });
+                }
+            },
+        }
+    } else {
+        tags::parse_value(rt, value)?
+    };
+    Ok(match value {
+        PrimitiveValue::U8(bytes) if bytes.len() % 2 == 1 => {
+            let mut bytes = bytes.into_vec();
+            bytes.push(0);
+            PrimitiveValue::U8(bytes.into())
+        }
+        v => v,
+    })
 }
 
 /// State shared by the steps of one build.
@@ -403,13 +513,45 @@ fn private_block(
     Ok(b)
 }
 
-fn apply_ops(obj: &mut InMemDicomObject, ops: &[Op], ctx: &Ctx) -> Result<(), CreateError> {
+/// The element of an op's value at `tag`: a sequence is built item by item (tags in items
+/// are applied as at the top level, without the Force checks).
+fn element_of(op: &Op, tag: Tag, ctx: &Ctx) -> Result<DataElement<InMemDicomObject>, CreateError> {
+    Ok(match &op.value {
+        OpValue::Sequence(items) => {
+            let mut objs = Vec::with_capacity(items.len());
+            for item_ops in items {
+                let mut item = InMemDicomObject::new_empty();
+                apply_ops(&mut item, item_ops, ctx, false)?;
+                objs.push(item);
+            }
+            DataElement::new(tag, VR::SQ, Value::from(DataSetSequence::from(objs)))
+        }
+        // only an empty value is accepted for a sequence as text (checked by parse_value)
+        OpValue::Primitive(_) if op.rt.vr == VR::SQ => DataElement::new(
+            tag,
+            VR::SQ,
+            Value::from(DataSetSequence::<InMemDicomObject>::empty()),
+        ),
+        OpValue::Primitive(v) => DataElement::new(tag, op.rt.vr, v.clone()),
+    })
+}
+
+/// Apply resolved tags to a data set (`top`: the instance itself, where inherited and
+/// generated values need Force, as in Orthanc).
+fn apply_ops(
+    obj: &mut InMemDicomObject,
+    ops: &[Op],
+    ctx: &Ctx,
+    top: bool,
+) -> Result<(), CreateError> {
     for op in ops {
         let rt = &op.rt;
         match &rt.target {
             Target::GroupLength => {}
+            // decided with the parent's and the default character set (see `build`)
+            Target::Standard if top && rt.tag == t::SPECIFIC_CHARACTER_SET => {}
             Target::Standard => {
-                if !ctx.force {
+                if top && !ctx.force && !SETTABLE_WITHOUT_FORCE.contains(&rt.tag) {
                     if ctx.inherited.contains(&rt.tag) {
                         return Err(CreateError::InheritedTag {
                             keyword: rt.name.clone(),
@@ -421,19 +563,13 @@ fn apply_ops(obj: &mut InMemDicomObject, ops: &[Op], ctx: &Ctx) -> Result<(), Cr
                         });
                     }
                 }
-                if rt.vr == VR::SQ {
-                    // only an empty value is accepted for a sequence (checked by parse_value)
-                    obj.put(DataElement::new(
-                        rt.tag,
-                        VR::SQ,
-                        Value::from(DataSetSequence::<InMemDicomObject>::empty()),
-                    ));
-                } else {
-                    obj.put(DataElement::new(rt.tag, rt.vr, op.value.clone()));
-                }
+                obj.put(element_of(op, rt.tag, ctx)?);
             }
             Target::Reservation => {
-                let creator = op.value.to_str().trim().to_string();
+                let creator = op
+                    .primitive()
+                    .map(|v| v.to_str().trim().to_string())
+                    .unwrap_or_default();
                 if creator.is_empty() {
                     return Err(CreateError::Private {
                         name: rt.display(),
@@ -455,7 +591,7 @@ fn apply_ops(obj: &mut InMemDicomObject, ops: &[Op], ctx: &Ctx) -> Result<(), Cr
                 let g = rt.tag.group();
                 let b = private_block(obj, g, creator, &rt.name)?;
                 let tag = Tag(g, (b << 8) | u16::from(*low));
-                obj.put(DataElement::new(tag, rt.vr, op.value.clone()));
+                obj.put(element_of(op, tag, ctx)?);
             }
             Target::PrivateExact { creator } => {
                 let g = rt.tag.group();
@@ -473,7 +609,7 @@ fn apply_ops(obj: &mut InMemDicomObject, ops: &[Op], ctx: &Ctx) -> Result<(), Cr
                     }
                     None => put_str(obj, res, VR::LO, creator),
                 }
-                obj.put(DataElement::new(rt.tag, rt.vr, op.value.clone()));
+                obj.put(element_of(op, rt.tag, ctx)?);
             }
         }
     }
@@ -514,10 +650,10 @@ pub fn build(
         &spec.items
     };
     let n = items.len();
-    let shared_ops = resolve_ops(&spec.tags, spec, dict)?;
+    let shared_ops = resolve_ops(&spec.tags, spec, dict, 0)?;
     let item_ops = items
         .iter()
-        .map(|it| resolve_ops(&it.tags, spec, dict))
+        .map(|it| resolve_ops(&it.tags, spec, dict, 0))
         .collect::<Result<Vec<_>, _>>()?;
     let user_sop_uid = shared_ops.iter().any(|o| o.rt.tag == t::SOP_INSTANCE_UID);
     if n > 1 && user_sop_uid {
@@ -557,8 +693,13 @@ pub fn build(
         }
     }
 
-    // 2. generated identifiers, character set and dates
-    put_if_absent(&mut base, t::SPECIFIC_CHARACTER_SET, VR::CS, CHARSET_UTF8);
+    // 2. character set, generated identifiers and dates
+    let shared_charset = requested_charset(&shared_ops);
+    let inherited_charset = has(&base, t::SPECIFIC_CHARACTER_SET);
+    if inherited_charset && shared_charset.is_some() {
+        ctx.warnings
+            .push("SpecificCharacterSet of Tags ignored: the parent's is kept (as Orthanc)".into());
+    }
     for tag in [t::STUDY_INSTANCE_UID, t::SERIES_INSTANCE_UID] {
         if !has(&base, tag) {
             put_str(&mut base, tag, VR::UI, &new_uid());
@@ -590,9 +731,25 @@ pub fn build(
         put_str(&mut base, t::SERIES_DATE, VR::DA, &d);
         put_str(&mut base, t::SERIES_TIME, VR::TM, &tm);
     }
+    if spec.legacy_v1 {
+        // Orthanc's V1 writes the identifiers only (orthanc-source-spec §5.1)
+        for tag in [
+            t::INSTANCE_CREATION_DATE,
+            t::INSTANCE_CREATION_TIME,
+            t::CONTENT_DATE,
+            t::CONTENT_TIME,
+            t::STUDY_DATE,
+            t::STUDY_TIME,
+            t::SERIES_DATE,
+            t::SERIES_TIME,
+        ] {
+            base.remove_element(tag);
+        }
+    }
 
     // 3. shared user tags
-    apply_ops(&mut base, &shared_ops, &ctx)?;
+    apply_ops(&mut base, &shared_ops, &ctx, true)?;
+    let base_warnings = std::mem::take(&mut ctx.warnings);
 
     // 4. one instance per item
     let mut out = Vec::with_capacity(n);
@@ -616,11 +773,30 @@ pub fn build(
             },
         };
         let mut obj = base.clone();
-        ctx.warnings.clear();
+        ctx.warnings.clone_from(&base_warnings);
         if !user_sop_uid && i > 0 {
             put_str(&mut obj, t::SOP_INSTANCE_UID, VR::UI, &new_uid());
         }
-        apply_ops(&mut obj, ops, &ctx)?;
+        apply_ops(&mut obj, ops, &ctx, true)?;
+        // The character set: the parent's, else the request's (an item's wins), else the
+        // default, which gives way to UTF-8 when a value does not fit it.
+        let choices: Vec<Option<&str>> = if inherited_charset {
+            vec![]
+        } else if let Some(cs) = requested_charset(ops).or(shared_charset.clone()) {
+            if cs.is_empty() {
+                obj.remove_element(t::SPECIFIC_CHARACTER_SET);
+            } else {
+                put_str(&mut obj, t::SPECIFIC_CHARACTER_SET, VR::CS, &cs);
+            }
+            vec![]
+        } else if spec.legacy_v1 {
+            vec![None, spec.default_encoding.charset(), Some(encoding::UTF8)]
+        } else {
+            if let Some(cs) = spec.default_encoding.charset() {
+                put_str(&mut obj, t::SPECIFIC_CHARACTER_SET, VR::CS, cs);
+            }
+            vec![spec.default_encoding.charset(), Some(encoding::UTF8)]
+        };
         let is_image = matches!(item.payload, Payload::Image { .. });
         match &item.payload {
             Payload::Pdf { bytes, title } => {
@@ -650,7 +826,7 @@ pub fn build(
             put_if_absent(&mut obj, t::INSTANCE_NUMBER, VR::IS, "1");
         }
         fill_type2(&mut obj);
-        check_encodable(&obj)?;
+        settle_charset(&mut obj, &choices, spec.default_encoding, &mut ctx.warnings)?;
         let file = obj
             .with_meta(
                 FileMetaTableBuilder::new()
@@ -675,43 +851,93 @@ fn writable_charset(e: &dicom_object::mem::InMemElement) -> bool {
     })
 }
 
-/// Refuse text values that the dataset's SpecificCharacterSet cannot represent (for example
-/// Japanese text under an inherited `ISO_IR 100`): the writer would fail later.
-fn check_encodable(obj: &InMemDicomObject) -> Result<(), CreateError> {
+/// The SpecificCharacterSet a list of tags asks for (`Some("")`: the default repertoire).
+fn requested_charset(ops: &[Op]) -> Option<String> {
+    ops.iter()
+        .find(|o| o.rt.tag == t::SPECIFIC_CHARACTER_SET && o.rt.target == Target::Standard)
+        .and_then(Op::primitive)
+        .map(|v| v.to_str().trim().to_string())
+}
+
+/// The first text element (in items too) that `encoder` cannot write.
+fn first_unencodable(obj: &InMemDicomObject, encoder: &encoding::TextEncoder) -> Option<Tag> {
     use dicom_core::header::Header;
-    use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
-    let Some(cs) = obj.get(t::SPECIFIC_CHARACTER_SET) else {
-        return Ok(());
-    };
-    let name = cs
-        .value()
-        .to_str()
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default();
-    let first = name.split('\\').next().unwrap_or("").trim().to_string();
-    let Some(codec) =
-        SpecificCharacterSet::from_code(&name).or_else(|| SpecificCharacterSet::from_code(&first))
-    else {
-        return Ok(());
-    };
     for e in obj.iter() {
-        if !matches!(
-            e.vr(),
-            VR::SH | VR::LO | VR::ST | VR::LT | VR::UC | VR::UT | VR::PN
-        ) {
-            continue;
-        }
-        if let Value::Primitive(v) = e.value() {
-            if codec.encode(&v.to_str()).is_err() {
-                return Err(CreateError::Unencodable {
-                    name: keyword_of(e.tag()),
-                    tag: fmt_tag(e.tag()),
-                    charset: name,
-                });
+        match e.value() {
+            Value::Sequence(seq) => {
+                if let Some(tag) = seq
+                    .items()
+                    .iter()
+                    .find_map(|i| first_unencodable(i, encoder))
+                {
+                    return Some(tag);
+                }
             }
+            Value::Primitive(v)
+                if matches!(
+                    e.vr(),
+                    VR::SH | VR::LO | VR::ST | VR::LT | VR::UC | VR::UT | VR::PN
+                ) && !encoder.fits(&v.to_str()) =>
+            {
+                return Some(e.tag());
+            }
+            _ => {}
         }
     }
-    Ok(())
+    None
+}
+
+fn charset_of(obj: &InMemDicomObject) -> Option<String> {
+    obj.get(t::SPECIFIC_CHARACTER_SET)
+        .and_then(|e| e.value().to_str().ok())
+        .map(|v| v.trim_matches([' ', '\0']).to_string())
+}
+
+/// Make sure every text value can be written in the data set's SpecificCharacterSet.
+/// `choices` (None: no element) are tried in order when the character set is not fixed (it is
+/// fixed when `choices` is empty: given by the request or the parent, whose value must fit).
+fn settle_charset(
+    obj: &mut InMemDicomObject,
+    choices: &[Option<&str>],
+    default: DefaultEncoding,
+    warnings: &mut Vec<String>,
+) -> Result<(), CreateError> {
+    let current = charset_of(obj);
+    let Some(tag) = first_unencodable(obj, &encoding::TextEncoder::of(current.as_deref())) else {
+        return Ok(());
+    };
+    let unencodable = |tag: Tag, charset: Option<&str>| CreateError::Unencodable {
+        name: keyword_of(tag),
+        tag: fmt_tag(tag),
+        charset: charset
+            .unwrap_or("none: the default repertoire, ASCII")
+            .to_string(),
+    };
+    if choices.is_empty() {
+        return Err(unencodable(tag, current.as_deref()));
+    }
+    for (i, choice) in choices.iter().enumerate() {
+        if first_unencodable(obj, &encoding::TextEncoder::of(*choice)).is_some() {
+            continue;
+        }
+        match choice {
+            Some(cs) => put_str(obj, t::SPECIFIC_CHARACTER_SET, VR::CS, cs),
+            None => {
+                obj.remove_element(t::SPECIFIC_CHARACTER_SET);
+            }
+        }
+        if i > 0 {
+            warnings.push(format!(
+                "{} {} does not fit the default character set (DefaultEncoding {}): SpecificCharacterSet {} written",
+                keyword_of(tag),
+                fmt_tag(tag),
+                default.name(),
+                choice.unwrap_or("none")
+            ));
+        }
+        return Ok(());
+    }
+    Err(unencodable(tag, choices.last().copied().flatten()))
 }
 
 /// Type 2 (and Type 1 with a safe default) attributes of the Patient, General Study, General

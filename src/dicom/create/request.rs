@@ -1,29 +1,53 @@
-//! Parsing of Orthanc's `POST /tools/create-dicom` JSON body (V2 format only).
+//! Parsing of Orthanc's `POST /tools/create-dicom` JSON body: the V2 format (`Tags`) and the
+//! legacy V1 format (no `Tags`: every other member is a tag).
 
+use super::tags::TagValue;
 use super::{CreateItem, CreateSpec, Payload};
+use crate::dicom::scan::MAX_SEQUENCE_DEPTH;
 use base64::Engine;
 use serde_json::Value;
 use thiserror::Error;
+
+/// The members of a body that are not tags (also in a V1 body).
+const FIELDS: &[&str] = &[
+    "Tags",
+    "Content",
+    "Parent",
+    "PrivateCreator",
+    "Force",
+    "InterpretBinaryTags",
+    "Encapsulate",
+];
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum RequestError {
     #[error("the create-dicom body must be a JSON object")]
     NotAnObject,
     #[error(
-        "the body has no \"Tags\" member: this is Orthanc's deprecated V1 format (every member a tag), which is not supported; put the tags under \"Tags\""
+        "tag \"{tag}\": value must be a string, got {got} (a body without \"Tags\" is Orthanc's legacy format, whose members are tags with string values; put other values under \"Tags\")"
     )]
-    V1Format,
+    NotString { tag: String, got: &'static str },
     #[error("field \"{field}\" must be {expected}")]
     WrongType {
         field: String,
         expected: &'static str,
     },
-    #[error("tag \"{tag}\" in {field}: value must be a string or null, got {got}")]
+    #[error(
+        "tag \"{tag}\" in {field}: value must be a string, null or an array of objects (a sequence), got {got}"
+    )]
     BadTagValue {
         field: String,
         tag: String,
         got: &'static str,
     },
+    #[error("tag \"{tag}\" in {field}: sequences are nested deeper than {limit} levels")]
+    TooDeep {
+        field: String,
+        tag: String,
+        limit: usize,
+    },
+    #[error("both \"Content\" and \"PixelData\" give the content: keep one")]
+    TwoContents,
     #[error("{field}: missing \"Content\" in a Content array item")]
     NoPayload { field: String },
     #[error("{field}: invalid data URI: {reason}")]
@@ -90,30 +114,86 @@ pub struct ParsedRequest {
     pub content_is_array: bool,
 }
 
-fn tags_of(v: &Value, field: &str) -> Result<Vec<(String, String)>, RequestError> {
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The `Tags` object (or a sequence item): (key, value) in request order.
+fn tags_of(v: &Value, field: &str) -> Result<Vec<(String, TagValue)>, RequestError> {
     let obj = v.as_object().ok_or_else(|| RequestError::WrongType {
         field: field.to_string(),
         expected: "an object",
     })?;
+    item_tags(obj, field, 0)
+}
+
+fn item_tags(
+    obj: &serde_json::Map<String, Value>,
+    field: &str,
+    depth: usize,
+) -> Result<Vec<(String, TagValue)>, RequestError> {
     let mut out = Vec::with_capacity(obj.len());
     for (k, val) in obj {
-        let s = match val {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => {
-                return Err(RequestError::BadTagValue {
+        out.push((k.clone(), tag_value(k, val, field, depth)?));
+    }
+    Ok(out)
+}
+
+/// One value; `depth` is the number of sequences around it.
+fn tag_value(tag: &str, val: &Value, field: &str, depth: usize) -> Result<TagValue, RequestError> {
+    let bad = |got| RequestError::BadTagValue {
+        field: field.to_string(),
+        tag: tag.to_string(),
+        got,
+    };
+    Ok(match val {
+        Value::String(s) => TagValue::Text(s.clone()),
+        Value::Null => TagValue::Null,
+        Value::Array(items) => {
+            if depth >= MAX_SEQUENCE_DEPTH {
+                return Err(RequestError::TooDeep {
                     field: field.to_string(),
-                    tag: k.clone(),
-                    got: match other {
-                        Value::Bool(_) => "a boolean",
-                        Value::Number(_) => "a number",
-                        Value::Array(_) => "an array (sequences are not supported)",
-                        _ => "an object",
-                    },
+                    tag: tag.to_string(),
+                    limit: MAX_SEQUENCE_DEPTH,
                 });
             }
-        };
-        out.push((k.clone(), s));
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let Value::Object(o) = item else {
+                    return Err(bad("an array holding something else than objects"));
+                };
+                out.push(item_tags(o, field, depth + 1)?);
+            }
+            TagValue::Sequence(out)
+        }
+        other => return Err(bad(type_name(other))),
+    })
+}
+
+/// The tags of a legacy V1 body: every member that is not a field, string values only
+/// (Orthanc's CreateDicomNotString). `PixelData` is the content, not a tag.
+fn v1_tags(obj: &serde_json::Map<String, Value>) -> Result<Vec<(String, TagValue)>, RequestError> {
+    let mut out = Vec::new();
+    for (k, val) in obj {
+        if FIELDS.contains(&k.as_str()) || k == "PixelData" {
+            continue;
+        }
+        match val {
+            Value::String(s) => out.push((k.clone(), TagValue::Text(s.clone()))),
+            other => {
+                return Err(RequestError::NotString {
+                    tag: k.clone(),
+                    got: type_name(other),
+                });
+            }
+        }
     }
     Ok(out)
 }
@@ -165,8 +245,27 @@ fn opt_string(
 /// Parse a create-dicom body.
 pub fn parse_request(body: &Value) -> Result<ParsedRequest, RequestError> {
     let obj = body.as_object().ok_or(RequestError::NotAnObject)?;
-    let tags_v = obj.get("Tags").ok_or(RequestError::V1Format)?;
-    let tags = tags_of(tags_v, "Tags")?;
+    let legacy_v1 = !obj.contains_key("Tags");
+    let (tags, content) = match obj.get("Tags") {
+        Some(tags_v) => (tags_of(tags_v, "Tags")?, obj.get("Content")),
+        None => {
+            let pixel_data = match obj.get("PixelData") {
+                None => None,
+                Some(v @ Value::String(_)) => Some(v),
+                Some(other) => {
+                    return Err(RequestError::NotString {
+                        tag: "PixelData".into(),
+                        got: type_name(other),
+                    });
+                }
+            };
+            let content = match (obj.get("Content"), pixel_data) {
+                (Some(_), Some(_)) => return Err(RequestError::TwoContents),
+                (content, pixel_data) => content.or(pixel_data),
+            };
+            (v1_tags(obj)?, content)
+        }
+    };
     let force = opt_bool(obj, "Force", false)?;
     let interpret_binary_tags = opt_bool(obj, "InterpretBinaryTags", true)?;
     if opt_bool(obj, "Encapsulate", false)? {
@@ -174,7 +273,7 @@ pub fn parse_request(body: &Value) -> Result<ParsedRequest, RequestError> {
     }
     let private_creator = opt_string(obj, "PrivateCreator")?.filter(|s| !s.is_empty());
     let parent = opt_string(obj, "Parent")?;
-    let (items, content_is_array) = match obj.get("Content") {
+    let (items, content_is_array) = match content {
         None | Some(Value::Null) => (
             vec![CreateItem {
                 payload: Payload::Empty,
@@ -248,6 +347,8 @@ pub fn parse_request(body: &Value) -> Result<ParsedRequest, RequestError> {
             private_creator,
             force,
             interpret_binary_tags,
+            legacy_v1,
+            ..CreateSpec::default()
         },
         parent,
         content_is_array,
@@ -264,20 +365,96 @@ mod tests {
     }
 
     #[test]
-    fn v1_body_is_refused_clearly() {
-        let e =
-            parse_request(&json!({"PatientName": "X", "Content": "data:image/png;base64,AA=="}))
-                .unwrap_err();
-        assert_eq!(e, RequestError::V1Format);
-        assert!(e.to_string().contains("V1"));
+    fn v1_body_every_member_a_tag() {
+        let png = format!("data:image/png;base64,{}", b64(b"\x89PNG"));
+        let r = parse_request(&json!({
+            "PatientName": "Jodogne", "Modality": "CT", "TimeRange": "3.12\\4.12",
+            "PixelData": png, "PrivateCreator": "Me"
+        }))
+        .unwrap();
+        let s = &r.spec;
+        assert!(s.legacy_v1);
         assert_eq!(
-            parse_request(&json!({})).unwrap_err(),
-            RequestError::V1Format
+            s.tags,
+            vec![
+                ("PatientName".into(), "Jodogne".into()),
+                ("Modality".into(), "CT".into()),
+                ("TimeRange".into(), "3.12\\4.12".into()),
+            ]
         );
+        assert_eq!(s.private_creator.as_deref(), Some("Me"));
+        assert!(matches!(&s.items[0].payload, Payload::Image { bytes } if bytes == b"\x89PNG"));
+        // an empty body is a content-less instance, as in Orthanc
+        let r = parse_request(&json!({})).unwrap();
+        assert!(r.spec.legacy_v1 && r.spec.tags.is_empty());
+        assert!(!parse_request(&json!({"Tags": {}})).unwrap().spec.legacy_v1);
         assert_eq!(
             parse_request(&json!([1])).unwrap_err(),
             RequestError::NotAnObject
         );
+    }
+
+    #[test]
+    fn v1_values_must_be_strings() {
+        for (body, tag, got) in [
+            (json!({"PatientName": 3}), "PatientName", "a number"),
+            (json!({"PatientName": null}), "PatientName", "null"),
+            (
+                json!({"ReferencedStudySequence": [{}]}),
+                "ReferencedStudySequence",
+                "an array",
+            ),
+            (json!({"PixelData": true}), "PixelData", "a boolean"),
+        ] {
+            let e = parse_request(&body).unwrap_err();
+            assert_eq!(
+                e,
+                RequestError::NotString {
+                    tag: tag.into(),
+                    got
+                }
+            );
+            assert!(e.to_string().contains(&format!("\"{tag}\"")), "{e}");
+        }
+        let png = format!("data:image/png;base64,{}", b64(b"\x89PNG"));
+        assert_eq!(
+            parse_request(&json!({"PixelData": png, "Content": png})).unwrap_err(),
+            RequestError::TwoContents
+        );
+    }
+
+    #[test]
+    fn sequences_nest_to_the_limit() {
+        let r = parse_request(&json!({"Tags": {
+            "ReferencedStudySequence": [
+                {"StudyDescription": "Hello^", "ReferencedStudySequence": [
+                    {"StudyDescription": "Toto"}, {"StudyDescription": "Tata"}]},
+                {"StudyDescription": "Sébastien^", "0009,1002": null}
+            ]
+        }}))
+        .unwrap();
+        let [(key, TagValue::Sequence(items))] = &r.spec.tags[..] else {
+            panic!("{:?}", r.spec.tags)
+        };
+        assert_eq!(key, "ReferencedStudySequence");
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1][1], ("0009,1002".into(), TagValue::Null));
+        assert_eq!(r.spec.tags[0].1.depth(), 2);
+
+        let nest = |levels: usize| {
+            let mut v = json!("x");
+            for _ in 0..levels {
+                v = json!([{ "ReferencedStudySequence": v }]);
+            }
+            json!({ "Tags": { "ReferencedStudySequence": v } })
+        };
+        // the outer tag holds `levels` arrays, each one level of sequence
+        assert!(parse_request(&nest(MAX_SEQUENCE_DEPTH)).is_ok());
+        let e = parse_request(&nest(MAX_SEQUENCE_DEPTH + 1)).unwrap_err();
+        assert!(matches!(e, RequestError::TooDeep { .. }), "{e}");
+        assert!(e.to_string().contains("ReferencedStudySequence"), "{e}");
+        let e = parse_request(&json!({"Tags": {"ReferencedStudySequence": ["x"]}})).unwrap_err();
+        assert!(e.to_string().contains("\"ReferencedStudySequence\""), "{e}");
     }
 
     #[test]
@@ -298,7 +475,7 @@ mod tests {
             s.tags,
             vec![
                 ("PatientName".into(), "Doe^J".into()),
-                ("PatientID".into(), String::new())
+                ("PatientID".into(), TagValue::Null)
             ]
         );
         assert!(s.force && !s.interpret_binary_tags);

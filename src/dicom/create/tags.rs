@@ -6,7 +6,48 @@ use crate::dicom::vr_check::{self, ValueError};
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::{PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+/// A user tag's value: text (converted by the tag's VR), null (an empty element), or a
+/// sequence of items, each a list of (key, value) in request order. Untagged on the wire, so
+/// that frames of text values keep the shape they had before sequences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TagValue {
+    Text(String),
+    Null,
+    Sequence(Vec<Vec<(String, TagValue)>>),
+}
+
+impl TagValue {
+    /// How deep sequences nest in this value (0 for text and null).
+    pub fn depth(&self) -> usize {
+        match self {
+            TagValue::Sequence(items) => {
+                1 + items
+                    .iter()
+                    .flatten()
+                    .map(|(_, v)| v.depth())
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+}
+
+impl From<&str> for TagValue {
+    fn from(s: &str) -> Self {
+        TagValue::Text(s.to_string())
+    }
+}
+
+impl From<String> for TagValue {
+    fn from(s: String) -> Self {
+        TagValue::Text(s)
+    }
+}
 
 /// Where and how a resolved tag is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,16 +266,22 @@ fn resolve_number(
         }
     };
     let Some(entry) = entry else {
-        return Err(private_err(match creator {
-            Some(c) => format!(
-                "{} is not declared in the Dictionary for private creator \"{c}\"",
-                fmt_tag(tag)
-            ),
-            None => format!(
-                "{} is not declared in the Dictionary (and no PrivateCreator was given)",
-                fmt_tag(tag)
-            ),
-        }));
+        // Undeclared, as Orthanc accepts it: DCMTK knows no VR for the element and writes UN.
+        if let Some(c) = creator {
+            return Ok(ResolvedTag {
+                tag,
+                vr: VR::UN,
+                name: key.into(),
+                target: Target::PrivateExact {
+                    creator: c.to_string(),
+                },
+                vm: None,
+            });
+        }
+        return Err(private_err(format!(
+            "{} is not declared in the Dictionary (and no PrivateCreator was given)",
+            fmt_tag(tag)
+        )));
     };
     let c = entry
         .creator
@@ -329,8 +376,19 @@ mod tests {
         );
         let e = resolve_key("NoSuchKeyword", &d, None).unwrap_err();
         assert!(e.to_string().contains("\"NoSuchKeyword\""), "{e}");
-        let e = resolve_key("0407,1001", &d, Some("Nobody")).unwrap_err();
+        let e = resolve_key("0407,1001", &d, None).unwrap_err();
         assert!(e.to_string().contains("not declared"), "{e}");
+        // undeclared with a PrivateCreator: accepted as UN, like Orthanc
+        let t = resolve_key("8899-8899", &d, Some("TestBinary")).unwrap();
+        assert_eq!(
+            (t.vr, t.target),
+            (
+                VR::UN,
+                Target::PrivateExact {
+                    creator: "TestBinary".into()
+                }
+            )
+        );
         assert!(resolve_key("0405,0101", &d, None).is_err());
     }
 
