@@ -419,7 +419,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__create__subcmd__dicom)
-            opts="-o -q -v -h --pdf --image --request --tag --parent --private-creator --force --output --no-store --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-o -q -v -h --pdf --image --model --encapsulate --request --tag --parent --private-creator --force --output --no-store --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,6 +430,10 @@ _dicomq() {
                     return 0
                     ;;
                 --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

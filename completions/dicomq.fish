@@ -40,7 +40,7 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "ls" -d 'List patients
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "find" -d 'Search by main DICOM tags (Orthanc\'s /tools/find): find PatientName=\'DOE*\''
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc\'s create-dicom); prints the new instance ID'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
@@ -112,6 +112,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -s v -l verbose -d 'Lo
 complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l pdf -d 'A PDF file to encapsulate (Encapsulated PDF Storage)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l image -d 'A PNG or JPEG (recognised by content); several make one series (Secondary Capture)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l model -d 'A 3D model: STL (by extension or content), OBJ or MTL (by extension); one instance (Encapsulated STL, OBJ or MTL)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l request -d 'Orthanc\'s create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l tag -d 'A tag by keyword or number: PatientName=Doe^John, 0010,0020=42' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l parent -d 'Place the instance under this patient, study or series, inheriting its tags' -r
@@ -123,6 +124,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l lock-time
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l encapsulate -d 'Keep the JPEG given with --image as it is (JPEG Baseline transfer syntax, no decoding)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l force -d 'Allow changing inherited tags and UIDs'
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l no-store -d 'Do not store the instance (needs -o)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
@@ -398,7 +400,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "find" -d 'Search by main DICOM tags (Orthanc\'s /tools/find): find PatientName=\'DOE*\''
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG or JPEG (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc\'s create-dicom); prints the new instance ID'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive changes jobs metrics debug check daemon completions help" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'

@@ -52,10 +52,14 @@ pub fn dataset_full(data: &[u8]) -> bool {
 
 /// create-dicom from PNG/JPEG bytes (`dicom::create::build` with `Payload::Image`, default
 /// limits, as src/node/create_dicom.rs calls it), then the encoding of the created file.
+/// The same bytes are also kept as a JPEG (`Payload::EncapsulatedJpeg`, its frame header read).
 pub fn create_image(data: &[u8]) -> bool {
+    let encapsulated = build_and_encode(&spec_of(Payload::EncapsulatedJpeg {
+        bytes: data.to_vec(),
+    }));
     build_and_encode(&spec_of(Payload::Image {
         bytes: data.to_vec(),
-    }))
+    })) || encapsulated
 }
 
 /// create-dicom from PDF bytes (`dicom::create::build` with `Payload::Pdf`), then encoding.
@@ -90,7 +94,10 @@ pub fn socket_frame(data: &[u8]) -> bool {
                 .items
                 .iter()
                 .map(|i| match i.payload {
-                    WirePayload::Pdf { size, .. } | WirePayload::Image { size } => size,
+                    WirePayload::Pdf { size, .. }
+                    | WirePayload::Image { size }
+                    | WirePayload::EncapsulatedJpeg { size }
+                    | WirePayload::Model { size, .. } => size,
                     WirePayload::Empty => 0,
                 })
                 .collect(),

@@ -30,9 +30,21 @@ pub const MAX_BODY: u64 = 4 << 30;
 /// One payload of a create-dicom request; its bytes follow in the body, in order.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum WirePayload {
-    Pdf { size: u64, title: Option<String> },
-    Image { size: u64 },
+    Pdf {
+        size: u64,
+        title: Option<String>,
+    },
+    Image {
+        size: u64,
+    },
     Empty,
+    EncapsulatedJpeg {
+        size: u64,
+    },
+    Model {
+        size: u64,
+        kind: crate::dicom::create::content::ModelKind,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -638,3 +638,151 @@ fn a_jpeg_the_decoder_panics_on_is_refused_quietly() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(home.run(&["ls", "patients"]).status.success());
 }
+
+/// Issue 13: `--model` (STL by extension or content, OBJ and MTL by extension), `--encapsulate`
+/// (the JPEG kept as it is), a series of images answering Complete, and the refusals: a
+/// 3-byte STL, an empty OBJ, a JPEG without a frame header, a file of no known model format.
+#[test]
+fn models_encapsulated_jpeg_and_series_status() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |name: &str| dir.path().join(name);
+    let s = |path: &Path| path.to_str().expect("utf8").to_string();
+    let mut binary_stl = vec![b' '; 80];
+    binary_stl.extend_from_slice(&1u32.to_le_bytes());
+    binary_stl.extend_from_slice(&[0u8; 50]);
+    fs::write(p("cube.stl"), b"solid cube\nendsolid cube\n").expect("w");
+    fs::write(p("part.bin"), &binary_stl).expect("w");
+    fs::write(p("mesh.OBJ"), b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n").expect("w");
+    fs::write(p("mesh.mtl"), b"newmtl red\nKd 1 0 0\n").expect("w");
+    for (file, class, mime) in [
+        ("cube.stl", "1.2.840.10008.5.1.4.1.1.104.3", "model/stl"),
+        ("part.bin", "1.2.840.10008.5.1.4.1.1.104.3", "model/stl"),
+        ("mesh.OBJ", "1.2.840.10008.5.1.4.1.1.104.4", "model/obj"),
+        ("mesh.mtl", "1.2.840.10008.5.1.4.1.1.104.5", "model/mtl"),
+    ] {
+        let out = p(&format!("{file}.dcm"));
+        let o = home.run(&["create-dicom", "--model", &s(&p(file)), "-o", &s(&out)]);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        if class.ends_with(".3") {
+            assert_valid(&out);
+        }
+        let d = dump_with(&out, &["-Un"]);
+        if !d.is_empty() {
+            assert!(d.contains(class) && d.contains(mime), "{file}: {d}");
+            assert!(d.contains("(0008,0060) CS [M3D]"), "{d}");
+        }
+    }
+
+    let jpg = inputs().join("rgb_64x48.jpg");
+    let out = p("jpeg.dcm");
+    let o = home.run(&[
+        "create-dicom",
+        "--image",
+        &s(&jpg),
+        "--encapsulate",
+        "-o",
+        &s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_valid(&out);
+    let d = dump(&out);
+    if !d.is_empty() {
+        assert!(
+            d.contains("=JPEGBaseline") && d.contains("YBR_FULL_422"),
+            "{d}"
+        );
+    }
+    let bytes = fs::read(&out).expect("read");
+    let jpeg = fs::read(&jpg).expect("read");
+    assert!(
+        bytes.windows(jpeg.len()).any(|w| w == jpeg.as_slice()),
+        "the JPEG is not in the file as it is"
+    );
+
+    // a series of two images: Orthanc's ExpectedNumberOfInstances and Status
+    let png = s(&inputs().join("rgb_64x48.png"));
+    let a = home.json(&["create-dicom", "--image", &png, "--image", &png]);
+    let series = a["ID"].as_str().expect("series ID");
+    let v = home.json(&["show", series]);
+    assert_eq!(v["Type"], "Series");
+    assert_eq!(v["ExpectedNumberOfInstances"], 2);
+    assert_eq!(v["Status"], "Complete");
+    // one of three: Missing; a second instance with the same InstanceNumber: Inconsistent
+    let a = home.json(&[
+        "create-dicom",
+        "--image",
+        &png,
+        "--tag",
+        "ImagesInAcquisition=3",
+        "--tag",
+        "NumberOfTemporalPositions=1",
+    ]);
+    let series = a["ParentSeries"].as_str().expect("series");
+    let v = home.json(&["show", series]);
+    assert_eq!(
+        (&v["ExpectedNumberOfInstances"], &v["Status"]),
+        (&serde_json::json!(3), &serde_json::json!("Missing"))
+    );
+    home.json(&["create-dicom", "--image", &png, "--parent", series]);
+    let v = home.json(&["show", series]);
+    assert_eq!(
+        (&v["ExpectedNumberOfInstances"], &v["Status"]),
+        (&serde_json::json!(3), &serde_json::json!("Inconsistent"))
+    );
+
+    let before = stdout(&home.run(&["ls", "instances"]));
+    fs::write(p("tiny.stl"), [1u8, 2, 3]).expect("w");
+    fs::write(p("empty.obj"), b"").expect("w");
+    fs::write(p("model.ply"), b"ply\nformat ascii 1.0\n").expect("w");
+    fs::write(p("nosof.jpg"), [0xFF, 0xD8, 0xFF, 0xFE, 0, 2, 0xFF, 0xD9]).expect("w");
+    for (args, needle) in [
+        (vec!["--model", "tiny.stl"], "not an STL"),
+        (vec!["--model", "empty.obj"], "empty"),
+        (vec!["--model", "model.ply"], ".stl, .obj or .mtl"),
+        (
+            vec!["--image", "nosof.jpg", "--encapsulate"],
+            "no frame header",
+        ),
+        (
+            vec![
+                "--image",
+                "nosof.jpg",
+                "--image",
+                "nosof.jpg",
+                "--encapsulate",
+            ],
+            "one --image",
+        ),
+    ] {
+        let mut full = vec!["create-dicom".to_string()];
+        for a in &args {
+            full.push(if a.starts_with("--") {
+                a.to_string()
+            } else {
+                s(&p(a))
+            });
+        }
+        let full: Vec<&str> = full.iter().map(String::as_str).collect();
+        let o = home.run(&full);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let e = stderr(&o);
+        assert!(e.contains(needle), "{args:?}: {e}");
+        if args.len() == 2 || (args.contains(&"--encapsulate") && args.len() == 3) {
+            assert!(e.contains(args[1]), "names the input: {e}");
+        }
+    }
+    assert_eq!(stdout(&home.run(&["ls", "instances"])), before);
+}
+
+fn dump_with(path: &Path, options: &[&str]) -> String {
+    if !have_tool("dcmdump") {
+        return String::new();
+    }
+    let o = Command::new("dcmdump")
+        .args(options)
+        .arg(path)
+        .output()
+        .expect("dcmdump");
+    stdout(&o)
+}

@@ -979,6 +979,164 @@ fn create_dicom_tags_and_default_encoding() {
     assert_eq!(tags["0010,0010"], "山田^太郎");
 }
 
+/// Issue 13: Orthanc's test_create_series (series answer, ExpectedNumberOfInstances and
+/// Status), test_embed_jpeg (the JPEG as the fragment, byte for byte) and test_encapsulate_stl;
+/// bad contents are 400s naming the item, with nothing stored.
+#[test]
+fn create_dicom_series_encapsulated_jpeg_and_models() {
+    use base64::Engine;
+    let (home, _d, base) = start();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let post = |body: &str| {
+        curl(&[
+            "-X",
+            "POST",
+            "--data-binary",
+            body,
+            &format!("{base}/tools/create-dicom"),
+        ])
+    };
+    let red = "iVBORw0KGgoAAAANSUhEUgAAAAUAAAAFCAYAAACNbyblAAAAHElEQVQI12P4//8/w38GIAXDIBKE0DHxgljNBAAO9TXL0Y4OHwAAAABJRU5ErkJggg==";
+    let body = format!(
+        r#"{{"Tags": {{"PatientName": "Series^Test", "Modality": "CT"}},
+            "Content": [{{"Content": "data:image/png;base64,{red}", "Tags": {{"ImageComments": "Tutu"}}}},
+                        "data:image/png;base64,{red}"]}}"#
+    );
+    let a = post(&body);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let a = a.json();
+    let path = a["Path"].as_str().expect("Path").to_string();
+    assert!(path.starts_with("/series/"), "{a}");
+    let series = curl(&[&format!("{base}{path}")]).json();
+    assert_eq!(series["Type"], "Series");
+    assert_eq!(series["ID"], a["ID"]);
+    assert_eq!(series["Instances"].as_array().map(Vec::len), Some(2));
+    assert_eq!(series["ExpectedNumberOfInstances"], 2);
+    assert_eq!(series["Status"], "Complete");
+    // the same fields in every series view
+    let expanded = curl(&[&format!("{base}/series?expand")]).json();
+    let listed = expanded
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["ID"] == a["ID"])
+        .expect("listed")
+        .clone();
+    assert_eq!(listed["Status"], "Complete");
+    let shown = home.json(&["show", a["ID"].as_str().expect("ID")]);
+    assert_eq!(shown["ExpectedNumberOfInstances"], 2);
+    assert_eq!(shown["Status"], "Complete");
+
+    // Encapsulate: the JPEG, byte for byte, as fragment 1 after the offset table
+    let jpg = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/orthanc/create-dicom/inputs/rgb_64x48.jpg"),
+    )
+    .expect("jpg");
+    let r = post(&format!(
+        r#"{{"Tags": {{"SOPClassUID": "1.2.840.10008.5.1.4.1.1.7"}}, "Encapsulate": true,
+            "Content": "data:image/jpeg;base64,{}"}}"#,
+        b64(&jpg)
+    ));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["ID"].as_str().expect("ID").to_string();
+    let file = curl(&[&format!("{base}/instances/{id}/file")]).body;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("jpeg.dcm");
+    std::fs::write(&path, &file).expect("write");
+    let obj = dicom_object::open_file(&path).expect("open");
+    assert_eq!(
+        obj.meta().transfer_syntax().trim_end_matches('\0'),
+        "1.2.840.10008.1.2.4.50"
+    );
+    match obj
+        .get(dicom_dictionary_std::tags::PIXEL_DATA)
+        .map(|e| e.value())
+    {
+        Some(dicom_core::value::Value::PixelSequence(seq)) => {
+            let fragment = seq.fragments()[0].as_slice();
+            assert_eq!(&fragment[..jpg.len()], jpg.as_slice());
+            assert_eq!(fragment.len(), jpg.len() + jpg.len() % 2);
+        }
+        other => panic!("not encapsulated: {other:?}"),
+    }
+
+    // STL, OBJ and MTL (Orthanc's own test stores "Hello, world" under each)
+    for (mime, class) in [
+        ("model/stl", "1.2.840.10008.5.1.4.1.1.104.3"),
+        ("model/obj", "1.2.840.10008.5.1.4.1.1.104.4"),
+        ("model/mtl", "1.2.840.10008.5.1.4.1.1.104.5"),
+    ] {
+        let r = post(&format!(
+            r#"{{"Tags": {{}}, "Content": "data:{mime};base64,{}"}}"#,
+            b64(b"Hello, world")
+        ));
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let id = r.json()["ID"].as_str().expect("ID").to_string();
+        let tags = curl(&[&format!("{base}/instances/{id}/file")]).body;
+        let path = dir.path().join("model.dcm");
+        std::fs::write(&path, &tags).expect("write");
+        let obj = dicom_object::open_file(&path).expect("open");
+        let text = |tag| {
+            obj.get(tag)
+                .and_then(|e| e.value().to_str().ok())
+                .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+        };
+        use dicom_dictionary_std::tags as t;
+        assert_eq!(text(t::SOP_CLASS_UID).as_deref(), Some(class));
+        assert_eq!(text(t::MODALITY).as_deref(), Some("M3D"));
+        assert_eq!(
+            text(t::MIME_TYPE_OF_ENCAPSULATED_DOCUMENT).as_deref(),
+            Some(mime)
+        );
+    }
+
+    // bad contents: 400 naming the item and the reason; a series fails whole
+    let before = curl(&[&format!("{base}/instances")]).json();
+    let no_sof = b64(&[0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x02, 0xFF, 0xD9]);
+    let mut lying = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    lying.extend_from_slice(&[0, 1, 0, 0, 0, 1, 0, 0, 8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    let cases = [
+        (
+            format!(
+                r#"{{"Tags": {{}}, "Encapsulate": true, "Content": "data:image/jpeg;base64,{no_sof}"}}"#
+            ),
+            "no frame header",
+        ),
+        (
+            format!(
+                r#"{{"Tags": {{}}, "Encapsulate": true, "Content": "data:image/png;base64,{red}"}}"#
+            ),
+            "Encapsulate",
+        ),
+        (
+            format!(
+                r#"{{"Tags": {{}}, "Content": "data:model/stl;base64,{}"}}"#,
+                b64(&[1, 2, 3])
+            ),
+            "STL",
+        ),
+        (
+            r#"{"Tags": {}, "Content": "data:model/obj;base64,"}"#.to_string(),
+            "empty",
+        ),
+        (
+            format!(
+                r#"{{"Tags": {{}}, "Content": ["data:image/png;base64,{red}", "data:image/png;base64,{}"]}}"#,
+                b64(&lying)
+            ),
+            "item 2",
+        ),
+    ];
+    for (body, needle) in cases {
+        let r = post(&body);
+        let text = String::from_utf8_lossy(&r.body).to_string();
+        assert_eq!(r.status, 400, "{text}");
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    assert_eq!(curl(&[&format!("{base}/instances")]).json(), before);
+}
+
 #[test]
 fn oversized_and_stalled_requests() {
     let home = Home::new();

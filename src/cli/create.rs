@@ -1,4 +1,4 @@
-//! `create-dicom` (PDF, PNG, JPEG → DICOM) and `pdf` (the embedded PDF back out).
+//! `create-dicom` (PDF, PNG, JPEG, STL/OBJ/MTL → DICOM) and `pdf` (the embedded PDF back out).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -8,12 +8,13 @@ use serde_json::json;
 
 use super::Context;
 use crate::config::Config;
+use crate::dicom::create::content::{ModelKind, StlShape, stl_shape};
 use crate::dicom::create::{CreateItem, CreateSpec, Limits, Payload, TagValue, parse_request};
 use crate::error::{Error, Result};
 use crate::node::CreateRequest;
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["pdf", "image", "request"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["pdf", "image", "model", "request"])))]
 pub struct CreateArgs {
     /// A PDF file to encapsulate (Encapsulated PDF Storage)
     #[arg(long, value_name = "FILE")]
@@ -21,6 +22,13 @@ pub struct CreateArgs {
     /// A PNG or JPEG (recognised by content); several make one series (Secondary Capture)
     #[arg(long, value_name = "FILE")]
     pub image: Vec<PathBuf>,
+    /// A 3D model: STL (by extension or content), OBJ or MTL (by extension); one instance
+    /// (Encapsulated STL, OBJ or MTL)
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Keep the JPEG given with --image as it is (JPEG Baseline transfer syntax, no decoding)
+    #[arg(long, requires = "image")]
+    pub encapsulate: bool,
     /// Orthanc's create-dicom JSON body (Tags with sequences, Content, Parent, PrivateCreator,
     /// Force, InterpretBinaryTags; or the legacy body without Tags)
     #[arg(long, value_name = "FILE.json")]
@@ -133,8 +141,26 @@ fn build_request(args: &CreateArgs, limit: u64) -> Result<CreateRequest> {
             if bytes.is_empty() {
                 return Err(Error::Invalid(format!("{}: empty file", img.display())));
             }
+            let payload = if args.encapsulate {
+                Payload::EncapsulatedJpeg { bytes }
+            } else {
+                Payload::Image { bytes }
+            };
             items.push(CreateItem {
-                payload: Payload::Image { bytes },
+                payload,
+                tags: Vec::new(),
+            });
+        }
+        if args.encapsulate && args.image.len() > 1 {
+            return Err(Error::Invalid(
+                "--encapsulate keeps one JPEG as it is: give one --image (as Orthanc's Encapsulate, which takes no array)".into(),
+            ));
+        }
+        if let Some(model) = &args.model {
+            let bytes = read_input(model, left)?;
+            let kind = model_kind(model, &bytes)?;
+            items.push(CreateItem {
+                payload: Payload::Model { bytes, kind },
                 tags: Vec::new(),
             });
         }
@@ -162,12 +188,38 @@ fn build_request(args: &CreateArgs, limit: u64) -> Result<CreateRequest> {
     })
 }
 
+/// The format of a 3D model file: by its extension, or an STL by its content. Stricter than the
+/// REST route (which stores what the MIME type says): a file named .stl must read as one.
+fn model_kind(path: &Path, bytes: &[u8]) -> Result<ModelKind> {
+    let bad = |why: String| Error::Invalid(format!("{}: {why}", path.display()));
+    if bytes.is_empty() {
+        return Err(bad("empty file".into()));
+    }
+    let by_extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(ModelKind::from_extension);
+    let shape = stl_shape(bytes);
+    let looks_stl = matches!(shape, StlShape::Ascii | StlShape::Binary);
+    match by_extension {
+        Some(ModelKind::Stl) if !looks_stl => Err(bad(
+            "not an STL: neither an ASCII STL (text starting with \"solid\") nor a binary STL (80-byte header, a triangle count, 50 bytes per triangle)".into(),
+        )),
+        Some(kind) => Ok(kind),
+        None if looks_stl => Ok(ModelKind::Stl),
+        None => Err(bad(
+            "cannot tell the 3D model format: name the file .stl, .obj or .mtl".into(),
+        )),
+    }
+}
+
 /// Names the input in an error about its content (the builder does not know file names).
 fn name_inputs(args: &CreateArgs, e: Error) -> Error {
     let inputs: Vec<String> = args
         .pdf
         .iter()
         .chain(&args.image)
+        .chain(&args.model)
         .chain(&args.request)
         .map(|p| p.display().to_string())
         .collect();

@@ -78,7 +78,7 @@ pub enum Command {
     Find(find::FindArgs),
     /// Delete resources, their descendants and their files
     Rm(resources::RmArgs),
-    /// DICOM-ize a PDF, PNG or JPEG (Orthanc's create-dicom); prints the new instance ID
+    /// DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc's create-dicom); prints the new instance ID
     CreateDicom(create::CreateArgs),
     /// Write back the PDF embedded in an instance, byte for byte
     Pdf(create::PdfArgs),

@@ -27,6 +27,16 @@ pub fn request_to_wire(req: CreateRequest) -> (Request, Vec<Vec<u8>>) {
                     WirePayload::Image { size }
                 }
                 Payload::Empty => WirePayload::Empty,
+                Payload::EncapsulatedJpeg { bytes } => {
+                    let size = bytes.len() as u64;
+                    files.push(bytes);
+                    WirePayload::EncapsulatedJpeg { size }
+                }
+                Payload::Model { bytes, kind } => {
+                    let size = bytes.len() as u64;
+                    files.push(bytes);
+                    WirePayload::Model { size, kind }
+                }
             };
             WireCreateItem {
                 payload,
@@ -54,7 +64,10 @@ pub fn request_from_wire(wire: WireCreate, body: Vec<u8>) -> Result<CreateReques
         .items
         .iter()
         .map(|i| match i.payload {
-            WirePayload::Pdf { size, .. } | WirePayload::Image { size } => size,
+            WirePayload::Pdf { size, .. }
+            | WirePayload::Image { size }
+            | WirePayload::EncapsulatedJpeg { size }
+            | WirePayload::Model { size, .. } => size,
             WirePayload::Empty => 0,
         })
         .collect();
@@ -68,6 +81,8 @@ pub fn request_from_wire(wire: WireCreate, body: Vec<u8>) -> Result<CreateReques
                 WirePayload::Pdf { title, .. } => Payload::Pdf { bytes, title },
                 WirePayload::Image { .. } => Payload::Image { bytes },
                 WirePayload::Empty => Payload::Empty,
+                WirePayload::EncapsulatedJpeg { .. } => Payload::EncapsulatedJpeg { bytes },
+                WirePayload::Model { kind, .. } => Payload::Model { bytes, kind },
             },
             tags: item.tags,
         })

@@ -172,6 +172,15 @@ impl Store {
             what: level_word(level),
             id: id.to_string(),
         })?;
+        if level == Level::Series {
+            let (children, indexes) = self.series_children(id)?;
+            let mut view =
+                ResourceView::build(level, id, &rec, children, chrono::Utc::now().timestamp());
+            if let ResourceView::Series(series) = &mut view {
+                series.set_completeness(&indexes);
+            }
+            return Ok(view);
+        }
         let children = self.ordered_children(level, id)?;
         Ok(ResourceView::build(
             level,
@@ -184,20 +193,26 @@ impl Store {
 
     /// Children in a useful order: instances by IndexInSeries then insertion, others by ID.
     fn ordered_children(&self, level: Level, id: &str) -> Result<Vec<String>> {
-        let mut kids = self.index.children(id)?;
         if level == Level::Series {
-            let mut keyed = Vec::with_capacity(kids.len());
-            for k in kids {
-                let rec = self.index.get(Level::Instance, &k)?;
-                let key = rec
-                    .map(|r| (r.index_in_series.unwrap_or(u32::MAX), r.seq))
-                    .unwrap_or((u32::MAX, u64::MAX));
-                keyed.push((key, k));
-            }
-            keyed.sort();
-            kids = keyed.into_iter().map(|(_, k)| k).collect();
+            return Ok(self.series_children(id)?.0);
         }
-        Ok(kids)
+        self.index.children(id)
+    }
+
+    /// A series' instances by IndexInSeries then insertion, with their IndexInSeries.
+    fn series_children(&self, id: &str) -> Result<(Vec<String>, Vec<Option<u32>>)> {
+        let kids = self.index.children(id)?;
+        let mut keyed = Vec::with_capacity(kids.len());
+        for k in kids {
+            let rec = self.index.get(Level::Instance, &k)?;
+            let index = rec.as_ref().and_then(|r| r.index_in_series);
+            let key = rec
+                .map(|r| (r.index_in_series.unwrap_or(u32::MAX), r.seq))
+                .unwrap_or((u32::MAX, u64::MAX));
+            keyed.push((key, k, index));
+        }
+        keyed.sort();
+        Ok(keyed.into_iter().map(|(_, k, i)| (k, i)).unzip())
     }
 
     /// Resources of `level`, optionally only those under `parent` (any ancestor level).

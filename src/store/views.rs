@@ -73,6 +73,63 @@ pub struct InstanceView {
     pub r#type: String,
 }
 
+impl SeriesView {
+    /// Orthanc's `ExpectedNumberOfInstances` and `Status` from the series' main tags and the
+    /// IndexInSeries of its instances (`None`: the instance has none, or not an integer).
+    pub fn set_completeness(&mut self, indexes: &[Option<u32>]) {
+        let expected = expected_instances(&self.main_dicom_tags);
+        self.expected_number_of_instances = expected;
+        self.status = series_status(expected, indexes).to_string();
+    }
+}
+
+/// Orthanc's expected number of instances of a series (its `ComputeExpectedNumberOfInstances`,
+/// applied to the first instance stored): ImagesInAcquisition × NumberOfTemporalPositions,
+/// else NumberOfSlices × NumberOfTimeSlices, else CardiacNumberOfImages; the first pair that
+/// is present decides, and a value that is no integer, or a product ≤ 0, gives none.
+pub fn expected_instances(tags: &MainTags) -> Option<u32> {
+    let value = |k: &str| tags.get(k);
+    let int = |v: &String| v.trim().parse::<i64>().ok();
+    let product = match (
+        value("ImagesInAcquisition"),
+        value("NumberOfTemporalPositions"),
+        value("NumberOfSlices"),
+        value("NumberOfTimeSlices"),
+        value("CardiacNumberOfImages"),
+    ) {
+        (Some(a), Some(b), ..) => int(a).zip(int(b)).and_then(|(a, b)| a.checked_mul(b)),
+        (_, _, Some(a), Some(b), _) => int(a).zip(int(b)).and_then(|(a, b)| a.checked_mul(b)),
+        (.., Some(c)) => int(c),
+        _ => None,
+    };
+    product
+        .filter(|&n| n > 0)
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+/// Orthanc's series status (`GetSeriesStatus`): `Unknown` without an expected count or when an
+/// instance has no IndexInSeries; `Inconsistent` when an index is out of 1..=expected or
+/// repeated; `Complete` when every index is there, else `Missing`.
+pub fn series_status(expected: Option<u32>, indexes: &[Option<u32>]) -> &'static str {
+    let Some(expected) = expected else {
+        return "Unknown";
+    };
+    let mut seen = std::collections::HashSet::with_capacity(indexes.len());
+    for index in indexes {
+        let Some(i) = *index else {
+            return "Unknown";
+        };
+        if i == 0 || i > expected || !seen.insert(i) {
+            return "Inconsistent";
+        }
+    }
+    if seen.len() == expected as usize {
+        "Complete"
+    } else {
+        "Missing"
+    }
+}
+
 impl ResourceView {
     pub fn build(
         level: Level,
@@ -169,4 +226,59 @@ pub struct AncestorView {
     pub id: String,
     pub path: String,
     pub r#type: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(list: &[(&str, &str)]) -> MainTags {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn expected_instances_follow_orthanc_rules() {
+        let e = |l: &[(&str, &str)]| expected_instances(&tags(l));
+        assert_eq!(e(&[]), None);
+        // ImagesInAcquisition alone is not enough (Orthanc needs the temporal positions too)
+        assert_eq!(e(&[("ImagesInAcquisition", "2")]), None);
+        assert_eq!(
+            e(&[
+                ("ImagesInAcquisition", "2"),
+                ("NumberOfTemporalPositions", "3")
+            ]),
+            Some(6)
+        );
+        assert_eq!(
+            e(&[("NumberOfSlices", "4"), ("NumberOfTimeSlices", "5")]),
+            Some(20)
+        );
+        assert_eq!(e(&[("NumberOfSlices", "4")]), None);
+        assert_eq!(e(&[("CardiacNumberOfImages", " 7 ")]), Some(7));
+        // the first pair present decides, even when it is not a number
+        assert_eq!(
+            e(&[
+                ("ImagesInAcquisition", "x"),
+                ("NumberOfTemporalPositions", "1"),
+                ("CardiacNumberOfImages", "7")
+            ]),
+            None
+        );
+        assert_eq!(e(&[("CardiacNumberOfImages", "0")]), None);
+        assert_eq!(e(&[("CardiacNumberOfImages", "-3")]), None);
+    }
+
+    #[test]
+    fn series_status_follows_orthanc_rules() {
+        assert_eq!(series_status(None, &[Some(1)]), "Unknown");
+        assert_eq!(series_status(Some(2), &[Some(1), None]), "Unknown");
+        assert_eq!(series_status(Some(2), &[Some(2), Some(1)]), "Complete");
+        assert_eq!(series_status(Some(3), &[Some(2), Some(1)]), "Missing");
+        assert_eq!(series_status(Some(2), &[]), "Missing");
+        assert_eq!(series_status(Some(2), &[Some(1), Some(1)]), "Inconsistent");
+        assert_eq!(series_status(Some(2), &[Some(3)]), "Inconsistent");
+        assert_eq!(series_status(Some(2), &[Some(0)]), "Inconsistent");
+    }
 }

@@ -976,3 +976,307 @@ fn dictionary_duplicates_are_refused() {
     .unwrap_err();
     assert!(matches!(e, DictionaryError::Duplicate { .. }), "{e}");
 }
+
+/// dciodvfy's errors on a file, and whether it named the IOD `iod`.
+fn dciodvfy_errors(dciodvfy: &Path, path: &Path, iod: &str) -> (bool, Vec<String>) {
+    let out = Command::new(dciodvfy).arg(path).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let errors = text
+        .lines()
+        .filter(|l| l.starts_with("Error") || l.contains(" - Error - "))
+        .map(str::to_string)
+        .collect();
+    (text.lines().any(|l| l.trim() == iod), errors)
+}
+
+fn fixture_input(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap()
+}
+
+/// Issue 13: encapsulated JPEG, 3D models, 16-bit PNGs of every colour type and a series all
+/// pass dciodvfy and dcmdump; the JPEG is the one fragment, byte for byte, and DCMTK decodes it.
+#[test]
+fn issue13_contents_validate_with_dciodvfy_and_dcmdump() {
+    let (Some(dciodvfy), Some(dcmdump), Some(dcmdjpeg)) =
+        (tool("dciodvfy"), tool("dcmdump"), tool("dcmdjpeg"))
+    else {
+        assert!(
+            !require_validators(),
+            "dciodvfy/dcmdump/dcmdjpeg not found but DICOMQ_REQUIRE_VALIDATORS=1"
+        );
+        eprintln!("skipping: dciodvfy, dcmdump or dcmdjpeg not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let rgb_jpeg = fixture_input("tests/fixtures/orthanc/create-dicom/inputs/rgb_64x48.jpg");
+    let gray_jpeg = fixture_input("tests/fixtures/orthanc/create-dicom/inputs/gray8_64x48.jpg");
+    assert_eq!(rgb_jpeg.len() % 2, 1, "the fixture tests the padding");
+    let (w, h) = (7u32, 5u32);
+    let n = (w * h) as usize;
+    let words = |channels: usize| -> Vec<u8> {
+        (0..n * channels)
+            .flat_map(|i| ((i * 1531) as u16).to_ne_bytes())
+            .collect()
+    };
+    let stl_binary = super::content::tests::binary_stl(3);
+    let kinds: Vec<(&str, Payload, &str)> = vec![
+        (
+            "jpeg_ybr422",
+            Payload::EncapsulatedJpeg {
+                bytes: rgb_jpeg.clone(),
+            },
+            "SCImage",
+        ),
+        (
+            "jpeg_gray",
+            Payload::EncapsulatedJpeg {
+                bytes: gray_jpeg.clone(),
+            },
+            "SCImage",
+        ),
+        (
+            "png_rgba16_orthanc",
+            Payload::Image {
+                bytes: fixture_input("tests/fixtures/orthanc-tests/Png16RBGATest.png"),
+            },
+            "SCImage",
+        ),
+        (
+            "png_gray_alpha16",
+            Payload::Image {
+                bytes: encode_png(w, h, &words(2), ExtendedColorType::La16),
+            },
+            "SCImage",
+        ),
+        (
+            "png_rgb16",
+            Payload::Image {
+                bytes: encode_png(w, h, &words(3), ExtendedColorType::Rgb16),
+            },
+            "SCImage",
+        ),
+        (
+            "stl_ascii",
+            Payload::Model {
+                bytes: b"solid x\nendsolid x\n".to_vec(),
+                kind: ModelKind::Stl,
+            },
+            "EncapsulatedSTL",
+        ),
+        (
+            "stl_binary",
+            Payload::Model {
+                bytes: stl_binary.clone(),
+                kind: ModelKind::Stl,
+            },
+            "EncapsulatedSTL",
+        ),
+        (
+            "obj",
+            Payload::Model {
+                bytes: b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n".to_vec(),
+                kind: ModelKind::Obj,
+            },
+            "EncapsulatedSTL",
+        ),
+        (
+            "mtl",
+            Payload::Model {
+                bytes: b"newmtl m\nKd 1 0 0\n".to_vec(),
+                kind: ModelKind::Mtl,
+            },
+            "EncapsulatedSTL",
+        ),
+    ];
+    let mut failures = vec![];
+    for (name, payload, iod) in kinds {
+        let c = build_one(&spec(payload.clone(), &[("PatientName", "Doe^J")]), None).unwrap();
+        let path = write(&c, dir, name);
+        let reread = open_file(&path).unwrap();
+        let mut checked = path.clone();
+        if let Payload::Model { kind, bytes } = &payload {
+            assert_eq!(s(&reread, t::SOP_CLASS_UID), kind.sop_class_uid());
+            assert_eq!(s(&reread, t::MODALITY), "M3D");
+            assert_eq!(
+                s(&reread, t::MIME_TYPE_OF_ENCAPSULATED_DOCUMENT),
+                kind.mime()
+            );
+            assert_eq!(
+                bytes_of_document(&reread),
+                super::content::pad_even(bytes),
+                "{name}"
+            );
+            if *kind != ModelKind::Stl {
+                // This dciodvfy predates the OBJ and MTL IODs ("Information Object Not
+                // found"); they have the modules of the STL one: check the same data set
+                // under the STL class.
+                let mut as_stl = c.file.clone();
+                as_stl.put(DataElement::new(
+                    t::SOP_CLASS_UID,
+                    VR::UI,
+                    PrimitiveValue::from(ModelKind::Stl.sop_class_uid()),
+                ));
+                as_stl.put(DataElement::new(
+                    t::MIME_TYPE_OF_ENCAPSULATED_DOCUMENT,
+                    VR::LO,
+                    PrimitiveValue::from(ModelKind::Stl.mime()),
+                ));
+                as_stl.update_meta(|m| {
+                    m.media_storage_sop_class_uid = ModelKind::Stl.sop_class_uid().into()
+                });
+                checked = dir.join(format!("{name}_as_stl.dcm"));
+                as_stl.write_to_file(&checked).unwrap();
+            }
+        }
+        let (named, errors) = dciodvfy_errors(&dciodvfy, &checked, iod);
+        assert!(named, "{name}: IOD {iod} not recognised");
+        if !errors.is_empty() {
+            failures.push(format!("{name}:\n{}", errors.join("\n")));
+        }
+        let dump = Command::new(&dcmdump).arg(&path).output().unwrap();
+        assert!(dump.status.success(), "dcmdump failed on {name}");
+    }
+    assert!(
+        failures.is_empty(),
+        "dciodvfy errors:\n{}",
+        failures.join("\n")
+    );
+
+    // the JPEG is kept: transfer syntax, tags from its header, one fragment after an empty
+    // offset table, padded to an even length; DCMTK decodes it
+    let jpeg = open_file(dir.join("jpeg_ybr422.dcm")).unwrap();
+    assert_eq!(
+        jpeg.meta().transfer_syntax().trim_end_matches('\0'),
+        "1.2.840.10008.1.2.4.50"
+    );
+    assert_eq!(s(&jpeg, t::PHOTOMETRIC_INTERPRETATION), "YBR_FULL_422");
+    assert_eq!(
+        (s(&jpeg, t::ROWS), s(&jpeg, t::COLUMNS)),
+        ("48".into(), "64".into())
+    );
+    assert_eq!(s(&jpeg, t::SAMPLES_PER_PIXEL), "3");
+    assert_eq!(s(&jpeg, t::PLANAR_CONFIGURATION), "0");
+    assert_eq!(s(&jpeg, t::BITS_STORED), "8");
+    match jpeg.get(t::PIXEL_DATA).unwrap().value() {
+        Value::PixelSequence(seq) => {
+            assert!(seq.offset_table().is_empty());
+            assert_eq!(seq.fragments().len(), 1);
+            let mut padded = rgb_jpeg.clone();
+            padded.push(0);
+            assert_eq!(seq.fragments()[0].as_slice(), padded.as_slice());
+        }
+        other => panic!("not encapsulated: {other:?}"),
+    }
+    let gray = open_file(dir.join("jpeg_gray.dcm")).unwrap();
+    assert_eq!(s(&gray, t::PHOTOMETRIC_INTERPRETATION), "MONOCHROME2");
+    for name in ["jpeg_ybr422", "jpeg_gray"] {
+        let out = dir.join(format!("{name}_decoded.dcm"));
+        let st = Command::new(&dcmdjpeg)
+            .arg(dir.join(format!("{name}.dcm")))
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "dcmdjpeg {name}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        let decoded = open_file(&out).unwrap();
+        let pixels = bytes(&decoded, t::PIXEL_DATA);
+        let spp = if name == "jpeg_gray" { 1 } else { 3 };
+        assert!(pixels.len() >= 64 * 48 * spp, "{name}: {}", pixels.len());
+    }
+
+    // 16-bit colour: Bits 16/16/15, three samples, interleaved
+    let rgb16 = open_file(dir.join("png_rgb16.dcm")).unwrap();
+    assert_eq!(
+        (
+            s(&rgb16, t::BITS_ALLOCATED),
+            s(&rgb16, t::BITS_STORED),
+            s(&rgb16, t::HIGH_BIT),
+            s(&rgb16, t::PLANAR_CONFIGURATION),
+            s(&rgb16, t::PHOTOMETRIC_INTERPRETATION),
+        ),
+        (
+            "16".into(),
+            "16".into(),
+            "15".into(),
+            "0".into(),
+            "RGB".into()
+        )
+    );
+    let le: Vec<u8> = words(3)
+        .chunks(2)
+        .flat_map(|c| u16::from_ne_bytes([c[0], c[1]]).to_le_bytes())
+        .collect();
+    assert_eq!(bytes(&rgb16, t::PIXEL_DATA), le);
+
+    // a series: Orthanc's ImagesInAcquisition and NumberOfTemporalPositions, on every kind
+    let png = encode_png(3, 3, &gradient(9, 1), ExtendedColorType::L8);
+    let sp = CreateSpec {
+        items: vec![
+            CreateItem {
+                payload: Payload::Image { bytes: png },
+                tags: vec![],
+            },
+            CreateItem {
+                payload: Payload::Pdf {
+                    bytes: pdf_bytes(101),
+                    title: None,
+                },
+                tags: vec![],
+            },
+        ],
+        ..CreateSpec::default()
+    };
+    let v = build(&sp, None, &dict(), &Limits::default(), now()).unwrap();
+    for (i, (c, iod)) in v.iter().zip(["SCImage", "EncapsulatedPDF"]).enumerate() {
+        assert_eq!(s(&c.file, t::IMAGES_IN_ACQUISITION), "2");
+        assert_eq!(s(&c.file, t::NUMBER_OF_TEMPORAL_POSITIONS), "1");
+        let path = write(c, dir, &format!("series_{i}"));
+        let (named, errors) = dciodvfy_errors(&dciodvfy, &path, iod);
+        assert!(named && errors.is_empty(), "series item {i}: {errors:?}");
+    }
+}
+
+fn bytes_of_document(o: &InMemDicomObject) -> Vec<u8> {
+    bytes(o, t::ENCAPSULATED_DOCUMENT)
+}
+
+/// A JPEG that is not one, or is cut, given to encapsulate: the build fails naming the reason.
+#[test]
+fn encapsulate_refuses_what_is_no_complete_jpeg() {
+    let rgb = fixture_input("tests/fixtures/orthanc/create-dicom/inputs/rgb_64x48.jpg");
+    let png = encode_png(3, 3, &gradient(9, 1), ExtendedColorType::L8);
+    for (bytes, needle) in [
+        (rgb[..rgb.len() / 2].to_vec(), "premature end"),
+        (png, "Encapsulate needs JPEG content"),
+        (
+            vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x02, 0xFF, 0xD9],
+            "no frame header",
+        ),
+    ] {
+        let e = build_one(&spec(Payload::EncapsulatedJpeg { bytes }, &[]), None).unwrap_err();
+        assert!(
+            matches!(e, CreateError::Content { .. }) && e.to_string().contains(needle),
+            "{e}"
+        );
+    }
+    let e = build_one(
+        &spec(
+            Payload::Model {
+                bytes: vec![1, 2, 3],
+                kind: ModelKind::Stl,
+            },
+            &[],
+        ),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("STL"), "{e}");
+}

@@ -54,6 +54,21 @@ pub enum ContentError {
         "PDF is {bytes} bytes, above the limit of {limit} bytes (config MaximumCreateDicomContentSize)"
     )]
     PdfTooLarge { bytes: u64, limit: u64 },
+    #[error("empty {format} content")]
+    EmptyModel { format: &'static str },
+    #[error("not an {format} 3D model: {detail}")]
+    BadModel {
+        format: &'static str,
+        detail: String,
+    },
+    #[error(
+        "{format} is {bytes} bytes, above the limit of {limit} bytes (config MaximumCreateDicomContentSize)"
+    )]
+    ModelTooLarge {
+        format: &'static str,
+        bytes: u64,
+        limit: u64,
+    },
     #[error("image has zero width or height")]
     ZeroSize,
     #[error("corrupt or truncated {format} image: {detail}")]
@@ -370,6 +385,320 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<DecodedImage, Conte
     })
 }
 
+/// The 3D model formats Orthanc 1.12 encapsulates (`data:model/stl|obj|mtl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ModelKind {
+    Stl,
+    Obj,
+    Mtl,
+}
+
+impl ModelKind {
+    /// The kind of a lower-cased MIME type.
+    pub fn from_mime(mime: &str) -> Option<ModelKind> {
+        match mime {
+            "model/stl" => Some(ModelKind::Stl),
+            "model/obj" => Some(ModelKind::Obj),
+            "model/mtl" => Some(ModelKind::Mtl),
+            _ => None,
+        }
+    }
+
+    /// The kind of a file name's extension (case-insensitive).
+    pub fn from_extension(ext: &str) -> Option<ModelKind> {
+        Self::from_mime(&format!("model/{}", ext.to_ascii_lowercase()))
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ModelKind::Stl => "model/stl",
+            ModelKind::Obj => "model/obj",
+            ModelKind::Mtl => "model/mtl",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Stl => "STL",
+            ModelKind::Obj => "OBJ",
+            ModelKind::Mtl => "MTL",
+        }
+    }
+
+    /// Encapsulated STL, OBJ and MTL Storage.
+    pub fn sop_class_uid(self) -> &'static str {
+        match self {
+            ModelKind::Stl => "1.2.840.10008.5.1.4.1.1.104.3",
+            ModelKind::Obj => "1.2.840.10008.5.1.4.1.1.104.4",
+            ModelKind::Mtl => "1.2.840.10008.5.1.4.1.1.104.5",
+        }
+    }
+}
+
+/// How an STL's bytes read: an ASCII STL starts with `solid`; a binary one is an 80-byte
+/// header, a triangle count and 50 bytes per triangle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StlShape {
+    Ascii,
+    Binary,
+    /// Text that is not an ASCII STL.
+    OtherText,
+    /// Bytes that are neither.
+    OtherBinary,
+}
+
+/// UTF-8 without control characters other than white space: what a text model file holds.
+fn is_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok()
+        && bytes
+            .iter()
+            .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+}
+
+pub fn stl_shape(bytes: &[u8]) -> StlShape {
+    let text = is_text(bytes);
+    if text && bytes.trim_ascii_start().starts_with(b"solid") {
+        return StlShape::Ascii;
+    }
+    if let Some(count) = bytes.get(80..84) {
+        let count = u64::from(u32::from_le_bytes([count[0], count[1], count[2], count[3]]));
+        if 84 + 50 * count == bytes.len() as u64 {
+            return StlShape::Binary;
+        }
+    }
+    if text {
+        StlShape::OtherText
+    } else {
+        StlShape::OtherBinary
+    }
+}
+
+/// Check a 3D model payload; the answer holds warnings. Orthanc stores any bytes (its own test
+/// encapsulates "Hello, world" as STL, OBJ and MTL), so text that is no STL is only warned
+/// about; what cannot be a model at all is refused: no bytes, binary bytes that are no binary
+/// STL, an OBJ or MTL that is not text.
+pub fn check_model(
+    kind: ModelKind,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<String>, ContentError> {
+    let format = kind.name();
+    if bytes.is_empty() {
+        return Err(ContentError::EmptyModel { format });
+    }
+    let size = bytes.len() as u64;
+    // EncapsulatedDocumentLength is a UL
+    if size > limits.max_content_bytes || size > u64::from(u32::MAX - 1) {
+        return Err(ContentError::ModelTooLarge {
+            format,
+            bytes: size,
+            limit: limits.max_content_bytes.min(u64::from(u32::MAX - 1)),
+        });
+    }
+    let mut warnings = Vec::new();
+    match kind {
+        ModelKind::Stl => match stl_shape(bytes) {
+            StlShape::Ascii | StlShape::Binary => {}
+            StlShape::OtherText => warnings.push(
+                "the STL content is text that does not start with \"solid\": stored as given"
+                    .to_string(),
+            ),
+            StlShape::OtherBinary => {
+                return Err(ContentError::BadModel {
+                    format,
+                    detail: format!(
+                        "{size} bytes: neither an ASCII STL (text starting with \"solid\") nor a binary STL (80-byte header, a triangle count, 50 bytes per triangle)"
+                    ),
+                });
+            }
+        },
+        ModelKind::Obj | ModelKind::Mtl => {
+            if !is_text(bytes) {
+                return Err(ContentError::BadModel {
+                    format,
+                    detail: "not a text file (control characters or invalid UTF-8)".into(),
+                });
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// What a JPEG's header says, read without decoding the scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JpegInfo {
+    pub columns: u16,
+    pub rows: u16,
+    /// 1 or 3.
+    pub components: u16,
+    /// Sample precision: 8, or 12 (extended process).
+    pub precision: u16,
+    /// SOF1 (extended) rather than SOF0 (baseline).
+    pub extended: bool,
+    pub photometric: &'static str,
+}
+
+impl JpegInfo {
+    /// The transfer syntax of the bitstream: JPEG Baseline (Process 1), or JPEG Extended
+    /// (Process 2 & 4).
+    pub fn transfer_syntax(&self) -> &'static str {
+        if self.extended {
+            "1.2.840.10008.1.2.4.51"
+        } else {
+            "1.2.840.10008.1.2.4.50"
+        }
+    }
+}
+
+fn jpeg_refused(detail: impl Into<String>) -> ContentError {
+    ContentError::Unsupported {
+        format: "JPEG",
+        detail: detail.into(),
+    }
+}
+
+fn jpeg_corrupt(detail: impl Into<String>) -> ContentError {
+    ContentError::Corrupt {
+        format: "JPEG",
+        detail: detail.into(),
+    }
+}
+
+/// Read the frame header (SOF) of a JPEG to encapsulate it as it is. Only the transfer syntaxes
+/// whose bitstream it is are accepted: baseline (SOF0) and extended sequential Huffman (SOF1).
+/// The stream must be complete (the same walk as [`jpeg_is_complete`]).
+pub fn jpeg_info(bytes: &[u8], limits: &Limits) -> Result<JpegInfo, ContentError> {
+    if bytes.is_empty() {
+        return Err(ContentError::EmptyImage);
+    }
+    if sniff_image(bytes) != Some(ImageKind::Jpeg) {
+        let head: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        return Err(jpeg_corrupt(format!(
+            "Encapsulate needs JPEG content (starting ff d8 ff), the first bytes are {}",
+            head.join(" ")
+        )));
+    }
+    if !jpeg_is_complete(bytes) {
+        return Err(jpeg_corrupt(
+            "premature end of JPEG data: the end-of-image marker is missing (truncated file?)",
+        ));
+    }
+    let mut adobe_transform = None;
+    let mut i = 2;
+    loop {
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let (Some(0xFF), Some(&marker)) = (bytes.get(i), bytes.get(i + 1)) else {
+            return Err(jpeg_corrupt(
+                "no frame header (SOF marker) before the image data",
+            ));
+        };
+        i += 2;
+        if matches!(marker, 0x01 | 0xD0..=0xD7) {
+            continue;
+        }
+        if matches!(marker, 0xD9 | 0xDA) {
+            return Err(jpeg_corrupt(
+                "no frame header (SOF marker) before the image data",
+            ));
+        }
+        let len = bytes
+            .get(i..i + 2)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+            .filter(|&l| l >= 2)
+            .ok_or_else(|| jpeg_corrupt("bad marker segment length"))?;
+        let seg = bytes
+            .get(i + 2..i + len)
+            .ok_or_else(|| jpeg_corrupt("marker segment past the end of the data"))?;
+        i += len;
+        match marker {
+            // APP14 "Adobe": its transform byte says whether 3 components are RGB (0) or YCbCr
+            0xEE if seg.len() >= 12 && seg.starts_with(b"Adobe") => {
+                adobe_transform = Some(seg[11]);
+            }
+            0xC0 | 0xC1 => return frame_info(marker, seg, adobe_transform, limits),
+            0xC2 | 0xC6 | 0xCA | 0xCE => {
+                return Err(jpeg_refused(
+                    "progressive JPEG: no DICOM transfer syntax in use keeps it as it is (re-encode it as baseline, or send it without Encapsulate to store it decoded)",
+                ));
+            }
+            0xC3 | 0xC5 | 0xC7 | 0xCB | 0xCD | 0xCF => {
+                return Err(jpeg_refused(
+                    "lossless or hierarchical JPEG cannot be encapsulated (only baseline and extended sequential JPEG)",
+                ));
+            }
+            0xC9 => {
+                return Err(jpeg_refused(
+                    "arithmetic-coded JPEG cannot be encapsulated (only Huffman-coded baseline and extended JPEG)",
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn frame_info(
+    marker: u8,
+    seg: &[u8],
+    adobe_transform: Option<u8>,
+    limits: &Limits,
+) -> Result<JpegInfo, ContentError> {
+    let short = || jpeg_corrupt("truncated frame header");
+    let header = seg.get(..6).ok_or_else(short)?;
+    let precision = u16::from(header[0]);
+    let rows = u16::from_be_bytes([header[1], header[2]]);
+    let columns = u16::from_be_bytes([header[3], header[4]]);
+    let n = usize::from(header[5]);
+    let comps = seg.get(6..6 + 3 * n).ok_or_else(short)?;
+    if rows == 0 {
+        return Err(jpeg_refused(
+            "the frame header declares 0 lines (height given later by a DNL marker)",
+        ));
+    }
+    check_size(
+        u64::from(columns),
+        u64::from(rows),
+        (n as u64) * if precision > 8 { 2 } else { 1 },
+        limits,
+    )?;
+    let extended = marker == 0xC1;
+    match (extended, precision) {
+        (false, 8) | (true, 8 | 12) => {}
+        (_, p) => {
+            return Err(jpeg_corrupt(format!(
+                "sample precision {p} is not valid for a {} JPEG",
+                if extended { "extended" } else { "baseline" }
+            )));
+        }
+    }
+    let photometric = match n {
+        1 => "MONOCHROME2",
+        3 if adobe_transform == Some(0) => "RGB",
+        3 => {
+            let sampling: Vec<u8> = comps.chunks(3).map(|c| c[1]).collect();
+            if sampling.iter().all(|&s| s == 0x11) {
+                "YBR_FULL"
+            } else {
+                "YBR_FULL_422"
+            }
+        }
+        other => {
+            return Err(jpeg_refused(format!(
+                "{other} colour components: only grayscale (1) or colour (3) JPEG can be encapsulated"
+            )));
+        }
+    };
+    Ok(JpegInfo {
+        columns,
+        rows,
+        components: n as u16,
+        precision,
+        extended,
+        photometric,
+    })
+}
+
 /// PNG colour type 3 (indexed) in IHDR.
 fn png_is_palette(bytes: &[u8]) -> bool {
     bytes.len() > 25 && &bytes[12..16] == b"IHDR" && bytes[25] == 3
@@ -677,5 +1006,211 @@ pub(crate) mod tests {
             decode_image(b"", &Limits::default()),
             Err(ContentError::EmptyImage)
         );
+    }
+
+    /// A JPEG of `w`×`h` with `components` 1 or 3 (the encoder writes baseline, 4:2:0 colour).
+    pub(crate) fn jpeg(w: u32, h: u32, components: usize) -> Vec<u8> {
+        let color = if components == 1 {
+            ExtendedColorType::L8
+        } else {
+            ExtendedColorType::Rgb8
+        };
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .write_image(&gradient((w * h) as usize, components), w, h, color)
+            .unwrap();
+        out
+    }
+
+    /// The offset of the first SOF marker's code byte.
+    fn sof_at(jpg: &[u8]) -> usize {
+        (2..jpg.len())
+            .find(|&i| jpg[i - 1] == 0xFF && matches!(jpg[i], 0xC0..=0xC3))
+            .unwrap()
+    }
+
+    #[test]
+    fn jpeg_header_is_read_without_decoding() {
+        let l = Limits::default();
+        let rgb = jpeg(40, 24, 3);
+        let info = jpeg_info(&rgb, &l).unwrap();
+        assert_eq!(
+            (info.columns, info.rows, info.components, info.precision),
+            (40, 24, 3, 8)
+        );
+        // this encoder does not subsample: YBR_FULL
+        assert_eq!(info.photometric, "YBR_FULL");
+        assert_eq!(info.transfer_syntax(), "1.2.840.10008.1.2.4.50");
+        let gray = jpeg(40, 24, 1);
+        let info = jpeg_info(&gray, &l).unwrap();
+        assert_eq!((info.components, info.photometric), (1, "MONOCHROME2"));
+
+        // subsampled chroma (luma sampled 2x2): YBR_FULL_422, as Orthanc writes for colour
+        let sof = sof_at(&rgb);
+        let mut sub = rgb.clone();
+        sub[sof + 10] = 0x22;
+        assert_eq!(jpeg_info(&sub, &l).unwrap().photometric, "YBR_FULL_422");
+        // an Adobe segment saying "no transform": RGB
+        let mut adobe = rgb[..2].to_vec();
+        adobe.extend_from_slice(&[0xFF, 0xEE, 0x00, 0x0E]);
+        adobe.extend_from_slice(b"Adobe\x00\x64\x00\x00\x00\x00\x00");
+        adobe.extend_from_slice(&rgb[2..]);
+        assert_eq!(jpeg_info(&adobe, &l).unwrap().photometric, "RGB");
+
+        // SOF1: extended, its own transfer syntax
+        let mut ext = rgb.clone();
+        ext[sof] = 0xC1;
+        let info = jpeg_info(&ext, &l).unwrap();
+        assert_eq!(info.transfer_syntax(), "1.2.840.10008.1.2.4.51");
+
+        // progressive, lossless: refused, saying why
+        for (code, needle) in [(0xC2, "progressive"), (0xC3, "lossless")] {
+            let mut other = rgb.clone();
+            other[sof] = code;
+            let e = jpeg_info(&other, &l).unwrap_err();
+            assert!(
+                matches!(e, ContentError::Unsupported { .. }) && e.to_string().contains(needle),
+                "{e}"
+            );
+        }
+        // a baseline frame with 12-bit samples is no baseline JPEG
+        let mut p12 = rgb.clone();
+        p12[sof + 3] = 12;
+        assert!(matches!(
+            jpeg_info(&p12, &l),
+            Err(ContentError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_jpegs_to_encapsulate_are_refused() {
+        let l = Limits::default();
+        let rgb = jpeg(40, 24, 3);
+        // truncated
+        let e = jpeg_info(&rgb[..rgb.len() / 2], &l).unwrap_err();
+        assert!(e.to_string().contains("premature end"), "{e}");
+        // no SOF: SOI, a comment, EOI
+        let no_sof = [0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x04, b'h', b'i', 0xFF, 0xD9];
+        let e = jpeg_info(&no_sof, &l).unwrap_err();
+        assert!(e.to_string().contains("no frame header"), "{e}");
+        // a PNG
+        let png = encode_png(4, 4, &gradient(16, 1), ExtendedColorType::L8);
+        let e = jpeg_info(&png, &l).unwrap_err();
+        assert!(e.to_string().contains("89 50 4e 47"), "{e}");
+        assert_eq!(jpeg_info(b"", &l), Err(ContentError::EmptyImage));
+        // a header that lies about the size is refused from the header
+        let mut huge = rgb.clone();
+        let sof = sof_at(&huge);
+        huge[sof + 4..sof + 8].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
+        assert!(matches!(
+            jpeg_info(&huge, &l),
+            Err(ContentError::TooLarge { .. })
+        ));
+        // zero lines (DNL) is refused
+        let mut dnl = rgb.clone();
+        dnl[sof + 4..sof + 6].copy_from_slice(&[0, 0]);
+        assert!(matches!(
+            jpeg_info(&dnl, &l),
+            Err(ContentError::Unsupported { .. })
+        ));
+    }
+
+    pub(crate) fn binary_stl(triangles: u32) -> Vec<u8> {
+        let mut v = vec![b' '; 80];
+        v.extend_from_slice(&triangles.to_le_bytes());
+        v.extend(std::iter::repeat_n(0u8, 50 * triangles as usize));
+        v
+    }
+
+    #[test]
+    fn models_are_checked_for_what_they_cannot_be() {
+        let l = Limits::default();
+        assert_eq!(stl_shape(b"solid cube\nendsolid cube\n"), StlShape::Ascii);
+        assert_eq!(stl_shape(&binary_stl(2)), StlShape::Binary);
+        assert_eq!(stl_shape(b"Hello, world"), StlShape::OtherText);
+        assert_eq!(stl_shape(&[0, 1, 2]), StlShape::OtherBinary);
+        let mut cut = binary_stl(2);
+        cut.pop();
+        assert_eq!(stl_shape(&cut), StlShape::OtherBinary);
+
+        assert!(
+            check_model(ModelKind::Stl, &binary_stl(1), &l)
+                .unwrap()
+                .is_empty()
+        );
+        // Orthanc's own test stores "Hello, world" as an STL: kept, with a warning
+        let w = check_model(ModelKind::Stl, b"Hello, world", &l).unwrap();
+        assert!(w[0].contains("solid"), "{w:?}");
+        let e = check_model(ModelKind::Stl, &[0, 1, 2], &l).unwrap_err();
+        assert!(
+            e.to_string().contains("3 bytes") && e.to_string().contains("STL"),
+            "{e}"
+        );
+        assert_eq!(
+            check_model(ModelKind::Obj, b"", &l),
+            Err(ContentError::EmptyModel { format: "OBJ" })
+        );
+        let e = check_model(ModelKind::Mtl, b"newmtl\0", &l).unwrap_err();
+        assert!(
+            e.to_string().contains("MTL") && e.to_string().contains("text"),
+            "{e}"
+        );
+        assert!(
+            check_model(ModelKind::Obj, b"v 0 0 0\n", &l)
+                .unwrap()
+                .is_empty()
+        );
+        let tiny = Limits {
+            max_content_bytes: 4,
+        };
+        assert!(matches!(
+            check_model(ModelKind::Obj, b"v 0 0 0\n", &tiny),
+            Err(ContentError::ModelTooLarge { bytes: 8, .. })
+        ));
+        assert_eq!(ModelKind::from_extension("STL"), Some(ModelKind::Stl));
+        assert_eq!(ModelKind::from_extension("ply"), None);
+    }
+
+    /// Issue 13: every 16-bit colour type, and Orthanc's own 16-bit RGBA test image.
+    #[test]
+    fn sixteen_bit_pngs_of_every_colour_type() {
+        let l = Limits::default();
+        let fixture = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/orthanc-tests/Png16RBGATest.png"),
+        )
+        .unwrap();
+        let d = decode_image(&fixture, &l).unwrap();
+        assert_eq!(
+            (d.columns, d.rows, d.samples_per_pixel, d.bits_allocated),
+            (32, 32, 3, 16)
+        );
+        assert!(d.warnings.iter().any(|w| w.contains("alpha")));
+        let n = 12;
+        let la16: Vec<u16> = (0..n * 2).map(|i| (i as u16) * 2711).collect();
+        let d = decode_image(&encode_png(4, 3, &ne16(&la16), ExtendedColorType::La16), &l).unwrap();
+        let expect: Vec<u16> = la16.chunks(2).map(|p| p[0]).collect();
+        assert_eq!((d.samples_per_pixel, d.bits_allocated), (1, 16));
+        assert_eq!(d.samples, Samples::U16(expect));
+        assert_eq!(d.decoded_bytes, 12 * 4);
+    }
+
+    /// Hostile bytes: every cut and every single-byte change of a JPEG's headers is answered
+    /// (accepted or refused), never a panic.
+    #[test]
+    fn jpeg_info_survives_cuts_and_mutations() {
+        let l = Limits::default();
+        let jpg = jpeg(16, 8, 3);
+        for cut in 0..jpg.len() {
+            let _ = jpeg_info(&jpg[..cut], &l);
+        }
+        let head = jpg.len().min(700);
+        for at in 0..head {
+            for v in [0x00, 0x01, 0x7F, 0xC0, 0xC2, 0xD9, 0xDA, 0xFF] {
+                let mut m = jpg.clone();
+                m[at] = v;
+                let _ = jpeg_info(&m, &l);
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ pub use tags::{TagError, TagValue};
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use content::{DecodedImage, ImageKind, Samples};
+use content::{DecodedImage, ImageKind, JpegInfo, ModelKind, Samples};
 use dicom_core::value::{DataSetSequence, Value};
 use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::{tags as t, uids};
@@ -52,6 +52,10 @@ pub enum Payload {
     },
     /// PNG or JPEG (recognised by content), decoded to uncompressed pixels.
     Image { bytes: Vec<u8> },
+    /// A JPEG kept as it is: one fragment of encapsulated Pixel Data (`Encapsulate: true`).
+    EncapsulatedJpeg { bytes: Vec<u8> },
+    /// An STL, OBJ or MTL model (Encapsulated 3D Model storage).
+    Model { bytes: Vec<u8>, kind: ModelKind },
     /// No content: only tags.
     Empty,
 }
@@ -797,7 +801,7 @@ pub fn build(
             }
             vec![spec.default_encoding.charset(), Some(encoding::UTF8)]
         };
-        let is_image = matches!(item.payload, Payload::Image { .. });
+        let mut transfer_syntax = uids::EXPLICIT_VR_LITTLE_ENDIAN;
         match &item.payload {
             Payload::Pdf { bytes, title } => {
                 embed_pdf(&mut obj, bytes, title.as_deref(), &ctx, &left)
@@ -809,6 +813,19 @@ pub fn build(
                 used = used.saturating_add(img.decoded_bytes);
                 embed_image(&mut obj, img, &mut ctx.warnings);
             }
+            Payload::EncapsulatedJpeg { bytes } => {
+                let info = content::jpeg_info(bytes, &left).map_err(series_too_large)?;
+                used = used.saturating_add(bytes.len() as u64);
+                transfer_syntax = info.transfer_syntax();
+                embed_jpeg(&mut obj, bytes, &info, &mut ctx.warnings);
+            }
+            Payload::Model { bytes, kind } => {
+                let warnings =
+                    content::check_model(*kind, bytes, &left).map_err(series_too_large)?;
+                ctx.warnings.extend(warnings);
+                used = used.saturating_add(bytes.len() as u64);
+                embed_model(&mut obj, bytes, *kind, &ctx);
+            }
             Payload::Empty => {
                 if !has(&obj, t::SOP_CLASS_UID) {
                     ctx.warnings.push(
@@ -819,9 +836,10 @@ pub fn build(
         }
         if n > 1 {
             put_str(&mut obj, t::INSTANCE_NUMBER, VR::IS, &(i + 1).to_string());
-            if is_image {
-                put_str(&mut obj, t::IMAGES_IN_ACQUISITION, VR::IS, &n.to_string());
-            }
+            // what makes Orthanc's ExpectedNumberOfInstances, hence the series Status
+            // (src/store/views.rs), as Orthanc's create-dicom sets them on a series
+            put_str(&mut obj, t::IMAGES_IN_ACQUISITION, VR::IS, &n.to_string());
+            put_str(&mut obj, t::NUMBER_OF_TEMPORAL_POSITIONS, VR::IS, "1");
         } else {
             put_if_absent(&mut obj, t::INSTANCE_NUMBER, VR::IS, "1");
         }
@@ -830,7 +848,7 @@ pub fn build(
         let file = obj
             .with_meta(
                 FileMetaTableBuilder::new()
-                    .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
+                    .transfer_syntax(transfer_syntax)
                     .media_storage_sop_class_uid(PLACEHOLDER_SOP_CLASS_UID)
                     .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
                     .implementation_version_name(IMPLEMENTATION_VERSION_NAME),
@@ -1081,4 +1099,128 @@ fn embed_image(obj: &mut InMemDicomObject, img: DecodedImage, warnings: &mut Vec
         Samples::U16(v) => PrimitiveValue::U16(v.into()),
     };
     obj.put(DataElement::new(t::PIXEL_DATA, VR::OW, value));
+}
+
+/// Encapsulated JPEG: the image tags from the frame header, the bytes as the one fragment of
+/// the Pixel Data after an empty Basic Offset Table (the form Orthanc writes).
+fn embed_jpeg(
+    obj: &mut InMemDicomObject,
+    bytes: &[u8],
+    info: &JpegInfo,
+    warnings: &mut Vec<String>,
+) {
+    use dicom_core::value::PixelFragmentSequence;
+    for &tag in PIXEL_TAGS {
+        let user_set = tag != t::PIXEL_DATA && obj.remove_element(tag);
+        if user_set && tag != t::PHOTOMETRIC_INTERPRETATION {
+            warnings.push(format!("{} replaced by the JPEG's value", keyword_of(tag)));
+        }
+    }
+    put_if_absent(
+        obj,
+        t::SOP_CLASS_UID,
+        VR::UI,
+        uids::SECONDARY_CAPTURE_IMAGE_STORAGE,
+    );
+    put_if_absent(obj, t::MODALITY, VR::CS, "OT");
+    put_if_absent(obj, t::CONVERSION_TYPE, VR::CS, "WSD");
+    put_if_absent(obj, t::BURNED_IN_ANNOTATION, VR::CS, "NO");
+    put_if_absent(obj, t::LOSSY_IMAGE_COMPRESSION, VR::CS, "01");
+    put_if_absent(
+        obj,
+        t::LOSSY_IMAGE_COMPRESSION_METHOD,
+        VR::CS,
+        "ISO_10918_1",
+    );
+    put_empty_if_absent(obj, t::PATIENT_ORIENTATION, VR::CS);
+    put_empty_if_absent(obj, t::LATERALITY, VR::CS);
+    let us = |obj: &mut InMemDicomObject, tag: Tag, v: u16| {
+        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(v)));
+    };
+    us(obj, t::SAMPLES_PER_PIXEL, info.components);
+    put_str(obj, t::PHOTOMETRIC_INTERPRETATION, VR::CS, info.photometric);
+    if info.components == 3 {
+        us(obj, t::PLANAR_CONFIGURATION, 0);
+    }
+    us(obj, t::ROWS, info.rows);
+    us(obj, t::COLUMNS, info.columns);
+    let allocated = if info.precision > 8 { 16 } else { 8 };
+    us(obj, t::BITS_ALLOCATED, allocated);
+    us(obj, t::BITS_STORED, info.precision);
+    us(obj, t::HIGH_BIT, info.precision - 1);
+    us(obj, t::PIXEL_REPRESENTATION, 0);
+    // a fragment has an even length: a JPEG of odd length gets one trailing 0
+    let fragment = content::pad_even(bytes);
+    obj.put(DataElement::new(
+        t::PIXEL_DATA,
+        VR::OB,
+        Value::PixelSequence(PixelFragmentSequence::new(vec![], vec![fragment])),
+    ));
+}
+
+/// The measurement units of a 3D model (Manufacturing 3D Model module, Type 1): millimetres,
+/// the unit STL and OBJ files are conventionally written in.
+fn millimetre_code() -> InMemDicomObject {
+    let mut item = InMemDicomObject::new_empty();
+    put_str(&mut item, t::CODE_VALUE, VR::SH, "mm");
+    put_str(&mut item, t::CODING_SCHEME_DESIGNATOR, VR::SH, "UCUM");
+    put_str(&mut item, t::CODE_MEANING, VR::LO, "mm");
+    item
+}
+
+/// Encapsulated STL, OBJ or MTL (Orthanc 1.12's SOP classes and Modality M3D), with what the
+/// IOD also requires: a Frame of Reference, the Enhanced General Equipment attributes and the
+/// model's measurement units.
+fn embed_model(obj: &mut InMemDicomObject, bytes: &[u8], kind: ModelKind, ctx: &Ctx) {
+    put_if_absent(obj, t::SOP_CLASS_UID, VR::UI, kind.sop_class_uid());
+    put_if_absent(obj, t::MODALITY, VR::CS, "M3D");
+    let dt = format!("{}{}", date(&ctx.now), time(&ctx.now));
+    put_if_absent(obj, t::ACQUISITION_DATE_TIME, VR::DT, &dt);
+    put_if_absent(obj, t::BURNED_IN_ANNOTATION, VR::CS, "NO");
+    put_empty_if_absent(obj, t::DOCUMENT_TITLE, VR::ST);
+    if !has(obj, t::CONCEPT_NAME_CODE_SEQUENCE) {
+        obj.put(DataElement::new(
+            t::CONCEPT_NAME_CODE_SEQUENCE,
+            VR::SQ,
+            Value::from(DataSetSequence::<InMemDicomObject>::empty()),
+        ));
+    }
+    if !has(obj, t::FRAME_OF_REFERENCE_UID) {
+        put_str(obj, t::FRAME_OF_REFERENCE_UID, VR::UI, &new_uid());
+    }
+    put_empty_if_absent(obj, t::POSITION_REFERENCE_INDICATOR, VR::LO);
+    put_if_absent(obj, t::MANUFACTURER, VR::LO, "dicomq");
+    put_if_absent(
+        obj,
+        t::MANUFACTURER_MODEL_NAME,
+        VR::LO,
+        "dicomq create-dicom",
+    );
+    put_if_absent(obj, t::DEVICE_SERIAL_NUMBER, VR::LO, "0");
+    put_if_absent(obj, t::SOFTWARE_VERSIONS, VR::LO, env!("CARGO_PKG_VERSION"));
+    if !has(obj, t::MEASUREMENT_UNITS_CODE_SEQUENCE) {
+        obj.put(DataElement::new(
+            t::MEASUREMENT_UNITS_CODE_SEQUENCE,
+            VR::SQ,
+            Value::from(DataSetSequence::from(vec![millimetre_code()])),
+        ));
+    }
+    put_str(
+        obj,
+        t::MIME_TYPE_OF_ENCAPSULATED_DOCUMENT,
+        VR::LO,
+        kind.mime(),
+    );
+    // the content is within MaximumCreateDicomContentSize (checked), far below 4 GiB
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    obj.put(DataElement::new(
+        t::ENCAPSULATED_DOCUMENT_LENGTH,
+        VR::UL,
+        PrimitiveValue::from(len),
+    ));
+    obj.put(DataElement::new(
+        t::ENCAPSULATED_DOCUMENT,
+        VR::OB,
+        PrimitiveValue::U8(content::pad_even(bytes).into()),
+    ));
 }

@@ -1,6 +1,7 @@
 //! Parsing of Orthanc's `POST /tools/create-dicom` JSON body: the V2 format (`Tags`) and the
 //! legacy V1 format (no `Tags`: every other member is a tag).
 
+use super::content::{self, ImageKind, ModelKind};
 use super::tags::TagValue;
 use super::{CreateItem, CreateSpec, Payload};
 use crate::dicom::scan::MAX_SEQUENCE_DEPTH;
@@ -53,11 +54,17 @@ pub enum RequestError {
     #[error("{field}: invalid data URI: {reason}")]
     BadDataUri { field: String, reason: String },
     #[error(
-        "{field}: unsupported MIME type \"{mime}\" (expected application/pdf, image/png or image/jpeg)"
+        "{field}: unsupported MIME type \"{mime}\" (expected application/pdf, image/png, image/jpeg, model/stl, model/obj or model/mtl)"
     )]
     UnsupportedMime { field: String, mime: String },
-    #[error("\"Encapsulate\": keeping the JPEG bitstream is not supported")]
-    EncapsulateUnsupported,
+    #[error(
+        "{field}: \"Encapsulate\": true keeps a JPEG as it is, so the content must be image/jpeg, not {what}"
+    )]
+    EncapsulateNotJpeg { field: String, what: &'static str },
+    #[error(
+        "\"Encapsulate\": true applies to one JPEG content, not to an array of contents (a series)"
+    )]
+    EncapsulateArray,
 }
 
 /// A parsed `data:<mime>;base64,<data>` URI.
@@ -206,10 +213,16 @@ fn payload_of(uri: &str, field: &str) -> Result<Payload, RequestError> {
             title: None,
         }),
         "image/png" | "image/jpeg" | "image/jpg" => Ok(Payload::Image { bytes: d.bytes }),
-        _ => Err(RequestError::UnsupportedMime {
-            field: field.to_string(),
-            mime: d.mime,
-        }),
+        mime => match ModelKind::from_mime(mime) {
+            Some(kind) => Ok(Payload::Model {
+                bytes: d.bytes,
+                kind,
+            }),
+            None => Err(RequestError::UnsupportedMime {
+                field: field.to_string(),
+                mime: d.mime,
+            }),
+        },
     }
 }
 
@@ -242,6 +255,37 @@ fn opt_string(
     }
 }
 
+/// `Encapsulate: true`: the JPEG content is kept as it is. Orthanc answers 500 NotImplemented
+/// for another content or an array; this is a 400 naming the content. (Whether the bytes are a
+/// JPEG is checked when the instance is built, as for a decoded image.)
+fn encapsulated(items: Vec<CreateItem>, is_array: bool) -> Result<Vec<CreateItem>, RequestError> {
+    if is_array {
+        return Err(RequestError::EncapsulateArray);
+    }
+    let not_jpeg = |what| RequestError::EncapsulateNotJpeg {
+        field: "Content".into(),
+        what,
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let payload = match item.payload {
+                Payload::Image { bytes }
+                    if content::sniff_image(&bytes) == Some(ImageKind::Png) =>
+                {
+                    return Err(not_jpeg("a PNG image"));
+                }
+                Payload::Image { bytes } => Payload::EncapsulatedJpeg { bytes },
+                Payload::Pdf { .. } => return Err(not_jpeg("a PDF")),
+                Payload::Model { kind, .. } => return Err(not_jpeg(kind.mime())),
+                // without content there is nothing to encapsulate (as Orthanc)
+                other @ (Payload::Empty | Payload::EncapsulatedJpeg { .. }) => other,
+            };
+            Ok(CreateItem { payload, ..item })
+        })
+        .collect()
+}
+
 /// Parse a create-dicom body.
 pub fn parse_request(body: &Value) -> Result<ParsedRequest, RequestError> {
     let obj = body.as_object().ok_or(RequestError::NotAnObject)?;
@@ -268,9 +312,7 @@ pub fn parse_request(body: &Value) -> Result<ParsedRequest, RequestError> {
     };
     let force = opt_bool(obj, "Force", false)?;
     let interpret_binary_tags = opt_bool(obj, "InterpretBinaryTags", true)?;
-    if opt_bool(obj, "Encapsulate", false)? {
-        return Err(RequestError::EncapsulateUnsupported);
-    }
+    let encapsulate = opt_bool(obj, "Encapsulate", false)?;
     let private_creator = opt_string(obj, "PrivateCreator")?.filter(|s| !s.is_empty());
     let parent = opt_string(obj, "Parent")?;
     let (items, content_is_array) = match content {
@@ -339,6 +381,11 @@ pub fn parse_request(body: &Value) -> Result<ParsedRequest, RequestError> {
                 expected: "a data URI string or an array",
             });
         }
+    };
+    let items = if encapsulate {
+        encapsulated(items, content_is_array)?
+    } else {
+        items
     };
     Ok(ParsedRequest {
         spec: CreateSpec {
@@ -552,5 +599,50 @@ mod tests {
         let e = parse_request(&json!({"Tags": {}, "Content": "data:image/gif;base64,R0lG"}))
             .unwrap_err();
         assert!(matches!(e, RequestError::UnsupportedMime { .. }));
+    }
+
+    #[test]
+    fn models_and_encapsulate() {
+        for (mime, kind) in [
+            ("model/stl", ModelKind::Stl),
+            ("MODEL/OBJ", ModelKind::Obj),
+            ("model/mtl", ModelKind::Mtl),
+        ] {
+            let uri = format!("data:{mime};base64,{}", b64(b"Hello, world"));
+            let r = parse_request(&json!({"Tags": {}, "Content": uri})).unwrap();
+            assert_eq!(
+                r.spec.items[0].payload,
+                Payload::Model {
+                    bytes: b"Hello, world".to_vec(),
+                    kind
+                }
+            );
+        }
+        let jpeg = format!("data:image/jpeg;base64,{}", b64(b"\xff\xd8\xff\xe0"));
+        let r = parse_request(&json!({"Tags": {}, "Content": jpeg, "Encapsulate": true})).unwrap();
+        assert!(matches!(
+            &r.spec.items[0].payload,
+            Payload::EncapsulatedJpeg { bytes } if bytes == b"\xff\xd8\xff\xe0"
+        ));
+        let r = parse_request(&json!({"Tags": {}, "Content": jpeg, "Encapsulate": false})).unwrap();
+        assert!(matches!(&r.spec.items[0].payload, Payload::Image { .. }));
+        // Orthanc: 500 NotImplemented; here a 400 that says why
+        let png = format!("data:image/png;base64,{}", b64(b"\x89PNG\r\n\x1a\n"));
+        let pdf = format!("data:application/pdf;base64,{}", b64(b"%PDF-1.4"));
+        let stl = format!("data:model/stl;base64,{}", b64(b"solid"));
+        for (content, needle) in [(png, "PNG"), (pdf, "PDF"), (stl, "model/stl")] {
+            let e = parse_request(&json!({"Tags": {}, "Content": content, "Encapsulate": true}))
+                .unwrap_err();
+            assert!(
+                matches!(e, RequestError::EncapsulateNotJpeg { .. })
+                    && e.to_string().contains(needle),
+                "{e}"
+            );
+        }
+        let e = parse_request(&json!({"Tags": {}, "Content": [jpeg], "Encapsulate": true}))
+            .unwrap_err();
+        assert_eq!(e, RequestError::EncapsulateArray);
+        let r = parse_request(&json!({"Tags": {}, "Encapsulate": true})).unwrap();
+        assert_eq!(r.spec.items[0].payload, Payload::Empty);
     }
 }
