@@ -133,7 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--pdf', '--pdf', [CompletionResultType]::ParameterName, 'A PDF file to encapsulate (Encapsulated PDF Storage)')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'A PNG or JPEG (recognised by content); several make one series (Secondary Capture)')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'A 3D model: STL (by extension or content), OBJ or MTL (by extension); one instance (Encapsulated STL, OBJ or MTL)')
-            [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'Orthanc''s create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)')
+            [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'Orthanc''s create-dicom JSON body (Tags with sequences, Content, Parent, PrivateCreator, Force, InterpretBinaryTags; or the legacy body without Tags)')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag by keyword or number: PatientName=Doe^John, 0010,0020=42')
             [CompletionResult]::new('--parent', '--parent', [CompletionResultType]::ParameterName, 'Place the instance under this patient, study or series, inheriting its tags')
             [CompletionResult]::new('--private-creator', '--private-creator', [CompletionResultType]::ParameterName, 'Private creator to choose between Dictionary entries')

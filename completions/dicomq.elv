@@ -124,7 +124,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --pdf 'A PDF file to encapsulate (Encapsulated PDF Storage)'
             cand --image 'A PNG or JPEG (recognised by content); several make one series (Secondary Capture)'
             cand --model 'A 3D model: STL (by extension or content), OBJ or MTL (by extension); one instance (Encapsulated STL, OBJ or MTL)'
-            cand --request 'Orthanc''s create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)'
+            cand --request 'Orthanc''s create-dicom JSON body (Tags with sequences, Content, Parent, PrivateCreator, Force, InterpretBinaryTags; or the legacy body without Tags)'
             cand --tag 'A tag by keyword or number: PatientName=Doe^John, 0010,0020=42'
             cand --parent 'Place the instance under this patient, study or series, inheriting its tags'
             cand --private-creator 'Private creator to choose between Dictionary entries'

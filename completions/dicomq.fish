@@ -113,7 +113,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -s h -l help -d 'Print
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l pdf -d 'A PDF file to encapsulate (Encapsulated PDF Storage)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l image -d 'A PNG or JPEG (recognised by content); several make one series (Secondary Capture)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l model -d 'A 3D model: STL (by extension or content), OBJ or MTL (by extension); one instance (Encapsulated STL, OBJ or MTL)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l request -d 'Orthanc\'s create-dicom JSON body (Tags, Content, Parent, PrivateCreator, Force)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l request -d 'Orthanc\'s create-dicom JSON body (Tags with sequences, Content, Parent, PrivateCreator, Force, InterpretBinaryTags; or the legacy body without Tags)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l tag -d 'A tag by keyword or number: PatientName=Doe^John, 0010,0020=42' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l parent -d 'Place the instance under this patient, study or series, inheriting its tags' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l private-creator -d 'Private creator to choose between Dictionary entries' -r

@@ -365,6 +365,7 @@ fn frame_seeds(dicom: &Seeds, images: &Seeds, pdfs: &Seeds) -> std::io::Result<S
         parent: None,
         store: true,
         return_files: false,
+        legacy_v1: false,
     });
     let create_body = [images[0].1.as_slice(), pdfs[1].1.as_slice()].concat();
     let hello = frame(

@@ -44,8 +44,13 @@ pub fn dataset_full(data: &[u8]) -> bool {
     let Ok(obj) = dicomq::store::header::open_full(Cursor::new(data)) else {
         return false;
     };
-    let _ = dicomq::store::tags::tags_json(&obj);
-    let _ = dicomq::store::tags::tags_text(&obj);
+    // A declared private tag, so the naming of private elements is exercised too.
+    let private = dicomq::dicom::create::PrivateDictionary::from_json(&serde_json::json!({
+        "0019,1001": ["LO", "Fuzz", 1, 1, "FuzzCreator"]
+    }))
+    .unwrap_or_default();
+    let _ = dicomq::store::tags::tags_json(&obj, &private);
+    let _ = dicomq::store::tags::tags_text(&obj, &private);
     let mut dicomdir = DicomDirWriter::new(true);
     dicomdir.add_instance(&obj, &["IMAGES", "IM0"]).is_ok() && dicomdir.to_bytes().is_ok()
 }

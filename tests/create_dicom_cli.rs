@@ -440,7 +440,10 @@ fn request_body_and_v1_format() {
     if !d.is_empty() {
         assert!(d.contains("(0010,0010) PN [V1^Format]"), "{d}");
         assert!(d.contains("(0008,1163) FD 3.12"), "{d}");
-        assert!(!d.contains("(0008,0005)"), "V1 writes no SpecificCharacterSet: {d}");
+        assert!(
+            !d.contains("(0008,0005)"),
+            "V1 writes no SpecificCharacterSet: {d}"
+        );
         assert!(!d.contains("(0008,0012)"), "V1 writes no dates: {d}");
     }
     // a V1 value that is not a string: Orthanc's CreateDicomNotString
@@ -456,7 +459,11 @@ fn request_body_and_v1_format() {
         "{}",
         stderr(&o)
     );
-    assert_eq!(home.stored_files().len(), 2, "nothing stored for the bad body");
+    assert_eq!(
+        home.stored_files().len(),
+        2,
+        "nothing stored for the bad body"
+    );
 
     // sequences, nested, with a private tag inside (Orthanc's test_anonymize_nested body)
     let seq = serde_json::json!({

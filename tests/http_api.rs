@@ -318,6 +318,34 @@ fn hierarchy_routes() {
         assert!(matches!(r.status, 400 | 404), "{path}: {}", r.status);
     }
     assert_eq!(get(&format!("/studies/{s1}/instances")).status, 404);
+    // instances-tags: every instance below, by ID, in the format asked for.
+    let tags = get(&format!("/studies/{st}/instances-tags?simplify")).json();
+    let mut keys: Vec<String> = tags.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, all);
+    let one = get(&format!("/instances/{i2}/tags?simplify")).json();
+    assert_eq!(tags[i2.as_str()], one);
+    let short = get(&format!("/series/{s2}/instances-tags?short")).json();
+    assert_eq!(short.as_object().map(|o| o.len()), Some(1));
+    assert!(one["PatientID"].is_string(), "{one}");
+    assert_eq!(short[i3.as_str()]["0010,0020"], one["PatientID"]);
+    assert_eq!(get(&format!("/patients/{st}/instances-tags")).status, 404);
+    // The list routes page as Orthanc 1.12.5, in insertion order: skip `since`, at most `limit`
+    // (0: no limit).
+    let listed = |q: &str| get(&format!("/instances?expand=false{q}")).json();
+    assert_eq!(listed(""), serde_json::json!([i1, i2, i3]));
+    assert_eq!(listed("&since=1&limit=1"), serde_json::json!([i2]));
+    assert_eq!(listed("&since=1&limit=0"), serde_json::json!([i2, i3]));
+    assert_eq!(listed("&since=5"), serde_json::json!([]));
+    assert_eq!(get("/instances?limit=x").status, 400);
+    // Empty path components are dropped, as Orthanc's URI parser drops them.
+    for path in ["/instances/", "//instances", "/instances//"] {
+        let r = curl(&["--path-as-is", &format!("{base}{path}?expand=false")]);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.json(), serde_json::json!([i1, i2, i3]), "{path}");
+    }
+    let r = curl(&["--path-as-is", &format!("{base}/instances//{i1}/")]);
+    assert_eq!(r.json()["ID"], i1.as_str());
 }
 
 /// Orthanc's changes log: what a store logs, paging with `since`/`limit`, `last`, deletions,
@@ -864,7 +892,10 @@ fn create_dicom_route() {
     }
     let too_deep = serde_json::json!({"Tags": {"ReferencedStudySequence": too_deep}}).to_string();
     for (body, needle) in [
-        (r#"{"PatientName": 7}"#, "\"PatientName\": value must be a string"),
+        (
+            r#"{"PatientName": 7}"#,
+            "\"PatientName\": value must be a string",
+        ),
         (r#"{"Tags": {"PatientName": true}}"#, "\"PatientName\""),
         (
             r#"{"Tags": {"PatientName": [{"StudyDescription": "x"}]}}"#,

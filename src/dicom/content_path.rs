@@ -10,6 +10,7 @@ use dicom_core::header::Header;
 use dicom_core::value::Value;
 use dicom_core::{DataDictionary, Tag, VR};
 use dicom_dictionary_std::{StandardDataDictionary, tags};
+use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
 use dicom_object::InMemDicomObject;
 
 use super::scan::MAX_SEQUENCE_DEPTH;
@@ -72,6 +73,7 @@ pub fn walk(obj: &InMemDicomObject, path: &[&str]) -> Result<ContentAnswer, Cont
         }
     }
     let mut item = obj;
+    let mut charset = charset_of(obj, SpecificCharacterSet::default());
     for pair in path.chunks_exact(2) {
         let tag = parse_tag(pair[0])?;
         let index: usize = pair[1].parse().map_err(|_| ContentPathError::Absent)?;
@@ -80,6 +82,7 @@ pub fn walk(obj: &InMemDicomObject, path: &[&str]) -> Result<ContentAnswer, Cont
             .and_then(|e| e.value().items())
             .and_then(|items| items.get(index))
             .ok_or(ContentPathError::Absent)?;
+        charset = charset_of(item, charset);
     }
     match path.len() % 2 {
         0 => Ok(ContentAnswer::List(
@@ -87,20 +90,49 @@ pub fn walk(obj: &InMemDicomObject, path: &[&str]) -> Result<ContentAnswer, Cont
                 .map(|e| format!("{:04x}-{:04x}", e.tag().0, e.tag().1))
                 .collect(),
         )),
-        _ => leaf(item, parse_tag(path[path.len() - 1])?),
+        _ => leaf(item, parse_tag(path[path.len() - 1])?, &charset),
     }
 }
 
-fn leaf(item: &InMemDicomObject, tag: Tag) -> Result<ContentAnswer, ContentPathError> {
+/// The character set of `item`: its own (0008,0005), else the one it inherits.
+fn charset_of(item: &InMemDicomObject, inherited: SpecificCharacterSet) -> SpecificCharacterSet {
+    item.get(tags::SPECIFIC_CHARACTER_SET)
+        .and_then(|e| e.value().to_str().ok())
+        .and_then(|v| SpecificCharacterSet::from_code(v.trim_matches([' ', '\0'])))
+        .unwrap_or(inherited)
+}
+
+fn leaf(
+    item: &InMemDicomObject,
+    tag: Tag,
+    charset: &SpecificCharacterSet,
+) -> Result<ContentAnswer, ContentPathError> {
     let elem = item.get(tag).ok_or(ContentPathError::Absent)?;
     match elem.value() {
         Value::Sequence(seq) => Ok(indices(seq.items().len())),
+        // Text in the file's character set, as Orthanc answers the raw value (dicom-rs holds
+        // it decoded).
+        Value::Primitive(p) if is_charset_text(elem.vr()) => {
+            let text = p.to_str();
+            let bytes = charset
+                .encode(&text)
+                .unwrap_or_else(|_| text.as_bytes().to_vec());
+            Ok(ContentAnswer::Value(padded(bytes, elem.vr())))
+        }
         Value::Primitive(p) => Ok(ContentAnswer::Value(padded(
             p.to_bytes().into_owned(),
             elem.vr(),
         ))),
         Value::PixelSequence(_) => Err(ContentPathError::Absent),
     }
+}
+
+/// The VRs whose text the Specific Character Set applies to.
+fn is_charset_text(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::LO | VR::LT | VR::PN | VR::SH | VR::ST | VR::UC | VR::UT
+    )
 }
 
 fn indices(n: usize) -> ContentAnswer {
@@ -211,6 +243,41 @@ mod tests {
 
     fn list(items: &[&str]) -> ContentAnswer {
         ContentAnswer::List(items.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// Orthanc answers the bytes of the file: text in the data set's character set, which
+    /// items inherit.
+    #[test]
+    fn text_is_answered_in_the_character_set_of_the_file() {
+        let item = InMemDicomObject::from_element_iter([text(
+            tags::STUDY_DESCRIPTION,
+            VR::LO,
+            "Sébastien^",
+        )]);
+        let obj = InMemDicomObject::from_element_iter([
+            text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100"),
+            text(tags::PATIENT_NAME, VR::PN, "Jodogne^Sébastien"),
+            DataElement::new(
+                tags::REFERENCED_STUDY_SEQUENCE,
+                VR::SQ,
+                DataSetSequence::from(vec![item]),
+            ),
+        ]);
+        assert_eq!(
+            value(&obj, "PatientName"),
+            Ok(ContentAnswer::Value(b"Jodogne^S\xe9bastien ".to_vec()))
+        );
+        assert_eq!(
+            value(&obj, "ReferencedStudySequence/0/StudyDescription"),
+            Ok(ContentAnswer::Value(b"S\xe9bastien^".to_vec()))
+        );
+        // Without a character set, dicom-rs reads a byte as the character of that code (as
+        // latin-1 does); its bytes are answered back as they were.
+        let plain = InMemDicomObject::from_element_iter([text(tags::PATIENT_NAME, VR::PN, "Zoë")]);
+        assert_eq!(
+            value(&plain, "PatientName"),
+            Ok(ContentAnswer::Value(b"Zo\xeb ".to_vec()))
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! window of the file, or of the request, applied after the rescale) do it; MONOCHROME1 is
 //! inverted in both.
 //!
-//! Native images (MONOCHROME1/2 of 8 or 16 bits, signed or not, RGB of 8 bits in either planar
+//! Native images (MONOCHROME1/2 of 8 or 16 bits, signed or not, RGB of 8 or 16 bits in either planar
 //! configuration, any number of frames) and JPEG Baseline ones are decoded; anything else is
 //! [`RenderError::Unsupported`], naming what is missing. The size of a frame is computed from
 //! Rows × Columns × SamplesPerPixel × BitsAllocated and checked against the bytes present
@@ -287,13 +287,19 @@ fn decode_native(g: &Geometry, data: &[u8]) -> Result<Decoded> {
     let (width, height) = (g.columns, g.rows);
     let pixels = width as usize * height as usize;
     match (g.photometric, g.samples) {
-        (Photometric::Rgb, 3) if g.bits_allocated == 8 => {
-            let rgb: Vec<u8> = if g.planar {
-                (0..pixels)
-                    .flat_map(|i| [data[i], data[pixels + i], data[2 * pixels + i]])
-                    .collect()
+        (Photometric::Rgb, 3) if matches!(g.bits_allocated, 8 | 16) => {
+            // 16-bit samples keep their high byte, as Orthanc turns RGB48 into RGB24.
+            let bytes: Vec<u8> = if g.bits_allocated == 16 {
+                data.chunks_exact(2).map(|c| c[1]).collect()
             } else {
                 data.to_vec()
+            };
+            let rgb: Vec<u8> = if g.planar {
+                (0..pixels)
+                    .flat_map(|i| [bytes[i], bytes[pixels + i], bytes[2 * pixels + i]])
+                    .collect()
+            } else {
+                bytes
             };
             RgbImage::from_raw(width, height, rgb)
                 .map(Decoded::Rgb)
@@ -344,7 +350,8 @@ fn decode_jpeg(g: &Geometry, jpeg: &[u8]) -> Result<Decoded> {
     let malformed = |e: image::ImageError| {
         RenderError::Malformed(format!("the JPEG frame does not decode: {e}"))
     };
-    let mut decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(jpeg)).map_err(malformed)?;
+    let mut decoder =
+        image::codecs::jpeg::JpegDecoder::new(Cursor::new(jpeg)).map_err(malformed)?;
     // The header's size, checked before the decoder allocates its output.
     let (w, h) = decoder.dimensions();
     if w > g.columns || h > g.rows || u64::from(w) * u64::from(h) > MAX_JPEG_PIXELS {

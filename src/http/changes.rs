@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
-use super::{App, blocking};
 use super::resources::query_number;
+use super::{App, blocking};
 use crate::node::MAX_CHANGES_PER_PAGE;
 
 /// Orthanc's default page.

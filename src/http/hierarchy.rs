@@ -10,10 +10,11 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::answer::{self, ApiResult};
-use super::resources::{known, query_flag};
+use super::resources::{known, query_flag, tags_format};
 use super::{App, blocking};
 use crate::store::ResourceStatistics;
 use crate::store::ids::Level;
+use crate::store::tags::tags_in;
 
 /// Every path written out, so that a search for one finds its route.
 pub fn routes() -> Router<App> {
@@ -81,6 +82,18 @@ pub fn routes() -> Router<App> {
             get(|s, p| statistics(s, p, Instance)),
         )
         .route("/statistics", get(store_statistics))
+        .route(
+            "/patients/{id}/instances-tags",
+            get(|s, p, q| instances_tags(s, p, q, Patient)),
+        )
+        .route(
+            "/studies/{id}/instances-tags",
+            get(|s, p, q| instances_tags(s, p, q, Study)),
+        )
+        .route(
+            "/series/{id}/instances-tags",
+            get(|s, p, q| instances_tags(s, p, q, Series)),
+        )
 }
 
 /// Orthanc answers the children's full objects; `?expand=false` gives their IDs only.
@@ -101,6 +114,27 @@ async fn below(
         } else {
             answer::json(&items)
         })
+    })
+    .await
+}
+
+/// Orthanc's `instances-tags`: the tags of every instance below, by instance ID, in the format
+/// `/instances/{id}/tags` takes (`?simplify`, `?short`, `?format=`).
+async fn instances_tags(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    level: Level,
+) -> ApiResult {
+    let format = tags_format(&q)?;
+    blocking(move || {
+        known(&app, level, &id)?;
+        let mut out = serde_json::Map::new();
+        for instance in app.node.descendants(level, &id, Level::Instance)? {
+            let (full, _) = app.node.instance_tags(instance.id())?;
+            out.insert(instance.id().to_string(), tags_in(&full, format));
+        }
+        Ok(answer::json(&Value::Object(out)))
     })
     .await
 }

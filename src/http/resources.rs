@@ -173,7 +173,7 @@ async fn file(
 
 /// Orthanc's choice of format: `?simplify` or `?short` (present, or `=true|1`), or
 /// `?format=Full|Simplify|Short`.
-fn tags_format(q: &HashMap<String, String>) -> Result<TagsFormat, ApiError> {
+pub(super) fn tags_format(q: &HashMap<String, String>) -> Result<TagsFormat, ApiError> {
     let on = |name: &str| Ok::<bool, ApiError>(query_flag(q, name)?.unwrap_or(false));
     if on("simplify")? {
         return Ok(TagsFormat::Simplified);

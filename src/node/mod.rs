@@ -215,6 +215,8 @@ impl Node {
         if !self.metrics.is_enabled() {
             return Ok(String::new());
         }
+        // orthanc_last_change counts the job events still queued too.
+        self.jobs.flush_events();
         let statistics = self.store.index().statistics()?;
         let jobs = self.jobs.counts();
         let job_types = self.jobs.type_names();

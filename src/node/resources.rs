@@ -119,6 +119,8 @@ impl Node {
 
     /// Counts and sizes of the whole store (Orthanc's `/statistics`).
     pub fn statistics(&self) -> Result<crate::store::index::Statistics> {
+        // LastChange counts the job events still queued too.
+        self.jobs.flush_events();
         self.store.index().statistics()
     }
 

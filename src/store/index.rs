@@ -60,6 +60,8 @@ pub enum ChangeType {
     NewSeries,
     NewStudy,
     NewPatient,
+    /// An instance completed its series (Orthanc's series `Status` became `Complete`).
+    CompletedSeries,
     Deleted,
     JobSubmitted,
     JobSuccess,

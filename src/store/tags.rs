@@ -1,13 +1,13 @@
 //! All tags of an instance in Orthanc's `/instances/{id}/tags` shape, and a readable dump.
 
-use dicom_core::{DataDictionary, Tag};
 use dicom_core::header::Header;
 use dicom_core::value::Value;
+use dicom_core::{DataDictionary, Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::InMemDicomObject;
 use serde_json::{Map, Value as Json, json};
 
-use crate::dicom::create::PrivateDictionary;
+use crate::dicom::create::{PrivateDictionary, PrivateEntry};
 
 /// Longest string shown; longer values are `TooLong`, as Orthanc does.
 const MAX_STRING: usize = 256;
@@ -18,20 +18,31 @@ const UNKNOWN: &str = "Unknown Tag & Data";
 /// DCMTK's name for the private creator elements `(gggg,0010-00ff)` of odd groups.
 const PRIVATE_CREATOR: &str = "PrivateCreator";
 
-/// The name Orthanc shows: the standard keyword, for a private tag its `Dictionary` name (found
-/// through the block's creator in the same data set), else DCMTK's placeholder.
+/// The `Dictionary` entry of a private tag, found through its block's creator in the same
+/// data set.
+fn private_entry<'d>(
+    obj: &InMemDicomObject,
+    tag: Tag,
+    private: &'d PrivateDictionary,
+) -> Option<&'d PrivateEntry> {
+    if tag.group() % 2 == 0 || tag.element() < 0x1000 {
+        return None;
+    }
+    let creator = obj
+        .get(Tag(tag.group(), tag.element() >> 8))
+        .and_then(|e| e.to_str().ok())
+        .map(|c| c.trim_end_matches(['\0', ' ']).to_string());
+    private.by_tag(tag, creator.as_deref())
+}
+
+/// The name Orthanc shows: the standard keyword, for a private tag its `Dictionary` name, else
+/// DCMTK's placeholder.
 fn keyword(obj: &InMemDicomObject, tag: Tag, private: &PrivateDictionary) -> String {
     if tag.group() % 2 == 1 {
         if (0x0010..=0x00ff).contains(&tag.element()) {
             return PRIVATE_CREATOR.to_string();
         }
-        let creator = (tag.element() >= 0x1000)
-            .then(|| Tag(tag.group(), tag.element() >> 8))
-            .and_then(|t| obj.get(t))
-            .and_then(|e| e.to_str().ok())
-            .map(|c| c.trim_end_matches(['\0', ' ']).to_string());
-        return private
-            .by_tag(tag, creator.as_deref())
+        return private_entry(obj, tag, private)
             .map(|e| e.keyword.clone())
             .unwrap_or_else(|| UNKNOWN.to_string());
     }
@@ -39,6 +50,28 @@ fn keyword(obj: &InMemDicomObject, tag: Tag, private: &PrivateDictionary) -> Str
         .by_tag(tag)
         .map(|e| e.alias.to_string())
         .unwrap_or_else(|| UNKNOWN.to_string())
+}
+
+/// The text of a private element read without its VR (implicit VR: UN) that the `Dictionary`
+/// declares with a text VR, as DCMTK reads it with the dictionary Orthanc loads.
+fn declared_text(
+    obj: &InMemDicomObject,
+    tag: Tag,
+    vr: VR,
+    private: &PrivateDictionary,
+) -> Option<String> {
+    if vr != VR::UN {
+        return None;
+    }
+    let entry = private_entry(obj, tag, private)?;
+    if entry.vr.is_binary_like() || entry.vr == VR::UN {
+        return None;
+    }
+    let bytes = obj.get(tag)?.value().to_bytes().ok()?;
+    Some(match std::str::from_utf8(&bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    })
 }
 
 /// `{"gggg,eeee": {"Name", "Type", "Value"}}`, sequences nested; private tags named by the
@@ -60,10 +93,11 @@ pub fn tags_json(obj: &InMemDicomObject, private: &PrivateDictionary) -> Json {
             ),
             Value::PixelSequence(_) => ("Null", Json::Null),
             Value::Primitive(p) => {
-                if elem.vr().is_binary_like() {
+                let declared = declared_text(obj, tag, elem.vr(), private);
+                if elem.vr().is_binary_like() && declared.is_none() {
                     ("Null", Json::Null)
                 } else {
-                    let s = p.to_str();
+                    let s = declared.map_or_else(|| p.to_str(), std::borrow::Cow::Owned);
                     let s = s.trim_end_matches(['\0', ' ']);
                     if s.len() > MAX_STRING {
                         ("TooLong", Json::Null)
@@ -236,6 +270,43 @@ mod tests {
         assert_eq!(simplified["Abnormality score"], "3.5");
         assert_eq!(simplified["0011,1001"], "1");
         assert!(tags_text(&obj, &dict).contains("(0009,1001) DS Abnormality score  3.5"));
+    }
+
+    /// A private element of an implicit VR file is read as UN; declared with a text VR, its
+    /// value shows as text (DCMTK reads it with the dictionary Orthanc loads), undeclared it
+    /// stays binary.
+    #[test]
+    fn declared_private_tags_read_as_un_show_their_text() {
+        use dicom_core::{DataElement, PrimitiveValue};
+        let dict = PrivateDictionary::from_json(&json!({
+            "00e1,10c2": ["UI", "PET-CT Multi Modality Name", 1, 1, "ELSCINT1"]
+        }))
+        .expect("dictionary");
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(
+                Tag(0x00e1, 0x0010),
+                VR::LO,
+                PrimitiveValue::from("ELSCINT1"),
+            ),
+            DataElement::new(
+                Tag(0x00e1, 0x10c2),
+                VR::UN,
+                PrimitiveValue::from(b"1.2.840.113704\0".to_vec()),
+            ),
+            DataElement::new(
+                Tag(0x00e1, 0x10c3),
+                VR::UN,
+                PrimitiveValue::from(b"1.2".to_vec()),
+            ),
+        ]);
+        let simplified = tags_in(&tags_json(&obj, &dict), TagsFormat::Simplified);
+        assert_eq!(simplified["PET-CT Multi Modality Name"], "1.2.840.113704");
+        assert_eq!(simplified["00e1,10c3"], Json::Null);
+        let empty = tags_in(
+            &tags_json(&obj, &PrivateDictionary::empty()),
+            TagsFormat::Short,
+        );
+        assert_eq!(empty["00e1,10c2"], Json::Null);
     }
 
     #[test]

@@ -164,15 +164,19 @@ fn monochrome1_is_inverted() {
 }
 
 fn rgb(planar: u16, data: &[u8]) -> DefaultDicomObject {
+    rgb_of(8, planar, data)
+}
+
+fn rgb_of(bits: u16, planar: u16, data: &[u8]) -> DefaultDicomObject {
     object(
         uids::EXPLICIT_VR_LITTLE_ENDIAN,
         vec![
             us(tags::ROWS, 1),
             us(tags::COLUMNS, 2),
             us(tags::SAMPLES_PER_PIXEL, 3),
-            us(tags::BITS_ALLOCATED, 8),
-            us(tags::BITS_STORED, 8),
-            us(tags::HIGH_BIT, 7),
+            us(tags::BITS_ALLOCATED, bits),
+            us(tags::BITS_STORED, bits),
+            us(tags::HIGH_BIT, bits - 1),
             us(tags::PIXEL_REPRESENTATION, 0),
             us(tags::PLANAR_CONFIGURATION, planar),
             text(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "RGB"),
@@ -194,6 +198,19 @@ fn rgb_in_both_planar_configurations() {
         let out = preview(decode(&obj, 0).expect("decodes"), false);
         assert_eq!(out.into_rgb8().into_raw(), expect);
     }
+}
+
+/// RGB48 keeps the high byte of each sample (Orthanc's conversion to RGB24).
+#[test]
+fn rgb_of_16_bits_keeps_the_high_bytes() {
+    let words: [u16; 6] = [0x01ff, 0x0300, 0x05aa, 0x0200, 0x0400, 0x0600];
+    let data: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let out = preview(decode(&rgb_of(16, 0, &data), 0).expect("decodes"), false);
+    assert_eq!(out.into_rgb8().into_raw(), [1, 3, 5, 2, 4, 6]);
+    let planar: [u16; 6] = [0x0100, 0x0200, 0x0300, 0x0400, 0x0500, 0x06ff];
+    let data: Vec<u8> = planar.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let out = preview(decode(&rgb_of(16, 1, &data), 0).expect("decodes"), false);
+    assert_eq!(out.into_rgb8().into_raw(), [1, 3, 5, 2, 4, 6]);
 }
 
 #[test]

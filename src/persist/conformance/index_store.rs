@@ -23,6 +23,7 @@ pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
     repair_adds_and_drops_in_one_go(open);
     a_reopened_index_keeps_everything(open);
     the_changes_log_follows_stores_and_removals(open);
+    a_series_that_becomes_complete_logs_completed_series(open);
 }
 
 const SIZE: u64 = 1000;
@@ -422,4 +423,61 @@ fn the_changes_log_follows_stores_and_removals(open: &dyn Fn(&Path) -> Arc<dyn I
         ]
     );
     assert_eq!(index.statistics().expect("stats").last_change, 19);
+}
+
+/// Orthanc logs `CompletedSeries` each time a stored instance makes its series `Complete`: not
+/// before the last expected index arrives, not again once an extra instance makes it
+/// `Inconsistent`, and never for a series that declares no count.
+fn a_series_that_becomes_complete_logs_completed_series(
+    open: &dyn Fn(&Path) -> Arc<dyn IndexStore>,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    // Seeds 0 and 12 share a series; a third instance of it comes from seed 0 again, with
+    // another SOP instance ID.
+    let mut headers: Vec<ParsedHeader> = [0, 12, 0].into_iter().map(header).collect();
+    headers[2].ids.instance = "ffffffff-ffffffff-ffffffff-ffffffff-ffffffff".into();
+    for (i, h) in headers.iter_mut().enumerate() {
+        h.series.insert("ImagesInAcquisition".into(), "2".into());
+        h.series
+            .insert("NumberOfTemporalPositions".into(), "1".into());
+        h.index_in_series = Some(u32::try_from(i % 2 + 1).expect("small"));
+    }
+    let completed = |index: &dyn IndexStore| {
+        let (all, _) = index.changes(0, 100).expect("changes");
+        all.iter()
+            .filter(|c| c.change_type == ChangeType::CompletedSeries)
+            .map(|c| (c.resource_type, c.id.clone()))
+            .collect::<Vec<_>>()
+    };
+    index
+        .commit_batch(&[new(&headers[0], "f0")])
+        .expect("first");
+    assert!(completed(index.as_ref()).is_empty());
+    index
+        .commit_batch(&[new(&headers[1], "f12")])
+        .expect("second");
+    let series = headers[0].ids.series.clone();
+    assert_eq!(
+        completed(index.as_ref()),
+        vec![(ChangedResource::Series, series.clone())]
+    );
+    // The completing change comes after the instance's own.
+    let (all, _) = index.changes(0, 100).expect("changes");
+    assert_eq!(
+        all.last().map(|c| c.change_type),
+        Some(ChangeType::CompletedSeries)
+    );
+    index
+        .commit_batch(&[new(&headers[2], "f0b")])
+        .expect("third");
+    assert_eq!(
+        completed(index.as_ref()).len(),
+        1,
+        "Inconsistent is not complete"
+    );
+    // Without a count, nothing is logged.
+    let plain = header(3);
+    index.commit_batch(&[new(&plain, "f3")]).expect("plain");
+    assert_eq!(completed(index.as_ref()).len(), 1);
 }

@@ -11,12 +11,13 @@ use redb::{
 
 use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
-use crate::store::header::MainTags;
+use crate::store::header::{MainTags, ParsedHeader};
 use crate::store::ids::Level;
 use crate::store::index::{
     Change, ChangeType, ChangedResource, Indexed, NewInstance, Removal, ResourceRecord, Statistics,
     level_word,
 };
+use crate::store::views::{expected_instances, series_status};
 
 const PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("store_patients");
 const STUDIES: TableDefinition<&str, &[u8]> = TableDefinition::new("store_studies");
@@ -425,12 +426,44 @@ fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<
                     log.log(seq, change, level, id)?;
                 }
             }
+            if series_completed(tx, &children, h)? {
+                seq += 1;
+                log.log(
+                    seq,
+                    ChangeType::CompletedSeries,
+                    Level::Series,
+                    &h.ids.series,
+                )?;
+            }
             out.push(Indexed::Success);
         }
         log.trim()?;
         counters.insert(LAST_CHANGE, seq)?;
     }
     Ok(out)
+}
+
+/// Whether the instance just indexed completes its series, as Orthanc decides to log
+/// `CompletedSeries`: the count the new instance expects (`store::views::expected_instances`)
+/// and the IndexInSeries of every instance of the series give `Complete`. Only series whose
+/// instances declare a count pay for the walk over their instances.
+fn series_completed(
+    tx: &WriteTransaction,
+    children: &redb::MultimapTable<&str, &str>,
+    h: &ParsedHeader,
+) -> Result<bool> {
+    let Some(expected) = expected_instances(h.tags(Level::Series)) else {
+        return Ok(false);
+    };
+    let instances = tx.open_table(INSTANCES)?;
+    let mut indexes = Vec::new();
+    for child in children.get(h.ids.series.as_str())? {
+        let child = child?;
+        if let Some(v) = instances.get(child.value())? {
+            indexes.push(decode(v.value())?.index_in_series);
+        }
+    }
+    Ok(series_status(Some(expected), &indexes) == "Complete")
 }
 
 /// Removes a resource inside `tx` (see `IndexStore::remove`).
