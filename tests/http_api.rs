@@ -579,6 +579,17 @@ fn find_route() {
         r[0]["RequestedTags"],
         serde_json::json!({"PatientName": "山田^太郎", "StudyDate": "20240404", "Modality": "CT"})
     );
+    // A tag that is not a main tag is checked in the file of one instance of each resource
+    // (Orthanc's "isSimpleLookup_ == false"); absent, it has the empty value.
+    let r = find(serde_json::json!({"Level": "Study",
+        "Query": {"PatientName": "Müller*", "PhotometricInterpretation": "MONO*"}}));
+    assert_eq!(sorted(r.json()), a_and_c);
+    let r = find(serde_json::json!({"Level": "Series", "Query": {"0028,0004": "RGB"}}));
+    assert_eq!(sorted(r.json()), Vec::<String>::new());
+    let r = find(serde_json::json!({"Level": "Instance", "Query": {"PatientPosition": "*"}}));
+    assert_eq!(r.json().as_array().map(Vec::len), Some(19));
+    let r = find(serde_json::json!({"Level": "Instance", "Query": {"PatientPosition": "HFS"}}));
+    assert_eq!(sorted(r.json()), Vec::<String>::new());
     // Bad bodies: Orthanc's 400 with a Details that says what is wrong.
     for (body, says) in [
         (serde_json::json!({"Level": "Nope", "Query": {}}), "Nope"),

@@ -13,8 +13,9 @@ pub struct FindArgs {
     /// The level searched
     #[arg(long, value_enum, default_value = "studies")]
     pub level: LevelArg,
-    /// Constraints on main DICOM tags of the level or above (keyword or gggg,eeee):
-    /// `DOE*` and `D?E` wildcards, `A\B` lists, `20240101-20241231` date ranges
+    /// Constraints on DICOM tags (keyword or gggg,eeee): `DOE*` and `D?E` wildcards, `A\B`
+    /// lists, `20240101-20241231` date ranges. Main tags of the level or above are searched in
+    /// the index; other tags in one file of each resource (slower)
     #[arg(value_name = "TAG=VALUE")]
     pub constraints: Vec<String>,
     /// Match text without regard to case (Orthanc's CaseSensitive: false)

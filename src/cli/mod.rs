@@ -74,7 +74,7 @@ pub enum Command {
     Ls(resources::LsArgs),
     /// Show one resource (Orthanc's JSON shape), or all tags of an instance
     Show(resources::ShowArgs),
-    /// Search by main DICOM tags (Orthanc's /tools/find): find PatientName='DOE*'
+    /// Search by DICOM tags (Orthanc's /tools/find): find PatientName='DOE*'
     Find(find::FindArgs),
     /// Delete resources, their descendants and their files
     Rm(resources::RmArgs),

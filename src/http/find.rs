@@ -1,5 +1,5 @@
 //! `POST /tools/lookup` (a DICOM identifier to Orthanc IDs) and `POST /tools/find`: Orthanc's body (`Level`, `Query`, `CaseSensitive`, `Expand`, `Limit`,
-//! `Since`, `RequestedTags`) over the index's main tags.
+//! `Since`, `RequestedTags`) over the index's main tags, other tags read from the files.
 
 use axum::Router;
 use axum::body::Body;

@@ -1,6 +1,8 @@
 //! Orthanc's `/tools/find` over the index: constraints on the main DICOM tags of the level
 //! searched and of the levels above it, with Orthanc's matching rules (`*` and `?` wildcards,
-//! `A\B` lists, `A-B` date and time ranges, exact values otherwise).
+//! `A\B` lists, `A-B` date and time ranges, exact values otherwise). A constraint on another
+//! tag is checked, as Orthanc does, in the file of one instance of each resource that meets
+//! the main-tag constraints (so it costs one file read per such resource).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,10 +34,17 @@ pub struct FindQuery {
 /// One constraint, compiled.
 #[derive(Debug, Clone, PartialEq)]
 struct Constraint {
-    keyword: String,
-    /// The level whose main tags hold it.
-    level: Level,
+    source: Source,
     matcher: Matcher,
+}
+
+/// Where a constrained value is read.
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    /// The main tags of this level.
+    Main { keyword: String, level: Level },
+    /// The file of one instance of the resource (a tag that is not a main tag).
+    File(Tag),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,19 +57,32 @@ enum Matcher {
     Range(Option<String>, Option<String>),
 }
 
-/// The main tag `name` names (a keyword or `gggg,eeee`), and the level that keeps it.
-pub fn main_tag(name: &str) -> Result<(Tag, &'static str, Level)> {
-    let tag = match parse_hex_tag(name) {
-        Some(t) => t,
+/// The tag `name` names: a keyword or `gggg,eeee`.
+fn tag_named(name: &str) -> Result<Tag> {
+    match parse_hex_tag(name) {
+        Some(t) => Ok(t),
         None => StandardDataDictionary
             .by_name(name)
             .map(|e| e.tag())
-            .ok_or_else(|| Error::Invalid(format!("unknown DICOM tag \"{name}\"")))?,
-    };
-    for level in Level::ALL {
-        if let Some((_, keyword)) = main_tags_of(level).iter().find(|(t, _)| *t == tag) {
-            return Ok((tag, keyword, level));
-        }
+            .ok_or_else(|| Error::Invalid(format!("unknown DICOM tag \"{name}\""))),
+    }
+}
+
+/// The main tag's keyword and the level that keeps it; `None` for a tag that is not a main tag.
+fn main_tag_of(tag: Tag) -> Option<(&'static str, Level)> {
+    Level::ALL.into_iter().find_map(|level| {
+        main_tags_of(level)
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, keyword)| (*keyword, level))
+    })
+}
+
+/// The main tag `name` names (a keyword or `gggg,eeee`), and the level that keeps it.
+pub fn main_tag(name: &str) -> Result<(Tag, &'static str, Level)> {
+    let tag = tag_named(name)?;
+    if let Some((keyword, level)) = main_tag_of(tag) {
+        return Ok((tag, keyword, level));
     }
     Err(Error::Invalid(format!(
         "tag \"{name}\" is not a main DICOM tag: dicomq searches the main tags of each level \
@@ -146,8 +168,17 @@ pub fn matches_one(
 fn compile(q: &FindQuery) -> Result<Vec<Constraint>> {
     let mut out = Vec::new();
     for (name, value) in &q.query {
-        let (tag, keyword, level) = main_tag(name)?;
-        if level > q.level {
+        let tag = tag_named(name)?;
+        let source = match main_tag_of(tag) {
+            Some((keyword, level)) => Source::Main {
+                keyword: keyword.to_string(),
+                level,
+            },
+            None => Source::File(tag),
+        };
+        if let Source::Main { level, .. } = source
+            && level > q.level
+        {
             return Err(Error::Invalid(format!(
                 "tag \"{name}\" belongs to the {} level, below the {} level searched",
                 level.name().to_lowercase(),
@@ -169,11 +200,7 @@ fn compile(q: &FindQuery) -> Result<Vec<Constraint>> {
         } else {
             compile_one(value, range, q.case_sensitive)?
         };
-        out.push(Constraint {
-            keyword: keyword.to_string(),
-            level,
-            matcher,
-        });
+        out.push(Constraint { source, matcher });
     }
     Ok(out)
 }
@@ -278,7 +305,9 @@ impl Store {
     /// The IDs at `q.level` whose main tags (and their ancestors') meet every constraint, in
     /// insertion order, after `since`, at most `limit` (0: all).
     pub fn find(&self, q: &FindQuery) -> Result<Vec<String>> {
-        let constraints = compile(q)?;
+        let (constraints, in_files): (Vec<Constraint>, Vec<Constraint>) = compile(q)?
+            .into_iter()
+            .partition(|c| matches!(c.source, Source::Main { .. }));
         let rows: Vec<Arc<Row>> = if q.level == Level::Instance {
             let mut rows = self.index().list(q.level)?;
             rows.sort_by_key(|(_, r)| r.seq);
@@ -299,7 +328,9 @@ impl Store {
         let mut out = Vec::new();
         let mut skipped = 0;
         for row in rows {
-            if !self.meets(q, &constraints, &row, &mut ancestors)? {
+            if !self.meets(q, &constraints, &row, &mut ancestors)?
+                || !self.meets_in_file(q, &in_files, &row.id)?
+            {
                 continue;
             }
             let id = row.id.clone();
@@ -323,25 +354,28 @@ impl Store {
         ancestors: &mut HashMap<(Level, String), MainTags>,
     ) -> Result<bool> {
         for c in constraints {
-            let own = if c.level == q.level {
+            let Source::Main { keyword, level } = &c.source else {
+                continue;
+            };
+            let own = if *level == q.level {
                 Some(&row.tags)
-            } else if c.level == Level::Patient && q.level == Level::Study {
+            } else if *level == Level::Patient && q.level == Level::Study {
                 // A study keeps its patient's tags.
                 Some(&row.patient_tags)
             } else {
                 None
             };
             let value = match own {
-                Some(tags) => tags.get(&c.keyword).map_or("", String::as_str),
+                Some(tags) => tags.get(keyword).map_or("", String::as_str),
                 None => {
-                    let key = (c.level, self.ancestor(q.level, &row.id, c.level)?);
+                    let key = (*level, self.ancestor(q.level, &row.id, *level)?);
                     if !ancestors.contains_key(&key) {
                         let tags = self.record(key.0, &key.1)?.main_tags;
                         ancestors.insert(key.clone(), tags);
                     }
                     ancestors
                         .get(&key)
-                        .and_then(|t| t.get(&c.keyword))
+                        .and_then(|t| t.get(keyword))
                         .map_or("", String::as_str)
                 }
             };
@@ -350,6 +384,25 @@ impl Store {
             }
         }
         Ok(true)
+    }
+
+    /// The constraints on tags that are not main tags, checked in the file of one instance of
+    /// the resource (its first), read up to Pixel Data. An absent tag has the empty value.
+    fn meets_in_file(&self, q: &FindQuery, constraints: &[Constraint], id: &str) -> Result<bool> {
+        if constraints.is_empty() {
+            return Ok(true);
+        }
+        let instance = self.first_instance_under(q.level, id)?;
+        let (label, reader) = self.open_instance(&instance)?;
+        let obj = super::header::open_header(reader)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", label.0)))?;
+        Ok(constraints.iter().all(|c| {
+            let Source::File(tag) = c.source else {
+                return true;
+            };
+            let value = super::header::string_of(&obj, tag).unwrap_or_default();
+            c.matcher.matches(&value, q.case_sensitive)
+        }))
     }
 }
 
