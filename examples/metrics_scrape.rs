@@ -11,7 +11,7 @@ use dicomq::node::Node;
 use dicomq::persist::index_store::IndexStore;
 use dicomq::persist::redb::index_store::RedbIndexStore;
 use dicomq::store::header::parse_header;
-use dicomq::store::index::{NewInstance, StoredFile};
+use dicomq::store::index::{Existing, NewInstance, StoredFile};
 
 fn main() {
     if let Err(e) = run() {
@@ -54,7 +54,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     },
                 })
                 .collect();
-            index.commit_batch(&batch)?;
+            index.commit_batch(&batch, Existing::Keep)?;
             next = end;
         }
     }

@@ -18,6 +18,8 @@ pub struct Config {
     pub save_jobs: bool,
     pub media_archive_size: usize,
     pub metrics_enabled: bool,
+    /// An instance stored again replaces the stored one (`OverwriteInstances`, default false).
+    pub overwrite_instances: bool,
     /// Private tags (`Dictionary`), checked at load.
     pub dictionary: PrivateDictionary,
     pub storage_directory: Option<PathBuf>,
@@ -48,6 +50,7 @@ impl Default for Config {
             save_jobs: true,
             media_archive_size: 10,
             metrics_enabled: true,
+            overwrite_instances: false,
             dictionary: PrivateDictionary::empty(),
             storage_directory: None,
             http_port: None,
@@ -104,6 +107,7 @@ const KNOWN: &[(&str, Expect)] = &[
     ("SaveJobs", Expect::Bool),
     ("MediaArchiveSize", Expect::UInt),
     ("MetricsEnabled", Expect::Bool),
+    ("OverwriteInstances", Expect::Bool),
     ("Dictionary", Expect::Object),
     ("StorageDirectory", Expect::Str),
     ("HttpPort", Expect::Port),
@@ -173,6 +177,9 @@ impl Config {
                 "MediaArchiveSize" => config.media_archive_size = as_usize().max(1),
                 "SaveJobs" => config.save_jobs = value.as_bool().unwrap_or(true),
                 "MetricsEnabled" => config.metrics_enabled = value.as_bool().unwrap_or(true),
+                "OverwriteInstances" => {
+                    config.overwrite_instances = value.as_bool().unwrap_or(false)
+                }
                 "StorageDirectory" => {
                     config.storage_directory = value.as_str().map(|s| base.join(s));
                 }
@@ -276,19 +283,21 @@ mod tests {
         assert!(c.save_jobs);
         assert_eq!(c.media_archive_size, 10);
         assert!(c.metrics_enabled);
+        assert!(!c.overwrite_instances);
         assert!(c.warning().is_none());
     }
 
     #[test]
     fn known_keys_are_read() {
         let c = parse(
-            r#"{"ConcurrentJobs": 3, "JobsHistorySize": 7, "SaveJobs": false,
+            r#"{"ConcurrentJobs": 3, "JobsHistorySize": 7, "SaveJobs": false, "OverwriteInstances": true,
                 "StorageDirectory": "store", "Dictionary": {"0405,1001": ["ST", "X", 1, 1, "C"]}}"#,
         )
         .expect("valid");
         assert_eq!(c.concurrent_jobs, 3);
         assert_eq!(c.jobs_history_size, 7);
         assert!(!c.save_jobs);
+        assert!(c.overwrite_instances);
         assert_eq!(
             c.storage_directory,
             Some(PathBuf::from("/etc/dicomq/store"))

@@ -557,3 +557,70 @@ fn file_download_names_its_attachment() {
         Some("filename=\"toto.dcmSet-Cookie:evil=1\"")
     );
 }
+
+/// Files under the storage (staged ones included).
+fn stored_files(home: &Home) -> usize {
+    fn walk(dir: &Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() { walk(&p) } else { 1 }
+                })
+                .sum()
+        })
+    }
+    walk(&home.path().join("storage"))
+}
+
+/// Orthanc's `OverwriteInstances` (its test_upload_zip configuration): an instance stored
+/// again replaces the stored one and is answered `Success`; the old file is deleted. The
+/// entries of a ZIP are stored one after the other: twice in one, both are `Success`.
+#[test]
+fn overwrite_instances_replaces_the_stored_file() {
+    let (home, _d, base) = start(Some(r#"{"OverwriteInstances": true}"#));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = spec("over").to_bytes();
+    let first = post(&base, &write(dir.path(), "a.dcm", &a), &[]);
+    assert_eq!(first.json()["Status"], "Success");
+    let id = first.json()["ID"].as_str().expect("ID").to_string();
+    let file_before = get(&format!("{base}/instances/{id}/file"), &[]).body;
+    let again = post(&base, &write(dir.path(), "a2.dcm", &a), &[]);
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["Status"], "Success");
+    assert_eq!(again.json()["ID"], id.as_str());
+    assert_eq!(stored(&base), 1);
+    assert_eq!(stored_files(&home), 1, "the replaced file is deleted");
+    assert_eq!(
+        get(&format!("{base}/instances/{id}/file"), &[]).body,
+        file_before
+    );
+    let zip = zip_of(&[("one.dcm", Some(&a)), ("two.dcm", Some(&a))]);
+    let answers = post(&base, &write(dir.path(), "twice.zip", &zip), &[]).json();
+    assert_eq!(answers[0]["Status"], "Success");
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(stored(&base), 1);
+    assert_eq!(stored_files(&home), 1);
+    // The changes log says what happened: the old one deleted, the new one stored.
+    let changes = get(&format!("{base}/changes?limit=100"), &[]).json();
+    let kinds: Vec<&str> = changes["Changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["ResourceType"] == "Instance")
+        .map(|c| c["ChangeType"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "NewInstance",
+            "Deleted",
+            "NewInstance",
+            "Deleted",
+            "NewInstance",
+            "Deleted",
+            "NewInstance"
+        ]
+    );
+}

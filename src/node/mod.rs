@@ -129,8 +129,11 @@ impl Node {
             home.space_reserve(),
             crate::store::reserve::DEFAULT_BYTES,
         );
-        let store =
-            Arc::new(Store::open(db.clone(), storage, metrics.clone())?.with_reserve(reserve));
+        let store = Arc::new(
+            Store::open(db.clone(), storage, metrics.clone())?
+                .with_reserve(reserve)
+                .overwriting(config.overwrite_instances),
+        );
         let outputs = Arc::new(JobOutputs::new(
             home.outputs_dir(),
             config.media_archive_size,

@@ -6,7 +6,8 @@
 use crate::error::{Error, Result};
 use crate::store::ids::Level;
 use crate::store::index::{
-    Change, ChangeType, ChangedResource, Indexed, NewInstance, Removal, ResourceRecord, Statistics,
+    Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
+    Statistics,
 };
 
 /// How many matches of a prefix are enough to call it ambiguous (and list them).
@@ -56,9 +57,12 @@ pub trait IndexStore: Send + Sync {
     fn clear_intents(&self, uuids: &[String]) -> Result<()>;
 
     /// Indexes a batch all or nothing, recording which instance owns each file. An instance
-    /// already indexed (or twice in the batch) is `AlreadyStored`; its file is the caller's to
-    /// delete.
-    fn commit_batch(&self, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>>;
+    /// twice in the batch is `AlreadyStored` the second time, and so is one indexed before
+    /// with `Existing::Keep`; its file is the caller's to delete. With `Existing::Replace`, an
+    /// instance indexed before is removed in the same transaction (as `remove` does: `Deleted`
+    /// logged, ancestors left empty removed, its files recorded as intents) and the new one
+    /// indexed: `Replaced` names the old files.
+    fn commit_batch(&self, items: &[NewInstance<'_>], existing: Existing) -> Result<Vec<Indexed>>;
 
     /// `dicomq check --repair`, all or nothing: indexes `add` (files found without a row) and
     /// removes the instances of `drop` (rows whose file is gone) with the ancestors they leave

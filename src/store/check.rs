@@ -198,6 +198,12 @@ impl Store {
             match outcome {
                 Indexed::Success => done.reindexed.push(o.header.ids.instance.clone()),
                 Indexed::AlreadyStored => done.duplicates.push(self.files.path_of(uuid)),
+                // `repair` keeps what is indexed.
+                Indexed::Replaced { .. } => {
+                    return Err(crate::error::Error::Internal(
+                        "repair replaced an indexed instance".into(),
+                    ));
+                }
             }
         }
         Ok(done)

@@ -15,7 +15,7 @@ use super::files::FileStorage;
 use super::group_commit::{Entry, Outcome};
 use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
-use super::index::{Indexed, StoredFile};
+use super::index::{Existing, Indexed, StoredFile};
 use crate::error::Result;
 use crate::input_file::InputFile;
 
@@ -198,14 +198,18 @@ impl Store {
             })
             .collect();
 
-        // Already indexed, or already seen in this batch: nothing is written.
+        // Already seen in this batch, or already indexed (unless it is to be replaced): nothing
+        // is written.
+        let replace = self.existing == Existing::Replace;
         let mut seen = HashSet::new();
         let mut to_write = Vec::new();
         let mut uuids = self.blobs().new_keys(items.len()).into_iter();
         for (i, p) in prepared.iter().enumerate() {
             let Ok(p) = p else { continue };
             let id = p.header.ids.instance.as_str();
-            if !seen.insert(id) || self.index.contains(super::ids::Level::Instance, id)? {
+            if !seen.insert(id)
+                || (!replace && self.index.contains(super::ids::Level::Instance, id)?)
+            {
                 results[i].status = ImportStatus::AlreadyStored;
             } else {
                 to_write.push((i, uuids.next().unwrap_or_else(FileStorage::new_uuid)));
@@ -280,7 +284,7 @@ impl Store {
             let outcome = self.commits.commit(
                 entries,
                 || self.blobs().sync_staged(),
-                |news| self.index.commit_batch(news),
+                |news| self.index.commit_batch(news, self.existing),
             );
             match outcome {
                 Outcome::Committed(v) => v,
@@ -307,10 +311,17 @@ impl Store {
             }
         };
         let mut committed = Vec::with_capacity(ok.len());
+        let mut replaced = Vec::new();
         for ((i, uuid), outcome) in ok.iter().zip(indexed) {
             results[*i].status = match outcome {
                 Indexed::Success => {
                     committed.push(uuid.as_str());
+                    ImportStatus::Success
+                }
+                // Orthanc answers an overwrite as a store.
+                Indexed::Replaced { old_files } => {
+                    committed.push(uuid.as_str());
+                    replaced.extend(old_files);
                     ImportStatus::Success
                 }
                 Indexed::AlreadyStored => {
@@ -334,6 +345,7 @@ impl Store {
         for uuid in &discard {
             let _ = self.blobs().delete(uuid);
         }
+        self.delete_removed(&replaced)?;
         // A batch is stored as a whole: each of its new instances took the batch's time over
         // their number (Orthanc times one instance at a time).
         let stored = results

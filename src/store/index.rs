@@ -45,10 +45,24 @@ pub struct NewInstance<'a> {
     pub file: StoredFile,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Indexed {
     Success,
     AlreadyStored,
+    /// Indexed in place of the instance of the same ID (Orthanc's `OverwriteInstances`), whose
+    /// files are now removal intents: the caller deletes them, then clears the intents.
+    Replaced {
+        old_files: Vec<String>,
+    },
+}
+
+/// What a batch does with an instance that is already indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// `AlreadyStored`: the index keeps the instance it has.
+    Keep,
+    /// `Replaced`: the new file takes its place (Orthanc's `OverwriteInstances`).
+    Replace,
 }
 
 /// Orthanc's change types that the index logs. The job ones are Orthanc's plugin events,

@@ -40,6 +40,8 @@ pub struct Store {
     broken: OnceLock<(bool, String)>,
     /// Main tags in memory for `find`, kept current from the changes log.
     find_cache: find_cache::FindCache,
+    /// What an import of an instance already stored does (Orthanc's `OverwriteInstances`).
+    existing: index::Existing,
 }
 
 /// What is below one resource: counts of the lower levels (0 for its own and higher ones) and
@@ -75,6 +77,7 @@ impl Store {
             reserve: None,
             broken: OnceLock::new(),
             find_cache: find_cache::FindCache::default(),
+            existing: index::Existing::Keep,
         };
         let blobs = store.blobs();
         let leftovers = store.index.pending_intents()?;
@@ -108,6 +111,17 @@ impl Store {
             );
         }
         Ok(store)
+    }
+
+    /// Orthanc's `OverwriteInstances`: an instance stored again replaces the one stored before
+    /// (its file, and its main tags up the hierarchy) instead of being `AlreadyStored`.
+    pub fn overwriting(mut self, overwrite: bool) -> Store {
+        self.existing = if overwrite {
+            index::Existing::Replace
+        } else {
+            index::Existing::Keep
+        };
+        self
     }
 
     /// Keeps `reserve` for removals on a full disk (taken now if there is room).
@@ -238,18 +252,15 @@ impl Store {
         ids.iter().map(|id| self.view(level, id)).collect()
     }
 
-    /// Removes a resource, its descendants and its files; empty ancestors go too.
-    pub fn remove(&self, level: Level, id: &str) -> Result<RemovedView> {
-        // On a full disk the commit needs the reserve's room; the deleted files give it back.
-        let released = self.reserve.as_ref().is_some_and(|r| r.release_if_low());
-        // Committed: the resources are gone. A file that cannot be deleted now keeps its
-        // intent and is deleted at the next open; the removal itself succeeded.
-        let removal = self
-            .index
-            .remove(level, id)
-            .inspect_err(|e| self.note_broken(e))?;
-        let mut deleted = Vec::with_capacity(removal.files.len());
-        for uuid in &removal.files {
+    /// Deletes the files of a committed removal (their intents recorded), then clears the
+    /// intents of those deleted. A file that cannot be deleted now keeps its intent and is
+    /// deleted at the next open; the removal itself succeeded.
+    fn delete_removed(&self, files: &[String]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut deleted = Vec::with_capacity(files.len());
+        for uuid in files {
             match self.blobs().delete(uuid) {
                 Ok(()) => deleted.push(uuid.clone()),
                 Err(e) => tracing::warn!(
@@ -260,7 +271,18 @@ impl Store {
         }
         self.index
             .clear_intents(&deleted)
+            .inspect_err(|e| self.note_broken(e))
+    }
+
+    /// Removes a resource, its descendants and its files; empty ancestors go too.
+    pub fn remove(&self, level: Level, id: &str) -> Result<RemovedView> {
+        // On a full disk the commit needs the reserve's room; the deleted files give it back.
+        let released = self.reserve.as_ref().is_some_and(|r| r.release_if_low());
+        let removal = self
+            .index
+            .remove(level, id)
             .inspect_err(|e| self.note_broken(e))?;
+        self.delete_removed(&removal.files)?;
         if released && let Some(r) = &self.reserve {
             r.ensure();
         }
@@ -444,15 +466,18 @@ mod tests {
                 .expect("write");
             store
                 .index
-                .commit_batch(&[NewInstance {
-                    header: &header,
-                    file: StoredFile {
-                        uuid: committed.clone(),
-                        size: bytes.len() as u64,
-                        sop_class: header.sop_class.clone(),
-                        transfer_syntax: header.transfer_syntax.clone(),
-                    },
-                }])
+                .commit_batch(
+                    &[NewInstance {
+                        header: &header,
+                        file: StoredFile {
+                            uuid: committed.clone(),
+                            size: bytes.len() as u64,
+                            sop_class: header.sop_class.clone(),
+                            transfer_syntax: header.transfer_syntax.clone(),
+                        },
+                    }],
+                    index::Existing::Keep,
+                )
                 .expect("commit");
             // A crash here: neither file was published.
         }

@@ -12,7 +12,7 @@ use crate::persist::index_store::IndexStore;
 use crate::store::header::{ParsedHeader, parse_header};
 use crate::store::ids::Level;
 use crate::store::index::{
-    ChangeType, ChangedResource, Indexed, NewInstance, Statistics, StoredFile,
+    ChangeType, ChangedResource, Existing, Indexed, NewInstance, Statistics, StoredFile,
 };
 
 /// Runs every check; `open` opens the index kept in a directory.
@@ -24,6 +24,7 @@ pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
     a_reopened_index_keeps_everything(open);
     the_changes_log_follows_stores_and_removals(open);
     a_series_that_becomes_complete_logs_completed_series(open);
+    replacing_swaps_the_file_and_leaves_the_old_as_an_intent(open);
 }
 
 const SIZE: u64 = 1000;
@@ -59,7 +60,7 @@ fn filled(index: &dyn IndexStore) -> Vec<ParsedHeader> {
         .zip(["f0", "f12", "f3", "f1"])
         .map(|(h, u)| new(h, u))
         .collect();
-    let answers = index.commit_batch(&batch).expect("commit");
+    let answers = index.commit_batch(&batch, Existing::Keep).expect("commit");
     assert_eq!(answers, vec![Indexed::Success; 4]);
     headers
 }
@@ -78,11 +79,14 @@ fn batches_answer_duplicates_as_already_stored(open: &dyn Fn(&Path) -> Arc<dyn I
     // Already indexed, and twice in one batch: only the new one is stored.
     let fresh = header(6);
     let again = index
-        .commit_batch(&[
-            new(&headers[0], "dup"),
-            new(&fresh, "f6"),
-            new(&fresh, "f6b"),
-        ])
+        .commit_batch(
+            &[
+                new(&headers[0], "dup"),
+                new(&fresh, "f6"),
+                new(&fresh, "f6b"),
+            ],
+            Existing::Keep,
+        )
         .expect("commit");
     assert_eq!(
         again,
@@ -451,11 +455,11 @@ fn a_series_that_becomes_complete_logs_completed_series(
             .collect::<Vec<_>>()
     };
     index
-        .commit_batch(&[new(&headers[0], "f0")])
+        .commit_batch(&[new(&headers[0], "f0")], Existing::Keep)
         .expect("first");
     assert!(completed(index.as_ref()).is_empty());
     index
-        .commit_batch(&[new(&headers[1], "f12")])
+        .commit_batch(&[new(&headers[1], "f12")], Existing::Keep)
         .expect("second");
     let series = headers[0].ids.series.clone();
     assert_eq!(
@@ -469,7 +473,7 @@ fn a_series_that_becomes_complete_logs_completed_series(
         Some(ChangeType::CompletedSeries)
     );
     index
-        .commit_batch(&[new(&headers[2], "f0b")])
+        .commit_batch(&[new(&headers[2], "f0b")], Existing::Keep)
         .expect("third");
     assert_eq!(
         completed(index.as_ref()).len(),
@@ -478,6 +482,68 @@ fn a_series_that_becomes_complete_logs_completed_series(
     );
     // Without a count, nothing is logged.
     let plain = header(3);
-    index.commit_batch(&[new(&plain, "f3")]).expect("plain");
+    index
+        .commit_batch(&[new(&plain, "f3")], Existing::Keep)
+        .expect("plain");
     assert_eq!(completed(index.as_ref()).len(), 1);
+}
+
+/// `Existing::Replace` (Orthanc's `OverwriteInstances`): the instance indexed before is removed
+/// in the batch's transaction (its file an intent, `Deleted` logged, empty ancestors gone) and
+/// the new one indexed; twice in one batch, the second is still `AlreadyStored`.
+fn replacing_swaps_the_file_and_leaves_the_old_as_an_intent(
+    open: &dyn Fn(&Path) -> Arc<dyn IndexStore>,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    let (h0, h12) = (header(0), header(12));
+    index
+        .commit_batch(&[new(&h0, "f0")], Existing::Replace)
+        .expect("first");
+    index.clear_changes().expect("clear");
+    let again = index
+        .commit_batch(
+            &[new(&h0, "f0new"), new(&h0, "f0twice"), new(&h12, "f12")],
+            Existing::Replace,
+        )
+        .expect("replace");
+    assert_eq!(
+        again,
+        vec![
+            Indexed::Replaced {
+                old_files: vec!["f0".to_string()]
+            },
+            Indexed::AlreadyStored,
+            Indexed::Success,
+        ]
+    );
+    assert!(index.owns_file("f0new").expect("owns"));
+    assert!(!index.owns_file("f0").expect("owns"));
+    assert_eq!(
+        index.pending_intents().expect("intents"),
+        vec!["f0".to_string()]
+    );
+    assert_eq!(
+        counts(&index.statistics().expect("stats"))[..4],
+        [1, 1, 1, 2]
+    );
+    let (log, _) = index.changes(0, 100).expect("changes");
+    let seen: Vec<(ChangeType, &str)> =
+        log.iter().map(|c| (c.change_type, c.id.as_str())).collect();
+    assert_eq!(
+        seen[..5],
+        [
+            (ChangeType::Deleted, h0.ids.instance.as_str()),
+            (ChangeType::Deleted, h0.ids.series.as_str()),
+            (ChangeType::Deleted, h0.ids.study.as_str()),
+            (ChangeType::Deleted, h0.ids.patient.as_str()),
+            (ChangeType::NewInstance, h0.ids.instance.as_str()),
+        ]
+    );
+    // Keep answers AlreadyStored and changes nothing.
+    let kept = index
+        .commit_batch(&[new(&h0, "f0keep")], Existing::Keep)
+        .expect("keep");
+    assert_eq!(kept, vec![Indexed::AlreadyStored]);
+    assert!(index.owns_file("f0new").expect("owns"));
 }

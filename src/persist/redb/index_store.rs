@@ -14,8 +14,8 @@ use crate::persist::index_store::IndexStore;
 use crate::store::header::{MainTags, ParsedHeader};
 use crate::store::ids::Level;
 use crate::store::index::{
-    Change, ChangeType, ChangedResource, Indexed, NewInstance, Removal, ResourceRecord, Statistics,
-    level_word,
+    Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
+    Statistics, level_word,
 };
 use crate::store::views::{expected_instances, series_status};
 
@@ -307,12 +307,10 @@ impl IndexStore for RedbIndexStore {
         Ok(())
     }
 
-    /// Indexes a batch in one transaction, recording which instance owns each file. An
-    /// instance already indexed (or twice in the batch) is `AlreadyStored`; its file is the
-    /// caller's to delete.
-    fn commit_batch(&self, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+    /// Indexes a batch in one transaction (see the trait for `existing`).
+    fn commit_batch(&self, items: &[NewInstance<'_>], existing: Existing) -> Result<Vec<Indexed>> {
         let tx = self.db.begin_write()?;
-        let out = insert_batch(&tx, items)?;
+        let out = insert_batch(&tx, items, existing)?;
         tx.commit()?;
         Ok(out)
     }
@@ -322,7 +320,7 @@ impl IndexStore for RedbIndexStore {
     /// leave empty. Their files are gone already, so no removal intent is left behind.
     fn repair(&self, add: &[NewInstance<'_>], drop: &[String]) -> Result<Vec<Indexed>> {
         let tx = self.db.begin_write()?;
-        let out = insert_batch(&tx, add)?;
+        let out = insert_batch(&tx, add, Existing::Keep)?;
         let mut gone = Vec::new();
         for id in drop {
             gone.extend(remove_in(&tx, Level::Instance, id)?.files);
@@ -348,17 +346,33 @@ impl IndexStore for RedbIndexStore {
 }
 
 /// Indexes a batch inside `tx` (see `IndexStore::commit_batch`).
-fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+fn insert_batch(
+    tx: &WriteTransaction,
+    items: &[NewInstance<'_>],
+    existing: Existing,
+) -> Result<Vec<Indexed>> {
     let now = chrono::Utc::now();
     let stamp = now.format("%Y%m%dT%H%M%S").to_string();
     let mut out = Vec::with_capacity(items.len());
+    // Replacements first, each as a removal (which opens the tables itself): the first
+    // occurrence of an indexed instance takes its place below, a second one is AlreadyStored.
+    let mut replaced: Vec<Option<Vec<String>>> = vec![None; items.len()];
+    if existing == Existing::Replace {
+        let mut seen = std::collections::HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            let id = item.header.ids.instance.as_str();
+            if seen.insert(id) && tx.open_table(INSTANCES)?.get(id)?.is_some() {
+                replaced[i] = Some(remove_in(tx, Level::Instance, id)?.files);
+            }
+        }
+    }
     {
         let mut counters = tx.open_table(COUNTERS)?;
         let mut files = tx.open_table(FILES)?;
         let mut children = tx.open_multimap_table(CHILDREN)?;
         let mut log = ChangeLog::open(tx, stamp.clone())?;
         let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
-        for item in items {
+        for (item, replaced) in items.iter().zip(replaced) {
             let h = item.header;
             let mut inst_table = tx.open_table(INSTANCES)?;
             if inst_table.get(h.ids.instance.as_str())?.is_some() {
@@ -435,7 +449,10 @@ fn insert_batch(tx: &WriteTransaction, items: &[NewInstance<'_>]) -> Result<Vec<
                     &h.ids.series,
                 )?;
             }
-            out.push(Indexed::Success);
+            out.push(match replaced {
+                Some(old_files) => Indexed::Replaced { old_files },
+                None => Indexed::Success,
+            });
         }
         log.trim()?;
         counters.insert(LAST_CHANGE, seq)?;
