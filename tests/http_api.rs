@@ -9,13 +9,8 @@ use common::{Daemon, Home, curl, fixture, free_port, stderr, stdout};
 
 fn start() -> (Home, Daemon, String) {
     let home = Home::new();
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let d = home.daemon(&["--http", &addr]);
-    common::poll(10, "the HTTP port", || {
-        std::net::TcpStream::connect(&addr).ok().map(|_| ())
-    });
-    (home, d, format!("http://{addr}"))
+    let (d, base) = home.http_daemon();
+    (home, d, base)
 }
 
 #[test]

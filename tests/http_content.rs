@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::{Daemon, Home, HttpAnswer, curl, free_port};
+use common::{Daemon, Home, HttpAnswer, curl};
 use dicom_core::value::{DataSetSequence, PixelFragmentSequence};
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::{tags, uids};
@@ -19,13 +19,8 @@ fn start(config: Option<&str>) -> (Home, Daemon, String) {
     if let Some(c) = config {
         std::fs::write(home.path().join("config.json"), c).expect("config");
     }
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let d = home.daemon(&["--http", &addr]);
-    common::poll(10, "the HTTP port", || {
-        std::net::TcpStream::connect(&addr).ok().map(|_| ())
-    });
-    (home, d, format!("http://{addr}"))
+    let (d, base) = home.http_daemon();
+    (home, d, base)
 }
 
 fn spec(label: &str) -> InstanceSpec {

@@ -99,6 +99,17 @@ pub struct Daemon {
 }
 
 impl Home {
+    /// Starts the daemon with the REST API on a free loopback port, waits until the port
+    /// answers, and gives the base URL.
+    pub fn http_daemon(&self) -> (Daemon, String) {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let d = self.daemon(&["--http", &addr]);
+        poll(10, "the HTTP port", || {
+            std::net::TcpStream::connect(&addr).ok().map(|_| ())
+        });
+        (d, format!("http://{addr}"))
+    }
+
     /// Starts the daemon and waits until its socket answers.
     pub fn daemon(&self, extra: &[&str]) -> Daemon {
         let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dicomq"))

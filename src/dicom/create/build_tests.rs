@@ -9,7 +9,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-28T08:49:26Z")
         .unwrap()
         .with_timezone(&Utc)
@@ -58,18 +58,18 @@ fn pdf_bytes(len: usize) -> Vec<u8> {
     v
 }
 
-fn write(c: &Created, dir: &Path, name: &str) -> PathBuf {
+pub(super) fn write(c: &Created, dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(format!("{name}.dcm"));
     c.file.write_to_file(&p).unwrap();
     p
 }
 
-fn reread(c: &Created) -> DefaultDicomObject {
+pub(super) fn reread(c: &Created) -> DefaultDicomObject {
     let dir = tempfile::tempdir().unwrap();
     open_file(write(c, dir.path(), "x")).unwrap()
 }
 
-fn s(o: &InMemDicomObject, tag: Tag) -> String {
+pub(super) fn s(o: &InMemDicomObject, tag: Tag) -> String {
     o.get(tag)
         .map(|e| {
             e.value()

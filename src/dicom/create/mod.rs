@@ -1045,12 +1045,34 @@ const PIXEL_TAGS: &[Tag] = &[
     t::PIXEL_DATA,
 ];
 
-fn embed_image(obj: &mut InMemDicomObject, img: DecodedImage, warnings: &mut Vec<String>) {
-    warnings.extend(img.warnings.iter().cloned());
+/// The Image Pixel attributes of a created Secondary Capture image.
+struct PixelModule {
+    samples_per_pixel: u16,
+    photometric: &'static str,
+    rows: u16,
+    columns: u16,
+    bits_allocated: u16,
+    bits_stored: u16,
+    /// LossyImageCompression: "00" or "01".
+    lossy: &'static str,
+}
+
+/// What every created image gets: the user's pixel tags replaced (with a warning naming
+/// `source`), the Secondary Capture defaults the user did not set, and the Image Pixel
+/// attributes of `px`; the caller puts the Pixel Data.
+fn put_image_module(
+    obj: &mut InMemDicomObject,
+    px: &PixelModule,
+    source: &str,
+    warnings: &mut Vec<String>,
+) {
     for &tag in PIXEL_TAGS {
         let user_set = tag != t::PIXEL_DATA && obj.remove_element(tag);
         if user_set && tag != t::PHOTOMETRIC_INTERPRETATION {
-            warnings.push(format!("{} replaced by the image's value", keyword_of(tag)));
+            warnings.push(format!(
+                "{} replaced by the {source}'s value",
+                keyword_of(tag)
+            ));
         }
     }
     put_if_absent(
@@ -1062,33 +1084,45 @@ fn embed_image(obj: &mut InMemDicomObject, img: DecodedImage, warnings: &mut Vec
     put_if_absent(obj, t::MODALITY, VR::CS, "OT");
     put_if_absent(obj, t::CONVERSION_TYPE, VR::CS, "WSD");
     put_if_absent(obj, t::BURNED_IN_ANNOTATION, VR::CS, "NO");
-    let lossy = if img.kind == ImageKind::Jpeg {
-        "01"
-    } else {
-        "00"
-    };
-    put_if_absent(obj, t::LOSSY_IMAGE_COMPRESSION, VR::CS, lossy);
+    put_if_absent(obj, t::LOSSY_IMAGE_COMPRESSION, VR::CS, px.lossy);
     put_empty_if_absent(obj, t::PATIENT_ORIENTATION, VR::CS);
     put_empty_if_absent(obj, t::LATERALITY, VR::CS);
     let us = |obj: &mut InMemDicomObject, tag: Tag, v: u16| {
         obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(v)));
     };
-    us(obj, t::SAMPLES_PER_PIXEL, img.samples_per_pixel);
-    let photometric = if img.samples_per_pixel == 3 {
-        "RGB"
-    } else {
-        "MONOCHROME2"
-    };
-    put_str(obj, t::PHOTOMETRIC_INTERPRETATION, VR::CS, photometric);
-    if img.samples_per_pixel == 3 {
+    us(obj, t::SAMPLES_PER_PIXEL, px.samples_per_pixel);
+    put_str(obj, t::PHOTOMETRIC_INTERPRETATION, VR::CS, px.photometric);
+    if px.samples_per_pixel == 3 {
         us(obj, t::PLANAR_CONFIGURATION, 0);
     }
-    us(obj, t::ROWS, img.rows);
-    us(obj, t::COLUMNS, img.columns);
-    us(obj, t::BITS_ALLOCATED, img.bits_allocated);
-    us(obj, t::BITS_STORED, img.bits_allocated);
-    us(obj, t::HIGH_BIT, img.bits_allocated - 1);
+    us(obj, t::ROWS, px.rows);
+    us(obj, t::COLUMNS, px.columns);
+    us(obj, t::BITS_ALLOCATED, px.bits_allocated);
+    us(obj, t::BITS_STORED, px.bits_stored);
+    us(obj, t::HIGH_BIT, px.bits_stored - 1);
     us(obj, t::PIXEL_REPRESENTATION, 0);
+}
+
+fn embed_image(obj: &mut InMemDicomObject, img: DecodedImage, warnings: &mut Vec<String>) {
+    warnings.extend(img.warnings.iter().cloned());
+    let px = PixelModule {
+        samples_per_pixel: img.samples_per_pixel,
+        photometric: if img.samples_per_pixel == 3 {
+            "RGB"
+        } else {
+            "MONOCHROME2"
+        },
+        rows: img.rows,
+        columns: img.columns,
+        bits_allocated: img.bits_allocated,
+        bits_stored: img.bits_allocated,
+        lossy: if img.kind == ImageKind::Jpeg {
+            "01"
+        } else {
+            "00"
+        },
+    };
+    put_image_module(obj, &px, "image", warnings);
     let value = match img.samples {
         Samples::U8(mut v) => {
             if v.len() % 2 == 1 {
@@ -1110,45 +1144,22 @@ fn embed_jpeg(
     warnings: &mut Vec<String>,
 ) {
     use dicom_core::value::PixelFragmentSequence;
-    for &tag in PIXEL_TAGS {
-        let user_set = tag != t::PIXEL_DATA && obj.remove_element(tag);
-        if user_set && tag != t::PHOTOMETRIC_INTERPRETATION {
-            warnings.push(format!("{} replaced by the JPEG's value", keyword_of(tag)));
-        }
-    }
-    put_if_absent(
-        obj,
-        t::SOP_CLASS_UID,
-        VR::UI,
-        uids::SECONDARY_CAPTURE_IMAGE_STORAGE,
-    );
-    put_if_absent(obj, t::MODALITY, VR::CS, "OT");
-    put_if_absent(obj, t::CONVERSION_TYPE, VR::CS, "WSD");
-    put_if_absent(obj, t::BURNED_IN_ANNOTATION, VR::CS, "NO");
-    put_if_absent(obj, t::LOSSY_IMAGE_COMPRESSION, VR::CS, "01");
+    let px = PixelModule {
+        samples_per_pixel: info.components,
+        photometric: info.photometric,
+        rows: info.rows,
+        columns: info.columns,
+        bits_allocated: if info.precision > 8 { 16 } else { 8 },
+        bits_stored: info.precision,
+        lossy: "01",
+    };
+    put_image_module(obj, &px, "JPEG", warnings);
     put_if_absent(
         obj,
         t::LOSSY_IMAGE_COMPRESSION_METHOD,
         VR::CS,
         "ISO_10918_1",
     );
-    put_empty_if_absent(obj, t::PATIENT_ORIENTATION, VR::CS);
-    put_empty_if_absent(obj, t::LATERALITY, VR::CS);
-    let us = |obj: &mut InMemDicomObject, tag: Tag, v: u16| {
-        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(v)));
-    };
-    us(obj, t::SAMPLES_PER_PIXEL, info.components);
-    put_str(obj, t::PHOTOMETRIC_INTERPRETATION, VR::CS, info.photometric);
-    if info.components == 3 {
-        us(obj, t::PLANAR_CONFIGURATION, 0);
-    }
-    us(obj, t::ROWS, info.rows);
-    us(obj, t::COLUMNS, info.columns);
-    let allocated = if info.precision > 8 { 16 } else { 8 };
-    us(obj, t::BITS_ALLOCATED, allocated);
-    us(obj, t::BITS_STORED, info.precision);
-    us(obj, t::HIGH_BIT, info.precision - 1);
-    us(obj, t::PIXEL_REPRESENTATION, 0);
     // a fragment has an even length: a JPEG of odd length gets one trailing 0
     let fragment = content::pad_even(bytes);
     obj.put(DataElement::new(

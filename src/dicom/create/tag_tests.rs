@@ -2,19 +2,13 @@
 //! sets (DefaultEncoding and its UTF-8 fallback), the legacy V1 body, the parent rules and
 //! multi-valued values, with dciodvfy and dcmdump on the files (as in build_tests.rs).
 
+use super::build_tests::{now, reread, s, write};
 use super::content::tests::{encode_png, gradient};
 use super::*;
 use dicom_core::header::HasLength;
-use dicom_object::{DefaultDicomObject, open_file};
 use image::ExtendedColorType;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-28T08:49:26Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 fn text(list: &[(&str, &str)]) -> Vec<(String, TagValue)> {
     list.iter()
@@ -45,33 +39,10 @@ fn build_one(s: &CreateSpec, parent: Option<ParentContext>) -> Result<Created, C
     Ok(v.remove(0))
 }
 
-fn write(c: &Created, dir: &Path, name: &str) -> PathBuf {
-    let p = dir.join(format!("{name}.dcm"));
-    c.file.write_to_file(&p).unwrap();
-    p
-}
-
-fn reread(c: &Created) -> DefaultDicomObject {
-    let dir = tempfile::tempdir().unwrap();
-    open_file(write(c, dir.path(), "x")).unwrap()
-}
-
 fn encoded(c: &Created) -> Vec<u8> {
     let mut buf = Vec::new();
     c.file.write_all(&mut buf).unwrap();
     buf
-}
-
-fn s(o: &InMemDicomObject, tag: Tag) -> String {
-    o.get(tag)
-        .map(|e| {
-            e.value()
-                .to_str()
-                .unwrap()
-                .trim_end_matches(['\0', ' '])
-                .to_string()
-        })
-        .unwrap_or_else(|| panic!("missing {}", fmt_tag(tag)))
 }
 
 fn charset(c: &Created) -> Option<String> {
