@@ -312,7 +312,9 @@ pub fn scan_elements<R: Read + Seek>(
                 ),
             });
         }
-        if tag == tags::PIXEL_DATA && header.len.is_undefined() && !cp246 {
+        // dicom-parser reads an element declared SQ as a sequence of data sets, Pixel Data
+        // too: only another VR makes it a sequence of fragments.
+        if tag == tags::PIXEL_DATA && header.len.is_undefined() && !cp246 && header.vr != VR::SQ {
             nesting.push(Open {
                 kind: Kind::PixelSequence,
                 tag,
