@@ -12,6 +12,7 @@ U=https://github.com/innolitics/dicom-standard
 gen() { # edition commit path-in-repo input-suffix note
     git -C "$REPO" show "$2:$3" > "$tmp/input.$4"
     python3 "$here/generate.py" --edition "$1" --source-note "$5" "$tmp/input.$4" > "$out/profile_$1.rs"
+    rustfmt --edition 2024 "$out/profile_$1.rs" # as `cargo fmt` would leave it
 }
 
 gen 2024b 8670abdd9ad16c61af5146ef857899699bdd9c5f standard/confidentiality_profile_attributes.json json \

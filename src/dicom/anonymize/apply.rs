@@ -10,8 +10,11 @@
 //! - Z/D and X/Z/D → D, or Z when the source value is empty;
 //! - X/Z/U* → the sequence is kept and its items de-identified (the UIDs they hold are U in
 //!   the table, so they are replaced); a non-sequence element is emptied;
-//! - D on a sequence keeps it and de-identifies its items (no item can be made up for an
-//!   unknown IOD); D on a UID replaces it as U does; D on UN empties it.
+//! - D on a sequence empties it: no dummy item can be made up for a template we do not know,
+//!   and keeping the items would keep what the table does not list (the free text of an SR's
+//!   Content Sequence, which is D). This is the one place validity may suffer: an SR whose
+//!   Content Sequence is Type 1C loses its tree, as Orthanc's does. D on a UID replaces it
+//!   as U does; D on UN empties it (no dummy value can be encoded without the VR).
 //!
 //! Orthanc removes every X/… attribute and empties D ones, which can leave a Type 1 or 2
 //! attribute missing or empty; the choices above keep a valid source valid.
@@ -63,7 +66,7 @@ pub fn apply(
 }
 
 /// [`apply`] to a file's data set, and its meta group's MediaStorageSOPInstanceUID set to the
-/// new SOPInstanceUID (PS3.10 wants them equal).
+/// new SOPInstanceUID (PS3.10 wants them equal; the table's U on (0002,0003) means this).
 pub fn apply_file(
     file: &mut FileDicomObject<InMemDicomObject>,
     profile: Profile,
@@ -76,7 +79,10 @@ pub fn apply_file(
         .and_then(|e| e.to_str().ok())
         .map(|s| s.trim_end_matches(['\0', ' ']).to_string());
     if let Some(sop) = sop {
-        file.meta_mut().media_storage_sop_instance_uid = sop;
+        let meta = file.meta_mut();
+        meta.media_storage_sop_instance_uid = sop;
+        // The new UID's length changes the group's; a stale length hides the data set's start.
+        meta.update_information_group_length();
     }
     Ok(())
 }
@@ -196,7 +202,7 @@ impl Walk<'_, '_> {
 /// module documentation for why).
 fn resolve(action: Action, vr: VR, source_empty: bool) -> Step {
     let dummy = || match vr {
-        VR::SQ => Step::Items,
+        VR::SQ => Step::Empty,
         VR::UI => Step::MapUids,
         VR::UN => Step::Empty,
         _ => Step::Dummy,
