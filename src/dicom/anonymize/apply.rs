@@ -140,7 +140,10 @@ impl Walk<'_, '_> {
     ) -> Option<DataElement<InMemDicomObject>> {
         let tag = element.tag();
         let vr = element.vr();
-        let step = if tag.group() % 2 == 1 {
+        let step = if tag.element() == 0 {
+            // Group lengths: retired in data sets (PS3.5 7.2) and stale once anything is removed.
+            Step::Remove
+        } else if tag.group() % 2 == 1 {
             if self.opts.keep_private_tags {
                 Step::Items
             } else {
@@ -177,12 +180,12 @@ impl Walk<'_, '_> {
         element: DataElement<InMemDicomObject>,
     ) -> DataElement<InMemDicomObject> {
         let (tag, vr) = (element.tag(), element.vr());
-        let Ok(values) = element.value().to_multi_str() else {
+        let Some(values) = uid_values(element.value()) else {
             return empty(tag, vr);
         };
         let mapped: Vec<String> = values
             .iter()
-            .map(|v| v.trim_end_matches(['\0', ' ']))
+            .map(|v| v.trim_matches(['\0', ' ']))
             .map(|v| {
                 if v.is_empty() {
                     String::new()
@@ -194,7 +197,29 @@ impl Walk<'_, '_> {
         if mapped.iter().all(String::is_empty) {
             return empty(tag, vr);
         }
+        if vr == VR::UN {
+            // Still UN, as the source sent it: the text's bytes, padded to an even length.
+            let mut bytes = mapped.join("\\").into_bytes();
+            if bytes.len() % 2 == 1 {
+                bytes.push(0);
+            }
+            return DataElement::new(tag, vr, PrimitiveValue::U8(bytes.into()));
+        }
         DataElement::new(tag, vr, PrimitiveValue::Strs(mapped.into()))
+    }
+}
+
+/// The UIDs a value holds: its strings, or for UN (a UID whose VR the sender did not give)
+/// its bytes read as text; `None` when they are not text.
+fn uid_values(value: &Value<InMemDicomObject>) -> Option<Vec<String>> {
+    match value {
+        Value::Primitive(PrimitiveValue::U8(bytes)) => std::str::from_utf8(bytes)
+            .ok()
+            .map(|text| text.split('\\').map(str::to_string).collect()),
+        Value::Primitive(p @ (PrimitiveValue::Str(_) | PrimitiveValue::Strs(_))) => {
+            Some(p.to_multi_str().into_owned())
+        }
+        _ => None,
     }
 }
 

@@ -143,7 +143,16 @@ fn identified() -> InMemDicomObject {
     middle.push(seq(Tag(0x0040, 0x0260), vec![item(deepest)]));
     let mut private_item = identifying("Private^Item");
     private_item.push(text(tags::STUDY_INSTANCE_UID, VR::UI, STUDY));
+    let mut study_as_un = STUDY.as_bytes().to_vec();
+    study_as_un.push(0);
     item(vec![
+        // A group length (stale once anything goes) and a UID sent as UN.
+        DataElement::new(Tag(0x0008, 0x0000), VR::UL, PrimitiveValue::from(1000u32)),
+        DataElement::new(
+            tags::INSTANCE_CREATOR_UID,
+            VR::UN,
+            PrimitiveValue::U8(study_as_un.into()),
+        ),
         text(tags::SOP_CLASS_UID, VR::UI, MR),
         text(tags::SOP_INSTANCE_UID, VR::UI, SOP_B),
         text(tags::STUDY_INSTANCE_UID, VR::UI, STUDY),
@@ -267,6 +276,7 @@ fn each_action_writes_what_the_standard_asks() {
         assert!(obj.get(tag).is_none(), "{tag}");
     }
     assert!(obj.get(Tag(0x6000, 0x0010)).is_some());
+    assert!(obj.get(Tag(0x0008, 0x0000)).is_none(), "group length");
     // Z/D with a value: D, a dummy valid for the VR.
     assert_eq!(str_of(&obj, tags::PATIENT_ID).as_deref(), Some(DUMMY_TEXT));
     // X/D with a value: D; X/D already empty: X (not Type 1 in this IOD).
@@ -319,6 +329,17 @@ fn uids_are_mapped_consistently_at_every_depth() {
         Some(new(SOP_A))
     );
     assert!(deepest.get(Tag(0x0019, 0x1001)).is_none());
+    // The same UID sent as UN follows the same map, and stays UN.
+    let creator = obj.get(tags::INSTANCE_CREATOR_UID).unwrap();
+    assert_eq!(creator.vr(), VR::UN);
+    let mut expected = new(STUDY).into_bytes();
+    if expected.len() % 2 == 1 {
+        expected.push(0);
+    }
+    assert_eq!(
+        creator.value().to_bytes().unwrap().as_ref(),
+        expected.as_slice()
+    );
     assert_eq!(uids.0.len(), 4, "one new UID per source UID: {:?}", uids.0);
 }
 
