@@ -253,6 +253,10 @@ fn no_attribute_keeps_an_identifying_value_at_any_depth() {
                 "20240115",
                 "PID-123",
                 "secret",
+                SOP_A,
+                SOP_B,
+                STUDY,
+                FRAME,
             ] {
                 assert!(!s.contains(secret), "{tag} still holds {secret:?}: {s:?}");
             }
