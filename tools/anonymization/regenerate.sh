@@ -17,5 +17,5 @@ gen() { # edition commit path-in-repo input-suffix note
 
 gen 2024b 8670abdd9ad16c61af5146ef857899699bdd9c5f standard/confidentiality_profile_attributes.json json \
     "$U standard/confidentiality_profile_attributes.json at commit 8670abdd9ad16c61af5146ef857899699bdd9c5f (\"Update standard to rev2024b\"), extracted by that project from NEMA's HTML of PS3.15 2024b."
-gen 2017d 59cdec579404a7a7181c2a742981b3e4e77be466 dicom_standard/standard/part15.html html \
-    "NEMA's HTML of PS3.15 2017d (title page \"DICOM PS3.15 2017d\"), as committed in $U dicom_standard/standard/part15.html at commit 59cdec579404a7a7181c2a742981b3e4e77be466."
+gen 2017a bcd5f67b54884b0d13d01bd376ea3dabf00edc8c dicom_standard/standard/part15.html html \
+    "NEMA's HTML of PS3.15 2017a (title page \"DICOM PS3.15 2017a\"), as committed in $U dicom_standard/standard/part15.html at commit bcd5f67b54884b0d13d01bd376ea3dabf00edc8c."

@@ -5,12 +5,13 @@
 //! included, in `apply.rs`. The modify/anonymize jobs call [`apply`] or [`apply_file`].
 //!
 //! Orthanc names its profiles by edition (`DicomVersion`: 2023b, 2021b, 2017c, 2008). Those
-//! exact editions could not be sourced (see tools/anonymization/README.md); each name uses the
-//! nearest later edition that could, since the table only grows from one edition to the next
-//! (every attribute of 2017d is still in 2024b): a later table removes at least as much.
+//! exact editions could not be sourced (see tools/anonymization/README.md); each name uses an
+//! edition we have whose table holds every row of the editions around the named one: 2017a
+//! for 2017c (2017d only lost three of 2017a's rows), 2024b for 2021b and 2023b (every row of
+//! 2020b is in 2024b). 2008 has none and is refused.
 
 mod apply;
-mod profile_2017d;
+mod profile_2017a;
 mod profile_2024b;
 pub mod table;
 pub mod values;
@@ -66,9 +67,9 @@ impl Profile {
         match self {
             Profile::V2008 => None,
             Profile::V2017c => Some(Table {
-                edition: profile_2017d::EDITION,
-                rows: profile_2017d::ROWS_2017D,
-                patterns: profile_2017d::PATTERNS_2017D,
+                edition: profile_2017a::EDITION,
+                rows: profile_2017a::ROWS_2017A,
+                patterns: profile_2017a::PATTERNS_2017A,
             }),
             Profile::V2021b | Profile::V2023b => Some(Table {
                 edition: profile_2024b::EDITION,

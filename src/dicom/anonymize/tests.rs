@@ -27,7 +27,7 @@ fn tables_are_sorted_and_have_the_generated_sizes() {
     for (profile, edition, rows) in [
         (Profile::V2023b, "2024b", 617),
         (Profile::V2021b, "2024b", 617),
-        (Profile::V2017c, "2017d", 273),
+        (Profile::V2017c, "2017a", 276),
     ] {
         let table = profile.table().unwrap();
         assert_eq!(table.edition, edition);
@@ -83,7 +83,7 @@ fn actions_of_known_attributes() {
     assert_eq!(action(p, Tag(0x6000, 0x0010)), None);
     assert_eq!(action(p, Tag(0x0009, 0x1001)), None);
     assert_eq!(action(p, tags::ROWS), None);
-    // 2017d had Content Sequence as X (it became D in later editions).
+    // 2017a had Content Sequence as X (it became D in later editions).
     assert_eq!(
         action(Profile::V2017c, tags::CONTENT_SEQUENCE),
         Some(Action::Remove)
@@ -378,7 +378,7 @@ fn de_identification_is_recorded() {
     assert_eq!(
         str_of(&again, tags::DEIDENTIFICATION_METHOD).as_deref(),
         Some(
-            "dicomq - PS 3.15-2024b Table E.1-1 Basic Profile\\dicomq - PS 3.15-2017d Table E.1-1 Basic Profile"
+            "dicomq - PS 3.15-2024b Table E.1-1 Basic Profile\\dicomq - PS 3.15-2017a Table E.1-1 Basic Profile"
         )
     );
     assert_eq!(
