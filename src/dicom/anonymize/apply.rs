@@ -18,6 +18,9 @@
 //!
 //! Orthanc removes every X/… attribute and empties D ones, which can leave a Type 1 or 2
 //! attribute missing or empty; the choices above keep a valid source valid.
+//!
+//! Outside the table: private attributes (odd groups) are removed, or kept and walked; group
+//! lengths (gggg,0000) are removed (retired in data sets, and stale once anything goes).
 
 use std::borrow::Cow;
 
