@@ -2,6 +2,7 @@
 //! `inflate`, `scan` and `un_vr`), text decoding by character set (`charset`), and the writers of
 //! create-dicom (PDF, PNG, JPEG → DICOM).
 
+pub mod anonymize;
 pub mod charset;
 pub mod content_path;
 pub mod create;
