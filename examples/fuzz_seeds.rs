@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&out, "create_request", &request_seeds(&images, &pdfs))?;
     write(&out, "socket_frame", &frame_seeds(&dicom, &images, &pdfs)?)?;
     write(&out, "config", &config_seeds())?;
+    write(&out, "upload_body", &upload_seeds(&dicom)?)?;
     Ok(())
 }
 
@@ -434,4 +435,30 @@ fn config_seeds() -> Seeds {
             br#"{"SaveJobs": false}"#.to_vec(),
         ),
     ]
+}
+
+/// ZIPs of DICOM files (stored and deflated, with a directory and an empty entry), and the
+/// same gzip-compressed, as `POST /instances` takes them.
+fn upload_seeds(dicom: &Seeds) -> Result<Seeds, Box<dyn std::error::Error>> {
+    use std::io::Write;
+    let mut seeds = Seeds::new();
+    for method in [
+        zip::CompressionMethod::Stored,
+        zip::CompressionMethod::Deflated,
+    ] {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+        z.add_directory("dir/", opts)?;
+        z.start_file("dir/empty", opts)?;
+        for (name, bytes) in dicom.iter().take(2) {
+            z.start_file(format!("dir/{name}"), opts)?;
+            z.write_all(bytes)?;
+        }
+        let zip = z.finish()?.into_inner();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&zip)?;
+        seeds.push((format!("{method:?}.zip"), zip));
+        seeds.push((format!("{method:?}.zip.gz"), gz.finish()?));
+    }
+    Ok(seeds)
 }

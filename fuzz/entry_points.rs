@@ -29,6 +29,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("config", config),
     ("find_constraint", find_constraint),
     ("instance_frames", instance_frames),
+    ("upload_body", upload_body),
 ];
 
 /// What `store` and `POST /instances` call first on a file's bytes:
@@ -212,4 +213,27 @@ fn build_and_encode(spec: &CreateSpec) -> bool {
         let mut bytes = Vec::new();
         c.file.write_all(&mut bytes).is_ok() && dicomq::store::header::summarize(&c.file).is_ok()
     })
+}
+
+/// A `POST /instances` body that is not a plain DICOM file, decoded as the route decodes it
+/// (src/http/upload.rs): gzip (`http::upload_body::gunzip`) when it starts with gzip's magic,
+/// then a ZIP (`is_zip`, `ZipBody::open`, every `entry`), with a 1 MiB limit.
+pub fn upload_body(data: &[u8]) -> bool {
+    use dicomq::http::upload_body::{ZipBody, gunzip, is_zip};
+    const LIMIT: u64 = 1 << 20;
+    let bytes = if data.starts_with(&[0x1f, 0x8b]) {
+        match gunzip(data, LIMIT) {
+            Ok(b) => b,
+            Err(_) => return false,
+        }
+    } else {
+        data.to_vec()
+    };
+    if !is_zip(&bytes) {
+        return false;
+    }
+    let Ok(mut zip) = ZipBody::open(&bytes, LIMIT) else {
+        return false;
+    };
+    (0..zip.len()).all(|i| zip.entry(i).is_ok())
 }

@@ -20,6 +20,7 @@ mod path;
 mod resources;
 mod tools;
 mod upload;
+pub mod upload_body;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
