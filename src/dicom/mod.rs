@@ -7,6 +7,7 @@ pub mod content_path;
 pub mod create;
 pub mod file_start;
 pub mod inflate;
+pub mod modify;
 pub mod read;
 pub mod render;
 pub mod scan;
