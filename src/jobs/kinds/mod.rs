@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 pub mod archive;
+pub mod modify;
 pub mod sleep;
 
 /// What a Node gives its kinds when it builds them.
@@ -72,6 +73,7 @@ kinds! {
     Sleep(sleep::SleepParams) => |_| Arc::new(sleep::Sleep),
     Archive(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(false, c)),
     Media(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(true, c)),
+    ResourceModification(modify::ModifyParams) => |c| Arc::new(modify::ModifyJob::new(c)),
 }
 
 /// A kind's parameters from the job record (written from a `JobSpec`, so an error means a
