@@ -222,10 +222,7 @@ fn an_ambiguous_prefix_is_refused() {
             let uid = format!("1.2.826.0.1.3680043.2.1125.{i}");
             let id = dicomq::store::ids::orthanc_id(&["PAT-1", &uid]);
             let prefix = id[..8].to_string();
-            match seen.insert(prefix, uid.clone()) {
-                Some(other) => Some((other, uid)),
-                None => None,
-            }
+            seen.insert(prefix, uid.clone()).map(|other| (other, uid))
         })
         .expect("a collision");
     let home = Home::new();
@@ -310,7 +307,7 @@ fn rest_modify_answers_as_orthanc() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("one.dcm");
     std::fs::write(&file, &r.body).expect("write");
-    check_outputs(&[file.clone()], &source_errors(&home));
+    check_outputs(std::slice::from_ref(&file), &source_errors(&home));
     if have_tool("dcmdump") {
         let dump = stdout(
             &Command::new("dcmdump")

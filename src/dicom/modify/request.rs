@@ -43,7 +43,7 @@ pub enum ModifyError {
     Tag {
         field: &'static str,
         key: String,
-        source: TagError,
+        source: Box<TagError>,
     },
     #[error(
         "Marking tag \"{name}\" as to be {action} requires the \"Force\" option to be set to true"
@@ -184,7 +184,7 @@ fn resolve(
         ModifyError::Tag {
             field,
             key: key.to_string(),
-            source,
+            source: Box::new(source),
         }
     })?;
     if rt.tag.group() == 0x0002 {
@@ -223,7 +223,7 @@ impl Modification {
             let value = parse_value(&rt, value).map_err(|source| ModifyError::Tag {
                 field: "Replace",
                 key: key.clone(),
-                source,
+                source: Box::new(source),
             })?;
             if replace.iter().any(|r: &Replacement| r.tag == rt.tag) {
                 return Err(ModifyError::Unsupported(format!(
