@@ -127,6 +127,16 @@ mod tests {
             panic!("not an archive: {back:?}")
         };
         assert_eq!(p.resources, vec!["a".to_string()]);
+        let back: JobSpec = serde_json::from_value(serde_json::json!({
+            "type_name": "ResourceModification",
+            "params": {"Resource": "abc", "Replace": {"PatientName": "X"}, "Force": true}
+        }))
+        .expect("decode");
+        let JobSpec::ResourceModification(p) = back else {
+            panic!("not a modification: {back:?}")
+        };
+        assert_eq!(p.request.replace["PatientName"], "X");
+        assert!(p.request.force && p.keep_source && !p.permissive);
         let unknown = serde_json::from_value::<JobSpec>(
             serde_json::json!({"type_name": "Nope", "params": {}}),
         )
