@@ -400,3 +400,98 @@ fn kill_9_during_an_async_modify_then_restart_gives_every_instance_once() {
     );
     assert_eq!(ids(&home.json(&["ls", "studies"])).len(), 2);
 }
+
+#[test]
+fn a_canceled_modify_resubmitted_stores_every_instance_once() {
+    let home = Home::new();
+    let n = 12;
+    let study = store_study(&home, "m6", 2, n / 2);
+    let _d = home.daemon(&[]);
+    let o = home.run(&[
+        "--json",
+        "modify",
+        &study,
+        "--replace",
+        "StudyDescription=Resubmitted",
+        "--no-keep-source",
+        "--async",
+        "--step-delay-ms",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let answer: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let job = answer["ID"].as_str().expect("job ID").to_string();
+    assert_eq!(answer["Path"], format!("/jobs/{job}"));
+    poll(60, "some instances modified", || {
+        let p = home.json(&["jobs", "show", &job])["Progress"].as_u64()?;
+        (p > 20).then_some(())
+    });
+    assert!(home.run(&["jobs", "cancel", &job]).status.success());
+    // A running job stops at its next step boundary.
+    poll(30, "the cancel", || {
+        (home.json(&["jobs", "show", &job])["State"] == "Failure").then_some(())
+    });
+    let stored = home.json(&["ls", "instances"]).as_array().expect("a").len();
+    assert!(
+        stored > n && stored < 2 * n,
+        "{stored} instances: canceled midway"
+    );
+    assert_eq!(
+        ids(&home.json(&["ls", "studies"])).len(),
+        2,
+        "source kept until the end"
+    );
+    let o = home.run(&["jobs", "resubmit", &job]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(home.run(&["jobs", "wait", &job]).status.success());
+    let info = home.json(&["jobs", "show", &job]);
+    assert_eq!(info["State"], "Success");
+    let new = info["Content"]["ID"].as_str().expect("ID").to_string();
+    assert_eq!(ids(&home.json(&["ls", "studies"])), vec![new.clone()]);
+    assert_eq!(
+        home.json(&["ls", "instances", "--parent", &new])
+            .as_array()
+            .expect("a")
+            .len(),
+        n,
+        "the instances of the first run were found already stored"
+    );
+}
+
+#[test]
+fn permissive_goes_on_past_an_unreadable_instance_and_keeps_it() {
+    let home = Home::new();
+    let study = store_study(&home, "m7", 1, 3);
+    let files = home.stored_files();
+    std::fs::remove_file(&files[0]).expect("remove one stored file");
+    let (_d, base) = home.http_daemon();
+    let url = format!("{base}/studies/{study}/modify");
+    let r = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        r#"{"Replace":{"PatientName":"X"}}"#,
+        &url,
+    ]);
+    assert_eq!(r.status, 500, "{}", String::from_utf8_lossy(&r.body));
+    let r = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        r#"{"Replace":{"PatientName":"Y"},"Permissive":true,"KeepSource":false}"#,
+        &url,
+    ]);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let content = r.json();
+    assert_eq!(content["InstancesCount"], 3);
+    assert_eq!(content["FailedInstancesCount"], 1);
+    let new = content["ID"].as_str().expect("ID");
+    let count = |parent: &str| {
+        home.json(&["ls", "instances", "--parent", parent])
+            .as_array()
+            .expect("a")
+            .len()
+    };
+    assert_eq!(count(new), 2);
+    assert_eq!(count(&study), 1, "the instance that failed is not deleted");
+}
