@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
             [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'ZIP archive or DICOMDIR media of patients, studies, series or instances')
+            [CompletionResult]::new('modify', 'modify', [CompletionResultType]::ParameterValue, 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID')
             [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'The changes log: what was stored and deleted, in order (--follow to keep watching)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
@@ -191,6 +192,31 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'dicomq;modify' {
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR; repeatable')
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove a tag; repeatable')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep a tag as it is (with --force: a Study/Series/SOP Instance UID keeps its value)')
+            [CompletionResult]::new('--private-creator', '--private-creator', [CompletionResultType]::ParameterName, 'The private creator of private tags given by number')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'Job priority (higher runs first)')
+            [CompletionResult]::new('--step-delay-ms', '--step-delay-ms', [CompletionResultType]::ParameterName, 'Test hook: sleep this long in every step')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--remove-private-tags', '--remove-private-tags', [CompletionResultType]::ParameterName, 'Remove every private tag')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID')
+            [CompletionResult]::new('--keep-source', '--keep-source', [CompletionResultType]::ParameterName, 'Keep the source resource (the default)')
+            [CompletionResult]::new('--no-keep-source', '--no-keep-source', [CompletionResultType]::ParameterName, 'Delete the source once every modified instance is stored')
+            [CompletionResult]::new('--async', '--async', [CompletionResultType]::ParameterName, 'Print the job ID and return at once (needs a running daemon)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'dicomq;changes' {
@@ -569,6 +595,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('create-dicom', 'create-dicom', [CompletionResultType]::ParameterValue, 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc''s create-dicom); prints the new instance ID')
             [CompletionResult]::new('pdf', 'pdf', [CompletionResultType]::ParameterValue, 'Write back the PDF embedded in an instance, byte for byte')
             [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'ZIP archive or DICOMDIR media of patients, studies, series or instances')
+            [CompletionResult]::new('modify', 'modify', [CompletionResultType]::ParameterValue, 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID')
             [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'The changes log: what was stored and deleted, in order (--follow to keep watching)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
@@ -601,6 +628,9 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;help;archive' {
+            break
+        }
+        'dicomq;help;modify' {
             break
         }
         'dicomq;help;changes' {

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand create-dicom 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
+            cand modify 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -180,6 +181,30 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'dicomq;modify'= {
+            cand --replace 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR; repeatable'
+            cand --remove 'Remove a tag; repeatable'
+            cand --keep 'Keep a tag as it is (with --force: a Study/Series/SOP Instance UID keeps its value)'
+            cand --private-creator 'The private creator of private tags given by number'
+            cand --priority 'Job priority (higher runs first)'
+            cand --step-delay-ms 'Test hook: sleep this long in every step'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --remove-private-tags 'Remove every private tag'
+            cand --force 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID'
+            cand --keep-source 'Keep the source resource (the default)'
+            cand --no-keep-source 'Delete the source once every modified instance is stored'
+            cand --async 'Print the job ID and return at once (needs a running daemon)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'dicomq;changes'= {
             cand --since 'Only the changes after this one (the `Last` of a previous call)'
@@ -520,6 +545,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand create-dicom 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc''s create-dicom); prints the new instance ID'
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
+            cand modify 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -544,6 +570,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;pdf'= {
         }
         &'dicomq;help;archive'= {
+        }
+        &'dicomq;help;modify'= {
         }
         &'dicomq;help;changes'= {
         }

@@ -391,6 +391,35 @@ fn scenario(home: &Home, inp: &Inputs) -> Vec<Step> {
     run("rm instance", &["rm", &instances[1]]);
     run("ls instances after rm", &["--json", "ls", "instances"]);
     run("show after rm", &["show", &instances[1]]);
+    let study = ids("studies")[0].clone();
+    run(
+        "modify refused",
+        &["modify", &patients[0], "--replace", "PatientName=X"],
+    );
+    run(
+        "modify unknown tag",
+        &["modify", &study, "--replace", "NoSuchTag=X"],
+    );
+    run(
+        "modify study",
+        &[
+            "--json",
+            "modify",
+            &study,
+            "--replace",
+            "StudyDescription=Modes",
+        ],
+    );
+    // The new resources' IDs come from UIDs derived from the job's ID, fresh in each run.
+    if let Some(m) = steps.last_mut()
+        && let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&m.stdout)
+        && let Some(o) = v.as_object_mut()
+    {
+        for key in ["ID", "Path", "PatientID"] {
+            o.insert(key.into(), "<new>".into());
+        }
+        m.stdout = v.to_string();
+    }
     steps
 }
 
@@ -427,7 +456,9 @@ fn inline_and_daemon_answer_the_same() {
     for st in &inline {
         let expected = match st.label.as_str() {
             "store" | "unknown ID" | "ambiguous prefix" | "unknown job" | "rm unknown"
-            | "show after rm" | "changes bad limit" => Some(1),
+            | "show after rm" | "changes bad limit" | "modify refused" | "modify unknown tag" => {
+                Some(1)
+            }
             "archive entries" => None,
             _ => Some(0),
         };

@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod find;
 pub mod jobs;
 pub mod metrics;
+pub mod modify;
 pub mod resources;
 pub mod store;
 
@@ -84,6 +85,8 @@ pub enum Command {
     Pdf(create::PdfArgs),
     /// ZIP archive or DICOMDIR media of patients, studies, series or instances
     Archive(archive::ArchiveArgs),
+    /// Modify a patient, study or series into a new one (Orthanc's modify); prints its ID
+    Modify(modify::ModifyArgs),
     /// The changes log: what was stored and deleted, in order (--follow to keep watching)
     Changes(changes::ChangesArgs),
     /// List, inspect and control jobs
@@ -155,6 +158,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::CreateDicom(args) => create::create(&ctx, args),
         Command::Pdf(args) => create::pdf(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
+        Command::Modify(args) => modify::run(&ctx, args),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),

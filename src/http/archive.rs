@@ -88,7 +88,7 @@ struct Ask {
 
 /// Transcoding is refused rather than ignored: a script that asks for JPEG files must not get
 /// the stored ones without being told (Orthanc's `Transcode`, `?transcode=`).
-fn refuse_transcode(asked: bool) -> Result<(), ApiError> {
+pub(super) fn refuse_transcode(asked: bool) -> Result<(), ApiError> {
     if asked {
         return Err(ApiError::new(
             StatusCode::NOT_IMPLEMENTED,

@@ -16,6 +16,7 @@ mod frames;
 mod hierarchy;
 mod job_route;
 pub mod jobs;
+mod modify;
 mod path;
 mod resources;
 mod tools;
@@ -164,6 +165,7 @@ fn router(app: App) -> Router {
         .merge(jobs::routes())
         .merge(tools::routes())
         .merge(archive::routes())
+        .merge(modify::routes())
         .fallback(|| async { ApiError::unknown_resource() })
         .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)

@@ -23,6 +23,7 @@ pub use engine::{EngineConfig, JobChange, JobsEngine};
 pub use kind::{JobKind, Plan, StepContext, StepOutcome};
 pub use kinds::JobSpec;
 pub use kinds::archive::{ArchiveJob, ArchiveParams};
+pub use kinds::modify::{ModifyJob, ModifyParams};
 pub use kinds::sleep::{Sleep, SleepParams};
 pub use model::{JobInfo, JobRecord, JobRow};
 pub use outputs::JobOutputs;

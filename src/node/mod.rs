@@ -20,6 +20,7 @@ use crate::store::index::{ChangeType, ChangedResource};
 mod check;
 mod create_dicom;
 mod jobs;
+mod modify;
 mod resources;
 pub use check::CheckView;
 pub use create_dicom::{CreateAnswer, CreateRequest};

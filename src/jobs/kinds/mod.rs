@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 pub mod archive;
+pub mod modify;
 pub mod sleep;
 
 /// What a Node gives its kinds when it builds them.
@@ -72,6 +73,7 @@ kinds! {
     Sleep(sleep::SleepParams) => |_| Arc::new(sleep::Sleep),
     Archive(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(false, c)),
     Media(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(true, c)),
+    ResourceModification(modify::ModifyParams) => |c| Arc::new(modify::ModifyJob::new(c)),
 }
 
 /// A kind's parameters from the job record (written from a `JobSpec`, so an error means a
@@ -125,6 +127,16 @@ mod tests {
             panic!("not an archive: {back:?}")
         };
         assert_eq!(p.resources, vec!["a".to_string()]);
+        let back: JobSpec = serde_json::from_value(serde_json::json!({
+            "type_name": "ResourceModification",
+            "params": {"Resource": "abc", "Replace": {"PatientName": "X"}, "Force": true}
+        }))
+        .expect("decode");
+        let JobSpec::ResourceModification(p) = back else {
+            panic!("not a modification: {back:?}")
+        };
+        assert_eq!(p.request.replace["PatientName"], "X");
+        assert!(p.request.force && p.keep_source && !p.permissive);
         let unknown = serde_json::from_value::<JobSpec>(
             serde_json::json!({"type_name": "Nope", "params": {}}),
         )

@@ -1,0 +1,115 @@
+//! `modify ID --replace Tag=Value... --remove Tag... [--keep Tag...] [--remove-private-tags]
+//! [--force] [--keep-source|--no-keep-source] [--async] [--priority N]`: Orthanc's modify of a
+//! patient, study or series, as a `ResourceModification` job.
+
+use std::collections::BTreeMap;
+
+use clap::Args;
+use serde_json::json;
+
+use super::Context;
+use super::jobs::finished;
+use crate::dicom::modify::ModifyRequest;
+use crate::error::{Error, Result};
+use crate::jobs::{JobSpec, ModifyParams};
+use crate::node::JobRequest;
+
+#[derive(Debug, Args)]
+pub struct ModifyArgs {
+    /// The patient, study or series (ID or unique prefix of 8+ characters)
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Set a tag (keyword or gggg,eeee) to a value, checked against its VR; repeatable
+    #[arg(long, value_name = "TAG=VALUE")]
+    pub replace: Vec<String>,
+    /// Remove a tag; repeatable
+    #[arg(long, value_name = "TAG")]
+    pub remove: Vec<String>,
+    /// Keep a tag as it is (with --force: a Study/Series/SOP Instance UID keeps its value)
+    #[arg(long, value_name = "TAG")]
+    pub keep: Vec<String>,
+    /// Remove every private tag
+    #[arg(long)]
+    pub remove_private_tags: bool,
+    /// Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID
+    #[arg(long)]
+    pub force: bool,
+    /// Keep the source resource (the default)
+    #[arg(long, overrides_with = "no_keep_source")]
+    pub keep_source: bool,
+    /// Delete the source once every modified instance is stored
+    #[arg(long)]
+    pub no_keep_source: bool,
+    /// The private creator of private tags given by number
+    #[arg(long, value_name = "CREATOR")]
+    pub private_creator: Option<String>,
+    /// Print the job ID and return at once (needs a running daemon)
+    #[arg(long = "async")]
+    pub asynchronous: bool,
+    /// Job priority (higher runs first)
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub priority: i32,
+    /// Test hook: sleep this long in every step
+    #[arg(long, hide = true, default_value_t = 0)]
+    pub step_delay_ms: u64,
+}
+
+/// `Tag=Value` pairs as Orthanc's `Replace` object.
+fn replacements(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    for pair in pairs {
+        let Some((tag, value)) = pair.split_once('=') else {
+            return Err(Error::Invalid(format!(
+                "--replace {pair}: expected TAG=VALUE (e.g. PatientName=DOE^JANE)"
+            )));
+        };
+        if map
+            .insert(tag.trim().to_string(), value.to_string())
+            .is_some()
+        {
+            return Err(Error::Invalid(format!("--replace: {tag} is given twice")));
+        }
+    }
+    Ok(map)
+}
+
+pub fn run(ctx: &Context, a: ModifyArgs) -> Result<()> {
+    let request = ModifyRequest {
+        replace: replacements(&a.replace)?,
+        remove: a.remove,
+        keep: a.keep,
+        remove_private_tags: a.remove_private_tags,
+        force: a.force,
+        private_creator: a.private_creator,
+    };
+    let params = ModifyParams {
+        resource: a.id,
+        request,
+        keep_source: !a.no_keep_source,
+        permissive: false,
+        step_delay_ms: a.step_delay_ms,
+    };
+    let req = JobRequest::new(JobSpec::ResourceModification(params), a.priority);
+    let backend = ctx.backend()?;
+    if a.asynchronous {
+        let id = backend.submit_job(req)?;
+        if ctx.out.json {
+            return ctx
+                .out
+                .json_value(&json!({"ID": id, "Path": format!("/jobs/{id}")}));
+        }
+        return ctx.out.data(&format!("{id}\n"));
+    }
+    let info = backend.run_job_watched(req, &mut |_| {})?;
+    finished(&info)?;
+    if ctx.out.json {
+        return ctx.out.json_value(&info.content);
+    }
+    match info.content["ID"].as_str() {
+        Some(id) => ctx.out.data(&format!("{id}\n")),
+        None => Err(Error::Invalid(format!(
+            "job {}: no instance was modified",
+            info.id
+        ))),
+    }
+}

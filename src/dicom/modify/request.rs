@@ -1,0 +1,294 @@
+//! Orthanc's modify body (`Replace`, `Remove`, `Keep`, `RemovePrivateTags`, `Force`,
+//! `PrivateCreator`), as a job keeps it ([`ModifyRequest`]), and checked against the tag
+//! dictionary, the VRs and Orthanc's rules on the identifiers ([`Modification::new`]).
+
+use std::collections::BTreeMap;
+
+use dicom_core::{PrimitiveValue, Tag, VR};
+use dicom_dictionary_std::tags;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::dicom::create::dictionary::PrivateDictionary;
+use crate::dicom::create::tags::{ResolvedTag, TagError, Target, parse_value, resolve_key};
+use crate::store::ids::Level;
+
+/// The body fields of a modification, as given (tags as the user wrote them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifyRequest {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub replace: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
+    #[serde(default)]
+    pub remove_private_tags: bool,
+    #[serde(default)]
+    pub force: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_creator: Option<String>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ModifyError {
+    #[error("{field}: {expected}")]
+    BadField {
+        field: &'static str,
+        expected: String,
+    },
+    #[error("{field} \"{key}\": {source}")]
+    Tag {
+        field: &'static str,
+        key: String,
+        source: Box<TagError>,
+    },
+    #[error(
+        "Marking tag \"{name}\" as to be {action} requires the \"Force\" option to be set to true"
+    )]
+    NeedsForce { name: String, action: &'static str },
+    #[error("it is forbidden to remove one of the main DICOM identifiers: {name}")]
+    RemoveIdentifier { name: String },
+    #[error(
+        "When modifying a patient, her PatientID is required to be modified (Replace PatientID)"
+    )]
+    PatientIdRequired,
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Apply(String),
+}
+
+/// One checked replacement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replacement {
+    pub tag: Tag,
+    pub vr: VR,
+    pub name: String,
+    pub value: PrimitiveValue,
+    /// The value is text beyond ASCII (the file then needs a character set that holds it).
+    pub non_ascii: bool,
+}
+
+/// A modification checked and ready to apply to instances of `level`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Modification {
+    pub level: Level,
+    pub replace: Vec<Replacement>,
+    pub remove: Vec<Tag>,
+    pub keep: Vec<Tag>,
+    pub remove_private_tags: bool,
+}
+
+/// The four identifiers Orthanc guards, with their keywords.
+pub const IDENTIFIERS: [(Tag, &str); 4] = [
+    (tags::PATIENT_ID, "PatientID"),
+    (tags::STUDY_INSTANCE_UID, "StudyInstanceUID"),
+    (tags::SERIES_INSTANCE_UID, "SeriesInstanceUID"),
+    (tags::SOP_INSTANCE_UID, "SOPInstanceUID"),
+];
+
+fn identifier(tag: Tag) -> Option<&'static str> {
+    IDENTIFIERS.iter().find(|(t, _)| *t == tag).map(|(_, n)| *n)
+}
+
+fn strings(body: &Value, field: &'static str) -> Result<Vec<String>, ModifyError> {
+    let bad = || ModifyError::BadField {
+        field,
+        expected: "an array of tags (keywords or gggg,eeee) is expected".into(),
+    };
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+            .collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
+fn boolean(body: &Value, field: &'static str) -> Result<bool, ModifyError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(ModifyError::BadField {
+            field,
+            expected: "a boolean is expected".into(),
+        }),
+    }
+}
+
+impl ModifyRequest {
+    /// The modification fields of Orthanc's JSON body (the job fields are read elsewhere).
+    pub fn from_body(body: &Value) -> Result<ModifyRequest, ModifyError> {
+        if !body.is_object() {
+            return Err(ModifyError::BadField {
+                field: "body",
+                expected: "a JSON object is expected".into(),
+            });
+        }
+        let mut replace = BTreeMap::new();
+        match body.get("Replace") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (k, v) in m {
+                    let Value::String(s) = v else {
+                        return Err(ModifyError::Unsupported(format!(
+                            "Replace \"{k}\": only string values are supported (sequences are not yet)"
+                        )));
+                    };
+                    if s.starts_with("data:") {
+                        return Err(ModifyError::Unsupported(format!(
+                            "Replace \"{k}\": binary values (data: URIs) are not supported yet"
+                        )));
+                    }
+                    replace.insert(k.clone(), s.clone());
+                }
+            }
+            Some(_) => {
+                return Err(ModifyError::BadField {
+                    field: "Replace",
+                    expected: "an object mapping tags to values is expected".into(),
+                });
+            }
+        }
+        let private_creator = match body.get("PrivateCreator") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(ModifyError::BadField {
+                    field: "PrivateCreator",
+                    expected: "a string is expected".into(),
+                });
+            }
+        };
+        Ok(ModifyRequest {
+            replace,
+            remove: strings(body, "Remove")?,
+            keep: strings(body, "Keep")?,
+            remove_private_tags: boolean(body, "RemovePrivateTags")?,
+            force: boolean(body, "Force")?,
+            private_creator,
+        })
+    }
+}
+
+fn resolve(
+    field: &'static str,
+    key: &str,
+    creator: Option<&str>,
+) -> Result<ResolvedTag, ModifyError> {
+    let rt = resolve_key(key, &PrivateDictionary::empty(), creator).map_err(|source| {
+        ModifyError::Tag {
+            field,
+            key: key.to_string(),
+            source: Box::new(source),
+        }
+    })?;
+    if rt.tag.group() == 0x0002 {
+        return Err(ModifyError::Unsupported(format!(
+            "{field} \"{key}\": the file meta information (group 0002) is written by dicomq"
+        )));
+    }
+    if matches!(rt.target, Target::Private { .. }) {
+        return Err(ModifyError::Unsupported(format!(
+            "{field} \"{key}\": give private tags by number (gggg,eeee)"
+        )));
+    }
+    Ok(rt)
+}
+
+impl Modification {
+    /// Checks a request for instances of `level`, with Orthanc's rules: the four identifiers
+    /// are replaced or kept only with Force and never removed; a patient's PatientID must be
+    /// replaced.
+    pub fn new(req: &ModifyRequest, level: Level) -> Result<Modification, ModifyError> {
+        let creator = req.private_creator.as_deref();
+        let mut replace = Vec::new();
+        for (key, value) in &req.replace {
+            let rt = resolve("Replace", key, creator)?;
+            if matches!(rt.target, Target::GroupLength) {
+                continue;
+            }
+            if let Some(name) = identifier(rt.tag)
+                && !req.force
+            {
+                return Err(ModifyError::NeedsForce {
+                    name: name.into(),
+                    action: "replaced",
+                });
+            }
+            let value = parse_value(&rt, value).map_err(|source| ModifyError::Tag {
+                field: "Replace",
+                key: key.clone(),
+                source: Box::new(source),
+            })?;
+            if replace.iter().any(|r: &Replacement| r.tag == rt.tag) {
+                return Err(ModifyError::Unsupported(format!(
+                    "Replace: {} is given twice",
+                    rt.display()
+                )));
+            }
+            let non_ascii = !value.to_str().is_ascii();
+            replace.push(Replacement {
+                tag: rt.tag,
+                vr: rt.vr,
+                name: rt.name,
+                value,
+                non_ascii,
+            });
+        }
+        let mut remove = Vec::new();
+        for key in &req.remove {
+            let rt = resolve("Remove", key, creator)?;
+            if let Some(name) = identifier(rt.tag) {
+                return Err(ModifyError::RemoveIdentifier { name: name.into() });
+            }
+            if replace.iter().any(|r| r.tag == rt.tag) {
+                return Err(ModifyError::Unsupported(format!(
+                    "{} is both replaced and removed",
+                    rt.display()
+                )));
+            }
+            remove.push(rt.tag);
+        }
+        let mut keep = Vec::new();
+        for key in &req.keep {
+            let rt = resolve("Keep", key, creator)?;
+            if let Some(name) = identifier(rt.tag)
+                && !req.force
+            {
+                return Err(ModifyError::NeedsForce {
+                    name: name.into(),
+                    action: "kept",
+                });
+            }
+            keep.push(rt.tag);
+        }
+        if level == Level::Patient && !replace.iter().any(|r| r.tag == tags::PATIENT_ID) {
+            return Err(ModifyError::PatientIdRequired);
+        }
+        Ok(Modification {
+            level,
+            replace,
+            remove,
+            keep,
+            remove_private_tags: req.remove_private_tags,
+        })
+    }
+
+    /// Whether the request sets `tag` itself (replaced or kept): no new UID is made for it.
+    pub fn fixes(&self, tag: Tag) -> bool {
+        self.keep.contains(&tag) || self.replace.iter().any(|r| r.tag == tag)
+    }
+
+    /// The replaced value of `tag`, as text.
+    pub fn replaced(&self, tag: Tag) -> Option<String> {
+        self.replace
+            .iter()
+            .find(|r| r.tag == tag)
+            .map(|r| r.value.to_str().trim_end_matches([' ', '\0']).to_string())
+    }
+}

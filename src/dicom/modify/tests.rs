@@ -1,0 +1,260 @@
+//! The rules of a modification and its application to a data set.
+
+use dicom_core::value::DataSetSequence;
+use dicom_core::{DataElement, PrimitiveValue, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::InMemDicomObject;
+use serde_json::json;
+
+use super::*;
+use crate::testdata::InstanceSpec;
+
+fn spec() -> InstanceSpec {
+    InstanceSpec::new_mr("P1", "DOE^JOHN", "1.2.3", "1.2.3.4", "1.2.3.4.5")
+}
+
+fn modification(body: serde_json::Value, level: Level) -> Result<Modification, ModifyError> {
+    Modification::new(&ModifyRequest::from_body(&body)?, level)
+}
+
+fn sources() -> SourceUids {
+    let mut s = SourceUids::default();
+    s.insert(Level::Study, "1.2.3");
+    s.insert(Level::Series, "1.2.3.4");
+    s.insert(Level::Instance, "1.2.3.4.5");
+    s.insert(Level::Instance, "1.2.3.4.6");
+    s
+}
+
+fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
+    super::text(obj, tag)
+}
+
+#[test]
+fn identifiers_need_force_and_are_never_removed() {
+    for key in [
+        "PatientID",
+        "StudyInstanceUID",
+        "0020,000e",
+        "SOPInstanceUID",
+    ] {
+        let e = modification(json!({"Replace": {key: "1.2"}}), Level::Study).expect_err(key);
+        assert!(matches!(e, ModifyError::NeedsForce { .. }), "{key}: {e}");
+        assert!(e.to_string().contains("Force"), "{e}");
+        let e = modification(json!({"Remove": [key], "Force": true}), Level::Study).expect_err(key);
+        assert!(
+            matches!(e, ModifyError::RemoveIdentifier { .. }),
+            "{key}: {e}"
+        );
+    }
+    modification(
+        json!({"Replace": {"SOPInstanceUID": "1.2.9"}, "Force": true}),
+        Level::Study,
+    )
+    .expect("with Force");
+    let e = modification(json!({"Keep": ["SOPInstanceUID"]}), Level::Series).expect_err("keep");
+    assert!(matches!(e, ModifyError::NeedsForce { .. }), "{e}");
+}
+
+#[test]
+fn patient_level_needs_a_new_patient_id() {
+    let e = modification(json!({"Replace": {"PatientName": "X"}}), Level::Patient)
+        .expect_err("patient");
+    assert_eq!(e, ModifyError::PatientIdRequired);
+    modification(
+        json!({"Replace": {"PatientID": "P2"}, "Force": true}),
+        Level::Patient,
+    )
+    .expect("ok");
+}
+
+#[test]
+fn tags_and_values_are_checked() {
+    let e = modification(json!({"Replace": {"NoSuchKeyword": "x"}}), Level::Study)
+        .expect_err("unknown");
+    assert!(e.to_string().contains("NoSuchKeyword"), "{e}");
+    let e = modification(
+        json!({"Replace": {"StudyDate": "2024-01-15"}}),
+        Level::Study,
+    )
+    .expect_err("bad DA");
+    assert!(e.to_string().contains("StudyDate"), "{e}");
+    let e = modification(json!({"Remove": ["1234"]}), Level::Study).expect_err("bad key");
+    assert!(e.to_string().contains("1234"), "{e}");
+    for bad in [
+        json!({"Replace": ["PatientName"]}),
+        json!({"Remove": "PatientName"}),
+        json!({"Force": "yes"}),
+        json!({"Replace": {"PatientName": 3}}),
+        json!({"Replace": {"PatientName": "A", "0010,0010": "B"}}),
+        json!({"Replace": {"PatientName": "A"}, "Remove": ["PatientName"]}),
+        json!({"Replace": {"TransferSyntaxUID": "1.2"}}),
+    ] {
+        assert!(modification(bad.clone(), Level::Study).is_err(), "{bad}");
+    }
+    let m = modification(
+        json!({"Replace": {"0010,0010": "A^B", "StudyDescription": "x"}, "Remove": ["0008,1030"]}),
+        Level::Study,
+    );
+    assert!(m.is_err(), "replaced and removed by number");
+}
+
+#[test]
+fn the_level_decides_which_uids_are_renewed() {
+    let map = UidMap::new("job", sources());
+    let cases = [
+        (Level::Study, [true, true, true]),
+        (Level::Series, [false, true, true]),
+        (Level::Instance, [false, false, true]),
+    ];
+    for (level, renewed) in cases {
+        let mut obj = spec().to_object();
+        let m = modification(json!({"Replace": {"PatientName": "NEW^NAME"}}), level).expect("ok");
+        m.apply(&mut obj, &map).expect("apply");
+        assert_eq!(text(&obj, tags::PATIENT_NAME).as_deref(), Some("NEW^NAME"));
+        assert_eq!(text(&obj, tags::PATIENT_ID).as_deref(), Some("P1"));
+        for ((tag, old, l), renew) in [
+            (tags::STUDY_INSTANCE_UID, "1.2.3", Level::Study),
+            (tags::SERIES_INSTANCE_UID, "1.2.3.4", Level::Series),
+            (tags::SOP_INSTANCE_UID, "1.2.3.4.5", Level::Instance),
+        ]
+        .into_iter()
+        .zip(renewed)
+        {
+            let want = if renew {
+                map.new_uid(l, old)
+            } else {
+                old.to_string()
+            };
+            assert_eq!(text(&obj, tag), Some(want), "{level:?} {tag}");
+        }
+    }
+}
+
+#[test]
+fn kept_and_replaced_uids_are_not_renewed() {
+    let map = UidMap::new("job", sources());
+    let mut obj = spec().to_object();
+    let m = modification(
+        json!({"Keep": ["SOPInstanceUID"], "Replace": {"SeriesInstanceUID": "1.9"}, "Force": true}),
+        Level::Study,
+    )
+    .expect("ok");
+    m.apply(&mut obj, &map).expect("apply");
+    assert_eq!(
+        text(&obj, tags::SOP_INSTANCE_UID).as_deref(),
+        Some("1.2.3.4.5")
+    );
+    assert_eq!(
+        text(&obj, tags::SERIES_INSTANCE_UID).as_deref(),
+        Some("1.9")
+    );
+    assert_eq!(
+        text(&obj, tags::STUDY_INSTANCE_UID),
+        Some(map.new_uid(Level::Study, "1.2.3"))
+    );
+}
+
+#[test]
+fn references_into_the_job_follow_the_map_and_others_stay() {
+    let map = UidMap::new("job", sources());
+    let mut obj = spec().to_object();
+    let item = |sop: &str| {
+        InMemDicomObject::from_element_iter([
+            DataElement::new(
+                tags::REFERENCED_SOP_CLASS_UID,
+                VR::UI,
+                PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.4"),
+            ),
+            DataElement::new(
+                tags::REFERENCED_SOP_INSTANCE_UID,
+                VR::UI,
+                PrimitiveValue::from(sop),
+            ),
+        ])
+    };
+    let nested = InMemDicomObject::from_element_iter([
+        DataElement::new(
+            tags::SERIES_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.3.4"),
+        ),
+        DataElement::new(
+            tags::REFERENCED_INSTANCE_SEQUENCE,
+            VR::SQ,
+            DataSetSequence::from(vec![item("1.2.3.4.6"), item("7.7.7")]),
+        ),
+    ]);
+    obj.put(DataElement::new(
+        tags::REFERENCED_SERIES_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![nested]),
+    ));
+    obj.put(DataElement::new(
+        dicom_core::Tag(0x0009, 0x0010),
+        VR::LO,
+        PrimitiveValue::from("X"),
+    ));
+    obj.put(DataElement::new(
+        dicom_core::Tag(0x0009, 0x1001),
+        VR::LO,
+        PrimitiveValue::from("secret"),
+    ));
+    let m = modification(json!({"RemovePrivateTags": true}), Level::Series).expect("ok");
+    m.apply(&mut obj, &map).expect("apply");
+    assert!(obj.get(dicom_core::Tag(0x0009, 0x1001)).is_none());
+    let seq = obj.get(tags::REFERENCED_SERIES_SEQUENCE).expect("seq");
+    let nested = &seq.items().expect("items")[0];
+    assert_eq!(
+        text(nested, tags::SERIES_INSTANCE_UID),
+        Some(map.new_uid(Level::Series, "1.2.3.4"))
+    );
+    let refs = nested
+        .get(tags::REFERENCED_INSTANCE_SEQUENCE)
+        .and_then(|e| e.items())
+        .expect("refs");
+    assert_eq!(
+        text(&refs[0], tags::REFERENCED_SOP_INSTANCE_UID),
+        Some(map.new_uid(Level::Instance, "1.2.3.4.6"))
+    );
+    assert_eq!(
+        text(&refs[1], tags::REFERENCED_SOP_INSTANCE_UID).as_deref(),
+        Some("7.7.7"),
+        "a reference outside the job keeps its value"
+    );
+}
+
+#[test]
+fn non_ascii_values_switch_the_file_to_utf8_and_the_meta_follows() {
+    let bytes = spec().to_bytes();
+    let mut file = crate::store::header::open_full(std::io::Cursor::new(bytes)).expect("read");
+    let map = UidMap::new("job", sources());
+    let m = modification(
+        json!({"Replace": {"PatientName": "Müller^Jürgen"}}),
+        Level::Study,
+    )
+    .expect("ok");
+    m.apply_file(&mut file, &map).expect("apply");
+    let out = write_file(&file).expect("write");
+    let back = crate::store::header::open_full(std::io::Cursor::new(out)).expect("read back");
+    assert_eq!(
+        text(&back, tags::PATIENT_NAME).as_deref(),
+        Some("Müller^Jürgen")
+    );
+    assert_eq!(
+        text(&back, tags::SPECIFIC_CHARACTER_SET).as_deref(),
+        Some("ISO_IR 192")
+    );
+    let sop = map.new_uid(Level::Instance, "1.2.3.4.5");
+    assert_eq!(text(&back, tags::SOP_INSTANCE_UID), Some(sop.clone()));
+    assert_eq!(
+        back.meta()
+            .media_storage_sop_instance_uid()
+            .trim_end_matches('\0'),
+        sop
+    );
+    assert_eq!(
+        back.meta().transfer_syntax().trim_end_matches('\0'),
+        file.meta().transfer_syntax().trim_end_matches('\0')
+    );
+}

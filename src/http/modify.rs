@@ -1,0 +1,107 @@
+//! Modification over REST, as Orthanc: `POST /{patients|studies|series}/{id}/modify` (a
+//! `ResourceModification` job, synchronous by default) and `POST /instances/{id}/modify` (the
+//! modified file, nothing stored).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+use super::answer::{self, ApiError, ApiResult, OrthancCode};
+use super::archive::refuse_transcode;
+use super::job_route::{self, job_options};
+use super::resources::exists;
+use super::{App, blocking, body};
+use crate::dicom::modify::ModifyRequest;
+use crate::jobs::kinds::modify::check;
+use crate::jobs::{JobSpec, ModifyParams};
+use crate::store::ids::Level;
+
+/// Every path written out, so that a search for one finds its route.
+pub fn routes() -> Router<App> {
+    use Level::{Patient, Series, Study};
+    Router::new()
+        .route(
+            "/patients/{id}/modify",
+            post(|s, p, h, b| post_resource(s, p, h, b, Patient)),
+        )
+        .route(
+            "/studies/{id}/modify",
+            post(|s, p, h, b| post_resource(s, p, h, b, Study)),
+        )
+        .route(
+            "/series/{id}/modify",
+            post(|s, p, h, b| post_resource(s, p, h, b, Series)),
+        )
+        .route("/instances/{id}/modify", post(post_instance))
+}
+
+/// The body as a JSON object (an empty body is `{}`), and Orthanc's 404 for an unknown
+/// resource, then the modification fields.
+async fn read(
+    app: &App,
+    headers: &HeaderMap,
+    raw: Body,
+    level: Level,
+    id: &str,
+) -> Result<(Value, ModifyRequest), ApiError> {
+    let bytes = body::read(app, headers, raw).await?;
+    let v = if bytes.is_empty() {
+        json!({})
+    } else {
+        body::json(&bytes)?
+    };
+    if !v.is_object() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::BadFileFormat,
+            "a JSON object is expected",
+        ));
+    }
+    if !exists(app, level, id)? {
+        return Err(ApiError::unknown_resource());
+    }
+    refuse_transcode(v.get("Transcode").is_some_and(|t| !t.is_null()))?;
+    let request = ModifyRequest::from_body(&v).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok((v, request))
+}
+
+async fn post_resource(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Body,
+    level: Level,
+) -> ApiResult {
+    let (v, request) = read(&app, &headers, raw, level, &id).await?;
+    check(&request, level).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let options = job_options(&v)?;
+    let params = ModifyParams {
+        resource: id,
+        request,
+        keep_source: body::bool_field(&v, "KeepSource", true)?,
+        permissive: body::bool_field(&v, "Permissive", false)?,
+        step_delay_ms: 0,
+    };
+    job_route::run(app, JobSpec::ResourceModification(params), options, |_| {
+        Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            OrthancCode::InternalError,
+            "a modification job has no output",
+        ))
+    })
+    .await
+}
+
+async fn post_instance(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Body,
+) -> ApiResult {
+    let (_, request) = read(&app, &headers, raw, Level::Instance, &id).await?;
+    let bytes = blocking(move || Ok(app.node.modify_instance(&id, &request)?)).await?;
+    Ok(answer::bytes("application/dicom", bytes))
+}

@@ -1,0 +1,376 @@
+//! The `ResourceModification` kind (Orthanc's `ResourceModificationJob`, modify only): one step
+//! per source instance (read, modify, store), then a last step that deletes the sources unless
+//! `KeepSource` and names the new resource in Content.
+//!
+//! Crash safety: the new UIDs derive from (job ID, level, old UID) (`dicom/modify/uids.rs`), so
+//! a step run again after a crash, or a resubmitted job, stores the same instance, which the
+//! store answers as already stored: no duplicate, no loss. The sources go only in the last step,
+//! after every new instance is committed.
+//!
+//! The plan (the source instances in order, and their UIDs for the references) rides in the
+//! checkpoint when small, else in `HOME/outputs/<job>.plan.json`.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{KindContext, is_zero};
+use crate::dicom::modify::{self, Modification, ModifyRequest, SourceUids, UidMap};
+use crate::error::{Error, Result};
+use crate::jobs::kind::{JobKind, Plan, StepContext, StepOutcome};
+use crate::jobs::model::{INTERNAL_ERROR, JobRecord};
+use crate::jobs::outputs::JobOutputs;
+use crate::orthanc_code::OrthancCode;
+use crate::store::Store;
+use crate::store::ids::Level;
+use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+
+const INEXISTENT_FILE: i32 = OrthancCode::InexistentFile.code();
+const BAD_FILE_FORMAT: i32 = OrthancCode::BadFileFormat.code();
+const CANNOT_STORE: i32 = OrthancCode::CannotStoreInstance.code();
+/// Plans of up to this many instances ride in the checkpoint (see `archive.rs`).
+const EMBEDDED_PLAN_INSTANCES: usize = 32;
+const PLAN_KEY: &str = "Plan";
+/// The checkpoint key of the new resources' IDs (from the last stored instance).
+const TARGET_KEY: &str = "Target";
+/// The checkpoint key of the sources that could not be modified (`Permissive`).
+const FAILED_KEY: &str = "Failed";
+
+/// The job's params: the resource (an ID or a unique prefix), Orthanc's modification fields,
+/// `KeepSource` (default true) and `Permissive`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifyParams {
+    pub resource: String,
+    #[serde(flatten)]
+    pub request: ModifyRequest,
+    #[serde(default = "yes")]
+    pub keep_source: bool,
+    #[serde(default)]
+    pub permissive: bool,
+    /// Test hook: sleep this long in every step.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub step_delay_ms: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ModifyParams {
+    pub fn from_json(v: &Value) -> Result<ModifyParams> {
+        super::params("ResourceModification", v)
+    }
+}
+
+/// What a job works through, fixed at submit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModifyPlan {
+    level: Level,
+    /// The resource's full ID.
+    resource: String,
+    instances: Vec<String>,
+    uids: SourceUids,
+}
+
+/// What a running job keeps in memory between steps.
+struct Run {
+    plan: ModifyPlan,
+    modification: Modification,
+    uids: UidMap,
+}
+
+pub struct ModifyJob {
+    store: Arc<Store>,
+    outputs: Arc<JobOutputs>,
+    runs: Mutex<HashMap<String, Arc<Run>>>,
+}
+
+/// A failed step: an Orthanc error code and what the user needs to know.
+struct StepError(i32, String);
+
+impl From<Error> for StepError {
+    fn from(e: Error) -> Self {
+        StepError(INTERNAL_ERROR, e.to_string())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Checks a request against a resource of `level`, as the plan and the REST route do.
+pub fn check(request: &ModifyRequest, level: Level) -> Result<Modification> {
+    if level == Level::Instance {
+        return Err(Error::Invalid(
+            "an instance is modified without a job (POST /instances/{id}/modify): give a patient, study or series".into(),
+        ));
+    }
+    Modification::new(request, level).map_err(|e| Error::Invalid(e.to_string()))
+}
+
+impl ModifyJob {
+    pub fn new(ctx: &KindContext) -> Self {
+        ModifyJob {
+            store: ctx.store.clone(),
+            outputs: ctx.outputs.clone(),
+            runs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn build_plan(&self, p: &ModifyParams) -> Result<ModifyPlan> {
+        let (level, resource) = self.store.resolve(&p.resource)?;
+        check(&p.request, level)?;
+        let instances = self.store.instances_under(level, &resource)?;
+        let mut uids = SourceUids::default();
+        let mut seen = HashMap::new();
+        for instance in &instances {
+            let rec = self.store.record(Level::Instance, instance)?;
+            if let Some(v) = rec.main_tags.get("SOPInstanceUID") {
+                uids.insert(Level::Instance, v);
+            }
+            let Some(series) = rec.parent else { continue };
+            if seen.contains_key(&series) {
+                continue;
+            }
+            let srec = self.store.record(Level::Series, &series)?;
+            if let Some(v) = srec.main_tags.get("SeriesInstanceUID") {
+                uids.insert(Level::Series, v);
+            }
+            if let Some(study) = &srec.parent {
+                let strec = self.store.record(Level::Study, study)?;
+                if let Some(v) = strec.main_tags.get("StudyInstanceUID") {
+                    uids.insert(Level::Study, v);
+                }
+            }
+            seen.insert(series, ());
+        }
+        Ok(ModifyPlan {
+            level,
+            resource,
+            instances,
+            uids,
+        })
+    }
+
+    fn run_of(&self, job: &str, params: &ModifyParams, checkpoint: &Value) -> Result<Arc<Run>> {
+        if let Some(r) = lock(&self.runs).get(job) {
+            return Ok(Arc::clone(r));
+        }
+        let plan = match checkpoint.get(PLAN_KEY) {
+            Some(v) => ModifyPlan::deserialize(v)
+                .map_err(|e| Error::Internal(format!("job {job}: the plan in its record: {e}")))?,
+            None => {
+                let path = self.outputs.plan(job);
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::Invalid(format!("{}: not a modification plan: {e}", path.display()))
+                })?
+            }
+        };
+        let run = Arc::new(self.run_from(job, params, plan)?);
+        lock(&self.runs).insert(job.to_string(), Arc::clone(&run));
+        Ok(run)
+    }
+
+    fn run_from(&self, job: &str, params: &ModifyParams, plan: ModifyPlan) -> Result<Run> {
+        let modification = check(&params.request, plan.level)?;
+        let uids = UidMap::new(job, plan.uids.clone());
+        Ok(Run {
+            plan,
+            modification,
+            uids,
+        })
+    }
+
+    /// Reads, modifies and stores one source instance; the new instance's IDs.
+    fn modify_one(
+        &self,
+        run: &Run,
+        source: &str,
+    ) -> Result<crate::store::ids::InstanceIds, StepError> {
+        let (label, mut reader) = match self.store.open_instance(source) {
+            Ok(opened) => opened,
+            Err(Error::NotFound { .. }) => {
+                return Err(StepError(
+                    INEXISTENT_FILE,
+                    format!("instance {source} was deleted after the modification was submitted"),
+                ));
+            }
+            Err(e) => return Err(StepError(INEXISTENT_FILE, e.to_string())),
+        };
+        let mut bytes = Vec::with_capacity(reader.len() as usize);
+        reader.read_to_end(&mut bytes).map_err(|e| {
+            StepError(
+                INEXISTENT_FILE,
+                format!("cannot read the stored file of instance {source} ({label}): {e}"),
+            )
+        })?;
+        let bad =
+            |e: String| StepError(BAD_FILE_FORMAT, format!("instance {source} ({label}): {e}"));
+        let mut file = crate::store::header::open_full(Cursor::new(bytes)).map_err(bad)?;
+        run.modification
+            .apply_file(&mut file, &run.uids)
+            .map_err(|e| bad(e.to_string()))?;
+        let out = modify::write_file(&file).map_err(|e| bad(e.to_string()))?;
+        drop(file);
+        let results = self.store.import_together(vec![ImportItem {
+            label: source.to_string(),
+            source: ImportSource::Bytes(out),
+        }])?;
+        let Some(r) = results.into_iter().next() else {
+            return Err(StepError(
+                CANNOT_STORE,
+                format!("instance {source}: no import result"),
+            ));
+        };
+        let cannot_store =
+            |why: String| StepError(CANNOT_STORE, format!("instance {source}: {why}"));
+        match (r.status, r.ids) {
+            (ImportStatus::Error, _) | (_, None) => {
+                Err(cannot_store(r.error.unwrap_or_else(|| "not stored".into())))
+            }
+            (ImportStatus::AlreadyStored, Some(ids)) if ids.instance == source => Err(cannot_store(
+                "the modified instance has the identifiers of its source, which stays as it was \
+                 (keep or replace fewer identifiers)"
+                    .into(),
+            )),
+            // Success, or stored by this step before a crash or a resubmit.
+            (_, Some(ids)) => Ok(ids),
+        }
+    }
+
+    /// The last step: the sources go (unless kept), and Content names the new resource.
+    fn finish(&self, run: &Run, p: &ModifyParams, ctx: &mut StepContext) -> Result<(), StepError> {
+        let target = ctx.checkpoint.get(TARGET_KEY).cloned();
+        let failed: Vec<String> = ctx
+            .checkpoint
+            .get(FAILED_KEY)
+            .and_then(|v| Vec::<String>::deserialize(v).ok())
+            .unwrap_or_default();
+        let level = run.plan.level;
+        let new_id = target
+            .as_ref()
+            .and_then(|t| t.get(level.name()))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if !p.keep_source {
+            let whole = failed.is_empty() && new_id.as_deref() != Some(run.plan.resource.as_str());
+            let gone = |r: Result<_>| match r {
+                Ok(_) | Err(Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if whole {
+                gone(self.store.remove(level, &run.plan.resource))?;
+            } else {
+                for source in &run.plan.instances {
+                    if !failed.contains(source) {
+                        gone(self.store.remove(Level::Instance, source))?;
+                    }
+                }
+            }
+        }
+        if let (Some(id), Some(t)) = (new_id, target) {
+            ctx.content["ID"] = json!(id);
+            ctx.content["Path"] = json!(format!("/{}/{id}", level.plural()));
+            ctx.content["Type"] = json!(level.name());
+            ctx.content["PatientID"] = t.get("Patient").cloned().unwrap_or(Value::Null);
+        }
+        Ok(())
+    }
+
+    fn step_inner(&self, ctx: &mut StepContext) -> Result<StepOutcome, StepError> {
+        let p = ModifyParams::from_json(&ctx.params)?;
+        if p.step_delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(p.step_delay_ms));
+        }
+        let run = self.run_of(&ctx.job_id, &p, &ctx.checkpoint)?;
+        let pos = ctx.position as usize;
+        if let Some(source) = run.plan.instances.get(pos) {
+            match self.modify_one(&run, source) {
+                Ok(ids) => {
+                    ctx.checkpoint[TARGET_KEY] = json!({
+                        "Patient": ids.patient,
+                        "Study": ids.study,
+                        "Series": ids.series,
+                        "Instance": ids.instance,
+                    });
+                }
+                Err(StepError(code, details)) if p.permissive => {
+                    tracing::warn!(job = %ctx.job_id, "instance {source} not modified: {details} ({code})");
+                    let mut failed = ctx.checkpoint[FAILED_KEY]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                    failed.push(json!(source));
+                    ctx.content["FailedInstancesCount"] = json!(failed.len());
+                    ctx.checkpoint[FAILED_KEY] = Value::Array(failed);
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            self.finish(&run, &p, ctx)?;
+            lock(&self.runs).remove(&ctx.job_id);
+            self.outputs.forget_plan(&ctx.job_id);
+        }
+        ctx.progress = Some((ctx.position + 1) as f64 / ctx.steps.max(1) as f64);
+        Ok(StepOutcome::Continue)
+    }
+}
+
+impl JobKind for ModifyJob {
+    fn type_name(&self) -> &'static str {
+        "ResourceModification"
+    }
+
+    fn plan(&self, job_id: &str, params: &Value) -> Result<Plan> {
+        let p = ModifyParams::from_json(params)?;
+        let plan = self.build_plan(&p)?;
+        let content = json!({
+            "Description": "REST API",
+            "FailedInstancesCount": 0,
+            "InstancesCount": plan.instances.len(),
+            "IsAnonymization": false,
+            "ParentResources": [plan.resource],
+        });
+        let steps = plan.instances.len() as u64 + 1;
+        let checkpoint = if plan.instances.len() <= EMBEDDED_PLAN_INSTANCES {
+            json!({ PLAN_KEY: plan })
+        } else {
+            let bytes = serde_json::to_vec(&plan)
+                .map_err(|e| Error::Internal(format!("encode modification plan: {e}")))?;
+            crate::atomic::write(&self.outputs.plan(job_id), &bytes)?;
+            json!({})
+        };
+        let run = Arc::new(self.run_from(job_id, &p, plan)?);
+        lock(&self.runs).insert(job_id.to_string(), run);
+        Ok(Plan {
+            steps,
+            content,
+            checkpoint,
+        })
+    }
+
+    fn step(&self, ctx: &mut StepContext) -> StepOutcome {
+        match self.step_inner(ctx) {
+            Ok(o) => o,
+            Err(StepError(code, details)) => StepOutcome::Fail { code, details },
+        }
+    }
+
+    /// Failure, cancel or eviction: the plan file goes (the stored instances stay, as in
+    /// Orthanc; a resubmit finds them already stored).
+    fn discard_outputs(&self, job: &JobRecord) {
+        lock(&self.runs).remove(&job.id);
+        self.outputs.forget_plan(&job.id);
+    }
+
+    fn reset(&self, job: &mut JobRecord) {
+        lock(&self.runs).remove(&job.id);
+    }
+}
