@@ -38,10 +38,14 @@ curl -s "$ORTHANC/instances/$instance/pdf" > back.pdf
 
 # Metrics: on, off, on.
 [ "$(curl -s "$ORTHANC/tools/metrics")" = 1 ] || fail "metrics not enabled by default"
-curl -s "$ORTHANC/tools/metrics-prometheus" | grep -q '^orthanc_count_instances ' || fail "no orthanc_count_instances"
+# (read whole before grep: `grep -q` quits at the first match, and under pipefail curl's
+# SIGPIPE on the rest would fail the check)
+metrics=$(curl -s "$ORTHANC/tools/metrics-prometheus")
+grep -q '^orthanc_count_instances ' <<<"$metrics" || fail "no orthanc_count_instances"
 curl -s "$ORTHANC/tools/metrics" -X PUT -d '0'
 [ "$(curl -s "$ORTHANC/tools/metrics")" = 0 ] || fail "metrics not disabled"
 [ -z "$(curl -s "$ORTHANC/tools/metrics-prometheus")" ] || fail "disabled metrics not empty"
 curl -s "$ORTHANC/tools/metrics" -X PUT -d '1'
-curl -s "$ORTHANC/tools/metrics-prometheus" | grep -q '^orthanc_count_instances ' || fail "metrics not back"
+metrics=$(curl -s "$ORTHANC/tools/metrics-prometheus")
+grep -q '^orthanc_count_instances ' <<<"$metrics" || fail "metrics not back"
 echo "book session: ok"
