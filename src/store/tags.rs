@@ -1,7 +1,7 @@
 //! All tags of an instance in Orthanc's `/instances/{id}/tags` shape, and a readable dump.
 
 use dicom_core::header::Header;
-use dicom_core::value::Value;
+use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{DataDictionary, Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::InMemDicomObject;
@@ -97,7 +97,18 @@ pub fn tags_json(obj: &InMemDicomObject, private: &PrivateDictionary) -> Json {
                 if elem.vr().is_binary_like() && declared.is_none() {
                     ("Null", Json::Null)
                 } else {
-                    let s = declared.map_or_else(|| p.to_str(), std::borrow::Cow::Owned);
+                    let s = match (declared, p) {
+                        (Some(text), _) => std::borrow::Cow::Owned(text),
+                        // Orthanc writes attribute tags as gggg,eeee (DICOM's own form is
+                        // (gggg,eeee)).
+                        (None, PrimitiveValue::Tags(list)) => std::borrow::Cow::Owned(
+                            list.iter()
+                                .map(|t| format!("{:04x},{:04x}", t.group(), t.element()))
+                                .collect::<Vec<_>>()
+                                .join("\\"),
+                        ),
+                        (None, p) => p.to_str(),
+                    };
                     let s = s.trim_end_matches(['\0', ' ']);
                     if s.len() > MAX_STRING {
                         ("TooLong", Json::Null)
@@ -270,6 +281,22 @@ mod tests {
         assert_eq!(simplified["Abnormality score"], "3.5");
         assert_eq!(simplified["0011,1001"], "1");
         assert!(tags_text(&obj, &dict).contains("(0009,1001) DS Abnormality score  3.5"));
+    }
+
+    /// Attribute tags (AT) show as Orthanc shows them: `gggg,eeee`, several joined by `\\`.
+    #[test]
+    fn attribute_tags_show_as_orthanc_writes_them() {
+        use dicom_core::{DataElement, dicom_value};
+        let obj = InMemDicomObject::from_element_iter([DataElement::new(
+            Tag(0x0020, 0x9165),
+            VR::AT,
+            dicom_value!(Tags, [Tag(0x0020, 0x9056), Tag(0x0018, 0x9117)]),
+        )]);
+        let short = tags_in(
+            &tags_json(&obj, &PrivateDictionary::empty()),
+            TagsFormat::Short,
+        );
+        assert_eq!(short["0020,9165"], "0020,9056\\0018,9117");
     }
 
     /// A private element of an implicit VR file is read as UN; declared with a text VR, its
