@@ -143,3 +143,72 @@ fn kill_9_during_concurrent_uploads_keeps_every_acknowledged_instance() {
         assert!(stored.contains(id), "acknowledged instance {id} was lost");
     }
 }
+
+/// `OverwriteInstances`: kill -9 while the same instances are stored again and again from
+/// several clients. Each overwrite swaps the file in one index transaction, so after the next
+/// open every instance is still there (old or new), with exactly one file, and the files of
+/// the replaced ones are gone.
+#[test]
+fn kill_9_during_overwrites_keeps_every_instance_with_one_file() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let home = Home::new();
+    std::fs::write(
+        home.path().join("config.json"),
+        r#"{"OverwriteInstances": true}"#,
+    )
+    .expect("config");
+    let src = tempfile::tempdir().expect("tempdir");
+    dicomq_testdata::write_files(src.path(), 100, 2000).expect("generate");
+    let out = home.run(&["store", src.path().to_str().expect("utf8")]);
+    assert!(out.status.success());
+    let before = assert_rows_match_files(&home);
+    assert_eq!(before.len(), 100);
+    let mut files: Vec<_> = std::fs::read_dir(src.path())
+        .expect("read")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let addr = format!("127.0.0.1:{}", common::free_port());
+    let mut daemon = home.daemon(&["--http", &addr]);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let uploaders: Vec<_> = files
+        .chunks(25)
+        .map(|chunk| {
+            let (chunk, acked, url) = (
+                chunk.to_vec(),
+                acked.clone(),
+                format!("http://{addr}/instances"),
+            );
+            std::thread::spawn(move || {
+                for f in chunk.iter().cycle().take(2000) {
+                    let out = std::process::Command::new("curl")
+                        .args(["-s", "-f", "--data-binary"])
+                        .arg(format!("@{}", f.display()))
+                        .arg(&url)
+                        .output()
+                        .expect("curl");
+                    if !out.status.success() {
+                        break;
+                    }
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&out.stdout).expect("JSON answer");
+                    assert_eq!(v["Status"], "Success", "an overwrite is a store");
+                    acked.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.load(Ordering::SeqCst) < 300 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    daemon.kill9();
+    for u in uploaders {
+        u.join().expect("uploader");
+    }
+    assert!(acked.load(Ordering::SeqCst) >= 300, "too few overwrites");
+    assert_eq!(assert_rows_match_files(&home), before);
+}
