@@ -20,8 +20,12 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 pub mod archive;
+pub mod merge;
 pub mod modify;
+mod rewrite;
 pub mod sleep;
+pub mod split;
+mod study_move;
 
 /// What a Node gives its kinds when it builds them.
 pub struct KindContext {
@@ -74,6 +78,8 @@ kinds! {
     Archive(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(false, c)),
     Media(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(true, c)),
     ResourceModification(modify::ModifyParams) => |c| Arc::new(modify::ModifyJob::new(c)),
+    SplitStudy(split::SplitParams) => |c| Arc::new(study_move::MoveJob::<split::Split>::new(c)),
+    MergeStudy(merge::MergeParams) => |c| Arc::new(study_move::MoveJob::<merge::Merge>::new(c)),
 }
 
 /// A kind's parameters from the job record (written from a `JobSpec`, so an error means a
