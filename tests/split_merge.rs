@@ -162,6 +162,56 @@ fn a_series_is_split_off_and_merged_back() {
 }
 
 #[test]
+fn a_merge_takes_the_target_patient_and_study_tags() {
+    let home = Home::new();
+    let target = store_study(&home, "s7", 1, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..2 {
+        let mut spec = InstanceSpec::new_mr(
+            "PAT-2",
+            "ROE^JANE",
+            &deterministic_uid("s7-other-study"),
+            &deterministic_uid("s7-other-series"),
+            &deterministic_uid(&format!("s7-other-sop-{i}")),
+        );
+        spec.study_description = Some("Other study".into());
+        spec.accession = Some("ACC-OTHER".into());
+        std::fs::write(dir.path().join(format!("{i}.dcm")), spec.to_bytes()).expect("write");
+    }
+    let o = home.run(&["-q", "store", dir.path().to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(count(&home, "patients"), 2);
+    let errors = source_errors(&home);
+    let source = ids(&home.json(&["ls", "studies"]))
+        .into_iter()
+        .find(|s| *s != target)
+        .expect("the other study");
+    let o = home.run(&["merge", &target, &source]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), target);
+    assert_eq!(ids(&home.json(&["ls", "studies"])), vec![target.clone()]);
+    assert_eq!(count(&home, "patients"), 1, "the target's patient only");
+    assert_eq!(children(&home, "instances", &target).len(), 4);
+    let description = main_tag(&home, &target, "StudyDescription");
+    let accession = main_tag(&home, &target, "AccessionNumber");
+    assert_ne!(description, "Other study");
+    assert_ne!(accession, "ACC-OTHER");
+    // Every file, the merged ones included, carries the target's study tags.
+    if require_validators() {
+        for f in home.stored_files() {
+            let o = Command::new("dcmdump").arg(&f).output().expect("dcmdump");
+            let dump = stdout(&o);
+            assert!(dump.contains("DOE^JOHN"), "{}: {dump}", f.display());
+            assert!(
+                !dump.contains("ROE^JANE") && !dump.contains("ACC-OTHER"),
+                "{dump}"
+            );
+        }
+    }
+    check_outputs(&home, &errors);
+}
+
+#[test]
 fn split_of_instances_with_replace_keeps_the_source_when_asked() {
     let home = Home::new();
     let study = store_study(&home, "s2", 1, 3);

@@ -143,6 +143,26 @@ mod tests {
         };
         assert_eq!(p.request.replace["PatientName"], "X");
         assert!(p.request.force && p.keep_source && !p.permissive);
+        let back: JobSpec = serde_json::from_value(serde_json::json!({
+            "type_name": "SplitStudy",
+            "params": {"Study": "abc", "Series": ["s"], "Replace": {"StudyID": "7"}}
+        }))
+        .expect("decode");
+        let JobSpec::SplitStudy(p) = back else {
+            panic!("not a split: {back:?}")
+        };
+        assert_eq!(p.series, vec!["s".to_string()]);
+        assert!(!p.keep_source, "a split deletes its sources by default");
+        let back: JobSpec = serde_json::from_value(serde_json::json!({
+            "type_name": "MergeStudy",
+            "params": {"Study": "abc", "Resources": ["r"]}
+        }))
+        .expect("decode");
+        let JobSpec::MergeStudy(p) = back else {
+            panic!("not a merge: {back:?}")
+        };
+        assert_eq!(p.resources, vec!["r".to_string()]);
+        assert!(!p.keep_source, "a merge deletes its sources by default");
         let unknown = serde_json::from_value::<JobSpec>(
             serde_json::json!({"type_name": "Nope", "params": {}}),
         )
