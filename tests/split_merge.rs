@@ -494,3 +494,61 @@ fn kill_9_during_an_async_split_and_merge_gives_every_instance_once() {
     assert_eq!(ids(&home.json(&["ls", "studies"])), vec![study]);
     assert_eq!(count(&home, "instances"), n);
 }
+
+#[test]
+fn a_canceled_split_resubmitted_stores_every_instance_once() {
+    let home = Home::new();
+    let n = 12;
+    let study = store_study(&home, "s8", 2, n / 2);
+    let series = children(&home, "series", &study);
+    let _d = home.daemon(&[]);
+    let o = home.run(&[
+        "--json",
+        "split",
+        &study,
+        "--series",
+        &series[0],
+        "--async",
+        "--step-delay-ms",
+        "150",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let answer: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let job = answer["ID"].as_str().expect("job ID").to_string();
+    assert_eq!(answer["Path"], format!("/jobs/{job}"));
+    poll(60, "some instances moved", || {
+        let p = home.json(&["jobs", "show", &job])["Progress"].as_u64()?;
+        (p > 20).then_some(())
+    });
+    assert!(home.run(&["jobs", "cancel", &job]).status.success());
+    // A running job stops at its next step boundary.
+    poll(30, "the cancel", || {
+        (home.json(&["jobs", "show", &job])["State"] == "Failure").then_some(())
+    });
+    let stored = count(&home, "instances");
+    assert!(
+        stored > n && stored < n + n / 2,
+        "{stored} instances: canceled midway"
+    );
+    assert_eq!(
+        children(&home, "instances", &study).len(),
+        n,
+        "sources kept until the end"
+    );
+    let o = home.run(&["jobs", "resubmit", &job]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(home.run(&["jobs", "wait", &job]).status.success());
+    let info = home.json(&["jobs", "show", &job]);
+    assert_eq!(info["State"], "Success", "{info:#}");
+    let new = info["Content"]["TargetStudy"]
+        .as_str()
+        .expect("TargetStudy")
+        .to_string();
+    assert_eq!(
+        children(&home, "instances", &new).len(),
+        n / 2,
+        "the instances of the first run were found already stored"
+    );
+    assert_eq!(children(&home, "instances", &study).len(), n / 2);
+    assert_eq!(count(&home, "instances"), n);
+}
