@@ -49,6 +49,9 @@ _dicomq() {
             dicomq,ls)
                 cmd="dicomq__subcmd__ls"
                 ;;
+            dicomq,merge)
+                cmd="dicomq__subcmd__merge"
+                ;;
             dicomq,metrics)
                 cmd="dicomq__subcmd__metrics"
                 ;;
@@ -63,6 +66,9 @@ _dicomq() {
                 ;;
             dicomq,show)
                 cmd="dicomq__subcmd__show"
+                ;;
+            dicomq,split)
+                cmd="dicomq__subcmd__split"
                 ;;
             dicomq,store)
                 cmd="dicomq__subcmd__store"
@@ -112,6 +118,9 @@ _dicomq() {
             dicomq__subcmd__help,ls)
                 cmd="dicomq__subcmd__help__subcmd__ls"
                 ;;
+            dicomq__subcmd__help,merge)
+                cmd="dicomq__subcmd__help__subcmd__merge"
+                ;;
             dicomq__subcmd__help,metrics)
                 cmd="dicomq__subcmd__help__subcmd__metrics"
                 ;;
@@ -126,6 +135,9 @@ _dicomq() {
                 ;;
             dicomq__subcmd__help,show)
                 cmd="dicomq__subcmd__help__subcmd__show"
+                ;;
+            dicomq__subcmd__help,split)
+                cmd="dicomq__subcmd__help__subcmd__split"
                 ;;
             dicomq__subcmd__help,store)
                 cmd="dicomq__subcmd__help__subcmd__store"
@@ -251,7 +263,7 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,7 +697,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help"
+            opts="store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -978,6 +990,20 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__help__subcmd__metrics)
             opts="enable disable status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1077,6 +1103,20 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__split)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1564,6 +1604,44 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__merge)
+            opts="-q -v -h --keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__metrics)
             opts="-q -v -h --textfile --home --config --json --quiet --verbose --lock-timeout --color --help enable disable status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1887,6 +1965,60 @@ _dicomq() {
                 return 0
             fi
             case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__split)
+            opts="-q -v -h --series --instances --replace --remove --keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --series)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instances)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

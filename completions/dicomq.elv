@@ -40,6 +40,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
             cand modify 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID'
+            cand split 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID'
+            cand merge 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -197,6 +199,44 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --force 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID'
             cand --keep-source 'Keep the source resource (the default)'
             cand --no-keep-source 'Delete the source once every modified instance is stored'
+            cand --async 'Print the job ID and return at once (needs a running daemon)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;split'= {
+            cand --series 'A series of the study to move to the new study; repeatable'
+            cand --instances 'An instance of the study to move to the new study; repeatable'
+            cand --replace 'Set a Patient or General Study module tag of the new study; repeatable'
+            cand --remove 'Remove a Patient or General Study module tag from the new study; repeatable'
+            cand --priority 'Job priority (higher runs first)'
+            cand --step-delay-ms 'Test hook: sleep this long in every step'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --keep-source 'Keep the sources (by default they are deleted once every moved instance is stored)'
+            cand --async 'Print the job ID and return at once (needs a running daemon)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;merge'= {
+            cand --priority 'Job priority (higher runs first)'
+            cand --step-delay-ms 'Test hook: sleep this long in every step'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --keep-source 'Keep the sources (by default they are deleted once every moved instance is stored)'
             cand --async 'Print the job ID and return at once (needs a running daemon)'
             cand --json 'Print Orthanc''s JSON shapes instead of tables'
             cand -q 'Print nothing but data and errors'
@@ -546,6 +586,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand pdf 'Write back the PDF embedded in an instance, byte for byte'
             cand archive 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
             cand modify 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID'
+            cand split 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID'
+            cand merge 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -572,6 +614,10 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;archive'= {
         }
         &'dicomq;help;modify'= {
+        }
+        &'dicomq;help;split'= {
+        }
+        &'dicomq;help;merge'= {
         }
         &'dicomq;help;changes'= {
         }

@@ -44,6 +44,8 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "create-dicom" -d 'DIC
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "modify" -d 'Modify a patient, study or series into a new one (Orthanc\'s modify); prints its ID'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "split" -d 'Move series or instances of a study to one new study (Orthanc\'s split); prints its ID'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "merge" -d 'Move studies, series or instances into a study (Orthanc\'s merge); prints its ID'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "jobs" -d 'List, inspect and control jobs'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
@@ -182,6 +184,38 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l json -d 'Print 
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l series -d 'A series of the study to move to the new study; repeatable' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l instances -d 'An instance of the study to move to the new study; repeatable' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l replace -d 'Set a Patient or General Study module tag of the new study; repeatable' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l remove -d 'Remove a Patient or General Study module tag from the new study; repeatable' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l priority -d 'Job priority (higher runs first)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l keep-source -d 'Keep the sources (by default they are deleted once every moved instance is stored)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l async -d 'Print the job ID and return at once (needs a running daemon)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l priority -d 'Job priority (higher runs first)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l keep-source -d 'Keep the sources (by default they are deleted once every moved instance is stored)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l async -d 'Print the job ID and return at once (needs a running daemon)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l since -d 'Only the changes after this one (the `Last` of a previous call)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l limit -d 'At most this many changes (1 to 10000)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
@@ -417,23 +451,25 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l json -d 'P
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "ls" -d 'List patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "find" -d 'Search by DICOM tags (Orthanc\'s /tools/find): find PatientName=\'DOE*\''
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc\'s create-dicom); prints the new instance ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "modify" -d 'Modify a patient, study or series into a new one (Orthanc\'s modify); prints its ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "jobs" -d 'List, inspect and control jobs'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "check" -d 'Compare the index with the stored files; --repair fixes what it can'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify changes jobs metrics debug check daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "ls" -d 'List patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "find" -d 'Search by DICOM tags (Orthanc\'s /tools/find): find PatientName=\'DOE*\''
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "modify" -d 'Modify a patient, study or series into a new one (Orthanc\'s modify); prints its ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "split" -d 'Move series or instances of a study to one new study (Orthanc\'s split); prints its ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "merge" -d 'Move studies, series or instances into a study (Orthanc\'s merge); prints its ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "debug" -d 'Tools for testing dicomq itself'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "check" -d 'Compare the index with the stored files; --repair fixes what it can'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'One job as Orthanc\'s GET /jobs/{id}'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Block until the job ends: exit 0 on Success, 1 on Failure'

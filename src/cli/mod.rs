@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod modify;
 pub mod resources;
+pub mod split_merge;
 pub mod store;
 
 use std::path::PathBuf;
@@ -87,6 +88,10 @@ pub enum Command {
     Archive(archive::ArchiveArgs),
     /// Modify a patient, study or series into a new one (Orthanc's modify); prints its ID
     Modify(modify::ModifyArgs),
+    /// Move series or instances of a study to one new study (Orthanc's split); prints its ID
+    Split(split_merge::SplitArgs),
+    /// Move studies, series or instances into a study (Orthanc's merge); prints its ID
+    Merge(split_merge::MergeArgs),
     /// The changes log: what was stored and deleted, in order (--follow to keep watching)
     Changes(changes::ChangesArgs),
     /// List, inspect and control jobs
@@ -159,6 +164,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pdf(args) => create::pdf(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Modify(args) => modify::run(&ctx, args),
+        Command::Split(args) => split_merge::split(&ctx, args),
+        Command::Merge(args) => split_merge::merge(&ctx, args),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),

@@ -55,7 +55,7 @@ pub struct ModifyArgs {
 }
 
 /// `Tag=Value` pairs as Orthanc's `Replace` object.
-fn replacements(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+pub(super) fn replacements(pairs: &[String]) -> Result<BTreeMap<String, String>> {
     let mut map = BTreeMap::new();
     for pair in pairs {
         let Some((tag, value)) = pair.split_once('=') else {

@@ -19,6 +19,7 @@ pub mod jobs;
 mod modify;
 mod path;
 mod resources;
+mod split_merge;
 mod tools;
 mod upload;
 pub mod upload_body;
@@ -166,6 +167,7 @@ fn router(app: App) -> Router {
         .merge(tools::routes())
         .merge(archive::routes())
         .merge(modify::routes())
+        .merge(split_merge::routes())
         .fallback(|| async { ApiError::unknown_resource() })
         .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)

@@ -20,8 +20,12 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 pub mod archive;
+pub mod merge;
 pub mod modify;
+mod rewrite;
 pub mod sleep;
+pub mod split;
+mod study_move;
 
 /// What a Node gives its kinds when it builds them.
 pub struct KindContext {
@@ -74,6 +78,8 @@ kinds! {
     Archive(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(false, c)),
     Media(archive::ArchiveParams) => |c| Arc::new(archive::ArchiveJob::new(true, c)),
     ResourceModification(modify::ModifyParams) => |c| Arc::new(modify::ModifyJob::new(c)),
+    SplitStudy(split::SplitParams) => |c| Arc::new(study_move::MoveJob::<split::Split>::new(c)),
+    MergeStudy(merge::MergeParams) => |c| Arc::new(study_move::MoveJob::<merge::Merge>::new(c)),
 }
 
 /// A kind's parameters from the job record (written from a `JobSpec`, so an error means a
@@ -137,6 +143,26 @@ mod tests {
         };
         assert_eq!(p.request.replace["PatientName"], "X");
         assert!(p.request.force && p.keep_source && !p.permissive);
+        let back: JobSpec = serde_json::from_value(serde_json::json!({
+            "type_name": "SplitStudy",
+            "params": {"Study": "abc", "Series": ["s"], "Replace": {"StudyID": "7"}}
+        }))
+        .expect("decode");
+        let JobSpec::SplitStudy(p) = back else {
+            panic!("not a split: {back:?}")
+        };
+        assert_eq!(p.series, vec!["s".to_string()]);
+        assert!(!p.keep_source, "a split deletes its sources by default");
+        let back: JobSpec = serde_json::from_value(serde_json::json!({
+            "type_name": "MergeStudy",
+            "params": {"Study": "abc", "Resources": ["r"]}
+        }))
+        .expect("decode");
+        let JobSpec::MergeStudy(p) = back else {
+            panic!("not a merge: {back:?}")
+        };
+        assert_eq!(p.resources, vec!["r".to_string()]);
+        assert!(!p.keep_source, "a merge deletes its sources by default");
         let unknown = serde_json::from_value::<JobSpec>(
             serde_json::json!({"type_name": "Nope", "params": {}}),
         )

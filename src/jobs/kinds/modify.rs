@@ -11,27 +11,22 @@
 //! checkpoint when small, else in `HOME/outputs/<job>.plan.json`.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::rewrite::{self, StepError};
 use super::{KindContext, is_zero};
-use crate::dicom::modify::{self, Modification, ModifyRequest, SourceUids, UidMap};
+use crate::dicom::modify::{Modification, ModifyRequest, SourceUids, UidMap};
 use crate::error::{Error, Result};
 use crate::jobs::kind::{JobKind, Plan, StepContext, StepOutcome};
-use crate::jobs::model::{INTERNAL_ERROR, JobRecord};
+use crate::jobs::model::JobRecord;
 use crate::jobs::outputs::JobOutputs;
-use crate::orthanc_code::OrthancCode;
 use crate::store::Store;
 use crate::store::ids::Level;
-use crate::store::import::{ImportItem, ImportSource, ImportStatus};
 
-const INEXISTENT_FILE: i32 = OrthancCode::InexistentFile.code();
-const BAD_FILE_FORMAT: i32 = OrthancCode::BadFileFormat.code();
-const CANNOT_STORE: i32 = OrthancCode::CannotStoreInstance.code();
 /// Plans of up to this many instances ride in the checkpoint (see `archive.rs`).
 const EMBEDDED_PLAN_INSTANCES: usize = 32;
 const PLAN_KEY: &str = "Plan";
@@ -89,15 +84,6 @@ pub struct ModifyJob {
     store: Arc<Store>,
     outputs: Arc<JobOutputs>,
     runs: Mutex<HashMap<String, Arc<Run>>>,
-}
-
-/// A failed step: an Orthanc error code and what the user needs to know.
-struct StepError(i32, String);
-
-impl From<Error> for StepError {
-    fn from(e: Error) -> Self {
-        StepError(INTERNAL_ERROR, e.to_string())
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -194,55 +180,11 @@ impl ModifyJob {
         run: &Run,
         source: &str,
     ) -> Result<crate::store::ids::InstanceIds, StepError> {
-        let (label, mut reader) = match self.store.open_instance(source) {
-            Ok(opened) => opened,
-            Err(Error::NotFound { .. }) => {
-                return Err(StepError(
-                    INEXISTENT_FILE,
-                    format!("instance {source} was deleted after the modification was submitted"),
-                ));
-            }
-            Err(e) => return Err(StepError(INEXISTENT_FILE, e.to_string())),
-        };
-        let mut bytes = Vec::with_capacity(reader.len() as usize);
-        reader.read_to_end(&mut bytes).map_err(|e| {
-            StepError(
-                INEXISTENT_FILE,
-                format!("cannot read the stored file of instance {source} ({label}): {e}"),
-            )
-        })?;
-        let bad =
-            |e: String| StepError(BAD_FILE_FORMAT, format!("instance {source} ({label}): {e}"));
-        let mut file = crate::store::header::open_full(Cursor::new(bytes)).map_err(bad)?;
-        run.modification
-            .apply_file(&mut file, &run.uids)
-            .map_err(|e| bad(e.to_string()))?;
-        let out = modify::write_file(&file).map_err(|e| bad(e.to_string()))?;
-        drop(file);
-        let results = self.store.import_together(vec![ImportItem {
-            label: source.to_string(),
-            source: ImportSource::Bytes(out),
-        }])?;
-        let Some(r) = results.into_iter().next() else {
-            return Err(StepError(
-                CANNOT_STORE,
-                format!("instance {source}: no import result"),
-            ));
-        };
-        let cannot_store =
-            |why: String| StepError(CANNOT_STORE, format!("instance {source}: {why}"));
-        match (r.status, r.ids) {
-            (ImportStatus::Error, _) | (_, None) => {
-                Err(cannot_store(r.error.unwrap_or_else(|| "not stored".into())))
-            }
-            (ImportStatus::AlreadyStored, Some(ids)) if ids.instance == source => Err(cannot_store(
-                "the modified instance has the identifiers of its source, which stays as it was \
-                 (keep or replace fewer identifiers)"
-                    .into(),
-            )),
-            // Success, or stored by this step before a crash or a resubmit.
-            (_, Some(ids)) => Ok(ids),
-        }
+        rewrite::rewrite_instance(&self.store, source, |file| {
+            run.modification
+                .apply_file(file, &run.uids)
+                .map_err(|e| e.to_string())
+        })
     }
 
     /// The last step: the sources go (unless kept), and Content names the new resource.
