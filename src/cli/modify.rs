@@ -81,6 +81,7 @@ pub fn run(ctx: &Context, a: ModifyArgs) -> Result<()> {
         remove_private_tags: a.remove_private_tags,
         force: a.force,
         private_creator: a.private_creator,
+        anonymize: None,
     };
     let params = ModifyParams {
         resource: a.id,

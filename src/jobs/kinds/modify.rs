@@ -1,4 +1,5 @@
-//! The `ResourceModification` kind (Orthanc's `ResourceModificationJob`, modify only): one step
+//! The `ResourceModification` kind (Orthanc's `ResourceModificationJob`, modify and anonymize:
+//! the request's `Anonymize` part, `dicom/modify/mod.rs`): one step
 //! per source instance (read, modify, store), then a last step that deletes the sources unless
 //! `KeepSource` and names the new resource in Content.
 //!
@@ -335,7 +336,7 @@ impl JobKind for ModifyJob {
             "Description": "REST API",
             "FailedInstancesCount": 0,
             "InstancesCount": plan.instances.len(),
-            "IsAnonymization": false,
+            "IsAnonymization": p.request.anonymize.is_some(),
             "ParentResources": [plan.resource],
         });
         let steps = plan.instances.len() as u64 + 1;
