@@ -1,5 +1,6 @@
 //! The command line: clap definitions (one file per command group) and the dispatch to them.
 
+pub mod anonymize;
 pub mod archive;
 pub mod changes;
 pub mod check;
@@ -87,6 +88,8 @@ pub enum Command {
     Archive(archive::ArchiveArgs),
     /// Modify a patient, study or series into a new one (Orthanc's modify); prints its ID
     Modify(modify::ModifyArgs),
+    /// De-identify a patient, study or series into a new one (Orthanc's anonymize); prints its ID
+    Anonymize(anonymize::AnonymizeArgs),
     /// The changes log: what was stored and deleted, in order (--follow to keep watching)
     Changes(changes::ChangesArgs),
     /// List, inspect and control jobs
@@ -159,6 +162,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pdf(args) => create::pdf(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Modify(args) => modify::run(&ctx, args),
+        Command::Anonymize(args) => anonymize::run(&ctx, args),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),

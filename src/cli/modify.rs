@@ -55,7 +55,7 @@ pub struct ModifyArgs {
 }
 
 /// `Tag=Value` pairs as Orthanc's `Replace` object.
-fn replacements(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+pub fn replacements(pairs: &[String]) -> Result<BTreeMap<String, String>> {
     let mut map = BTreeMap::new();
     for pair in pairs {
         let Some((tag, value)) = pair.split_once('=') else {
@@ -90,9 +90,20 @@ pub fn run(ctx: &Context, a: ModifyArgs) -> Result<()> {
         permissive: false,
         step_delay_ms: a.step_delay_ms,
     };
-    let req = JobRequest::new(JobSpec::ResourceModification(params), a.priority);
+    submit(ctx, params, a.priority, a.asynchronous)
+}
+
+/// Runs a `ResourceModification` job (modify or anonymize), or submits it with `asynchronous`:
+/// prints the new resource's ID, or the job's.
+pub fn submit(
+    ctx: &Context,
+    params: ModifyParams,
+    priority: i32,
+    asynchronous: bool,
+) -> Result<()> {
+    let req = JobRequest::new(JobSpec::ResourceModification(params), priority);
     let backend = ctx.backend()?;
-    if a.asynchronous {
+    if asynchronous {
         let id = backend.submit_job(req)?;
         if ctx.out.json {
             return ctx

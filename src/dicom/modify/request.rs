@@ -328,10 +328,13 @@ impl Modification {
         }
         let anonymization = match &req.anonymize {
             None => None,
-            Some(a) => Some((profile(a)?, anonymize::Options {
-                keep: keep.clone(),
-                keep_private_tags: a.keep_private_tags,
-            })),
+            Some(a) => Some((
+                profile(a)?,
+                anonymize::Options {
+                    keep: keep.clone(),
+                    keep_private_tags: a.keep_private_tags,
+                },
+            )),
         };
         // An anonymization always makes a new patient (its PatientID is derived).
         if level == Level::Patient
