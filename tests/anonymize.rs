@@ -253,8 +253,14 @@ fn a_study_is_anonymized_into_a_new_patient_with_nothing_identifying_left() {
         }
         let has = |t: Tag| all.iter().any(|(tag, _)| *tag == t);
         assert!(has(tags::REFERENCED_IMAGE_SEQUENCE), "X/Z/U* sequence kept");
-        assert!(!has(tags::OTHER_PATIENT_I_DS_SEQUENCE), "X sequence removed");
-        assert!(has(tags::INSTITUTION_NAME), "X/Z/D with a value gets a dummy");
+        assert!(
+            !has(tags::OTHER_PATIENT_I_DS_SEQUENCE),
+            "X sequence removed"
+        );
+        assert!(
+            has(tags::INSTITUTION_NAME),
+            "X/Z/D with a value gets a dummy"
+        );
         let get = |t: Tag| {
             file.get(t)
                 .and_then(|e| e.to_str().ok())
