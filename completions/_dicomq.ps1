@@ -233,6 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
             [CompletionResult]::new('--keep-private-tags', '--keep-private-tags', [CompletionResultType]::ParameterName, 'Keep private tags (removed by default)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID')
+            [CompletionResult]::new('--consistent', '--consistent', [CompletionResultType]::ParameterName, 'The same source gets the same pseudonyms (UIDs, PatientID, PatientName) in every job, keyed by a secret made once in the data home (beyond Orthanc)')
             [CompletionResult]::new('--no-keep-source', '--no-keep-source', [CompletionResultType]::ParameterName, 'Delete the source once every anonymized instance is stored (it is kept by default)')
             [CompletionResult]::new('--async', '--async', [CompletionResultType]::ParameterName, 'Print the job ID and return at once (needs a running daemon)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')

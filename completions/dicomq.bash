@@ -287,7 +287,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__anonymize)
-            opts="-q -v -h --profile --keep --keep-private-tags --replace --remove --force --no-keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --profile --keep --keep-private-tags --replace --remove --force --consistent --no-keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -220,6 +220,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --color 'When to use colours (NO_COLOR is honoured)'
             cand --keep-private-tags 'Keep private tags (removed by default)'
             cand --force 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID'
+            cand --consistent 'The same source gets the same pseudonyms (UIDs, PatientID, PatientName) in every job, keyed by a secret made once in the data home (beyond Orthanc)'
             cand --no-keep-source 'Delete the source once every anonymized instance is stored (it is kept by default)'
             cand --async 'Print the job ID and return at once (needs a running daemon)'
             cand --json 'Print Orthanc''s JSON shapes instead of tables'

@@ -197,6 +197,7 @@ always\t''
 never\t''"
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l keep-private-tags -d 'Keep private tags (removed by default)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l force -d 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l consistent -d 'The same source gets the same pseudonyms (UIDs, PatientID, PatientName) in every job, keyed by a secret made once in the data home (beyond Orthanc)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l no-keep-source -d 'Delete the source once every anonymized instance is stored (it is kept by default)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l async -d 'Print the job ID and return at once (needs a running daemon)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'

@@ -451,3 +451,49 @@ fn kill_9_during_an_async_anonymize_then_restart_gives_every_instance_once() {
     );
     assert_eq!(ids(&home.json(&["ls", "patients"])).len(), 2);
 }
+
+#[test]
+fn consistent_anonymization_gives_the_same_pseudonyms_in_every_job() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let (study, _) = store_study(&home, "a5", 1, 2);
+    let key = home.path().join("anonymization.key");
+    assert!(!key.exists(), "made only when asked");
+    let run = |args: &[&str]| {
+        let o = home.run(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        (
+            serde_json::from_str::<Value>(&stdout(&o)).expect("JSON"),
+            format!("{}{}", stdout(&o), stderr(&o)),
+        )
+    };
+    let (first, out1) = run(&["--json", "anonymize", &study, "--consistent"]);
+    let mode = std::fs::metadata(&key)
+        .expect("key made")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "private");
+    let secret = std::fs::read_to_string(&key).expect("key");
+    let (second, out2) = run(&["--json", "anonymize", &study, "--consistent"]);
+    assert_eq!(second["ID"], first["ID"], "the same new study");
+    assert_eq!(
+        second["PatientID"], first["PatientID"],
+        "the same new patient"
+    );
+    assert_eq!(
+        home.json(&["ls", "instances"]).as_array().expect("a").len(),
+        4,
+        "the second job stored nothing new"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key).expect("key"),
+        secret,
+        "made once"
+    );
+    let (other, out3) = run(&["--json", "anonymize", &study]);
+    assert_ne!(other["PatientID"], first["PatientID"], "per job without it");
+    let jobs = format!("{}", home.json(&["jobs", "ls"]));
+    for text in [out1, out2, out3, jobs] {
+        assert!(!text.contains(secret.trim()), "the key is never printed");
+    }
+}

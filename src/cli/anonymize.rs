@@ -1,5 +1,5 @@
 //! `anonymize ID [--profile 2023b|2021b|2017c] [--keep Tag...] [--keep-private-tags]
-//! [--replace Tag=Value...] [--remove Tag...] [--force] [--no-keep-source] [--async]
+//! [--replace Tag=Value...] [--remove Tag...] [--force] [--consistent] [--no-keep-source] [--async]
 //! [--priority N]`: Orthanc's anonymize of a patient, study or series, as a
 //! `ResourceModification` job with its `Anonymize` part.
 
@@ -34,6 +34,10 @@ pub struct AnonymizeArgs {
     /// Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID
     #[arg(long)]
     pub force: bool,
+    /// The same source gets the same pseudonyms (UIDs, PatientID, PatientName) in every job,
+    /// keyed by a secret made once in the data home (beyond Orthanc)
+    #[arg(long)]
+    pub consistent: bool,
     /// Delete the source once every anonymized instance is stored (it is kept by default)
     #[arg(long)]
     pub no_keep_source: bool,
@@ -59,6 +63,7 @@ pub fn run(ctx: &Context, a: AnonymizeArgs) -> Result<()> {
         anonymize: Some(AnonymizeRequest {
             dicom_version: Some(a.profile),
             keep_private_tags: a.keep_private_tags,
+            consistent: a.consistent,
         }),
     };
     let params = ModifyParams {

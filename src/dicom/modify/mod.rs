@@ -3,6 +3,7 @@
 //! Orthanc's order: private tags removed, removals, replacements, new identifiers by level,
 //! then the references inside sequences through the same map.
 
+pub mod key;
 pub mod request;
 #[cfg(test)]
 mod tests;

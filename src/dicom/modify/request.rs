@@ -46,6 +46,10 @@ pub struct AnonymizeRequest {
     pub dicom_version: Option<String>,
     #[serde(default)]
     pub keep_private_tags: bool,
+    /// Beyond Orthanc (issue 14): pseudonyms keyed by the data home's secret instead of the
+    /// job, so the same source gets the same ones in every job.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub consistent: bool,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -157,6 +161,7 @@ impl ModifyRequest {
         req.anonymize = Some(AnonymizeRequest {
             dicom_version,
             keep_private_tags: boolean(body, "KeepPrivateTags")?,
+            consistent: boolean(body, "Consistent")?,
         });
         Ok(req)
     }

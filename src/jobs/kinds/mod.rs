@@ -27,6 +27,8 @@ pub mod sleep;
 pub struct KindContext {
     pub store: Arc<Store>,
     pub outputs: Arc<JobOutputs>,
+    /// The key file of consistent anonymization (`Home::anonymization_key`).
+    pub anonymization_key: std::path::PathBuf,
 }
 
 macro_rules! kinds {

@@ -89,6 +89,7 @@ struct Run {
 pub struct ModifyJob {
     store: Arc<Store>,
     outputs: Arc<JobOutputs>,
+    anonymization_key: std::path::PathBuf,
     runs: Mutex<HashMap<String, Arc<Run>>>,
 }
 
@@ -120,6 +121,7 @@ impl ModifyJob {
         ModifyJob {
             store: ctx.store.clone(),
             outputs: ctx.outputs.clone(),
+            anonymization_key: ctx.anonymization_key.clone(),
             runs: Mutex::new(HashMap::new()),
         }
     }
@@ -181,7 +183,19 @@ impl ModifyJob {
 
     fn run_from(&self, job: &str, params: &ModifyParams, plan: ModifyPlan) -> Result<Run> {
         let modification = check(&params.request, plan.level)?;
-        let uids = UidMap::new(job, plan.uids.clone());
+        let consistent = params
+            .request
+            .anonymize
+            .as_ref()
+            .is_some_and(|a| a.consistent);
+        let uids = if consistent {
+            UidMap::new(
+                &modify::key::load_or_create(&self.anonymization_key)?,
+                plan.uids.clone(),
+            )
+        } else {
+            UidMap::new(job, plan.uids.clone())
+        };
         Ok(Run {
             plan,
             modification,
