@@ -497,3 +497,58 @@ fn consistent_anonymization_gives_the_same_pseudonyms_in_every_job() {
         assert!(!text.contains(secret.trim()), "the key is never printed");
     }
 }
+
+#[test]
+fn a_patient_is_anonymized_and_an_ambiguous_prefix_refused() {
+    // Two studies whose Orthanc IDs share their first 8 characters (a birthday search).
+    let mut seen = std::collections::HashMap::new();
+    let (a, b) = (0u32..)
+        .find_map(|i| {
+            let uid = format!("1.2.826.0.1.3680043.2.1125.{i}");
+            let id = dicomq::store::ids::orthanc_id(&["PAT-1", &uid]);
+            seen.insert(id[..8].to_string(), uid.clone())
+                .map(|other| (other, uid))
+        })
+        .expect("a collision");
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, study) in [a, b].iter().enumerate() {
+        let spec = InstanceSpec::new_mr(
+            "PAT-1",
+            "DOE^JOHN",
+            study,
+            &format!("{study}.1"),
+            &format!("{study}.1.1"),
+        );
+        std::fs::write(
+            dir.path().join(format!("{i}.dcm")),
+            instance(&spec, &format!("{study}.1.1")),
+        )
+        .expect("write");
+    }
+    let o = home.run(&["-q", "store", dir.path().to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let studies = ids(&home.json(&["ls", "studies"]));
+    assert_eq!(studies[0][..8], studies[1][..8]);
+    let files = home.stored_files();
+    let o = home.run(&["anonymize", &studies[0][..8]]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ambiguous"), "{}", stderr(&o));
+    assert_eq!(home.stored_files(), files, "nothing stored");
+
+    let patient = ids(&home.json(&["ls", "patients"]))[0].clone();
+    let content = home.json(&["anonymize", &patient, "--no-keep-source"]);
+    assert_eq!(content["Type"], "Patient");
+    let new = content["ID"].as_str().expect("ID");
+    assert_eq!(content["PatientID"], new);
+    assert_eq!(
+        ids(&home.json(&["ls", "patients"])),
+        vec![new.to_string()],
+        "source gone"
+    );
+    assert_eq!(
+        ids(&home.json(&["ls", "studies", "--parent", new])).len(),
+        2,
+        "both studies under the one new patient"
+    );
+}
