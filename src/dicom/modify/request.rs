@@ -1,5 +1,6 @@
 //! Orthanc's modify body (`Replace`, `Remove`, `Keep`, `RemovePrivateTags`, `Force`,
-//! `PrivateCreator`), as a job keeps it ([`ModifyRequest`]), and checked against the tag
+//! `PrivateCreator`, and for `/anonymize` `DicomVersion`, `KeepPrivateTags` and dicomq's
+//! `Consistent`), as a job keeps it ([`ModifyRequest`]), and checked against the tag
 //! dictionary, the VRs and Orthanc's rules on the identifiers ([`Modification::new`]).
 
 use std::collections::BTreeMap;
