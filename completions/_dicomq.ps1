@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('modify', 'modify', [CompletionResultType]::ParameterValue, 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID')
             [CompletionResult]::new('split', 'split', [CompletionResultType]::ParameterValue, 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID')
+            [CompletionResult]::new('anonymize', 'anonymize', [CompletionResultType]::ParameterValue, 'De-identify a patient, study or series into a new one (Orthanc''s anonymize); prints its ID')
             [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'The changes log: what was stored and deleted, in order (--follow to keep watching)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
@@ -251,6 +252,31 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
             [CompletionResult]::new('--keep-source', '--keep-source', [CompletionResultType]::ParameterName, 'Keep the sources (by default they are deleted once every moved instance is stored)')
+            [CompletionResult]::new('--async', '--async', [CompletionResultType]::ParameterName, 'Print the job ID and return at once (needs a running daemon)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'dicomq;anonymize' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The PS3.15 Table E.1-1 edition, as Orthanc''s DicomVersion (2008 has no table here)')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Leave a tag as it is (a kept sequence is kept whole); repeatable')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Then set a tag (keyword or gggg,eeee) to a value; repeatable')
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Then remove a tag; repeatable')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'Job priority (higher runs first)')
+            [CompletionResult]::new('--step-delay-ms', '--step-delay-ms', [CompletionResultType]::ParameterName, 'Test hook: sleep this long in every step')
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--keep-private-tags', '--keep-private-tags', [CompletionResultType]::ParameterName, 'Keep private tags (removed by default)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID')
+            [CompletionResult]::new('--consistent', '--consistent', [CompletionResultType]::ParameterName, 'The same source gets the same pseudonyms (UIDs, PatientID, PatientName) in every job, keyed by a secret made once in the data home (beyond Orthanc)')
+            [CompletionResult]::new('--no-keep-source', '--no-keep-source', [CompletionResultType]::ParameterName, 'Delete the source once every anonymized instance is stored (it is kept by default)')
             [CompletionResult]::new('--async', '--async', [CompletionResultType]::ParameterName, 'Print the job ID and return at once (needs a running daemon)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
@@ -640,6 +666,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('modify', 'modify', [CompletionResultType]::ParameterValue, 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID')
             [CompletionResult]::new('split', 'split', [CompletionResultType]::ParameterValue, 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID')
+            [CompletionResult]::new('anonymize', 'anonymize', [CompletionResultType]::ParameterValue, 'De-identify a patient, study or series into a new one (Orthanc''s anonymize); prints its ID')
             [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'The changes log: what was stored and deleted, in order (--follow to keep watching)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List, inspect and control jobs')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus metrics (Orthanc''s names), or switch their collection')
@@ -681,6 +708,9 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;help;merge' {
+            break
+        }
+        'dicomq;help;anonymize' {
             break
         }
         'dicomq;help;changes' {

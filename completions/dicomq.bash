@@ -16,6 +16,9 @@ _dicomq() {
             ",$1")
                 cmd="dicomq"
                 ;;
+            dicomq,anonymize)
+                cmd="dicomq__subcmd__anonymize"
+                ;;
             dicomq,archive)
                 cmd="dicomq__subcmd__archive"
                 ;;
@@ -84,6 +87,9 @@ _dicomq() {
                 ;;
             dicomq__subcmd__debug__subcmd__help,sleep-job)
                 cmd="dicomq__subcmd__debug__subcmd__help__subcmd__sleep__subcmd__job"
+                ;;
+            dicomq__subcmd__help,anonymize)
+                cmd="dicomq__subcmd__help__subcmd__anonymize"
                 ;;
             dicomq__subcmd__help,archive)
                 cmd="dicomq__subcmd__help__subcmd__archive"
@@ -263,12 +269,66 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__anonymize)
+            opts="-q -v -h --profile --keep --keep-private-tags --replace --remove --force --consistent --no-keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -697,8 +757,22 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show find rm create-dicom pdf archive modify split merge changes jobs metrics debug check daemon completions help"
+            opts="store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__anonymize)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand modify 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID'
             cand split 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID'
             cand merge 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID'
+            cand anonymize 'De-identify a patient, study or series into a new one (Orthanc''s anonymize); prints its ID'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -237,6 +238,30 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --lock-timeout 'Seconds to wait for a database held by another process'
             cand --color 'When to use colours (NO_COLOR is honoured)'
             cand --keep-source 'Keep the sources (by default they are deleted once every moved instance is stored)'
+            cand --async 'Print the job ID and return at once (needs a running daemon)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;anonymize'= {
+            cand --profile 'The PS3.15 Table E.1-1 edition, as Orthanc''s DicomVersion (2008 has no table here)'
+            cand --keep 'Leave a tag as it is (a kept sequence is kept whole); repeatable'
+            cand --replace 'Then set a tag (keyword or gggg,eeee) to a value; repeatable'
+            cand --remove 'Then remove a tag; repeatable'
+            cand --priority 'Job priority (higher runs first)'
+            cand --step-delay-ms 'Test hook: sleep this long in every step'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --keep-private-tags 'Keep private tags (removed by default)'
+            cand --force 'Allow replacing or keeping PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID'
+            cand --consistent 'The same source gets the same pseudonyms (UIDs, PatientID, PatientName) in every job, keyed by a secret made once in the data home (beyond Orthanc)'
+            cand --no-keep-source 'Delete the source once every anonymized instance is stored (it is kept by default)'
             cand --async 'Print the job ID and return at once (needs a running daemon)'
             cand --json 'Print Orthanc''s JSON shapes instead of tables'
             cand -q 'Print nothing but data and errors'
@@ -588,6 +613,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand modify 'Modify a patient, study or series into a new one (Orthanc''s modify); prints its ID'
             cand split 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID'
             cand merge 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID'
+            cand anonymize 'De-identify a patient, study or series into a new one (Orthanc''s anonymize); prints its ID'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -618,6 +644,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;split'= {
         }
         &'dicomq;help;merge'= {
+        }
+        &'dicomq;help;anonymize'= {
         }
         &'dicomq;help;changes'= {
         }

@@ -83,6 +83,10 @@ impl Home {
     pub fn outputs_dir(&self) -> PathBuf {
         self.root.join("outputs")
     }
+    /// The secret of consistent anonymization (`dicom/modify/key.rs`).
+    pub fn anonymization_key(&self) -> PathBuf {
+        self.root.join("anonymization.key")
+    }
     pub fn socket(&self) -> PathBuf {
         self.root.join("daemon.sock")
     }

@@ -751,6 +751,7 @@ fn zip64_with_more_than_65535_entries() {
         &KindContext {
             store,
             outputs: outputs.clone(),
+            anonymization_key: home.anonymization_key(),
         },
     );
     let params = ArchiveParams {
@@ -1134,6 +1135,7 @@ fn a_small_plan_rides_in_the_checkpoint_and_a_large_one_in_its_file() {
     let ctx = KindContext {
         store,
         outputs: outputs.clone(),
+        anonymization_key: home.anonymization_key(),
     };
     let planner = ArchiveJob::new(false, &ctx);
     let runner = ArchiveJob::new(false, &ctx);

@@ -1,5 +1,6 @@
 //! The command line: clap definitions (one file per command group) and the dispatch to them.
 
+pub mod anonymize;
 pub mod archive;
 pub mod changes;
 pub mod check;
@@ -92,6 +93,8 @@ pub enum Command {
     Split(split_merge::SplitArgs),
     /// Move studies, series or instances into a study (Orthanc's merge); prints its ID
     Merge(split_merge::MergeArgs),
+    /// De-identify a patient, study or series into a new one (Orthanc's anonymize); prints its ID
+    Anonymize(anonymize::AnonymizeArgs),
     /// The changes log: what was stored and deleted, in order (--follow to keep watching)
     Changes(changes::ChangesArgs),
     /// List, inspect and control jobs
@@ -166,6 +169,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Modify(args) => modify::run(&ctx, args),
         Command::Split(args) => split_merge::split(&ctx, args),
         Command::Merge(args) => split_merge::merge(&ctx, args),
+        Command::Anonymize(args) => anonymize::run(&ctx, args),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),

@@ -81,6 +81,7 @@ pub fn run(ctx: &Context, a: ModifyArgs) -> Result<()> {
         remove_private_tags: a.remove_private_tags,
         force: a.force,
         private_creator: a.private_creator,
+        anonymize: None,
     };
     let params = ModifyParams {
         resource: a.id,
@@ -89,9 +90,20 @@ pub fn run(ctx: &Context, a: ModifyArgs) -> Result<()> {
         permissive: false,
         step_delay_ms: a.step_delay_ms,
     };
-    let req = JobRequest::new(JobSpec::ResourceModification(params), a.priority);
+    submit(ctx, params, a.priority, a.asynchronous)
+}
+
+/// Runs a `ResourceModification` job (modify or anonymize), or submits it with `asynchronous`:
+/// prints the new resource's ID, or the job's.
+pub fn submit(
+    ctx: &Context,
+    params: ModifyParams,
+    priority: i32,
+    asynchronous: bool,
+) -> Result<()> {
+    let req = JobRequest::new(JobSpec::ResourceModification(params), priority);
     let backend = ctx.backend()?;
-    if a.asynchronous {
+    if asynchronous {
         let id = backend.submit_job(req)?;
         if ctx.out.json {
             return ctx

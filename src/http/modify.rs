@@ -1,6 +1,7 @@
-//! Modification over REST, as Orthanc: `POST /{patients|studies|series}/{id}/modify` (a
-//! `ResourceModification` job, synchronous by default) and `POST /instances/{id}/modify` (the
-//! modified file, nothing stored).
+//! Modification and anonymization over REST, as Orthanc:
+//! `POST /{patients|studies|series}/{id}/{modify|anonymize}` (a `ResourceModification` job,
+//! synchronous by default) and `POST /instances/{id}/{modify|anonymize}` (the modified file,
+//! nothing stored).
 
 use axum::Router;
 use axum::body::Body;
@@ -35,7 +36,36 @@ pub fn routes() -> Router<App> {
             "/series/{id}/modify",
             post(|s, p, h, b| post_resource(s, p, h, b, Series)),
         )
-        .route("/instances/{id}/modify", post(post_instance))
+        .route(
+            "/instances/{id}/modify",
+            post(|s, p, h, b| post_instance(s, p, h, b, false)),
+        )
+        .route(
+            "/patients/{id}/anonymize",
+            post(|s, p, h, b| post_anonymize(s, p, h, b, Patient)),
+        )
+        .route(
+            "/studies/{id}/anonymize",
+            post(|s, p, h, b| post_anonymize(s, p, h, b, Study)),
+        )
+        .route(
+            "/series/{id}/anonymize",
+            post(|s, p, h, b| post_anonymize(s, p, h, b, Series)),
+        )
+        .route(
+            "/instances/{id}/anonymize",
+            post(|s, p, h, b| post_instance(s, p, h, b, true)),
+        )
+}
+
+async fn post_anonymize(
+    state: State<App>,
+    id: Path<String>,
+    headers: HeaderMap,
+    raw: Body,
+    level: Level,
+) -> ApiResult {
+    post_job(state, id, headers, raw, level, true).await
 }
 
 /// The body as a JSON object (an empty body is `{}`), and Orthanc's 404 for an unknown
@@ -46,6 +76,7 @@ async fn read(
     raw: Body,
     level: Level,
     id: &str,
+    anonymize: bool,
 ) -> Result<(Value, ModifyRequest), ApiError> {
     let bytes = body::read(app, headers, raw).await?;
     let v = if bytes.is_empty() {
@@ -64,18 +95,34 @@ async fn read(
         return Err(ApiError::unknown_resource());
     }
     refuse_transcode(v.get("Transcode").is_some_and(|t| !t.is_null()))?;
-    let request = ModifyRequest::from_body(&v).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let request = if anonymize {
+        ModifyRequest::from_anonymize_body(&v)
+    } else {
+        ModifyRequest::from_body(&v)
+    }
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok((v, request))
 }
 
 async fn post_resource(
+    state: State<App>,
+    id: Path<String>,
+    headers: HeaderMap,
+    raw: Body,
+    level: Level,
+) -> ApiResult {
+    post_job(state, id, headers, raw, level, false).await
+}
+
+async fn post_job(
     State(app): State<App>,
     Path(id): Path<String>,
     headers: HeaderMap,
     raw: Body,
     level: Level,
+    anonymize: bool,
 ) -> ApiResult {
-    let (v, request) = read(&app, &headers, raw, level, &id).await?;
+    let (v, request) = read(&app, &headers, raw, level, &id, anonymize).await?;
     check(&request, level).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let options = job_options(&v)?;
     let params = ModifyParams {
@@ -100,8 +147,9 @@ async fn post_instance(
     Path(id): Path<String>,
     headers: HeaderMap,
     raw: Body,
+    anonymize: bool,
 ) -> ApiResult {
-    let (_, request) = read(&app, &headers, raw, Level::Instance, &id).await?;
+    let (_, request) = read(&app, &headers, raw, Level::Instance, &id, anonymize).await?;
     let bytes = blocking(move || Ok(app.node.modify_instance(&id, &request)?)).await?;
     Ok(answer::bytes("application/dicom", bytes))
 }

@@ -142,6 +142,7 @@ impl Node {
         let kinds = kinds::all(&KindContext {
             store: store.clone(),
             outputs: outputs.clone(),
+            anonymization_key: home.anonymization_key(),
         });
         let kinds_with_output = kinds
             .iter()

@@ -1,4 +1,4 @@
-//! `POST /instances/{id}/modify` on the Node: one instance modified and answered, nothing
+//! `POST /instances/{id}/{modify,anonymize}` on the Node: one instance modified and answered, nothing
 //! stored (the resource levels are `ResourceModification` jobs, `jobs/kinds/modify.rs`).
 
 use super::Node;
@@ -21,8 +21,15 @@ impl Node {
         {
             sources.insert(Level::Instance, &sop);
         }
-        // No job to derive from: a fresh key gives fresh UIDs, as Orthanc's random ones.
-        let uids = UidMap::new(&uuid::Uuid::new_v4().to_string(), sources);
+        // No job to derive from: a fresh key gives fresh UIDs, as Orthanc's random ones, unless
+        // a consistent anonymization asks for the data home's secret.
+        let consistent = request.anonymize.as_ref().is_some_and(|a| a.consistent);
+        let key = if consistent {
+            modify::key::load_or_create(&self.home.anonymization_key())?
+        } else {
+            uuid::Uuid::new_v4().to_string()
+        };
+        let uids = UidMap::new(&key, sources);
         let failed = |e: modify::ModifyError| Error::Invalid(format!("instance {id}: {e}"));
         modification.apply_file(&mut file, &uids).map_err(failed)?;
         modify::write_file(&file).map_err(failed)

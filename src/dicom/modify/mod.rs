@@ -3,6 +3,7 @@
 //! Orthanc's order: private tags removed, removals, replacements, new identifiers by level,
 //! then the references inside sequences through the same map.
 
+pub mod key;
 pub mod modules;
 pub mod request;
 #[cfg(test)]
@@ -14,9 +15,10 @@ use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 
-pub use request::{Modification, ModifyError, ModifyRequest};
+pub use request::{AnonymizeRequest, Modification, ModifyError, ModifyRequest};
 pub use uids::{SourceUids, UidMap};
 
+use crate::dicom::anonymize::{self, Profile};
 use crate::store::ids::Level;
 
 /// Sequences nest no deeper than the reader allows (`dicom/scan.rs`); this bounds the walk.
@@ -47,6 +49,9 @@ impl Modification {
 
     /// Applies the modification to one data set.
     pub fn apply(&self, obj: &mut InMemDicomObject, uids: &UidMap) -> Result<(), ModifyError> {
+        if let Some((profile, options)) = &self.anonymization {
+            return self.anonymize(obj, uids, *profile, options);
+        }
         if self.remove_private_tags {
             remove_private(obj, 0)?;
         }
@@ -72,6 +77,44 @@ impl Modification {
             }
         }
         self.map_references(obj, uids, 0)?;
+        self.fix_charset(obj);
+        Ok(())
+    }
+
+    /// Orthanc's anonymization: the profile (its U renews every UID, references included,
+    /// through one map), the patient's new PatientID and PatientName, then the user's removals
+    /// and replacements. No identifier is mapped again afterwards.
+    fn anonymize(
+        &self,
+        obj: &mut InMemDicomObject,
+        uids: &UidMap,
+        profile: Profile,
+        options: &anonymize::Options,
+    ) -> Result<(), ModifyError> {
+        let old_patient = text(obj, tags::PATIENT_ID).unwrap_or_default();
+        anonymize::apply(obj, profile, options, &mut |old| uids.anonymized_uid(old))
+            .map_err(|e| ModifyError::Apply(e.to_string()))?;
+        let (patient_id, patient_name) = uids.anonymized_patient(&old_patient);
+        for (tag, vr, value) in [
+            (tags::PATIENT_ID, VR::LO, patient_id),
+            (tags::PATIENT_NAME, VR::PN, patient_name),
+        ] {
+            if !options.keep.contains(&tag) {
+                obj.put(DataElement::new(tag, vr, PrimitiveValue::from(value)));
+            }
+        }
+        for tag in &self.remove {
+            obj.remove_element(*tag);
+        }
+        for r in &self.replace {
+            obj.put(DataElement::new(r.tag, r.vr, r.value.clone()));
+        }
+        self.fix_charset(obj);
+        Ok(())
+    }
+
+    /// A character set that holds the data set's text once replaced.
+    fn fix_charset(&self, obj: &mut InMemDicomObject) {
         if self.replace.iter().any(|r| r.non_ascii) || !writable_charset(obj) {
             // The data set's text was decoded when it was read; UTF-8 holds all of it.
             if !self.fixes(tags::SPECIFIC_CHARACTER_SET) {
@@ -82,7 +125,6 @@ impl Modification {
                 ));
             }
         }
-        Ok(())
     }
 
     /// Whether the identifier `tag` of `level` gets a new UID: the modification's level is at

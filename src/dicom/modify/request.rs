@@ -1,5 +1,6 @@
 //! Orthanc's modify body (`Replace`, `Remove`, `Keep`, `RemovePrivateTags`, `Force`,
-//! `PrivateCreator`), as a job keeps it ([`ModifyRequest`]), and checked against the tag
+//! `PrivateCreator`, and for `/anonymize` `DicomVersion`, `KeepPrivateTags` and dicomq's
+//! `Consistent`), as a job keeps it ([`ModifyRequest`]), and checked against the tag
 //! dictionary, the VRs and Orthanc's rules on the identifiers ([`Modification::new`]).
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::dicom::anonymize::{self, Profile};
 use crate::dicom::create::dictionary::PrivateDictionary;
 use crate::dicom::create::tags::{ResolvedTag, TagError, Target, parse_value, resolve_key};
 use crate::store::ids::Level;
@@ -30,6 +32,25 @@ pub struct ModifyRequest {
     pub force: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_creator: Option<String>,
+    /// Present for an anonymization (Orthanc's `/anonymize`): the profile runs first, then
+    /// Replace/Remove.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize: Option<AnonymizeRequest>,
+}
+
+/// The anonymization fields of Orthanc's `/anonymize` body (`Keep` is the request's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AnonymizeRequest {
+    /// Orthanc's `DicomVersion`; absent means 2023b, as since Orthanc 1.12.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dicom_version: Option<String>,
+    #[serde(default)]
+    pub keep_private_tags: bool,
+    /// Beyond Orthanc (issue 14): pseudonyms keyed by the data home's secret instead of the
+    /// job, so the same source gets the same ones in every job.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub consistent: bool,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -80,6 +101,8 @@ pub struct Modification {
     pub remove: Vec<Tag>,
     pub keep: Vec<Tag>,
     pub remove_private_tags: bool,
+    /// The profile and its options, for an anonymization.
+    pub anonymization: Option<(Profile, anonymize::Options)>,
 }
 
 /// The four identifiers Orthanc guards, with their keywords.
@@ -121,6 +144,29 @@ fn boolean(body: &Value, field: &'static str) -> Result<bool, ModifyError> {
 }
 
 impl ModifyRequest {
+    /// The anonymization fields of Orthanc's `/anonymize` body: those of modify but
+    /// `RemovePrivateTags`, with `DicomVersion` and `KeepPrivateTags`.
+    pub fn from_anonymize_body(body: &Value) -> Result<ModifyRequest, ModifyError> {
+        let mut req = ModifyRequest::from_body(body)?;
+        req.remove_private_tags = false;
+        let dicom_version = match body.get("DicomVersion") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(ModifyError::BadField {
+                    field: "DicomVersion",
+                    expected: "a string (2023b, 2021b or 2017c) is expected".into(),
+                });
+            }
+        };
+        req.anonymize = Some(AnonymizeRequest {
+            dicom_version,
+            keep_private_tags: boolean(body, "KeepPrivateTags")?,
+            consistent: boolean(body, "Consistent")?,
+        });
+        Ok(req)
+    }
+
     /// The modification fields of Orthanc's JSON body (the job fields are read elsewhere).
     pub fn from_body(body: &Value) -> Result<ModifyRequest, ModifyError> {
         if !body.is_object() {
@@ -171,8 +217,27 @@ impl ModifyRequest {
             remove_private_tags: boolean(body, "RemovePrivateTags")?,
             force: boolean(body, "Force")?,
             private_creator,
+            anonymize: None,
         })
     }
+}
+
+/// The profile named by `DicomVersion`, refused when unknown or without a table (2008).
+fn profile(a: &AnonymizeRequest) -> Result<Profile, ModifyError> {
+    let p = match &a.dicom_version {
+        None => Profile::default(),
+        Some(name) => name.parse::<Profile>().map_err(|e| ModifyError::BadField {
+            field: "DicomVersion",
+            expected: e.to_string(),
+        })?,
+    };
+    if p.table().is_none() {
+        return Err(ModifyError::Unsupported(format!(
+            "DicomVersion: {}",
+            anonymize::AnonymizeError::ProfileUnavailable(p)
+        )));
+    }
+    Ok(p)
 }
 
 fn resolve(
@@ -267,7 +332,21 @@ impl Modification {
             }
             keep.push(rt.tag);
         }
-        if level == Level::Patient && !replace.iter().any(|r| r.tag == tags::PATIENT_ID) {
+        let anonymization = match &req.anonymize {
+            None => None,
+            Some(a) => Some((
+                profile(a)?,
+                anonymize::Options {
+                    keep: keep.clone(),
+                    keep_private_tags: a.keep_private_tags,
+                },
+            )),
+        };
+        // An anonymization always makes a new patient (its PatientID is derived).
+        if level == Level::Patient
+            && anonymization.is_none()
+            && !replace.iter().any(|r| r.tag == tags::PATIENT_ID)
+        {
             return Err(ModifyError::PatientIdRequired);
         }
         Ok(Modification {
@@ -276,6 +355,7 @@ impl Modification {
             remove,
             keep,
             remove_private_tags: req.remove_private_tags,
+            anonymization,
         })
     }
 

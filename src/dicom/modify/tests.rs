@@ -7,6 +7,7 @@ use dicom_object::InMemDicomObject;
 use serde_json::json;
 
 use super::*;
+use crate::dicom::anonymize::Profile;
 use crate::testdata::InstanceSpec;
 
 fn spec() -> InstanceSpec {
@@ -257,4 +258,92 @@ fn non_ascii_values_switch_the_file_to_utf8_and_the_meta_follows() {
         back.meta().transfer_syntax().trim_end_matches('\0'),
         file.meta().transfer_syntax().trim_end_matches('\0')
     );
+}
+
+fn anonymization(body: serde_json::Value, level: Level) -> Result<Modification, ModifyError> {
+    Modification::new(&ModifyRequest::from_anonymize_body(&body)?, level)
+}
+
+#[test]
+fn anonymize_body_names_a_profile_and_refuses_2008() {
+    let m = anonymization(json!({}), Level::Patient).expect("no PatientID needed");
+    assert_eq!(
+        m.anonymization.as_ref().map(|(p, _)| *p),
+        Some(Profile::V2023b),
+        "2023b by default"
+    );
+    let m = anonymization(
+        json!({"DicomVersion": "2017c", "KeepPrivateTags": true, "Keep": ["StudyDescription"]}),
+        Level::Study,
+    )
+    .expect("2017c");
+    let (p, opts) = m.anonymization.expect("anonymization");
+    assert_eq!(p, Profile::V2017c);
+    assert!(opts.keep_private_tags);
+    assert_eq!(opts.keep, vec![tags::STUDY_DESCRIPTION]);
+    let e = anonymization(json!({"DicomVersion": "2008"}), Level::Study).expect_err("2008");
+    assert!(e.to_string().contains("2008"), "{e}");
+    let e = anonymization(json!({"DicomVersion": "1999"}), Level::Study).expect_err("1999");
+    assert!(e.to_string().contains("DicomVersion"), "{e}");
+    let e = anonymization(json!({"DicomVersion": 3}), Level::Study).expect_err("number");
+    assert!(matches!(e, ModifyError::BadField { .. }), "{e}");
+}
+
+#[test]
+fn anonymization_maps_every_uid_once_and_the_user_replaces_last() {
+    let m = anonymization(
+        json!({"Replace": {"StudyDescription": "Kept^Desc"}, "Remove": ["Modality"]}),
+        Level::Study,
+    )
+    .expect("request");
+    let uids = UidMap::new("job-a", sources());
+    let mut obj = spec().to_object();
+    let mut item = InMemDicomObject::new_empty();
+    item.put(DataElement::new(
+        tags::REFERENCED_SOP_INSTANCE_UID,
+        VR::UI,
+        PrimitiveValue::from("1.2.3.4.5"),
+    ));
+    obj.put(DataElement::new(
+        tags::REFERENCED_IMAGE_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![item]),
+    ));
+    m.apply(&mut obj, &uids).expect("apply");
+    let sop = text(&obj, tags::SOP_INSTANCE_UID).expect("sop");
+    assert_eq!(sop, uids.anonymized_uid("1.2.3.4.5"), "mapped once");
+    assert_eq!(
+        text(&obj, tags::STUDY_INSTANCE_UID),
+        Some(uids.anonymized_uid("1.2.3"))
+    );
+    let reference = obj
+        .get(tags::REFERENCED_IMAGE_SEQUENCE)
+        .and_then(|e| e.items())
+        .and_then(|items| text(&items[0], tags::REFERENCED_SOP_INSTANCE_UID));
+    assert_eq!(reference, Some(sop), "the reference follows");
+    let (patient_id, patient_name) = uids.anonymized_patient("P1");
+    assert_eq!(text(&obj, tags::PATIENT_ID), Some(patient_id));
+    assert_eq!(text(&obj, tags::PATIENT_NAME), Some(patient_name.clone()));
+    assert!(patient_name.starts_with("Anonymized"), "{patient_name}");
+    assert_eq!(patient_name.len(), "Anonymized".len() + 8);
+    assert_eq!(
+        text(&obj, tags::STUDY_DESCRIPTION).as_deref(),
+        Some("Kept^Desc"),
+        "Replace after the profile's X"
+    );
+    assert!(
+        obj.get(tags::MODALITY).is_none(),
+        "Remove after the profile"
+    );
+    assert_eq!(
+        text(&obj, tags::PATIENT_IDENTITY_REMOVED).as_deref(),
+        Some("YES")
+    );
+
+    // The user's PatientName wins over the derived one.
+    let m = anonymization(json!({"Replace": {"PatientName": "ANON^X"}}), Level::Study)
+        .expect("request");
+    let mut obj = spec().to_object();
+    m.apply(&mut obj, &uids).expect("apply");
+    assert_eq!(text(&obj, tags::PATIENT_NAME).as_deref(), Some("ANON^X"));
 }

@@ -65,16 +65,37 @@ impl UidMap {
     /// The new UID of `old` at `level`: `2.25.` and the decimal of 128 bits of SHA-1 over the
     /// job, the level and the old UID (PS3.5 B.2: a UUID-derived UID needs no registered root).
     pub fn new_uid(&self, level: Level, old: &str) -> String {
+        format!("2.25.{}", self.derive(level.name(), old))
+    }
+
+    /// 128 bits of SHA-1 over the key, a domain and the old value.
+    fn derive(&self, domain: &str, old: &str) -> u128 {
         let mut h = Sha1::new();
         h.update(self.key.as_bytes());
         h.update(b"|");
-        h.update(level.name().as_bytes());
+        h.update(domain.as_bytes());
         h.update(b"|");
         h.update(clean(old).as_bytes());
         let digest = h.finalize();
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
-        format!("2.25.{}", u128::from_be_bytes(bytes))
+        u128::from_be_bytes(bytes)
+    }
+
+    /// The new value of any UID an anonymization profile replaces (U). One domain for every
+    /// tag, because the profile maps a UID wherever it stands: a SOPInstanceUID and the
+    /// ReferencedSOPInstanceUIDs naming it must agree.
+    pub fn anonymized_uid(&self, old: &str) -> String {
+        format!("2.25.{}", self.derive("Anonymized", old))
+    }
+
+    /// The new PatientID and PatientName of an anonymized patient whose PatientID was
+    /// `old`: a UUID, as Orthanc's, and `Anonymized` with 8 hex digits (Orthanc counts in the
+    /// database; a derived number needs no shared state and is the same on a re-run).
+    pub fn anonymized_patient(&self, old: &str) -> (String, String) {
+        let id = uuid::Uuid::from_u128(self.derive("PatientID", old)).to_string();
+        let name = format!("Anonymized{:08x}", self.derive("PatientName", old) >> 96);
+        (id, name)
     }
 
     /// Whether a reference to `uid` (of `level`) points into the job's sources.

@@ -31,6 +31,8 @@ mod study_move;
 pub struct KindContext {
     pub store: Arc<Store>,
     pub outputs: Arc<JobOutputs>,
+    /// The key file of consistent anonymization (`Home::anonymization_key`).
+    pub anonymization_key: std::path::PathBuf,
 }
 
 macro_rules! kinds {

@@ -1,4 +1,5 @@
-//! The `ResourceModification` kind (Orthanc's `ResourceModificationJob`, modify only): one step
+//! The `ResourceModification` kind (Orthanc's `ResourceModificationJob`, modify and anonymize:
+//! the request's `Anonymize` part, `dicom/modify/mod.rs`): one step
 //! per source instance (read, modify, store), then a last step that deletes the sources unless
 //! `KeepSource` and names the new resource in Content.
 //!
@@ -19,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::rewrite::{self, StepError};
 use super::{KindContext, is_zero};
-use crate::dicom::modify::{Modification, ModifyRequest, SourceUids, UidMap};
+use crate::dicom::modify::{self, Modification, ModifyRequest, SourceUids, UidMap};
 use crate::error::{Error, Result};
 use crate::jobs::kind::{JobKind, Plan, StepContext, StepOutcome};
 use crate::jobs::model::JobRecord;
@@ -83,6 +84,7 @@ struct Run {
 pub struct ModifyJob {
     store: Arc<Store>,
     outputs: Arc<JobOutputs>,
+    anonymization_key: std::path::PathBuf,
     runs: Mutex<HashMap<String, Arc<Run>>>,
 }
 
@@ -105,6 +107,7 @@ impl ModifyJob {
         ModifyJob {
             store: ctx.store.clone(),
             outputs: ctx.outputs.clone(),
+            anonymization_key: ctx.anonymization_key.clone(),
             runs: Mutex::new(HashMap::new()),
         }
     }
@@ -166,7 +169,19 @@ impl ModifyJob {
 
     fn run_from(&self, job: &str, params: &ModifyParams, plan: ModifyPlan) -> Result<Run> {
         let modification = check(&params.request, plan.level)?;
-        let uids = UidMap::new(job, plan.uids.clone());
+        let consistent = params
+            .request
+            .anonymize
+            .as_ref()
+            .is_some_and(|a| a.consistent);
+        let uids = if consistent {
+            UidMap::new(
+                &modify::key::load_or_create(&self.anonymization_key)?,
+                plan.uids.clone(),
+            )
+        } else {
+            UidMap::new(job, plan.uids.clone())
+        };
         Ok(Run {
             plan,
             modification,
@@ -277,7 +292,7 @@ impl JobKind for ModifyJob {
             "Description": "REST API",
             "FailedInstancesCount": 0,
             "InstancesCount": plan.instances.len(),
-            "IsAnonymization": false,
+            "IsAnonymization": p.request.anonymize.is_some(),
             "ParentResources": [plan.resource],
         });
         let steps = plan.instances.len() as u64 + 1;
