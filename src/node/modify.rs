@@ -7,10 +7,13 @@ use crate::error::{Error, Result};
 use crate::store::ids::Level;
 
 impl Node {
-    /// The modified file of instance `id` (full ID). As in Orthanc, only its SOPInstanceUID is
-    /// renewed (unless kept or replaced), and to a new value at every call.
+    /// The modified file of instance `id` (full ID). As in Orthanc, its SOPInstanceUID is
+    /// renewed (unless kept or replaced), and to a new value at every call; with a replaced
+    /// PatientID, StudyInstanceUID or SeriesInstanceUID, the UIDs of the levels below are too.
     pub fn modify_instance(&self, id: &str, request: &ModifyRequest) -> Result<Vec<u8>> {
-        let modification = Modification::new(request, Level::Instance)
+        // Orthanc's level for one instance: replacing PatientID makes it a new patient's (new
+        // study and series UIDs too), and so on down.
+        let modification = Modification::new(request, Modification::detected_level(request))
             .map_err(|e| Error::Invalid(e.to_string()))?;
         let bytes = self.instance_bytes(id)?;
         let mut file = crate::store::header::open_full(std::io::Cursor::new(bytes))

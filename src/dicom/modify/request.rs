@@ -76,6 +76,11 @@ pub enum ModifyError {
         "When modifying a patient, her PatientID is required to be modified (Replace PatientID)"
     )]
     PatientIdRequired,
+    #[error("When modifying {what}, the parent {name} cannot be manually modified")]
+    ParentIdentifier {
+        what: &'static str,
+        name: &'static str,
+    },
     #[error("{0}")]
     Unsupported(String),
     #[error("{0}")]
@@ -349,6 +354,31 @@ impl Modification {
         {
             return Err(ModifyError::PatientIdRequired);
         }
+        // Orthanc's checks that no Force lifts: the identifiers of the levels above the one
+        // modified belong to resources the modification does not make.
+        if anonymization.is_none() {
+            let what = match level {
+                Level::Patient => None,
+                Level::Study => Some("a study"),
+                Level::Series => Some("a series"),
+                Level::Instance => Some("an instance"),
+            };
+            if let Some(what) = what {
+                for (tag, name, owner) in [
+                    (tags::PATIENT_ID, "PatientID", Level::Patient),
+                    (tags::STUDY_INSTANCE_UID, "StudyInstanceUID", Level::Study),
+                    (
+                        tags::SERIES_INSTANCE_UID,
+                        "SeriesInstanceUID",
+                        Level::Series,
+                    ),
+                ] {
+                    if owner < level && replace.iter().any(|r| r.tag == tag) {
+                        return Err(ModifyError::ParentIdentifier { what, name });
+                    }
+                }
+            }
+        }
         Ok(Modification {
             level,
             replace,
@@ -357,6 +387,25 @@ impl Modification {
             remove_private_tags: req.remove_private_tags,
             anonymization,
         })
+    }
+
+    /// The level Orthanc gives a one-instance modification (its `DetectModifyLevel`): the
+    /// highest whose identifier the request replaces, else the instance.
+    pub fn detected_level(req: &ModifyRequest) -> Level {
+        let replaced = |tag: Tag| {
+            req.replace.keys().any(|k| {
+                resolve_key(k, &PrivateDictionary::empty(), None).is_ok_and(|rt| rt.tag == tag)
+            })
+        };
+        if replaced(tags::PATIENT_ID) {
+            Level::Patient
+        } else if replaced(tags::STUDY_INSTANCE_UID) {
+            Level::Study
+        } else if replaced(tags::SERIES_INSTANCE_UID) {
+            Level::Series
+        } else {
+            Level::Instance
+        }
     }
 
     /// Whether the request sets `tag` itself (replaced or kept): no new UID is made for it.
