@@ -354,31 +354,6 @@ impl Modification {
         {
             return Err(ModifyError::PatientIdRequired);
         }
-        // Orthanc's checks that no Force lifts: the identifiers of the levels above the one
-        // modified belong to resources the modification does not make.
-        if anonymization.is_none() {
-            let what = match level {
-                Level::Patient => None,
-                Level::Study => Some("a study"),
-                Level::Series => Some("a series"),
-                Level::Instance => Some("an instance"),
-            };
-            if let Some(what) = what {
-                for (tag, name, owner) in [
-                    (tags::PATIENT_ID, "PatientID", Level::Patient),
-                    (tags::STUDY_INSTANCE_UID, "StudyInstanceUID", Level::Study),
-                    (
-                        tags::SERIES_INSTANCE_UID,
-                        "SeriesInstanceUID",
-                        Level::Series,
-                    ),
-                ] {
-                    if owner < level && replace.iter().any(|r| r.tag == tag) {
-                        return Err(ModifyError::ParentIdentifier { what, name });
-                    }
-                }
-            }
-        }
         Ok(Modification {
             level,
             replace,
