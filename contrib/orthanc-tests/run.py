@@ -41,7 +41,9 @@ EMULATED_VERSION = "1.13.0"  # the tag of the orthanc-tests this was written aga
 
 # Left out although they touch these routes, because they also need routes outside issue 13:
 # test_upload and test_upload_2 (attachments), test_rest_find and test_find_normalize
-# (/tools/count-resources, C-FIND), test_jobs_user_data (/modify: issue 14).
+# (/tools/count-resources, C-FIND), test_jobs_user_data (C-MOVE: issue 15). The tests of
+# issue 14's routes (test_modify_*, test_anonymize_*, test_split*, test_merge*) are run by
+# naming them.
 DEFAULT_TESTS = """
 test_hierarchy test_delete_cascade
 test_delete_cascade_with_multiple_instances test_changes test_changes_2 test_statistics
