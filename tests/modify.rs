@@ -5,10 +5,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
-use common::{Home, curl, have_tool, poll, stderr, stdout};
+use common::validators::{check_outputs, stored_errors as source_errors};
+use common::{Home, curl, have_tool, ids, poll, stderr, stdout};
 use dicomq_testdata::{InstanceSpec, deterministic_uid};
 use serde_json::Value;
 
@@ -34,14 +34,6 @@ fn store_study(home: &Home, label: &str, series: usize, per_series: usize) -> St
     studies.into_iter().next().expect("study")
 }
 
-fn ids(list: &Value) -> Vec<String> {
-    list.as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|v| v["ID"].as_str().map(str::to_string))
-        .collect()
-}
-
 fn tag(v: &Value, group: &str, name: &str) -> String {
     v[group][name].as_str().unwrap_or_default().to_string()
 }
@@ -57,49 +49,6 @@ fn instance_tags(home: &Home, parent: &str, name: &str) -> BTreeSet<String> {
 }
 
 /// The error lines dciodvfy reports for a file, without their values.
-fn dciodvfy_errors(path: &Path) -> BTreeSet<String> {
-    let o = Command::new("dciodvfy")
-        .arg(path)
-        .output()
-        .expect("dciodvfy");
-    format!("{}{}", stdout(&o), stderr(&o))
-        .lines()
-        .filter(|l| l.starts_with("Error"))
-        .map(|l| l.split(" - ").take(2).collect::<Vec<_>>().join(" - "))
-        .collect()
-}
-
-/// Every stored file is read by dcmdump and has no dciodvfy error a source did not have.
-fn check_outputs(files: &[std::path::PathBuf], source_errors: &BTreeSet<String>) {
-    for f in files {
-        if have_tool("dciodvfy") {
-            let new: Vec<String> = dciodvfy_errors(f)
-                .difference(source_errors)
-                .cloned()
-                .collect();
-            assert!(new.is_empty(), "{}: {new:#?}", f.display());
-        }
-        if have_tool("dcmdump") {
-            let o = Command::new("dcmdump").arg(f).output().expect("dcmdump");
-            assert!(
-                o.status.success(),
-                "dcmdump {}: {}",
-                f.display(),
-                stderr(&o)
-            );
-        }
-    }
-}
-
-fn source_errors(home: &Home) -> BTreeSet<String> {
-    if !have_tool("dciodvfy") {
-        return BTreeSet::new();
-    }
-    home.stored_files()
-        .iter()
-        .flat_map(|f| dciodvfy_errors(f))
-        .collect()
-}
 
 #[test]
 fn a_study_is_modified_into_a_new_one_and_the_source_removed() {

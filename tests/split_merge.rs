@@ -5,10 +5,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
-use common::{Home, curl, have_tool, poll, stderr, stdout};
+use common::validators::{check_outputs, stored_errors as source_errors};
+use common::{Home, curl, have_tool, ids, poll, stderr, stdout};
 use dicomq_testdata::{InstanceSpec, deterministic_uid};
 use serde_json::Value;
 
@@ -38,75 +38,12 @@ fn store_study(home: &Home, label: &str, series: usize, per_series: usize) -> St
     new.into_iter().next().expect("study")
 }
 
-fn ids(list: &Value) -> Vec<String> {
-    list.as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|v| v["ID"].as_str().map(str::to_string))
-        .collect()
-}
-
 fn children(home: &Home, what: &str, parent: &str) -> Vec<String> {
     ids(&home.json(&["ls", what, "--parent", parent]))
 }
 
 fn count(home: &Home, what: &str) -> usize {
     home.json(&["ls", what]).as_array().expect("array").len()
-}
-
-/// The error lines dciodvfy reports for a file, without their values.
-fn dciodvfy_errors(path: &Path) -> BTreeSet<String> {
-    let o = Command::new("dciodvfy")
-        .arg(path)
-        .output()
-        .expect("dciodvfy");
-    format!("{}{}", stdout(&o), stderr(&o))
-        .lines()
-        .filter(|l| l.starts_with("Error"))
-        .map(|l| l.split(" - ").take(2).collect::<Vec<_>>().join(" - "))
-        .collect()
-}
-
-fn require_validators() -> bool {
-    let required = std::env::var("DICOMQ_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1");
-    for tool in ["dciodvfy", "dcmdump"] {
-        assert!(
-            !required || have_tool(tool),
-            "{tool} is required (DICOMQ_REQUIRE_VALIDATORS=1)"
-        );
-    }
-    have_tool("dciodvfy") && have_tool("dcmdump")
-}
-
-fn source_errors(home: &Home) -> BTreeSet<String> {
-    if !have_tool("dciodvfy") {
-        return BTreeSet::new();
-    }
-    home.stored_files()
-        .iter()
-        .flat_map(|f| dciodvfy_errors(f))
-        .collect()
-}
-
-/// Every stored file is read by dcmdump and has no dciodvfy error a source did not have.
-fn check_outputs(home: &Home, source_errors: &BTreeSet<String>) {
-    if !require_validators() {
-        return;
-    }
-    for f in home.stored_files() {
-        let new: Vec<String> = dciodvfy_errors(&f)
-            .difference(source_errors)
-            .cloned()
-            .collect();
-        assert!(new.is_empty(), "{}: {new:#?}", f.display());
-        let o = Command::new("dcmdump").arg(&f).output().expect("dcmdump");
-        assert!(
-            o.status.success(),
-            "dcmdump {}: {}",
-            f.display(),
-            stderr(&o)
-        );
-    }
 }
 
 fn main_tag(home: &Home, id: &str, name: &str) -> String {
@@ -148,7 +85,7 @@ fn a_series_is_split_off_and_merged_back() {
     let new_series = children(&home, "series", &new);
     assert_eq!(new_series.len(), 1);
     assert!(!series.contains(&new_series[0]), "a new SeriesInstanceUID");
-    check_outputs(&home, &errors);
+    check_outputs(&home.stored_files(), &errors);
 
     let answer = home.json(&["merge", &study[..8], &new[..8]]);
     assert_eq!(answer["TargetStudy"], study.as_str());
@@ -158,7 +95,7 @@ fn a_series_is_split_off_and_merged_back() {
     assert_eq!(children(&home, "series", &study).len(), 2);
     assert_eq!(count(&home, "instances"), 6);
     assert_eq!(count(&home, "patients"), 1);
-    check_outputs(&home, &errors);
+    check_outputs(&home.stored_files(), &errors);
 }
 
 #[test]
@@ -197,7 +134,7 @@ fn a_merge_takes_the_target_patient_and_study_tags() {
     assert_ne!(description, "Other study");
     assert_ne!(accession, "ACC-OTHER");
     // Every file, the merged ones included, carries the target's study tags.
-    if require_validators() {
+    if have_tool("dcmdump") {
         for f in home.stored_files() {
             let o = Command::new("dcmdump").arg(&f).output().expect("dcmdump");
             let dump = stdout(&o);
@@ -208,7 +145,7 @@ fn a_merge_takes_the_target_patient_and_study_tags() {
             );
         }
     }
-    check_outputs(&home, &errors);
+    check_outputs(&home.stored_files(), &errors);
 }
 
 #[test]
@@ -243,7 +180,7 @@ fn split_of_instances_with_replace_keeps_the_source_when_asked() {
         "",
         "the source unchanged"
     );
-    check_outputs(&home, &errors);
+    check_outputs(&home.stored_files(), &errors);
 }
 
 #[test]

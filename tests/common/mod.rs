@@ -6,6 +6,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod validators;
+
 pub fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/orthanc")
 }
@@ -309,4 +311,13 @@ pub fn check_zip(path: &Path) -> Vec<String> {
         .expect("python3 lists the entries");
     assert!(o.status.success(), "{}", stderr(&o));
     stdout(&o).lines().map(str::to_string).collect()
+}
+
+/// The `ID`s of a JSON list of resources (`ls --json`, REST answers).
+pub fn ids(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|v| v["ID"].as_str().map(str::to_string))
+        .collect()
 }
