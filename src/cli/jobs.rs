@@ -81,6 +81,41 @@ fn parse_state(s: &str) -> Result<JobState> {
     })
 }
 
+/// A job that makes a resource (modify, anonymize, split, merge), as their commands print it:
+/// with `asynchronous`, its ID (or Orthanc's `{ID, Path}` with `--json`); else, once done,
+/// the Content's `answer_key` (the new resource), or the whole Content with `--json`. `made`
+/// names what it did, for the error when it made nothing.
+pub fn run_resource_job(
+    ctx: &Context,
+    req: crate::node::JobRequest,
+    asynchronous: bool,
+    answer_key: &str,
+    made: &str,
+) -> Result<()> {
+    let backend = ctx.backend()?;
+    if asynchronous {
+        let id = backend.submit_job(req)?;
+        if ctx.out.json {
+            return ctx
+                .out
+                .json_value(&serde_json::json!({"ID": id, "Path": format!("/jobs/{id}")}));
+        }
+        return ctx.out.data(&format!("{id}\n"));
+    }
+    let info = backend.run_job_watched(req, &mut |_| {})?;
+    finished(&info)?;
+    if ctx.out.json {
+        return ctx.out.json_value(&info.content);
+    }
+    match info.content[answer_key].as_str() {
+        Some(id) => ctx.out.data(&format!("{id}\n")),
+        None => Err(Error::Invalid(format!(
+            "job {}: no instance was {made}",
+            info.id
+        ))),
+    }
+}
+
 /// Exit status of a finished job: Failure is exit 1 with its reason.
 pub fn finished(info: &JobInfo) -> Result<()> {
     match info.state {

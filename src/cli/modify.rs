@@ -5,10 +5,8 @@
 use std::collections::BTreeMap;
 
 use clap::Args;
-use serde_json::json;
 
 use super::Context;
-use super::jobs::finished;
 use crate::dicom::modify::ModifyRequest;
 use crate::error::{Error, Result};
 use crate::jobs::{JobSpec, ModifyParams};
@@ -102,26 +100,5 @@ pub fn submit(
     asynchronous: bool,
 ) -> Result<()> {
     let req = JobRequest::new(JobSpec::ResourceModification(params), priority);
-    let backend = ctx.backend()?;
-    if asynchronous {
-        let id = backend.submit_job(req)?;
-        if ctx.out.json {
-            return ctx
-                .out
-                .json_value(&json!({"ID": id, "Path": format!("/jobs/{id}")}));
-        }
-        return ctx.out.data(&format!("{id}\n"));
-    }
-    let info = backend.run_job_watched(req, &mut |_| {})?;
-    finished(&info)?;
-    if ctx.out.json {
-        return ctx.out.json_value(&info.content);
-    }
-    match info.content["ID"].as_str() {
-        Some(id) => ctx.out.data(&format!("{id}\n")),
-        None => Err(Error::Invalid(format!(
-            "job {}: no instance was modified",
-            info.id
-        ))),
-    }
+    super::jobs::run_resource_job(ctx, req, asynchronous, "ID", "modified")
 }

@@ -3,10 +3,8 @@
 //! merge of studies, as `SplitStudy` and `MergeStudy` jobs.
 
 use clap::Args;
-use serde_json::json;
 
 use super::Context;
-use super::jobs::finished;
 use super::modify::replacements;
 use crate::error::{Error, Result};
 use crate::jobs::JobSpec;
@@ -97,26 +95,5 @@ pub fn merge(ctx: &Context, a: MergeArgs) -> Result<()> {
 /// Runs the job (or submits it with --async) and prints the target study's ID.
 fn run(ctx: &Context, spec: JobSpec, a: &MoveJobArgs) -> Result<()> {
     let req = JobRequest::new(spec, a.priority);
-    let backend = ctx.backend()?;
-    if a.asynchronous {
-        let id = backend.submit_job(req)?;
-        if ctx.out.json {
-            return ctx
-                .out
-                .json_value(&json!({"ID": id, "Path": format!("/jobs/{id}")}));
-        }
-        return ctx.out.data(&format!("{id}\n"));
-    }
-    let info = backend.run_job_watched(req, &mut |_| {})?;
-    finished(&info)?;
-    if ctx.out.json {
-        return ctx.out.json_value(&info.content);
-    }
-    match info.content["TargetStudy"].as_str() {
-        Some(id) => ctx.out.data(&format!("{id}\n")),
-        None => Err(Error::Invalid(format!(
-            "job {}: no instance was moved",
-            info.id
-        ))),
-    }
+    super::jobs::run_resource_job(ctx, req, a.asynchronous, "TargetStudy", "moved")
 }

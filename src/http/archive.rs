@@ -145,19 +145,7 @@ async fn post_one(
     level: Level,
     media: bool,
 ) -> ApiResult {
-    let bytes = body::read(&app, &headers, raw).await?;
-    let v = if bytes.is_empty() {
-        json!({})
-    } else {
-        body::json(&bytes)?
-    };
-    if !v.is_object() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            OrthancCode::BadFileFormat,
-            "a JSON object is expected",
-        ));
-    }
+    let v = body::object(&app, &headers, raw).await?;
     check_resource(&app, level, &id)?;
     refuse_transcode(v.get("Transcode").is_some_and(|t| !t.is_null()))?;
     let options = job_options(&v)?;

@@ -46,6 +46,29 @@ pub fn json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     })
 }
 
+/// The body as a JSON object, as Orthanc's job routes take it: an empty body is `{}`, anything
+/// but an object is a 400.
+pub async fn object(
+    app: &App,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<serde_json::Value, ApiError> {
+    let bytes = read(app, headers, body).await?;
+    let v = if bytes.is_empty() {
+        serde_json::json!({})
+    } else {
+        json(&bytes)?
+    };
+    if !v.is_object() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OrthancCode::BadFileFormat,
+            "a JSON object is expected",
+        ));
+    }
+    Ok(v)
+}
+
 /// A Boolean field of a JSON body, if present (Orthanc's 400 "Boolean value expected" else).
 pub fn bool_opt(body: &serde_json::Value, name: &str) -> Result<Option<bool>, ApiError> {
     match body.get(name) {

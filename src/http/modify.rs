@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::archive::refuse_transcode;
@@ -78,19 +78,7 @@ async fn read(
     id: &str,
     anonymize: bool,
 ) -> Result<(Value, ModifyRequest), ApiError> {
-    let bytes = body::read(app, headers, raw).await?;
-    let v = if bytes.is_empty() {
-        json!({})
-    } else {
-        body::json(&bytes)?
-    };
-    if !v.is_object() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            OrthancCode::BadFileFormat,
-            "a JSON object is expected",
-        ));
-    }
+    let v = body::object(app, headers, raw).await?;
     if !exists(app, level, id)? {
         return Err(ApiError::unknown_resource());
     }

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::answer::{ApiError, ApiResult, OrthancCode};
 use super::job_route::{self, job_options};
@@ -27,19 +27,7 @@ pub fn routes() -> Router<App> {
 
 /// The body as a JSON object (an empty body is `{}`), and Orthanc's 404 for an unknown study.
 async fn read(app: &App, headers: &HeaderMap, raw: Body, id: &str) -> Result<Value, ApiError> {
-    let bytes = body::read(app, headers, raw).await?;
-    let v = if bytes.is_empty() {
-        json!({})
-    } else {
-        body::json(&bytes)?
-    };
-    if !v.is_object() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            OrthancCode::BadFileFormat,
-            "a JSON object is expected",
-        ));
-    }
+    let v = body::object(app, headers, raw).await?;
     if !exists(app, Level::Study, id)? {
         return Err(ApiError::unknown_resource());
     }
