@@ -448,16 +448,7 @@ fn consistent_anonymization_gives_the_same_pseudonyms_in_every_job() {
 
 #[test]
 fn a_patient_is_anonymized_and_an_ambiguous_prefix_refused() {
-    // Two studies whose Orthanc IDs share their first 8 characters (a birthday search).
-    let mut seen = std::collections::HashMap::new();
-    let (a, b) = (0u32..)
-        .find_map(|i| {
-            let uid = format!("1.2.826.0.1.3680043.2.1125.{i}");
-            let id = dicomq::store::ids::orthanc_id(&["PAT-1", &uid]);
-            seen.insert(id[..8].to_string(), uid.clone())
-                .map(|other| (other, uid))
-        })
-        .expect("a collision");
+    let (a, b) = common::study_uids_sharing_a_prefix("PAT-1");
     let home = Home::new();
     let dir = tempfile::tempdir().expect("tempdir");
     for (i, study) in [a, b].iter().enumerate() {

@@ -164,16 +164,7 @@ fn bad_inputs_are_refused_and_store_nothing() {
 
 #[test]
 fn an_ambiguous_prefix_is_refused() {
-    // Two studies whose Orthanc IDs share their first 8 characters (a birthday search).
-    let mut seen = std::collections::HashMap::new();
-    let (a, b) = (0u32..)
-        .find_map(|i| {
-            let uid = format!("1.2.826.0.1.3680043.2.1125.{i}");
-            let id = dicomq::store::ids::orthanc_id(&["PAT-1", &uid]);
-            let prefix = id[..8].to_string();
-            seen.insert(prefix, uid.clone()).map(|other| (other, uid))
-        })
-        .expect("a collision");
+    let (a, b) = common::study_uids_sharing_a_prefix("PAT-1");
     let home = Home::new();
     let dir = tempfile::tempdir().expect("tempdir");
     for (i, study) in [a, b].iter().enumerate() {

@@ -321,3 +321,17 @@ pub fn ids(list: &serde_json::Value) -> Vec<String> {
         .filter_map(|v| v["ID"].as_str().map(str::to_string))
         .collect()
 }
+
+/// Two StudyInstanceUIDs whose studies (of `patient_id`) get Orthanc IDs sharing their first 8
+/// characters, for the "ambiguous prefix" refusals (a birthday search, ~65 000 tries at most).
+pub fn study_uids_sharing_a_prefix(patient_id: &str) -> (String, String) {
+    let mut seen = std::collections::HashMap::new();
+    (0u32..)
+        .find_map(|i| {
+            let uid = format!("1.2.826.0.1.3680043.2.1125.{i}");
+            let id = dicomq::store::ids::orthanc_id(&[patient_id, &uid]);
+            seen.insert(id[..8].to_string(), uid.clone())
+                .map(|other| (other, uid))
+        })
+        .expect("a collision")
+}
