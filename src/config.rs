@@ -38,6 +38,8 @@ pub struct Config {
     /// one (`DefaultEncoding`, Orthanc's names; changed at run time by
     /// `PUT /tools/default-encoding`).
     pub default_encoding: crate::dicom::create::DefaultEncoding,
+    /// Our AE, the modalities and peers, the SCP's rules (`src/net/config.rs`).
+    pub network: crate::net::NetworkConfig,
     /// Keys we do not know, reported once as a warning.
     pub unknown_keys: Vec<String>,
 }
@@ -60,6 +62,7 @@ impl Default for Config {
             http_body_limit: 256 << 20,
             max_create_dicom_content_size: crate::dicom::create::Limits::DEFAULT_MAX_CONTENT_BYTES,
             default_encoding: Default::default(),
+            network: Default::default(),
             unknown_keys: Vec::new(),
         }
     }
@@ -159,6 +162,9 @@ impl Config {
         };
         let mut config = Config::default();
         for (key, value) in map {
+            if config.network.read_key(&key, &value)? {
+                continue;
+            }
             let Some(&(_, expect)) = KNOWN.iter().find(|(k, _)| *k == key) else {
                 config.unknown_keys.push(key);
                 continue;
@@ -333,10 +339,13 @@ mod tests {
 
     #[test]
     fn unknown_keys_give_one_warning_line() {
-        let c = parse(r#"{"DicomAet": "X", "Name": "x"}"#).expect("valid");
+        let c = parse(r#"{"DicomServerEnabled": true, "Name": "x"}"#).expect("valid");
         let w = c.warning().expect("a warning");
         assert_eq!(w.lines().count(), 1);
-        assert!(w.contains("\"DicomAet\"") && w.contains("\"Name\""), "{w}");
+        assert!(
+            w.contains("\"DicomServerEnabled\"") && w.contains("\"Name\""),
+            "{w}"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod http;
 pub mod input_file;
 pub mod jobs;
 pub mod metrics;
+pub mod net;
 pub mod node;
 pub mod orthanc_code;
 pub mod output;
