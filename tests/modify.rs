@@ -435,3 +435,147 @@ fn permissive_goes_on_past_an_unreadable_instance_and_keeps_it() {
     assert_eq!(count(new), 2);
     assert_eq!(count(&study), 1, "the instance that failed is not deleted");
 }
+
+/// The `Resources` of a bulk job's Content of one `Type`.
+fn bulk_resources(content: &Value, kind: &str) -> BTreeSet<String> {
+    content["Resources"]
+        .as_array()
+        .expect("Resources")
+        .iter()
+        .filter(|r| r["Type"] == kind)
+        .map(|r| r["ID"].as_str().expect("ID").to_string())
+        .collect()
+}
+
+#[test]
+fn bulk_modify_and_anonymize_answer_as_orthanc() {
+    let home = Home::new();
+    let study = store_study(&home, "bulk", 2, 2);
+    let series = ids(&home.json(&["ls", "series"]));
+    let first_series: Vec<String> = ids(&home.json(&["ls", "instances", "--parent", &series[0]]));
+    let lone = first_series[0].clone();
+    let patient = ids(&home.json(&["ls", "patients"]))[0].clone();
+    let (_d, base) = home.http_daemon();
+    let post =
+        |p: &str, body: &str| curl(&["-X", "POST", "--data-binary", body, &format!("{base}{p}")]);
+    let count = |level: &str| home.json(&["ls", level]).as_array().expect("a").len();
+
+    // No Level and no identifier replaced: the instance level, so the new instance stays in its
+    // series, study and patient, which Resources names too (Orthanc's test_bulk_modify).
+    let r = post(
+        "/tools/bulk-modify",
+        &format!(r#"{{"Resources":["{lone}"]}}"#),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let a = r.json();
+    assert_eq!(a["ParentResources"], serde_json::json!([lone]));
+    let new_instances = bulk_resources(&a, "Instance");
+    assert_eq!(new_instances.len(), 1);
+    assert!(!new_instances.contains(&lone));
+    assert_eq!(
+        bulk_resources(&a, "Series"),
+        BTreeSet::from([series[0].clone()])
+    );
+    assert_eq!(bulk_resources(&a, "Study"), BTreeSet::from([study.clone()]));
+    assert_eq!(
+        bulk_resources(&a, "Patient"),
+        BTreeSet::from([patient.clone()])
+    );
+    assert_eq!(count("instances"), 5);
+
+    // Anonymized: every level is new; two unrelated resources (a series and an instance of
+    // the other series) in one job, the sources removed.
+    let other: Vec<String> = ids(&home.json(&["ls", "instances", "--parent", &series[1]]));
+    let r = post(
+        "/tools/bulk-anonymize",
+        &format!(
+            r#"{{"Resources":["{}","{}"],"KeepSource":false}}"#,
+            series[0], other[0]
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let b = r.json();
+    assert_eq!(b["IsAnonymization"], true);
+    assert_eq!(b["InstancesCount"], 4, "3 of the series + 1");
+    assert_eq!(bulk_resources(&b, "Instance").len(), 4);
+    assert_eq!(
+        bulk_resources(&b, "Patient").len(),
+        1,
+        "one pseudonym per job"
+    );
+    assert!(!bulk_resources(&b, "Study").contains(&study));
+    for gone in first_series.iter().chain([&other[0]]) {
+        let r = curl(&[&format!("{base}/instances/{gone}")]);
+        assert_eq!(r.status, 404, "source {gone} removed");
+    }
+    assert_eq!(
+        curl(&[&format!("{base}/instances/{}", other[1])]).status,
+        200
+    );
+
+    // Level given: a study-level bulk-modify makes a new study.
+    let r = post(
+        "/tools/bulk-modify",
+        &format!(
+            r#"{{"Level":"Study","Resources":["{}"],"Replace":{{}}}}"#,
+            other[1]
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let c = r.json();
+    assert_eq!(bulk_resources(&c, "Study").len(), 1);
+    assert!(!bulk_resources(&c, "Study").contains(&study));
+    assert_eq!(bulk_resources(&c, "Patient"), BTreeSet::from([patient]));
+
+    let before = count("instances");
+    for (route, body, status) in [
+        ("/tools/bulk-modify", "{}".to_string(), 400),
+        ("/tools/bulk-modify", r#"{"Resources":[]}"#.to_string(), 400),
+        (
+            "/tools/bulk-modify",
+            r#"{"Resources":[7]}"#.to_string(),
+            400,
+        ),
+        (
+            "/tools/bulk-modify",
+            format!(r#"{{"Resources":["{}"],"Level":"Galaxy"}}"#, other[1]),
+            400,
+        ),
+        (
+            "/tools/bulk-anonymize",
+            format!(r#"{{"Resources":["{}"],"Level":"Study"}}"#, other[1]),
+            400,
+        ),
+        (
+            "/tools/bulk-modify",
+            format!(r#"{{"Resources":["{}"],"Remove":["PatientID"]}}"#, other[1]),
+            400,
+        ),
+        (
+            "/tools/bulk-modify",
+            r#"{"Resources":["ffffffff-ffffffff-ffffffff-ffffffff-ffffffff"]}"#.to_string(),
+            404,
+        ),
+        (
+            "/tools/bulk-modify",
+            format!(
+                r#"{{"Resources":["{}"],"Transcode":"1.2.840.10008.1.2.4.50"}}"#,
+                other[1]
+            ),
+            501,
+        ),
+    ] {
+        let r = post(route, &body);
+        assert_eq!(
+            r.status,
+            status,
+            "{route} {body}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    assert_eq!(
+        count("instances"),
+        before,
+        "nothing stored by a refused request"
+    );
+}

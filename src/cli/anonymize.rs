@@ -68,6 +68,8 @@ pub fn run(ctx: &Context, a: AnonymizeArgs) -> Result<()> {
     };
     let params = ModifyParams {
         resource: a.id,
+        resources: Vec::new(),
+        level: None,
         request,
         keep_source: !a.no_keep_source,
         permissive: false,

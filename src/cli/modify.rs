@@ -83,6 +83,8 @@ pub fn run(ctx: &Context, a: ModifyArgs) -> Result<()> {
     };
     let params = ModifyParams {
         resource: a.id,
+        resources: Vec::new(),
+        level: None,
         request,
         keep_source: !a.no_keep_source,
         permissive: false,

@@ -10,6 +10,11 @@
 //!
 //! The plan (the source instances in order, and their UIDs for the references) rides in the
 //! checkpoint when small, else in `HOME/outputs/<job>.plan.json`.
+//!
+//! A bulk job (`/tools/bulk-modify`, `/tools/bulk-anonymize`) takes `Resources` at any level,
+//! unrelated ones allowed, at one `Level` (given, or detected from `Replace` as Orthanc does);
+//! its checkpoint lists the instances it created, and its Content names them with their
+//! parents (`Resources`), as Orthanc's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,13 +40,24 @@ const PLAN_KEY: &str = "Plan";
 const TARGET_KEY: &str = "Target";
 /// The checkpoint key of the sources that could not be modified (`Permissive`).
 const FAILED_KEY: &str = "Failed";
+/// The checkpoint key of a bulk job's new instances.
+const CREATED_KEY: &str = "Created";
 
 /// The job's params: the resource (an ID or a unique prefix), Orthanc's modification fields,
 /// `KeepSource` (default true) and `Permissive`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ModifyParams {
+    /// The resource of a single job (empty in a bulk job).
+    #[serde(default)]
     pub resource: String,
+    /// A bulk job's resources (IDs or unique prefixes, any level).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// A bulk job's level (Orthanc's `Level`); absent: detected from `Replace` (an
+    /// anonymization: Patient).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
     #[serde(flatten)]
     pub request: ModifyRequest,
     #[serde(default = "yes")]
@@ -61,6 +77,19 @@ impl ModifyParams {
     pub fn from_json(v: &Value) -> Result<ModifyParams> {
         super::params("ResourceModification", v)
     }
+
+    pub fn is_bulk(&self) -> bool {
+        !self.resources.is_empty()
+    }
+
+    /// The level a bulk job modifies at.
+    pub fn bulk_level(&self) -> Level {
+        match (self.level, &self.request.anonymize) {
+            (Some(level), _) => level,
+            (None, Some(_)) => Level::Patient,
+            (None, None) => Modification::detected_level(&self.request),
+        }
+    }
 }
 
 /// What a job works through, fixed at submit.
@@ -68,8 +97,11 @@ impl ModifyParams {
 #[serde(rename_all = "PascalCase")]
 struct ModifyPlan {
     level: Level,
-    /// The resource's full ID.
+    /// The resource's full ID (empty in a bulk job).
     resource: String,
+    /// A bulk job's resources, full IDs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    resources: Vec<String>,
     instances: Vec<String>,
     uids: SourceUids,
 }
@@ -94,7 +126,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Checks a request against a resource of `level`, as the plan and the REST route do.
 pub fn check(request: &ModifyRequest, level: Level) -> Result<Modification> {
-    if level == Level::Instance {
+    check_at(request, level, false)
+}
+
+/// `check`, where a bulk job may also work at the instance level.
+pub fn check_at(request: &ModifyRequest, level: Level, bulk: bool) -> Result<Modification> {
+    if level == Level::Instance && !bulk {
         return Err(Error::Invalid(
             "an instance is modified without a job (POST /instances/{id}/modify): give a patient, study or series".into(),
         ));
@@ -113,9 +150,28 @@ impl ModifyJob {
     }
 
     fn build_plan(&self, p: &ModifyParams) -> Result<ModifyPlan> {
-        let (level, resource) = self.store.resolve(&p.resource)?;
-        check(&p.request, level)?;
-        let instances = self.store.instances_under(level, &resource)?;
+        let (level, resource, resources, instances) = if p.is_bulk() {
+            let level = p.bulk_level();
+            check_at(&p.request, level, true)?;
+            let mut resources = Vec::with_capacity(p.resources.len());
+            let mut instances = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for given in &p.resources {
+                let (l, id) = self.store.resolve(given)?;
+                for i in self.store.instances_under(l, &id)? {
+                    if seen.insert(i.clone()) {
+                        instances.push(i);
+                    }
+                }
+                resources.push(id);
+            }
+            (level, String::new(), resources, instances)
+        } else {
+            let (level, resource) = self.store.resolve(&p.resource)?;
+            check(&p.request, level)?;
+            let instances = self.store.instances_under(level, &resource)?;
+            (level, resource, Vec::new(), instances)
+        };
         let mut uids = SourceUids::default();
         let mut seen = HashMap::new();
         for instance in &instances {
@@ -142,6 +198,7 @@ impl ModifyJob {
         Ok(ModifyPlan {
             level,
             resource,
+            resources,
             instances,
             uids,
         })
@@ -168,7 +225,7 @@ impl ModifyJob {
     }
 
     fn run_from(&self, job: &str, params: &ModifyParams, plan: ModifyPlan) -> Result<Run> {
-        let modification = check(&params.request, plan.level)?;
+        let modification = check_at(&params.request, plan.level, params.is_bulk())?;
         let consistent = params
             .request
             .anonymize
@@ -210,6 +267,9 @@ impl ModifyJob {
             .get(FAILED_KEY)
             .and_then(|v| Vec::<String>::deserialize(v).ok())
             .unwrap_or_default();
+        if p.is_bulk() {
+            return self.finish_bulk(run, p, ctx, &failed);
+        }
         let level = run.plan.level;
         let new_id = target
             .as_ref()
@@ -241,6 +301,52 @@ impl ModifyJob {
         Ok(())
     }
 
+    /// The last step of a bulk job: the sources go instance by instance (unless kept), and
+    /// Content lists every new instance with its series, study and patient.
+    fn finish_bulk(
+        &self,
+        run: &Run,
+        p: &ModifyParams,
+        ctx: &mut StepContext,
+        failed: &[String],
+    ) -> Result<(), StepError> {
+        let created: Vec<String> = ctx
+            .checkpoint
+            .get(CREATED_KEY)
+            .and_then(|v| Vec::<String>::deserialize(v).ok())
+            .unwrap_or_default();
+        if !p.keep_source {
+            for source in &run.plan.instances {
+                if failed.contains(source) || created.contains(source) {
+                    continue;
+                }
+                match self.store.remove(Level::Instance, source) {
+                    Ok(_) | Err(Error::NotFound { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        let mut listed = std::collections::HashSet::new();
+        let mut resources = Vec::new();
+        for instance in &created {
+            let mut at = Some((Level::Instance, instance.clone()));
+            while let Some((level, id)) = at {
+                if !listed.insert(id.clone()) {
+                    break;
+                }
+                let parent = self.store.record(level, &id)?.parent;
+                resources.push(json!({
+                    "ID": id,
+                    "Path": format!("/{}/{id}", level.plural()),
+                    "Type": level.name(),
+                }));
+                at = level.parent().zip(parent);
+            }
+        }
+        ctx.content["Resources"] = Value::Array(resources);
+        Ok(())
+    }
+
     fn step_inner(&self, ctx: &mut StepContext) -> Result<StepOutcome, StepError> {
         let p = ModifyParams::from_json(&ctx.params)?;
         if p.step_delay_ms > 0 {
@@ -251,6 +357,14 @@ impl ModifyJob {
         if let Some(source) = run.plan.instances.get(pos) {
             match self.modify_one(&run, source) {
                 Ok(ids) => {
+                    if p.is_bulk() {
+                        let mut created = ctx.checkpoint[CREATED_KEY]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default();
+                        created.push(json!(ids.instance));
+                        ctx.checkpoint[CREATED_KEY] = Value::Array(created);
+                    }
                     ctx.checkpoint[TARGET_KEY] = json!({
                         "Patient": ids.patient,
                         "Study": ids.study,
@@ -293,7 +407,7 @@ impl JobKind for ModifyJob {
             "FailedInstancesCount": 0,
             "InstancesCount": plan.instances.len(),
             "IsAnonymization": p.request.anonymize.is_some(),
-            "ParentResources": [plan.resource],
+            "ParentResources": if p.is_bulk() { json!(plan.resources) } else { json!([plan.resource]) },
         });
         let steps = plan.instances.len() as u64 + 1;
         let checkpoint = if plan.instances.len() <= EMBEDDED_PLAN_INSTANCES {
