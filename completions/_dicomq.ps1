@@ -198,7 +198,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;modify' {
-            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR; repeatable')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR (a sequence in JSON: Tag=[{...}]); repeatable')
             [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove a tag; repeatable')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep a tag as it is (with --force: a Study/Series/SOP Instance UID keeps its value)')
             [CompletionResult]::new('--private-creator', '--private-creator', [CompletionResultType]::ParameterName, 'The private creator of private tags given by number')

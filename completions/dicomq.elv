@@ -186,7 +186,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'dicomq;modify'= {
-            cand --replace 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR; repeatable'
+            cand --replace 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR (a sequence in JSON: Tag=[{...}]); repeatable'
             cand --remove 'Remove a tag; repeatable'
             cand --keep 'Keep a tag as it is (with --force: a Study/Series/SOP Instance UID keeps its value)'
             cand --private-creator 'The private creator of private tags given by number'

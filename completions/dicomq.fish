@@ -164,7 +164,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l json -d 'Print
 complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l replace -d 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR; repeatable' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l replace -d 'Set a tag (keyword or gggg,eeee) to a value, checked against its VR (a sequence in JSON: Tag=[{...}]); repeatable' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l remove -d 'Remove a tag; repeatable' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l keep -d 'Keep a tag as it is (with --force: a Study/Series/SOP Instance UID keeps its value)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l private-creator -d 'The private creator of private tags given by number' -r

@@ -579,3 +579,58 @@ fn bulk_modify_and_anonymize_answer_as_orthanc() {
         "nothing stored by a refused request"
     );
 }
+
+#[test]
+fn a_sequence_replaced_over_rest_gives_a_valid_file() {
+    let home = Home::new();
+    let study = store_study(&home, "seq", 1, 1);
+    let instance = ids(&home.json(&["ls", "instances", "--parent", &study]))[0].clone();
+    let errors = source_errors(&home);
+    let (_d, base) = home.http_daemon();
+    let body = r#"{"Replace":{"ReferencedStudySequence":[{"ReferencedSOPClassUID":"1.2.840.10008.3.1.2.3.1","ReferencedSOPInstanceUID":"1.2.3.99"}],"PatientComments":"data:application/octet-stream;base64,aGVsbG8="}}"#;
+    let r = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        body,
+        &format!("{base}/instances/{instance}/modify"),
+    ]);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("seq.dcm");
+    std::fs::write(&file, &r.body).expect("write");
+    check_outputs(std::slice::from_ref(&file), &errors);
+    if have_tool("dcmdump") {
+        let dump = stdout(
+            &Command::new("dcmdump")
+                .arg(&file)
+                .output()
+                .expect("dcmdump"),
+        );
+        assert!(dump.contains("(0008,1110) SQ"), "{dump}");
+        assert!(
+            dump.contains("1.2.3.99") && dump.contains("[hello]"),
+            "{dump}"
+        );
+    }
+    // The CLI takes a sequence in JSON after the `=`.
+    let o = home.run(&[
+        "modify",
+        &study,
+        "--replace",
+        r#"RequestAttributesSequence=[{"RequestedProcedureID":"RP7"}]"#,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = home.run(&[
+        "modify",
+        &study,
+        "--replace",
+        "RequestAttributesSequence=[{",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("RequestAttributesSequence"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -17,7 +17,7 @@ pub struct ModifyArgs {
     /// The patient, study or series (ID or unique prefix of 8+ characters)
     #[arg(value_name = "ID")]
     pub id: String,
-    /// Set a tag (keyword or gggg,eeee) to a value, checked against its VR; repeatable
+    /// Set a tag (keyword or gggg,eeee) to a value, checked against its VR (a sequence in JSON: Tag=[{...}]); repeatable
     #[arg(long, value_name = "TAG=VALUE")]
     pub replace: Vec<String>,
     /// Remove a tag; repeatable
@@ -52,8 +52,9 @@ pub struct ModifyArgs {
     pub step_delay_ms: u64,
 }
 
-/// `Tag=Value` pairs as Orthanc's `Replace` object.
-pub(super) fn replacements(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+/// `Tag=Value` pairs as Orthanc's `Replace` object (a value starting with `[` is a sequence
+/// in Orthanc's JSON, e.g. `RequestAttributesSequence=[{"RequestedProcedureID":"1"}]`).
+pub(super) fn replacements(pairs: &[String]) -> Result<BTreeMap<String, serde_json::Value>> {
     let mut map = BTreeMap::new();
     for pair in pairs {
         let Some((tag, value)) = pair.split_once('=') else {
@@ -61,10 +62,16 @@ pub(super) fn replacements(pairs: &[String]) -> Result<BTreeMap<String, String>>
                 "--replace {pair}: expected TAG=VALUE (e.g. PatientName=DOE^JANE)"
             )));
         };
-        if map
-            .insert(tag.trim().to_string(), value.to_string())
-            .is_some()
-        {
+        let value = if value.trim_start().starts_with('[') {
+            serde_json::from_str(value).map_err(|e| {
+                Error::Invalid(format!(
+                    "--replace {tag}: a value starting with [ is a sequence in JSON: {e}"
+                ))
+            })?
+        } else {
+            serde_json::Value::String(value.to_string())
+        };
+        if map.insert(tag.trim().to_string(), value).is_some() {
             return Err(Error::Invalid(format!("--replace: {tag} is given twice")));
         }
     }

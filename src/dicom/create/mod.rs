@@ -540,6 +540,44 @@ fn element_of(op: &Op, tag: Tag, ctx: &Ctx) -> Result<DataElement<InMemDicomObje
     })
 }
 
+/// One value of Orthanc's JSON (text, a `data:application/octet-stream;base64,` URI for a
+/// binary VR, or a sequence as an array of objects, to the hostile-input depth bound) as the
+/// element create-dicom would write at `key`'s tag, checked the same way. `/modify`'s `Replace`
+/// uses it for the values that are not plain text. The error names the key and the reason.
+pub fn element_from_json(
+    key: &str,
+    value: &serde_json::Value,
+    private_creator: Option<&str>,
+) -> Result<DataElement<InMemDicomObject>, String> {
+    let tag_value = request::tag_value(key, value, "Replace", 0).map_err(|e| e.to_string())?;
+    let spec = CreateSpec {
+        private_creator: private_creator.map(str::to_string),
+        force: true,
+        ..CreateSpec::default()
+    };
+    let ops = resolve_ops(
+        &[(key.to_string(), tag_value)],
+        &spec,
+        &PrivateDictionary::empty(),
+        0,
+    )
+    .map_err(|e| e.to_string())?;
+    let op = ops.first().ok_or_else(|| {
+        format!(
+            "\"{}\": a group length is written by dicomq",
+            key.escape_default()
+        )
+    })?;
+    let ctx = Ctx {
+        inherited: HashSet::new(),
+        generated_uids: HashSet::new(),
+        force: true,
+        now: Utc::now(),
+        warnings: Vec::new(),
+    };
+    element_of(op, op.rt.tag, &ctx).map_err(|e| e.to_string())
+}
+
 /// Apply resolved tags to a data set (`top`: the instance itself, where inherited and
 /// generated values need Force, as in Orthanc).
 fn apply_ops(

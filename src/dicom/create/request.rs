@@ -154,7 +154,12 @@ fn item_tags(
 }
 
 /// One value; `depth` is the number of sequences around it.
-fn tag_value(tag: &str, val: &Value, field: &str, depth: usize) -> Result<TagValue, RequestError> {
+pub(crate) fn tag_value(
+    tag: &str,
+    val: &Value,
+    field: &str,
+    depth: usize,
+) -> Result<TagValue, RequestError> {
     let bad = |got| RequestError::BadTagValue {
         field: field.to_string(),
         tag: tag.to_string(),

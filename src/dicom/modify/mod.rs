@@ -59,7 +59,7 @@ impl Modification {
             obj.remove_element(*tag);
         }
         for r in &self.replace {
-            obj.put(DataElement::new(r.tag, r.vr, r.value.clone()));
+            obj.put(r.to_element());
         }
         for (level, tag) in [
             (Level::Study, tags::STUDY_INSTANCE_UID),
@@ -107,7 +107,7 @@ impl Modification {
             obj.remove_element(*tag);
         }
         for r in &self.replace {
-            obj.put(DataElement::new(r.tag, r.vr, r.value.clone()));
+            obj.put(r.to_element());
         }
         self.fix_charset(obj);
         Ok(())

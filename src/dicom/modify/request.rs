@@ -20,8 +20,9 @@ use crate::store::ids::Level;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ModifyRequest {
+    /// Tag → value: text, a `data:` URI (binary VRs) or an array of objects (a sequence).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub replace: BTreeMap<String, String>,
+    pub replace: BTreeMap<String, Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remove: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -94,8 +95,20 @@ pub struct Replacement {
     pub vr: VR,
     pub name: String,
     pub value: PrimitiveValue,
+    /// A sequence or a binary value, built whole (`value` is then empty).
+    pub element: Option<dicom_object::mem::InMemElement>,
     /// The value is text beyond ASCII (the file then needs a character set that holds it).
     pub non_ascii: bool,
+}
+
+impl Replacement {
+    /// The element this replacement writes.
+    pub fn to_element(&self) -> dicom_object::mem::InMemElement {
+        match &self.element {
+            Some(e) => e.clone(),
+            None => dicom_core::DataElement::new(self.tag, self.vr, self.value.clone()),
+        }
+    }
 }
 
 /// A modification checked and ready to apply to instances of `level`.
@@ -185,17 +198,16 @@ impl ModifyRequest {
             None | Some(Value::Null) => {}
             Some(Value::Object(m)) => {
                 for (k, v) in m {
-                    let Value::String(s) = v else {
-                        return Err(ModifyError::Unsupported(format!(
-                            "Replace \"{k}\": only string values are supported (sequences are not yet)"
-                        )));
-                    };
-                    if s.starts_with("data:") {
-                        return Err(ModifyError::Unsupported(format!(
-                            "Replace \"{k}\": binary values (data: URIs) are not supported yet"
-                        )));
+                    if !matches!(v, Value::String(_) | Value::Array(_)) {
+                        return Err(ModifyError::BadField {
+                            field: "Replace",
+                            expected: format!(
+                                "\"{}\": a string, a data: URI or an array of objects (a sequence) is expected",
+                                k.escape_default()
+                            ),
+                        });
                     }
-                    replace.insert(k.clone(), s.clone());
+                    replace.insert(k.clone(), v.clone());
                 }
             }
             Some(_) => {
@@ -290,23 +302,41 @@ impl Modification {
                     action: "replaced",
                 });
             }
-            let value = parse_value(&rt, value).map_err(|source| ModifyError::Tag {
-                field: "Replace",
-                key: key.clone(),
-                source: Box::new(source),
-            })?;
+            let (value, element) = match value {
+                Value::String(text) if !text.starts_with("data:") => {
+                    let value = parse_value(&rt, text).map_err(|source| ModifyError::Tag {
+                        field: "Replace",
+                        key: key.clone(),
+                        source: Box::new(source),
+                    })?;
+                    (value, None)
+                }
+                // A sequence or a binary value: built as create-dicom builds it.
+                other => {
+                    let element = crate::dicom::create::element_from_json(key, other, creator)
+                        .map_err(|e| ModifyError::BadField {
+                            field: "Replace",
+                            expected: e,
+                        })?;
+                    (PrimitiveValue::Empty, Some(element))
+                }
+            };
             if replace.iter().any(|r: &Replacement| r.tag == rt.tag) {
                 return Err(ModifyError::Unsupported(format!(
                     "Replace: {} is given twice",
                     rt.display()
                 )));
             }
-            let non_ascii = !value.to_str().is_ascii();
+            let non_ascii = match &element {
+                None => !value.to_str().is_ascii(),
+                Some(_) => !req.replace[key].to_string().is_ascii(),
+            };
             replace.push(Replacement {
                 tag: rt.tag,
                 vr: rt.vr,
                 name: rt.name,
                 value,
+                element,
                 non_ascii,
             });
         }

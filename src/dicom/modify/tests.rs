@@ -372,3 +372,74 @@ fn anonymization_maps_every_uid_once_and_the_user_replaces_last() {
     m.apply(&mut obj, &uids).expect("apply");
     assert_eq!(text(&obj, tags::PATIENT_NAME).as_deref(), Some("ANON^X"));
 }
+
+#[test]
+fn sequences_and_binary_values_are_replaced_as_orthanc_writes_them() {
+    let bytes = spec().to_bytes();
+    let mut file = crate::store::header::open_full(std::io::Cursor::new(bytes)).expect("read");
+    let map = UidMap::new("job", sources());
+    let m = modification(
+        json!({"Replace": {
+            "RequestAttributesSequence": [
+                {"RequestedProcedureID": "RP1", "ScheduledProcedureStepID": "SPS1"},
+                {"RequestedProcedureID": "RP2",
+                 "ReferencedStudySequence": [{"ReferencedSOPClassUID": "1.2.840.10008.3.1.2.3.1",
+                                              "ReferencedSOPInstanceUID": "1.2.99"}]}
+            ],
+            "0009,0010": "ACME",
+            "0009,1001": "data:application/octet-stream;base64,AAECAw==",
+            "PatientComments": "data:application/octet-stream;base64,aGVsbG8="
+        }, "PrivateCreator": "ACME"}),
+        Level::Study,
+    )
+    .expect("sequences and data URIs are accepted");
+    m.apply_file(&mut file, &map).expect("apply");
+    let out = write_file(&file).expect("write");
+    let back = crate::store::header::open_full(std::io::Cursor::new(out)).expect("read back");
+    let seq = back
+        .element(tags::REQUEST_ATTRIBUTES_SEQUENCE)
+        .expect("sequence written");
+    let items = seq.items().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        text(&items[0], tags::REQUESTED_PROCEDURE_ID).as_deref(),
+        Some("RP1")
+    );
+    let nested = items[1]
+        .element(tags::REFERENCED_STUDY_SEQUENCE)
+        .expect("nested")
+        .items()
+        .expect("items");
+    assert_eq!(
+        text(&nested[0], tags::REFERENCED_SOP_INSTANCE_UID).as_deref(),
+        Some("1.2.99"),
+        "a UID outside the job stays as given"
+    );
+    let private = back
+        .element(dicom_core::Tag(0x0009, 0x1001))
+        .expect("private binary");
+    assert_eq!(private.to_bytes().expect("bytes").as_ref(), &[0, 1, 2, 3]);
+    assert_eq!(
+        text(&back, tags::PATIENT_COMMENTS).as_deref(),
+        Some("hello")
+    );
+
+    for (body, want) in [
+        (
+            json!({"Replace": {"PatientName": [{"PatientID": "X"}]}}),
+            "sequence",
+        ),
+        (
+            json!({"Replace": {"RequestAttributesSequence": ["text"]}}),
+            "objects",
+        ),
+        (json!({"Replace": {"PatientName": 7}}), "a string"),
+        (
+            json!({"Replace": {"PatientComments": "data:application/octet-stream;base64,@@"}}),
+            "base64",
+        ),
+    ] {
+        let e = modification(body.clone(), Level::Study).expect_err("refused");
+        assert!(e.to_string().contains(want), "{body}: {e}");
+    }
+}

@@ -29,7 +29,7 @@ pub struct SplitParams {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub replace: BTreeMap<String, String>,
+    pub replace: BTreeMap<String, serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remove: Vec<String>,
     #[serde(default)]
