@@ -100,9 +100,11 @@ fn open_node(home: &Path, keep: usize) -> Node {
 fn node_with(home: &Path, n: usize, size: usize, keep: usize) -> Node {
     let node = open_node(home, keep);
     let items = (0..n)
-        .map(|i| ImportItem {
-            label: format!("bulk{i}"),
-            source: ImportSource::Bytes(testdata::small_instance(i as u64, size)),
+        .map(|i| {
+            ImportItem::new(
+                format!("bulk{i}"),
+                ImportSource::Bytes(testdata::small_instance(i as u64, size)),
+            )
         })
         .collect();
     node.import(items, &mut |_| {}).expect("import");
@@ -732,9 +734,11 @@ fn zip64_with_more_than_65535_entries() {
     );
     let started = Instant::now();
     let items = (0..n)
-        .map(|i| ImportItem {
-            label: format!("bulk{i}"),
-            source: ImportSource::Bytes(testdata::small_instance(i as u64, 300)),
+        .map(|i| {
+            ImportItem::new(
+                format!("bulk{i}"),
+                ImportSource::Bytes(testdata::small_instance(i as u64, 300)),
+            )
         })
         .collect();
     store.import(items, &mut |_| {}).expect("import");
@@ -1118,9 +1122,11 @@ fn a_small_plan_rides_in_the_checkpoint_and_a_large_one_in_its_file() {
         dicomq::store::Store::open(db, home.storage_dir(), Default::default()).expect("store"),
     );
     let items = (0..40)
-        .map(|i| ImportItem {
-            label: format!("i{i}"),
-            source: ImportSource::Bytes(testdata::small_instance(i, 300)),
+        .map(|i| {
+            ImportItem::new(
+                format!("i{i}"),
+                ImportSource::Bytes(testdata::small_instance(i, 300)),
+            )
         })
         .collect();
     store.import(items, &mut |_| {}).expect("import");

@@ -1513,3 +1513,66 @@ fn concurrent_sync_archives_do_not_evict_each_other() {
     });
     assert_eq!(statuses, vec![200; 6]);
 }
+
+#[test]
+fn metadata_routes_answer_as_orthanc() {
+    let home = Home::new();
+    let (_d, base) = home.http_daemon();
+    let file = common::fixtures().join(
+        std::fs::read_dir(common::fixtures())
+            .expect("fixtures")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .find(|n| n.to_string_lossy().ends_with(".dcm"))
+            .expect("a fixture"),
+    );
+    let up = curl(&[
+        "-X",
+        "POST",
+        "--data-binary",
+        &format!("@{}", file.display()),
+        &format!("{base}/instances"),
+    ]);
+    assert_eq!(up.status, 200);
+    let v = up.json();
+    let (i, series, patient) = (
+        v["ID"].as_str().expect("ID").to_string(),
+        v["ParentSeries"].as_str().expect("series").to_string(),
+        v["ParentPatient"].as_str().expect("patient").to_string(),
+    );
+    // Orthanc's test_metadata_origin, for what dicomq records.
+    let m = curl(&[&format!("{base}/instances/{i}/metadata?expand")]).json();
+    assert_eq!(m["Origin"], "RestApi");
+    assert_eq!(m["RemoteAET"], "");
+    assert_eq!(m["RemoteIP"], "127.0.0.1");
+    assert!(m.get("CalledAET").is_none());
+    assert!(
+        m["ReceptionDate"].is_string() && m["TransferSyntax"].is_string(),
+        "{m}"
+    );
+    let names = curl(&[&format!("{base}/instances/{i}/metadata")]).json();
+    assert!(names.as_array().expect("names").contains(&"Origin".into()));
+    let one = curl(&[&format!("{base}/instances/{i}/metadata/Origin")]);
+    assert_eq!(
+        (one.status, one.body.as_slice()),
+        (200, b"RestApi".as_slice())
+    );
+    assert_eq!(
+        curl(&[&format!("{base}/series/{series}/metadata/RemoteAET")]).body,
+        b""
+    );
+    let p = curl(&[&format!("{base}/patients/{patient}/metadata")]).json();
+    assert!(
+        p.as_array().expect("names").contains(&"LastUpdate".into()),
+        "{p}"
+    );
+    // The wrong level, an unknown resource, an absent name: 404.
+    for path in [
+        format!("/studies/{patient}/metadata"),
+        format!("/instances/{patient}/metadata"),
+        "/patients/ffffffff-ffffffff-ffffffff-ffffffff-ffffffff/metadata".to_string(),
+        format!("/instances/{i}/metadata/CalledAET"),
+    ] {
+        assert_eq!(curl(&[&format!("{base}{path}")]).status, 404, "{path}");
+    }
+}

@@ -26,9 +26,11 @@ fn node_with_clock() -> (tempfile::TempDir, Node, ManualClock) {
 
 fn store_generated(node: &Node, n: u64) -> Vec<String> {
     let items = (0..n)
-        .map(|i| ImportItem {
-            label: format!("gen-{i}"),
-            source: ImportSource::Bytes(dicomq_testdata::small_instance(i, 2_000)),
+        .map(|i| {
+            ImportItem::new(
+                format!("gen-{i}"),
+                ImportSource::Bytes(dicomq_testdata::small_instance(i, 2_000)),
+            )
         })
         .collect();
     let results = node.import(items, &mut |_| {}).expect("import");

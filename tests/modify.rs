@@ -482,6 +482,24 @@ fn bulk_modify_and_anonymize_answer_as_orthanc() {
         BTreeSet::from([patient.clone()])
     );
     assert_eq!(count("instances"), 5);
+    // Orthanc's metadata: the new instance names its source.
+    let new_one = new_instances.iter().next().expect("one");
+    let from = curl(&[&format!("{base}/instances/{new_one}/metadata/ModifiedFrom")]);
+    assert_eq!((from.status, from.body.as_slice()), (200, lone.as_bytes()));
+    let meta = curl(&[&format!("{base}/instances/{new_one}/metadata?expand")]).json();
+    assert!(
+        meta["ReceptionDate"].is_string() && meta["SopClassUid"].is_string(),
+        "{meta}"
+    );
+    assert_eq!(
+        curl(&[&format!(
+            "{base}/series/{}/metadata/ModifiedFrom",
+            series[0]
+        )])
+        .status,
+        404,
+        "the series existed"
+    );
 
     // Anonymized: every level is new; two unrelated resources (a series and an instance of
     // the other series) in one job, the sources removed.
@@ -504,6 +522,21 @@ fn bulk_modify_and_anonymize_answer_as_orthanc() {
         "one pseudonym per job"
     );
     assert!(!bulk_resources(&b, "Study").contains(&study));
+    let anon_series = bulk_resources(&b, "Series");
+    let sources: BTreeSet<String> = series.iter().cloned().collect();
+    for new_series in &anon_series {
+        let from = curl(&[&format!(
+            "{base}/series/{new_series}/metadata/AnonymizedFrom"
+        )]);
+        assert_eq!(from.status, 200);
+        assert!(sources.contains(&String::from_utf8_lossy(&from.body).to_string()));
+    }
+    for new_patient in bulk_resources(&b, "Patient") {
+        let from = curl(&[&format!(
+            "{base}/patients/{new_patient}/metadata/AnonymizedFrom"
+        )]);
+        assert_eq!(String::from_utf8_lossy(&from.body), patient);
+    }
     for gone in first_series.iter().chain([&other[0]]) {
         let r = curl(&[&format!("{base}/instances/{gone}")]);
         assert_eq!(r.status, 404, "source {gone} removed");

@@ -106,10 +106,10 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
     let mut items = Vec::new();
     for f in found {
         match f {
-            Found::File(p) => items.push(ImportItem {
-                label: p.display().to_string(),
-                source: ImportSource::Path(p),
-            }),
+            Found::File(p) => items.push(ImportItem::new(
+                p.display().to_string(),
+                ImportSource::Path(p),
+            )),
             Found::Unreadable(p, e) => results.push(ImportResult {
                 label: p.display().to_string(),
                 status: ImportStatus::Error,

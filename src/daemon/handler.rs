@@ -124,10 +124,7 @@ fn store_items(labels: Vec<String>, sizes: &[u64], body: Vec<u8>) -> Result<Vec<
     Ok(labels
         .into_iter()
         .zip(parts)
-        .map(|(label, bytes)| ImportItem {
-            label,
-            source: ImportSource::Bytes(bytes),
-        })
+        .map(|(label, bytes)| ImportItem::new(label, ImportSource::Bytes(bytes)))
         .collect())
 }
 

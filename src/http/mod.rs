@@ -16,6 +16,7 @@ mod frames;
 mod hierarchy;
 mod job_route;
 pub mod jobs;
+mod metadata;
 mod modify;
 mod path;
 mod resources;
@@ -76,7 +77,7 @@ pub struct App {
 
 /// The client of one connection.
 #[derive(Clone, Copy)]
-struct Peer(SocketAddr);
+pub(crate) struct Peer(pub(crate) SocketAddr);
 
 /// Binds the address (before anything else is touched).
 pub fn bind(options: &HttpOptions) -> Result<std::net::TcpListener> {
@@ -168,6 +169,7 @@ fn router(app: App) -> Router {
         .merge(archive::routes())
         .merge(modify::routes())
         .merge(split_merge::routes())
+        .merge(metadata::routes())
         .fallback(|| async { ApiError::unknown_resource() })
         .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)

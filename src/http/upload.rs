@@ -10,9 +10,17 @@ use serde_json::{Value, json};
 use super::answer::{self, ApiError, ApiResult, OrthancCode};
 use super::upload_body::{BodyError, ZipBody, gunzip, is_zip};
 use super::{App, blocking, body};
+use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult, ImportSource, ImportStatus};
+use crate::store::metadata::{Attached, origin};
 
-pub async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+pub async fn upload(
+    State(app): State<App>,
+    peer: Option<axum::Extension<super::Peer>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let metadata = origin(peer.map(|p| p.0.0.ip()));
     let bytes = body::read(&app, &headers, body).await?;
     if bytes.is_empty() {
         return Err(bad_file("Received an empty DICOM file"));
@@ -29,10 +37,10 @@ pub async fn upload(State(app): State<App>, headers: HeaderMap, body: Body) -> A
             bytes.to_vec()
         };
         if is_zip(&bytes) {
-            Ok(answer::json(&store_zip(&app, &bytes, limit)?))
+            Ok(answer::json(&store_zip(&app, &bytes, limit, &metadata)?))
         } else {
             let size = bytes.len();
-            let result = import_one(&app, "upload", bytes)?;
+            let result = import_one(&app, "upload", bytes, &metadata)?;
             match instance_answer(&result) {
                 Some(answer) => Ok(answer::json(&answer)),
                 None => Err(bad_file(format!(
@@ -64,11 +72,24 @@ fn refused(e: BodyError) -> ApiError {
     }
 }
 
-fn import_one(app: &App, label: &str, bytes: Vec<u8>) -> Result<ImportResult, ApiError> {
-    let item = ImportItem {
-        label: label.into(),
-        source: ImportSource::Bytes(bytes),
-    };
+/// Orthanc's metadata of an instance received by the REST API: its origin, the client's
+/// address, and no calling AET (on the series too).
+fn origin(client: Option<std::net::IpAddr>) -> Attached {
+    let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
+    Attached::new()
+        .with(Level::Instance, "Origin", origin::REST_API)
+        .with(Level::Instance, "RemoteAET", "")
+        .with(Level::Instance, "RemoteIP", &ip)
+        .with(Level::Series, "RemoteAET", "")
+}
+
+fn import_one(
+    app: &App,
+    label: &str,
+    bytes: Vec<u8>,
+    metadata: &Attached,
+) -> Result<ImportResult, ApiError> {
+    let item = ImportItem::new(label, ImportSource::Bytes(bytes)).with_metadata(metadata.clone());
     app.node
         .import(vec![item], &mut |_| {})?
         .pop()
@@ -93,14 +114,19 @@ fn instance_answer(result: &ImportResult) -> Option<Value> {
 
 /// Stores every DICOM entry of a ZIP; answers Orthanc's array of per-instance answers. Entries
 /// that are empty, directories or not DICOM are skipped, as Orthanc skips them.
-fn store_zip(app: &App, bytes: &[u8], limit: u64) -> Result<Vec<Value>, ApiError> {
+fn store_zip(
+    app: &App,
+    bytes: &[u8],
+    limit: u64,
+    metadata: &Attached,
+) -> Result<Vec<Value>, ApiError> {
     let mut zip = ZipBody::open(bytes, limit).map_err(refused)?;
     let mut answers = Vec::new();
     for i in 0..zip.len() {
         let Some(entry) = zip.entry(i).map_err(refused)? else {
             continue;
         };
-        let result = import_one(app, &format!("ZIP entry #{i}"), entry.data)?;
+        let result = import_one(app, &format!("ZIP entry #{i}"), entry.data, metadata)?;
         match instance_answer(&result) {
             Some(answer) => answers.push(answer),
             // `{:?}`: the name as the client sent it, control characters escaped.

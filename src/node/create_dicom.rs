@@ -141,10 +141,10 @@ impl Node {
                 },
                 warnings: c.warnings,
             });
-            items.push(ImportItem {
-                label: format!("created instance {}", i + 1),
-                source: ImportSource::Bytes(bytes),
-            });
+            items.push(ImportItem::new(
+                format!("created instance {}", i + 1),
+                ImportSource::Bytes(bytes),
+            ));
         }
         if req.store {
             // All or nothing: one commit for the whole series.

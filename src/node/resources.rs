@@ -172,6 +172,15 @@ impl Node {
         self.store.list(level, None)
     }
 
+    /// Orthanc's metadata of one resource by its full ID and level.
+    pub fn metadata(
+        &self,
+        level: Level,
+        id: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        self.store.metadata(level, id)
+    }
+
     /// One resource by its full ID and level.
     pub fn view(&self, level: Level, id: &str) -> Result<ResourceView> {
         self.store.view(level, id)

@@ -232,9 +232,11 @@ mod tests {
         let store =
             Store::open(db, dir.join("storage"), Arc::new(Metrics::default())).expect("open");
         let items = (0..n)
-            .map(|i| ImportItem {
-                label: format!("f{i}"),
-                source: ImportSource::Bytes(crate::testdata::small_instance(i, 2000)),
+            .map(|i| {
+                ImportItem::new(
+                    format!("f{i}"),
+                    ImportSource::Bytes(crate::testdata::small_instance(i, 2000)),
+                )
             })
             .collect();
         let results = store.import(items, &mut |_| {}).expect("import");

@@ -470,9 +470,11 @@ mod tests {
             .expect("open");
         let import = |seeds: std::ops::Range<u64>| {
             let items = seeds
-                .map(|i| ImportItem {
-                    label: format!("s{i}"),
-                    source: ImportSource::Bytes(crate::testdata::small_instance(i, 1000)),
+                .map(|i| {
+                    ImportItem::new(
+                        format!("s{i}"),
+                        ImportSource::Bytes(crate::testdata::small_instance(i, 1000)),
+                    )
                 })
                 .collect();
             store.import(items, &mut |_| {}).expect("import");

@@ -101,6 +101,8 @@ pub struct ParsedHeader {
     pub transfer_syntax: String,
     /// Orthanc's IndexInSeries: InstanceNumber, else ImageIndex.
     pub index_in_series: Option<u32>,
+    /// What the importer attaches (not read from the file): `store/metadata.rs`.
+    pub attached: super::metadata::Attached,
 }
 
 impl ParsedHeader {
@@ -221,5 +223,6 @@ fn summarize_with(
             .trim_end_matches('\0')
             .to_string(),
         index_in_series,
+        attached: Default::default(),
     })
 }

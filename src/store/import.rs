@@ -43,6 +43,23 @@ pub struct ImportItem {
     /// What the user named (a path), echoed in the result.
     pub label: String,
     pub source: ImportSource,
+    /// Orthanc's metadata for the new instance and the parents it creates.
+    pub metadata: super::metadata::Attached,
+}
+
+impl ImportItem {
+    pub fn new(label: impl Into<String>, source: ImportSource) -> ImportItem {
+        ImportItem {
+            label: label.into(),
+            source,
+            metadata: Default::default(),
+        }
+    }
+
+    pub fn with_metadata(mut self, metadata: super::metadata::Attached) -> ImportItem {
+        self.metadata = metadata;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +93,12 @@ struct Prepared {
 }
 
 fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
+    let mut prepared = prepare_source(item)?;
+    prepared.header.attached = item.metadata.clone();
+    Ok(prepared)
+}
+
+fn prepare_source(item: &ImportItem) -> std::result::Result<Prepared, String> {
     match &item.source {
         ImportSource::Bytes(bytes) => {
             let (header, prefix) = parse_header_for_import(Cursor::new(bytes.as_slice()))?;

@@ -37,6 +37,10 @@ pub struct ResourceRecord {
     /// Insertion order (instances).
     #[serde(default)]
     pub seq: u64,
+    /// Orthanc's metadata attached at import (`store/metadata.rs`; the derived ones are not
+    /// kept).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// An instance ready to index: its parsed header and its stored file.

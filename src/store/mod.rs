@@ -9,6 +9,7 @@ pub mod header;
 pub mod ids;
 pub mod import;
 pub mod index;
+pub mod metadata;
 pub mod reserve;
 pub mod tags;
 pub mod views;
@@ -181,6 +182,19 @@ impl Store {
     }
 
     /// One resource in Orthanc's shape.
+    /// Orthanc's metadata of one resource by full ID (`store/metadata.rs`).
+    pub fn metadata(
+        &self,
+        level: Level,
+        id: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        let rec = self.index.get(level, id)?.ok_or_else(|| Error::NotFound {
+            what: level_word(level),
+            id: id.to_string(),
+        })?;
+        Ok(metadata::of_record(level, &rec))
+    }
+
     pub fn view(&self, level: Level, id: &str) -> Result<ResourceView> {
         let rec = self.index.get(level, id)?.ok_or_else(|| Error::NotFound {
             what: level_word(level),
@@ -415,10 +429,7 @@ mod tests {
         let db = Arc::new(Database::create(dir.path().join("index.redb")).expect("db"));
         let storage = dir.path().join("storage");
         let store = Store::open(db, storage.clone(), Arc::new(Metrics::default())).expect("open");
-        let item = |label: &str, bytes: Vec<u8>| ImportItem {
-            label: label.into(),
-            source: ImportSource::Bytes(bytes),
-        };
+        let item = |label: &str, bytes: Vec<u8>| ImportItem::new(label, ImportSource::Bytes(bytes));
         let results = store
             .import_together(vec![
                 item("good", crate::testdata::small_instance(1, 2000)),

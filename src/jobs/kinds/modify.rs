@@ -252,7 +252,13 @@ impl ModifyJob {
         run: &Run,
         source: &str,
     ) -> Result<crate::store::ids::InstanceIds, StepError> {
-        rewrite::rewrite_instance(&self.store, source, |file| {
+        let name = if run.modification.anonymization.is_some() {
+            "AnonymizedFrom"
+        } else {
+            "ModifiedFrom"
+        };
+        let metadata = rewrite::derived_from(&self.store, source, name);
+        rewrite::rewrite_instance(&self.store, source, metadata, |file| {
             run.modification
                 .apply_file(file, &run.uids)
                 .map_err(|e| e.to_string())

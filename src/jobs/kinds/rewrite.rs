@@ -10,7 +10,9 @@ use crate::jobs::model::INTERNAL_ERROR;
 use crate::orthanc_code::OrthancCode;
 use crate::store::Store;
 use crate::store::ids::InstanceIds;
+use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+use crate::store::metadata::Attached;
 
 const INEXISTENT_FILE: i32 = OrthancCode::InexistentFile.code();
 const BAD_FILE_FORMAT: i32 = OrthancCode::BadFileFormat.code();
@@ -23,6 +25,19 @@ impl From<Error> for StepError {
     fn from(e: Error) -> Self {
         StepError(INTERNAL_ERROR, e.to_string())
     }
+}
+
+/// Orthanc's `ModifiedFrom` / `AnonymizedFrom` (`name`) of a rewritten instance: the source
+/// on the new instance, and the source's parents on the parents the store creates for it.
+pub(super) fn derived_from(store: &Store, source: &str, name: &str) -> Attached {
+    let mut attached = Attached::new().with(Level::Instance, name, source);
+    let mut at = (Level::Instance, source.to_string());
+    while let (Some(parent_level), Ok(rec)) = (at.0.parent(), store.record(at.0, &at.1)) {
+        let Some(parent) = rec.parent else { break };
+        attached = attached.with(parent_level, name, &parent);
+        at = (parent_level, parent);
+    }
+    attached
 }
 
 /// Reads the stored file of instance `source` whole (pixel data included).
@@ -48,12 +63,13 @@ pub(super) fn read_instance(store: &Store, source: &str) -> Result<DefaultDicomO
         .map_err(|e| StepError(BAD_FILE_FORMAT, format!("instance {source} ({label}): {e}")))
 }
 
-/// Reads instance `source`, changes it with `change`, and stores the result; the new
-/// instance's IDs. A result already stored (a step run again after a crash, or a resubmit)
+/// Reads instance `source`, changes it with `change`, and stores the result with `metadata`
+/// attached; the new instance's IDs. A result already stored (a step run again after a crash, or a resubmit)
 /// counts as stored; one with the very identifiers of its source is refused.
 pub(super) fn rewrite_instance(
     store: &Store,
     source: &str,
+    metadata: Attached,
     change: impl FnOnce(&mut DefaultDicomObject) -> Result<(), String>,
 ) -> Result<InstanceIds, StepError> {
     let mut file = read_instance(store, source)?;
@@ -61,10 +77,9 @@ pub(super) fn rewrite_instance(
     change(&mut file).map_err(bad)?;
     let out = crate::dicom::modify::write_file(&file).map_err(|e| bad(e.to_string()))?;
     drop(file);
-    let results = store.import_together(vec![ImportItem {
-        label: source.to_string(),
-        source: ImportSource::Bytes(out),
-    }])?;
+    let results = store.import_together(vec![
+        ImportItem::new(source.to_string(), ImportSource::Bytes(out)).with_metadata(metadata),
+    ])?;
     let Some(r) = results.into_iter().next() else {
         return Err(StepError(
             CANNOT_STORE,

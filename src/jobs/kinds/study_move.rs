@@ -28,6 +28,7 @@ use crate::jobs::model::JobRecord;
 use crate::jobs::outputs::JobOutputs;
 use crate::store::Store;
 use crate::store::ids::Level;
+use crate::store::metadata::Attached;
 
 /// Plans of up to this many instances ride in the checkpoint (see `archive.rs`).
 const EMBEDDED_PLAN_INSTANCES: usize = 32;
@@ -246,7 +247,7 @@ impl<K: MoveKind> MoveJob<K> {
         let run = self.run_of(&ctx.job_id, &p, &ctx.checkpoint)?;
         let pos = ctx.position as usize;
         if let Some(source) = run.plan.instances.get(pos) {
-            let done = rewrite::rewrite_instance(&self.store, source, |file| {
+            let done = rewrite::rewrite_instance(&self.store, source, Attached::new(), |file| {
                 run.rewrite.apply(file, &run.uids)
             });
             match done {

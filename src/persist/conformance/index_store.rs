@@ -25,6 +25,7 @@ pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
     the_changes_log_follows_stores_and_removals(open);
     a_series_that_becomes_complete_logs_completed_series(open);
     replacing_swaps_the_file_and_leaves_the_old_as_an_intent(open);
+    attached_metadata_goes_on_the_instance_and_the_parents_it_creates(open);
 }
 
 const SIZE: u64 = 1000;
@@ -546,4 +547,57 @@ fn replacing_swaps_the_file_and_leaves_the_old_as_an_intent(
         .expect("keep");
     assert_eq!(kept, vec![Indexed::AlreadyStored]);
     assert!(index.owns_file("f0new").expect("owns"));
+}
+
+/// An import's metadata is kept on the instance, and on a parent only when this import
+/// creates it; it survives a reopen.
+fn attached_metadata_goes_on_the_instance_and_the_parents_it_creates(
+    open: &dyn Fn(&Path) -> Arc<dyn IndexStore>,
+) {
+    use crate::store::metadata::Attached;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    let attach = |h: &mut ParsedHeader, from: &str| {
+        h.attached = Level::ALL.into_iter().fold(Attached::new(), |a, l| {
+            a.with(l, "ModifiedFrom", &format!("{from}-{}", l.name()))
+        });
+    };
+    let (mut first, mut second) = (header(0), header(12));
+    attach(&mut first, "a");
+    attach(&mut second, "b");
+    index
+        .commit_batch(&[new(&first, "f0")], Existing::Keep)
+        .expect("commit");
+    index
+        .commit_batch(&[new(&second, "f12")], Existing::Keep)
+        .expect("commit");
+    drop(index);
+    let index = open(dir.path());
+    let meta = |level: Level, id: &str| {
+        index
+            .get(level, id)
+            .expect("get")
+            .expect("exists")
+            .metadata
+            .get("ModifiedFrom")
+            .cloned()
+    };
+    assert_eq!(
+        meta(Level::Instance, &first.ids.instance).as_deref(),
+        Some("a-Instance")
+    );
+    assert_eq!(
+        meta(Level::Instance, &second.ids.instance).as_deref(),
+        Some("b-Instance")
+    );
+    // Seeds 0 and 12 share their series: the second import did not create it.
+    assert_eq!(first.ids.series, second.ids.series);
+    assert_eq!(
+        meta(Level::Series, &first.ids.series).as_deref(),
+        Some("a-Series")
+    );
+    assert_eq!(
+        meta(Level::Patient, &first.ids.patient).as_deref(),
+        Some("a-Patient")
+    );
 }

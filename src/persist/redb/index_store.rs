@@ -389,6 +389,7 @@ fn insert_batch(
                 file: Some(item.file.clone()),
                 index_in_series: h.index_in_series,
                 seq,
+                metadata: h.attached.at(Level::Instance),
             };
             inst_table.insert(h.ids.instance.as_str(), encode(&record)?.as_slice())?;
             drop(inst_table);
@@ -422,6 +423,7 @@ fn insert_batch(
                     file: None,
                     index_in_series: None,
                     seq,
+                    metadata: h.attached.at(level),
                 });
                 rec.last_update = stamp.clone();
                 rec.updated_at = now.timestamp();
@@ -615,6 +617,7 @@ mod tests {
                     file: None,
                     index_in_series: None,
                     seq: 0,
+                    metadata: Default::default(),
                 };
                 t.insert(*id, encode(&rec).expect("encode").as_slice())
                     .expect("insert");
