@@ -28,19 +28,47 @@ pub struct Output {
     pub json: bool,
     pub quiet: bool,
     color: bool,
+    /// Colours on stdout (a terminal there, `--color`, `NO_COLOR`).
+    color_stdout: bool,
+    /// stdout is a terminal: a person reads it (the rule of `ls` and ripgrep).
+    stdout_tty: bool,
+    stderr_tty: bool,
 }
 
 impl Output {
     pub fn new(json: bool, quiet: bool, choice: ColorChoice) -> Self {
-        let color = match choice {
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let wanted = |tty: bool| match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stderr().is_terminal()
-            }
+            ColorChoice::Auto => !no_color && tty,
         };
-        Output { json, quiet, color }
+        Output {
+            json,
+            quiet,
+            color: wanted(stderr_tty),
+            color_stdout: wanted(stdout_tty) && !json,
+            stdout_tty,
+            stderr_tty,
+        }
+    }
+
+    /// A person reads stdout (a terminal, no `--json`): views for people (a summary instead of
+    /// one line per file, relative times). Otherwise stdout keeps its data lines for scripts.
+    pub fn for_person(&self) -> bool {
+        self.stdout_tty && !self.json
+    }
+
+    /// `text` in the ANSI colour `code` ("32" green, "1;31" bold red...) when stdout takes
+    /// colours; unchanged otherwise.
+    pub fn paint_stdout(&self, text: &str, code: &str) -> String {
+        if self.color_stdout {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     /// Writes text to stdout, its control characters escaped but for its line breaks and tabs;
@@ -92,9 +120,10 @@ impl Output {
         }
     }
 
-    /// Whether a progress bar may be drawn.
+    /// Whether a progress bar may be drawn (on stderr): a person reads stdout, stderr is a
+    /// terminal too, and neither `--quiet` nor `--json` was given.
     pub fn progress_allowed(&self) -> bool {
-        !self.quiet && !self.json && std::io::stderr().is_terminal()
+        !self.quiet && self.for_person() && self.stderr_tty
     }
 }
 

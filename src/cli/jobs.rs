@@ -102,7 +102,9 @@ pub fn run_resource_job(
         }
         return ctx.out.data(&format!("{id}\n"));
     }
-    let info = backend.run_job_watched(req, &mut |_| {})?;
+    let bar = super::progress::JobBar::new(ctx.out.progress_allowed());
+    let info = backend.run_job_watched(req, &mut |j| bar.update(j))?;
+    bar.finish();
     finished(&info)?;
     if ctx.out.json {
         return ctx.out.json_value(&info.content);

@@ -11,6 +11,7 @@ pub mod find;
 pub mod jobs;
 pub mod metrics;
 pub mod modify;
+pub mod progress;
 pub mod resources;
 pub mod split_merge;
 pub mod store;
