@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
     ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, Node,
+    NodeStatus,
 };
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
@@ -128,6 +129,10 @@ impl Backend for Node {
 
     fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
         Node::set_metrics_enabled(self, enabled)
+    }
+
+    fn status(&self) -> Result<(NodeStatus, Option<crate::protocol::DaemonFacts>)> {
+        Ok((Node::status(self)?, None))
     }
 }
 

@@ -13,8 +13,10 @@ use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
-    ChangesPage, CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, retry_while_busy,
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, NodeStatus,
+    retry_while_busy,
 };
+use crate::protocol::DaemonFacts;
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::views::{RemovedView, ResourceView};
@@ -106,6 +108,9 @@ pub trait Backend {
 
     /// Switches metrics collection, persistently.
     fn set_metrics_enabled(&self, enabled: bool) -> Result<()>;
+
+    /// The Node's counters (`dicomq status`), and the daemon's facts when one answers.
+    fn status(&self) -> Result<(NodeStatus, Option<DaemonFacts>)>;
 }
 
 /// The daemon when its socket answers; otherwise the home inline, waiting up to the lock

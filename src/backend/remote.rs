@@ -8,9 +8,9 @@ use super::{Backend, Client, OutputDest};
 use crate::error::Result;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
-    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch,
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, NodeStatus,
 };
-use crate::protocol::{Request, Response, create};
+use crate::protocol::{DaemonFacts, Request, Response, create};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult, ImportSource, ImportStatus};
 use crate::store::views::{RemovedView, ResourceView};
@@ -244,5 +244,9 @@ impl Backend for Client {
 
     fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
         ask!(self, Request::SetMetrics { enabled }, Response::Done => ())
+    }
+
+    fn status(&self) -> Result<(NodeStatus, Option<DaemonFacts>)> {
+        ask!(self, Request::Status, Response::Status { node, daemon } => (node, Some(daemon)))
     }
 }
