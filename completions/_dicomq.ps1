@@ -319,8 +319,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
-            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
@@ -335,6 +335,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Refresh the table in place until Ctrl-C (exit 130)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Refresh the table in place until Ctrl-C (exit 130)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
@@ -447,8 +449,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
         }
         'dicomq;jobs;help' {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
-            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
@@ -734,8 +736,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
         }
         'dicomq;help;jobs' {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
-            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')

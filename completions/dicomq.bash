@@ -1439,7 +1439,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__ls)
-            opts="-q -v -h --state --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-w -q -v -h --state --watch --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

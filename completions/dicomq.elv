@@ -302,8 +302,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
-            cand show 'One job as Orthanc''s GET /jobs/{id}'
-            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand show 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json'
+            cand wait 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)'
             cand cancel 'Cancel a job (it ends in Failure)'
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
@@ -317,6 +317,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --config 'Configuration file (default: HOME/config.json)'
             cand --lock-timeout 'Seconds to wait for a database held by another process'
             cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand -w 'Refresh the table in place until Ctrl-C (exit 130)'
+            cand --watch 'Refresh the table in place until Ctrl-C (exit 130)'
             cand --json 'Print Orthanc''s JSON shapes instead of tables'
             cand -q 'Print nothing but data and errors'
             cand --quiet 'Print nothing but data and errors'
@@ -421,8 +423,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;jobs;help'= {
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
-            cand show 'One job as Orthanc''s GET /jobs/{id}'
-            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand show 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json'
+            cand wait 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)'
             cand cancel 'Cancel a job (it ends in Failure)'
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
@@ -666,8 +668,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;help;jobs'= {
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
-            cand show 'One job as Orthanc''s GET /jobs/{id}'
-            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand show 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json'
+            cand wait 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)'
             cand cancel 'Cancel a job (it ends in Failure)'
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'

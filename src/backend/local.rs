@@ -95,6 +95,18 @@ impl Backend for Node {
         Node::wait_job(self, id, timeout, &mut |_| Ok(()))
     }
 
+    fn wait_job_watched(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+        watch: &mut dyn FnMut(&JobInfo) -> bool,
+    ) -> Result<JobInfo> {
+        Node::wait_job(self, id, timeout, &mut |j| {
+            watch(j);
+            Ok(())
+        })
+    }
+
     fn job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {
         let mut out = Node::job_output(self, id)?;
         match dest {

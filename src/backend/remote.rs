@@ -19,6 +19,9 @@ use crate::store::views::{RemovedView, ResourceView};
 const REMOTE_STORE_BATCH_FILES: usize = 500;
 const REMOTE_STORE_BATCH_BYTES: u64 = 128 << 20;
 
+/// How long one `WaitJob` of a watched wait lasts at most: the watcher's refresh period.
+const WATCH_SLICE: Duration = Duration::from_millis(200);
+
 /// Sends a bodiless request and takes the one answer it expects.
 macro_rules! ask {
     ($client:expr, $req:expr, $pat:pat => $value:expr) => {
@@ -203,6 +206,29 @@ impl Backend for Client {
             timeout_ms: timeout.map(|t| t.as_millis() as u64),
         };
         ask!(self, req, Response::Job { info } => *info)
+    }
+
+    fn wait_job_watched(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+        watch: &mut dyn FnMut(&JobInfo) -> bool,
+    ) -> Result<JobInfo> {
+        // Waits in slices: the daemon answers when the job ends or the slice is over.
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        loop {
+            let slice = match deadline {
+                Some(d) => d
+                    .saturating_duration_since(std::time::Instant::now())
+                    .min(WATCH_SLICE),
+                None => WATCH_SLICE,
+            };
+            let info = self.wait_job(id, Some(slice))?;
+            let over = deadline.is_some_and(|d| std::time::Instant::now() >= d);
+            if !watch(&info) || info.state.is_finished() || over {
+                return Ok(info);
+            }
+        }
     }
 
     fn job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {

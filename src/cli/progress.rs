@@ -11,8 +11,10 @@ use crate::jobs::JobInfo;
 /// How often the bar is redrawn (indicatif caps drawing at 20 a second).
 const TICK: Duration = Duration::from_millis(100);
 
-fn bar_with(len: u64, template: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+/// A bar drawing on `target` (hidden for a bar that a MultiProgress draws: drawn on its own
+/// first, it would leave lines behind).
+fn bar_with(len: u64, template: &str, target: ProgressDrawTarget) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), target);
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -28,6 +30,7 @@ impl FilesBar {
             let bar = bar_with(
                 total,
                 "{spinner} [{bar:30}] {pos}/{len} files  {per_sec:.0}  ETA {eta}  {elapsed}",
+                ProgressDrawTarget::stderr(),
             );
             bar.enable_steady_tick(TICK);
             bar
@@ -50,8 +53,8 @@ impl FilesBar {
 
 const JOB_TEMPLATE: &str = "{spinner} {prefix} [{bar:30}] {pos:>3}%  {msg}  ETA {eta}  {elapsed}";
 
-fn job_bar(prefix: String) -> ProgressBar {
-    let bar = bar_with(100, JOB_TEMPLATE);
+fn job_bar(prefix: String, target: ProgressDrawTarget) -> ProgressBar {
+    let bar = bar_with(100, JOB_TEMPLATE, target);
     bar.set_prefix(prefix);
     bar
 }
@@ -67,7 +70,7 @@ pub struct JobBar(Option<ProgressBar>);
 impl JobBar {
     pub fn new(allowed: bool) -> Self {
         JobBar(allowed.then(|| {
-            let bar = job_bar(String::new());
+            let bar = job_bar(String::new(), ProgressDrawTarget::stderr());
             bar.enable_steady_tick(TICK);
             bar
         }))
@@ -107,7 +110,7 @@ impl JobBars {
         let bars = ids
             .iter()
             .map(|id| {
-                let bar = multi.add(job_bar(short_id(id)));
+                let bar = multi.add(job_bar(short_id(id), ProgressDrawTarget::hidden()));
                 bar.enable_steady_tick(TICK);
                 bar
             })

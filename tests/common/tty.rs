@@ -37,10 +37,12 @@ impl Screen {
         for (k, v) in env {
             vars.push_str(&format!(" {k}={}", sh_quote(v)));
         }
-        // The shell stays after the command so that the screen can still be read.
+        // The shell stays after the command so that the screen can still be read; like an
+        // interactive shell it outlives a Ctrl-C meant for the command (a trap, unlike an
+        // ignored signal, is not inherited).
         let line = format!(
-            "env -i {vars} sh -c {}",
-            sh_quote(&format!("{script}; echo EXIT=$?; sleep 600"))
+            "exec env -i {vars} sh -c {}",
+            sh_quote(&format!("trap : INT; {script}; echo EXIT=$?; sleep 600"))
         );
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
