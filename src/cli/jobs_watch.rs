@@ -18,6 +18,8 @@ use crate::jobs::{JobInfo, JobRow, JobState};
 
 /// How often `--watch` looks for changes.
 const WATCH_EVERY: Duration = Duration::from_millis(500);
+/// How often a frame is built again when nothing changed (its relative times move).
+const RENDER_EVERY: Duration = Duration::from_secs(1);
 /// How often Ctrl-C is looked for while waiting.
 const CTRL_C_EVERY: Duration = Duration::from_millis(50);
 /// How often `jobs wait ID ID...` reads the jobs through a daemon.
@@ -107,36 +109,48 @@ pub fn run(ctx: &Context, backend: &dyn Backend, keep: &dyn Fn(&JobState) -> boo
     let mut rows = backend.job_rows()?;
     let mut seen = last_change(backend)?;
     let mut drawn = String::new();
+    let mut fresh = true;
+    let mut rendered = Instant::now();
     loop {
-        let text = frame(ctx, &rows, keep);
-        if text != drawn {
-            let mut out = String::new();
-            if in_place && !drawn.is_empty() {
-                // Back to the first line of the previous frame, then each line overwritten and
-                // cleared to its end, and whatever is left below cleared: no flicker, no
-                // scrollback.
-                out.push_str(&format!("\x1b[{}F", drawn.lines().count()));
-                for line in text.lines() {
-                    out.push_str(line);
-                    out.push_str("\x1b[K\n");
-                }
-                out.push_str("\x1b[J");
-            } else {
-                if !drawn.is_empty() {
-                    out.push('\n');
-                }
-                out.push_str(&text);
+        // A frame is built again when the rows were read again, or once a second for the
+        // relative times; otherwise a tick costs one small request.
+        if fresh || rendered.elapsed() >= RENDER_EVERY {
+            let text = frame(ctx, &rows, keep);
+            rendered = Instant::now();
+            if text != drawn {
+                draw(ctx, in_place, &drawn, &text)?;
+                drawn = text;
             }
-            ctx.out.data_painted(&out)?;
-            drawn = text;
         }
         sleep_or_exit(WATCH_EVERY);
         let last = last_change(backend)?;
-        if last != seen || active(&rows) {
+        fresh = last != seen || active(&rows);
+        if fresh {
             rows = backend.job_rows()?;
             seen = last;
         }
     }
+}
+
+/// Replaces the frame drawn (`before`) by `text`: in place on a terminal (back to the first
+/// line of the previous frame, each line overwritten and cleared to its end, whatever is left
+/// below cleared: no flicker, no scrollback); appended otherwise.
+fn draw(ctx: &Context, in_place: bool, before: &str, text: &str) -> Result<()> {
+    let mut out = String::new();
+    if in_place && !before.is_empty() {
+        out.push_str(&format!("\x1b[{}F", before.lines().count()));
+        for line in text.lines() {
+            out.push_str(line);
+            out.push_str("\x1b[K\n");
+        }
+        out.push_str("\x1b[J");
+    } else {
+        if !before.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(text);
+    }
+    ctx.out.data_painted(&out)
 }
 
 /// `jobs wait ID ID...`: every job to its end (or the timeout), one bar each on a terminal.
