@@ -126,3 +126,17 @@ fn status_colours_only_on_a_terminal() {
     );
     assert!(!piped.contains('\x1b'), "{piped:?}");
 }
+
+/// A daemon that runs no jobs says so.
+#[test]
+fn a_daemon_without_jobs_says_so() {
+    let home = Home::new();
+    let _d = home.daemon(&["--no-jobs"]);
+    let (code, s) = status_json(&home);
+    assert_eq!(code, 0);
+    assert_eq!(s["daemon"]["jobs_enabled"], false);
+    assert_eq!(s["daemon"]["http"], serde_json::Value::Null);
+    let text = stdout(&home.run(&["status"]));
+    assert!(text.contains("workers  off (--no-jobs)"), "{text}");
+    assert!(text.contains("HTTP     off"), "{text}");
+}

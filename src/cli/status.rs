@@ -165,7 +165,7 @@ fn render(ctx: &Context, v: &StatusView, facts: Option<&DaemonFacts>, now: i64) 
         lines.push(("HTTP", v.daemon.http.as_deref().map_or("off".into(), esc)));
         lines.push(("DICOM", v.daemon.dicom.as_deref().map_or("off".into(), esc)));
         if v.daemon.jobs_enabled == Some(false) {
-            lines.push(("jobs", "not run (--no-jobs)".into()));
+            lines.push(("workers", "off (--no-jobs): jobs are kept, not run".into()));
         }
     }
     let free = v
