@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Compare the index with the stored files; --repair fixes what it can')
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Daemon up or not, jobs by state, store counts and sizes, free space (exit 3: no daemon)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -318,8 +319,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
-            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
@@ -334,6 +335,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Refresh the table in place until Ctrl-C (exit 130)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Refresh the table in place until Ctrl-C (exit 130)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
@@ -446,8 +449,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
         }
         'dicomq;jobs;help' {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
-            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
@@ -654,6 +657,20 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'dicomq;status' {
+            [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print Orthanc''s JSON shapes instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'dicomq;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Import DICOM files and folders (recursive) into the store')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List patients, studies, series or instances')
@@ -674,6 +691,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Compare the index with the stored files; --repair fixes what it can')
             [CompletionResult]::new('daemon', 'daemon', [CompletionResultType]::ParameterValue, 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Daemon up or not, jobs by state, store counts and sizes, free space (exit 3: no daemon)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -718,8 +736,8 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
         }
         'dicomq;help;jobs' {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Table of jobs (--json: Orthanc''s /jobs?expand)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job as Orthanc''s GET /jobs/{id}')
-            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the job ends: exit 0 on Success, 1 on Failure')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a job (it ends in Failure)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job at its next step boundary')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job')
@@ -780,6 +798,9 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
             break
         }
         'dicomq;help;completions' {
+            break
+        }
+        'dicomq;help;status' {
             break
         }
         'dicomq;help;help' {

@@ -73,6 +73,9 @@ _dicomq() {
             dicomq,split)
                 cmd="dicomq__subcmd__split"
                 ;;
+            dicomq,status)
+                cmd="dicomq__subcmd__status"
+                ;;
             dicomq,store)
                 cmd="dicomq__subcmd__store"
                 ;;
@@ -144,6 +147,9 @@ _dicomq() {
                 ;;
             dicomq__subcmd__help,split)
                 cmd="dicomq__subcmd__help__subcmd__split"
+                ;;
+            dicomq__subcmd__help,status)
+                cmd="dicomq__subcmd__help__subcmd__status"
                 ;;
             dicomq__subcmd__help,store)
                 cmd="dicomq__subcmd__help__subcmd__store"
@@ -269,7 +275,7 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,7 +763,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions help"
+            opts="store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1204,6 +1210,20 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__help__subcmd__store)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1419,7 +1439,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__ls)
-            opts="-q -v -h --state --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-w -q -v -h --state --watch --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2093,6 +2113,36 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__status)
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -50,6 +50,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand check 'Compare the index with the stored files; --repair fixes what it can'
             cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
+            cand status 'Daemon up or not, jobs by state, store counts and sizes, free space (exit 3: no daemon)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dicomq;store'= {
@@ -301,8 +302,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
-            cand show 'One job as Orthanc''s GET /jobs/{id}'
-            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand show 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json'
+            cand wait 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)'
             cand cancel 'Cancel a job (it ends in Failure)'
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
@@ -316,6 +317,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --config 'Configuration file (default: HOME/config.json)'
             cand --lock-timeout 'Seconds to wait for a database held by another process'
             cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand -w 'Refresh the table in place until Ctrl-C (exit 130)'
+            cand --watch 'Refresh the table in place until Ctrl-C (exit 130)'
             cand --json 'Print Orthanc''s JSON shapes instead of tables'
             cand -q 'Print nothing but data and errors'
             cand --quiet 'Print nothing but data and errors'
@@ -420,8 +423,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;jobs;help'= {
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
-            cand show 'One job as Orthanc''s GET /jobs/{id}'
-            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand show 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json'
+            cand wait 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)'
             cand cancel 'Cancel a job (it ends in Failure)'
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
@@ -601,6 +604,19 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'dicomq;status'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'dicomq;help'= {
             cand store 'Import DICOM files and folders (recursive) into the store'
             cand ls 'List patients, studies, series or instances'
@@ -621,6 +637,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand check 'Compare the index with the stored files; --repair fixes what it can'
             cand daemon 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
             cand completions 'Print a shell completion script'
+            cand status 'Daemon up or not, jobs by state, store counts and sizes, free space (exit 3: no daemon)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'dicomq;help;store'= {
@@ -651,8 +668,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;help;jobs'= {
             cand ls 'Table of jobs (--json: Orthanc''s /jobs?expand)'
-            cand show 'One job as Orthanc''s GET /jobs/{id}'
-            cand wait 'Block until the job ends: exit 0 on Success, 1 on Failure'
+            cand show 'One job: a readable block on a terminal; Orthanc''s GET /jobs/{id} when piped or --json'
+            cand wait 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)'
             cand cancel 'Cancel a job (it ends in Failure)'
             cand pause 'Pause a job at its next step boundary'
             cand resume 'Resume a paused job'
@@ -696,6 +713,8 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;daemon'= {
         }
         &'dicomq;help;completions'= {
+        }
+        &'dicomq;help;status'= {
         }
         &'dicomq;help;help'= {
         }

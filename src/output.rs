@@ -28,25 +28,59 @@ pub struct Output {
     pub json: bool,
     pub quiet: bool,
     color: bool,
+    /// Colours on stdout (a terminal there, `--color`, `NO_COLOR`).
+    color_stdout: bool,
+    /// stdout is a terminal: a person reads it (the rule of `ls` and ripgrep).
+    stdout_tty: bool,
+    stderr_tty: bool,
 }
 
 impl Output {
     pub fn new(json: bool, quiet: bool, choice: ColorChoice) -> Self {
-        let color = match choice {
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let wanted = |tty: bool| match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stderr().is_terminal()
-            }
+            ColorChoice::Auto => !no_color && tty,
         };
-        Output { json, quiet, color }
+        Output {
+            json,
+            quiet,
+            color: wanted(stderr_tty),
+            color_stdout: wanted(stdout_tty) && !json,
+            stdout_tty,
+            stderr_tty,
+        }
+    }
+
+    /// A person reads stdout (a terminal, no `--json`): views for people (a summary instead of
+    /// one line per file, relative times). Otherwise stdout keeps its data lines for scripts.
+    pub fn for_person(&self) -> bool {
+        self.stdout_tty && !self.json
+    }
+
+    /// `text` in the ANSI colour `code` ("32" green, "1;31" bold red...) when stdout takes
+    /// colours; unchanged otherwise.
+    pub fn paint_stdout(&self, text: &str, code: &str) -> String {
+        if self.color_stdout {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     /// Writes text to stdout, its control characters escaped but for its line breaks and tabs;
     /// a closed pipe surfaces as a BrokenPipe I/O error.
     pub fn data(&self, text: &str) -> Result<()> {
         self.raw(escape_controls_but_layout(text).as_bytes())
+    }
+
+    /// Writes text whose values were escaped where they were put in ([`escape_controls`]) and
+    /// whose only escape sequences are the colours of [`Output::paint_stdout`].
+    pub fn data_painted(&self, text: &str) -> Result<()> {
+        self.raw(text.as_bytes())
     }
 
     fn raw(&self, bytes: &[u8]) -> Result<()> {
@@ -92,9 +126,10 @@ impl Output {
         }
     }
 
-    /// Whether a progress bar may be drawn.
+    /// Whether a progress bar may be drawn (on stderr): a person reads stdout, stderr is a
+    /// terminal too, and neither `--quiet` nor `--json` was given.
     pub fn progress_allowed(&self) -> bool {
-        !self.quiet && !self.json && std::io::stderr().is_terminal()
+        !self.quiet && self.for_person() && self.stderr_tty
     }
 }
 
@@ -172,6 +207,54 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// How long ago `then_us` was (microseconds since the epoch), for a person: "just now",
+/// "42 s ago", "3 min ago", "5 h ago", "2 days ago"; "in the future" for a clock ahead.
+pub fn ago(then_us: i64, now_us: i64) -> String {
+    let secs = now_us.saturating_sub(then_us) / 1_000_000;
+    match secs {
+        ..0 => "in the future".into(),
+        0 => "just now".into(),
+        _ => format!("{} ago", duration_words(secs as u64)),
+    }
+}
+
+/// A duration for a person: "42 s", "3 min", "5 h", "2 days" (whole units, rounded down).
+pub fn duration_words(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86400 => format!("{} h", secs / 3600),
+        86400..172800 => "1 day".into(),
+        _ => format!("{} days", secs / 86400),
+    }
+}
+
+/// A local date and time for a person ("2026-12-01 05:20:01").
+pub fn local_time(us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(us)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// A size for a person, in binary units with one decimal ("1.2 GiB").
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +281,22 @@ mod tests {
         assert!(!safe.chars().any(|c| c.is_control() && c != '\n'), "{safe}");
         let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn times_and_sizes_for_people() {
+        let now = 1_000_000_000_000_000;
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(ago(now - 42_000_000, now), "42 s ago");
+        assert_eq!(ago(now - 10_000_000, now), "10 s ago");
+        assert_eq!(ago(now - 3 * 60_000_000 - 5, now), "3 min ago");
+        assert_eq!(ago(now - 5 * 3_600_000_000, now), "5 h ago");
+        assert_eq!(ago(now - 90_000_000_000, now), "1 day ago");
+        assert_eq!(ago(now - 3 * 86_400_000_000, now), "3 days ago");
+        assert_eq!(ago(now + 5_000_000, now), "in the future");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 << 30), "5.0 GiB");
     }
 
     #[test]

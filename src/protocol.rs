@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::dicom::create::TagValue;
 use crate::error::ErrorKind;
 use crate::jobs::{Action, JobInfo, JobRow};
-use crate::node::{ChangesPage, CreateAnswer, JobRequest, ListRequest, MetricsSwitch};
+use crate::node::{ChangesPage, CreateAnswer, JobRequest, ListRequest, MetricsSwitch, NodeStatus};
 use crate::store::find::FindQuery;
 use crate::store::import::ImportResult;
 use crate::store::views::{RemovedView, ResourceView};
@@ -69,6 +69,21 @@ pub struct WireCreate {
     /// Orthanc's legacy body (no `Tags`).
     #[serde(default)]
     pub legacy_v1: bool,
+}
+
+/// What a running daemon says of itself (`dicomq status`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DaemonFacts {
+    pub pid: u32,
+    /// When it started, microseconds since the Unix epoch.
+    pub started_us: i64,
+    pub version: String,
+    pub socket: std::path::PathBuf,
+    /// The REST API's address, when served.
+    pub http: Option<String>,
+    /// The DICOM listener's address (not served yet: always None).
+    #[serde(default)]
+    pub dicom: Option<String>,
 }
 
 /// The request's variants carry the Node's own request types where the Node takes one
@@ -135,6 +150,8 @@ pub enum Request {
         since: u64,
         limit: usize,
     },
+    /// `dicomq status`: the daemon's facts and the Node's counters.
+    Status,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -193,6 +210,10 @@ pub enum Response {
     Done,
     Changes {
         page: ChangesPage,
+    },
+    Status {
+        daemon: DaemonFacts,
+        node: NodeStatus,
     },
 }
 
@@ -468,6 +489,7 @@ mod tests {
             Request::MetricsSwitch,
             Request::SetMetrics { enabled: false },
             Request::JobRows,
+            Request::Status,
             Request::JobOutput { id: "x".into() },
             Request::TakeJobOutput { id: "x".into() },
             Request::Changes {
@@ -584,6 +606,26 @@ mod tests {
                     creation_us: 1_800_000_000_000_000,
                     runtime_ms: 12,
                 }],
+            },
+            Response::Status {
+                daemon: DaemonFacts {
+                    pid: 42,
+                    started_us: 1_800_000_000_000_000,
+                    version: "0.1.0".into(),
+                    socket: "/h/daemon.sock".into(),
+                    http: Some("127.0.0.1:8042".into()),
+                    dicom: None,
+                },
+                node: NodeStatus {
+                    jobs: [("Success".to_string(), 3)].into_iter().collect(),
+                    store: crate::store::index::Statistics {
+                        instances: 9,
+                        ..Default::default()
+                    },
+                    free_bytes: Some(1 << 30),
+                    metrics_enabled: true,
+                    jobs_enabled: Some(false),
+                },
             },
         ];
         for r in responses {

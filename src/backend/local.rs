@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
     ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, Node,
+    NodeStatus,
 };
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
@@ -94,6 +95,18 @@ impl Backend for Node {
         Node::wait_job(self, id, timeout, &mut |_| Ok(()))
     }
 
+    fn wait_job_watched(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+        watch: &mut dyn FnMut(&JobInfo) -> bool,
+    ) -> Result<JobInfo> {
+        Node::wait_job(self, id, timeout, &mut |j| {
+            watch(j);
+            Ok(())
+        })
+    }
+
     fn job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {
         let mut out = Node::job_output(self, id)?;
         match dest {
@@ -128,6 +141,10 @@ impl Backend for Node {
 
     fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
         Node::set_metrics_enabled(self, enabled)
+    }
+
+    fn status(&self) -> Result<(NodeStatus, Option<crate::protocol::DaemonFacts>)> {
+        Ok((Node::status(self)?, None))
     }
 }
 

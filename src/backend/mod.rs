@@ -13,8 +13,10 @@ use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
-    ChangesPage, CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, retry_while_busy,
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, NodeStatus,
+    retry_while_busy,
 };
+use crate::protocol::DaemonFacts;
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
 use crate::store::views::{RemovedView, ResourceView};
@@ -90,6 +92,16 @@ pub trait Backend {
     /// Waits for a job to end (or the timeout). Inline, the job runs for the wait.
     fn wait_job(&self, id: &str, timeout: Option<Duration>) -> Result<JobInfo>;
 
+    /// [`Backend::wait_job`], calling `watch` with the job as it runs (a few times a second)
+    /// and at its end; `watch` answering false stops the wait early (Ctrl-C), with the job as
+    /// last seen. Inline, the job runs for the wait and cannot be left.
+    fn wait_job_watched(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+        watch: &mut dyn FnMut(&JobInfo) -> bool,
+    ) -> Result<JobInfo>;
+
     /// Copies a finished job's output to `dest`; returns its size. A job without an output
     /// (failed, not finished, evicted, or of a type that has none) is an error saying which.
     fn job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64>;
@@ -106,6 +118,9 @@ pub trait Backend {
 
     /// Switches metrics collection, persistently.
     fn set_metrics_enabled(&self, enabled: bool) -> Result<()>;
+
+    /// The Node's counters (`dicomq status`), and the daemon's facts when one answers.
+    fn status(&self) -> Result<(NodeStatus, Option<DaemonFacts>)>;
 }
 
 /// The daemon when its socket answers; otherwise the home inline, waiting up to the lock

@@ -8,9 +8,9 @@ use super::{Backend, Client, OutputDest};
 use crate::error::Result;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
-    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch,
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, NodeStatus,
 };
-use crate::protocol::{Request, Response, create};
+use crate::protocol::{DaemonFacts, Request, Response, create};
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult, ImportSource, ImportStatus};
 use crate::store::views::{RemovedView, ResourceView};
@@ -18,6 +18,9 @@ use crate::store::views::{RemovedView, ResourceView};
 /// Files sent to the daemon per request (one index commit each on its side).
 const REMOTE_STORE_BATCH_FILES: usize = 500;
 const REMOTE_STORE_BATCH_BYTES: u64 = 128 << 20;
+
+/// How long one `WaitJob` of a watched wait lasts at most: the watcher's refresh period.
+const WATCH_SLICE: Duration = Duration::from_millis(200);
 
 /// Sends a bodiless request and takes the one answer it expects.
 macro_rules! ask {
@@ -205,6 +208,29 @@ impl Backend for Client {
         ask!(self, req, Response::Job { info } => *info)
     }
 
+    fn wait_job_watched(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+        watch: &mut dyn FnMut(&JobInfo) -> bool,
+    ) -> Result<JobInfo> {
+        // Waits in slices: the daemon answers when the job ends or the slice is over.
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        loop {
+            let slice = match deadline {
+                Some(d) => d
+                    .saturating_duration_since(std::time::Instant::now())
+                    .min(WATCH_SLICE),
+                None => WATCH_SLICE,
+            };
+            let info = self.wait_job(id, Some(slice))?;
+            let over = deadline.is_some_and(|d| std::time::Instant::now() >= d);
+            if !watch(&info) || info.state.is_finished() || over {
+                return Ok(info);
+            }
+        }
+    }
+
     fn job_output(&self, id: &str, dest: OutputDest<'_>) -> Result<u64> {
         let req = Request::JobOutput { id: id.into() };
         match dest {
@@ -244,5 +270,9 @@ impl Backend for Client {
 
     fn set_metrics_enabled(&self, enabled: bool) -> Result<()> {
         ask!(self, Request::SetMetrics { enabled }, Response::Done => ())
+    }
+
+    fn status(&self) -> Result<(NodeStatus, Option<DaemonFacts>)> {
+        ask!(self, Request::Status, Response::Status { node, daemon } => (node, Some(daemon)))
     }
 }

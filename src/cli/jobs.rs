@@ -20,12 +20,16 @@ pub enum JobsCommand {
         /// Only jobs in these states (Pending, Running, Success, Failure, Paused, Retry)
         #[arg(long = "state", value_name = "S")]
         states: Vec<String>,
+        /// Refresh the table in place until Ctrl-C (exit 130)
+        #[arg(long, short = 'w')]
+        watch: bool,
     },
-    /// One job as Orthanc's GET /jobs/{id}
+    /// One job: a readable block on a terminal; Orthanc's GET /jobs/{id} when piped or --json
     Show { id: String },
-    /// Block until the job ends: exit 0 on Success, 1 on Failure
+    /// Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)
     Wait {
-        id: String,
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
         /// Give up after this many seconds (exit 1, the job goes on)
         #[arg(long, value_name = "SECONDS")]
         timeout: Option<f64>,
@@ -102,7 +106,9 @@ pub fn run_resource_job(
         }
         return ctx.out.data(&format!("{id}\n"));
     }
-    let info = backend.run_job_watched(req, &mut |_| {})?;
+    let bar = super::progress::JobBar::new(ctx.out.progress_allowed());
+    let info = backend.run_job_watched(req, &mut |j| bar.update(j))?;
+    bar.finish();
     finished(&info)?;
     if ctx.out.json {
         return ctx.out.json_value(&info.content);
@@ -145,12 +151,15 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
     let backend = ctx.backend()?;
     let out = &ctx.out;
     match cmd {
-        JobsCommand::Ls { states } => {
+        JobsCommand::Ls { states, watch } => {
             let wanted = states
                 .iter()
                 .map(|s| parse_state(s))
                 .collect::<Result<Vec<_>>>()?;
             let keep = |s: &JobState| wanted.is_empty() || wanted.contains(s);
+            if watch {
+                return super::jobs_watch::run(ctx, backend.as_ref(), &keep);
+            }
             if out.json {
                 let jobs: Vec<JobInfo> = backend
                     .jobs()?
@@ -160,10 +169,18 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
                 return out.json_value(&jobs);
             }
             // The table needs no Content: fetch only its columns (10 000 jobs stay fast).
-            let rows = backend
+            let rows: Vec<_> = backend
                 .job_rows()?
                 .into_iter()
                 .filter(|j| keep(&j.state))
+                .collect();
+            if out.for_person() {
+                let now = crate::jobs::model::now_us();
+                let width = super::job_views::terminal_width();
+                return out.data_painted(&super::job_views::ls_table(out, &rows, width, now));
+            }
+            let rows = rows
+                .into_iter()
                 .map(|j| {
                     vec![
                         short(&j.id),
@@ -186,14 +203,28 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
                 rows,
             ))
         }
-        JobsCommand::Show { id } => out.json_value(&backend.job(&id)?),
-        JobsCommand::Wait { id, timeout } => {
-            let info =
-                backend.wait_job(&id, timeout.map(|t| Duration::from_secs_f64(t.max(0.0))))?;
-            if out.json {
-                out.json_value(&info)?;
+        JobsCommand::Show { id } => {
+            let info = backend.job(&id)?;
+            if out.for_person() {
+                let now = crate::jobs::model::now_us();
+                return out.data_painted(&super::job_views::show_block(out, &info, now));
             }
-            finished(&info)
+            out.json_value(&info)
+        }
+        JobsCommand::Wait { ids, timeout } => {
+            let timeout = timeout.map(|t| Duration::from_secs_f64(t.max(0.0)));
+            if let [id] = ids.as_slice() {
+                let info = wait_one(ctx, backend.as_ref(), id, timeout)?;
+                if out.json {
+                    out.json_value(&info)?;
+                }
+                return finished(&info);
+            }
+            let infos = super::jobs_watch::wait_all(ctx, backend.as_ref(), &ids, timeout)?;
+            if out.json {
+                out.json_value(&infos)?;
+            }
+            infos.iter().try_for_each(finished)
         }
         JobsCommand::Cancel { id } => control(ctx, backend.as_ref(), &id, Action::Cancel),
         JobsCommand::Pause { id } => control(ctx, backend.as_ref(), &id, Action::Pause),
@@ -201,6 +232,31 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
         JobsCommand::Resubmit { id } => control(ctx, backend.as_ref(), &id, Action::Resubmit),
         JobsCommand::Output { .. } => Ok(()), // handled above
     }
+}
+
+/// One job waited for, with its bar on a terminal (Ctrl-C through a daemon: exit 130).
+fn wait_one(
+    ctx: &Context,
+    backend: &dyn crate::backend::Backend,
+    id: &str,
+    timeout: Option<Duration>,
+) -> Result<JobInfo> {
+    if !ctx.out.progress_allowed() {
+        return backend.wait_job(id, timeout);
+    }
+    if backend.is_remote() {
+        super::interrupt::catch();
+    }
+    let bar = super::progress::JobBar::new(true);
+    let info = backend.wait_job_watched(id, timeout, &mut |j| {
+        bar.update(j);
+        !super::interrupt::interrupted()
+    });
+    bar.finish();
+    if super::interrupt::interrupted() {
+        super::interrupt::exit();
+    }
+    info
 }
 
 /// `jobs output ID [-o FILE]`: stdout when no `-o` and stdout is not a terminal.

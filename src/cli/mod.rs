@@ -8,11 +8,16 @@ pub mod completions;
 pub mod create;
 pub mod daemon;
 pub mod find;
+pub mod interrupt;
+pub mod job_views;
 pub mod jobs;
+pub mod jobs_watch;
 pub mod metrics;
 pub mod modify;
+pub mod progress;
 pub mod resources;
 pub mod split_merge;
+pub mod status;
 pub mod store;
 
 use std::path::PathBuf;
@@ -111,6 +116,8 @@ pub enum Command {
     Daemon(daemon::DaemonArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+    /// Daemon up or not, jobs by state, store counts and sizes, free space (exit 3: no daemon)
+    Status(status::StatusArgs),
 }
 
 /// What every command gets: the output, and a way to reach the Node.
@@ -177,6 +184,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Daemon(args) => daemon::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
     };
     // A disk-full error names the data home it is about.
     match home {

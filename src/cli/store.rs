@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 use crate::store::import::{ImportItem, ImportResult, ImportSource, ImportStatus};
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "On a terminal: a progress bar, the files that failed and a one-line \
+summary (-v lists every file). Piped: one line per stored file (ID, status, path)."
+)]
 pub struct StoreArgs {
     /// DICOM files or folders (searched recursively; symlinks are followed, loops detected)
     #[arg(required = true, value_name = "PATH")]
@@ -120,24 +124,9 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
     }
     let total = items.len() + results.len();
     let backend = ctx.backend()?;
-    let bar = if out.progress_allowed() && total > 1 {
-        let bar = indicatif::ProgressBar::new(total as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {per_sec}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(bar)
-    } else {
-        None
-    };
-    let stored = backend.store(items, &mut |_r| {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let bar = super::progress::FilesBar::new(out.progress_allowed() && total > 1, total as u64);
+    let stored = backend.store(items, &mut |_r| bar.inc())?;
+    bar.finish();
     results.extend(stored);
 
     let count = |s: ImportStatus| results.iter().filter(|r| r.status == s).count();
@@ -164,7 +153,8 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<()> {
             })
             .collect();
         out.json_value(&views)?;
-    } else {
+    } else if !out.for_person() || ctx.global.verbose > 0 {
+        // A person sees the failures and the summary; scripts (and -v) every stored file.
         let mut text = String::new();
         for r in &results {
             if let (ImportStatus::Success | ImportStatus::AlreadyStored, Some(ids)) =

@@ -105,6 +105,10 @@ fn dispatch(
         Request::TakeJobOutput { id } => {
             node.take_job_output(&id).map(|_| answer(Response::Done))?
         }
+        Request::Status => answer(Response::Status {
+            daemon: super::facts::get(&node.home().socket()),
+            node: node.status()?,
+        }),
         Request::WaitJob { id, timeout_ms } => {
             job(node.wait_job(&id, timeout_ms.map(Duration::from_millis), &mut still_there)?)
         }

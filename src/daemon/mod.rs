@@ -5,6 +5,7 @@
 //! are blocking: redb, files, job waits): see `connection.rs`.
 
 mod connection;
+mod facts;
 mod handler;
 mod heap;
 pub mod socket;
@@ -56,6 +57,7 @@ pub fn run(
     node.serve(!opts.no_jobs)?;
     let listener = socket::bind(&path)?;
     tracing::info!("dicomq daemon listening on {}", path.display());
+    facts::record(&path, opts.http.as_ref().map(|h| h.addr.to_string()));
     if let Some((listener, options)) = http {
         tracing::info!("REST API on http://{}", options.addr);
         let app = crate::http::App {

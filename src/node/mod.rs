@@ -22,10 +22,12 @@ mod create_dicom;
 mod jobs;
 mod modify;
 mod resources;
+mod status;
 pub use check::CheckView;
 pub use create_dicom::{CreateAnswer, CreateRequest};
 pub use jobs::{JobOutput, JobRequest};
 pub use resources::{ChangesPage, ListRequest, MAX_CHANGES_PER_PAGE};
+pub use status::NodeStatus;
 
 pub struct Node {
     home: Home,

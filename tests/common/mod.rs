@@ -7,6 +7,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 pub mod orthanc;
+pub mod tty;
 pub mod validators;
 
 pub fn fixture_root() -> PathBuf {
