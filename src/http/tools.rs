@@ -162,7 +162,7 @@ async fn system(State(app): State<App>) -> ApiResult {
         "DicomPort": null,
         "HttpPort": app.options.addr.port(),
         // Orthanc's meaning: false when anyone on the network may call the API.
-        "IsHttpServerSecure": !(app.options.remote_access_allowed && !app.options.authentication_enabled),
+        "IsHttpServerSecure": !app.options.remote_access_allowed || app.options.authentication_enabled,
         "Name": "dicomq",
         "PluginsEnabled": false,
         "StorageAreaPlugin": null,
