@@ -130,7 +130,7 @@ impl Tls {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(super) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -145,7 +145,7 @@ pub fn server_config(options: &TlsOptions) -> Result<Arc<ServerConfig>> {
     let builder = match &options.client_cas {
         None => builder.with_no_client_auth(),
         Some(path) => {
-            let roots = read_roots(path)?;
+            let roots = read_roots("SslTrustedClientCertificates", path)?;
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
                 .build()
                 .map_err(|e| file_error("SslTrustedClientCertificates", path, &e.to_string()))?;
@@ -231,18 +231,18 @@ fn read_key(path: &Path, with_certificate: bool) -> Result<PrivateKeyDer<'static
     })
 }
 
-fn read_roots(path: &Path) -> Result<rustls::RootCertStore> {
-    const OPTION: &str = "SslTrustedClientCertificates";
-    let pem = read_pem(OPTION, path)?;
+/// The CA certificates of a PEM bundle, for `option`.
+pub(super) fn read_roots(option: &str, path: &Path) -> Result<rustls::RootCertStore> {
+    let pem = read_pem(option, path)?;
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|e| file_error(OPTION, path, &format!("not valid PEM: {e}")))?;
+        let cert = cert.map_err(|e| file_error(option, path, &format!("not valid PEM: {e}")))?;
         roots
             .add(cert)
-            .map_err(|e| file_error(OPTION, path, &format!("a certificate is unusable: {e}")))?;
+            .map_err(|e| file_error(option, path, &format!("a certificate is unusable: {e}")))?;
     }
     if roots.is_empty() {
-        return Err(file_error(OPTION, path, "holds no certificate"));
+        return Err(file_error(option, path, "holds no certificate"));
     }
     Ok(roots)
 }
