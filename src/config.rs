@@ -42,6 +42,79 @@ pub struct Config {
     pub network: crate::net::NetworkConfig,
     /// Keys we do not know, reported once as a warning.
     pub unknown_keys: Vec<String>,
+    /// HTTPS of the REST API, and how https:// peers are verified (`Ssl*`, `Https*`).
+    pub https: HttpsConfig,
+}
+
+/// HTTPS options, with Orthanc's names (`SslPrivateKey` and `AllowInsecureRemote` are
+/// dicomq's). Files are checked when the daemon starts (`http/tls.rs`), not here.
+#[derive(Debug, Clone)]
+pub struct HttpsConfig {
+    /// `SslEnabled`: serve the REST API over HTTPS only.
+    pub ssl_enabled: bool,
+    /// `SslCertificate`: PEM with the certificate chain, leaf first, and (as Orthanc) the key.
+    pub certificate: Option<PathBuf>,
+    /// `SslPrivateKey`: the key in its own PEM file instead.
+    pub private_key: Option<PathBuf>,
+    /// `SslMinimumProtocolVersion`, Orthanc's (civetweb's) numbers: 4 = TLS 1.2 and 1.3,
+    /// 5 = TLS 1.3 only; 0-3 (SSL, TLS 1.0, 1.1) are refused when HTTPS is on.
+    pub minimum_protocol_version: u64,
+    /// `SslVerifyPeers`: clients must present a certificate signed by one of
+    /// `SslTrustedClientCertificates` (a PEM bundle).
+    pub verify_clients: bool,
+    pub trusted_client_certificates: Option<PathBuf>,
+    /// `HttpsVerifyPeers` (default true) and `HttpsCACertificates` (a PEM bundle): how the
+    /// peer client checks https:// servers.
+    pub verify_peers: bool,
+    pub ca_certificates: Option<PathBuf>,
+    /// `AllowInsecureRemote`: serve plain HTTP on a non-loopback address anyway.
+    pub allow_insecure_remote: bool,
+}
+
+impl Default for HttpsConfig {
+    fn default() -> Self {
+        HttpsConfig {
+            ssl_enabled: false,
+            certificate: None,
+            private_key: None,
+            minimum_protocol_version: 4,
+            verify_clients: false,
+            trusted_client_certificates: None,
+            verify_peers: true,
+            ca_certificates: None,
+            allow_insecure_remote: false,
+        }
+    }
+}
+
+impl HttpsConfig {
+    /// Reads one of the HTTPS keys of `KNOWN` (already type-checked); other keys are left.
+    fn read(&mut self, key: &str, value: &Value, base: &Path) -> std::result::Result<(), String> {
+        let path = || value.as_str().map(|s| base.join(s));
+        let flag = value.as_bool().unwrap_or(false);
+        match key {
+            "SslEnabled" => self.ssl_enabled = flag,
+            "SslCertificate" => self.certificate = path(),
+            "SslPrivateKey" => self.private_key = path(),
+            "SslMinimumProtocolVersion" => {
+                let v = value.as_u64().unwrap_or(u64::MAX);
+                if v > 5 {
+                    return Err(format!(
+                        "\"SslMinimumProtocolVersion\": {v} is not one of Orthanc's values \
+                         (4 = TLS 1.2 and later, 5 = TLS 1.3)"
+                    ));
+                }
+                self.minimum_protocol_version = v;
+            }
+            "SslVerifyPeers" => self.verify_clients = flag,
+            "SslTrustedClientCertificates" => self.trusted_client_certificates = path(),
+            "HttpsVerifyPeers" => self.verify_peers = flag,
+            "HttpsCACertificates" => self.ca_certificates = path(),
+            "AllowInsecureRemote" => self.allow_insecure_remote = flag,
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -64,6 +137,7 @@ impl Default for Config {
             default_encoding: Default::default(),
             network: Default::default(),
             unknown_keys: Vec::new(),
+            https: HttpsConfig::default(),
         }
     }
 }
@@ -120,6 +194,16 @@ const KNOWN: &[(&str, Expect)] = &[
     ("HttpBodyLimit", Expect::UInt),
     ("MaximumCreateDicomContentSize", Expect::UInt),
     ("DefaultEncoding", Expect::Str),
+    // HTTPS (HttpsConfig)
+    ("SslEnabled", Expect::Bool),
+    ("SslCertificate", Expect::Str),
+    ("SslPrivateKey", Expect::Str),
+    ("SslMinimumProtocolVersion", Expect::UInt),
+    ("SslVerifyPeers", Expect::Bool),
+    ("SslTrustedClientCertificates", Expect::Str),
+    ("HttpsVerifyPeers", Expect::Bool),
+    ("HttpsCACertificates", Expect::Str),
+    ("AllowInsecureRemote", Expect::Bool),
 ];
 
 impl Config {
@@ -231,7 +315,9 @@ impl Config {
                     config.dictionary =
                         PrivateDictionary::from_json(&value).map_err(|e| e.to_string())?;
                 }
-                _ => {}
+                other => {
+                    config.https.read(other, &value, base)?;
+                }
             }
         }
         if config.concurrent_jobs == 0 {
@@ -385,6 +471,38 @@ mod tests {
             msg.contains("config.json") && msg.contains("not valid JSON"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn https_options_are_read_with_paths_from_the_config_directory() {
+        let c = parse("{}").expect("valid");
+        assert!(!c.https.ssl_enabled && c.https.verify_peers);
+        assert_eq!(c.https.minimum_protocol_version, 4);
+        let c = parse(
+            r#"{"SslEnabled": true, "SslCertificate": "tls/server.pem", "SslPrivateKey": "/k.pem",
+                "SslMinimumProtocolVersion": 5, "SslVerifyPeers": true,
+                "SslTrustedClientCertificates": "clients.pem", "HttpsVerifyPeers": false,
+                "HttpsCACertificates": "ca.pem", "AllowInsecureRemote": true}"#,
+        )
+        .expect("valid");
+        let h = &c.https;
+        assert!(h.ssl_enabled && h.verify_clients && !h.verify_peers && h.allow_insecure_remote);
+        assert_eq!(
+            h.certificate,
+            Some(PathBuf::from("/etc/dicomq/tls/server.pem"))
+        );
+        assert_eq!(h.private_key, Some(PathBuf::from("/k.pem")));
+        assert_eq!(h.minimum_protocol_version, 5);
+        assert_eq!(
+            h.trusted_client_certificates,
+            Some(PathBuf::from("/etc/dicomq/clients.pem"))
+        );
+        assert_eq!(h.ca_certificates, Some(PathBuf::from("/etc/dicomq/ca.pem")));
+        assert!(c.unknown_keys.is_empty());
+        let e = parse(r#"{"SslMinimumProtocolVersion": 6}"#).expect_err("unknown version");
+        assert!(e.contains("SslMinimumProtocolVersion"), "{e}");
+        let e = parse(r#"{"SslEnabled": "yes"}"#).expect_err("wrong type");
+        assert!(e.contains("SslEnabled") && e.contains("boolean"), "{e}");
     }
 
     #[test]

@@ -67,7 +67,11 @@ fn with_a_daemon_it_tells_pid_addresses_and_jobs() {
     let d = &s["daemon"];
     assert_eq!(d["running"], true);
     assert_eq!(d["pid"], daemon.child.id());
-    assert_eq!(d["http"].as_str(), url.strip_prefix("http://"));
+    assert_eq!(
+        d["http"].as_str(),
+        Some(url.as_str()),
+        "the URL, scheme included"
+    );
     assert_eq!(d["dicom"], serde_json::Value::Null);
     assert_eq!(d["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(d["jobs_enabled"], true);
@@ -86,10 +90,7 @@ fn with_a_daemon_it_tells_pid_addresses_and_jobs() {
 
     let text = stdout(&home.run(&["status"]));
     assert!(text.starts_with("● dicomq daemon running (pid "), "{text}");
-    assert!(
-        text.contains(&format!("HTTP     {}", &url["http://".len()..])),
-        "{text}"
-    );
+    assert!(text.contains(&format!("HTTP     {url}")), "{text}");
     assert!(
         text.contains("0 running, 0 pending, 0 paused, 0 retrying; 1 succeeded, 1 failed"),
         "{text}"

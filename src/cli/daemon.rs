@@ -51,6 +51,8 @@ fn http_options(arg: Option<&str>, config: &crate::config::Config) -> Result<Opt
         users: config.registered_users.clone(),
         body_limit: config.http_body_limit,
         body_timeout: Duration::from_secs(30),
+        tls: crate::http::tls::TlsOptions::from_config(&config.https)?,
+        allow_insecure_remote: config.https.allow_insecure_remote,
     }))
 }
 

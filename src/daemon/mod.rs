@@ -48,6 +48,9 @@ pub fn run(
         Some(h) => Some((crate::http::bind(h)?, h.clone())),
         None => None,
     };
+    if let Some(warning) = opts.http.as_ref().and_then(HttpOptions::insecure_warning) {
+        tracing::warn!("{warning}");
+    }
     let node = Arc::new(Node::open_waiting(
         home,
         config,
@@ -57,16 +60,21 @@ pub fn run(
     node.serve(!opts.no_jobs)?;
     let listener = socket::bind(&path)?;
     tracing::info!("dicomq daemon listening on {}", path.display());
-    facts::record(&path, opts.http.as_ref().map(|h| h.addr.to_string()));
-    if let Some((listener, options)) = http {
-        tracing::info!("REST API on http://{}", options.addr);
+    let url = http
+        .as_ref()
+        .map(|(_, options)| crate::http::facts::HttpFacts::of(options).url);
+    facts::record(&path, url.clone());
+    let mut tls = None;
+    if let Some((bound, options)) = http {
+        tracing::info!("REST API on {}", url.unwrap_or_default());
+        tls = bound.tls.clone();
         let app = crate::http::App {
             node: Arc::clone(&node),
             options: Arc::new(options),
         };
-        crate::http::spawn(listener, app, crate::parallel::cpus())?;
+        crate::http::spawn(bound, app, crate::parallel::cpus())?;
     }
-    let served = runtime.block_on(serve(listener, Arc::clone(&node)));
+    let served = runtime.block_on(serve(listener, Arc::clone(&node), tls));
     // Stop accepting first (the listener is gone), then let running jobs reach their next
     // step boundary and commit, then remove the socket.
     tracing::info!("stopping: waiting for running jobs to reach a step boundary");
@@ -97,7 +105,26 @@ fn raise_open_files_limit() {
     }
 }
 
-async fn serve(listener: std::os::unix::net::UnixListener, node: Arc<Node>) -> Result<()> {
+/// SIGHUP: the HTTPS certificates are read again; jobs and connections go on. A bad new
+/// certificate keeps the one in use.
+fn reload(tls: Option<&crate::http::tls::Tls>) {
+    let Some(tls) = tls else {
+        return tracing::info!("SIGHUP: nothing to reload (no HTTPS)");
+    };
+    match tls.reload() {
+        Ok(()) => tracing::info!(
+            "SIGHUP: reloaded the HTTPS certificate {}",
+            tls.options().certificate.display()
+        ),
+        Err(e) => tracing::error!("SIGHUP: keeping the HTTPS certificate in use: {e}"),
+    }
+}
+
+async fn serve(
+    listener: std::os::unix::net::UnixListener,
+    node: Arc<Node>,
+    tls: Option<Arc<crate::http::tls::Tls>>,
+) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     listener
         .set_nonblocking(true)
@@ -106,6 +133,7 @@ async fn serve(listener: std::os::unix::net::UnixListener, node: Arc<Node>) -> R
         .map_err(|e| Error::Internal(format!("socket: {e}")))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.to_string()))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut hup = signal(SignalKind::hangup()).map_err(|e| Error::Internal(e.to_string()))?;
     let serving = Arc::new(tokio::sync::Semaphore::new(connection::MAX_SERVING));
     let mut last_accept_warning = None;
     let mut health = tokio::time::interval(Duration::from_millis(250));
@@ -113,6 +141,11 @@ async fn serve(listener: std::os::unix::net::UnixListener, node: Arc<Node>) -> R
         tokio::select! {
             _ = term.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
+            _ = hup.recv() => {
+                let tls = tls.clone();
+                // Files are read off the accepting threads.
+                let _ = tokio::task::spawn_blocking(move || reload(tls.as_deref())).await;
+            },
             // A failed database write (a full disk) leaves redb's handle unusable: stop with an
             // error (a non-zero exit, so that systemd restarts the daemon on a fresh handle).
             _ = health.tick() => if let Some(e) = node.database_broken() {

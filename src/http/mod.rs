@@ -2,8 +2,10 @@
 //! the socket. hyper serves each connection on one of the API's threads; axum routes.
 //!
 //! `answer` (Orthanc's JSON and error bodies) · `auth` (access rules) · `body` (reading request
-//! bodies with a limit and a timeout) · `resources`, `upload`, `content`, `frames`, `jobs`, `tools`
-//! (the routes).
+//! bodies with a limit and a timeout) · `tls` (HTTPS: certificates, reload), `tls_client` (https://
+//! peers: `HttpsCACertificates`, `HttpsVerifyPeers`) and `x509_validity`
+//! · `facts` (what `status` may say of the API) · `resources`, `upload`, `content`, `frames`,
+//! `jobs`, `tools` (the routes).
 
 mod answer;
 mod archive;
@@ -11,6 +13,7 @@ pub mod auth;
 mod body;
 mod changes;
 mod content;
+pub mod facts;
 mod find;
 mod frames;
 mod hierarchy;
@@ -21,9 +24,12 @@ mod modify;
 mod path;
 mod resources;
 mod split_merge;
+pub mod tls;
+pub mod tls_client;
 mod tools;
 mod upload;
 pub mod upload_body;
+mod x509_validity;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -52,11 +58,16 @@ pub struct HttpOptions {
     pub users: BTreeMap<String, String>,
     pub body_limit: u64,
     pub body_timeout: Duration,
+    /// HTTPS (`SslEnabled`); None: plain HTTP.
+    pub tls: Option<tls::TlsOptions>,
+    /// Plain HTTP on a non-loopback address was asked for explicitly (`AllowInsecureRemote`).
+    pub allow_insecure_remote: bool,
 }
 
 impl HttpOptions {
     /// Orthanc's rule, made safe: remote access without any registered user is refused unless
-    /// authentication was explicitly disabled.
+    /// authentication was explicitly disabled; plain HTTP on a non-loopback address is refused
+    /// unless asked for explicitly.
     pub fn validate(&self) -> Result<()> {
         if self.remote_access_allowed && self.authentication_enabled && self.users.is_empty() {
             return Err(Error::Invalid(
@@ -65,7 +76,44 @@ impl HttpOptions {
                     .into(),
             ));
         }
+        if self.tls.is_none() && !self.addr.ip().is_loopback() && !self.allow_insecure_remote {
+            return Err(Error::Remote {
+                kind: crate::error::ErrorKind::Failed,
+                message: format!(
+                    "refusing to serve the REST API in plain HTTP on {}, beyond this machine: \
+                     passwords and patient data would cross the network in clear",
+                    self.addr
+                ),
+                hint: Some(
+                    "set \"SslEnabled\": true and \"SslCertificate\" in the config (HTTPS), \
+                     serve on 127.0.0.1 behind a TLS proxy, or set \"AllowInsecureRemote\": true \
+                     to accept plain HTTP"
+                        .into(),
+                ),
+            });
+        }
         Ok(())
+    }
+
+    /// What the operator must hear at start: credentials or data that travel in clear.
+    pub fn insecure_warning(&self) -> Option<String> {
+        if self.tls.is_some() {
+            return None;
+        }
+        if self.remote_access_allowed && self.authentication_enabled {
+            return Some(format!(
+                "RemoteAccessAllowed without SslEnabled: the REST API on http://{} takes HTTP Basic \
+                 credentials in clear (set SslEnabled and SslCertificate for HTTPS)",
+                self.addr
+            ));
+        }
+        if !self.addr.ip().is_loopback() {
+            return Some(format!(
+                "AllowInsecureRemote: the REST API on http://{} serves patient data in clear",
+                self.addr
+            ));
+        }
+        None
     }
 }
 
@@ -79,28 +127,42 @@ pub struct App {
 #[derive(Clone, Copy)]
 pub(crate) struct Peer(pub(crate) SocketAddr);
 
-/// Binds the address (before anything else is touched).
-pub fn bind(options: &HttpOptions) -> Result<std::net::TcpListener> {
+/// The bound address and, for HTTPS, the certificates read and checked.
+pub struct Bound {
+    pub listener: std::net::TcpListener,
+    pub tls: Option<Arc<tls::Tls>>,
+}
+
+/// Checks the options, reads the certificates and binds the address (before anything else is
+/// touched).
+pub fn bind(options: &HttpOptions) -> Result<Bound> {
     options.validate()?;
+    let tls = match &options.tls {
+        Some(t) => Some(Arc::new(tls::Tls::load(t.clone())?)),
+        None => None,
+    };
     let cannot =
         |e: std::io::Error| Error::Invalid(format!("cannot listen on {}: {e}", options.addr));
     let listener = std::net::TcpListener::bind(options.addr).map_err(cannot)?;
     listener.set_nonblocking(true).map_err(cannot)?;
-    Ok(listener)
+    Ok(Bound { listener, tls })
 }
 
 /// Serves the API on `threads` threads, each a single-threaded runtime accepting from the same
 /// listening socket. A connection stays on the thread that accepted it, so a request is read,
 /// answered and written without waking another thread: on 2 cores under wrk, GET /jobs/{id}
 /// took about 10 % less CPU than on one runtime shared by two workers.
-pub fn spawn(listener: std::net::TcpListener, app: App, threads: usize) -> Result<()> {
+pub fn spawn(bound: Bound, app: App, threads: usize) -> Result<()> {
     app.node.start_http();
+    facts::record(&app.options);
     let router = router(app);
     for i in 0..threads.max(1) {
-        let listener = listener
+        let listener = bound
+            .listener
             .try_clone()
             .map_err(|e| Error::Internal(format!("cannot share the REST listener: {e}")))?;
         let router = router.clone();
+        let tls = bound.tls.clone();
         std::thread::Builder::new()
             .name(format!("dicomq-http-{i}"))
             .spawn(move || {
@@ -113,7 +175,7 @@ pub fn spawn(listener: std::net::TcpListener, app: App, threads: usize) -> Resul
                 };
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => serve(l, router).await,
+                        Ok(l) => serve(l, router, tls).await,
                         Err(e) => tracing::error!("REST thread {i}: {e}"),
                     }
                 });
@@ -123,7 +185,7 @@ pub fn spawn(listener: std::net::TcpListener, app: App, threads: usize) -> Resul
     Ok(())
 }
 
-async fn serve(listener: tokio::net::TcpListener, router: Router) {
+async fn serve(listener: tokio::net::TcpListener, router: Router, tls: Option<Arc<tls::Tls>>) {
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(c) => c,
@@ -141,16 +203,41 @@ async fn serve(listener: tokio::net::TcpListener, router: Router) {
             router.clone().layer(axum::Extension(Peer(addr))),
             path::normalize,
         );
+        let tls = tls.clone();
         tokio::spawn(async move {
             let service = hyper_util::service::TowerToHyperService::new(service);
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!("http connection from {addr}: {e}");
+            let Some(tls) = tls else {
+                return serve_connection(TokioIo::new(stream), service, addr).await;
+            };
+            // A client stalled in its handshake holds a task and a descriptor, until this.
+            match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, tls.acceptor().accept(stream)).await
+            {
+                Ok(Ok(stream)) => serve_connection(TokioIo::new(stream), service, addr).await,
+                Ok(Err(e)) => tracing::debug!("TLS handshake from {addr} failed: {e}"),
+                Err(_) => tracing::debug!("TLS handshake from {addr}: timed out"),
             }
         });
+    }
+}
+
+/// HTTP/1.1 on one connection, plain or TLS.
+async fn serve_connection<I, S>(io: I, service: S, addr: SocketAddr)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(io, service);
+    if let Err(e) = conn.await {
+        tracing::debug!("http connection from {addr}: {e}");
     }
 }
 
@@ -246,6 +333,8 @@ mod tests {
                 .collect(),
             body_limit: 1 << 20,
             body_timeout: Duration::from_secs(5),
+            tls: None,
+            allow_insecure_remote: false,
         };
         (
             dir,
@@ -303,6 +392,34 @@ mod tests {
             status(&a, [10, 1, 2, 3], Some(&right)).await.status(),
             StatusCode::OK
         );
+    }
+
+    #[test]
+    fn plain_http_beyond_loopback_is_refused_unless_asked_for() {
+        let (_d, a) = app(true, true, &[("alice", "pw")]);
+        let mut o = (*a.options).clone();
+        assert!(o.validate().is_ok(), "loopback");
+        assert!(
+            o.insecure_warning()
+                .is_some_and(|w| w.contains("credentials in clear")),
+            "remote access with credentials over plain HTTP is said"
+        );
+        o.addr = SocketAddr::from(([0, 0, 0, 0], 8042));
+        let e = o.validate().expect_err("plain HTTP on every address");
+        assert!(e.to_string().contains("0.0.0.0:8042"), "{e}");
+        assert!(e.hint().is_some_and(|h| h.contains("AllowInsecureRemote")));
+        o.allow_insecure_remote = true;
+        assert!(o.validate().is_ok(), "asked for explicitly");
+        o.remote_access_allowed = false;
+        assert!(o.insecure_warning().is_some_and(|w| w.contains("in clear")));
+        o.tls = Some(tls::TlsOptions {
+            certificate: "/c.pem".into(),
+            private_key: None,
+            min_version: tls::MinVersion::Tls12,
+            client_cas: None,
+        });
+        o.allow_insecure_remote = false;
+        assert!(o.validate().is_ok() && o.insecure_warning().is_none());
     }
 
     #[test]

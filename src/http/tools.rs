@@ -161,7 +161,8 @@ async fn system(State(app): State<App>) -> ApiResult {
         "DicomAet": "DICOMQ",
         "DicomPort": null,
         "HttpPort": app.options.addr.port(),
-        "IsHttpServerSecure": false,
+        // Orthanc's meaning: false when anyone on the network may call the API.
+        "IsHttpServerSecure": !app.options.remote_access_allowed || app.options.authentication_enabled,
         "Name": "dicomq",
         "PluginsEnabled": false,
         "StorageAreaPlugin": null,
