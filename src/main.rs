@@ -5,6 +5,9 @@ use dicomq::error::Error;
 use dicomq::output::Output;
 
 fn main() {
+    // `COMPLETE=bash dicomq` prints the dynamic completion script; with the shell's variables
+    // set, it answers one completion and exits (src/cli/complete_ids.rs).
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(e));
     init_tracing(cli.global.verbose);
     let out = Output::new(cli.global.json, cli.global.quiet, cli.global.color);

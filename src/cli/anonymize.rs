@@ -14,7 +14,7 @@ use crate::jobs::ModifyParams;
 #[derive(Debug, Args)]
 pub struct AnonymizeArgs {
     /// The patient, study or series (ID or unique prefix of 8+ characters)
-    #[arg(value_name = "ID")]
+    #[arg(value_name = "ID", add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::resources))]
     pub id: String,
     /// The PS3.15 Table E.1-1 edition, as Orthanc's DicomVersion (2008 has no table here)
     #[arg(long, value_name = "NAME", default_value = "2023b")]

@@ -26,7 +26,7 @@ pub enum CompressionArg {
 pub struct ArchiveArgs {
     /// Patients, studies, series or instances (IDs or unique prefixes of 8+ characters); merged
     /// without duplicates
-    #[arg(value_name = "ID")]
+    #[arg(value_name = "ID", add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::resources))]
     pub ids: Vec<String>,
     /// Where to write the ZIP ('-' for stdout; default: <first ID>.zip here)
     #[arg(short, long, value_name = "FILE", conflicts_with = "asynchronous")]

@@ -25,25 +25,41 @@ pub enum JobsCommand {
         watch: bool,
     },
     /// One job: a readable block on a terminal; Orthanc's GET /jobs/{id} when piped or --json
-    Show { id: String },
+    Show {
+        #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::jobs))]
+        id: String,
+    },
     /// Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)
     Wait {
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::jobs))]
         ids: Vec<String>,
         /// Give up after this many seconds (exit 1, the job goes on)
         #[arg(long, value_name = "SECONDS")]
         timeout: Option<f64>,
     },
     /// Cancel a job (it ends in Failure)
-    Cancel { id: String },
+    Cancel {
+        #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::jobs))]
+        id: String,
+    },
     /// Pause a job at its next step boundary
-    Pause { id: String },
+    Pause {
+        #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::jobs))]
+        id: String,
+    },
     /// Resume a paused job
-    Resume { id: String },
+    Resume {
+        #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::jobs))]
+        id: String,
+    },
     /// Run a failed job again
-    Resubmit { id: String },
+    Resubmit {
+        #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::jobs))]
+        id: String,
+    },
     /// Fetch a finished job's output (an archive); stdout when no -o and stdout is not a terminal
     Output {
+        #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::jobs))]
         id: String,
         /// Where to write it ('-' for stdout)
         #[arg(short, long, value_name = "FILE")]

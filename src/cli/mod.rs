@@ -4,6 +4,7 @@ pub mod anonymize;
 pub mod archive;
 pub mod changes;
 pub mod check;
+pub mod complete_ids;
 pub mod completions;
 pub mod create;
 pub mod daemon;

@@ -15,7 +15,7 @@ use crate::node::JobRequest;
 #[derive(Debug, Args)]
 pub struct ModifyArgs {
     /// The patient, study or series (ID or unique prefix of 8+ characters)
-    #[arg(value_name = "ID")]
+    #[arg(value_name = "ID", add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::resources))]
     pub id: String,
     /// Set a tag (keyword or gggg,eeee) to a value, checked against its VR (a sequence in JSON: Tag=[{...}]); repeatable
     #[arg(long, value_name = "TAG=VALUE")]

@@ -33,13 +33,14 @@ pub struct LsArgs {
     #[arg(value_enum)]
     pub level: LevelArg,
     /// Only resources under this patient, study or series (ID or unique prefix)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::resources))]
     pub parent: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Resource ID (or a unique prefix of at least 8 characters)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::resources))]
     pub id: String,
     /// All tags of an instance, readable (with --json: Orthanc's /tags shape)
     #[arg(long)]
@@ -49,7 +50,7 @@ pub struct ShowArgs {
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// Resource IDs (or unique prefixes of at least 8 characters)
-    #[arg(required = true)]
+    #[arg(required = true, add = clap_complete::engine::ArgValueCompleter::new(super::complete_ids::resources))]
     pub ids: Vec<String>,
 }
 
