@@ -1546,6 +1546,11 @@ fn metadata_routes_answer_as_orthanc() {
     assert_eq!(m["RemoteAET"], "");
     assert_eq!(m["RemoteIP"], "127.0.0.1");
     assert!(m.get("CalledAET").is_none());
+    assert_eq!(m["HttpUsername"], "", "no authentication");
+    assert_eq!(
+        curl(&[&format!("{base}/plugins")]).json(),
+        serde_json::json!([])
+    );
     assert!(
         m["ReceptionDate"].is_string() && m["TransferSyntax"].is_string(),
         "{m}"

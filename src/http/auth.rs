@@ -38,6 +38,18 @@ pub fn authorized(header: Option<&str>, users: &BTreeMap<String, String>) -> boo
     ok
 }
 
+/// The user name of a Basic `Authorization` header (checked by the access rules before any
+/// route runs), for Orthanc's `HttpUsername` metadata; control characters are not kept.
+pub fn user_of(header: Option<&str>) -> Option<String> {
+    let encoded = header?.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let colon = decoded.iter().position(|&b| b == b':')?;
+    let user = String::from_utf8(decoded[..colon].to_vec()).ok()?;
+    (!user.chars().any(char::is_control)).then_some(user)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +69,12 @@ mod tests {
         assert!(!authorized(Some(&header("alice")), &users));
         assert!(!authorized(Some("Bearer x"), &users));
         assert!(!authorized(None, &users));
+        assert_eq!(
+            user_of(Some(&header("alice:s3cret"))).as_deref(),
+            Some("alice")
+        );
+        assert_eq!(user_of(Some(&header("al\nice:x"))), None);
+        assert_eq!(user_of(None), None);
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));

@@ -22,6 +22,11 @@ pub fn routes() -> Router<App> {
             get(default_encoding).put(set_default_encoding),
         )
         .route("/system", get(system))
+        // Orthanc's plugins: dicomq has none (scripts ask before using a plugin's routes).
+        .route(
+            "/plugins",
+            get(|| async { answer::json(&serde_json::json!([])) }),
+        )
         .route("/metrics", get(prometheus))
         .route("/tools/metrics-prometheus", get(prometheus))
         .route("/tools/metrics", get(metrics_switch).put(set_metrics))

@@ -20,7 +20,12 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
-    let metadata = origin(peer.map(|p| p.0.0.ip()));
+    let user = super::auth::user_of(
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok()),
+    );
+    let metadata = origin(peer.map(|p| p.0.0.ip()), user.as_deref());
     let bytes = body::read(&app, &headers, body).await?;
     if bytes.is_empty() {
         return Err(bad_file("Received an empty DICOM file"));
@@ -73,13 +78,15 @@ fn refused(e: BodyError) -> ApiError {
 }
 
 /// Orthanc's metadata of an instance received by the REST API: its origin, the client's
-/// address, and no calling AET (on the series too).
-fn origin(client: Option<std::net::IpAddr>) -> Attached {
+/// address and user name (empty without authentication), and no calling AET (on the series
+/// too).
+fn origin(client: Option<std::net::IpAddr>, user: Option<&str>) -> Attached {
     let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
     Attached::new()
         .with(Level::Instance, "Origin", origin::REST_API)
         .with(Level::Instance, "RemoteAET", "")
         .with(Level::Instance, "RemoteIP", &ip)
+        .with(Level::Instance, "HttpUsername", user.unwrap_or(""))
         .with(Level::Series, "RemoteAET", "")
 }
 
