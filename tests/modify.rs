@@ -491,6 +491,12 @@ fn bulk_modify_and_anonymize_answer_as_orthanc() {
         meta["ReceptionDate"].is_string() && meta["SopClassUid"].is_string(),
         "{meta}"
     );
+    let view = curl(&[&format!("{base}/instances/{new_one}")]).json();
+    assert_eq!(
+        view["ModifiedFrom"],
+        lone.as_str(),
+        "Orthanc's resource JSON names it too"
+    );
     assert_eq!(
         curl(&[&format!(
             "{base}/series/{}/metadata/ModifiedFrom",

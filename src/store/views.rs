@@ -22,11 +22,17 @@ pub enum ResourceView {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct PatientView {
+    /// Orthanc's `AnonymizedFrom`: the resource this one was anonymized from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymized_from: Option<String>,
     #[serde(rename = "ID")]
     pub id: String,
     pub is_stable: bool,
     pub last_update: String,
     pub main_dicom_tags: MainTags,
+    /// Orthanc's `ModifiedFrom`: the resource this one was modified from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_from: Option<String>,
     pub studies: Vec<String>,
     pub r#type: String,
 }
@@ -34,11 +40,17 @@ pub struct PatientView {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct StudyView {
+    /// Orthanc's `AnonymizedFrom`: the resource this one was anonymized from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymized_from: Option<String>,
     #[serde(rename = "ID")]
     pub id: String,
     pub is_stable: bool,
     pub last_update: String,
     pub main_dicom_tags: MainTags,
+    /// Orthanc's `ModifiedFrom`: the resource this one was modified from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_from: Option<String>,
     pub parent_patient: String,
     pub patient_main_dicom_tags: MainTags,
     pub series: Vec<String>,
@@ -48,6 +60,9 @@ pub struct StudyView {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct SeriesView {
+    /// Orthanc's `AnonymizedFrom`: the resource this one was anonymized from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymized_from: Option<String>,
     pub expected_number_of_instances: Option<u32>,
     #[serde(rename = "ID")]
     pub id: String,
@@ -55,6 +70,9 @@ pub struct SeriesView {
     pub is_stable: bool,
     pub last_update: String,
     pub main_dicom_tags: MainTags,
+    /// Orthanc's `ModifiedFrom`: the resource this one was modified from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_from: Option<String>,
     pub parent_study: String,
     pub status: String,
     pub r#type: String,
@@ -63,12 +81,18 @@ pub struct SeriesView {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct InstanceView {
+    /// Orthanc's `AnonymizedFrom`: the resource this one was anonymized from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymized_from: Option<String>,
     pub file_size: u64,
     pub file_uuid: String,
     #[serde(rename = "ID")]
     pub id: String,
     pub index_in_series: Option<u32>,
     pub main_dicom_tags: MainTags,
+    /// Orthanc's `ModifiedFrom`: the resource this one was modified from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_from: Option<String>,
     pub parent_series: String,
     pub r#type: String,
 }
@@ -144,12 +168,16 @@ impl ResourceView {
         let main_dicom_tags = rec.main_tags.clone();
         let parent = rec.parent.clone().unwrap_or_default();
         let r#type = level.name().to_string();
+        let anonymized_from = rec.metadata.get("AnonymizedFrom").cloned();
+        let modified_from = rec.metadata.get("ModifiedFrom").cloned();
         match level {
             Level::Patient => ResourceView::Patient(PatientView {
                 id,
                 is_stable,
                 last_update,
                 main_dicom_tags,
+                anonymized_from: anonymized_from.clone(),
+                modified_from: modified_from.clone(),
                 studies: children,
                 r#type,
             }),
@@ -158,6 +186,8 @@ impl ResourceView {
                 is_stable,
                 last_update,
                 main_dicom_tags,
+                anonymized_from: anonymized_from.clone(),
+                modified_from: modified_from.clone(),
                 parent_patient: parent,
                 patient_main_dicom_tags: rec.patient_tags.clone(),
                 series: children,
@@ -170,6 +200,8 @@ impl ResourceView {
                 is_stable,
                 last_update,
                 main_dicom_tags,
+                anonymized_from: anonymized_from.clone(),
+                modified_from: modified_from.clone(),
                 parent_study: parent,
                 status: "Unknown".into(),
                 r#type,
@@ -186,6 +218,8 @@ impl ResourceView {
                     id,
                     index_in_series: rec.index_in_series,
                     main_dicom_tags,
+                    anonymized_from: anonymized_from.clone(),
+                    modified_from: modified_from.clone(),
                     parent_series: parent,
                     r#type,
                 })
