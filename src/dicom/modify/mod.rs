@@ -92,8 +92,25 @@ impl Modification {
         options: &anonymize::Options,
     ) -> Result<(), ModifyError> {
         let old_patient = text(obj, tags::PATIENT_ID).unwrap_or_default();
-        anonymize::apply(obj, profile, options, &mut |old| uids.anonymized_uid(old))
-            .map_err(|e| ModifyError::Apply(e.to_string()))?;
+        // An identifier the user sets (Force) is what references to its old value become too,
+        // so that they keep pointing at this study, series or instance.
+        let forced: Vec<(String, String)> = [
+            tags::STUDY_INSTANCE_UID,
+            tags::SERIES_INSTANCE_UID,
+            tags::SOP_INSTANCE_UID,
+        ]
+        .into_iter()
+        .filter_map(|tag| Some((text(obj, tag)?, self.replaced(tag)?)))
+        .collect();
+        anonymize::apply(obj, profile, options, &mut |old| {
+            let clean = old.trim_matches([' ', '\0']);
+            forced
+                .iter()
+                .find(|(from, _)| from == clean)
+                .map(|(_, to)| to.clone())
+                .unwrap_or_else(|| uids.anonymized_uid(old))
+        })
+        .map_err(|e| ModifyError::Apply(e.to_string()))?;
         let (patient_id, patient_name) = uids.anonymized_patient(&old_patient);
         for (tag, vr, value) in [
             (tags::PATIENT_ID, VR::LO, patient_id),

@@ -443,3 +443,43 @@ fn sequences_and_binary_values_are_replaced_as_orthanc_writes_them() {
         assert!(e.to_string().contains(want), "{body}: {e}");
     }
 }
+
+/// Orthanc's test_anonymize_relationships_5b: with `StudyInstanceUID` forced, a reference to
+/// the study (an RT structure set's RTReferencedStudySequence) takes the forced value, not a
+/// derived one that no instance has.
+#[test]
+fn references_follow_a_forced_identifier_in_an_anonymization() {
+    let m = anonymization(
+        json!({"Replace": {"StudyInstanceUID": "1.2.3.99"}, "Force": true}),
+        Level::Study,
+    )
+    .expect("request");
+    let uids = UidMap::new("job-f", sources());
+    let mut obj = spec().to_object();
+    let mut item = InMemDicomObject::new_empty();
+    item.put(DataElement::new(
+        tags::REFERENCED_SOP_INSTANCE_UID,
+        VR::UI,
+        PrimitiveValue::from("1.2.3"),
+    ));
+    obj.put(DataElement::new(
+        tags::RT_REFERENCED_STUDY_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![item]),
+    ));
+    m.apply(&mut obj, &uids).expect("apply");
+    assert_eq!(
+        text(&obj, tags::STUDY_INSTANCE_UID).as_deref(),
+        Some("1.2.3.99")
+    );
+    let reference = obj
+        .get(tags::RT_REFERENCED_STUDY_SEQUENCE)
+        .and_then(|e| e.items())
+        .and_then(|items| text(&items[0], tags::REFERENCED_SOP_INSTANCE_UID));
+    assert_eq!(reference.as_deref(), Some("1.2.3.99"));
+    assert_eq!(
+        text(&obj, tags::SOP_INSTANCE_UID),
+        Some(uids.anonymized_uid("1.2.3.4.5")),
+        "what the user does not force is derived"
+    );
+}
