@@ -673,3 +673,46 @@ fn a_sequence_replaced_over_rest_gives_a_valid_file() {
         stderr(&o)
     );
 }
+
+/// Orthanc 1.11.3+ (test_modify_study_module_reconstruction): a study modified with Force
+/// while keeping its StudyInstanceUID shows the new tags, and so does its patient.
+#[test]
+fn a_study_that_keeps_its_uid_shows_the_new_tags() {
+    let home = Home::new();
+    let study = store_study(&home, "recon", 1, 2);
+    let before = home.json(&["show", &study]);
+    let uid = tag(&before, "MainDicomTags", "StudyInstanceUID");
+    let patient = before["ParentPatient"]
+        .as_str()
+        .expect("patient")
+        .to_string();
+    let o = home.run(&[
+        "modify",
+        &study,
+        "--force",
+        "--replace",
+        &format!("StudyInstanceUID={uid}"),
+        "--replace",
+        "StudyDescription=TOTO",
+        "--replace",
+        "PatientName=NEW^NAME",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), study, "the same study");
+    let after = home.json(&["show", &study]);
+    assert_eq!(tag(&after, "MainDicomTags", "StudyDescription"), "TOTO");
+    assert_eq!(
+        tag(&after, "PatientMainDicomTags", "PatientName"),
+        "NEW^NAME"
+    );
+    let p = home.json(&["show", &patient]);
+    assert_eq!(tag(&p, "MainDicomTags", "PatientName"), "NEW^NAME");
+    let changes = home.json(&["changes"]);
+    let types: Vec<&str> = changes["Changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["ChangeType"].as_str())
+        .collect();
+    assert!(types.contains(&"ModifiedStudy"), "{types:?}");
+}

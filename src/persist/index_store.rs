@@ -4,6 +4,7 @@
 //! src/persist/conformance/index_store.rs is what any implementation must pass.
 
 use crate::error::{Error, Result};
+use crate::store::header::ParsedHeader;
 use crate::store::ids::Level;
 use crate::store::index::{
     Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
@@ -68,6 +69,12 @@ pub trait IndexStore: Send + Sync {
     /// removes the instances of `drop` (rows whose file is gone) with the ancestors they leave
     /// empty. Their files are gone already, so no removal intent is left behind.
     fn repair(&self, add: &[NewInstance<'_>], drop: &[String]) -> Result<Vec<Indexed>>;
+
+    /// Orthanc's reconstruction after a modification: the series, study and patient of
+    /// `header`'s instance take their main tags from it (the study its patient tags too), and
+    /// each gets a `Modified*` (or `Anonymized*`) change, in one commit. A resource that does
+    /// not exist is skipped.
+    fn reconstruct(&self, header: &ParsedHeader, anonymized: bool) -> Result<()>;
 
     /// Removes a resource with its descendants, and ancestors left empty, all or nothing. The
     /// files are recorded as intents; the caller deletes them, then clears the intents.

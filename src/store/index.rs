@@ -81,6 +81,14 @@ pub enum ChangeType {
     /// An instance completed its series (Orthanc's series `Status` became `Complete`).
     CompletedSeries,
     Deleted,
+    /// A modification rebuilt the main tags of a resource that kept its identifier (Orthanc's
+    /// `ModifiedPatient`, ... names; see `IndexStore::reconstruct`).
+    ModifiedPatient,
+    ModifiedStudy,
+    ModifiedSeries,
+    AnonymizedPatient,
+    AnonymizedStudy,
+    AnonymizedSeries,
     JobSubmitted,
     JobSuccess,
     JobFailure,

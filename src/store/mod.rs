@@ -335,6 +335,18 @@ impl Store {
         Ok((reader.label().clone(), reader))
     }
 
+    /// Orthanc's reconstruction after a modification: the parents of `instance` take their
+    /// main tags from its file (`IndexStore::reconstruct`).
+    pub fn reconstruct_parents(&self, instance: &str, anonymized: bool) -> Result<()> {
+        let (label, mut reader) = self.open_instance(instance)?;
+        let mut bytes = Vec::with_capacity(reader.len() as usize);
+        std::io::Read::read_to_end(&mut reader, &mut bytes)
+            .map_err(|e| Error::io(label.0.clone(), e))?;
+        let header = header::parse_header(std::io::Cursor::new(bytes.as_slice()))
+            .map_err(|e| Error::Invalid(format!("instance {instance}: {e}")))?;
+        self.index.reconstruct(&header, anonymized)
+    }
+
     /// One resource's index record; a missing one is `Error::NotFound`.
     pub fn record(&self, level: Level, id: &str) -> Result<index::ResourceRecord> {
         self.index.get(level, id)?.ok_or_else(|| Error::NotFound {

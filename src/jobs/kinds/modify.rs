@@ -298,6 +298,15 @@ impl ModifyJob {
                 }
             }
         }
+        // Orthanc 1.11.3+: a resource that kept its identifier (Force) shows the new tags.
+        if let Some(instance) = target
+            .as_ref()
+            .and_then(|t| t.get("Instance"))
+            .and_then(Value::as_str)
+        {
+            self.store
+                .reconstruct_parents(instance, run.modification.anonymization.is_some())?;
+        }
         if let (Some(id), Some(t)) = (new_id, target) {
             ctx.content["ID"] = json!(id);
             ctx.content["Path"] = json!(format!("/{}/{id}", level.plural()));

@@ -26,6 +26,7 @@ pub fn run(open: &dyn Fn(&Path) -> Arc<dyn IndexStore>) {
     a_series_that_becomes_complete_logs_completed_series(open);
     replacing_swaps_the_file_and_leaves_the_old_as_an_intent(open);
     attached_metadata_goes_on_the_instance_and_the_parents_it_creates(open);
+    reconstruct_rewrites_the_parents_main_tags_and_logs_it(open);
 }
 
 const SIZE: u64 = 1000;
@@ -599,5 +600,55 @@ fn attached_metadata_goes_on_the_instance_and_the_parents_it_creates(
     assert_eq!(
         meta(Level::Patient, &first.ids.patient).as_deref(),
         Some("a-Patient")
+    );
+}
+
+/// After a modification that kept a resource's identifier, its parents take the new tags.
+fn reconstruct_rewrites_the_parents_main_tags_and_logs_it(
+    open: &dyn Fn(&Path) -> Arc<dyn IndexStore>,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path());
+    let first = header(0);
+    index
+        .commit_batch(&[new(&first, "f0")], Existing::Keep)
+        .expect("commit");
+    let mut changed = first.clone();
+    changed
+        .study
+        .insert("StudyDescription".into(), "TOTO".into());
+    changed
+        .patient
+        .insert("PatientName".into(), "NEW^NAME".into());
+    let before = index.statistics().expect("stats").last_change;
+    index.reconstruct(&changed, false).expect("reconstruct");
+    let study = index
+        .get(Level::Study, &first.ids.study)
+        .expect("get")
+        .expect("study");
+    assert_eq!(study.main_tags["StudyDescription"], "TOTO");
+    assert_eq!(study.patient_tags["PatientName"], "NEW^NAME");
+    let patient = index
+        .get(Level::Patient, &first.ids.patient)
+        .expect("get")
+        .expect("patient");
+    assert_eq!(patient.main_tags["PatientName"], "NEW^NAME");
+    let (changes, _) = index.changes(before, 10).expect("changes");
+    let types: Vec<ChangeType> = changes.iter().map(|c| c.change_type).collect();
+    assert_eq!(
+        types,
+        vec![
+            ChangeType::ModifiedSeries,
+            ChangeType::ModifiedStudy,
+            ChangeType::ModifiedPatient
+        ]
+    );
+    // A header whose parents are not indexed changes nothing.
+    index.reconstruct(&header(1), true).expect("nothing to do");
+    assert!(
+        index
+            .get(Level::Patient, &header(1).ids.patient)
+            .expect("get")
+            .is_none()
     );
 }

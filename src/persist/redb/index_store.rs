@@ -337,6 +337,43 @@ impl IndexStore for RedbIndexStore {
 
     /// Removes resources with their descendants, and ancestors left empty, in one transaction.
     /// The files are recorded as intents; the caller deletes them, then clears the intents.
+    fn reconstruct(&self, header: &ParsedHeader, anonymized: bool) -> Result<()> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut counters = tx.open_table(COUNTERS)?;
+            let mut seq = counters.get(LAST_CHANGE)?.map(|v| v.value()).unwrap_or(0);
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string();
+            let mut log = ChangeLog::open(&tx, stamp)?;
+            for level in [Level::Series, Level::Study, Level::Patient] {
+                let id = header.ids.at(level);
+                let mut t = tx.open_table(table(level))?;
+                let Some(mut rec) = t.get(id)?.map(|v| decode(v.value())).transpose()? else {
+                    continue;
+                };
+                rec.main_tags = header.tags(level).clone();
+                if level == Level::Study {
+                    rec.patient_tags = header.patient.clone();
+                }
+                t.insert(id, encode(&rec)?.as_slice())?;
+                drop(t);
+                let change = match (level, anonymized) {
+                    (Level::Series, false) => ChangeType::ModifiedSeries,
+                    (Level::Study, false) => ChangeType::ModifiedStudy,
+                    (_, false) => ChangeType::ModifiedPatient,
+                    (Level::Series, true) => ChangeType::AnonymizedSeries,
+                    (Level::Study, true) => ChangeType::AnonymizedStudy,
+                    (_, true) => ChangeType::AnonymizedPatient,
+                };
+                seq += 1;
+                log.log(seq, change, level, id)?;
+            }
+            log.trim()?;
+            counters.insert(LAST_CHANGE, seq)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     fn remove(&self, level: Level, id: &str) -> Result<Removal> {
         let tx = self.db.begin_write()?;
         let removal = remove_in(&tx, level, id)?;
