@@ -24,6 +24,8 @@ pub struct DaemonOptions {
     pub lock_timeout: Duration,
     /// The REST API, when asked for.
     pub http: Option<HttpOptions>,
+    /// The DICOM SCP's address (`--dicom` or `DicomPort`), when asked for.
+    pub dicom: Option<std::net::SocketAddr>,
 }
 
 pub fn run(
@@ -47,6 +49,7 @@ pub fn run(
         Some(h) => Some((crate::http::bind(h)?, h.clone())),
         None => None,
     };
+    let dicom = opts.dicom.map(crate::net::scp::bind).transpose()?;
     let node = Arc::new(Node::open_waiting(
         home,
         config,
@@ -54,6 +57,20 @@ pub fn run(
         on_wait,
     )?);
     node.serve(!opts.no_jobs)?;
+    if let Some(listener) = dicom {
+        // The address as bound (port 0 asks the system for one).
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::Internal(format!("DICOM listener: {e}")))?;
+        node.set_dicom_address(addr);
+        tracing::info!("DICOM SCP {} on {addr}", node.config().network.aet);
+        let ctx = Arc::new(crate::net::scp::ScpContext {
+            node: Arc::clone(&node),
+            network: node.config().network.clone(),
+            data_limit: node.config().http_body_limit,
+        });
+        runtime.spawn(crate::net::scp::serve(listener, ctx));
+    }
     let listener = socket::bind(&path)?;
     tracing::info!("dicomq daemon listening on {}", path.display());
     if let Some((listener, options)) = http {

@@ -1,0 +1,100 @@
+//! A C-STORE's data set made a Part 10 file and stored through the Node's import, the same path
+//! as `dicomq store` (group commit, Orthanc IDs, `orthanc_store_dicom_duration_ms`, the changes
+//! log). Called on a blocking thread; it returns when the instance is durable, or why it is not.
+
+use std::io::Cursor;
+
+use dicom_object::FileMetaTableBuilder;
+
+use super::dimse::status;
+use crate::node::Node;
+use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+
+/// What the C-STORE-RSP says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOutcome {
+    pub status: u16,
+    pub comment: Option<String>,
+}
+
+impl StoreOutcome {
+    fn failure(status: u16, comment: impl Into<String>) -> StoreOutcome {
+        StoreOutcome {
+            status,
+            comment: Some(comment.into()),
+        }
+    }
+}
+
+/// The command's identity of the instance and how its data set is encoded.
+pub struct Received<'a> {
+    pub sop_class: &'a str,
+    pub sop_instance: &'a str,
+    pub transfer_syntax: &'a str,
+    pub data: &'a [u8],
+}
+
+/// The preamble, `DICM` and a meta group built from the command and the negotiated transfer
+/// syntax, then the data set as received (byte for byte).
+pub fn part10_of(r: &Received) -> Result<Vec<u8>, String> {
+    let meta = FileMetaTableBuilder::new()
+        .transfer_syntax(r.transfer_syntax)
+        .media_storage_sop_class_uid(r.sop_class)
+        .media_storage_sop_instance_uid(r.sop_instance)
+        .implementation_class_uid(crate::dicom::create::IMPLEMENTATION_CLASS_UID)
+        .implementation_version_name(crate::dicom::create::IMPLEMENTATION_VERSION_NAME)
+        .build()
+        .map_err(|e| format!("cannot build a file meta group: {e}"))?;
+    let mut out = Vec::with_capacity(r.data.len() + 512);
+    out.resize(128, 0);
+    out.extend_from_slice(b"DICM");
+    meta.write(&mut out)
+        .map_err(|e| format!("cannot write a file meta group: {e}"))?;
+    out.extend_from_slice(r.data);
+    Ok(out)
+}
+
+/// Checks the data set against its command and stores it; the outcome is what to answer.
+pub fn store(node: &Node, label: String, r: &Received) -> StoreOutcome {
+    let bytes = match part10_of(r) {
+        Ok(b) => b,
+        Err(e) => return StoreOutcome::failure(status::PROCESSING_FAILURE, e),
+    };
+    // The same reader as the import: a truncated or malformed data set stops here.
+    let header = match crate::store::header::parse_header(Cursor::new(bytes.as_slice())) {
+        Ok(h) => h,
+        Err(e) => return StoreOutcome::failure(status::CANNOT_UNDERSTAND, e),
+    };
+    let in_data = header.instance.get("SOPInstanceUID").map(String::as_str);
+    if in_data != Some(r.sop_instance) {
+        return StoreOutcome::failure(
+            status::DATASET_MISMATCH,
+            "SOPInstanceUID differs from the command's",
+        );
+    }
+    if header.sop_class != r.sop_class {
+        return StoreOutcome::failure(
+            status::DATASET_MISMATCH,
+            "SOPClassUID differs from the command's",
+        );
+    }
+    let item = ImportItem {
+        label,
+        source: ImportSource::Bytes(bytes),
+    };
+    match node.import(vec![item], &mut |_| {}) {
+        Ok(results) => match results.first() {
+            // Orthanc answers an instance it already has as stored.
+            Some(res) if res.status != ImportStatus::Error => StoreOutcome {
+                status: status::SUCCESS,
+                comment: None,
+            },
+            Some(res) => StoreOutcome::failure(
+                status::OUT_OF_RESOURCES,
+                res.error.clone().unwrap_or_else(|| "not stored".into()),
+            ),
+            None => StoreOutcome::failure(status::PROCESSING_FAILURE, "not stored"),
+        },
+        Err(e) => StoreOutcome::failure(status::OUT_OF_RESOURCES, e.to_string()),
+    }
+}
