@@ -82,10 +82,16 @@ fn storescu_sends_many_files_on_one_association_and_they_are_stored_as_sent() {
     let e = echoscu(port, &[]);
     assert!(e.status.success(), "echoscu: {}", stderr(&e));
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = sources(dir.path(), 24);
+    let mut files = sources(dir.path(), 24);
+    // Two larger ones, in many PDUs of the 16 KiB we announce.
+    for seed in [1000, 1001] {
+        let path = dir.path().join(format!("large_{seed}.dcm"));
+        std::fs::write(&path, dicomq_testdata::small_instance(seed, 300_000)).expect("write");
+        files.push(path);
+    }
     let s = storescu(port, &[], &files);
     assert!(s.status.success(), "storescu: {}{}", stdout(&s), stderr(&s));
-    assert_eq!(instance_count(&home), 24);
+    assert_eq!(instance_count(&home), 26);
     // Every source's data set is stored byte for byte, behind a meta group of ours.
     let mut wanted: Vec<Vec<u8>> = files
         .iter()
@@ -117,7 +123,7 @@ fn storescu_sends_many_files_on_one_association_and_they_are_stored_as_sent() {
     // Sending them again: Orthanc answers an instance it has as stored.
     let again = storescu(port, &[], &files[..3]);
     assert!(again.status.success(), "storescu again: {}", stderr(&again));
-    assert_eq!(instance_count(&home), 24);
+    assert_eq!(instance_count(&home), 26);
 }
 
 #[test]
@@ -132,6 +138,46 @@ fn a_wrong_called_aet_is_refused_when_checked() {
     let text = format!("{}{}", stdout(&bad), stderr(&bad));
     assert!(text.contains("Called AE Title Not Recognized"), "{text}");
     assert!(echoscu(port, &[]).status.success());
+}
+
+#[test]
+fn the_rest_api_shows_where_the_daemon_receives() {
+    let home = Home::new();
+    std::fs::write(
+        home.path().join("config.json"),
+        r#"{"DicomAet": "ARCHIVE1"}"#,
+    )
+    .expect("config");
+    let (port, http) = (free_port(), free_port());
+    let _d = home.daemon(&[
+        "--dicom",
+        &format!("127.0.0.1:{port}"),
+        "--http",
+        &format!("127.0.0.1:{http}"),
+    ]);
+    let o = Command::new("curl")
+        .args(["-sf", &format!("http://127.0.0.1:{http}/system")])
+        .output()
+        .expect("curl");
+    let system: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(system["DicomAet"], "ARCHIVE1");
+    assert_eq!(system["DicomPort"], port);
+    // A port that is taken: the daemon refuses to start, naming it.
+    let other = Home::new();
+    let out = other.run(&["daemon", "--dicom", &format!("127.0.0.1:{port}")]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("cannot listen for DICOM on 127.0.0.1:{port}")),
+        "{}",
+        stderr(&out)
+    );
+    let out = other.run(&["daemon", "--dicom", "nowhere:port"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--dicom nowhere:port"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -158,8 +158,9 @@ async fn system(State(app): State<App>) -> ApiResult {
         "CheckRevisions": false,
         "DatabaseBackendPlugin": null,
         "DatabaseVersion": 1,
-        "DicomAet": "DICOMQ",
-        "DicomPort": null,
+        "DicomAet": app.node.config().network.aet,
+        // The SCP's port when the daemon receives (`--dicom`, `DicomPort`), else null.
+        "DicomPort": app.node.dicom_address().map(|a| a.port()),
         "HttpPort": app.options.addr.port(),
         "IsHttpServerSecure": false,
         "Name": "dicomq",

@@ -20,12 +20,10 @@ use tokio::net::TcpStream;
 
 use super::config::NetworkConfig;
 use super::dimse::{Command, field, status};
-use super::message::{Assembler, AssemblyError, Message};
+use super::message::{Assembler, AssemblyError, Message, parse_pdu, pdu_length};
 use super::received::{self, Received};
 use super::scp::{MAX_ASSOCIATE_RQ, ScpContext};
 
-/// The largest PDU other than P-DATA taken on an association (release and abort are 4 bytes).
-const MAX_OTHER_PDU: u32 = 1024;
 const C_CANCEL_RQ: u16 = 0x0FFF;
 
 /// The transfer syntaxes a received data set may be in: those the reader parses (every one the
@@ -347,18 +345,7 @@ async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
         .read_exact(&mut head)
         .await
         .map_err(|e| format!("connection lost: {e}"))?;
-    let length = u32::from_be_bytes([head[2], head[3], head[4], head[5]]);
-    let limit = if head[0] == 0x04 {
-        max_pdu
-    } else {
-        MAX_OTHER_PDU
-    };
-    if length > limit {
-        return Err(format!(
-            "a PDU of type {:#04x} and {length} bytes, more than the {limit} accepted",
-            head[0]
-        ));
-    }
+    let length = pdu_length(&head, max_pdu)?;
     let mut bytes = Vec::with_capacity(6 + length as usize);
     bytes.extend_from_slice(&head);
     let mut body = stream.take(u64::from(length));
@@ -368,11 +355,7 @@ async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
     if bytes.len() != 6 + length as usize {
         return Err("connection lost in the middle of a PDU".into());
     }
-    match dicom_ul::read_pdu(bytes.as_slice(), dicom_ul::pdu::MAXIMUM_PDU_SIZE, false) {
-        Ok(Some(pdu)) => Ok(pdu),
-        Ok(None) => Err("an incomplete PDU".into()),
-        Err(e) => Err(format!("a malformed PDU: {e}")),
-    }
+    parse_pdu(&bytes)
 }
 
 fn pdu_name(pdu: &Pdu) -> &'static str {

@@ -3,6 +3,7 @@
 //! hostile: the command is capped at `MAX_COMMAND_BYTES`, the data set at the caller's limit,
 //! and nothing is allocated from a declared length (buffers grow with the bytes received).
 
+use dicom_ul::Pdu;
 use dicom_ul::pdu::{PDataValue, PDataValueType};
 
 use super::dimse::{Command, DecodeError, MAX_COMMAND_BYTES};
@@ -194,6 +195,80 @@ impl Assembler {
     }
 }
 
+/// The largest PDU other than P-DATA taken on an association (release and abort are 4 bytes).
+pub const MAX_OTHER_PDU: u32 = 1024;
+
+/// A PDU header's declared length, refused before any of its body is read when larger than we
+/// accept: `max_pdu` (what we announced) for P-DATA, `MAX_OTHER_PDU` for the rest.
+pub fn pdu_length(head: &[u8; 6], max_pdu: u32) -> Result<u32, String> {
+    let length = u32::from_be_bytes([head[2], head[3], head[4], head[5]]);
+    let limit = if head[0] == 0x04 {
+        max_pdu
+    } else {
+        MAX_OTHER_PDU
+    };
+    if length > limit {
+        return Err(format!(
+            "a PDU of type {:#04x} and {length} bytes, more than the {limit} accepted",
+            head[0]
+        ));
+    }
+    Ok(length)
+}
+
+/// A whole PDU (header and body, its length checked by [`pdu_length`]) parsed by dicom-ul.
+pub fn parse_pdu(bytes: &[u8]) -> Result<Pdu, String> {
+    match dicom_ul::read_pdu(bytes, dicom_ul::pdu::MAXIMUM_PDU_SIZE, false) {
+        Ok(Some(pdu)) => Ok(pdu),
+        Ok(None) => Err("an incomplete PDU".into()),
+        Err(e) => Err(format!("a malformed PDU: {e}")),
+    }
+}
+
+/// What an association's bytes make, read as the SCP reads them (`association.rs`): PDUs
+/// framed and bounded, P-DATA reassembled into messages; stops at the first error, a
+/// non-P-DATA PDU, or the end. The entry point of the fuzz target `scp_stream`.
+pub fn messages_of_stream(
+    mut bytes: &[u8],
+    max_pdu: u32,
+    data_limit: u64,
+) -> Vec<Result<Message, String>> {
+    let mut assembler = Assembler::new(data_limit, Box::new(|_| true));
+    let mut out = Vec::new();
+    while let Some(head) = bytes.first_chunk::<6>() {
+        let length = match pdu_length(head, max_pdu) {
+            Ok(l) => l as usize,
+            Err(e) => {
+                out.push(Err(e));
+                break;
+            }
+        };
+        let Some(whole) = bytes.get(..6 + length) else {
+            break;
+        };
+        bytes = &bytes[6 + length..];
+        let values = match parse_pdu(whole) {
+            Ok(Pdu::PData { data }) => data,
+            Ok(_) => break,
+            Err(e) => {
+                out.push(Err(e));
+                break;
+            }
+        };
+        for value in values {
+            match assembler.push(value) {
+                Ok(Some(m)) => out.push(Ok(m)),
+                Ok(None) => {}
+                Err(e) => {
+                    out.push(Err(e.to_string()));
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Runs the assembler over fragments as a fuzz target sees them: never panics, whatever comes.
 pub fn assemble_all(
     fragments: Vec<PDataValue>,
@@ -289,6 +364,41 @@ mod tests {
             };
             assert!(e.to_string().contains(want), "{want}: {e}");
         }
+    }
+
+    fn pdata(id: u8, command: bool, last: bool, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        dicom_ul::write_pdu(
+            &mut out,
+            &Pdu::PData {
+                data: vec![frag(id, command, last, data)],
+            },
+        )
+        .expect("encodes");
+        out
+    }
+
+    #[test]
+    fn a_stream_of_pdus_is_framed_and_bounded() {
+        let mut stream = pdata(1, true, true, &Command::echo_rq(1).encode());
+        stream.extend(pdata(1, true, true, &Command::echo_rq(2).encode()));
+        let got = messages_of_stream(&stream, 16384, 0);
+        assert_eq!(got.len(), 2);
+        // A P-DATA larger than announced is refused from its header, before its body.
+        let mut big = vec![0x04, 0];
+        big.extend_from_slice(&16385u32.to_be_bytes());
+        let got = messages_of_stream(&big, 16384, 0);
+        assert!(matches!(got.as_slice(), [Err(e)] if e.contains("more than the 16384")));
+        // Any other PDU type is small.
+        let head = [0x05, 0, 0, 0, 0x10, 0];
+        assert!(pdu_length(&head, 16384).is_err());
+        assert_eq!(pdu_length(&[0x05, 0, 0, 0, 0, 4], 16384), Ok(4));
+        // A malformed P-DATA body.
+        let bad = [0x04, 0, 0, 0, 0, 2, 0xFF, 0xFF];
+        assert!(matches!(
+            messages_of_stream(&bad, 16384, 0).as_slice(),
+            [Err(_)]
+        ));
     }
 
     #[test]

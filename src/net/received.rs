@@ -98,3 +98,38 @@ pub fn store(node: &Node, label: String, r: &Received) -> StoreOutcome {
         Err(e) => StoreOutcome::failure(status::OUT_OF_RESOURCES, e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The data set of a Part 10 file whose meta group starts with its group length.
+    fn dataset_of(file: &[u8]) -> &[u8] {
+        let len = u32::from_le_bytes([file[140], file[141], file[142], file[143]]) as usize;
+        &file[144 + len..]
+    }
+
+    #[test]
+    fn a_received_data_set_becomes_the_same_file_with_our_meta_group() {
+        let spec = dicomq_testdata::small_instance_spec(3, 1000);
+        let file = spec.to_bytes();
+        let data = dataset_of(&file);
+        let sop = spec.sop_uid.clone().expect("a SOP instance UID");
+        let made = part10_of(&Received {
+            sop_class: &spec.sop_class,
+            sop_instance: &sop,
+            transfer_syntax: "1.2.840.10008.1.2.1",
+            data,
+        })
+        .expect("a file");
+        assert_eq!(
+            dataset_of(&made),
+            data,
+            "the data set is kept byte for byte"
+        );
+        let header =
+            crate::store::header::parse_header(Cursor::new(made.as_slice())).expect("readable");
+        assert_eq!(header.instance.get("SOPInstanceUID"), Some(&sop));
+        assert_eq!(header.transfer_syntax, "1.2.840.10008.1.2.1");
+    }
+}
