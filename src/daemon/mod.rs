@@ -64,11 +64,11 @@ pub fn run(
             .map_err(|e| Error::Internal(format!("DICOM listener: {e}")))?;
         node.set_dicom_address(addr);
         tracing::info!("DICOM SCP {} on {addr}", node.config().network.aet);
-        let ctx = Arc::new(crate::net::scp::ScpContext {
-            node: Arc::clone(&node),
-            network: node.config().network.clone(),
-            data_limit: node.config().http_body_limit,
-        });
+        let ctx = Arc::new(crate::net::scp::ScpContext::new(
+            Arc::clone(&node),
+            node.config().network.clone(),
+            node.config().http_body_limit,
+        ));
         runtime.spawn(crate::net::scp::serve(listener, ctx));
     }
     let listener = socket::bind(&path)?;

@@ -176,6 +176,8 @@ impl Session {
             self.ctx.data_limit,
             Box::new(move |c: &Command| c.field == field::C_STORE_RQ && may_store),
         );
+        // The share of the buffered-bytes budget this association's message in progress holds.
+        let mut held = Vec::new();
         loop {
             let pdu = match tokio::time::timeout(timeout, read_pdu(assoc.inner_stream(), max_pdu))
                 .await
@@ -187,9 +189,16 @@ impl Session {
             match pdu {
                 Pdu::PData { data } => {
                     for value in data {
+                        if value.value_type == PDataValueType::Data {
+                            let permit = self.ctx.buffered.hold(value.data.len(), timeout).await?;
+                            held.push(permit);
+                        }
                         match assembler.push(value) {
                             Ok(None) => {}
-                            Ok(Some(message)) => self.answer(assoc, message).await?,
+                            Ok(Some(message)) => {
+                                self.answer(assoc, message).await?;
+                                held.clear();
+                            }
                             Err(AssemblyError::DataTooLarge { limit }) => {
                                 return Err(format!(
                                     "a data set larger than the limit of {limit} bytes (HttpBodyLimit)"

@@ -33,6 +33,50 @@ pub struct ScpContext {
     pub network: NetworkConfig,
     /// The largest data set taken in one C-STORE (`HttpBodyLimit`, as for an upload).
     pub data_limit: u64,
+    /// The data set bytes all associations may hold at once.
+    pub buffered: Budget,
+}
+
+impl ScpContext {
+    pub fn new(node: Arc<Node>, network: NetworkConfig, data_limit: u64) -> ScpContext {
+        ScpContext {
+            node,
+            network,
+            data_limit,
+            buffered: Budget::new(MAX_BUFFERED.max(data_limit)),
+        }
+    }
+}
+
+/// What every association may buffer together: 256 associations each sending a data set of
+/// `HttpBodyLimit` would otherwise hold 64 GiB. A fragment waits for room (at most
+/// `DicomScpTimeout`, then its association is aborted).
+pub const MAX_BUFFERED: u64 = 1 << 30;
+
+/// A byte budget counted in KiB permits.
+pub struct Budget(Arc<Semaphore>);
+
+impl Budget {
+    pub fn new(bytes: u64) -> Budget {
+        let kib = usize::try_from(bytes.div_ceil(1024)).unwrap_or(Semaphore::MAX_PERMITS);
+        Budget(Arc::new(Semaphore::new(kib.min(Semaphore::MAX_PERMITS))))
+    }
+
+    /// Room for `bytes` more, released when the permit drops.
+    pub async fn hold(
+        &self,
+        bytes: usize,
+        wait: Duration,
+    ) -> std::result::Result<tokio::sync::OwnedSemaphorePermit, String> {
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
+        match tokio::time::timeout(wait, Arc::clone(&self.0).acquire_many_owned(kib)).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(format!(
+                "no room to buffer {bytes} more bytes within {}s (other associations hold the budget)",
+                wait.as_secs()
+            )),
+        }
+    }
 }
 
 /// `[ADDR:]PORT`: a port alone listens on every interface, as Orthanc's `DicomPort` does (a
@@ -121,4 +165,40 @@ async fn refuse_busy(mut stream: TcpStream) -> std::io::Result<()> {
     tokio::io::copy(&mut rest, &mut tokio::io::sink()).await?;
     stream.write_all(&RJ_TRANSIENT_LIMIT).await?;
     stream.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_and_addresses() {
+        assert_eq!(
+            parse_address("4242").map(|a| a.to_string()),
+            Ok("0.0.0.0:4242".into())
+        );
+        assert_eq!(
+            parse_address("127.0.0.1:104").map(|a| a.to_string()),
+            Ok("127.0.0.1:104".into())
+        );
+        assert!(parse_address("99999").is_err());
+        assert!(parse_address("host:").is_err());
+    }
+
+    #[test]
+    fn the_buffer_budget_makes_the_next_fragment_wait_then_refuses_it() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let budget = Budget::new(2048);
+            let wait = Duration::from_millis(20);
+            let held = budget.hold(2000, wait).await.expect("room");
+            let e = budget.hold(1, wait).await.expect_err("no room");
+            assert!(e.contains("no room to buffer 1 more bytes"), "{e}");
+            drop(held);
+            assert!(budget.hold(2048, wait).await.is_ok());
+        });
+    }
 }
