@@ -349,6 +349,10 @@ impl Session {
 
 /// Reads one PDU, refusing one longer than we accept before reading its body.
 async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
+    // ACK at once (Linux resets this after it acts): a peer with Nagle's algorithm on, as
+    // DCMTK's storescu by default, holds the data set's PDU until the command's is acknowledged,
+    // and a delayed ACK would add 40 ms to every C-STORE.
+    quickack(stream);
     let mut head = [0u8; 6];
     stream
         .read_exact(&mut head)
@@ -357,6 +361,7 @@ async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
     let length = pdu_length(&head, max_pdu)?;
     let mut bytes = Vec::with_capacity(6 + length as usize);
     bytes.extend_from_slice(&head);
+    quickack(stream);
     let mut body = stream.take(u64::from(length));
     body.read_to_end(&mut bytes)
         .await
@@ -365,6 +370,13 @@ async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
         return Err("connection lost in the middle of a PDU".into());
     }
     parse_pdu(&bytes)
+}
+
+fn quickack(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    let _ = stream.set_quickack(true);
+    #[cfg(not(target_os = "linux"))]
+    let _ = stream;
 }
 
 fn pdu_name(pdu: &Pdu) -> &'static str {
