@@ -629,6 +629,7 @@ Register-ArgumentCompleter -Native -CommandName 'dicomq' -ScriptBlock {
         }
         'dicomq;daemon' {
             [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042); default: HttpPort from the config, if set')
+            [CompletionResult]::new('--dicom', '--dicom', [CompletionResultType]::ParameterName, 'Receive from modalities: run the C-ECHO/C-STORE SCP on [ADDR:]PORT (a port alone listens on every interface, as Orthanc does); default: DicomPort from the config, if set')
             [CompletionResult]::new('--home', '--home', [CompletionResultType]::ParameterName, 'Data home (database, stored files, outputs, socket)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: HOME/config.json)')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a database held by another process')

@@ -569,13 +569,17 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__daemon)
-            opts="-q -v -h --no-jobs --http --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --no-jobs --http --dicom --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dicom)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

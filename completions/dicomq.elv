@@ -578,6 +578,7 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         }
         &'dicomq;daemon'= {
             cand --http 'Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042); default: HttpPort from the config, if set'
+            cand --dicom 'Receive from modalities: run the C-ECHO/C-STORE SCP on [ADDR:]PORT (a port alone listens on every interface, as Orthanc does); default: DicomPort from the config, if set'
             cand --home 'Data home (database, stored files, outputs, socket)'
             cand --config 'Configuration file (default: HOME/config.json)'
             cand --lock-timeout 'Seconds to wait for a database held by another process'

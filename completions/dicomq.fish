@@ -454,6 +454,7 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand check" -s q -l quiet -d 'P
 complete -c dicomq -n "__fish_dicomq_using_subcommand check" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand check" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l http -d 'Serve the Orthanc-compatible REST API on this address (e.g. 127.0.0.1:8042); default: HttpPort from the config, if set' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l dicom -d 'Receive from modalities: run the C-ECHO/C-STORE SCP on [ADDR:]PORT (a port alone listens on every interface, as Orthanc does); default: DicomPort from the config, if set' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r

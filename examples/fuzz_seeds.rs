@@ -39,6 +39,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&out, "socket_frame", &frame_seeds(&dicom, &images, &pdfs)?)?;
     write(&out, "config", &config_seeds())?;
     write(&out, "upload_body", &upload_seeds(&dicom)?)?;
+    write(&out, "dimse_command", &dimse_seeds())?;
+    write(&out, "scp_stream", &scp_stream_seeds(&dicom)?)?;
     Ok(())
 }
 
@@ -461,4 +463,97 @@ fn upload_seeds(dicom: &Seeds) -> Result<Seeds, Box<dyn std::error::Error>> {
         seeds.push((format!("{method:?}.zip.gz"), gz.finish()?));
     }
     Ok(seeds)
+}
+
+/// Command sets as peers send them and as dicomq answers.
+fn dimse_seeds() -> Seeds {
+    use dicomq::net::dimse::{Command, status};
+    let store = Command::store_rq(7, uids::MR_IMAGE_STORAGE, "1.2.3.4.5");
+    vec![
+        ("echo_rq".into(), Command::echo_rq(1).encode()),
+        (
+            "echo_rsp".into(),
+            Command::echo_rsp(1, status::SUCCESS).encode(),
+        ),
+        ("store_rq".into(), store.encode()),
+        (
+            "store_rsp".into(),
+            Command::store_rsp(&store, status::CANNOT_UNDERSTAND, Some("truncated")).encode(),
+        ),
+        (
+            "refusal".into(),
+            Command::refusal(&store, status::UNRECOGNIZED_OPERATION, "no").encode(),
+        ),
+    ]
+}
+
+/// P-DATA PDUs as storescu sends them: an echo, and C-STORE of bare data sets (the files'
+/// meta groups removed) in one and in several fragments.
+fn scp_stream_seeds(dicom: &Seeds) -> Result<Seeds, Box<dyn std::error::Error>> {
+    use dicom_ul::pdu::{PDataValue, PDataValueType, Pdu};
+    use dicomq::net::dimse::Command;
+    let pdu = |id: u8, kind: PDataValueType, last: bool, data: &[u8]| -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        dicom_ul::write_pdu(
+            &mut out,
+            &Pdu::PData {
+                data: vec![PDataValue {
+                    presentation_context_id: id,
+                    value_type: kind,
+                    is_last: last,
+                    data: data.to_vec(),
+                }],
+            },
+        )
+        .map_err(std::io::Error::other)?;
+        Ok(out)
+    };
+    let mut seeds = vec![(
+        "echo".to_string(),
+        pdu(
+            1,
+            PDataValueType::Command,
+            true,
+            &Command::echo_rq(1).encode(),
+        )?,
+    )];
+    for (name, file) in dicom.iter().take(8) {
+        let Ok(obj) = dicom_object::from_reader(Cursor::new(&file[128..])) else {
+            continue;
+        };
+        let meta = obj.meta();
+        let dataset = dataset_of(file);
+        let (class, instance) = (
+            meta.media_storage_sop_class_uid().trim_end_matches('\0'),
+            meta.media_storage_sop_instance_uid().trim_end_matches('\0'),
+        );
+        let implicit =
+            meta.transfer_syntax().trim_end_matches('\0') == uids::IMPLICIT_VR_LITTLE_ENDIAN;
+        let id = if implicit { 2 } else { 1 };
+        let mut stream = pdu(
+            id,
+            PDataValueType::Command,
+            true,
+            &Command::store_rq(1, class, instance).encode(),
+        )?;
+        let mut chunks = dataset.chunks(4000).peekable();
+        while let Some(chunk) = chunks.next() {
+            stream.extend(pdu(
+                id,
+                PDataValueType::Data,
+                chunks.peek().is_none(),
+                chunk,
+            )?);
+        }
+        seeds.push((format!("store_{name}"), stream));
+    }
+    Ok(seeds)
+}
+
+/// The data set of a Part 10 file whose meta group starts with its group length.
+fn dataset_of(file: &[u8]) -> &[u8] {
+    let len = file
+        .get(140..144)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    file.get(144 + len..).unwrap_or_default()
 }

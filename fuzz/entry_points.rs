@@ -30,6 +30,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("find_constraint", find_constraint),
     ("instance_frames", instance_frames),
     ("upload_body", upload_body),
+    ("dimse_command", dimse_command),
+    ("scp_stream", scp_stream),
 ];
 
 /// What `store` and `POST /instances` call first on a file's bytes:
@@ -236,4 +238,54 @@ pub fn upload_body(data: &[u8]) -> bool {
         return false;
     };
     (0..zip.len()).all(|i| zip.entry(i).is_ok())
+}
+
+/// A DIMSE command set as the SCP reads one from a peer: `net::dimse::Command::decode`; a
+/// decoded command is encoded again (`encode`), as a response built from it would be.
+pub fn dimse_command(data: &[u8]) -> bool {
+    match dicomq::net::dimse::Command::decode(data) {
+        Ok(command) => {
+            let again = command.encode();
+            dicomq::net::dimse::Command::decode(&again).is_ok()
+        }
+        Err(_) => false,
+    }
+}
+
+/// The bytes of an association after its A-ASSOCIATE-AC, as the SCP reads them
+/// (src/net/association.rs): `net::message::messages_of_stream` (PDUs framed within a 16 KiB
+/// maximum, P-DATA reassembled, commands decoded, data sets capped at 1 MiB), then for each
+/// C-STORE `net::received::part10_of` and the store's `parse_header`, which decide its status.
+pub fn scp_stream(data: &[u8]) -> bool {
+    use dicomq::net::{dimse, message, received};
+    let mut stored = false;
+    for m in message::messages_of_stream(data, 16384, 1 << 20)
+        .into_iter()
+        .flatten()
+    {
+        let c = &m.command;
+        let (Some(class), Some(instance)) = (&c.affected_sop_class, &c.affected_sop_instance)
+        else {
+            continue;
+        };
+        if c.field != dimse::field::C_STORE_RQ {
+            continue;
+        }
+        // The context's transfer syntax: the odd ones explicit, the even ones implicit.
+        let ts = if m.context_id % 2 == 1 {
+            "1.2.840.10008.1.2.1"
+        } else {
+            "1.2.840.10008.1.2"
+        };
+        let Ok(file) = received::part10_of(&received::Received {
+            sop_class: class,
+            sop_instance: instance,
+            transfer_syntax: ts,
+            data: &m.data,
+        }) else {
+            continue;
+        };
+        stored |= dicomq::store::header::parse_header(Cursor::new(file.as_slice())).is_ok();
+    }
+    stored
 }

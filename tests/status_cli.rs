@@ -141,3 +141,13 @@ fn a_daemon_without_jobs_says_so() {
     assert!(text.contains("workers  off (--no-jobs)"), "{text}");
     assert!(text.contains("HTTP     off"), "{text}");
 }
+
+#[test]
+fn status_names_the_dicom_listener() {
+    let home = Home::new();
+    let addr = format!("127.0.0.1:{}", common::free_port());
+    let _daemon = home.daemon(&["--dicom", &addr]);
+    let (code, s) = status_json(&home);
+    assert_eq!(code, 0, "{s}");
+    assert_eq!(s["daemon"]["dicom"].as_str(), Some(addr.as_str()));
+}

@@ -20,6 +20,21 @@ pub struct DaemonArgs {
     /// default: HttpPort from the config, if set
     #[arg(long, value_name = "ADDR")]
     pub http: Option<String>,
+    /// Receive from modalities: run the C-ECHO/C-STORE SCP on [ADDR:]PORT (a port alone
+    /// listens on every interface, as Orthanc does); default: DicomPort from the config, if set
+    #[arg(long, value_name = "[ADDR:]PORT")]
+    pub dicom: Option<String>,
+}
+
+/// The SCP's address, from `--dicom` and the config's `DicomPort`.
+fn dicom_address(arg: Option<&str>, config: &crate::config::Config) -> Result<Option<SocketAddr>> {
+    match (arg, config.network.port) {
+        (Some(a), _) => crate::net::scp::parse_address(a)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("--dicom {e}"))),
+        (None, Some(port)) => Ok(Some(SocketAddr::from(([0, 0, 0, 0], port)))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The REST API's address and access rules, from `--http` and the config.
@@ -62,11 +77,13 @@ pub fn run(ctx: &Context, args: DaemonArgs) -> Result<()> {
     let config = ctx.config(&home)?;
     let out = ctx.out.clone();
     let http = http_options(args.http.as_deref(), &config)?;
+    let dicom = dicom_address(args.dicom.as_deref(), &config)?;
     daemon::run(
         home,
         config,
         DaemonOptions {
             http,
+            dicom,
             no_jobs: args.no_jobs,
             lock_timeout: Duration::from_secs_f64(ctx.global.lock_timeout.max(0.0)),
         },

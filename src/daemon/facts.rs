@@ -7,24 +7,24 @@ use crate::protocol::DaemonFacts;
 
 static FACTS: OnceLock<DaemonFacts> = OnceLock::new();
 
-fn facts(socket: &Path, http: Option<String>) -> DaemonFacts {
+fn facts(socket: &Path, http: Option<String>, dicom: Option<String>) -> DaemonFacts {
     DaemonFacts {
         pid: std::process::id(),
         started_us: crate::jobs::model::now_us(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         socket: socket.to_path_buf(),
         http,
-        // `daemon --dicom` records its address here once it exists.
-        dicom: None,
+        dicom,
     }
 }
 
-/// Called once the socket is bound; `http` is the REST API's address when served.
-pub fn record(socket: &Path, http: Option<String>) {
-    let _ = FACTS.set(facts(socket, http));
+/// Called once the socket is bound; `http` is the REST API's URL and `dicom` the SCP's address
+/// when served.
+pub fn record(socket: &Path, http: Option<String>, dicom: Option<String>) {
+    let _ = FACTS.set(facts(socket, http, dicom));
 }
 
 /// The recorded facts (a request is only served after `record`).
 pub fn get(socket: &Path) -> DaemonFacts {
-    FACTS.get_or_init(|| facts(socket, None)).clone()
+    FACTS.get_or_init(|| facts(socket, None, None)).clone()
 }

@@ -25,6 +25,8 @@ pub struct DaemonOptions {
     pub lock_timeout: Duration,
     /// The REST API, when asked for.
     pub http: Option<HttpOptions>,
+    /// The DICOM SCP's address (`--dicom` or `DicomPort`), when asked for.
+    pub dicom: Option<std::net::SocketAddr>,
 }
 
 pub fn run(
@@ -51,6 +53,7 @@ pub fn run(
     if let Some(warning) = opts.http.as_ref().and_then(HttpOptions::insecure_warning) {
         tracing::warn!("{warning}");
     }
+    let dicom = opts.dicom.map(crate::net::scp::bind).transpose()?;
     let node = Arc::new(Node::open_waiting(
         home,
         config,
@@ -58,12 +61,30 @@ pub fn run(
         on_wait,
     )?);
     node.serve(!opts.no_jobs)?;
+    if let Some(listener) = dicom {
+        // The address as bound (port 0 asks the system for one).
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::Internal(format!("DICOM listener: {e}")))?;
+        node.set_dicom_address(addr);
+        tracing::info!("DICOM SCP {} on {addr}", node.config().network.aet);
+        let ctx = Arc::new(crate::net::scp::ScpContext::new(
+            Arc::clone(&node),
+            node.config().network.clone(),
+            node.config().http_body_limit,
+        ));
+        runtime.spawn(crate::net::scp::serve(listener, ctx));
+    }
     let listener = socket::bind(&path)?;
     tracing::info!("dicomq daemon listening on {}", path.display());
     let url = http
         .as_ref()
         .map(|(_, options)| crate::http::facts::HttpFacts::of(options).url);
-    facts::record(&path, url.clone());
+    facts::record(
+        &path,
+        url.clone(),
+        node.dicom_address().map(|a| a.to_string()),
+    );
     let mut tls = None;
     if let Some((bound, options)) = http {
         tracing::info!("REST API on {}", url.unwrap_or_default());

@@ -163,8 +163,9 @@ async fn system(State(app): State<App>) -> ApiResult {
         "CheckRevisions": false,
         "DatabaseBackendPlugin": null,
         "DatabaseVersion": 1,
-        "DicomAet": "DICOMQ",
-        "DicomPort": null,
+        "DicomAet": app.node.config().network.aet,
+        // The SCP's port when the daemon receives (`--dicom`, `DicomPort`), else null.
+        "DicomPort": app.node.dicom_address().map(|a| a.port()),
         "HttpPort": app.options.addr.port(),
         // Orthanc's meaning: false when anyone on the network may call the API.
         "IsHttpServerSecure": !app.options.remote_access_allowed || app.options.authentication_enabled,

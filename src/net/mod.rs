@@ -1,8 +1,14 @@
 //! DICOM networking: the configuration of our AE, modalities and peers (`config.rs`) and the
-//! DIMSE command sets carried over dicom-ul's associations (`dimse.rs`).
+//! DIMSE command sets carried over dicom-ul's associations (`dimse.rs`), and the daemon's SCP
+//! (`scp.rs`: listener and limits; `association.rs`: one association; `message.rs`: DIMSE
+//! messages from P-DATA fragments; `received.rs`: a C-STORE's data set into the store).
 
+mod association;
 pub mod config;
 pub mod dimse;
+pub mod message;
+pub mod received;
+pub mod scp;
 
 pub use config::{Modality, NetworkConfig, Peer};
 

@@ -44,6 +44,8 @@ pub struct Node {
     /// create-dicom's `DefaultEncoding`, changed at run time (index into
     /// `DefaultEncoding::ALL`; not persisted, as in Orthanc).
     default_encoding: std::sync::atomic::AtomicUsize,
+    /// Where the daemon's DICOM SCP listens, once bound (`daemon --dicom`, `DicomPort`).
+    dicom_address: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 /// Whether metrics are on, and what decided it.
@@ -180,6 +182,7 @@ impl Node {
             served: std::sync::OnceLock::new(),
             kinds_with_output,
             default_encoding: create_dicom::encoding_index(config_default_encoding).into(),
+            dicom_address: std::sync::OnceLock::new(),
         })
     }
 
@@ -205,6 +208,16 @@ impl Node {
 
     pub fn home(&self) -> &Home {
         &self.home
+    }
+
+    /// Records the address the daemon's DICOM SCP listens on (set once, at start).
+    pub fn set_dicom_address(&self, addr: std::net::SocketAddr) {
+        let _ = self.dicom_address.set(addr);
+    }
+
+    /// The DICOM SCP's address, when this Node is served by a daemon that receives.
+    pub fn dicom_address(&self) -> Option<std::net::SocketAddr> {
+        self.dicom_address.get().copied()
     }
 
     pub fn config(&self) -> &Config {

@@ -19,6 +19,8 @@ use crate::persist::blob_store::{BlobLabel, BlobReader, BlobStore};
 
 /// How many files of one import share a directory (see `FileStorage::new_uuids`).
 const FILES_PER_DIR: usize = 64;
+/// Up to this many staged files, `sync_incoming` fsyncs each instead of the whole file system.
+const FSYNC_EACH_UP_TO: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct FileStorage {
@@ -146,6 +148,28 @@ impl FileStorage {
         }
     }
 
+    /// Makes the files staged in `incoming/` durable: a few (a C-STORE at a time, one upload)
+    /// by an fsync each and of the directories, many by one `syncfs`. On a file system shared
+    /// with other writers a `syncfs` also flushes their data (tens to hundreds of ms under
+    /// load), while an fsync of one small file is about a millisecond.
+    pub fn sync_incoming(&self) -> io::Result<()> {
+        let staged = self.incoming()?;
+        if staged.len() > FSYNC_EACH_UP_TO {
+            return self.sync_filesystem();
+        }
+        for uuid in &staged {
+            match File::open(self.incoming_path_of(uuid)) {
+                Ok(f) => f.sync_all()?,
+                // Published or removed by a concurrent batch since the listing.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // The new entries in `incoming/`, and `incoming/` itself in the root.
+        File::open(self.incoming_dir())?.sync_all()?;
+        File::open(&self.root)?.sync_all()
+    }
+
     /// Copies the file at `source` (streamed, never held whole) as the file of `uuid`; not
     /// synced, like `write_batched`.
     pub fn copy_batched(&self, uuid: &str, source: &Path) -> io::Result<u64> {
@@ -249,7 +273,7 @@ impl BlobStore for FileStorage {
     }
 
     fn sync_staged(&self) -> io::Result<()> {
-        self.sync_filesystem()
+        self.sync_incoming()
     }
 
     fn publish(&self, key: &str) -> io::Result<()> {

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Receive throughput: N small generated MR files (default 2 000 × ~10 KB) sent by DCMTK's
+# storescu on ONE association to dicomq's SCP (`daemon --dicom`) and to the real Orthanc
+# (`orthanc-peer`, its DICOM port inside its loopback namespace), RUNS times each (default 3),
+# a fresh home / Orthanc database each run; prints both medians and their ratio. Both answer
+# each C-STORE once the instance is committed (dicomq: synced files and index; Orthanc: its
+# SQLite commit), and storescu waits for each answer before the next request, so one
+# association is a chain of store round trips: the figure is bound by one durable commit per
+# instance (see the closing note of issue 15). storescu keeps Nagle's algorithm on by default:
+# a server that delays its ACK (Orthanc) waits 40 ms per C-STORE, dicomq ACKs at once
+# (TCP_QUICKACK); `TCP_NODELAY=1 benches/receive.sh` (read by DCMTK) compares without that.
+# 2 cores, shared disk, 2 000 × 10 KB, medians of 3: default 356 vs 11 instances/s (32×);
+# TCP_NODELAY=1: 428 vs 283 instances/s (1.5×).
+# Usage: [TCP_NODELAY=1] benches/receive.sh [N] [RUNS] [SIZE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-2000}
+runs=${2:-3}
+size=${3:-10000}
+tools=${DICOMQ_TOOLS:-$(cd .. && pwd)/shared/tools}
+[ -d "$tools" ] || tools=/work/shared/tools
+peer=$tools/orthanc-peer
+command -v storescu >/dev/null || { echo "storescu (dcmtk) is needed" >&2; exit 2; }
+target=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+cargo build --release -q --bin dicomq --example gen_files
+bin=${DICOMQ_BIN:-$target/release/dicomq}
+work=$(mktemp -d "${TMPDIR:-/tmp}/dicomq-receive.XXXXXX")
+port=${DICOMQ_BENCH_DICOM_PORT:-11112}
+daemon=
+cleanup() {
+  if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
+  ORTHANC_PEER_DIR=$work/orthanc "$peer" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+now() { date +%s.%N; }
+
+"$target/release/examples/gen_files" "$work/src" "$n" "$size"
+files=("$work"/src/*.dcm)
+mb=$(du -sm "$work/src" | cut -f1)
+d=() o=()
+for r in $(seq "$runs"); do
+  # dicomq
+  home=$work/home-$r
+  "$bin" --home "$home" daemon --dicom "127.0.0.1:$port" 2>"$work/daemon.log" &
+  daemon=$!
+  for _ in $(seq 200); do [ -S "$home/daemon.sock" ] && break; sleep 0.05; done
+  sync
+  t0=$(now)
+  storescu -aec DICOMQ -to 60 127.0.0.1 "$port" "${files[@]}"
+  t1=$(now)
+  d+=("$(echo "$t1 - $t0" | bc -l)")
+  got=$("$bin" --home "$home" --json ls instances | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=
+  [ "$got" = "$n" ] || { echo "dicomq stored $got of $n" >&2; exit 1; }
+  # Orthanc
+  export ORTHANC_PEER_DIR=$work/orthanc
+  rm -rf "$ORTHANC_PEER_DIR"
+  "$peer" start >/dev/null
+  sync
+  t0=$(now)
+  "$peer" exec storescu -aec ORTHANC -to 60 127.0.0.1 4242 "${files[@]}"
+  t1=$(now)
+  o+=("$(echo "$t1 - $t0" | bc -l)")
+  got=$("$peer" exec curl -s http://127.0.0.1:8042/statistics | python3 -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"])')
+  "$peer" stop >/dev/null
+  [ "$got" = "$n" ] || { echo "Orthanc stored $got of $n" >&2; exit 1; }
+  rm -rf "$home"
+done
+dm=$(printf '%s\n' "${d[@]}" | median)
+om=$(printf '%s\n' "${o[@]}" | median)
+echo "machine: $(nproc) cores, $(uname -r), $n files, $mb MB, runs=$runs (medians), one association each"
+printf 'dicomq:  %.2f s, %.0f instances/s, %.1f MB/s\n' "$dm" "$(echo "$n/$dm" | bc -l)" "$(echo "$mb/$dm" | bc -l)"
+printf 'orthanc: %.2f s, %.0f instances/s, %.1f MB/s\n' "$om" "$(echo "$n/$om" | bc -l)" "$(echo "$mb/$om" | bc -l)"
+printf 'ratio orthanc/dicomq (how many times faster): %.2f\n' "$(echo "$om/$dm" | bc -l)"

@@ -1,0 +1,547 @@
+//! The daemon's DICOM SCP (`daemon --dicom`, issue 15) against real peers: DCMTK's echoscu,
+//! storescu and findscu, dicom-ul's client for the requests DCMTK will not send (a truncated
+//! data set, a mismatched UID, a C-FIND on an association kept open), raw TCP for hostile PDUs
+//! and idle connections, and the real Orthanc sending by C-STORE.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::{Daemon, Home, free_port, have_tool, poll, stderr, stdout};
+use dicom_ul::pdu::{PDataValue, PDataValueType};
+use dicom_ul::{ClientAssociationOptions, Pdu};
+use dicomq::net::dimse::{Command as Dimse, field, status};
+use serde_json::{Value, json};
+
+const MR: &str = "1.2.840.10008.5.1.4.1.1.4";
+const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+
+/// A daemon receiving on a free loopback port, with `config` as its config.json.
+fn scp(home: &Home, config: Value) -> (Daemon, u16) {
+    std::fs::write(home.path().join("config.json"), config.to_string()).expect("config");
+    let port = free_port();
+    let d = home.daemon(&["--dicom", &format!("127.0.0.1:{port}")]);
+    (d, port)
+}
+
+fn dcmtk() -> bool {
+    ["echoscu", "storescu", "findscu"]
+        .iter()
+        .all(|t| have_tool(t))
+}
+
+fn echoscu(port: u16, extra: &[&str]) -> Output {
+    Command::new("echoscu")
+        .args(["-aec", "DICOMQ", "-to", "10"])
+        .args(extra)
+        .args(["127.0.0.1", &port.to_string()])
+        .output()
+        .expect("echoscu")
+}
+
+fn storescu(port: u16, extra: &[&str], files: &[PathBuf]) -> Output {
+    Command::new("storescu")
+        .args(["-aec", "DICOMQ", "-to", "30"])
+        .args(extra)
+        .args(["127.0.0.1", &port.to_string()])
+        .args(files)
+        .output()
+        .expect("storescu")
+}
+
+/// `n` small MR files in `dir`.
+fn sources(dir: &Path, n: usize) -> Vec<PathBuf> {
+    dicomq_testdata::write_files(dir, n, 2000).expect("write files")
+}
+
+/// The data set of a Part 10 file: what follows its meta group.
+fn dataset_of(file: &[u8]) -> &[u8] {
+    assert_eq!(&file[128..132], b"DICM");
+    assert_eq!(&file[132..136], &[2, 0, 0, 0], "(0002,0000) first");
+    let len = u32::from_le_bytes([file[140], file[141], file[142], file[143]]) as usize;
+    &file[144 + len..]
+}
+
+fn instance_count(home: &Home) -> usize {
+    home.json(&["ls", "instances"])
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[test]
+fn storescu_sends_many_files_on_one_association_and_they_are_stored_as_sent() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (_d, port) = scp(&home, json!({}));
+    let e = echoscu(port, &[]);
+    assert!(e.status.success(), "echoscu: {}", stderr(&e));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = sources(dir.path(), 24);
+    // Two larger ones, in many PDUs of the 16 KiB we announce.
+    for seed in [1000, 1001] {
+        let path = dir.path().join(format!("large_{seed}.dcm"));
+        std::fs::write(&path, dicomq_testdata::small_instance(seed, 300_000)).expect("write");
+        files.push(path);
+    }
+    let s = storescu(port, &[], &files);
+    assert!(s.status.success(), "storescu: {}{}", stdout(&s), stderr(&s));
+    assert_eq!(instance_count(&home), 26);
+    // Every source's data set is stored byte for byte, behind a meta group of ours.
+    let mut wanted: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| dataset_of(&std::fs::read(f).expect("read")).to_vec())
+        .collect();
+    let mut stored: Vec<Vec<u8>> = home
+        .stored_files()
+        .iter()
+        .map(|f| dataset_of(&std::fs::read(f).expect("read")).to_vec())
+        .collect();
+    wanted.sort();
+    stored.sort();
+    assert!(
+        wanted == stored,
+        "the stored data sets differ from the sources'"
+    );
+    // The files dicomq wrote are valid, and the store's metric saw them.
+    let known = files
+        .iter()
+        .flat_map(|f| {
+            if have_tool("dciodvfy") {
+                common::validators::dciodvfy_errors(f)
+            } else {
+                Default::default()
+            }
+        })
+        .collect();
+    common::validators::check_outputs(&home.stored_files(), &known);
+    // Sending them again: Orthanc answers an instance it has as stored.
+    let again = storescu(port, &[], &files[..3]);
+    assert!(again.status.success(), "storescu again: {}", stderr(&again));
+    assert_eq!(instance_count(&home), 26);
+}
+
+#[test]
+fn a_wrong_called_aet_is_refused_when_checked() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (_d, port) = scp(&home, json!({"DicomCheckCalledAet": true}));
+    let bad = echoscu(port, &["-aec", "SOMEONE"]);
+    assert!(!bad.status.success());
+    let text = format!("{}{}", stdout(&bad), stderr(&bad));
+    assert!(text.contains("Called AE Title Not Recognized"), "{text}");
+    assert!(echoscu(port, &[]).status.success());
+}
+
+#[test]
+fn the_rest_api_shows_where_the_daemon_receives() {
+    let home = Home::new();
+    std::fs::write(
+        home.path().join("config.json"),
+        r#"{"DicomAet": "ARCHIVE1"}"#,
+    )
+    .expect("config");
+    let (port, http) = (free_port(), free_port());
+    let _d = home.daemon(&[
+        "--dicom",
+        &format!("127.0.0.1:{port}"),
+        "--http",
+        &format!("127.0.0.1:{http}"),
+    ]);
+    let o = Command::new("curl")
+        .args(["-sf", &format!("http://127.0.0.1:{http}/system")])
+        .output()
+        .expect("curl");
+    let system: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(system["DicomAet"], "ARCHIVE1");
+    assert_eq!(system["DicomPort"], port);
+    // Orthanc's metadata of an instance received by C-STORE (test_metadata_origin).
+    if dcmtk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = sources(dir.path(), 1);
+        let o = storescu(port, &["-aec", "ARCHIVE1", "-aet", "MODALITY1"], &files);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let get = |path: &str| -> Value {
+            let o = Command::new("curl")
+                .args(["-sf", &format!("http://127.0.0.1:{http}{path}")])
+                .output()
+                .expect("curl");
+            serde_json::from_slice(&o.stdout).expect("JSON")
+        };
+        let id = get("/instances")[0]
+            .as_str()
+            .expect("an instance")
+            .to_string();
+        let m = get(&format!("/instances/{id}/metadata?expand"));
+        assert_eq!(m["Origin"], "DicomProtocol");
+        assert_eq!(m["RemoteAET"], "MODALITY1");
+        assert_eq!(m["CalledAET"], "ARCHIVE1");
+        assert_eq!(m["RemoteIP"], "127.0.0.1");
+        let series = get(&format!("/instances/{id}"))["ParentSeries"]
+            .as_str()
+            .expect("series")
+            .to_string();
+        assert_eq!(
+            get(&format!("/series/{series}/metadata?expand"))["RemoteAET"],
+            "MODALITY1"
+        );
+    }
+    // A port that is taken: the daemon refuses to start, naming it.
+    let other = Home::new();
+    let out = other.run(&["daemon", "--dicom", &format!("127.0.0.1:{port}")]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("cannot listen for DICOM on 127.0.0.1:{port}")),
+        "{}",
+        stderr(&out)
+    );
+    let out = other.run(&["daemon", "--dicom", "nowhere:port"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--dicom nowhere:port"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_unknown_caller_may_not_store_unless_always_allowed() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let config = json!({
+        "DicomAlwaysAllowStore": false,
+        "DicomAlwaysAllowEcho": false,
+        "DicomModalities": {
+            "ct": ["KNOWN", "127.0.0.1", 104],
+            "echoonly": {"AET": "ECHOER", "Host": "127.0.0.1", "Port": 104, "AllowStore": false},
+        }
+    });
+    let (_d, port) = scp(&home, config);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sources(dir.path(), 2);
+    // Unknown: the association itself is refused.
+    let s = storescu(port, &["-aet", "STRANGER"], &files);
+    assert!(!s.status.success());
+    let text = format!("{}{}", stdout(&s), stderr(&s));
+    assert!(text.contains("Calling AE Title Not Recognized"), "{text}");
+    // Known but not allowed to store: each C-STORE is refused (0x0124).
+    let s = storescu(port, &["-v", "-aet", "ECHOER"], &files);
+    let text = format!("{}{}", stdout(&s), stderr(&s));
+    assert!(
+        text.contains("Store Response (Unknown Status: 0x124)"),
+        "{text}"
+    );
+    assert_eq!(instance_count(&home), 0);
+    assert!(echoscu(port, &["-aet", "ECHOER"]).status.success());
+    // A modality with AllowStore: stored.
+    let s = storescu(port, &["-aet", "KNOWN"], &files);
+    assert!(s.status.success(), "{}", stderr(&s));
+    assert_eq!(instance_count(&home), 2);
+}
+
+/// An association from dicom-ul's client proposing `abstract_syntax` and Verification.
+fn associate(port: u16, abstract_syntax: &str) -> dicom_ul::ClientAssociation<TcpStream> {
+    ClientAssociationOptions::new()
+        .with_presentation_context(abstract_syntax, vec![EXPLICIT_LE])
+        .with_presentation_context(dicomq::net::VERIFICATION, vec![EXPLICIT_LE])
+        .calling_ae_title("TESTSCU")
+        .called_ae_title("DICOMQ")
+        .establish(("127.0.0.1", port))
+        .expect("association")
+}
+
+fn context_of(assoc: &dicom_ul::ClientAssociation<TcpStream>, syntax: &str) -> u8 {
+    assoc
+        .presentation_contexts()
+        .iter()
+        .find(|pc| pc.abstract_syntax == syntax)
+        .map(|pc| pc.id)
+        .expect("accepted context")
+}
+
+fn send(
+    assoc: &mut dicom_ul::ClientAssociation<TcpStream>,
+    id: u8,
+    cmd: &Dimse,
+    data: Option<&[u8]>,
+) {
+    let pdv = |kind, bytes: &[u8]| PDataValue {
+        presentation_context_id: id,
+        value_type: kind,
+        is_last: true,
+        data: bytes.to_vec(),
+    };
+    let mut values = vec![pdv(PDataValueType::Command, &cmd.encode())];
+    if let Some(d) = data {
+        values.push(pdv(PDataValueType::Data, d));
+    }
+    for v in values {
+        assoc.send(&Pdu::PData { data: vec![v] }).expect("send");
+    }
+}
+
+fn response(assoc: &mut dicom_ul::ClientAssociation<TcpStream>) -> Dimse {
+    match assoc.receive().expect("a response") {
+        Pdu::PData { data } => Dimse::decode(&data[0].data).expect("a command"),
+        other => panic!("not a response: {other:?}"),
+    }
+}
+
+#[test]
+fn a_c_find_is_refused_and_the_association_goes_on() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (_d, port) = scp(&home, json!({}));
+    let find_model = "1.2.840.10008.5.1.4.1.2.2.1";
+    let mut assoc = associate(port, find_model);
+    let id = context_of(&assoc, find_model);
+    let find = Dimse {
+        field: 0x0020,
+        message_id: Some(1),
+        affected_sop_class: Some(find_model.into()),
+        priority: Some(0),
+        data_set_type: 0,
+        ..Dimse::default()
+    };
+    // A query identifier (QueryRetrieveLevel = STUDY), explicit VR LE.
+    let query = [
+        0x08, 0x00, 0x52, 0x00, b'C', b'S', 6, 0, b'S', b'T', b'U', b'D', b'Y', b' ',
+    ];
+    send(&mut assoc, id, &find, Some(&query));
+    let rsp = response(&mut assoc);
+    assert_eq!(rsp.field, 0x8020);
+    assert_eq!(rsp.status, Some(status::UNRECOGNIZED_OPERATION));
+    // The association is still served.
+    let echo_id = context_of(&assoc, dicomq::net::VERIFICATION);
+    send(&mut assoc, echo_id, &Dimse::echo_rq(2), None);
+    let rsp = response(&mut assoc);
+    assert_eq!((rsp.field, rsp.status), (field::C_ECHO_RSP, Some(0)));
+    assoc.release().expect("release");
+    // findscu is answered with the failure, not a dropped connection.
+    let f = Command::new("findscu")
+        .args([
+            "-v",
+            "-S",
+            "-aec",
+            "DICOMQ",
+            "-k",
+            "QueryRetrieveLevel=STUDY",
+        ])
+        .args(["127.0.0.1", &port.to_string()])
+        .output()
+        .expect("findscu");
+    let text = format!("{}{}", stdout(&f), stderr(&f));
+    assert!(
+        text.contains("Final Find Response (Unknown Status: 0x211)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_truncated_or_mismatched_data_set_is_a_failure_and_nothing_is_stored() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (_d, port) = scp(&home, json!({}));
+    let spec = dicomq_testdata::small_instance_spec(1, 2000);
+    let file = spec.to_bytes();
+    let data = dataset_of(&file).to_vec();
+    let sop = spec.sop_uid.clone().expect("a SOP instance UID");
+    let mut assoc = associate(port, MR);
+    let id = context_of(&assoc, MR);
+    // Cut in the middle of Pixel Data.
+    send(
+        &mut assoc,
+        id,
+        &Dimse::store_rq(1, MR, &sop),
+        Some(&data[..data.len() - 100]),
+    );
+    let rsp = response(&mut assoc);
+    assert_eq!(rsp.field, field::C_STORE_RSP);
+    assert_eq!(rsp.status, Some(status::CANNOT_UNDERSTAND), "{rsp:?}");
+    assert!(rsp.error_comment.is_some());
+    // A command naming another instance than the data set.
+    send(
+        &mut assoc,
+        id,
+        &Dimse::store_rq(2, MR, "1.2.3.4"),
+        Some(&data),
+    );
+    let rsp = response(&mut assoc);
+    assert_eq!(rsp.status, Some(status::DATASET_MISMATCH), "{rsp:?}");
+    // The same association still stores a good one.
+    send(&mut assoc, id, &Dimse::store_rq(3, MR, &sop), Some(&data));
+    assert_eq!(response(&mut assoc).status, Some(status::SUCCESS));
+    assoc.release().expect("release");
+    assert_eq!(instance_count(&home), 1);
+    assert_eq!(home.stored_files().len(), 1, "nothing half-stored");
+}
+
+/// Whether the peer closed `s` (end of stream or an error) within `secs`.
+fn closed_within(s: &mut TcpStream, secs: u64) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(secs)))
+        .expect("timeout");
+    let mut buf = [0u8; 512];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            // An A-ABORT or A-ASSOCIATE-RJ may come first.
+            Ok(_) => continue,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+/// Whether `s` is open with nothing to read, without waiting.
+fn still_open(s: &TcpStream) -> bool {
+    s.set_nonblocking(true).expect("nonblocking");
+    let r = (&*s).read(&mut [0u8; 16]);
+    s.set_nonblocking(false).expect("blocking");
+    matches!(r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+#[test]
+fn malformed_and_oversized_pdus_abort_the_connection_and_the_daemon_stays_up() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (_d, port) = scp(&home, json!({"MaximumPduLength": 16384}));
+    let connect = || TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    // An A-ASSOCIATE-RQ declaring 1 GiB.
+    let mut s = connect();
+    s.write_all(&[0x01, 0, 0x40, 0, 0, 0]).expect("write");
+    assert!(closed_within(&mut s, 5));
+    // Garbage.
+    let mut s = connect();
+    s.write_all(b"GET / HTTP/1.1\r\n\r\n").expect("write");
+    assert!(closed_within(&mut s, 5));
+    // A malformed A-ASSOCIATE-RQ (a short body).
+    let mut s = connect();
+    s.write_all(&[0x01, 0, 0, 0, 0, 4, 0, 1, 0, 0])
+        .expect("write");
+    assert!(closed_within(&mut s, 5));
+    // After an association: a P-DATA larger than the maximum we announced.
+    let mut assoc = associate(port, MR);
+    let stream = assoc.inner_stream();
+    let mut big = vec![0x04, 0];
+    big.extend_from_slice(&(1u32 << 20).to_be_bytes());
+    big.extend_from_slice(&[0; 4096]);
+    let _ = stream.write_all(&big);
+    assert!(closed_within(stream, 5));
+    let e = echoscu(port, &[]);
+    assert!(e.status.success(), "the daemon is up: {}", stderr(&e));
+}
+
+#[test]
+fn two_hundred_idle_connections_do_not_stop_an_echo_and_are_closed_after_the_timeout() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (_d, port) = scp(&home, json!({"DicomScpTimeout": 4}));
+    let mut idle: Vec<TcpStream> = (0..200)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+        .collect();
+    // Half of them started an A-ASSOCIATE-RQ and stopped.
+    for s in idle.iter_mut().step_by(2) {
+        s.write_all(&[0x01, 0, 0, 0, 0x01]).expect("write");
+    }
+    // An associated but silent one.
+    let mut silent = associate(port, MR);
+    let e = echoscu(port, &[]);
+    assert!(e.status.success(), "echoscu: {}", stderr(&e));
+    // The echo was served while they were all held open.
+    let open = idle.iter().filter(|s| still_open(s)).count();
+    assert!(open > 150, "only {open} idle connections were still open");
+    for s in &mut idle {
+        assert!(closed_within(s, 10), "an idle connection was kept");
+    }
+    assert!(closed_within(silent.inner_stream(), 10));
+    assert!(echoscu(port, &[]).status.success());
+}
+
+#[test]
+fn associations_beyond_the_limit_are_refused_as_transient() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (_d, port) = scp(&home, json!({"DicomScpTimeout": 20}));
+    let _held: Vec<TcpStream> = (0..dicomq::net::scp::MAX_ASSOCIATIONS)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+        .collect();
+    let e = poll(10, "a refusal", || {
+        let e = echoscu(port, &[]);
+        (!e.status.success()).then_some(e)
+    });
+    let text = format!("{}{}", stdout(&e), stderr(&e));
+    assert!(
+        text.contains("Transient") || text.contains("transient"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_instance_acknowledged_before_a_kill_is_stored_after_restart() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (mut d, port) = scp(&home, json!({}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sources(dir.path(), 3);
+    let s = storescu(port, &[], &files);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    assert_eq!(instance_count(&home), 3);
+}
+
+#[test]
+fn orthanc_sends_to_dicomq_by_c_store_and_the_ids_match() {
+    let port = free_port();
+    let Some(orthanc) = common::orthanc::Orthanc::start(json!({
+        "DicomModalities": {"dicomq": ["DICOMQ", "127.0.0.1", port]},
+    })) else {
+        return;
+    };
+    let home = Home::new();
+    std::fs::write(home.path().join("config.json"), "{}").expect("config");
+    let _d = home.daemon(&["--dicom", &format!("127.0.0.1:{port}")]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sources(dir.path(), 6);
+    let mut ids: Vec<String> = files.iter().map(|f| orthanc.upload(f)).collect();
+    ids.sort();
+    let (code, answer) = orthanc.post(
+        "/modalities/dicomq/store",
+        &json!({"Resources": ids, "Synchronous": true}),
+    );
+    assert_eq!(code, 200, "{answer}");
+    let mut ours: Vec<String> = home
+        .json(&["ls", "instances"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v["ID"].as_str().expect("ID").to_string())
+        .collect();
+    ours.sort();
+    assert_eq!(ours, ids);
+}
