@@ -135,6 +135,15 @@ pub enum Request {
         since: u64,
         limit: usize,
     },
+    /// `DicomModalities` or `OrthancPeers` as the daemon's config has them.
+    Network {
+        which: crate::node::NetworkList,
+    },
+    /// C-ECHO to a modality of the daemon's config.
+    Echo {
+        modality: String,
+        timeout_s: Option<u64>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -193,6 +202,9 @@ pub enum Response {
     Done,
     Changes {
         page: ChangesPage,
+    },
+    Network {
+        entries: serde_json::Value,
     },
 }
 
