@@ -17,6 +17,7 @@ mod hierarchy;
 mod job_route;
 pub mod jobs;
 mod modify;
+mod network;
 mod path;
 mod resources;
 mod split_merge;
@@ -168,6 +169,7 @@ fn router(app: App) -> Router {
         .merge(archive::routes())
         .merge(modify::routes())
         .merge(split_merge::routes())
+        .merge(network::routes())
         .fallback(|| async { ApiError::unknown_resource() })
         .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)
