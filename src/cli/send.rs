@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::Context;
 use crate::error::{Error, Result};
-use crate::jobs::JobSpec;
 use crate::jobs::kinds::send_modality::ModalityStoreParams;
 use crate::jobs::kinds::send_peer::PeerStoreParams;
+use crate::jobs::{JobSpec, JobState};
 use crate::node::{JobRequest, NetworkList};
 use crate::output::{escape_controls, table};
 
@@ -97,7 +97,19 @@ pub fn send(ctx: &Context, a: SendArgs) -> Result<()> {
         }
         return ctx.out.data(&format!("{id}\n"));
     }
-    let info = backend.run_job_watched(req, &mut |_| {})?;
+    // A remote that is down keeps the job in Retry (possibly for hours): say so, once per
+    // new reason, rather than wait silently.
+    let mut told = String::new();
+    let info = backend.run_job_watched(req, &mut |j| {
+        if j.state == JobState::Retry && j.error_details != told {
+            told = j.error_details.clone();
+            ctx.out.note(&format!(
+                "job {} waits to retry (--async leaves it to the daemon): {}",
+                j.id,
+                escape_controls(&j.error_details)
+            ));
+        }
+    })?;
     super::jobs::finished(&info)?;
     if ctx.out.json {
         return ctx.out.json_value(&info.content);

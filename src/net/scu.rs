@@ -91,9 +91,8 @@ impl Association {
         for (class, syntaxes) in contexts {
             options = options.with_presentation_context(class.clone(), syntaxes.clone());
         }
-        let address = format!("{}:{}", remote.host, remote.port);
         let inner = options
-            .establish(address.as_str())
+            .establish((remote.host.as_str(), remote.port))
             .map_err(|e| classify(remote, "associate with", e))?;
         Ok(Association {
             inner: Some(inner),
