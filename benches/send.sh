@@ -47,13 +47,13 @@ cat >"$work/orthanc/orthanc.json" <<JSON
   "DicomModalities": $modalities }
 JSON
 "$DICOMQ_BIN" --home "$work/home" store "$work/files" >/dev/null
-storescp -aet STORESCP -od "$work/rx-dicomq" "$scp_port" &
+storescp -aet STORESCP -od "$work/rx-dicomq" "$scp_port" >"$work/scp-dicomq.log" 2>&1 &
 scp=$!
 "$DICOMQ_BIN" --home "$work/home" daemon --http "127.0.0.1:$port" 2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/system" >/dev/null && break; sleep 0.05; done
 "$peer" start "$work/orthanc/orthanc.json" >/dev/null
-"$peer" exec storescp -aet STORESCP -od "$work/rx-orthanc" "$scp_port" &
+"$peer" exec storescp -aet STORESCP -od "$work/rx-orthanc" "$scp_port" >"$work/scp-orthanc.log" 2>&1 &
 oscp=$!
 
 cat >"$work/client.py" <<'PY'

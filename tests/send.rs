@@ -467,3 +467,40 @@ fn a_refused_sop_class_fails_the_instance_or_is_counted_when_permissive() {
     assert_eq!(content["InstancesCount"], 2);
     assert_eq!(orthanc.instances(), vec![ids[0].clone()]);
 }
+
+/// Pause and resume between instances: nothing is sent while paused, all of it after.
+#[test]
+fn a_paused_send_sends_nothing_until_resumed() {
+    if !have_dcmtk() {
+        return;
+    }
+    let port = free_port();
+    let (home, _) = home_with(modality_config(port), 6);
+    let dir = home.path().join("received");
+    let _scp = StoreScp::start(&dir, port);
+    let _d = home.daemon(&[]);
+    let patients = common::ids(&home.json(&["ls", "patients"]));
+    let mut args = vec!["send", "scp", "--async", "--step-delay-ms", "300"];
+    args.extend(patients.iter().map(String::as_str));
+    let out = home.run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let job = stdout(&out).trim().to_string();
+    poll(20, "an instance received", || {
+        (!received(&dir).is_empty()).then_some(())
+    });
+    assert!(home.run(&["jobs", "pause", &job]).status.success());
+    poll(10, "the job paused", || {
+        (home.json(&["jobs", "show", &job])["State"] == "Paused").then_some(())
+    });
+    let at_pause = received(&dir).len();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(received(&dir).len(), at_pause, "sent while paused");
+    assert!(at_pause < 6, "the job ended before the pause");
+    assert!(home.run(&["jobs", "resume", &job]).status.success());
+    let info = poll(30, "the job done", || {
+        let j = home.json(&["jobs", "show", &job]);
+        (j["State"] == "Success").then_some(j)
+    });
+    assert_eq!(info["Content"]["FailedInstancesCount"], 0);
+    assert_eq!(received_data_sets(&dir), stored_data_sets(&home));
+}
