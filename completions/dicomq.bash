@@ -40,6 +40,9 @@ _dicomq() {
             dicomq,debug)
                 cmd="dicomq__subcmd__debug"
                 ;;
+            dicomq,echo)
+                cmd="dicomq__subcmd__echo"
+                ;;
             dicomq,find)
                 cmd="dicomq__subcmd__find"
                 ;;
@@ -58,14 +61,23 @@ _dicomq() {
             dicomq,metrics)
                 cmd="dicomq__subcmd__metrics"
                 ;;
+            dicomq,modalities)
+                cmd="dicomq__subcmd__modalities"
+                ;;
             dicomq,modify)
                 cmd="dicomq__subcmd__modify"
                 ;;
             dicomq,pdf)
                 cmd="dicomq__subcmd__pdf"
                 ;;
+            dicomq,peers)
+                cmd="dicomq__subcmd__peers"
+                ;;
             dicomq,rm)
                 cmd="dicomq__subcmd__rm"
+                ;;
+            dicomq,send)
+                cmd="dicomq__subcmd__send"
                 ;;
             dicomq,show)
                 cmd="dicomq__subcmd__show"
@@ -115,6 +127,9 @@ _dicomq() {
             dicomq__subcmd__help,debug)
                 cmd="dicomq__subcmd__help__subcmd__debug"
                 ;;
+            dicomq__subcmd__help,echo)
+                cmd="dicomq__subcmd__help__subcmd__echo"
+                ;;
             dicomq__subcmd__help,find)
                 cmd="dicomq__subcmd__help__subcmd__find"
                 ;;
@@ -133,14 +148,23 @@ _dicomq() {
             dicomq__subcmd__help,metrics)
                 cmd="dicomq__subcmd__help__subcmd__metrics"
                 ;;
+            dicomq__subcmd__help,modalities)
+                cmd="dicomq__subcmd__help__subcmd__modalities"
+                ;;
             dicomq__subcmd__help,modify)
                 cmd="dicomq__subcmd__help__subcmd__modify"
                 ;;
             dicomq__subcmd__help,pdf)
                 cmd="dicomq__subcmd__help__subcmd__pdf"
                 ;;
+            dicomq__subcmd__help,peers)
+                cmd="dicomq__subcmd__help__subcmd__peers"
+                ;;
             dicomq__subcmd__help,rm)
                 cmd="dicomq__subcmd__help__subcmd__rm"
+                ;;
+            dicomq__subcmd__help,send)
+                cmd="dicomq__subcmd__help__subcmd__send"
                 ;;
             dicomq__subcmd__help,show)
                 cmd="dicomq__subcmd__help__subcmd__show"
@@ -189,6 +213,12 @@ _dicomq() {
                 ;;
             dicomq__subcmd__help__subcmd__metrics,status)
                 cmd="dicomq__subcmd__help__subcmd__metrics__subcmd__status"
+                ;;
+            dicomq__subcmd__help__subcmd__modalities,ls)
+                cmd="dicomq__subcmd__help__subcmd__modalities__subcmd__ls"
+                ;;
+            dicomq__subcmd__help__subcmd__peers,ls)
+                cmd="dicomq__subcmd__help__subcmd__peers__subcmd__ls"
                 ;;
             dicomq__subcmd__jobs,cancel)
                 cmd="dicomq__subcmd__jobs__subcmd__cancel"
@@ -268,6 +298,30 @@ _dicomq() {
             dicomq__subcmd__metrics__subcmd__help,status)
                 cmd="dicomq__subcmd__metrics__subcmd__help__subcmd__status"
                 ;;
+            dicomq__subcmd__modalities,help)
+                cmd="dicomq__subcmd__modalities__subcmd__help"
+                ;;
+            dicomq__subcmd__modalities,ls)
+                cmd="dicomq__subcmd__modalities__subcmd__ls"
+                ;;
+            dicomq__subcmd__modalities__subcmd__help,help)
+                cmd="dicomq__subcmd__modalities__subcmd__help__subcmd__help"
+                ;;
+            dicomq__subcmd__modalities__subcmd__help,ls)
+                cmd="dicomq__subcmd__modalities__subcmd__help__subcmd__ls"
+                ;;
+            dicomq__subcmd__peers,help)
+                cmd="dicomq__subcmd__peers__subcmd__help"
+                ;;
+            dicomq__subcmd__peers,ls)
+                cmd="dicomq__subcmd__peers__subcmd__ls"
+                ;;
+            dicomq__subcmd__peers__subcmd__help,help)
+                cmd="dicomq__subcmd__peers__subcmd__help__subcmd__help"
+                ;;
+            dicomq__subcmd__peers__subcmd__help,ls)
+                cmd="dicomq__subcmd__peers__subcmd__help__subcmd__ls"
+                ;;
             *)
                 ;;
         esac
@@ -275,7 +329,7 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -724,6 +778,40 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__echo)
+            opts="-q -v -h --timeout --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__find)
             opts="-i -q -v -h --level --ignore-case --since --limit --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -767,7 +855,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__help)
-            opts="store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help"
+            opts="store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +983,20 @@ _dicomq() {
         dicomq__subcmd__help__subcmd__debug__subcmd__sleep__subcmd__job)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__echo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1144,6 +1246,34 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__help__subcmd__modalities)
+            opts="ls"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__modalities__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__help__subcmd__modify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1172,7 +1302,49 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__help__subcmd__peers)
+            opts="ls"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__peers__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__help__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1934,6 +2106,108 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__modalities)
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help ls help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__modalities__subcmd__help)
+            opts="ls help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__modalities__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__modalities__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__modalities__subcmd__ls)
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__modify)
             opts="-q -v -h --replace --remove --keep --remove-private-tags --force --keep-source --no-keep-source --private-creator --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2026,6 +2300,108 @@ _dicomq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dicomq__subcmd__peers)
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help ls help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__peers__subcmd__help)
+            opts="ls help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__peers__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__peers__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__peers__subcmd__ls)
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dicomq__subcmd__rm)
             opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2033,6 +2409,48 @@ _dicomq() {
                 return 0
             fi
             case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dicomq__subcmd__send)
+            opts="-q -v -h --peer --permissive --compress --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --peer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

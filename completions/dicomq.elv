@@ -43,6 +43,10 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand split 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID'
             cand merge 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID'
             cand anonymize 'De-identify a patient, study or series into a new one (Orthanc''s anonymize); prints its ID'
+            cand send 'Send patients, studies, series or instances to a modality (C-STORE) or, with --peer, to an Orthanc peer'
+            cand echo 'Check that a modality answers (C-ECHO)'
+            cand modalities 'The DICOM modalities of the configuration (DicomModalities)'
+            cand peers 'The Orthanc peers of the configuration (OrthancPeers)'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -271,6 +275,111 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'dicomq;send'= {
+            cand --peer 'Send to this Orthanc peer (a name of OrthancPeers) over HTTP instead'
+            cand --priority 'Job priority (higher runs first)'
+            cand --step-delay-ms 'Test hook: sleep this long in every step'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --permissive 'Go on when an instance is refused (counted in FailedInstancesCount)'
+            cand --compress 'With --peer: gzip each instance (the peer must be Orthanc 1.6.0 or later)'
+            cand --async 'Print the job ID and return at once (needs a running daemon)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;echo'= {
+            cand --timeout 'Seconds to wait for the modality (default: its Timeout, else DicomScuTimeout)'
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;modalities'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand ls 'List them (Orthanc''s long form with --json)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;modalities;ls'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;modalities;help'= {
+            cand ls 'List them (Orthanc''s long form with --json)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;modalities;help;ls'= {
+        }
+        &'dicomq;modalities;help;help'= {
+        }
+        &'dicomq;peers'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand ls 'List them (Orthanc''s long form with --json)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;peers;ls'= {
+            cand --home 'Data home (database, stored files, outputs, socket)'
+            cand --config 'Configuration file (default: HOME/config.json)'
+            cand --lock-timeout 'Seconds to wait for a database held by another process'
+            cand --color 'When to use colours (NO_COLOR is honoured)'
+            cand --json 'Print Orthanc''s JSON shapes instead of tables'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -v 'Log more (repeat for more); RUST_LOG overrides'
+            cand --verbose 'Log more (repeat for more); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'dicomq;peers;help'= {
+            cand ls 'List them (Orthanc''s long form with --json)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'dicomq;peers;help;ls'= {
+        }
+        &'dicomq;peers;help;help'= {
         }
         &'dicomq;changes'= {
             cand --since 'Only the changes after this one (the `Last` of a previous call)'
@@ -631,6 +740,10 @@ set edit:completion:arg-completer[dicomq] = {|@words|
             cand split 'Move series or instances of a study to one new study (Orthanc''s split); prints its ID'
             cand merge 'Move studies, series or instances into a study (Orthanc''s merge); prints its ID'
             cand anonymize 'De-identify a patient, study or series into a new one (Orthanc''s anonymize); prints its ID'
+            cand send 'Send patients, studies, series or instances to a modality (C-STORE) or, with --peer, to an Orthanc peer'
+            cand echo 'Check that a modality answers (C-ECHO)'
+            cand modalities 'The DICOM modalities of the configuration (DicomModalities)'
+            cand peers 'The Orthanc peers of the configuration (OrthancPeers)'
             cand changes 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
             cand jobs 'List, inspect and control jobs'
             cand metrics 'Prometheus metrics (Orthanc''s names), or switch their collection'
@@ -664,6 +777,20 @@ set edit:completion:arg-completer[dicomq] = {|@words|
         &'dicomq;help;merge'= {
         }
         &'dicomq;help;anonymize'= {
+        }
+        &'dicomq;help;send'= {
+        }
+        &'dicomq;help;echo'= {
+        }
+        &'dicomq;help;modalities'= {
+            cand ls 'List them (Orthanc''s long form with --json)'
+        }
+        &'dicomq;help;modalities;ls'= {
+        }
+        &'dicomq;help;peers'= {
+            cand ls 'List them (Orthanc''s long form with --json)'
+        }
+        &'dicomq;help;peers;ls'= {
         }
         &'dicomq;help;changes'= {
         }

@@ -47,6 +47,10 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "modify" -d 'Modify a 
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "split" -d 'Move series or instances of a study to one new study (Orthanc\'s split); prints its ID'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "merge" -d 'Move studies, series or instances into a study (Orthanc\'s merge); prints its ID'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "anonymize" -d 'De-identify a patient, study or series into a new one (Orthanc\'s anonymize); prints its ID'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "send" -d 'Send patients, studies, series or instances to a modality (C-STORE) or, with --peer, to an Orthanc peer'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "echo" -d 'Check that a modality answers (C-ECHO)'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "modalities" -d 'The DICOM modalities of the configuration (DicomModalities)'
+complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "peers" -d 'The Orthanc peers of the configuration (OrthancPeers)'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "jobs" -d 'List, inspect and control jobs'
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
@@ -239,6 +243,81 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l json -d 'Pri
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l peer -d 'Send to this Orthanc peer (a name of OrthancPeers) over HTTP instead' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l priority -d 'Job priority (higher runs first)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l permissive -d 'Go on when an instance is refused (counted in FailedInstancesCount)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l compress -d 'With --peer: gzip each instance (the peer must be Orthanc 1.6.0 or later)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l async -d 'Print the job ID and return at once (needs a running daemon)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l timeout -d 'Seconds to wait for the modality (default: its Timeout, else DicomScuTimeout)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -f -a "ls" -d 'List them (Orthanc\'s long form with --json)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List them (Orthanc\'s long form with --json)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -f -a "ls" -d 'List them (Orthanc\'s long form with --json)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l json -d 'Print Orthanc\'s JSON shapes instead of tables'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List them (Orthanc\'s long form with --json)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l since -d 'Only the changes after this one (the `Last` of a previous call)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l limit -d 'At most this many changes (1 to 10000)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
@@ -486,27 +565,33 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand status" -l json -d 'Print 
 complete -c dicomq -n "__fish_dicomq_using_subcommand status" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c dicomq -n "__fish_dicomq_using_subcommand status" -s v -l verbose -d 'Log more (repeat for more); RUST_LOG overrides'
 complete -c dicomq -n "__fish_dicomq_using_subcommand status" -s h -l help -d 'Print help'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "ls" -d 'List patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "find" -d 'Search by DICOM tags (Orthanc\'s /tools/find): find PatientName=\'DOE*\''
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "rm" -d 'Delete resources, their descendants and their files'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc\'s create-dicom); prints the new instance ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "modify" -d 'Modify a patient, study or series into a new one (Orthanc\'s modify); prints its ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "split" -d 'Move series or instances of a study to one new study (Orthanc\'s split); prints its ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "merge" -d 'Move studies, series or instances into a study (Orthanc\'s merge); prints its ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "anonymize" -d 'De-identify a patient, study or series into a new one (Orthanc\'s anonymize); prints its ID'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "jobs" -d 'List, inspect and control jobs'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "debug" -d 'Tools for testing dicomq itself'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "check" -d 'Compare the index with the stored files; --repair fixes what it can'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "completions" -d 'Print a shell completion script'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "status" -d 'Daemon up or not, jobs by state, store counts and sizes, free space (exit 3: no daemon)'
-complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize changes jobs metrics debug check daemon completions status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "store" -d 'Import DICOM files and folders (recursive) into the store'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "ls" -d 'List patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "show" -d 'Show one resource (Orthanc\'s JSON shape), or all tags of an instance'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "find" -d 'Search by DICOM tags (Orthanc\'s /tools/find): find PatientName=\'DOE*\''
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "rm" -d 'Delete resources, their descendants and their files'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "create-dicom" -d 'DICOM-ize a PDF, PNG, JPEG or 3D model (Orthanc\'s create-dicom); prints the new instance ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "pdf" -d 'Write back the PDF embedded in an instance, byte for byte'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "archive" -d 'ZIP archive or DICOMDIR media of patients, studies, series or instances'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "modify" -d 'Modify a patient, study or series into a new one (Orthanc\'s modify); prints its ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "split" -d 'Move series or instances of a study to one new study (Orthanc\'s split); prints its ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "merge" -d 'Move studies, series or instances into a study (Orthanc\'s merge); prints its ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "anonymize" -d 'De-identify a patient, study or series into a new one (Orthanc\'s anonymize); prints its ID'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "send" -d 'Send patients, studies, series or instances to a modality (C-STORE) or, with --peer, to an Orthanc peer'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "echo" -d 'Check that a modality answers (C-ECHO)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "modalities" -d 'The DICOM modalities of the configuration (DicomModalities)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "peers" -d 'The Orthanc peers of the configuration (OrthancPeers)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "changes" -d 'The changes log: what was stored and deleted, in order (--follow to keep watching)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "jobs" -d 'List, inspect and control jobs'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "metrics" -d 'Prometheus metrics (Orthanc\'s names), or switch their collection'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "debug" -d 'Tools for testing dicomq itself'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "check" -d 'Compare the index with the stored files; --repair fixes what it can'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "daemon" -d 'Run the daemon in the foreground (logs on stderr; stop with SIGTERM or Ctrl-C)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "completions" -d 'Print a shell completion script'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "status" -d 'Daemon up or not, jobs by state, store counts and sizes, free space (exit 3: no daemon)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and not __fish_seen_subcommand_from store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from modalities" -f -a "ls" -d 'List them (Orthanc\'s long form with --json)'
+complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from peers" -f -a "ls" -d 'List them (Orthanc\'s long form with --json)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "ls" -d 'Table of jobs (--json: Orthanc\'s /jobs?expand)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "show" -d 'One job: a readable block on a terminal; Orthanc\'s GET /jobs/{id} when piped or --json'
 complete -c dicomq -n "__fish_dicomq_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Block until the jobs end: exit 0 when all succeeded, 1 when one failed (130: Ctrl-C)'

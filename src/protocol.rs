@@ -152,6 +152,15 @@ pub enum Request {
     },
     /// `dicomq status`: the daemon's facts and the Node's counters.
     Status,
+    /// `DicomModalities` or `OrthancPeers` as the daemon's config has them.
+    Network {
+        which: crate::node::NetworkList,
+    },
+    /// C-ECHO to a modality of the daemon's config.
+    Echo {
+        modality: String,
+        timeout_s: Option<u64>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -214,6 +223,9 @@ pub enum Response {
     Status {
         daemon: DaemonFacts,
         node: NodeStatus,
+    },
+    Network {
+        entries: serde_json::Value,
     },
 }
 

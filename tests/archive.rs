@@ -756,6 +756,7 @@ fn zip64_with_more_than_65535_entries() {
             store,
             outputs: outputs.clone(),
             anonymization_key: home.anonymization_key(),
+            network: Default::default(),
         },
     );
     let params = ArchiveParams {
@@ -1142,6 +1143,7 @@ fn a_small_plan_rides_in_the_checkpoint_and_a_large_one_in_its_file() {
         store,
         outputs: outputs.clone(),
         anonymization_key: home.anonymization_key(),
+        network: Default::default(),
     };
     let planner = ArchiveJob::new(false, &ctx);
     let runner = ArchiveJob::new(false, &ctx);

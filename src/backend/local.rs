@@ -6,8 +6,8 @@ use super::{Backend, OutputDest};
 use crate::error::{Error, Result};
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
-    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, Node,
-    NodeStatus,
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, NetworkList,
+    Node, NodeStatus,
 };
 use crate::store::ids::Level;
 use crate::store::import::{ImportItem, ImportResult};
@@ -77,6 +77,14 @@ impl Backend for Node {
 
     fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage> {
         Node::changes(self, since, limit)
+    }
+
+    fn network_list(&self, which: NetworkList) -> Result<serde_json::Value> {
+        Ok(Node::network_list(self, which))
+    }
+
+    fn echo(&self, modality: &str, timeout_s: Option<u64>) -> Result<()> {
+        Node::echo(self, modality, timeout_s)
     }
 
     fn job_rows(&self) -> Result<Vec<JobRow>> {

@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
-    ChangesPage, CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, Node, NodeStatus,
-    retry_while_busy,
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, MetricsSwitch, NetworkList, Node,
+    NodeStatus, retry_while_busy,
 };
 use crate::protocol::DaemonFacts;
 use crate::store::ids::Level;
@@ -81,6 +81,13 @@ pub trait Backend {
 
     /// A page of the changes log after `since`.
     fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage>;
+
+    /// `DicomModalities` or `OrthancPeers` of the Node's config: `{name: Orthanc's long form}`
+    /// (never a password).
+    fn network_list(&self, which: NetworkList) -> Result<serde_json::Value>;
+
+    /// C-ECHO to a modality of the Node's config; the error says why it failed.
+    fn echo(&self, modality: &str, timeout_s: Option<u64>) -> Result<()>;
 
     /// The `jobs ls` table rows: what a table shows, without every job's Content.
     fn job_rows(&self) -> Result<Vec<JobRow>>;

@@ -8,7 +8,8 @@ use super::{Backend, Client, OutputDest};
 use crate::error::Result;
 use crate::jobs::{Action, JobInfo, JobRow};
 use crate::node::{
-    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, NodeStatus,
+    ChangesPage, CreateAnswer, CreateRequest, JobRequest, ListRequest, MetricsSwitch, NetworkList,
+    NodeStatus,
 };
 use crate::protocol::{DaemonFacts, Request, Response, create};
 use crate::store::ids::Level;
@@ -182,6 +183,21 @@ impl Backend for Client {
 
     fn changes(&self, since: u64, limit: usize) -> Result<ChangesPage> {
         ask!(self, Request::Changes { since, limit }, Response::Changes { page } => page)
+    }
+
+    fn network_list(&self, which: NetworkList) -> Result<serde_json::Value> {
+        ask!(self, Request::Network { which }, Response::Network { entries } => entries)
+    }
+
+    fn echo(&self, modality: &str, timeout_s: Option<u64>) -> Result<()> {
+        ask!(
+            self,
+            Request::Echo {
+                modality: modality.into(),
+                timeout_s
+            },
+            Response::Done => ()
+        )
     }
 
     fn job_rows(&self) -> Result<Vec<JobRow>> {

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod modify;
 pub mod progress;
 pub mod resources;
+pub mod send;
 pub mod split_merge;
 pub mod status;
 pub mod store;
@@ -101,6 +102,16 @@ pub enum Command {
     Merge(split_merge::MergeArgs),
     /// De-identify a patient, study or series into a new one (Orthanc's anonymize); prints its ID
     Anonymize(anonymize::AnonymizeArgs),
+    /// Send patients, studies, series or instances to a modality (C-STORE) or, with --peer, to an Orthanc peer
+    Send(send::SendArgs),
+    /// Check that a modality answers (C-ECHO)
+    Echo(send::EchoArgs),
+    /// The DICOM modalities of the configuration (DicomModalities)
+    #[command(subcommand)]
+    Modalities(send::ListCommand),
+    /// The Orthanc peers of the configuration (OrthancPeers)
+    #[command(subcommand)]
+    Peers(send::ListCommand),
     /// The changes log: what was stored and deleted, in order (--follow to keep watching)
     Changes(changes::ChangesArgs),
     /// List, inspect and control jobs
@@ -178,6 +189,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Split(args) => split_merge::split(&ctx, args),
         Command::Merge(args) => split_merge::merge(&ctx, args),
         Command::Anonymize(args) => anonymize::run(&ctx, args),
+        Command::Send(args) => send::send(&ctx, args),
+        Command::Echo(args) => send::echo(&ctx, args),
+        Command::Modalities(cmd) => send::list(&ctx, crate::node::NetworkList::Modalities, cmd),
+        Command::Peers(cmd) => send::list(&ctx, crate::node::NetworkList::Peers, cmd),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::Jobs(cmd) => jobs::run(&ctx, cmd),
         Command::Metrics(args) => metrics::run(&ctx, args),

@@ -85,6 +85,15 @@ fn dispatch(
         Request::Changes { since, limit } => answer(Response::Changes {
             page: node.changes(since, limit)?,
         }),
+        Request::Network { which } => answer(Response::Network {
+            entries: node.network_list(which),
+        }),
+        Request::Echo {
+            modality,
+            timeout_s,
+        } => node
+            .echo(&modality, timeout_s)
+            .map(|()| answer(Response::Done))?,
         Request::JobRows => answer(Response::JobRows {
             rows: node.job_rows(),
         }),

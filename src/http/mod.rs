@@ -21,6 +21,7 @@ mod job_route;
 pub mod jobs;
 mod metadata;
 mod modify;
+mod network;
 mod path;
 mod resources;
 mod split_merge;
@@ -257,6 +258,7 @@ fn router(app: App) -> Router {
         .merge(modify::routes())
         .merge(split_merge::routes())
         .merge(metadata::routes())
+        .merge(network::routes())
         .fallback(|| async { ApiError::unknown_resource() })
         .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)

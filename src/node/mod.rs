@@ -21,11 +21,13 @@ mod check;
 mod create_dicom;
 mod jobs;
 mod modify;
+mod network;
 mod resources;
 mod status;
 pub use check::CheckView;
 pub use create_dicom::{CreateAnswer, CreateRequest};
 pub use jobs::{JobOutput, JobRequest};
+pub use network::NetworkList;
 pub use resources::{ChangesPage, ListRequest, MAX_CHANGES_PER_PAGE};
 pub use status::NodeStatus;
 
@@ -147,6 +149,7 @@ impl Node {
             store: store.clone(),
             outputs: outputs.clone(),
             anonymization_key: home.anonymization_key(),
+            network: Arc::new(config.network.clone()),
         });
         let kinds_with_output = kinds
             .iter()

@@ -23,6 +23,9 @@ pub mod archive;
 pub mod merge;
 pub mod modify;
 mod rewrite;
+pub mod send;
+pub mod send_modality;
+pub mod send_peer;
 pub mod sleep;
 pub mod split;
 mod study_move;
@@ -33,6 +36,8 @@ pub struct KindContext {
     pub outputs: Arc<JobOutputs>,
     /// The key file of consistent anonymization (`Home::anonymization_key`).
     pub anonymization_key: std::path::PathBuf,
+    /// `DicomAet`, `DicomModalities`, `OrthancPeers`... for the send kinds.
+    pub network: Arc<crate::net::NetworkConfig>,
 }
 
 macro_rules! kinds {
@@ -82,6 +87,8 @@ kinds! {
     ResourceModification(modify::ModifyParams) => |c| Arc::new(modify::ModifyJob::new(c)),
     SplitStudy(split::SplitParams) => |c| Arc::new(study_move::MoveJob::<split::Split>::new(c)),
     MergeStudy(merge::MergeParams) => |c| Arc::new(study_move::MoveJob::<merge::Merge>::new(c)),
+    DicomModalityStore(send_modality::ModalityStoreParams) => |c| Arc::new(send::SendJob::<send_modality::ModalityStore>::new(c)),
+    OrthancPeerStore(send_peer::PeerStoreParams) => |c| Arc::new(send::SendJob::<send_peer::PeerStore>::new(c)),
 }
 
 /// A kind's parameters from the job record (written from a `JobSpec`, so an error means a
