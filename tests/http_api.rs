@@ -1518,14 +1518,7 @@ fn concurrent_sync_archives_do_not_evict_each_other() {
 fn metadata_routes_answer_as_orthanc() {
     let home = Home::new();
     let (_d, base) = home.http_daemon();
-    let file = common::fixtures().join(
-        std::fs::read_dir(common::fixtures())
-            .expect("fixtures")
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name())
-            .find(|n| n.to_string_lossy().ends_with(".dcm"))
-            .expect("a fixture"),
-    );
+    let file = common::any_fixture();
     let up = curl(&[
         "-X",
         "POST",

@@ -11,14 +11,7 @@ fn orthanc_starts_and_stores_an_upload() {
     let system = orthanc.get("/system").expect("system");
     assert_eq!(system["DicomAet"], "ORTHANC");
     assert_eq!(system["DicomPort"], orthanc.dicom_port);
-    let file = common::fixtures().join(
-        std::fs::read_dir(common::fixtures())
-            .expect("fixtures")
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name())
-            .find(|n| n.to_string_lossy().ends_with(".dcm"))
-            .expect("a fixture"),
-    );
+    let file = common::any_fixture();
     let id = orthanc.upload(&file);
     assert_eq!(orthanc.instances(), vec![id.clone()]);
     assert_eq!(orthanc.file(&id), std::fs::read(&file).expect("fixture"));

@@ -23,6 +23,17 @@ pub fn fixture(name: &str) -> PathBuf {
     fixtures().join(name)
 }
 
+/// The first of Orthanc's sample instances, by name.
+pub fn any_fixture() -> PathBuf {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "dcm"))
+        .collect();
+    names.sort();
+    names.into_iter().next().expect("a fixture")
+}
+
 /// The IDs Orthanc answered for each fixture: [patient, study, series, instance].
 pub fn orthanc_ids() -> std::collections::BTreeMap<String, Vec<String>> {
     let text = std::fs::read_to_string(fixture_root().join("ids.json")).expect("ids.json");

@@ -22,6 +22,7 @@ use crate::store::Store;
 pub mod archive;
 pub mod merge;
 pub mod modify;
+mod plan_store;
 mod rewrite;
 pub mod send;
 pub mod send_modality;

@@ -33,9 +33,6 @@ use crate::jobs::outputs::JobOutputs;
 use crate::store::Store;
 use crate::store::ids::Level;
 
-/// Plans of up to this many instances ride in the checkpoint (see `archive.rs`).
-const EMBEDDED_PLAN_INSTANCES: usize = 32;
-const PLAN_KEY: &str = "Plan";
 /// The checkpoint key of the new resources' IDs (from the last stored instance).
 const TARGET_KEY: &str = "Target";
 /// The checkpoint key of the sources that could not be modified (`Permissive`).
@@ -208,17 +205,7 @@ impl ModifyJob {
         if let Some(r) = lock(&self.runs).get(job) {
             return Ok(Arc::clone(r));
         }
-        let plan = match checkpoint.get(PLAN_KEY) {
-            Some(v) => ModifyPlan::deserialize(v)
-                .map_err(|e| Error::Internal(format!("job {job}: the plan in its record: {e}")))?,
-            None => {
-                let path = self.outputs.plan(job);
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::Invalid(format!("{}: not a modification plan: {e}", path.display()))
-                })?
-            }
-        };
+        let plan = super::plan_store::load(&self.outputs, job, checkpoint, "modification")?;
         let run = Arc::new(self.run_from(job, params, plan)?);
         lock(&self.runs).insert(job.to_string(), Arc::clone(&run));
         Ok(run)
@@ -425,14 +412,13 @@ impl JobKind for ModifyJob {
             "ParentResources": if p.is_bulk() { json!(plan.resources) } else { json!([plan.resource]) },
         });
         let steps = plan.instances.len() as u64 + 1;
-        let checkpoint = if plan.instances.len() <= EMBEDDED_PLAN_INSTANCES {
-            json!({ PLAN_KEY: plan })
-        } else {
-            let bytes = serde_json::to_vec(&plan)
-                .map_err(|e| Error::Internal(format!("encode modification plan: {e}")))?;
-            crate::atomic::write(&self.outputs.plan(job_id), &bytes)?;
-            json!({})
-        };
+        let checkpoint = super::plan_store::keep(
+            &self.outputs,
+            job_id,
+            &plan,
+            plan.instances.len(),
+            "modification",
+        )?;
         let run = Arc::new(self.run_from(job_id, &p, plan)?);
         lock(&self.runs).insert(job_id.to_string(), run);
         Ok(Plan {

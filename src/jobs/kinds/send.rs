@@ -39,8 +39,6 @@ use crate::orthanc_code::OrthancCode;
 use crate::store::Store;
 use crate::store::ids::Level;
 
-const EMBEDDED_PLAN_INSTANCES: usize = 32;
-const PLAN_KEY: &str = "Plan";
 /// Transient failures in a row before the job fails: with `retry_delay`, about 4 h 20 min.
 pub const MAX_RETRIES: u32 = 60;
 /// The longest wait between two attempts.
@@ -183,17 +181,8 @@ impl<T: Transport> SendJob<T> {
         if let Some(p) = lock(&self.plans).get(job) {
             return Ok(Arc::clone(p));
         }
-        let plan: SendPlan<T::Target> = match checkpoint.get(PLAN_KEY) {
-            Some(v) => SendPlan::deserialize(v)
-                .map_err(|e| Error::Internal(format!("job {job}: the plan in its record: {e}")))?,
-            None => {
-                let path = self.outputs.plan(job);
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::Invalid(format!("{}: not a {} plan: {e}", path.display(), T::TYPE))
-                })?
-            }
-        };
+        let plan: SendPlan<T::Target> =
+            super::plan_store::load(&self.outputs, job, checkpoint, T::TYPE)?;
         let plan = Arc::new(plan);
         lock(&self.plans).insert(job.to_string(), Arc::clone(&plan));
         Ok(plan)
@@ -338,14 +327,8 @@ impl<T: Transport> JobKind for SendJob<T> {
         }
         let plan = SendPlan { target, instances };
         let steps = plan.instances.len() as u64 + 1;
-        let checkpoint = if plan.instances.len() <= EMBEDDED_PLAN_INSTANCES {
-            json!({ PLAN_KEY: plan })
-        } else {
-            let bytes = serde_json::to_vec(&plan)
-                .map_err(|e| Error::Internal(format!("encode {} plan: {e}", T::TYPE)))?;
-            crate::atomic::write(&self.outputs.plan(job_id), &bytes)?;
-            json!({})
-        };
+        let checkpoint =
+            super::plan_store::keep(&self.outputs, job_id, &plan, plan.instances.len(), T::TYPE)?;
         lock(&self.plans).insert(job_id.to_string(), Arc::new(plan));
         Ok(Plan {
             steps,

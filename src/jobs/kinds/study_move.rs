@@ -30,9 +30,6 @@ use crate::store::Store;
 use crate::store::ids::Level;
 use crate::store::metadata::Attached;
 
-/// Plans of up to this many instances ride in the checkpoint (see `archive.rs`).
-const EMBEDDED_PLAN_INSTANCES: usize = 32;
-const PLAN_KEY: &str = "Plan";
 /// The checkpoint key of the sources that could not be rewritten (`Permissive`).
 const FAILED_KEY: &str = "Failed";
 
@@ -200,17 +197,7 @@ impl<K: MoveKind> MoveJob<K> {
         if let Some(r) = lock(&self.runs).get(job) {
             return Ok(Arc::clone(r));
         }
-        let plan = match checkpoint.get(PLAN_KEY) {
-            Some(v) => MovePlan::deserialize(v)
-                .map_err(|e| Error::Internal(format!("job {job}: the plan in its record: {e}")))?,
-            None => {
-                let path = self.outputs.plan(job);
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::Invalid(format!("{}: not a {} plan: {e}", path.display(), K::TYPE))
-                })?
-            }
-        };
+        let plan = super::plan_store::load(&self.outputs, job, checkpoint, K::TYPE)?;
         let run = Arc::new(self.run_from(job, p, plan)?);
         lock(&self.runs).insert(job.to_string(), Arc::clone(&run));
         Ok(run)
@@ -297,14 +284,8 @@ impl<K: MoveKind> JobKind for MoveJob<K> {
             c.extend(extra);
         }
         let steps = plan.instances.len() as u64 + 1;
-        let checkpoint = if plan.instances.len() <= EMBEDDED_PLAN_INSTANCES {
-            json!({ PLAN_KEY: plan })
-        } else {
-            let bytes = serde_json::to_vec(&plan)
-                .map_err(|e| Error::Internal(format!("encode {} plan: {e}", K::TYPE)))?;
-            crate::atomic::write(&self.outputs.plan(job_id), &bytes)?;
-            json!({})
-        };
+        let checkpoint =
+            super::plan_store::keep(&self.outputs, job_id, &plan, plan.instances.len(), K::TYPE)?;
         let run = Arc::new(self.run_from(job_id, &p, plan)?);
         lock(&self.runs).insert(job_id.to_string(), run);
         Ok(Plan {
