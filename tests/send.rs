@@ -46,6 +46,16 @@ impl Drop for StoreScp {
     }
 }
 
+/// `send scp` of every stored patient, `--async` with a delay per step; the job's ID.
+fn send_every_patient_async(home: &Home, step_delay_ms: &str) -> String {
+    let patients = common::ids(&home.json(&["ls", "patients"]));
+    let mut args = vec!["send", "scp", "--async", "--step-delay-ms", step_delay_ms];
+    args.extend(patients.iter().map(String::as_str));
+    let out = home.run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
 fn have_dcmtk() -> bool {
     if have_tool("storescp") {
         return true;
@@ -266,12 +276,7 @@ fn a_remote_down_is_retried_and_nothing_acknowledged_is_sent_again() {
     let first_dir = home.path().join("first");
     let scp = StoreScp::start(&first_dir, port);
     let _d = home.daemon(&[]);
-    let patients = common::ids(&home.json(&["ls", "patients"]));
-    let mut args = vec!["send", "scp", "--async", "--step-delay-ms", "400"];
-    args.extend(patients.iter().map(String::as_str));
-    let out = home.run(&args);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let job = stdout(&out).trim().to_string();
+    let job = send_every_patient_async(&home, "400");
     poll(20, "two instances received", || {
         (received(&first_dir).len() >= 2).then_some(())
     });
@@ -308,12 +313,7 @@ fn a_daemon_killed_mid_send_resumes_after_restart() {
     let dir = home.path().join("received");
     let _scp = StoreScp::start(&dir, port);
     let mut d = home.daemon(&[]);
-    let patients = common::ids(&home.json(&["ls", "patients"]));
-    let mut args = vec!["send", "scp", "--async", "--step-delay-ms", "300"];
-    args.extend(patients.iter().map(String::as_str));
-    let out = home.run(&args);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let job = stdout(&out).trim().to_string();
+    let job = send_every_patient_async(&home, "300");
     poll(20, "some instances received", || {
         (received(&dir).len() >= 2).then_some(())
     });
@@ -479,12 +479,7 @@ fn a_paused_send_sends_nothing_until_resumed() {
     let dir = home.path().join("received");
     let _scp = StoreScp::start(&dir, port);
     let _d = home.daemon(&[]);
-    let patients = common::ids(&home.json(&["ls", "patients"]));
-    let mut args = vec!["send", "scp", "--async", "--step-delay-ms", "300"];
-    args.extend(patients.iter().map(String::as_str));
-    let out = home.run(&args);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let job = stdout(&out).trim().to_string();
+    let job = send_every_patient_async(&home, "300");
     poll(20, "an instance received", || {
         (!received(&dir).is_empty()).then_some(())
     });
