@@ -165,9 +165,9 @@ impl FileStorage {
                 Err(e) => return Err(e),
             }
         }
-        // The new entries in `incoming/`, and `incoming/` itself in the root.
-        File::open(self.incoming_dir())?.sync_all()?;
-        File::open(&self.root)?.sync_all()
+        // The new entries in `incoming/` (`incoming/` itself was made durable in the root when
+        // it was created, by `write_with`).
+        File::open(self.incoming_dir())?.sync_all()
     }
 
     /// Copies the file at `source` (streamed, never held whole) as the file of `uuid`; not
@@ -189,7 +189,17 @@ impl FileStorage {
     ) -> io::Result<u64> {
         let timer = self.metrics.timer(Timed::StorageCreate);
         let temp = self.incoming_path_of(uuid);
-        fs::create_dir_all(self.incoming_dir())?;
+        match fs::create_dir(self.incoming_dir()) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            // Created now (once per home, or again if someone removed it): its entry in the
+            // root is flushed here, so that a sync of staged files needs only `incoming/`.
+            created => {
+                if created.is_err() {
+                    fs::create_dir_all(self.incoming_dir())?;
+                }
+                File::open(&self.root)?.sync_all()?;
+            }
+        }
         let result = (|| {
             let mut file = File::create(&temp)?;
             fill(&mut file)
