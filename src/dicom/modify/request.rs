@@ -257,6 +257,14 @@ fn profile(a: &AnonymizeRequest) -> Result<Profile, ModifyError> {
     Ok(p)
 }
 
+/// A private tag given by number (`gggg,eeee` or `gggg-eeee`, odd group, not a creator
+/// element): what `Remove` and `Keep` name needs no VR, hence no dictionary entry or private
+/// creator (Orthanc's test_anonymize_instance keeps `00e1-10c2` so).
+fn private_by_number(key: &str) -> Option<dicom_core::Tag> {
+    crate::dicom::create::dictionary::parse_tag_key(key)
+        .filter(|t| t.group() % 2 == 1 && t.element() > 0x00FF)
+}
+
 fn resolve(
     field: &'static str,
     key: &str,
@@ -290,6 +298,25 @@ impl Modification {
         let creator = req.private_creator.as_deref();
         let mut replace = Vec::new();
         for (key, value) in &req.replace {
+            // A private tag by number that no dictionary or creator describes: written UN,
+            // its text as bytes (Orthanc's test_anonymize_instance replaces `00e1,10c2` so).
+            if let (Some(tag), Value::String(text)) = (private_by_number(key), value)
+                && resolve("Replace", key, creator).is_err()
+            {
+                let mut bytes = text.as_bytes().to_vec();
+                if bytes.len() % 2 == 1 {
+                    bytes.push(b' ');
+                }
+                replace.push(Replacement {
+                    tag,
+                    vr: VR::UN,
+                    name: key.clone(),
+                    value: PrimitiveValue::U8(bytes.into()),
+                    element: None,
+                    non_ascii: false,
+                });
+                continue;
+            }
             let rt = resolve("Replace", key, creator)?;
             if matches!(rt.target, Target::GroupLength) {
                 continue;
@@ -342,22 +369,27 @@ impl Modification {
         }
         let mut remove = Vec::new();
         for key in &req.remove {
-            let rt = resolve("Remove", key, creator)?;
-            if let Some(name) = identifier(rt.tag) {
+            let tag = match private_by_number(key) {
+                Some(tag) => tag,
+                None => resolve("Remove", key, creator)?.tag,
+            };
+            if let Some(name) = identifier(tag) {
                 return Err(ModifyError::RemoveIdentifier { name: name.into() });
             }
-            if replace.iter().any(|r| r.tag == rt.tag) {
+            if replace.iter().any(|r| r.tag == tag) {
                 return Err(ModifyError::Unsupported(format!(
-                    "{} is both replaced and removed",
-                    rt.display()
+                    "{key} is both replaced and removed"
                 )));
             }
-            remove.push(rt.tag);
+            remove.push(tag);
         }
         let mut keep = Vec::new();
         for key in &req.keep {
-            let rt = resolve("Keep", key, creator)?;
-            if let Some(name) = identifier(rt.tag)
+            let tag = match private_by_number(key) {
+                Some(tag) => tag,
+                None => resolve("Keep", key, creator)?.tag,
+            };
+            if let Some(name) = identifier(tag)
                 && !req.force
             {
                 return Err(ModifyError::NeedsForce {
@@ -365,7 +397,7 @@ impl Modification {
                     action: "kept",
                 });
             }
-            keep.push(rt.tag);
+            keep.push(tag);
         }
         let anonymization = match &req.anonymize {
             None => None,

@@ -483,3 +483,46 @@ fn references_follow_a_forced_identifier_in_an_anonymization() {
         "what the user does not force is derived"
     );
 }
+
+/// Orthanc's test_anonymize_instance: `Keep` (and `Remove`) name private tags by number, with
+/// no dictionary entry nor private creator; an anonymization then keeps that one private tag.
+#[test]
+fn private_tags_by_number_may_be_kept_or_removed() {
+    let mut obj = spec().to_object();
+    obj.put(DataElement::new(
+        dicom_core::Tag(0x00E1, 0x0010),
+        VR::LO,
+        PrimitiveValue::from("ELSCINT1"),
+    ));
+    obj.put(DataElement::new(
+        dicom_core::Tag(0x00E1, 0x10C2),
+        VR::UN,
+        PrimitiveValue::U8(b"KEEP".to_vec().into()),
+    ));
+    obj.put(DataElement::new(
+        dicom_core::Tag(0x00E1, 0x10C3),
+        VR::UN,
+        PrimitiveValue::U8(b"GONE".to_vec().into()),
+    ));
+    let m = anonymization(json!({"Keep": ["00e1-10c2"]}), Level::Study).expect("accepted");
+    m.apply(&mut obj, &UidMap::new("job-p", sources()))
+        .expect("apply");
+    assert!(obj.get(dicom_core::Tag(0x00E1, 0x10C2)).is_some(), "kept");
+    assert!(
+        obj.get(dicom_core::Tag(0x00E1, 0x10C3)).is_none(),
+        "private tags go"
+    );
+    let m = anonymization(
+        json!({"Keep": ["PatientName"], "Replace": {"00e1,10c2": "Hello"}}),
+        Level::Study,
+    )
+    .expect("an undescribed private tag is replaced as UN");
+    let mut obj = spec().to_object();
+    m.apply(&mut obj, &UidMap::new("job-q", sources()))
+        .expect("apply");
+    let e = obj.get(dicom_core::Tag(0x00E1, 0x10C2)).expect("written");
+    assert_eq!(e.vr(), VR::UN);
+    assert!(e.to_bytes().expect("bytes").starts_with(b"Hello"));
+    let m = modification(json!({"Remove": ["00e1,10c2"]}), Level::Study).expect("accepted");
+    assert_eq!(m.remove, vec![dicom_core::Tag(0x00E1, 0x10C2)]);
+}
