@@ -338,12 +338,10 @@ impl Store {
     /// Orthanc's reconstruction after a modification: the parents of `instance` take their
     /// main tags from its file (`IndexStore::reconstruct`).
     pub fn reconstruct_parents(&self, instance: &str, anonymized: bool) -> Result<()> {
-        let (label, mut reader) = self.open_instance(instance)?;
-        let mut bytes = Vec::with_capacity(reader.len() as usize);
-        std::io::Read::read_to_end(&mut reader, &mut bytes)
-            .map_err(|e| Error::io(label.0.clone(), e))?;
-        let header = header::parse_header(std::io::Cursor::new(bytes.as_slice()))
-            .map_err(|e| Error::Invalid(format!("instance {instance}: {e}")))?;
+        // The header only: the reader seeks past Pixel Data instead of reading it.
+        let (label, reader) = self.open_instance(instance)?;
+        let header = header::parse_header(std::io::BufReader::new(reader))
+            .map_err(|e| Error::Invalid(format!("instance {instance} ({}): {e}", label.0)))?;
         self.index.reconstruct(&header, anonymized)
     }
 
