@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -44,6 +45,42 @@ pub struct Config {
     pub unknown_keys: Vec<String>,
     /// HTTPS of the REST API, and how https:// peers are verified (`Ssl*`, `Https*`).
     pub https: HttpsConfig,
+    /// Where the job store, the resource index, the settings and the changes log live
+    /// (`Index`, `--index`, `DICOMQ_INDEX`).
+    pub index: IndexLocation,
+}
+
+/// `Index`: redb in the data home (one machine, the default), or a PostgreSQL database shared
+/// by several daemons (src/persist/postgres/).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum IndexLocation {
+    #[default]
+    Redb,
+    /// A `postgres://` / `postgresql://` URL, or libpq's `key=value` form; how long to wait for
+    /// the server (`--lock-timeout`).
+    Postgres { url: String, timeout: Duration },
+}
+
+impl IndexLocation {
+    /// `redb`, or a PostgreSQL URL (checked for its form here, for the server when opened).
+    pub fn parse(value: &str) -> std::result::Result<IndexLocation, String> {
+        let value = value.trim();
+        if value.eq_ignore_ascii_case("redb") {
+            return Ok(IndexLocation::Redb);
+        }
+        let url = value.starts_with("postgres://") || value.starts_with("postgresql://");
+        let key_value = value.split_whitespace().all(|kv| kv.contains('='));
+        if url || (key_value && !value.is_empty()) {
+            return Ok(IndexLocation::Postgres {
+                url: value.to_string(),
+                timeout: Duration::from_secs(10),
+            });
+        }
+        Err(format!(
+            "\"Index\" must be \"redb\" or a PostgreSQL URL (postgres://user@host/db), found \"{}\"",
+            crate::output::escape_controls(value)
+        ))
+    }
 }
 
 /// HTTPS options, with Orthanc's names (`SslPrivateKey` and `AllowInsecureRemote` are
@@ -138,6 +175,7 @@ impl Default for Config {
             network: Default::default(),
             unknown_keys: Vec::new(),
             https: HttpsConfig::default(),
+            index: IndexLocation::Redb,
         }
     }
 }
@@ -204,6 +242,7 @@ const KNOWN: &[(&str, Expect)] = &[
     ("HttpsVerifyPeers", Expect::Bool),
     ("HttpsCACertificates", Expect::Str),
     ("AllowInsecureRemote", Expect::Bool),
+    ("Index", Expect::Str),
 ];
 
 impl Config {
@@ -270,6 +309,7 @@ impl Config {
                 "OverwriteInstances" => {
                     config.overwrite_instances = value.as_bool().unwrap_or(false)
                 }
+                "Index" => config.index = IndexLocation::parse(value.as_str().unwrap_or(""))?,
                 "StorageDirectory" => {
                     config.storage_directory = value.as_str().map(|s| base.join(s));
                 }

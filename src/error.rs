@@ -41,6 +41,9 @@ pub enum Error {
     Home { path: PathBuf, reason: String },
     #[error("database {path}: {reason}")]
     Database { path: PathBuf, reason: String },
+    /// The PostgreSQL index (`Index` = a URL) cannot be used: unreachable, refused, too new.
+    #[error("PostgreSQL {url}: {reason}")]
+    Postgres { url: String, reason: String },
     #[error("database is busy: {0}")]
     Busy(String),
     #[error("another dicomq daemon is already running on {}", .0.display())]
@@ -147,6 +150,7 @@ impl Error {
         match self {
             Error::Home { .. }
             | Error::Database { .. }
+            | Error::Postgres { .. }
             | Error::Busy(_)
             | Error::NotSaved(_)
             | Error::DatabaseIo(_)

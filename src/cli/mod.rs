@@ -29,7 +29,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::backend::{Backend, ConnectOptions};
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::output::Output;
 
@@ -66,9 +66,12 @@ pub struct GlobalArgs {
     /// Log more (repeat for more); RUST_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Seconds to wait for a database held by another process
+    /// Seconds to wait for a database held by another process (or a PostgreSQL server)
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0)]
     pub lock_timeout: f64,
+    /// Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config's Index
+    #[arg(long, global = true, env = "DICOMQ_INDEX", value_name = "redb|URL")]
+    pub index: Option<String>,
     /// When to use colours (NO_COLOR is honoured)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -144,10 +147,16 @@ impl Context {
     }
 
     pub fn config(&self, home: &Home) -> Result<Config> {
-        let config = match &self.global.config {
+        let mut config = match &self.global.config {
             Some(path) => Config::load(path, true)?,
             None => Config::load(&home.config_file(), false)?,
         };
+        if let Some(index) = &self.global.index {
+            config.index = crate::config::IndexLocation::parse(index).map_err(Error::Invalid)?;
+        }
+        if let crate::config::IndexLocation::Postgres { timeout, .. } = &mut config.index {
+            *timeout = Duration::from_secs_f64(self.global.lock_timeout.max(0.0));
+        }
         if let Some(w) = config.warning() {
             self.out.warn(&w);
         }

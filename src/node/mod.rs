@@ -11,7 +11,6 @@ use crate::home::Home;
 use crate::jobs::kinds::{self, KindContext};
 use crate::jobs::{EngineConfig, JobChange, JobOutputs, JobsEngine};
 use crate::metrics::{Clock, Metrics, ScrapeInputs, SystemClock};
-use crate::persist::redb::database::refuse_lost_database;
 pub use crate::persist::redb::database::{database_lost, open_database};
 use crate::settings::Settings;
 use crate::store::Store;
@@ -19,6 +18,7 @@ use crate::store::index::{ChangeType, ChangedResource};
 
 mod check;
 mod create_dicom;
+mod databases;
 mod jobs;
 mod modify;
 mod network;
@@ -113,21 +113,8 @@ impl Node {
             .storage_directory
             .clone()
             .unwrap_or_else(|| home.storage_dir());
-        if !allow_fresh {
-            refuse_lost_database(&home.database(), &storage)?;
-        } else if database_lost(&home.database(), &storage) {
-            // The recovery at open deletes what `incoming/` holds that the index does not own,
-            // and a lost index owns nothing: move those files to their place first, where the
-            // check sees them (indexed if they parse, reported if not).
-            let files = crate::store::files::FileStorage::new(&storage);
-            for uuid in files.incoming().map_err(|e| Error::io(&storage, e))? {
-                files
-                    .publish(&uuid)
-                    .map_err(|e| Error::io(files.locate(&uuid), e))?;
-            }
-        }
-        let db = open_database(&home)?;
-        let settings = Settings::open(db.clone())?;
+        let db = databases::Databases::open(&home, &config, &storage, allow_fresh)?;
+        let settings = db.settings()?;
         let enabled = settings
             .metrics_enabled()?
             .unwrap_or(config.metrics_enabled);
@@ -137,7 +124,7 @@ impl Node {
             crate::store::reserve::DEFAULT_BYTES,
         );
         let store = Arc::new(
-            Store::open(db.clone(), storage, metrics.clone())?
+            db.store(storage, metrics.clone())?
                 .with_reserve(reserve)
                 .overwriting(config.overwrite_instances),
         );
@@ -156,9 +143,8 @@ impl Node {
             .filter(|k| k.has_output())
             .map(|k| k.type_name())
             .collect();
-        let jobs = JobsEngine::open(
-            db,
-            &home.jobs_journal(),
+        let jobs = db.jobs(
+            &home,
             EngineConfig {
                 workers: config.concurrent_jobs,
                 history_size: config.jobs_history_size,

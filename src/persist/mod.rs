@@ -13,4 +13,5 @@ pub mod fs_blob_store;
 pub mod index_store;
 pub mod settings_store;
 
+pub mod postgres;
 pub mod redb;

@@ -45,6 +45,7 @@ use sha1::{Digest, Sha1};
 
 pub mod exposition;
 pub mod malformed;
+pub mod postgres;
 
 /// SOP class UIDs used by the generator.
 pub const MR_IMAGE_STORAGE: &str = uids::MR_IMAGE_STORAGE;

@@ -1,0 +1,90 @@
+//! The stores a Node runs on, chosen by `Index`: redb in the data home (one machine, the
+//! default), or a PostgreSQL database shared by several daemons (src/persist/postgres/), with
+//! the files under a storage directory they all mount.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::{Config, IndexLocation};
+use crate::error::{Error, Result};
+use crate::home::Home;
+use crate::jobs::engine::{EngineConfig, JobsEngine};
+use crate::jobs::kind::JobKind;
+use crate::metrics::Metrics;
+use crate::persist::postgres::PgDatabase;
+use crate::persist::redb::database::{database_lost, open_database, refuse_lost_database};
+use crate::settings::Settings;
+use crate::store::Store;
+
+pub(super) enum Databases {
+    Redb(Arc<redb::Database>),
+    Postgres(Arc<PgDatabase>),
+}
+
+impl Databases {
+    /// Opens the index `config` names. For redb, a lost index is refused (unless
+    /// `allow_fresh`: `dicomq check` rebuilds it from the files).
+    pub fn open(home: &Home, config: &Config, storage: &Path, allow_fresh: bool) -> Result<Self> {
+        match &config.index {
+            IndexLocation::Redb => {
+                if !allow_fresh {
+                    refuse_lost_database(&home.database(), storage)?;
+                } else if database_lost(&home.database(), storage) {
+                    // The recovery at open deletes what `incoming/` holds that the index does
+                    // not own, and a lost index owns nothing: move those files to their place
+                    // first, where the check sees them (indexed if they parse, reported if not).
+                    let files = crate::store::files::FileStorage::new(storage);
+                    for uuid in files.incoming().map_err(|e| Error::io(storage, e))? {
+                        files
+                            .publish(&uuid)
+                            .map_err(|e| Error::io(files.locate(&uuid), e))?;
+                    }
+                }
+                Ok(Databases::Redb(open_database(home)?))
+            }
+            IndexLocation::Postgres { url, timeout } => {
+                Ok(Databases::Postgres(PgDatabase::open(url, *timeout)?))
+            }
+        }
+    }
+
+    pub fn settings(&self) -> Result<Settings> {
+        match self {
+            Databases::Redb(db) => Settings::open(db.clone()),
+            Databases::Postgres(db) => Ok(Settings::over(Arc::new(
+                crate::persist::postgres::settings_store::PgSettingsStore::new(db.clone()),
+            ))),
+        }
+    }
+
+    /// The store over this index, with the files under `storage`.
+    pub fn store(&self, storage: std::path::PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
+        match self {
+            Databases::Redb(db) => Store::open(db.clone(), storage, metrics),
+            Databases::Postgres(db) => Store::open_with(
+                crate::persist::postgres::index_store(db.clone(), &storage)?,
+                storage,
+                metrics,
+            ),
+        }
+    }
+
+    /// The jobs engine over this index's job store.
+    pub fn jobs(
+        &self,
+        home: &Home,
+        config: EngineConfig,
+        kinds: Vec<Arc<dyn JobKind>>,
+    ) -> Result<Arc<JobsEngine>> {
+        match self {
+            Databases::Redb(db) => {
+                JobsEngine::open(db.clone(), &home.jobs_journal(), config, kinds)
+            }
+            Databases::Postgres(db) => JobsEngine::open_with(
+                crate::persist::postgres::job_store(db.clone())?,
+                config,
+                kinds,
+            ),
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The PostgreSQL backend of the persistence traits (`Index` = a PostgreSQL URL): several
+//! daemons share one job queue, one resource index, the settings and the changes log; the files
+//! live under a storage directory every daemon mounts. `database.rs` holds the pool and the
+//! runtime the synchronous traits block on, `schema.rs` the versioned schema (the SQL in
+//! `schema/`), one file per trait beside them.
+
+pub mod database;
+pub mod error;
+pub mod schema;
+pub mod settings_store;
+#[cfg(test)]
+pub mod test_server;
+
+pub use database::PgDatabase;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::persist::index_store::IndexStore;
+use crate::persist::job_store::JobStore;
+
+/// The resource index on `db`, for files under `storage` (shared by every daemon).
+pub fn index_store(db: Arc<PgDatabase>, storage: &Path) -> Result<Arc<dyn IndexStore>> {
+    let _ = storage;
+    Err(Error::Postgres {
+        url: db.shown().to_string(),
+        reason: "the resource index on PostgreSQL is not built yet".into(),
+    })
+}
+
+/// The job store on `db`, shared by every daemon.
+pub fn job_store(db: Arc<PgDatabase>) -> Result<Arc<dyn JobStore>> {
+    Err(Error::Postgres {
+        url: db.shown().to_string(),
+        reason: "the job store on PostgreSQL is not built yet".into(),
+    })
+}

@@ -1,0 +1,1 @@
+-- The resource index (src/persist/postgres/index_store.rs): not written yet.

@@ -1,0 +1,1 @@
+-- The job store (src/persist/postgres/job_store.rs): not written yet.
