@@ -329,7 +329,7 @@ _dicomq() {
 
     case "${cmd}" in
         dicomq)
-            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --color --help --version store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help"
+            opts="-q -v -h -V --home --config --json --quiet --verbose --lock-timeout --index --color --help --version store ls show find rm create-dicom pdf archive modify split merge anonymize send echo modalities peers changes jobs metrics debug check daemon completions status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,6 +347,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -359,7 +363,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__anonymize)
-            opts="-q -v -h --profile --keep --keep-private-tags --replace --remove --force --consistent --no-keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --profile --keep --keep-private-tags --replace --remove --force --consistent --no-keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,6 +405,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -413,7 +421,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__archive)
-            opts="-o -q -v -h --output --media --extended --compression --ascii-names --async --priority --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-o -q -v -h --output --media --extended --compression --ascii-names --async --priority --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -447,6 +455,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -459,7 +471,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__changes)
-            opts="-f -q -v -h --since --limit --follow --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-f -q -v -h --since --limit --follow --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +497,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -497,7 +513,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__check)
-            opts="-q -v -h --repair --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --repair --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +528,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -527,7 +547,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__completions)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help bash elvish fish powershell zsh"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,6 +565,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -557,7 +581,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__create__subcmd__dicom)
-            opts="-o -q -v -h --pdf --image --model --encapsulate --request --tag --parent --private-creator --force --output --no-store --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-o -q -v -h --pdf --image --model --encapsulate --request --tag --parent --private-creator --force --output --no-store --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,6 +635,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -623,7 +651,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__daemon)
-            opts="-q -v -h --no-jobs --http --dicom --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --no-jobs --http --dicom --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,6 +677,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -661,7 +693,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__debug)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help sleep-job help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help sleep-job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +708,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -733,7 +769,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__debug__subcmd__sleep__subcmd__job)
-            opts="-q -v -h --steps --step-ms --fail-at --priority --async --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --steps --step-ms --fail-at --priority --async --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -767,6 +803,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -779,7 +819,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__echo)
-            opts="-q -v -h --timeout --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --timeout --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,6 +841,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -813,7 +857,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__find)
-            opts="-i -q -v -h --level --ignore-case --since --limit --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-i -q -v -h --level --ignore-case --since --limit --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -840,6 +884,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1415,7 +1463,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help ls show wait cancel pause resume resubmit output help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help ls show wait cancel pause resume resubmit output help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1433,6 +1481,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1445,7 +1497,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__cancel)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1460,6 +1512,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1615,7 +1671,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__ls)
-            opts="-w -q -v -h --state --watch --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-w -q -v -h --state --watch --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1637,6 +1693,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1649,7 +1709,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__output)
-            opts="-o -q -v -h --output --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-o -q -v -h --output --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1675,6 +1735,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1687,7 +1751,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__pause)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1702,6 +1766,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1717,7 +1785,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__resubmit)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1732,6 +1800,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1747,7 +1819,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__resume)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1762,6 +1834,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1777,7 +1853,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__show)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1795,6 +1871,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1807,7 +1887,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__jobs__subcmd__wait)
-            opts="-q -v -h --timeout --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --timeout --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1829,6 +1909,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1841,7 +1925,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__ls)
-            opts="-q -v -h --parent --home --config --json --quiet --verbose --lock-timeout --color --help patients studies series instances"
+            opts="-q -v -h --parent --home --config --json --quiet --verbose --lock-timeout --index --color --help patients studies series instances"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1863,6 +1947,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1875,7 +1963,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__merge)
-            opts="-q -v -h --keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1901,6 +1989,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1913,7 +2005,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__metrics)
-            opts="-q -v -h --textfile --home --config --json --quiet --verbose --lock-timeout --color --help enable disable status help"
+            opts="-q -v -h --textfile --home --config --json --quiet --verbose --lock-timeout --index --color --help enable disable status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1935,6 +2027,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1947,7 +2043,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__metrics__subcmd__disable)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1962,6 +2058,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1977,7 +2077,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__metrics__subcmd__enable)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1992,6 +2092,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2077,7 +2181,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__metrics__subcmd__status)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2095,6 +2199,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2107,7 +2215,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__modalities)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help ls help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help ls help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2122,6 +2230,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2179,7 +2291,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__modalities__subcmd__ls)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2197,6 +2309,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2209,7 +2325,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__modify)
-            opts="-q -v -h --replace --remove --keep --remove-private-tags --force --keep-source --no-keep-source --private-creator --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --replace --remove --keep --remove-private-tags --force --keep-source --no-keep-source --private-creator --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2251,6 +2367,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2263,7 +2383,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__pdf)
-            opts="-o -q -v -h --output --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-o -q -v -h --output --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2289,6 +2409,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2301,7 +2425,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__peers)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help ls help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help ls help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2316,6 +2440,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2373,7 +2501,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__peers__subcmd__ls)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2391,6 +2519,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2403,7 +2535,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__rm)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2421,6 +2553,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2433,7 +2569,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__send)
-            opts="-q -v -h --peer --permissive --compress --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --peer --permissive --compress --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2463,6 +2599,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2475,7 +2615,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__show)
-            opts="-q -v -h --tags --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --tags --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2493,6 +2633,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2505,7 +2649,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__split)
-            opts="-q -v -h --series --instances --replace --remove --keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --series --instances --replace --remove --keep-source --async --priority --step-delay-ms --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2547,6 +2691,10 @@ _dicomq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -2559,7 +2707,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__status)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2574,6 +2722,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2589,7 +2741,7 @@ _dicomq() {
             return 0
             ;;
         dicomq__subcmd__store)
-            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --color --help"
+            opts="-q -v -h --home --config --json --quiet --verbose --lock-timeout --index --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2604,6 +2756,10 @@ _dicomq() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

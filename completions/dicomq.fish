@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_dicomq_global_optspecs
-    string join \n home= config= json q/quiet v/verbose lock-timeout= color= h/help V/version
+    string join \n home= config= json q/quiet v/verbose lock-timeout= index= color= h/help V/version
 end
 
 function __fish_dicomq_needs_command
@@ -26,7 +26,8 @@ end
 
 complete -c dicomq -n "__fish_dicomq_needs_command" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_needs_command" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_needs_command" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_needs_command" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_needs_command" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_needs_command" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -62,7 +63,8 @@ complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "status" -d 'Daemon up
 complete -c dicomq -n "__fish_dicomq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand store" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -73,7 +75,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand store" -s h -l help -d 'Pr
 complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -l parent -d 'Only resources under this patient, study or series (ID or unique prefix)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -83,7 +86,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -s v -l verbose -d 'Lo
 complete -c dicomq -n "__fish_dicomq_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand show" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand show" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand show" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand show" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand show" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand show" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -100,7 +104,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l since -d 'Skip th
 complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l limit -d 'At most N matches (0: all)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand find" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -111,7 +116,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand find" -s v -l verbose -d '
 complete -c dicomq -n "__fish_dicomq_using_subcommand find" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand rm" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -129,7 +135,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l private-c
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -s o -l output -d 'Also write the DICOM file here (atomically)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -143,7 +150,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand create-dicom" -s h -l help
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -s o -l output -d 'Write the PDF here (default: stdout when it is not a terminal)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand pdf" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -157,7 +165,8 @@ store\t'No compression: faster, larger'"
 complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l priority -d 'Job priority (higher runs first)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand archive" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -177,7 +186,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l priority -d 'Jo
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand modify" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -198,7 +208,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l priority -d 'Job
 complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand split" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -212,7 +223,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l priority -d 'Job
 complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand merge" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -230,7 +242,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l priority -d 
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand anonymize" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -248,7 +261,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l priority -d 'Job 
 complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l step-delay-ms -d 'Test hook: sleep this long in every step' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand send" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -262,7 +276,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand send" -s h -l help -d 'Pri
 complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l timeout -d 'Seconds to wait for the modality (default: its Timeout, else DicomScuTimeout)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -272,7 +287,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -s v -l verbose -d '
 complete -c dicomq -n "__fish_dicomq_using_subcommand echo" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -284,7 +300,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and not __fish_seen_subcommand_from ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from ls" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -296,7 +313,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_see
 complete -c dicomq -n "__fish_dicomq_using_subcommand modalities; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -308,7 +326,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen
 complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and not __fish_seen_subcommand_from ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand peers; and __fish_seen_subcommand_from ls" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -322,7 +341,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l since -d 'Only
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l limit -d 'At most this many changes (1 to 10000)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -333,7 +353,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -s v -l verbose -
 complete -c dicomq -n "__fish_dicomq_using_subcommand changes" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_subcommand_from ls show wait cancel pause resume resubmit output help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -353,7 +374,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and not __fish_seen_
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l state -d 'Only jobs in these states (Pending, Running, Success, Failure, Paused, Retry)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -364,7 +386,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from show" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -375,7 +398,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l timeout -d 'Give up after this many seconds (exit 1, the job goes on)' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -385,7 +409,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -395,7 +420,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -405,7 +431,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -415,7 +442,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from resubmit" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -426,7 +454,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -s o -l output -d 'Where to write it (\'-\' for stdout)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subcommand_from output" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -446,7 +475,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand jobs; and __fish_seen_subc
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l textfile -d 'Write the exposition to FILE atomically (for node_exporter\'s textfile collector) instead of stdout' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -460,7 +490,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_se
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and not __fish_seen_subcommand_from enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -470,7 +501,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_s
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -480,7 +512,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_s
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from status" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -494,7 +527,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_s
 complete -c dicomq -n "__fish_dicomq_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and not __fish_seen_subcommand_from sleep-job help" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -510,7 +544,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_sub
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l priority -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from sleep-job" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -523,7 +558,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_sub
 complete -c dicomq -n "__fish_dicomq_using_subcommand debug; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dicomq -n "__fish_dicomq_using_subcommand check" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand check" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand check" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand check" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand check" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand check" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -536,7 +572,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l http -d 'Serve 
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l dicom -d 'Receive from modalities: run the C-ECHO/C-STORE SCP on [ADDR:]PORT (a port alone listens on every interface, as Orthanc does); default: DicomPort from the config, if set' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -547,7 +584,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -s v -l verbose -d
 complete -c dicomq -n "__fish_dicomq_using_subcommand daemon" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -557,7 +595,8 @@ complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s v -l verbo
 complete -c dicomq -n "__fish_dicomq_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c dicomq -n "__fish_dicomq_using_subcommand status" -l home -d 'Data home (database, stored files, outputs, socket)' -r -F
 complete -c dicomq -n "__fish_dicomq_using_subcommand status" -l config -d 'Configuration file (default: HOME/config.json)' -r -F
-complete -c dicomq -n "__fish_dicomq_using_subcommand status" -l lock-timeout -d 'Seconds to wait for a database held by another process' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand status" -l lock-timeout -d 'Seconds to wait for a database held by another process (or a PostgreSQL server)' -r
+complete -c dicomq -n "__fish_dicomq_using_subcommand status" -l index -d 'Where jobs and the index live: redb (in HOME, the default) or a PostgreSQL URL shared by several daemons; overrides the config\'s Index' -r
 complete -c dicomq -n "__fish_dicomq_using_subcommand status" -l color -d 'When to use colours (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
