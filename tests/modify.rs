@@ -565,6 +565,16 @@ fn bulk_modify_and_anonymize_answer_as_orthanc() {
     assert_eq!(bulk_resources(&c, "Study").len(), 1);
     assert!(!bulk_resources(&c, "Study").contains(&study));
     assert_eq!(bulk_resources(&c, "Patient"), BTreeSet::from([patient]));
+    // The lists of created instances (outputs/<job>.created) go with their jobs' ends.
+    let left: Vec<_> = std::fs::read_dir(home.path().join("outputs"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.ends_with(".created"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 
     let before = count("instances");
     for (route, body, status) in [

@@ -68,6 +68,11 @@ impl JobOutputs {
         self.dir.join(format!("{job}.plan.json"))
     }
 
+    /// The instances a bulk modification created so far (`kinds/created_list.rs`).
+    pub fn created(&self, job: &str) -> PathBuf {
+        self.dir.join(format!("{job}.created"))
+    }
+
     /// Renames the partial output to the final one, durably, then evicts the oldest kept
     /// outputs beyond `MediaArchiveSize` (never one a synchronous caller has yet to take).
     pub fn publish(&self, job: &str, synchronous: bool) -> io::Result<()> {
@@ -105,7 +110,12 @@ impl JobOutputs {
             kept.retain(|j| j != job);
             kept.len() != before
         });
-        let mut paths = vec![self.partial(job), self.output(job, true), self.plan(job)];
+        let mut paths = vec![
+            self.partial(job),
+            self.output(job, true),
+            self.plan(job),
+            self.created(job),
+        ];
         if was_kept {
             paths.push(self.output(job, false));
         }

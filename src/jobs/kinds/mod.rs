@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 pub mod archive;
+mod created_list;
 pub mod merge;
 pub mod modify;
 mod plan_store;

@@ -13,8 +13,8 @@
 //!
 //! A bulk job (`/tools/bulk-modify`, `/tools/bulk-anonymize`) takes `Resources` at any level,
 //! unrelated ones allowed, at one `Level` (given, or detected from `Replace` as Orthanc does);
-//! its checkpoint lists the instances it created, and its Content names them with their
-//! parents (`Resources`), as Orthanc's.
+//! the instances it created are appended to `outputs/<job>.created` (`created_list.rs`), and
+//! its Content names them with their parents (`Resources`), as Orthanc's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +23,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::created_list;
 use super::rewrite::{self, StepError};
 use super::{KindContext, is_zero};
 use crate::dicom::modify::{self, Modification, ModifyRequest, SourceUids, UidMap};
@@ -37,7 +38,8 @@ use crate::store::ids::Level;
 const TARGET_KEY: &str = "Target";
 /// The checkpoint key of the sources that could not be modified (`Permissive`).
 const FAILED_KEY: &str = "Failed";
-/// The checkpoint key of a bulk job's new instances.
+/// The checkpoint key of a bulk job's new instances, where dicomq before
+/// `kinds/created_list.rs` kept them.
 const CREATED_KEY: &str = "Created";
 
 /// The job's params: the resource (an ID or a unique prefix), Orthanc's modification fields,
@@ -312,11 +314,17 @@ impl ModifyJob {
         ctx: &mut StepContext,
         failed: &[String],
     ) -> Result<(), StepError> {
-        let created: Vec<String> = ctx
+        // A job begun by an older dicomq kept them in its checkpoint.
+        let mut created: Vec<String> = ctx
             .checkpoint
             .get(CREATED_KEY)
             .and_then(|v| Vec::<String>::deserialize(v).ok())
             .unwrap_or_default();
+        for id in created_list::load(&self.outputs.created(&ctx.job_id))? {
+            if !created.contains(&id) {
+                created.push(id);
+            }
+        }
         if !p.keep_source {
             for source in &run.plan.instances {
                 if failed.contains(source) || created.contains(source) {
@@ -360,12 +368,7 @@ impl ModifyJob {
             match self.modify_one(&run, source) {
                 Ok(ids) => {
                     if p.is_bulk() {
-                        let mut created = ctx.checkpoint[CREATED_KEY]
-                            .as_array()
-                            .cloned()
-                            .unwrap_or_default();
-                        created.push(json!(ids.instance));
-                        ctx.checkpoint[CREATED_KEY] = Value::Array(created);
+                        created_list::append(&self.outputs.created(&ctx.job_id), &ids.instance)?;
                     }
                     ctx.checkpoint[TARGET_KEY] = json!({
                         "Patient": ids.patient,
@@ -390,6 +393,7 @@ impl ModifyJob {
             self.finish(&run, &p, ctx)?;
             lock(&self.runs).remove(&ctx.job_id);
             self.outputs.forget_plan(&ctx.job_id);
+            created_list::remove(&self.outputs.created(&ctx.job_id));
         }
         ctx.progress = Some((ctx.position + 1) as f64 / ctx.steps.max(1) as f64);
         Ok(StepOutcome::Continue)
@@ -440,9 +444,11 @@ impl JobKind for ModifyJob {
     fn discard_outputs(&self, job: &JobRecord) {
         lock(&self.runs).remove(&job.id);
         self.outputs.forget_plan(&job.id);
+        created_list::remove(&self.outputs.created(&job.id));
     }
 
     fn reset(&self, job: &mut JobRecord) {
         lock(&self.runs).remove(&job.id);
+        created_list::remove(&self.outputs.created(&job.id));
     }
 }
