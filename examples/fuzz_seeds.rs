@@ -41,6 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&out, "upload_body", &upload_seeds(&dicom)?)?;
     write(&out, "dimse_command", &dimse_seeds())?;
     write(&out, "scp_stream", &scp_stream_seeds(&dicom)?)?;
+    write(&out, "modify_request", &modify_seeds())?;
     Ok(())
 }
 
@@ -556,4 +557,33 @@ fn dataset_of(file: &[u8]) -> &[u8] {
         .get(140..144)
         .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
     file.get(144 + len..).unwrap_or_default()
+}
+
+/// Modify and anonymize bodies as Orthanc's scripts send them: replacements (a sequence, a
+/// binary value, a private tag by number), removals, Force on an identifier, Keep, profiles.
+fn modify_seeds() -> Seeds {
+    [
+        ("replace", r#"{"Replace":{"PatientName":"X^Y","StudyDescription":"s"}}"#),
+        (
+            "force",
+            r#"{"Replace":{"StudyInstanceUID":"1.2.3.9"},"Force":true,"Remove":["StudyDate"]}"#,
+        ),
+        (
+            "sequence",
+            r#"{"Replace":{"ReferencedImageSequence":[{"ReferencedSOPInstanceUID":"1.2"}]}}"#,
+        ),
+        (
+            "binary",
+            r#"{"Replace":{"0009,1001":"data:application/octet-stream;base64,AAEC"},"PrivateCreator":"ACME"}"#,
+        ),
+        ("private", r#"{"Remove":["0009,1001"],"RemovePrivateTags":true}"#),
+        (
+            "anonymize",
+            r#"{"Keep":["StudyDescription"],"KeepPrivateTags":true,"DicomVersion":"2017c"}"#,
+        ),
+        ("keep_source", r#"{"Resources":["a"],"Level":"Series","KeepSource":false}"#),
+    ]
+    .into_iter()
+    .map(|(name, body)| (name.to_string(), body.as_bytes().to_vec()))
+    .collect()
 }

@@ -32,6 +32,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("upload_body", upload_body),
     ("dimse_command", dimse_command),
     ("scp_stream", scp_stream),
+    ("modify_request", modify_request),
 ];
 
 /// What `store` and `POST /instances` call first on a file's bytes:
@@ -288,4 +289,72 @@ pub fn scp_stream(data: &[u8]) -> bool {
         stored |= dicomq::store::header::parse_header(Cursor::new(file.as_slice())).is_ok();
     }
     stored
+}
+
+/// A modify or anonymize body (`POST /{level}/{id}/modify|anonymize`, `/tools/bulk-*`:
+/// src/http/modify.rs): JSON, then `ModifyRequest::from_body` and `from_anonymize_body`, then
+/// `Modification::new` at each level, applied to a small data set with a sequence
+/// (`Modification::apply`, src/dicom/modify/mod.rs).
+pub fn modify_request(data: &[u8]) -> bool {
+    use dicomq::dicom::modify::{Modification, ModifyRequest, SourceUids, UidMap};
+    use dicomq::store::ids::Level;
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return false;
+    };
+    let mut accepted = false;
+    for parsed in [
+        ModifyRequest::from_body(&body),
+        ModifyRequest::from_anonymize_body(&body),
+    ] {
+        let Ok(request) = parsed else {
+            continue;
+        };
+        for level in Level::ALL {
+            let Ok(modification) = Modification::new(&request, level) else {
+                continue;
+            };
+            let mut obj = small_data_set();
+            let uids = UidMap::new("fuzz", SourceUids::default());
+            accepted |= modification.apply(&mut obj, &uids).is_ok();
+        }
+    }
+    accepted
+}
+
+/// An instance's identifiers, a name, a private block and a sequence with one item.
+fn small_data_set() -> dicom_object::InMemDicomObject {
+    use dicom_core::{DataElement, PrimitiveValue, VR, dicom_value};
+    use dicom_dictionary_std::tags;
+    use dicom_object::InMemDicomObject;
+    let text = |tag, vr, value: &str| DataElement::new(tag, vr, PrimitiveValue::from(value));
+    let item = InMemDicomObject::from_element_iter([
+        text(
+            tags::REFERENCED_SOP_CLASS_UID,
+            VR::UI,
+            "1.2.840.10008.5.1.4.1.1.4",
+        ),
+        text(tags::REFERENCED_SOP_INSTANCE_UID, VR::UI, "1.2.3.4.5.6"),
+    ]);
+    InMemDicomObject::from_element_iter([
+        text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100"),
+        text(tags::SOP_CLASS_UID, VR::UI, "1.2.840.10008.5.1.4.1.1.4"),
+        text(tags::SOP_INSTANCE_UID, VR::UI, "1.2.3.4.5.6"),
+        text(tags::STUDY_DATE, VR::DA, "20240101"),
+        text(tags::MODALITY, VR::CS, "MR"),
+        text(tags::PATIENT_NAME, VR::PN, "DOE^JOHN"),
+        text(tags::PATIENT_ID, VR::LO, "P1"),
+        text(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3"),
+        text(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4"),
+        DataElement::new(
+            tags::REFERENCED_IMAGE_SEQUENCE,
+            VR::SQ,
+            dicom_core::value::DataSetSequence::from(vec![item]),
+        ),
+        text(dicom_core::Tag(0x0009, 0x0010), VR::LO, "ACME"),
+        DataElement::new(
+            dicom_core::Tag(0x0009, 0x1001),
+            VR::OB,
+            dicom_value!(U8, [1, 2]),
+        ),
+    ])
 }
