@@ -54,6 +54,13 @@ pub fn run(
         tracing::warn!("{warning}");
     }
     let dicom = opts.dicom.map(crate::net::scp::bind).transpose()?;
+    // DICOM TLS files are read and checked now: a bad one stops the start, naming it.
+    let dicom_tls = match &opts.dicom {
+        Some(_) if config.network.dicom_tls.enabled => Some(crate::net::dicom_tls::server_config(
+            &config.network.dicom_tls,
+        )?),
+        _ => None,
+    };
     let node = Arc::new(Node::open_waiting(
         home,
         config,
@@ -67,11 +74,20 @@ pub fn run(
             .local_addr()
             .map_err(|e| Error::Internal(format!("DICOM listener: {e}")))?;
         node.set_dicom_address(addr);
-        tracing::info!("DICOM SCP {} on {addr}", node.config().network.aet);
+        tracing::info!(
+            "DICOM SCP {} on {addr}{}",
+            node.config().network.aet,
+            if dicom_tls.is_some() {
+                " (DICOM TLS only)"
+            } else {
+                ""
+            }
+        );
         let ctx = Arc::new(crate::net::scp::ScpContext::new(
             Arc::clone(&node),
             node.config().network.clone(),
             node.config().http_body_limit,
+            dicom_tls,
         ));
         runtime.spawn(crate::net::scp::serve(listener, ctx));
     }
