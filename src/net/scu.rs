@@ -511,7 +511,7 @@ fn classify(remote: &Remote, doing: &str, e: UlError) -> SendError {
         UlError::TlsHandshake { ref source, .. } if !is_timeout(source) => {
             SendError::Permanent(format!(
                 "could not {doing} {at}: the TLS handshake failed: {}",
-                tls_reason(source)
+                handshake_reason(source)
             ))
         }
         UlError::TlsConnection { source, .. } => {
@@ -520,6 +520,12 @@ fn classify(remote: &Remote, doing: &str, e: UlError) -> SendError {
         UlError::InvalidServerName { .. } => SendError::Permanent(format!(
             "could not {doing} {at}: \"{}\" is not a host name TLS can verify",
             remote.host
+        )),
+        // Under TLS 1.3 the server checks our certificate after our side of the handshake is
+        // done: its refusal comes as an alert on the first read.
+        ref e if rustls_in(e).is_some() => SendError::Permanent(format!(
+            "could not {doing} {at}: TLS failed: {}",
+            rustls_in(e).map(tls_reason).unwrap_or_default()
         )),
         other => {
             let mut text = other.to_string();
@@ -542,13 +548,40 @@ fn classify(remote: &Remote, doing: &str, e: UlError) -> SendError {
     }
 }
 
-/// What rustls said of a failed handshake (inside the I/O error), else the I/O error.
-fn tls_reason(e: &std::io::Error) -> String {
-    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        Some(rustls::Error::AlertReceived(alert)) => {
+/// The rustls error in `e`'s chain (rustls reports inside an I/O error), if any.
+fn rustls_in<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        // An io::Error's `source` skips the error it wraps: look at that one first.
+        if let Some(r) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(r);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// What rustls said, with a hint when it is the remote's refusal.
+fn tls_reason(r: &rustls::Error) -> String {
+    match r {
+        rustls::Error::AlertReceived(alert) => {
             format!("the remote refused it ({alert:?} alert): does it trust our certificate?")
         }
-        Some(r) => r.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Why a handshake failed: rustls's reason, else the I/O error.
+fn handshake_reason(e: &std::io::Error) -> String {
+    match rustls_in(e) {
+        Some(r) => tls_reason(r),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the remote closed the connection (does it speak DICOM TLS, and trust our \
              certificate?)"

@@ -1,0 +1,410 @@
+//! DICOM TLS with real peers: DCMTK's `storescu +tls` / `echoscu +tls` sending to dicomq's
+//! TLS-only SCP, and `dicomq send` / `dicomq echo` to DCMTK's `storescp +tls` checking our
+//! client certificate. Certificates are made by openssl in each test (tests/common/certs.rs).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::certs::Pki;
+use common::{Daemon, Home, free_port, have_tool, poll, stderr, stdout};
+use serde_json::{Value, json};
+
+/// openssl and DCMTK's TLS tools, or None (the test is skipped, or fails when validators are
+/// required).
+fn pki() -> Option<Pki> {
+    if !["echoscu", "storescu", "storescp"]
+        .iter()
+        .all(|t| have_tool(t))
+    {
+        return None;
+    }
+    let pki = Pki::new()?;
+    // One CA for everyone here, and one that signs nothing we trust.
+    pki.ca("ca");
+    pki.ca("stranger");
+    pki.leaf("dicomq", "ca", "localhost", 1);
+    pki.leaf("modality", "ca", "localhost", 1);
+    pki.leaf("rogue", "stranger", "localhost", 1);
+    Some(pki)
+}
+
+fn file(pki: &Pki, name: &str) -> String {
+    pki.path(name).display().to_string()
+}
+
+/// The `DicomTls*` options with dicomq's certificate and the CA.
+fn tls_options(pki: &Pki) -> Value {
+    json!({
+        "DicomTlsCertificate": file(pki, "dicomq.crt"),
+        "DicomTlsPrivateKey": file(pki, "dicomq.key"),
+        "DicomTlsTrustedCertificates": file(pki, "ca.pem"),
+    })
+}
+
+/// `base` with the keys of `extra` set (a null removes the key).
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
+        for (k, v) in e {
+            if v.is_null() {
+                b.remove(&k);
+            } else {
+                b.insert(k, v);
+            }
+        }
+    }
+    base
+}
+
+/// A daemon whose SCP is TLS-only on a free loopback port.
+fn tls_scp(home: &Home, pki: &Pki, extra: Value) -> (Daemon, u16) {
+    let config = with(
+        with(tls_options(pki), json!({"DicomTlsEnabled": true})),
+        extra,
+    );
+    std::fs::write(home.path().join("config.json"), config.to_string()).expect("config");
+    let port = free_port();
+    let d = home.daemon(&["--dicom", &format!("127.0.0.1:{port}")]);
+    poll(10, "the DICOM port", || {
+        TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
+    });
+    (d, port)
+}
+
+/// A DCMTK SCU (`echoscu`, `storescu`) towards dicomq with `tls` options.
+fn dcmtk_scu(tool: &str, port: u16, tls: &[&str], files: &[PathBuf]) -> Output {
+    Command::new(tool)
+        .args(["-aec", "DICOMQ", "-to", "10", "-ta", "10", "-td", "10"])
+        .args(tls)
+        .args(["127.0.0.1", &port.to_string()])
+        .args(files)
+        .output()
+        .expect("DCMTK runs")
+}
+
+/// `+tls KEY CERT +cf CA`: a client with the modality's certificate, checking dicomq's.
+fn modality_tls(pki: &Pki) -> Vec<String> {
+    vec![
+        "+tls".into(),
+        file(pki, "modality.key"),
+        file(pki, "modality.crt"),
+        "+cf".into(),
+        file(pki, "ca.pem"),
+    ]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The data set of a DICOM file (what follows its meta header).
+fn data_set(bytes: &[u8]) -> Vec<u8> {
+    let start = dicomq::net::data_set::start(bytes).expect("a DICOM file");
+    bytes[start..].to_vec()
+}
+
+fn data_sets(files: &[PathBuf]) -> BTreeSet<Vec<u8>> {
+    files
+        .iter()
+        .map(|p| data_set(&std::fs::read(p).expect("file")))
+        .collect()
+}
+
+#[test]
+fn storescu_over_tls_stores_the_files_as_sent_and_plain_tcp_is_refused() {
+    let Some(pki) = pki() else { return };
+    let home = Home::new();
+    let (_d, port) = tls_scp(&home, &pki, json!({}));
+    let tls = modality_tls(&pki);
+    let o = dcmtk_scu("echoscu", port, &strs(&tls), &[]);
+    assert!(o.status.success(), "echoscu +tls: {}", stderr(&o));
+    let src = home.path().join("src");
+    let files = dicomq_testdata::write_files(&src, 12, 2000).expect("files");
+    let o = dcmtk_scu("storescu", port, &strs(&tls), &files);
+    assert!(o.status.success(), "storescu +tls: {}", stderr(&o));
+    assert_eq!(data_sets(&home.stored_files()), data_sets(&files));
+    // Plain TCP to the TLS port: the association fails, the SCP goes on.
+    let o = dcmtk_scu("echoscu", port, &[], &[]);
+    assert!(!o.status.success(), "a plain echo was answered");
+    let o = dcmtk_scu("storescu", port, &[], &files[..1]);
+    assert!(!o.status.success(), "a plain store was answered");
+    let o = dcmtk_scu("echoscu", port, &strs(&tls), &[]);
+    assert!(o.status.success(), "after plain attempts: {}", stderr(&o));
+    assert_eq!(home.stored_files().len(), 12);
+}
+
+#[test]
+fn a_client_certificate_is_required_unless_configured_otherwise() {
+    let Some(pki) = pki() else { return };
+    let home = Home::new();
+    let ca = file(&pki, "ca.pem");
+    // `+tla`: TLS without a client certificate, dicomq's checked against the CA.
+    let anonymous = ["+tla", "+cf", ca.as_str()];
+    let stranger = [
+        "+tls",
+        &file(&pki, "rogue.key"),
+        &file(&pki, "rogue.crt"),
+        "+cf",
+        ca.as_str(),
+    ]
+    .map(str::to_string);
+    {
+        let (_d, port) = tls_scp(&home, &pki, json!({}));
+        let o = dcmtk_scu("echoscu", port, &anonymous, &[]);
+        assert!(!o.status.success(), "no certificate was accepted");
+        let o = dcmtk_scu("echoscu", port, &strs(&stranger), &[]);
+        assert!(
+            !o.status.success(),
+            "a certificate of another CA was accepted"
+        );
+        let o = dcmtk_scu("echoscu", port, &strs(&modality_tls(&pki)), &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let (_d, port) = tls_scp(
+        &home,
+        &pki,
+        json!({"DicomTlsRemoteCertificateRequired": false}),
+    );
+    let o = dcmtk_scu("echoscu", port, &anonymous, &[]);
+    assert!(o.status.success(), "not required: {}", stderr(&o));
+}
+
+/// Whether the server closes `s` within `secs` (without a byte from us).
+fn closed_within(s: &mut TcpStream, secs: u64) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(secs)))
+        .expect("timeout");
+    let mut buf = [0u8; 512];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+#[test]
+fn stalled_handshakes_are_closed_after_the_scp_timeout_and_others_are_served() {
+    let Some(pki) = pki() else { return };
+    let home = Home::new();
+    let (_d, port) = tls_scp(&home, &pki, json!({"DicomScpTimeout": 2}));
+    let mut stalled: Vec<TcpStream> = (0..20)
+        .map(|i| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            if i % 2 == 0 {
+                // Half a ClientHello.
+                use std::io::Write;
+                s.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+                    .expect("write");
+            }
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    let o = dcmtk_scu("echoscu", port, &strs(&modality_tls(&pki)), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(started.elapsed() < Duration::from_secs(2), "served at once");
+    for s in &mut stalled {
+        assert!(closed_within(s, 10), "a stalled handshake was kept open");
+    }
+}
+
+/// `daemon --dicom` with this config fails at start, before the database is created; gives
+/// stderr.
+fn refused(home: &Home, config: &Value) -> String {
+    std::fs::write(home.path().join("config.json"), config.to_string()).expect("config");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let o = home.run(&["daemon", "--dicom", &addr]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!home.path().join("index.redb").exists(), "nothing touched");
+    stderr(&o)
+}
+
+#[test]
+fn bad_certificate_files_stop_the_daemon_at_start_naming_them() {
+    let Some(pki) = pki() else { return };
+    pki.leaf("expired", "ca", "localhost", -1);
+    let home = Home::new();
+    let on = with(tls_options(&pki), json!({"DicomTlsEnabled": true}));
+    let cases = [
+        (
+            json!({"DicomTlsCertificate": file(&pki, "missing.crt")}),
+            "DicomTlsCertificate",
+            "missing.crt: No such file",
+        ),
+        (
+            json!({"DicomTlsCertificate": file(&pki, "expired.crt"),
+                   "DicomTlsPrivateKey": file(&pki, "expired.key")}),
+            "DicomTlsCertificate",
+            "expired on",
+        ),
+        (
+            json!({"DicomTlsPrivateKey": file(&pki, "modality.key")}),
+            "DicomTlsCertificate",
+            "does not match",
+        ),
+        (
+            json!({"DicomTlsPrivateKey": file(&pki, "dicomq.crt")}),
+            "DicomTlsPrivateKey",
+            "holds no private key",
+        ),
+        (
+            json!({"DicomTlsTrustedCertificates": file(&pki, "dicomq.key")}),
+            "DicomTlsTrustedCertificates",
+            "holds no certificate",
+        ),
+        (
+            json!({"DicomTlsTrustedCertificates": null}),
+            "DicomTlsTrustedCertificates is not set",
+            "DicomTlsRemoteCertificateRequired",
+        ),
+        (
+            json!({"DicomTlsMinimumProtocolVersion": 3}),
+            "DicomTlsMinimumProtocolVersion",
+            "TLS 1.1",
+        ),
+    ];
+    for (extra, option, reason) in cases {
+        let err = refused(&home, &with(on.clone(), extra));
+        assert!(
+            err.contains(option) && err.contains(reason),
+            "{reason}: {err}"
+        );
+    }
+}
+
+/// DCMTK's `storescp +tls` checking client certificates against the CA (`--require-peer-cert`),
+/// writing what it receives into `dir`; killed when dropped.
+struct TlsStoreScp {
+    child: Child,
+}
+
+impl TlsStoreScp {
+    fn start(pki: &Pki, cert: &str, dir: &Path, port: u16) -> TlsStoreScp {
+        std::fs::create_dir_all(dir).expect("storescp dir");
+        let child = Command::new("storescp")
+            .args(["-aet", "STORESCP", "+xa", "--require-peer-cert", "+tls"])
+            .arg(pki.path(&format!("{cert}.key")))
+            .arg(pki.path(&format!("{cert}.crt")))
+            .arg("+cf")
+            .arg(pki.path("ca.pem"))
+            .arg("-od")
+            .arg(dir)
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn storescp");
+        poll(10, "storescp's port", || {
+            TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
+        });
+        TlsStoreScp { child }
+    }
+}
+
+impl Drop for TlsStoreScp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A home whose modality `scp` (storescp on `port`) has `UseDicomTls`, with `n` instances.
+fn sender(pki: &Pki, port: u16, n: usize, extra: Value) -> Home {
+    let home = Home::new();
+    let config = with(
+        with(
+            tls_options(pki),
+            json!({"DicomModalities": {
+                "scp": {"AET": "STORESCP", "Host": "127.0.0.1", "Port": port, "Timeout": 5,
+                        "UseDicomTls": true},
+                "plain": {"AET": "STORESCP", "Host": "127.0.0.1", "Port": port, "Timeout": 5}
+            }}),
+        ),
+        extra,
+    );
+    std::fs::write(home.path().join("config.json"), config.to_string()).expect("config");
+    let src = home.path().join("src");
+    dicomq_testdata::write_files(&src, n, 600).expect("instances");
+    let out = home.run(&["store", src.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "store: {}", stderr(&out));
+    std::fs::remove_dir_all(&src).expect("rm src");
+    home
+}
+
+#[test]
+fn dicomq_sends_over_tls_to_storescp_which_checks_our_certificate() {
+    let Some(pki) = pki() else { return };
+    let port = free_port();
+    let home = sender(&pki, port, 5, json!({}));
+    let dir = home.path().join("received");
+    let _scp = TlsStoreScp::start(&pki, "modality", &dir, port);
+    let echo = home.run(&["echo", "scp"]);
+    assert!(echo.status.success(), "echo: {}", stderr(&echo));
+    let patients = common::ids(&home.json(&["ls", "patients"]));
+    let mut args = vec!["send", "scp"];
+    args.extend(patients.iter().map(String::as_str));
+    let out = home.run(&args);
+    assert!(out.status.success(), "send: {}", stderr(&out));
+    let received = dicomq_testdata::files_under(&dir);
+    assert_eq!(received.len(), 5);
+    assert_eq!(data_sets(&received), data_sets(&home.stored_files()));
+    // The same storescp without TLS: a failed association, said so.
+    let out = home.run(&["echo", "plain"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
+
+#[test]
+fn an_untrusted_server_or_a_refused_certificate_fails_the_send_at_once() {
+    let Some(pki) = pki() else { return };
+    let port = free_port();
+    let dir = pki.path("received");
+    // A server whose certificate no trusted CA signed.
+    {
+        let home = sender(&pki, port, 2, json!({}));
+        let _scp = TlsStoreScp::start(&pki, "rogue", &dir, port);
+        let patients = common::ids(&home.json(&["ls", "patients"]));
+        let started = Instant::now();
+        let out = home.run(&["send", "scp", &patients[0]]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("TLS handshake failed") && err.contains("UnknownIssuer"),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "retried: {err}"
+        );
+    }
+    // A client without a certificate, to a server requiring one.
+    let home = sender(
+        &pki,
+        port,
+        1,
+        json!({"DicomTlsCertificate": null, "DicomTlsPrivateKey": null}),
+    );
+    let _scp = TlsStoreScp::start(&pki, "modality", &dir, port);
+    let started = Instant::now();
+    let out = home.run(&["echo", "scp"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("TLS"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+    let patients = common::ids(&home.json(&["ls", "patients"]));
+    let out = home.run(&["send", "scp", &patients[0]]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("TLS"), "{}", stderr(&out));
+    assert!(dicomq_testdata::files_under(&dir).is_empty());
+}
