@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::certs::Pki;
 use common::{Daemon, Home, free_port, have_tool, poll, stderr, stdout};
+use rustls::pki_types::pem::PemObject;
 use serde_json::{Value, json};
 
 /// openssl and DCMTK's TLS tools, or None (the test is skipped, or fails when validators are
@@ -218,6 +219,52 @@ fn stalled_handshakes_are_closed_after_the_scp_timeout_and_others_are_served() {
     for s in &mut stalled {
         assert!(closed_within(s, 10), "a stalled handshake was kept open");
     }
+}
+
+/// A TLS client (no certificate asked for) announcing an A-ASSOCIATE-RQ of 4 GiB: closed as
+/// soon as the header is read, before anything that size is buffered.
+#[test]
+fn an_oversized_association_request_inside_tls_is_refused_at_its_header() {
+    let Some(pki) = pki() else { return };
+    let home = Home::new();
+    let (_d, port) = tls_scp(
+        &home,
+        &pki,
+        json!({"DicomTlsRemoteCertificateRequired": false}),
+    );
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = std::fs::read(pki.path("ca.pem")).expect("ca");
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&ca) {
+        roots.add(cert.expect("pem")).expect("ca");
+    }
+    let config = rustls::ClientConfig::builder_with_provider(dicomq::tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("client");
+    let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    use std::io::Write;
+    tls.write_all(&[0x01, 0, 0xff, 0xff, 0xff, 0xf0])
+        .expect("header");
+    tls.write_all(&[0u8; 64 << 10]).expect("a first part");
+    tls.flush().expect("flush");
+    let started = Instant::now();
+    let mut buf = [0u8; 256];
+    // An A-ASSOCIATE-RJ/A-ABORT may come first, then the close.
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => continue,
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(5), "kept reading");
+    let o = dcmtk_scu("echoscu", port, &strs(&modality_tls(&pki)), &[]);
+    assert!(o.status.success(), "the SCP goes on: {}", stderr(&o));
 }
 
 /// `daemon --dicom` with this config fails at start, before the database is created; gives
