@@ -687,6 +687,44 @@ mod tests {
     }
 
     #[test]
+    fn refused_connection_is_transient_over_tls_too() {
+        let Some(pki) = crate::tls::test_pki::pki() else {
+            return;
+        };
+        let d = pki.path();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("port");
+        let remote = Remote {
+            calling_aet: "DICOMQ".into(),
+            called_aet: "NOBODY".into(),
+            host: "127.0.0.1".into(),
+            port,
+            timeout: Duration::from_secs(2),
+            max_pdu: 16384,
+            tls: Some(DicomTls {
+                certificate: Some(d.join("c.crt")),
+                private_key: Some(d.join("c.key")),
+                trusted_certificates: Some(d.join("ca.pem")),
+                ..DicomTls::default()
+            }),
+        };
+        let e = echo(&remote).expect_err("nobody listens");
+        assert!(matches!(e, SendError::Transient(_)), "{e:?}");
+        // Bad TLS files: permanent, naming the option.
+        let remote = Remote {
+            tls: Some(DicomTls::default()),
+            ..remote
+        };
+        let e = echo(&remote).expect_err("no CAs");
+        assert!(
+            matches!(&e, SendError::Permanent(m) if m.contains("DicomTlsTrustedCertificates")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn silent_remote_times_out_as_transient() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
