@@ -282,6 +282,32 @@ fn refused(home: &Home, config: &Value) -> String {
 fn bad_certificate_files_stop_the_daemon_at_start_naming_them() {
     let Some(pki) = pki() else { return };
     pki.leaf("expired", "ca", "localhost", -1);
+    // Without extensions, openssl issues an X.509 version 1 certificate (for dicomq's key).
+    pki.openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "dicomq.key",
+        "-out",
+        "v1.csr",
+        "-subj",
+        "/CN=v1",
+    ]);
+    pki.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "v1.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "v1.crt",
+        "-days",
+        "1",
+    ]);
     let home = Home::new();
     let on = with(tls_options(&pki), json!({"DicomTlsEnabled": true}));
     let cases = [
@@ -295,6 +321,11 @@ fn bad_certificate_files_stop_the_daemon_at_start_naming_them() {
                    "DicomTlsPrivateKey": file(&pki, "expired.key")}),
             "DicomTlsCertificate",
             "expired on",
+        ),
+        (
+            json!({"DicomTlsCertificate": file(&pki, "v1.crt")}),
+            "DicomTlsCertificate",
+            "X.509 version 1 certificate",
         ),
         (
             json!({"DicomTlsPrivateKey": file(&pki, "modality.key")}),

@@ -90,6 +90,13 @@ pub fn read_chain(option: &str, path: &Path) -> Result<Vec<CertificateDer<'stati
         let Some(v) = x509_validity::validity(cert) else {
             return Err(bad(&format!("{which} is not a valid X.509 certificate")));
         };
+        if v.version < 3 {
+            return Err(bad(&format!(
+                "{which} is an X.509 version {} certificate: TLS here needs version 3 (issue it \
+                 with extensions, e.g. openssl x509 -req ... -extfile with a subjectAltName)",
+                v.version
+            )));
+        }
         if now > v.not_after {
             return Err(bad(&format!("{which} expired on {}", v.not_after)));
         }

@@ -25,7 +25,7 @@ impl Pki {
         self.dir.path().join(name)
     }
 
-    fn openssl(&self, args: &[&str]) {
+    pub fn openssl(&self, args: &[&str]) {
         let o = Command::new("openssl")
             .args(args)
             .current_dir(self.dir.path())
