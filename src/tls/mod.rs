@@ -90,7 +90,8 @@ pub fn read_chain(option: &str, path: &Path) -> Result<Vec<CertificateDer<'stati
         let Some(v) = x509_validity::validity(cert) else {
             return Err(bad(&format!("{which} is not a valid X.509 certificate")));
         };
-        if v.version < 3 {
+        // The leaf only: rustls parses it (a v1 root appended to a chain is sent, not parsed).
+        if i == 0 && v.version < 3 {
             return Err(bad(&format!(
                 "{which} is an X.509 version {} certificate: TLS here needs version 3 (issue it \
                  with extensions, e.g. openssl x509 -req ... -extfile with a subjectAltName)",
