@@ -10,9 +10,11 @@
 # the medians, instances/s and the TLS/plain time ratio. Certificates (EC P-256) are made by
 # openssl in the work directory. TCP_NODELAY=1 is exported for DCMTK (as in receive.sh and
 # send.sh: without it storescp waits on Nagle's algorithm and measures that).
-# Measured 2026-12-01 on 2 vCPU shared with other builds (load average 7-9, noisy), 500 × 10 KB,
-# medians of 3: storescu -> dicomq 93 instances/s plain, 89 TLS (TLS/plain time 1.05); dicomq
-# send -> storescp 1208 instances/s plain, 1249 TLS (0.97).
+# Measured 2026-12-01 on 2 vCPU shared with other builds (load average 7-9: noisy), 500 × 10 KB.
+# Medians of 3: storescu -> dicomq 93 instances/s plain, 89 TLS (TLS/plain time 1.05); dicomq
+# send -> storescp 1208/s plain, 1249/s TLS (0.97). Medians of 5: receive 84 vs 76/s (1.10),
+# send 746 vs 1022/s (0.73, noise). Receiving is bound by one durable commit per instance, so
+# TLS adds 5-10 %; sending is within the noise.
 # Usage: benches/dicom_tls.sh [N] [RUNS] [SIZE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
