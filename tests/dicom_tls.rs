@@ -486,3 +486,75 @@ fn an_untrusted_server_or_a_refused_certificate_fails_the_send_at_once() {
     assert!(stderr(&out).contains("TLS"), "{}", stderr(&out));
     assert!(dicomq_testdata::files_under(&dir).is_empty());
 }
+
+/// The real Orthanc (Debian's 1.10.1, DCMTK's TLS layer) both ways over DICOM TLS, each side
+/// checking the other's certificate: Orthanc's C-STORE SCU into dicomq's TLS-only SCP, and
+/// `dicomq send` into Orthanc's TLS SCP. The instance IDs match.
+#[test]
+fn orthanc_and_dicomq_exchange_instances_over_dicom_tls() {
+    let Some(pki) = pki() else { return };
+    let port = free_port();
+    let Some(orthanc) = common::orthanc::Orthanc::start(json!({
+        "DicomTlsEnabled": true,
+        "DicomTlsCertificate": file(&pki, "modality.crt"),
+        "DicomTlsPrivateKey": file(&pki, "modality.key"),
+        "DicomTlsTrustedCertificates": file(&pki, "ca.pem"),
+        "DicomModalities": {"dicomq": {"AET": "DICOMQ", "Host": "127.0.0.1", "Port": port,
+                                       "UseDicomTls": true}},
+    })) else {
+        return;
+    };
+    let home = Home::new();
+    let config = with(
+        tls_options(&pki),
+        json!({"DicomTlsEnabled": true, "DicomModalities": {"orthanc": {
+            "AET": orthanc.aet, "Host": "127.0.0.1", "Port": orthanc.dicom_port,
+            "UseDicomTls": true}}}),
+    );
+    std::fs::write(home.path().join("config.json"), config.to_string()).expect("config");
+    let _d = home.daemon(&["--dicom", &format!("127.0.0.1:{port}")]);
+    // Orthanc -> dicomq
+    let src = pki.path("from-orthanc");
+    let files = dicomq_testdata::write_files(&src, 4, 2000).expect("files");
+    let mut ids: Vec<String> = files.iter().map(|f| orthanc.upload(f)).collect();
+    ids.sort();
+    let (code, answer) = orthanc.post(
+        "/modalities/dicomq/store",
+        &json!({"Resources": ids, "Synchronous": true}),
+    );
+    assert_eq!(code, 200, "{answer}: {}", orthanc.log());
+    let mut ours = common::ids(&home.json(&["ls", "instances"]));
+    ours.sort();
+    assert_eq!(ours, ids);
+    // dicomq -> Orthanc: other instances, stored in dicomq only.
+    let echo = home.run(&["echo", "orthanc"]);
+    assert!(echo.status.success(), "echo: {}", stderr(&echo));
+    let more = pki.path("from-dicomq");
+    std::fs::create_dir_all(&more).expect("dir");
+    for seed in 1000..1003 {
+        let bytes = dicomq_testdata::small_instance(seed, 2000);
+        std::fs::write(more.join(format!("{seed}.dcm")), bytes).expect("file");
+    }
+    let out = home.run(&["store", more.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut all = common::ids(&home.json(&["ls", "instances"]));
+    all.sort();
+    let new: Vec<&str> = all
+        .iter()
+        .filter(|id| !ids.contains(id))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(new.len(), 3);
+    let mut args = vec!["send", "orthanc"];
+    args.extend(&new);
+    let out = home.run(&args);
+    assert!(
+        out.status.success(),
+        "send: {}: {}",
+        stderr(&out),
+        orthanc.log()
+    );
+    let mut theirs = orthanc.instances();
+    theirs.sort();
+    assert_eq!(theirs, all);
+}
