@@ -558,3 +558,73 @@ fn orthanc_and_dicomq_exchange_instances_over_dicom_tls() {
     theirs.sort();
     assert_eq!(theirs, all);
 }
+
+fn sighup(d: &Daemon) {
+    let pid = d.child.id().to_string();
+    let ok = Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok, "kill -HUP");
+}
+
+/// SIGHUP reads the DICOM TLS certificate again (a renewed certificate, here from another CA);
+/// a bad new file keeps the one in use, and the SCP never stops.
+#[test]
+fn sighup_reloads_the_dicom_tls_certificate() {
+    let Some(pki) = pki() else { return };
+    let (crt, key) = (pki.path("scp.crt"), pki.path("scp.key"));
+    std::fs::copy(pki.path("dicomq.crt"), &crt).expect("copy");
+    std::fs::copy(pki.path("dicomq.key"), &key).expect("copy");
+    let home = Home::new();
+    let (mut d, port) = tls_scp(
+        &home,
+        &pki,
+        json!({"DicomTlsCertificate": crt, "DicomTlsPrivateKey": key}),
+    );
+    // The modality's certificate, checking dicomq's against `ca_file`.
+    let echo_checking = |ca_file: &str| {
+        let tls = [
+            "+tls",
+            &file(&pki, "modality.key"),
+            &file(&pki, "modality.crt"),
+            "+cf",
+            &file(&pki, ca_file),
+        ]
+        .map(str::to_string);
+        dcmtk_scu("echoscu", port, &strs(&tls), &[])
+            .status
+            .success()
+    };
+    assert!(echo_checking("ca.pem"));
+    assert!(!echo_checking("stranger.pem"));
+    std::fs::copy(pki.path("rogue.crt"), &crt).expect("copy");
+    std::fs::copy(pki.path("rogue.key"), &key).expect("copy");
+    sighup(&d);
+    poll(10, "the new certificate served", || {
+        echo_checking("stranger.pem").then_some(())
+    });
+    assert!(!echo_checking("ca.pem"));
+    std::fs::write(&crt, "not a certificate\n").expect("write");
+    sighup(&d);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        echo_checking("stranger.pem"),
+        "the certificate in use is kept"
+    );
+    assert!(d.terminate(20).success());
+    let mut err = String::new();
+    if let Some(mut e) = d.child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(
+        err.contains("SIGHUP: reloaded the DICOM TLS certificate"),
+        "{err}"
+    );
+    assert!(
+        err.contains("SIGHUP: keeping the DICOM TLS certificate in use")
+            && err.contains("holds no certificate"),
+        "{err}"
+    );
+}

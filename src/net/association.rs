@@ -115,7 +115,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Arc<ScpContext>) {
             };
             run_session(assoc, peer, ctx.clone(), max_pdu, socket).await;
         }
-        Some(config) => {
+        Some(tls) => {
             // Under TLS the first PDU cannot be peeked at: dicom-ul reads it, in strict mode,
             // so no larger than the maximum we announce, which is therefore at least the
             // largest association request we take. The handshake, then the request, must come
@@ -124,7 +124,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Arc<ScpContext>) {
             let options = options
                 .strict(true)
                 .max_pdu_length(max_pdu)
-                .tls_config(Arc::clone(config));
+                .tls_config(tls.config());
             let Some(assoc) = established(options.establish_tls_async(stream), peer, timeout).await
             else {
                 return;

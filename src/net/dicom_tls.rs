@@ -1,6 +1,7 @@
 //! DICOM TLS with Orthanc's `DicomTls*` options: the SCP's rustls server configuration (read and
 //! checked when the daemon starts: a bad file stops it with the option, the file and the
-//! reason) and the SCU's client configuration (read when an association to a modality with
+//! reason; read again on SIGHUP by `ScpTls::reload`, a bad new file keeping the one in use) and
+//! the SCU's client configuration (read when an association to a modality with
 //! `UseDicomTls` opens). Both use our certificate (`DicomTlsCertificate` + `DicomTlsPrivateKey`)
 //! and check the remote's against `DicomTlsTrustedCertificates`.
 //!
@@ -8,7 +9,7 @@
 //! trusted CA, not that it names the host: modalities are addressed by IP and their
 //! certificates seldom say it.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -25,6 +26,38 @@ use crate::tls::{self, MinVersion};
 const CERTIFICATE: &str = "DicomTlsCertificate";
 const PRIVATE_KEY: &str = "DicomTlsPrivateKey";
 const TRUSTED: &str = "DicomTlsTrustedCertificates";
+
+/// The SCP's TLS configuration in use, replaced whole on reload: an association takes the one
+/// in use when it is accepted and keeps it.
+pub struct ScpTls {
+    options: DicomTls,
+    current: RwLock<Arc<ServerConfig>>,
+}
+
+impl ScpTls {
+    /// Reads and checks every file now.
+    pub fn load(options: &DicomTls) -> Result<ScpTls> {
+        Ok(ScpTls {
+            current: RwLock::new(server_config(options)?),
+            options: options.clone(),
+        })
+    }
+
+    /// Reads the files again; on any error the configuration in use stays.
+    pub fn reload(&self) -> Result<()> {
+        let config = server_config(&self.options)?;
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = config;
+        Ok(())
+    }
+
+    pub fn config(&self) -> Arc<ServerConfig> {
+        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn options(&self) -> &DicomTls {
+        &self.options
+    }
+}
 
 /// The SCP's configuration (`DicomTlsEnabled`): our certificate, and the client certificates
 /// required and verified unless `DicomTlsRemoteCertificateRequired` is false.

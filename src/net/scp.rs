@@ -36,8 +36,9 @@ pub struct ScpContext {
     pub data_limit: u64,
     /// The data set bytes all associations may hold at once.
     pub buffered: Budget,
-    /// DICOM TLS (`DicomTlsEnabled`, `dicom_tls::server_config`): every association is TLS.
-    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// DICOM TLS (`DicomTlsEnabled`): every association is TLS, with the configuration in use
+    /// when it is accepted (SIGHUP may replace it).
+    pub tls: Option<Arc<super::dicom_tls::ScpTls>>,
 }
 
 impl ScpContext {
@@ -45,7 +46,7 @@ impl ScpContext {
         node: Arc<Node>,
         network: NetworkConfig,
         data_limit: u64,
-        tls: Option<Arc<rustls::ServerConfig>>,
+        tls: Option<Arc<super::dicom_tls::ScpTls>>,
     ) -> ScpContext {
         ScpContext {
             node,
