@@ -43,7 +43,7 @@ pub struct Config {
     pub network: crate::net::NetworkConfig,
     /// Keys we do not know, reported once as a warning.
     pub unknown_keys: Vec<String>,
-    /// HTTPS of the REST API, and how https:// peers are verified (`Ssl*`, `Https*`).
+    /// HTTPS of the REST API (`Ssl*`; how https:// peers are verified is in `network`).
     pub https: HttpsConfig,
     /// Where the job store, the resource index, the settings and the changes log live
     /// (`Index`, `--index`, `DICOMQ_INDEX`).
@@ -100,10 +100,6 @@ pub struct HttpsConfig {
     /// `SslTrustedClientCertificates` (a PEM bundle).
     pub verify_clients: bool,
     pub trusted_client_certificates: Option<PathBuf>,
-    /// `HttpsVerifyPeers` (default true) and `HttpsCACertificates` (a PEM bundle): how the
-    /// peer client checks https:// servers.
-    pub verify_peers: bool,
-    pub ca_certificates: Option<PathBuf>,
     /// `AllowInsecureRemote`: serve plain HTTP on a non-loopback address anyway.
     pub allow_insecure_remote: bool,
 }
@@ -117,8 +113,6 @@ impl Default for HttpsConfig {
             minimum_protocol_version: 4,
             verify_clients: false,
             trusted_client_certificates: None,
-            verify_peers: true,
-            ca_certificates: None,
             allow_insecure_remote: false,
         }
     }
@@ -145,8 +139,6 @@ impl HttpsConfig {
             }
             "SslVerifyPeers" => self.verify_clients = flag,
             "SslTrustedClientCertificates" => self.trusted_client_certificates = path(),
-            "HttpsVerifyPeers" => self.verify_peers = flag,
-            "HttpsCACertificates" => self.ca_certificates = path(),
             "AllowInsecureRemote" => self.allow_insecure_remote = flag,
             _ => {}
         }
@@ -239,8 +231,6 @@ const KNOWN: &[(&str, Expect)] = &[
     ("SslMinimumProtocolVersion", Expect::UInt),
     ("SslVerifyPeers", Expect::Bool),
     ("SslTrustedClientCertificates", Expect::Str),
-    ("HttpsVerifyPeers", Expect::Bool),
-    ("HttpsCACertificates", Expect::Str),
     ("AllowInsecureRemote", Expect::Bool),
     ("Index", Expect::Str),
 ];
@@ -363,6 +353,7 @@ impl Config {
         if config.concurrent_jobs == 0 {
             config.concurrent_jobs = crate::parallel::cpus();
         }
+        config.network.anchor_paths(base);
         Ok(config)
     }
 
@@ -516,7 +507,7 @@ mod tests {
     #[test]
     fn https_options_are_read_with_paths_from_the_config_directory() {
         let c = parse("{}").expect("valid");
-        assert!(!c.https.ssl_enabled && c.https.verify_peers);
+        assert!(!c.https.ssl_enabled && c.network.peer_https.verify);
         assert_eq!(c.https.minimum_protocol_version, 4);
         let c = parse(
             r#"{"SslEnabled": true, "SslCertificate": "tls/server.pem", "SslPrivateKey": "/k.pem",
@@ -526,7 +517,8 @@ mod tests {
         )
         .expect("valid");
         let h = &c.https;
-        assert!(h.ssl_enabled && h.verify_clients && !h.verify_peers && h.allow_insecure_remote);
+        assert!(h.ssl_enabled && h.verify_clients && h.allow_insecure_remote);
+        assert!(!c.network.peer_https.verify);
         assert_eq!(
             h.certificate,
             Some(PathBuf::from("/etc/dicomq/tls/server.pem"))
@@ -537,12 +529,51 @@ mod tests {
             h.trusted_client_certificates,
             Some(PathBuf::from("/etc/dicomq/clients.pem"))
         );
-        assert_eq!(h.ca_certificates, Some(PathBuf::from("/etc/dicomq/ca.pem")));
+        assert_eq!(
+            c.network.peer_https.ca_certificates,
+            Some(PathBuf::from("/etc/dicomq/ca.pem"))
+        );
         assert!(c.unknown_keys.is_empty());
         let e = parse(r#"{"SslMinimumProtocolVersion": 6}"#).expect_err("unknown version");
         assert!(e.contains("SslMinimumProtocolVersion"), "{e}");
         let e = parse(r#"{"SslEnabled": "yes"}"#).expect_err("wrong type");
         assert!(e.contains("SslEnabled") && e.contains("boolean"), "{e}");
+    }
+
+    #[test]
+    fn dicom_tls_options_are_read_with_paths_from_the_config_directory() {
+        let t = parse("{}").expect("valid").network.dicom_tls;
+        assert!(!t.enabled && t.remote_certificate_required && t.certificate.is_none());
+        let c = parse(
+            r#"{"DicomTlsEnabled": true, "DicomTlsCertificate": "tls/dicom.crt",
+                "DicomTlsPrivateKey": "/k.pem", "DicomTlsTrustedCertificates": "cas.pem",
+                "DicomTlsRemoteCertificateRequired": false, "DicomTlsMinimumProtocolVersion": 5,
+                "DicomModalities": {"pacs": {"AET": "PACS", "Host": "h", "Port": 104,
+                                             "UseDicomTls": true}}}"#,
+        )
+        .expect("valid");
+        let t = &c.network.dicom_tls;
+        assert!(t.enabled && !t.remote_certificate_required);
+        assert_eq!(
+            t.certificate,
+            Some(PathBuf::from("/etc/dicomq/tls/dicom.crt"))
+        );
+        assert_eq!(t.private_key, Some(PathBuf::from("/k.pem")));
+        assert_eq!(
+            t.trusted_certificates,
+            Some(PathBuf::from("/etc/dicomq/cas.pem"))
+        );
+        assert_eq!(t.minimum_protocol_version, 5);
+        assert!(c.network.modalities["pacs"].use_dicom_tls);
+        assert_eq!(c.network.modalities["pacs"].to_json()["UseDicomTls"], true);
+        assert!(c.unknown_keys.is_empty());
+        let e = parse(r#"{"DicomTlsMinimumProtocolVersion": 2}"#).expect_err("TLS 1.0");
+        assert!(
+            e.contains("DicomTlsMinimumProtocolVersion") && e.contains("TLS 1.0"),
+            "{e}"
+        );
+        let e = parse(r#"{"DicomTlsCertificate": 3}"#).expect_err("not a path");
+        assert!(e.contains("DicomTlsCertificate"), "{e}");
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod persist;
 pub mod protocol;
 pub mod settings;
 pub mod store;
+pub mod tls;
 
 // The test-data generators live in the dev-only `dicomq-testdata` crate (testdata/); these
 // aliases keep the unit tests' `crate::testdata::...` paths.

@@ -4,116 +4,19 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::certs::Pki;
 use common::{Daemon, Home, free_port, have_tool, poll, stderr, stdout};
 
-/// Certificates made with the openssl CLI in a temporary directory.
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
-impl Pki {
-    fn new() -> Option<Pki> {
-        if !have_tool("openssl") || !have_tool("curl") {
-            return None;
-        }
-        Some(Pki {
-            dir: tempfile::tempdir().expect("tempdir"),
-        })
+/// The test PKI, when openssl and curl are installed.
+fn pki() -> Option<Pki> {
+    if !have_tool("curl") {
+        return None;
     }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn openssl(&self, args: &[&str]) {
-        let o = Command::new("openssl")
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .expect("openssl runs");
-        assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
-    }
-
-    fn key(&self, name: &str) {
-        self.openssl(&[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-out",
-            &format!("{name}.key"),
-        ]);
-    }
-
-    /// A self-signed CA: `{name}.pem`, `{name}.key`.
-    fn ca(&self, name: &str) -> PathBuf {
-        self.key(name);
-        self.openssl(&[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={name}"),
-        ]);
-        self.path(&format!("{name}.pem"))
-    }
-
-    /// A leaf signed by `ca` for `host` (DNS and 127.0.0.1), valid `days` from now (negative:
-    /// expired): `{name}.crt`, `{name}.key`, and `{name}.pem` holding both, as Orthanc wants it.
-    fn leaf(&self, name: &str, ca: &str, host: &str, days: i32) -> PathBuf {
-        self.key(name);
-        self.openssl(&[
-            "req",
-            "-new",
-            "-key",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-            "-subj",
-            &format!("/CN={host}"),
-        ]);
-        std::fs::write(
-            self.path(&format!("{name}.ext")),
-            format!("subjectAltName=DNS:{host},IP:127.0.0.1\n"),
-        )
-        .expect("ext");
-        self.openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-CAcreateserial",
-            "-out",
-            &format!("{name}.crt"),
-            "-days",
-            &days.to_string(),
-            "-extfile",
-            &format!("{name}.ext"),
-        ]);
-        let both = [
-            std::fs::read(self.path(&format!("{name}.crt"))).expect("crt"),
-            std::fs::read(self.path(&format!("{name}.key"))).expect("key"),
-        ]
-        .concat();
-        let pem = self.path(&format!("{name}.pem"));
-        std::fs::write(&pem, both).expect("pem");
-        pem
-    }
+    Pki::new()
 }
 
 fn config(home: &Home, json: &str) {
@@ -186,7 +89,7 @@ fn logs(mut d: Daemon) -> String {
 
 #[test]
 fn curl_reaches_the_api_only_with_the_ca_and_the_right_name() {
-    let Some(pki) = Pki::new() else { return };
+    let Some(pki) = pki() else { return };
     pki.ca("ca");
     let cert = pki.leaf("server", "ca", "localhost", 1);
     let home = Home::new();
@@ -222,7 +125,7 @@ fn curl_reaches_the_api_only_with_the_ca_and_the_right_name() {
 
 #[test]
 fn tls_1_3_only_when_asked() {
-    let Some(pki) = Pki::new() else { return };
+    let Some(pki) = pki() else { return };
     pki.ca("ca");
     let cert = pki.leaf("server", "ca", "localhost", 1);
     let home = Home::new();
@@ -237,7 +140,7 @@ fn tls_1_3_only_when_asked() {
 
 #[test]
 fn garbage_and_stalled_handshakes_do_not_block_other_clients() {
-    let Some(pki) = Pki::new() else { return };
+    let Some(pki) = pki() else { return };
     pki.ca("ca");
     let cert = pki.leaf("server", "ca", "localhost", 1);
     let home = Home::new();
@@ -291,7 +194,7 @@ fn garbage_and_stalled_handshakes_do_not_block_other_clients() {
 
 #[test]
 fn client_certificates_required_when_configured() {
-    let Some(pki) = Pki::new() else { return };
+    let Some(pki) = pki() else { return };
     pki.ca("ca");
     pki.ca("clients");
     pki.ca("stranger");
@@ -337,7 +240,7 @@ fn client_certificates_required_when_configured() {
 
 #[test]
 fn separate_key_file() {
-    let Some(pki) = Pki::new() else { return };
+    let Some(pki) = pki() else { return };
     pki.ca("ca");
     pki.leaf("server", "ca", "localhost", 1);
     let home = Home::new();
@@ -373,7 +276,7 @@ fn refused(home: &Home, json: &str, addr: &str) -> String {
 
 #[test]
 fn bad_certificates_stop_the_daemon_at_start_naming_file_and_reason() {
-    let Some(pki) = Pki::new() else { return };
+    let Some(pki) = pki() else { return };
     pki.ca("ca");
     pki.leaf("server", "ca", "localhost", 1);
     pki.leaf("other", "ca", "localhost", 1);
@@ -428,7 +331,7 @@ fn bad_certificates_stop_the_daemon_at_start_naming_file_and_reason() {
 
 #[test]
 fn sighup_reloads_the_certificate_and_keeps_jobs() {
-    let Some(pki) = Pki::new() else { return };
+    let Some(pki) = pki() else { return };
     pki.ca("ca1");
     pki.ca("ca2");
     let first = pki.leaf("first", "ca1", "localhost", 1);
@@ -527,4 +430,60 @@ fn remote_access_without_tls_warns_at_start() {
             && logs.contains("credentials in clear"),
         "{logs}"
     );
+}
+
+/// A home with `config` and two instances stored; their IDs, sorted.
+fn sender(config_json: serde_json::Value) -> (Home, Vec<String>) {
+    let home = Home::new();
+    config(&home, &config_json.to_string());
+    let src = home.path().join("src");
+    dicomq_testdata::write_files(&src, 2, 600).expect("instances");
+    let out = home.run(&["store", src.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "store: {}", stderr(&out));
+    let mut ids = common::ids(&home.json(&["ls", "instances"]));
+    ids.sort();
+    (home, ids)
+}
+
+/// An https:// peer (another dicomq serving HTTPS): verified against `HttpsCACertificates`,
+/// refused at once with the TLS reason against the system's CAs, taken unverified when
+/// `HttpsVerifyPeers` is false.
+#[test]
+fn an_https_peer_is_verified_against_the_configured_cas() {
+    let Some(pki) = pki() else { return };
+    pki.ca("ca");
+    let cert = pki.leaf("server", "ca", "localhost", 1);
+    let peer_home = Home::new();
+    config(&peer_home, &https_config(&cert, ""));
+    let (_d, port) = start(&peer_home);
+    let peer = serde_json::json!({"OrthancPeers": {"secure": [url(port, "")]}});
+    let ca = pki.path("ca.pem");
+    let mut trusting = peer.clone();
+    trusting["HttpsCACertificates"] = ca.display().to_string().into();
+    let (home, ids) = sender(trusting);
+    let out = home.run(&["send", "--peer", "secure", &ids[0], &ids[1]]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut got = common::ids(&peer_home.json(&["ls", "instances"]));
+    got.sort();
+    assert_eq!(got, ids);
+    // The system's CAs do not know ours: a clear, permanent failure.
+    let (home, ids) = sender(peer.clone());
+    let started = Instant::now();
+    let out = home.run(&["send", "--peer", "secure", &ids[0]]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("TLS failed") && err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "retried: {err}"
+    );
+    // Unverified, as asked.
+    let mut unverified = peer;
+    unverified["HttpsVerifyPeers"] = false.into();
+    let (home, ids) = sender(unverified);
+    let out = home.run(&["send", "--peer", "secure", &ids[0]]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -10,6 +10,7 @@ mod handler;
 mod heap;
 pub mod socket;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,6 +55,13 @@ pub fn run(
         tracing::warn!("{warning}");
     }
     let dicom = opts.dicom.map(crate::net::scp::bind).transpose()?;
+    // DICOM TLS files are read and checked now: a bad one stops the start, naming it.
+    let dicom_tls = match &opts.dicom {
+        Some(_) if config.network.dicom_tls.enabled => Some(Arc::new(
+            crate::net::dicom_tls::ScpTls::load(&config.network.dicom_tls)?,
+        )),
+        _ => None,
+    };
     let node = Arc::new(Node::open_waiting(
         home,
         config,
@@ -67,11 +75,20 @@ pub fn run(
             .local_addr()
             .map_err(|e| Error::Internal(format!("DICOM listener: {e}")))?;
         node.set_dicom_address(addr);
-        tracing::info!("DICOM SCP {} on {addr}", node.config().network.aet);
+        tracing::info!(
+            "DICOM SCP {} on {addr}{}",
+            node.config().network.aet,
+            if dicom_tls.is_some() {
+                " (DICOM TLS only)"
+            } else {
+                ""
+            }
+        );
         let ctx = Arc::new(crate::net::scp::ScpContext::new(
             Arc::clone(&node),
             node.config().network.clone(),
             node.config().http_body_limit,
+            dicom_tls.clone(),
         ));
         runtime.spawn(crate::net::scp::serve(listener, ctx));
     }
@@ -95,7 +112,14 @@ pub fn run(
         };
         crate::http::spawn(bound, app, crate::parallel::cpus())?;
     }
-    let served = runtime.block_on(serve(listener, Arc::clone(&node), tls));
+    let served = runtime.block_on(serve(
+        listener,
+        Arc::clone(&node),
+        Certificates {
+            https: tls,
+            dicom: dicom_tls,
+        },
+    ));
     // Stop accepting first (the listener is gone), then let running jobs reach their next
     // step boundary and commit, then remove the socket.
     tracing::info!("stopping: waiting for running jobs to reach a step boundary");
@@ -126,25 +150,48 @@ fn raise_open_files_limit() {
     }
 }
 
-/// SIGHUP: the HTTPS certificates are read again; jobs and connections go on. A bad new
-/// certificate keeps the one in use.
-fn reload(tls: Option<&crate::http::tls::Tls>) {
-    let Some(tls) = tls else {
-        return tracing::info!("SIGHUP: nothing to reload (no HTTPS)");
-    };
-    match tls.reload() {
-        Ok(()) => tracing::info!(
-            "SIGHUP: reloaded the HTTPS certificate {}",
-            tls.options().certificate.display()
-        ),
-        Err(e) => tracing::error!("SIGHUP: keeping the HTTPS certificate in use: {e}"),
+/// What SIGHUP reads again: the HTTPS and the DICOM TLS certificates in use.
+#[derive(Clone)]
+struct Certificates {
+    https: Option<Arc<crate::http::tls::Tls>>,
+    dicom: Option<Arc<crate::net::dicom_tls::ScpTls>>,
+}
+
+/// SIGHUP: the HTTPS and DICOM TLS certificates are read again; jobs and connections go on. A
+/// bad new certificate keeps the one in use.
+fn reload(certificates: &Certificates) {
+    if certificates.https.is_none() && certificates.dicom.is_none() {
+        return tracing::info!("SIGHUP: nothing to reload (no HTTPS, no DICOM TLS)");
+    }
+    if let Some(tls) = &certificates.https {
+        match tls.reload() {
+            Ok(()) => tracing::info!(
+                "SIGHUP: reloaded the HTTPS certificate {}",
+                tls.options().certificate.display()
+            ),
+            Err(e) => tracing::error!("SIGHUP: keeping the HTTPS certificate in use: {e}"),
+        }
+    }
+    if let Some(tls) = &certificates.dicom {
+        let file = tls
+            .options()
+            .certificate
+            .as_deref()
+            .unwrap_or(Path::new(""));
+        match tls.reload() {
+            Ok(()) => tracing::info!(
+                "SIGHUP: reloaded the DICOM TLS certificate {}",
+                file.display()
+            ),
+            Err(e) => tracing::error!("SIGHUP: keeping the DICOM TLS certificate in use: {e}"),
+        }
     }
 }
 
 async fn serve(
     listener: std::os::unix::net::UnixListener,
     node: Arc<Node>,
-    tls: Option<Arc<crate::http::tls::Tls>>,
+    certificates: Certificates,
 ) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     listener
@@ -163,9 +210,9 @@ async fn serve(
             _ = term.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
             _ = hup.recv() => {
-                let tls = tls.clone();
+                let certificates = certificates.clone();
                 // Files are read off the accepting threads.
-                let _ = tokio::task::spawn_blocking(move || reload(tls.as_deref())).await;
+                let _ = tokio::task::spawn_blocking(move || reload(&certificates)).await;
             },
             // A failed database write (a full disk) leaves redb's handle unusable: stop with an
             // error (a non-zero exit, so that systemd restarts the daemon on a fresh handle).

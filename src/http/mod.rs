@@ -2,8 +2,8 @@
 //! the socket. hyper serves each connection on one of the API's threads; axum routes.
 //!
 //! `answer` (Orthanc's JSON and error bodies) · `auth` (access rules) · `body` (reading request
-//! bodies with a limit and a timeout) · `tls` (HTTPS: certificates, reload), `tls_client` (https://
-//! peers: `HttpsCACertificates`, `HttpsVerifyPeers`) and `x509_validity`
+//! bodies with a limit and a timeout) · `tls` (HTTPS: certificates, reload; the certificate
+//! files are read by the shared `crate::tls`)
 //! · `facts` (what `status` may say of the API) · `resources`, `upload`, `content`, `frames`,
 //! `jobs`, `tools` (the routes).
 
@@ -26,11 +26,9 @@ mod path;
 mod resources;
 mod split_merge;
 pub mod tls;
-pub mod tls_client;
 mod tools;
 mod upload;
 pub mod upload_body;
-mod x509_validity;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -1,10 +1,12 @@
-//! One association of the SCP: negotiated by dicom-ul (called AET, caller, presentation
-//! contexts), then PDUs read here with our own bounds (a P-DATA no larger than the maximum we
-//! announced, any other PDU small, every read within `DicomScpTimeout`), reassembled into DIMSE
-//! messages (`message.rs`) and answered: C-ECHO, C-STORE (stored on a blocking thread, the
-//! response sent once durable), any other request refused with 0x0211 and the association kept.
+//! One association of the SCP, over TCP or DICOM TLS: negotiated by dicom-ul (called AET,
+//! caller, presentation contexts), then PDUs read here with our own bounds (a P-DATA no larger
+//! than the maximum we announced, any other PDU small, every read within `DicomScpTimeout`),
+//! reassembled into DIMSE messages (`message.rs`) and answered: C-ECHO, C-STORE (stored on a
+//! blocking thread, the response sent once durable), any other request refused with 0x0211 and
+//! the association kept. Everything after the negotiation is the same code over either stream.
 
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -15,7 +17,7 @@ use dicom_ul::pdu::{
     UserIdentity,
 };
 use dicom_ul::{Pdu, association::server::AsyncServerAssociation};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::config::NetworkConfig;
@@ -67,24 +69,11 @@ impl AccessControl for Access<'_> {
 }
 
 /// Serves one connection to its end; never panics on what the peer sends.
-pub async fn serve(mut stream: TcpStream, peer: SocketAddr, ctx: Arc<ScpContext>) {
+pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Arc<ScpContext>) {
     let timeout = ctx.network.scp_timeout;
-    // A connection that never sends a whole A-ASSOCIATE-RQ header, or sends something else or
-    // something too large, is closed before dicom-ul reads it.
-    match tokio::time::timeout(timeout, first_pdu_header(&mut stream)).await {
-        Ok(Ok((0x01, length))) if length <= MAX_ASSOCIATE_RQ => {}
-        Ok(Ok((kind, length))) => {
-            tracing::warn!(
-                "DICOM: closing a connection from {peer}: a first PDU of type {kind:#04x} and {length} bytes is not an association request"
-            );
-            return;
-        }
-        Ok(Err(_)) => return,
-        Err(_) => {
-            tracing::debug!("DICOM: closing an idle connection from {peer}");
-            return;
-        }
-    }
+    // Kept for TCP_QUICKACK under TLS too; valid while `stream` (moved into the association)
+    // lives, which is until this function returns.
+    let socket = QuickAck(stream.as_raw_fd());
     let network = &ctx.network;
     let options = ServerAssociationOptions::new()
         .ae_access_control(Access {
@@ -93,31 +82,118 @@ pub async fn serve(mut stream: TcpStream, peer: SocketAddr, ctx: Arc<ScpContext>
         })
         .ae_title(network.aet.as_str())
         .promiscuous(true)
-        // The RQ's size was checked above; P-DATA sizes are checked in `read_pdu`.
-        .strict(false)
-        .max_pdu_length(network.max_pdu)
         .read_timeout(timeout)
         .write_timeout(timeout);
     let options = TRANSFER_SYNTAXES
         .iter()
         .fold(options, |o, ts| o.with_transfer_syntax(ts.as_str()));
-    let mut assoc = match options.establish_async(stream).await {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::info!("DICOM: association from {peer} not established: {e}");
-            return;
+    match &ctx.tls {
+        None => {
+            // A connection that never sends a whole A-ASSOCIATE-RQ header, or sends something
+            // else or something too large, is closed before dicom-ul reads it.
+            let mut stream = stream;
+            match tokio::time::timeout(timeout, first_pdu_header(&mut stream)).await {
+                Ok(Ok((0x01, length))) if length <= MAX_ASSOCIATE_RQ => {}
+                Ok(Ok((kind, length))) => {
+                    tracing::warn!(
+                        "DICOM: closing a connection from {peer}: a first PDU of type {kind:#04x} and {length} bytes is not an association request"
+                    );
+                    return;
+                }
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    tracing::debug!("DICOM: closing an idle connection from {peer}");
+                    return;
+                }
+            }
+            let max_pdu = network.max_pdu;
+            // The RQ's size was checked above; P-DATA sizes are checked in `read_pdu`.
+            let options = options.strict(false).max_pdu_length(max_pdu);
+            let Some(assoc) = established(options.establish_async(stream), peer, timeout).await
+            else {
+                return;
+            };
+            run_session(assoc, peer, ctx.clone(), max_pdu, socket).await;
         }
-    };
+        Some(tls) => {
+            // Under TLS the first PDU cannot be peeked at: dicom-ul reads it, in strict mode,
+            // so no larger than the maximum we announce, which is therefore at least the
+            // largest association request we take. The handshake, then the request, must come
+            // within `DicomScpTimeout`: a client stalled in either holds no task past it.
+            let max_pdu = network.max_pdu.max(MAX_ASSOCIATE_RQ);
+            let options = options
+                .strict(true)
+                .max_pdu_length(max_pdu)
+                .tls_config(tls.config());
+            let Some(assoc) = established(options.establish_tls_async(stream), peer, timeout).await
+            else {
+                return;
+            };
+            run_session(assoc, peer, ctx.clone(), max_pdu, socket).await;
+        }
+    }
+}
+
+/// The association once negotiated within `timeout`, or None (logged).
+async fn established<S>(
+    negotiation: impl Future<Output = Result<AsyncServerAssociation<S>, dicom_ul::association::Error>>,
+    peer: SocketAddr,
+    timeout: Duration,
+) -> Option<AsyncServerAssociation<S>> {
+    match tokio::time::timeout(timeout, negotiation).await {
+        Ok(Ok(a)) => Some(a),
+        Ok(Err(e)) => {
+            tracing::info!(
+                "DICOM: association from {peer} not established: {}",
+                chain(&e)
+            );
+            None
+        }
+        Err(_) => {
+            tracing::info!(
+                "DICOM: association from {peer} not established within {}s (DicomScpTimeout)",
+                timeout.as_secs()
+            );
+            None
+        }
+    }
+}
+
+/// An error and its causes on one line (a TLS refusal is in the causes).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
+}
+
+async fn run_session<S>(
+    mut assoc: AsyncServerAssociation<S>,
+    peer: SocketAddr,
+    ctx: Arc<ScpContext>,
+    max_pdu: u32,
+    socket: QuickAck,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let caller = dicom_ul::association::Association::peer_ae_title(&assoc)
         .trim()
         .to_string();
     tracing::debug!("DICOM: association with {caller} ({peer})");
     let called = assoc.called_ae_title().trim().to_string();
     let mut session = Session {
-        ctx: Arc::clone(&ctx),
+        ctx,
         caller,
         called,
         ip: peer.ip(),
+        max_pdu,
+        socket,
     };
     match session.run(&mut assoc).await {
         Ok(()) => {}
@@ -154,6 +230,9 @@ struct Session {
     /// The AE title the caller addressed (Orthanc's `CalledAET` metadata).
     called: String,
     ip: IpAddr,
+    /// The largest PDU we announced, and take.
+    max_pdu: u32,
+    socket: QuickAck,
 }
 
 impl Session {
@@ -172,9 +251,13 @@ impl Session {
     }
 
     /// Serves messages until the peer releases (Ok) or something calls for an abort (Err).
-    async fn run(&mut self, assoc: &mut AsyncServerAssociation<TcpStream>) -> Result<(), String> {
+    async fn run<S>(&mut self, assoc: &mut AsyncServerAssociation<S>) -> Result<(), String>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
         let timeout = self.ctx.network.scp_timeout;
-        let max_pdu = self.ctx.network.max_pdu;
+        let max_pdu = self.max_pdu;
+        let socket = self.socket;
         let may_store = self.may_store();
         let mut assembler = Assembler::new(
             self.ctx.data_limit,
@@ -183,8 +266,11 @@ impl Session {
         // The share of the buffered-bytes budget this association's message in progress holds.
         let mut held = Vec::new();
         loop {
-            let pdu = match tokio::time::timeout(timeout, read_pdu(assoc.inner_stream(), max_pdu))
-                .await
+            let pdu = match tokio::time::timeout(
+                timeout,
+                read_pdu(assoc.inner_stream(), max_pdu, socket),
+            )
+            .await
             {
                 Err(_) => return Err(format!("idle for {}s (DicomScpTimeout)", timeout.as_secs())),
                 Ok(Err(e)) => return Err(e),
@@ -222,11 +308,14 @@ impl Session {
         }
     }
 
-    async fn answer(
+    async fn answer<S>(
         &mut self,
-        assoc: &mut AsyncServerAssociation<TcpStream>,
+        assoc: &mut AsyncServerAssociation<S>,
         message: Message,
-    ) -> Result<(), String> {
+    ) -> Result<(), String>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
         let Message {
             context_id,
             command,
@@ -354,11 +443,15 @@ impl Session {
 }
 
 /// Reads one PDU, refusing one longer than we accept before reading its body.
-async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
+async fn read_pdu<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    max_pdu: u32,
+    socket: QuickAck,
+) -> Result<Pdu, String> {
     // ACK at once (Linux resets this after it acts): a peer with Nagle's algorithm on, as
     // DCMTK's storescu by default, holds the data set's PDU until the command's is acknowledged,
     // and a delayed ACK would add 40 ms to every C-STORE.
-    quickack(stream);
+    socket.now();
     let mut head = [0u8; 6];
     stream
         .read_exact(&mut head)
@@ -367,7 +460,7 @@ async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
     let length = pdu_length(&head, max_pdu)?;
     let mut bytes = Vec::with_capacity(6 + length as usize);
     bytes.extend_from_slice(&head);
-    quickack(stream);
+    socket.now();
     let mut body = stream.take(u64::from(length));
     body.read_to_end(&mut bytes)
         .await
@@ -378,11 +471,31 @@ async fn read_pdu(stream: &mut TcpStream, max_pdu: u32) -> Result<Pdu, String> {
     parse_pdu(&bytes)
 }
 
-fn quickack(stream: &TcpStream) {
-    #[cfg(target_os = "linux")]
-    let _ = stream.set_quickack(true);
-    #[cfg(not(target_os = "linux"))]
-    let _ = stream;
+/// The association's TCP socket, for TCP_QUICKACK whatever stream (TCP or TLS) is on it.
+#[derive(Clone, Copy)]
+struct QuickAck(RawFd);
+
+impl QuickAck {
+    /// Asks the kernel to acknowledge what arrives next at once.
+    fn now(self) {
+        #[cfg(target_os = "linux")]
+        {
+            let on: libc::c_int = 1;
+            // SAFETY: a socket descriptor owned by the association being served (an invalid
+            // one only makes the call fail), a pointer to a c_int and its size.
+            let _ = unsafe {
+                libc::setsockopt(
+                    self.0,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_QUICKACK,
+                    (&on as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = self;
+    }
 }
 
 fn pdu_name(pdu: &Pdu) -> &'static str {

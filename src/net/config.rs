@@ -1,9 +1,12 @@
 //! The DICOM network and peer options of `config.json`, with Orthanc's names and defaults:
 //! `DicomAet`, `DicomPort`, `DicomModalities`, `OrthancPeers`, the SCU/SCP timeouts, the SCP's
-//! access rules and `MaximumPduLength`. Parsed and checked at load, so a typo in a modality is
-//! an error at start and not a failed job at night.
+//! access rules and `MaximumPduLength`, DICOM TLS (`DicomTls*`) and how https:// peers are
+//! verified (`HttpsVerifyPeers`, `HttpsCACertificates`). Parsed and checked at load, so a typo in
+//! a modality is an error at start and not a failed job at night (certificate files are read
+//! where they are used: `net/dicom_tls.rs`, `net/peer_tls.rs`).
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -38,6 +41,63 @@ pub struct NetworkConfig {
     pub always_allow_echo: bool,
     /// `MaximumPduLength`, clamped to `MIN_PDU..=MAX_PDU`.
     pub max_pdu: u32,
+    /// DICOM TLS of the SCP, and of the SCU towards modalities with `UseDicomTls`.
+    pub dicom_tls: DicomTls,
+    /// How the server of an https:// peer is verified.
+    pub peer_https: PeerHttps,
+}
+
+/// Orthanc's `DicomTls*` options. The SCP is TLS-only when `enabled`; the SCU uses TLS towards a
+/// modality with `UseDicomTls`, whatever `enabled` says (as Orthanc).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DicomTls {
+    /// `DicomTlsEnabled`.
+    pub enabled: bool,
+    /// `DicomTlsCertificate` (PEM): ours, as the SCP's server certificate and the SCU's client
+    /// certificate.
+    pub certificate: Option<PathBuf>,
+    /// `DicomTlsPrivateKey` (PEM): the key of `certificate`.
+    pub private_key: Option<PathBuf>,
+    /// `DicomTlsTrustedCertificates` (a PEM bundle): the CAs a remote's certificate must chain
+    /// to, a client's (SCP) or a server's (SCU).
+    pub trusted_certificates: Option<PathBuf>,
+    /// `DicomTlsRemoteCertificateRequired` (default true): the SCP asks for a client
+    /// certificate and refuses a client without one; false: it asks for none (Orthanc's
+    /// `--ignore-peer-cert`).
+    pub remote_certificate_required: bool,
+    /// `DicomTlsMinimumProtocolVersion`: Orthanc's numbers (0, the default, and 4: TLS 1.2 and
+    /// 1.3; 5: TLS 1.3 only).
+    pub minimum_protocol_version: u64,
+}
+
+impl Default for DicomTls {
+    fn default() -> Self {
+        DicomTls {
+            enabled: false,
+            certificate: None,
+            private_key: None,
+            trusted_certificates: None,
+            remote_certificate_required: true,
+            minimum_protocol_version: 0,
+        }
+    }
+}
+
+/// `HttpsVerifyPeers` (default true) and `HttpsCACertificates` (a PEM bundle; unset: the
+/// system's, as Orthanc on Debian).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerHttps {
+    pub verify: bool,
+    pub ca_certificates: Option<PathBuf>,
+}
+
+impl Default for PeerHttps {
+    fn default() -> Self {
+        PeerHttps {
+            verify: true,
+            ca_certificates: None,
+        }
+    }
 }
 
 impl Default for NetworkConfig {
@@ -53,6 +113,8 @@ impl Default for NetworkConfig {
             always_allow_store: true,
             always_allow_echo: true,
             max_pdu: DEFAULT_MAX_PDU,
+            dicom_tls: DicomTls::default(),
+            peer_https: PeerHttps::default(),
         }
     }
 }
@@ -74,6 +136,8 @@ pub struct Modality {
     pub timeout: Option<Duration>,
     /// Our AET towards this modality (`LocalAet`; absent: `DicomAet`).
     pub local_aet: Option<String>,
+    /// `UseDicomTls`: associate over DICOM TLS (the `DicomTls*` options).
+    pub use_dicom_tls: bool,
 }
 
 /// One entry of `OrthancPeers`.
@@ -114,6 +178,14 @@ impl NetworkConfig {
                 .as_bool()
                 .ok_or_else(|| format!("\"{key}\" must be a boolean (true or false)"))
         };
+        // Kept as written; `anchor_paths` makes a relative one relative to the config file.
+        let path = || {
+            value
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("\"{key}\" must be a file path (a non-empty string)"))
+        };
         match key {
             "DicomAet" => {
                 let aet = value
@@ -152,6 +224,22 @@ impl NetworkConfig {
             "DicomCheckCalledAet" => self.check_called_aet = boolean()?,
             "DicomAlwaysAllowStore" => self.always_allow_store = boolean()?,
             "DicomAlwaysAllowEcho" => self.always_allow_echo = boolean()?,
+            "DicomTlsEnabled" => self.dicom_tls.enabled = boolean()?,
+            "DicomTlsCertificate" => self.dicom_tls.certificate = Some(path()?),
+            "DicomTlsPrivateKey" => self.dicom_tls.private_key = Some(path()?),
+            "DicomTlsTrustedCertificates" => {
+                self.dicom_tls.trusted_certificates = Some(path()?);
+            }
+            "DicomTlsRemoteCertificateRequired" => {
+                self.dicom_tls.remote_certificate_required = boolean()?;
+            }
+            "DicomTlsMinimumProtocolVersion" => {
+                let v = uint()?;
+                crate::tls::MinVersion::from_orthanc(key, v).map_err(|e| e.to_string())?;
+                self.dicom_tls.minimum_protocol_version = v;
+            }
+            "HttpsVerifyPeers" => self.peer_https.verify = boolean()?,
+            "HttpsCACertificates" => self.peer_https.ca_certificates = Some(path()?),
             "MaximumPduLength" => {
                 self.max_pdu = u32::try_from(uint()?)
                     .unwrap_or(MAX_PDU)
@@ -160,6 +248,22 @@ impl NetworkConfig {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Makes the relative paths of the TLS options relative to `base` (the config's directory).
+    pub fn anchor_paths(&mut self, base: &Path) {
+        let t = &mut self.dicom_tls;
+        for p in [
+            &mut t.certificate,
+            &mut t.private_key,
+            &mut t.trusted_certificates,
+            &mut self.peer_https.ca_certificates,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *p = base.join(&*p);
+        }
     }
 
     /// The modality a caller's AET and address match, as Orthanc finds it (by AET; when several
@@ -210,6 +314,7 @@ impl Modality {
                     other_allows: BTreeMap::new(),
                     timeout: None,
                     local_aet: None,
+                    use_dicom_tls: false,
                 })
             }
             Value::Object(fields) => Modality::from_long_form(fields),
@@ -239,10 +344,15 @@ impl Modality {
             other_allows: BTreeMap::new(),
             timeout: None,
             local_aet: string("LocalAet")?.map(check_aet).transpose()?,
+            use_dicom_tls: false,
         };
         for (name, value) in fields {
             match name.as_str() {
                 "AET" | "Host" | "Port" | "Manufacturer" | "LocalAet" => {}
+                "UseDicomTls" => {
+                    modality.use_dicom_tls =
+                        value.as_bool().ok_or("\"UseDicomTls\" must be a boolean")?;
+                }
                 "Timeout" => {
                     let seconds = value.as_u64().ok_or("\"Timeout\" must be a number")?;
                     modality.timeout = (seconds > 0).then(|| Duration::from_secs(seconds));
@@ -259,7 +369,7 @@ impl Modality {
                         }
                     }
                 }
-                // Orthanc's other fields (UseDicomTls, RetrieveMethod, ...) are accepted and
+                // Orthanc's other fields (RetrieveMethod, ...) are accepted and
                 // not acted upon, as an orthanc.json is reused as it is.
                 _ => {}
             }
@@ -278,7 +388,7 @@ impl Modality {
             "AllowEcho": self.allow_echo,
             "AllowStore": self.allow_store,
             "Timeout": self.timeout.map_or(0, |t| t.as_secs()),
-            "UseDicomTls": false,
+            "UseDicomTls": self.use_dicom_tls,
         });
         if let Value::Object(map) = &mut v {
             for allow in MODALITY_ALLOWS {

@@ -1,6 +1,8 @@
-//! An Orthanc peer over HTTP: `POST <Url>/instances` with the stored file, Basic auth and the
-//! peer's `HttpHeaders`, on one keep-alive client (ureq) per job. The answer is checked: a 2xx
-//! with Orthanc's JSON naming the instance's `ID`. HTTP only for now (ureq without TLS).
+//! An Orthanc peer over HTTP or HTTPS: `POST <Url>/instances` with the stored file, Basic auth
+//! and the peer's `HttpHeaders`, on one keep-alive client (ureq) per job. The answer is
+//! checked: a 2xx with Orthanc's JSON naming the instance's `ID`. An https:// peer's
+//! certificate is verified as `peer_tls.rs` says; a TLS failure is permanent (it will fail
+//! the same way until someone changes a certificate or the configuration).
 
 use std::io::Write;
 use std::time::Duration;
@@ -8,6 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::Value;
 
+use super::config::PeerHttps;
 use super::{Peer, SendError};
 
 /// Orthanc's `HttpTimeout` default, for a peer without its own `Timeout`.
@@ -34,15 +37,22 @@ pub struct PeerStored {
 }
 
 impl PeerClient {
-    pub fn new(name: &str, peer: &Peer) -> Result<PeerClient, SendError> {
+    pub fn new(name: &str, peer: &Peer, https: &PeerHttps) -> Result<PeerClient, SendError> {
         let url = peer.url.trim_end_matches('/').to_string();
-        if !url.starts_with("http://") {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(SendError::Permanent(format!(
-                "peer {name}: {url} is not an http:// URL (HTTPS to peers is not supported yet)"
+                "peer {name}: {url} is not an http:// or https:// URL"
             )));
         }
         let timeout = peer.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let config = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder();
+        // The CA bundle is read only for an https:// peer (an http:// one needs none).
+        if url.starts_with("https://") {
+            let tls = super::peer_tls::tls_config(https)
+                .map_err(|e| SendError::Permanent(format!("peer {name}: {e}")))?;
+            config = config.tls_config(tls);
+        }
+        let config = config
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .max_redirects(0)
@@ -137,10 +147,28 @@ fn answer_detail(text: &str) -> String {
 }
 
 fn transport(at: &str, e: ureq::Error) -> SendError {
+    if let Some(why) = tls_failure(&e) {
+        return SendError::Permanent(format!("{at}: TLS failed: {why}"));
+    }
     match e {
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => SendError::Permanent(format!("{at}: {e}")),
         // Refused, reset, timed out, name not found, a broken answer: may work later.
         _ => SendError::Transient(format!("{at}: {e}")),
+    }
+}
+
+/// The TLS reason of a failure (an untrusted certificate, a name it does not hold, a handshake
+/// refused), if it is one: rustls reports it inside an I/O error.
+fn tls_failure(e: &ureq::Error) -> Option<String> {
+    match e {
+        ureq::Error::Tls(m) => Some((*m).to_string()),
+        ureq::Error::Rustls(r) => Some(r.to_string()),
+        ureq::Error::Pem(p) => Some(p.to_string()),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .map(rustls::Error::to_string),
+        _ => None,
     }
 }
 
@@ -158,16 +186,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_http_urls() {
-        let peer = Peer {
-            url: "https://x".into(),
+    fn http_and_https_urls_only() {
+        let peer = |url: &str| Peer {
+            url: url.into(),
             username: None,
             password: None,
             http_headers: Default::default(),
             timeout: None,
         };
-        let e = PeerClient::new("p", &peer).err().expect("refused");
+        let https = PeerHttps::default();
+        let e = PeerClient::new("p", &peer("ftp://x"), &https)
+            .err()
+            .expect("refused");
         assert!(matches!(e, SendError::Permanent(_)), "{e:?}");
+        let no_bundle = PeerHttps {
+            verify: true,
+            ca_certificates: Some("/nonexistent/ca.pem".into()),
+        };
+        let e = PeerClient::new("p", &peer("https://x"), &no_bundle)
+            .err()
+            .expect("no CA bundle");
+        assert!(
+            matches!(&e, SendError::Permanent(m) if m.contains("HttpsCACertificates")),
+            "{e:?}"
+        );
+        assert!(PeerClient::new("p", &peer("http://x"), &no_bundle).is_ok());
     }
 
     #[test]
@@ -183,7 +226,7 @@ mod tests {
             http_headers: Default::default(),
             timeout: Some(Duration::from_secs(2)),
         };
-        let client = PeerClient::new("down", &peer).expect("client");
+        let client = PeerClient::new("down", &peer, &PeerHttps::default()).expect("client");
         let e = client.store(b"x", false).expect_err("nobody listens");
         assert!(matches!(e, SendError::Transient(_)), "{e:?}");
         assert!(e.message().contains("peer down"), "{e}");

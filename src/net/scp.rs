@@ -2,7 +2,8 @@
 //! connections on tokio, at most `MAX_ASSOCIATIONS` at once (beyond that, A-ASSOCIATE-RJ
 //! transient), and serves each association in `association.rs`. An idle or half-open
 //! connection holds a descriptor and a small task, no thread, and is closed after
-//! `DicomScpTimeout`.
+//! `DicomScpTimeout`. With `DicomTlsEnabled` it is TLS-only, as Orthanc: a plain association
+//! fails its handshake and is closed, the SCP goes on.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,15 +36,24 @@ pub struct ScpContext {
     pub data_limit: u64,
     /// The data set bytes all associations may hold at once.
     pub buffered: Budget,
+    /// DICOM TLS (`DicomTlsEnabled`): every association is TLS, with the configuration in use
+    /// when it is accepted (SIGHUP may replace it).
+    pub tls: Option<Arc<super::dicom_tls::ScpTls>>,
 }
 
 impl ScpContext {
-    pub fn new(node: Arc<Node>, network: NetworkConfig, data_limit: u64) -> ScpContext {
+    pub fn new(
+        node: Arc<Node>,
+        network: NetworkConfig,
+        data_limit: u64,
+        tls: Option<Arc<super::dicom_tls::ScpTls>>,
+    ) -> ScpContext {
         ScpContext {
             node,
             network,
             data_limit,
             buffered: Budget::new(MAX_BUFFERED.max(data_limit)),
+            tls,
         }
     }
 }

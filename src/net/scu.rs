@@ -1,20 +1,25 @@
-//! Our side of an association as a service user (SCU), over dicom-ul's sync client: open with
-//! the presentation contexts a job needs, C-ECHO, C-STORE of a stored file's data set as its
-//! bytes are (no transcoding), release. Every failure says whether trying again later may work
-//! (`Transient`: the remote is down, slow or busy) or not (`Permanent`: it refused us or the
-//! instance), which is what a send job's retry policy turns on.
+//! Our side of an association as a service user (SCU), over dicom-ul's sync client, on TCP or
+//! DICOM TLS (`UseDicomTls`): open with the presentation contexts a job needs, C-ECHO, C-STORE
+//! of a stored file's data set as its bytes are (no transcoding), release. Every failure says
+//! whether trying again later may work (`Transient`: the remote is down, slow or busy) or not
+//! (`Permanent`: it refused us, our TLS or its certificate, or the instance), which is what a
+//! send job's retry policy turns on.
 
 use std::collections::BTreeSet;
 use std::io::Write;
+use std::net::TcpStream;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use dicom_ul::association::Error as UlError;
-use dicom_ul::association::client::{ClientAssociation, ClientAssociationOptions};
+use dicom_ul::association::client::{ClientAssociation, ClientAssociationOptions, TlsStream};
 use dicom_ul::pdu::{
     AssociationRJ, AssociationRJResult, AssociationRJSource, PDataValue, PDataValueType, Pdu,
+    PresentationContextNegotiated,
 };
 
 use super::SendError;
+use super::config::DicomTls;
 use super::dimse::{self, Command, StatusClass, field};
 
 /// Explicit VR Little Endian and Implicit VR Little Endian, proposed besides each file's own.
@@ -25,7 +30,7 @@ pub const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 const MAX_CONTEXTS: usize = 128;
 
 /// Where and how to associate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Remote {
     pub calling_aet: String,
     pub called_aet: String,
@@ -35,6 +40,8 @@ pub struct Remote {
     pub timeout: Duration,
     /// The largest PDU we accept (`MaximumPduLength`).
     pub max_pdu: u32,
+    /// Some: over DICOM TLS with these options (the modality's `UseDicomTls`).
+    pub tls: Option<DicomTls>,
 }
 
 /// What a C-STORE answered when it was not a failure.
@@ -45,9 +52,76 @@ pub struct Stored {
     pub warning: Option<String>,
 }
 
+/// Given to a plain association only so that dicom-ul (0.10.1, with its TLS features) does not
+/// guess: without a TLS configuration, any failed read of the A-ASSOCIATE answer (a timeout, a
+/// reset) becomes "TLS not enabled, but peer seems to be sending TLS data", hiding what
+/// happened and whether it may pass. A plain `establish` never uses the configuration.
+static NO_TLS_GUESS: LazyLock<Option<Arc<rustls::ClientConfig>>> = LazyLock::new(|| {
+    let builder = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+        .with_safe_default_protocol_versions()
+        .ok()?;
+    let config = builder
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    Some(Arc::new(config))
+});
+
+/// An association on TCP, or on TLS over TCP: the same operations on either.
+enum Link {
+    Tcp(ClientAssociation<TcpStream>),
+    Tls(Box<ClientAssociation<TlsStream>>),
+}
+
+/// `$body` with `$a` bound to the association whichever link it is on.
+macro_rules! on_link {
+    ($link:expr, $a:ident => $body:expr) => {
+        match $link {
+            Link::Tcp($a) => $body,
+            Link::Tls($a) => $body,
+        }
+    };
+}
+
+impl Link {
+    fn tcp(&mut self) -> &TcpStream {
+        match self {
+            Link::Tcp(a) => a.inner_stream(),
+            Link::Tls(a) => a.inner_stream().get_ref(),
+        }
+    }
+
+    fn presentation_contexts(&self) -> &[PresentationContextNegotiated] {
+        on_link!(self, a => a.presentation_contexts())
+    }
+
+    fn send(&mut self, pdu: &Pdu) -> Result<(), UlError> {
+        on_link!(self, a => a.send(pdu))
+    }
+
+    fn receive(&mut self) -> Result<Pdu, UlError> {
+        on_link!(self, a => a.receive())
+    }
+
+    /// A data set in P-DATA fragments on context `pc`.
+    fn send_data(&mut self, pc: u8, data: &[u8]) -> std::io::Result<()> {
+        on_link!(self, a => {
+            let mut writer = a.send_pdata(pc);
+            writer.write_all(data).and_then(|()| writer.finish())
+        })
+    }
+
+    fn release(self) -> Result<(), UlError> {
+        on_link!(self, a => a.release())
+    }
+
+    fn abort(self) -> Result<(), UlError> {
+        on_link!(self, a => a.abort())
+    }
+}
+
 /// One open association.
 pub struct Association {
-    inner: Option<ClientAssociation<std::net::TcpStream>>,
+    inner: Option<Link>,
     remote: Remote,
     next_message_id: u16,
     last_used: Instant,
@@ -91,12 +165,36 @@ impl Association {
         for (class, syntaxes) in contexts {
             options = options.with_presentation_context(class.clone(), syntaxes.clone());
         }
-        let mut inner = options
-            .establish((remote.host.as_str(), remote.port))
-            .map_err(|e| classify(remote, "associate with", e))?;
+        let address = (remote.host.as_str(), remote.port);
+        let mut inner = match &remote.tls {
+            None => {
+                if let Some(config) = NO_TLS_GUESS.as_ref() {
+                    options = options.tls_config(Arc::clone(config));
+                }
+                Link::Tcp(
+                    options
+                        .establish(address)
+                        .map_err(|e| classify(remote, "associate with", e))?,
+                )
+            }
+            Some(tls) => {
+                let config = super::dicom_tls::client_config(tls).map_err(|e| {
+                    SendError::Permanent(format!(
+                        "DICOM TLS towards {} is not usable: {e}",
+                        remote.called_aet
+                    ))
+                })?;
+                let association = options
+                    .tls_config(config)
+                    .server_name(&remote.host)
+                    .establish_tls(address)
+                    .map_err(|e| classify(remote, "associate over DICOM TLS with", e))?;
+                Link::Tls(Box::new(association))
+            }
+        };
         // A C-STORE is a small command PDU, the data PDUs, then a small answer: with Nagle's
         // algorithm each exchange would wait for the peer's delayed ACK (~40 ms).
-        if let Err(e) = inner.inner_stream().set_nodelay(true) {
+        if let Err(e) = inner.tcp().set_nodelay(true) {
             tracing::debug!("TCP_NODELAY towards {}: {e}", remote.called_aet);
         }
         Ok(Association {
@@ -123,7 +221,7 @@ impl Association {
         id
     }
 
-    fn inner(&mut self) -> Result<&mut ClientAssociation<std::net::TcpStream>, SendError> {
+    fn inner(&mut self) -> Result<&mut Link, SendError> {
         self.inner
             .as_mut()
             .ok_or_else(|| SendError::Transient("the association is closed".into()))
@@ -164,11 +262,8 @@ impl Association {
         self.send_command(pc, &Command::store_rq(id, sop_class, sop_instance))?;
         {
             let remote = self.remote.clone();
-            let inner = self.inner()?;
-            let mut writer = inner.send_pdata(pc);
-            writer
-                .write_all(data_set)
-                .and_then(|()| writer.finish())
+            self.inner()?
+                .send_data(pc, data_set)
                 .map_err(|e| io_failure(&remote, "send the data set to", &e))?;
         }
         let rsp = self.receive_response(field::C_STORE_RSP, id)?;
@@ -252,7 +347,7 @@ impl Association {
         let remote = self.remote.clone();
         let mut bytes = Vec::new();
         loop {
-            quick_ack(self.inner()?.inner_stream());
+            quick_ack(self.inner()?.tcp());
             let pdu = self
                 .inner()?
                 .receive()
@@ -349,7 +444,7 @@ impl Drop for Association {
 /// PDU in two pieces with Nagle's algorithm on: the second waits for our ACK of the first,
 /// which Linux delays by up to 40 ms, once per instance. The mode does not stick, hence a call
 /// before every read.
-fn quick_ack(stream: &std::net::TcpStream) {
+fn quick_ack(stream: &TcpStream) {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
@@ -410,6 +505,28 @@ fn classify(remote: &Remote, doing: &str, e: UlError) -> SendError {
             "could not {doing} {at}: no answer within {} s",
             remote.timeout.as_secs_f64()
         )),
+        // The handshake failed (its certificate is not trusted, ours is refused, it does not
+        // speak TLS): the same will happen again until a certificate or the configuration
+        // changes. A handshake that timed out may pass.
+        UlError::TlsHandshake { ref source, .. } if !is_timeout(source) => {
+            SendError::Permanent(format!(
+                "could not {doing} {at}: the TLS handshake failed: {}",
+                handshake_reason(source)
+            ))
+        }
+        UlError::TlsConnection { source, .. } => {
+            SendError::Permanent(format!("could not {doing} {at}: TLS: {source}"))
+        }
+        UlError::InvalidServerName { .. } => SendError::Permanent(format!(
+            "could not {doing} {at}: \"{}\" is not a host name TLS can verify",
+            remote.host
+        )),
+        // Under TLS 1.3 the server checks our certificate after our side of the handshake is
+        // done: its refusal comes as an alert on the first read.
+        ref e if rustls_in(e).is_some() => SendError::Permanent(format!(
+            "could not {doing} {at}: TLS failed: {}",
+            rustls_in(e).map(tls_reason).unwrap_or_default()
+        )),
         other => {
             let mut text = other.to_string();
             let mut source = std::error::Error::source(&other);
@@ -428,6 +545,49 @@ fn classify(remote: &Remote, doing: &str, e: UlError) -> SendError {
             }
             SendError::Transient(format!("could not {doing} {at}: {text}"))
         }
+    }
+}
+
+/// The rustls error in `e`'s chain (rustls reports inside an I/O error), if any.
+fn rustls_in<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        // An io::Error's `source` skips the error it wraps: look at that one first.
+        if let Some(r) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(r);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// What rustls said, with a hint when it is the remote's refusal.
+fn tls_reason(r: &rustls::Error) -> String {
+    match r {
+        rustls::Error::AlertReceived(alert) => {
+            format!("the remote refused it ({alert:?} alert): does it trust our certificate?")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Why a handshake failed: rustls's reason, else the I/O error.
+fn handshake_reason(e: &std::io::Error) -> String {
+    match rustls_in(e) {
+        Some(r) => tls_reason(r),
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the remote closed the connection (does it speak DICOM TLS, and trust our \
+             certificate?)"
+                .to_string()
+        }
+        None => e.to_string(),
     }
 }
 
@@ -519,10 +679,49 @@ mod tests {
             port,
             timeout: Duration::from_secs(2),
             max_pdu: 16384,
+            tls: None,
         };
         let e = echo(&remote).expect_err("nobody listens");
         assert!(matches!(e, SendError::Transient(_)), "{e:?}");
         assert!(e.message().contains("NOBODY at 127.0.0.1"), "{e}");
+    }
+
+    #[test]
+    fn refused_connection_is_transient_over_tls_too() {
+        let Some(pki) = crate::tls::test_pki::pki() else {
+            return;
+        };
+        let d = pki.path();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("port");
+        let remote = Remote {
+            calling_aet: "DICOMQ".into(),
+            called_aet: "NOBODY".into(),
+            host: "127.0.0.1".into(),
+            port,
+            timeout: Duration::from_secs(2),
+            max_pdu: 16384,
+            tls: Some(DicomTls {
+                certificate: Some(d.join("c.crt")),
+                private_key: Some(d.join("c.key")),
+                trusted_certificates: Some(d.join("ca.pem")),
+                ..DicomTls::default()
+            }),
+        };
+        let e = echo(&remote).expect_err("nobody listens");
+        assert!(matches!(e, SendError::Transient(_)), "{e:?}");
+        // Bad TLS files: permanent, naming the option.
+        let remote = Remote {
+            tls: Some(DicomTls::default()),
+            ..remote
+        };
+        let e = echo(&remote).expect_err("no CAs");
+        assert!(
+            matches!(&e, SendError::Permanent(m) if m.contains("DicomTlsTrustedCertificates")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -536,6 +735,7 @@ mod tests {
             port,
             timeout: Duration::from_millis(500),
             max_pdu: 16384,
+            tls: None,
         };
         let started = Instant::now();
         let e = echo(&remote).expect_err("never answers");

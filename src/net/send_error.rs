@@ -9,8 +9,9 @@ pub enum SendError {
     /// The remote is unreachable, slow, busy or went away: the association is gone; try again
     /// later.
     Transient(String),
-    /// The remote refused the association (unknown AET, nothing acceptable): the same request
-    /// will be refused again.
+    /// The remote refused the association (unknown AET, nothing acceptable) or the TLS
+    /// handshake (a certificate not trusted, either way): the same request will be refused
+    /// again.
     Permanent(String),
     /// This instance cannot be stored (SOP class or transfer syntax refused, failure status);
     /// the association is still usable for the next one.

@@ -6,6 +6,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod certs;
 pub mod orthanc;
 pub mod tty;
 pub mod validators;

@@ -53,6 +53,9 @@ pub struct ModalityTarget {
     pub host: String,
     pub port: u16,
     pub timeout_ms: u64,
+    /// The modality's `UseDicomTls` at submit (absent in the plans of older versions: TCP).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub use_dicom_tls: bool,
 }
 
 impl ModalityTarget {
@@ -64,6 +67,7 @@ impl ModalityTarget {
             port: self.port,
             timeout: Duration::from_millis(self.timeout_ms),
             max_pdu: net.max_pdu,
+            tls: self.use_dicom_tls.then(|| net.dicom_tls.clone()),
         }
     }
 }
@@ -96,6 +100,7 @@ pub fn resolve(
         host: m.host.clone(),
         port: m.port,
         timeout_ms: timeout.as_millis() as u64,
+        use_dicom_tls: m.use_dicom_tls,
     })
 }
 

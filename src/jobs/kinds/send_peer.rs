@@ -91,7 +91,8 @@ impl Transport for PeerStore {
             id: p.peer.clone(),
         })?;
         // Refuse a URL the client cannot use now rather than at the first step.
-        PeerClient::new(&p.peer, peer).map_err(|e| Error::Invalid(e.to_string()))?;
+        PeerClient::new(&p.peer, peer, &net.peer_https)
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         Ok(PeerTarget {
             name: p.peer.clone(),
             url: peer.url.clone(),
@@ -112,11 +113,11 @@ impl Transport for PeerStore {
     }
 
     fn connect(
-        _net: &NetworkConfig,
+        net: &NetworkConfig,
         plan: &SendPlan<Self::Target>,
     ) -> Result<Self::Connection, SendError> {
         Ok(PeerConnection {
-            client: PeerClient::new(&plan.target.name, &plan.target.peer())?,
+            client: PeerClient::new(&plan.target.name, &plan.target.peer(), &net.peer_https)?,
         })
     }
 

@@ -1,5 +1,7 @@
-//! The validity period of an X.509 certificate, read from its DER: rustls does not check the
-//! server's own certificate, and an expired one would only show as failed handshakes.
+//! The validity period and version of an X.509 certificate, read from its DER: rustls does not
+//! check the server's own certificate, and an expired one would only show as failed handshakes;
+//! a version 1 certificate (openssl's `x509 -req` without extensions) is refused by rustls with
+//! a cryptic "UnsupportedCertVersion".
 //!
 //! Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
 //! signature, issuer, validity SEQUENCE { notBefore Time, notAfter Time }, ... }, ... }
@@ -12,6 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub struct Validity {
     pub not_before: DateTime<Utc>,
     pub not_after: DateTime<Utc>,
+    /// 1, 2 or 3 (the DER's version field plus one; absent: 1).
+    pub version: u8,
 }
 
 /// One DER element: its tag, its contents, and what follows it.
@@ -72,9 +76,14 @@ fn time(tag: u8, text: &[u8]) -> Option<DateTime<Utc>> {
 /// The validity of a DER certificate, or None if it is not shaped as one.
 pub fn validity(der: &[u8]) -> Option<Validity> {
     let tbs = sequence(sequence(der)?)?;
-    let (tag, _, mut rest) = element(tbs)?;
+    let (tag, contents, mut rest) = element(tbs)?;
+    let mut version = 1;
     if tag == 0xa0 {
         // The explicit version comes first; the serial number follows.
+        version = match element(contents)? {
+            (0x02, &[v], _) if v <= 2 => v + 1,
+            _ => return None,
+        };
         let (tag, _, after) = element(rest)?;
         if tag != 0x02 {
             return None;
@@ -91,6 +100,7 @@ pub fn validity(der: &[u8]) -> Option<Validity> {
     Some(Validity {
         not_before: time(t1, v1)?,
         not_after: time(t2, v2)?,
+        version,
     })
 }
 
@@ -135,10 +145,12 @@ mod tests {
         let v = validity(&der).expect("validity");
         assert_eq!(v.not_before.to_rfc3339(), "2025-01-02T03:04:05+00:00");
         assert_eq!(v.not_after.to_rfc3339(), "2051-06-07T08:09:10+00:00");
+        assert_eq!(v.version, 3);
         let der = certificate((0x17, "990102030405Z"), (0x17, "491231235959Z"), false);
         let v = validity(&der).expect("validity without a version");
         assert_eq!(v.not_before.to_rfc3339(), "1999-01-02T03:04:05+00:00");
         assert_eq!(v.not_after.to_rfc3339(), "2049-12-31T23:59:59+00:00");
+        assert_eq!(v.version, 1);
     }
 
     #[test]
