@@ -62,7 +62,7 @@ impl Databases {
     pub fn store(&self, storage: std::path::PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
         match self {
             Databases::Redb(db) => Store::open(db.clone(), storage, metrics),
-            Databases::Postgres(db) => Store::open_with(
+            Databases::Postgres(db) => Store::open_shared(
                 crate::persist::postgres::index_store(db.clone(), &storage)?,
                 storage,
                 metrics,

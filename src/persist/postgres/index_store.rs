@@ -887,4 +887,108 @@ mod tests {
             Arc::new(PgIndexStore::new(server.database_for(dir)))
         });
     }
+
+    /// Two daemons (two pools on one database), two threads each, storing the same instances
+    /// in different orders: each instance is indexed once (one `Success`, the others
+    /// `AlreadyStored`), the counters are exact, and the changes log is numbered without a gap.
+    #[test]
+    fn concurrent_writers_index_each_instance_once() {
+        use crate::store::header::parse_header;
+        use crate::store::index::StoredFile;
+        let Some(server) = super::super::test_server::server() else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let daemons = [
+            PgIndexStore::new(server.database_for(dir.path())),
+            PgIndexStore::new(server.database_for(dir.path())),
+        ];
+        const N: u64 = 40;
+        let headers: Vec<ParsedHeader> = (0..N)
+            .map(|seed| {
+                let bytes = crate::testdata::small_instance(seed, 600);
+                parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header")
+            })
+            .collect();
+        let answers: Vec<Vec<(usize, String, Indexed)>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4usize)
+                .map(|w| {
+                    let (index, headers) = (&daemons[w % 2], &headers);
+                    s.spawn(move || {
+                        let mut order: Vec<usize> = (0..headers.len()).collect();
+                        order.rotate_left(w * 7);
+                        if w % 2 == 1 {
+                            order.reverse();
+                        }
+                        let mut out = Vec::new();
+                        for batch in order.chunks(3 + w) {
+                            let items: Vec<NewInstance<'_>> = batch
+                                .iter()
+                                .map(|&i| NewInstance {
+                                    header: &headers[i],
+                                    file: StoredFile {
+                                        uuid: format!("w{w}-{i}"),
+                                        size: 10,
+                                        sop_class: String::new(),
+                                        transfer_syntax: String::new(),
+                                    },
+                                })
+                                .collect();
+                            let got = index.commit_batch(&items, Existing::Keep).expect("commit");
+                            for (&i, answer) in batch.iter().zip(got) {
+                                out.push((i, format!("w{w}-{i}"), answer));
+                            }
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("worker"))
+                .collect()
+        });
+        let mut winners: HashMap<usize, String> = HashMap::new();
+        for (i, uuid, answer) in answers.into_iter().flatten() {
+            if answer == Indexed::Success {
+                assert!(
+                    winners.insert(i, uuid).is_none(),
+                    "instance {i} indexed twice"
+                );
+            } else {
+                assert_eq!(answer, Indexed::AlreadyStored);
+            }
+        }
+        assert_eq!(winners.len(), headers.len());
+        for (index, other) in [(&daemons[0], &daemons[1]), (&daemons[1], &daemons[0])] {
+            let stats = index.statistics().expect("stats");
+            assert_eq!(stats, other.statistics().expect("stats"));
+            assert_eq!((stats.instances, stats.disk_size), (N, N * 10));
+            assert_eq!(
+                stats.patients,
+                index.list(Level::Patient).expect("list").len() as u64
+            );
+            assert_eq!(
+                stats.series,
+                index.list(Level::Series).expect("list").len() as u64
+            );
+            let (log, done) = index.changes(0, 10_000).expect("changes");
+            assert!(done);
+            let seqs: Vec<u64> = log.iter().map(|c| c.seq).collect();
+            assert_eq!(seqs, (1..=stats.last_change).collect::<Vec<_>>());
+            let new = log
+                .iter()
+                .filter(|c| c.change_type == ChangeType::NewInstance)
+                .count();
+            assert_eq!(new as u64, N);
+        }
+        for (i, uuid) in &winners {
+            assert!(daemons[1].owns_file(uuid).expect("owns"), "{i}");
+            let rec = daemons[0]
+                .get(Level::Instance, &headers[*i].ids.instance)
+                .expect("get")
+                .expect("indexed");
+            assert_eq!(&rec.file.expect("file").uuid, uuid);
+        }
+    }
 }
