@@ -57,8 +57,10 @@ impl PgIndexStore {
     }
 
     /// Runs a write as one transaction holding the writer lock, committed before it returns.
-    /// A failure before the commit was sent is retried when worth it (nothing was committed);
-    /// a failure of the commit itself is not (it may have committed).
+    /// A failure before the commit was sent is retried when worth it (nothing was committed).
+    /// A commit whose answer was lost (the connection broke) is not run again: the server is
+    /// asked what became of the transaction, so the write is reported as done only when it
+    /// committed, and as failed only when it did not (a batch's files are deleted then).
     fn write<T>(&self, body: impl AsyncFn(&mut Tx<'_>) -> Failable<T>) -> Result<T> {
         self.db.block_on(async {
             let mut attempt = 0;
@@ -68,13 +70,24 @@ impl PgIndexStore {
                 let staged = async {
                     let mut tx = Tx::begin(&mut client).await?;
                     let out = body(&mut tx).await?;
-                    Ok::<_, Failure>((tx.finish().await?, out))
+                    let txid = tx.txid;
+                    Ok::<_, Failure>((tx.finish().await?, txid, out))
                 }
                 .await;
                 match staged {
-                    Ok((tx, out)) => {
-                        tx.commit().await.map_err(|e| self.db.error(&e))?;
-                        return Ok(out);
+                    Ok((tx, txid, out)) => {
+                        return match tx.commit().await {
+                            Ok(()) => Ok(out),
+                            // No answer from the server (an answer is a refusal): ask.
+                            Err(e)
+                                if e.as_db_error().is_none()
+                                    && self.committed_after_all(txid).await =>
+                            {
+                                tracing::warn!(error = %e, "an index commit's answer was lost; it committed");
+                                Ok(out)
+                            }
+                            Err(e) => Err(self.db.error(&e)),
+                        };
                     }
                     Err(Failure::Pg(e)) if attempt < ATTEMPTS && is_retryable(&e) => {
                         tracing::debug!(error = %e, attempt, "index write retried");
@@ -83,6 +96,29 @@ impl PgIndexStore {
                 }
             }
         })
+    }
+
+    /// Whether transaction `txid`, whose commit got no answer, committed nevertheless (the
+    /// answer was lost with the connection). Asked on a new connection; the transaction may
+    /// still be finishing on the server (then asked again, for up to 5 s).
+    async fn committed_after_all(&self, txid: i64) -> bool {
+        for _ in 0..50 {
+            let status = match self.db.client().await {
+                Ok(c) => c
+                    .query_one("SELECT txid_status($1)::text", &[&txid])
+                    .await
+                    .map(|row| row.get::<_, Option<String>>(0)),
+                Err(_) => return false,
+            };
+            match status.as_ref().map(|s| s.as_deref()) {
+                Ok(Some("committed")) => return true,
+                Ok(Some("in progress")) | Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Ok(_) => return false,
+            }
+        }
+        false
     }
 
     fn fail(&self, e: Failure) -> Error {
@@ -104,6 +140,7 @@ impl PgIndexStore {
 }
 
 /// An error inside a transaction: PostgreSQL's (maybe worth a retry) or ours.
+#[derive(Debug)]
 enum Failure {
     Pg(tokio_postgres::Error),
     Other(Error),
@@ -185,6 +222,8 @@ fn change_of(row: &tokio_postgres::Row) -> Result<Change> {
 /// collected, written by `finish` in one statement.
 struct Tx<'c> {
     tx: Transaction<'c>,
+    /// The transaction's ID, to ask whether it committed when the commit's answer is lost.
+    txid: i64,
     /// The last change number (as committed when the lock was taken, then as logged here).
     seq: u64,
     date: String,
@@ -198,12 +237,14 @@ impl<'c> Tx<'c> {
     async fn begin(client: &'c mut deadpool_postgres::Client) -> Failable<Tx<'c>> {
         let tx = client.transaction().await?;
         let lock = tx
-            .prepare_cached("SELECT last_change FROM index_counters FOR UPDATE")
+            .prepare_cached("SELECT last_change, txid_current() FROM index_counters FOR UPDATE")
             .await?;
-        let seq = to_u64(tx.query_one(&lock, &[]).await?.get(0));
+        let row = tx.query_one(&lock, &[]).await?;
+        let (seq, txid) = (to_u64(row.get(0)), row.get(1));
         let now = chrono::Utc::now();
         Ok(Tx {
             tx,
+            txid,
             seq,
             date: now.format("%Y%m%dT%H%M%S").to_string(),
             now: now.timestamp(),
@@ -886,6 +927,32 @@ mod tests {
         crate::persist::conformance::index_store::run(&|dir| {
             Arc::new(PgIndexStore::new(server.database_for(dir)))
         });
+    }
+
+    /// A commit whose answer was lost is settled by asking the server about its transaction.
+    #[test]
+    fn a_lost_commit_answer_is_settled_by_the_transaction_status() {
+        let Some(server) = super::super::test_server::server() else {
+            return;
+        };
+        let index = PgIndexStore::new(server.fresh());
+        let db = index.db.clone();
+        let txid = |commit: bool| {
+            db.block_on(async {
+                let mut client = db.client().await.expect("client");
+                let tx = Tx::begin(&mut client).await.expect("begin");
+                let txid = tx.txid;
+                if commit {
+                    tx.tx.commit().await.expect("commit");
+                } else {
+                    tx.tx.rollback().await.expect("rollback");
+                }
+                txid
+            })
+        };
+        let (committed, rolled_back) = (txid(true), txid(false));
+        assert!(db.block_on(index.committed_after_all(committed)));
+        assert!(!db.block_on(index.committed_after_all(rolled_back)));
     }
 
     /// Two daemons (two pools on one database), two threads each, storing the same instances
