@@ -8,9 +8,9 @@
 //! stored it first), the counters stay exact, and the changes log is numbered in commit order
 //! without gaps (a reader that saw change N has seen every change before it: the find cache
 //! relies on it). Reads take no lock. A batch costs a handful of round trips whatever its size
-//! (one read of the rows it touches, one write of the rows it changed, one of the counters and
-//! the changes), so the lock is held briefly; the group commit of the store makes a batch of
-//! every import that arrived meanwhile.
+//! (the lock, one read of the rows it touches, one statement writing the rows it changed, the
+//! counters and the changes, the commit), so the lock is held briefly; the group commit of the
+//! store makes a batch of every import that arrived meanwhile.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -231,6 +231,8 @@ struct Tx<'c> {
     /// Patients, studies, series, instances, disk size, uncompressed size.
     deltas: [i64; 6],
     changes: Vec<(u64, ChangeType, ChangedResource, String)>,
+    /// Rows a batch changed, written by `finish` (or by `write_rows` before a removal reads).
+    rows: RowWrites,
 }
 
 impl<'c> Tx<'c> {
@@ -250,6 +252,7 @@ impl<'c> Tx<'c> {
             now: now.timestamp(),
             deltas: [0; 6],
             changes: Vec::new(),
+            rows: RowWrites::default(),
         })
     }
 
@@ -270,30 +273,47 @@ impl<'c> Tx<'c> {
         self.deltas[5] += delta;
     }
 
-    /// Writes the counters and the changes (dropping the oldest beyond `MAX_CHANGES`).
+    /// Writes the rows staged by a batch now (a removal is about to read them).
+    async fn write_rows(&mut self) -> Failable<()> {
+        if self.rows.ids.is_empty() {
+            return Ok(());
+        }
+        let w = std::mem::take(&mut self.rows);
+        let statement = self.tx.prepare_cached(UPSERT_ROWS).await?;
+        self.tx
+            .execute(
+                &statement,
+                &[&w.levels, &w.ids, &w.parents, &w.files, &w.records],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Writes the rows staged, the counters and the changes (dropping the oldest beyond
+    /// `MAX_CHANGES`), in one statement: one round trip under the lock whatever the batch.
     async fn finish(self) -> Failable<Transaction<'c>> {
-        if self.changes.is_empty() && self.deltas == [0; 6] {
+        if self.changes.is_empty() && self.deltas == [0; 6] && self.rows.ids.is_empty() {
             return Ok(self.tx);
         }
         let statement = self
             .tx
-            .prepare_cached(
-                "WITH counted AS (
+            .prepare_cached(&format!(
+                "WITH upserted AS ({UPSERT_ROWS}), counted AS (
                     UPDATE index_counters SET
-                        patients = GREATEST(patients + $1, 0),
-                        studies = GREATEST(studies + $2, 0),
-                        series = GREATEST(series + $3, 0),
-                        instances = GREATEST(instances + $4, 0),
-                        disk_size = GREATEST(disk_size + $5, 0),
-                        uncompressed_size = GREATEST(uncompressed_size + $6, 0),
-                        last_change = $7
+                        patients = GREATEST(patients + $6, 0),
+                        studies = GREATEST(studies + $7, 0),
+                        series = GREATEST(series + $8, 0),
+                        instances = GREATEST(instances + $9, 0),
+                        disk_size = GREATEST(disk_size + $10, 0),
+                        uncompressed_size = GREATEST(uncompressed_size + $11, 0),
+                        last_change = $12
                 ), logged AS (
                     INSERT INTO index_changes (seq, change_type, resource_type, id, date)
-                    SELECT s, t, r, i, $12
-                    FROM unnest($8::int8[], $9::text[], $10::text[], $11::text[]) AS c(s, t, r, i)
+                    SELECT s, t, r, i, $17
+                    FROM unnest($13::int8[], $14::text[], $15::text[], $16::text[]) AS c(s, t, r, i)
                 )
-                DELETE FROM index_changes WHERE seq <= $7 - $13",
-            )
+                DELETE FROM index_changes WHERE seq <= $12 - $18"
+            ))
             .await?;
         let mut seqs = Vec::with_capacity(self.changes.len());
         let mut types = Vec::with_capacity(self.changes.len());
@@ -305,11 +325,16 @@ impl<'c> Tx<'c> {
             resources.push(name_of(resource)?);
             ids.push(id.as_str());
         }
-        let d = &self.deltas;
+        let (d, w) = (&self.deltas, &self.rows);
         self.tx
             .execute(
                 &statement,
                 &[
+                    &w.levels,
+                    &w.ids,
+                    &w.parents,
+                    &w.files,
+                    &w.records,
                     &d[0],
                     &d[1],
                     &d[2],
@@ -436,14 +461,10 @@ impl Rows {
         Ok(series_status(Some(expected), indexes) == "Complete")
     }
 
-    /// Writes the rows changed (all of them still present: a batch only adds and touches).
-    async fn flush(self, tx: &Tx<'_>) -> Failable<()> {
+    /// Hands the rows changed (all of them still present: a batch only adds and touches) to
+    /// `tx`, which writes them with its counters and changes.
+    fn flush(self, tx: &mut Tx<'_>) -> Result<()> {
         let mut seen = HashSet::new();
-        let mut levels = Vec::new();
-        let mut ids = Vec::new();
-        let mut parents = Vec::new();
-        let mut files = Vec::new();
-        let mut records = Vec::new();
         for key in self.dirty.iter().rev() {
             if !seen.insert(key) {
                 continue;
@@ -451,30 +472,32 @@ impl Rows {
             let Some(Some(rec)) = self.rows.get(key) else {
                 continue;
             };
-            levels.push(code(key.0));
-            ids.push(key.1.as_str());
-            parents.push(rec.parent.as_deref());
-            files.push(rec.file.as_ref().map(|f| f.uuid.as_str()));
-            records.push(encode(rec)?);
+            let w = &mut tx.rows;
+            w.levels.push(code(key.0));
+            w.ids.push(key.1.clone());
+            w.parents.push(rec.parent.clone());
+            w.files.push(rec.file.as_ref().map(|f| f.uuid.clone()));
+            w.records.push(encode(rec)?);
         }
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let statement = tx
-            .tx
-            .prepare_cached(
-                "INSERT INTO index_resources (level, id, parent, file_uuid, record)
-                 SELECT * FROM unnest($1::int2[], $2::text[], $3::text[], $4::text[], $5::bytea[])
-                 ON CONFLICT (level, id) DO UPDATE SET parent = EXCLUDED.parent,
-                     file_uuid = EXCLUDED.file_uuid, record = EXCLUDED.record",
-            )
-            .await?;
-        tx.tx
-            .execute(&statement, &[&levels, &ids, &parents, &files, &records])
-            .await?;
         Ok(())
     }
 }
+
+/// Rows to insert or overwrite, as the arrays of one statement.
+#[derive(Default)]
+struct RowWrites {
+    levels: Vec<i16>,
+    ids: Vec<String>,
+    parents: Vec<Option<String>>,
+    files: Vec<Option<String>>,
+    records: Vec<Vec<u8>>,
+}
+
+/// Inserts or overwrites the rows of `RowWrites` ($1 to $5).
+const UPSERT_ROWS: &str = "INSERT INTO index_resources (level, id, parent, file_uuid, record)
+    SELECT * FROM unnest($1::int2[], $2::text[], $3::text[], $4::text[], $5::bytea[])
+    ON CONFLICT (level, id) DO UPDATE SET parent = EXCLUDED.parent,
+        file_uuid = EXCLUDED.file_uuid, record = EXCLUDED.record";
 
 /// Indexes a batch inside `tx` (see `IndexStore::commit_batch`).
 async fn insert_batch(
@@ -573,13 +596,14 @@ async fn insert_batch(
             None => Indexed::Success,
         });
     }
-    rows.flush(tx).await?;
+    rows.flush(tx)?;
     Ok(out)
 }
 
 /// Removes a resource inside `tx` (see `IndexStore::remove`), its files recorded as intents
 /// when `intents`.
 async fn remove_in(tx: &mut Tx<'_>, level: Level, id: &str, intents: bool) -> Failable<Removal> {
+    tx.write_rows().await?;
     let found = tx
         .tx
         .query_opt(
