@@ -6,7 +6,7 @@
 //! default) but refuses a storage directory a PostgreSQL index claimed.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -94,17 +94,26 @@ pub fn check_for_redb(storage: &Path, database: &Path) -> Result<()> {
     }
 }
 
-/// The claim in `path`, trimmed; `None` when there is none.
+/// The claim in `path`, trimmed; `None` when there is none. At most `MAX_CLAIM` bytes are
+/// read: a larger file is no claim of ours.
 fn read(path: &Path) -> Result<Option<String>> {
-    match fs::read(path) {
-        Ok(bytes) if bytes.len() > 4096 => Err(Error::io(
+    const MAX_CLAIM: u64 = 4096;
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_CLAIM + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_CLAIM {
+        return Err(Error::io(
             path,
             std::io::Error::other("too large for a storage identity"),
-        )),
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).trim().to_string())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
+        ));
     }
+    Ok(Some(String::from_utf8_lossy(&bytes).trim().to_string()))
 }
 
 /// Whether `storage` holds anything but an empty `incoming/` and claims being written.
