@@ -37,11 +37,10 @@ trap cleanup EXIT
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
 
-databases=0
-new_database() { # prints the URL of a new, empty database
-  databases=$((databases + 1))
-  "$pgbin/psql" -q -h "$pgdir" -U postgres -d postgres -c "CREATE DATABASE b$databases" >/dev/null
-  echo "host=$pgdir port=5432 user=postgres dbname=b$databases"
+new_database() { # NAME: creates it (empty) and prints its URL
+  "$pgbin/psql" -q -v ON_ERROR_STOP=1 -h "$pgdir" -U postgres -d postgres \
+    -c "CREATE DATABASE $1" >/dev/null
+  echo "host=$pgdir port=5432 user=postgres dbname=$1"
 }
 
 new_home() { # HOME STORAGE [URL]: a home whose config names the storage and the index
@@ -86,7 +85,7 @@ ls "$src" | sort | tail -n +1001 | while read -r f; do ln "$src/$f" "$work/half-
 two=() redb=() pg=()
 for r in $(seq "$runs"); do
   # Two daemons, one database, one storage directory, a client each, at once.
-  url=$(new_database)
+  url=$(new_database "two_$r")
   new_home "$work/two-a-$r" "$work/storage-two-$r" "$url"
   new_home "$work/two-b-$r" "$work/storage-two-$r" "$url"
   start_daemon "$work/two-a-$r"
@@ -102,6 +101,8 @@ for r in $(seq "$runs"); do
   t1=$(now)
   two+=("$(echo "$t1 - $t0" | bc -l)")
   check "$work/two-a-$r"
+  files=$(find "$work/storage-two-$r" -type f ! -name dicomq-storage-id | wc -l)
+  [ "$files" = 2000 ] || { echo "expected 2000 stored files, found $files" >&2; exit 1; }
   stop_daemons
 
   # One daemon on redb, then one on PostgreSQL.
@@ -113,7 +114,7 @@ for r in $(seq "$runs"); do
   check "$work/redb-$r"
   stop_daemons
 
-  new_home "$work/pg-$r" "$work/storage-pg-$r" "$(new_database)"
+  new_home "$work/pg-$r" "$work/storage-pg-$r" "$(new_database "one_$r")"
   start_daemon "$work/pg-$r"
   sync
   t0=$(now); "$bin" --home "$work/pg-$r" -q store "$src" >/dev/null; t1=$(now)
