@@ -719,6 +719,21 @@ impl IndexStore for PgIndexStore {
         })
     }
 
+    fn indexed(&self, level: Level, ids: &[&str]) -> Result<HashSet<String>> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        self.read(async |c| {
+            let statement = c
+                .prepare_cached(
+                    "SELECT id FROM index_resources WHERE level = $1 AND id = ANY($2::text[])",
+                )
+                .await?;
+            let rows = c.query(&statement, &[&code(level), &ids]).await?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
     fn children(&self, id: &str) -> Result<Vec<String>> {
         self.read(async |c| {
             let statement = c
