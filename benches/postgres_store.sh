@@ -79,8 +79,10 @@ check() { # HOME: every run stores all 2 000
 src=$work/src
 target/release/examples/gen_files "$src" 2000 10000 >/dev/null
 mkdir -p "$work/half-a" "$work/half-b"
-ls "$src" | sort | head -1000 | while read -r f; do ln "$src/$f" "$work/half-a/$f"; done
-ls "$src" | sort | tail -n +1001 | while read -r f; do ln "$src/$f" "$work/half-b/$f"; done
+files=("$src"/*)
+for i in "${!files[@]}"; do
+  if [ "$i" -lt 1000 ]; then ln "${files[$i]}" "$work/half-a/"; else ln "${files[$i]}" "$work/half-b/"; fi
+done
 
 two=() redb=() pg=()
 for r in $(seq "$runs"); do
