@@ -968,6 +968,58 @@ mod tests {
         });
     }
 
+    /// PostgreSQL restarted (stopped as if it crashed): what was committed is there, a write
+    /// while it is down fails with the reason (nothing half done), and the next writes run on
+    /// new connections without a restart of the daemon.
+    #[test]
+    fn writes_go_on_after_postgresql_restarts() {
+        use crate::store::header::parse_header;
+        use crate::store::index::StoredFile;
+        if super::super::test_server::server().is_none() {
+            return;
+        }
+        let server = dicomq_testdata::postgres::PgServer::start().expect("a server of its own");
+        let url = server.new_database();
+        let db = PgDatabase::open(&url, std::time::Duration::from_secs(2)).expect("open");
+        let index = PgIndexStore::new(db);
+        let headers: Vec<ParsedHeader> = (0..3)
+            .map(|seed| {
+                let bytes = crate::testdata::small_instance(seed, 600);
+                parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header")
+            })
+            .collect();
+        let commit = |i: usize| {
+            index.commit_batch(
+                &[NewInstance {
+                    header: &headers[i],
+                    file: StoredFile {
+                        uuid: format!("f{i}"),
+                        size: 10,
+                        sop_class: String::new(),
+                        transfer_syntax: String::new(),
+                    },
+                }],
+                Existing::Keep,
+            )
+        };
+        assert_eq!(commit(0).expect("before"), vec![Indexed::Success]);
+        server.stop();
+        let down = commit(1).expect_err("the server is down");
+        assert!(matches!(down, Error::Postgres { .. }), "{down}");
+        server.start_again();
+        assert_eq!(
+            commit(1).expect("after the restart"),
+            vec![Indexed::Success]
+        );
+        assert_eq!(commit(2).expect("and on"), vec![Indexed::Success]);
+        let stats = index.statistics().expect("stats");
+        assert_eq!(stats.instances, 3);
+        let (log, _) = index.changes(0, 100).expect("changes");
+        let seqs: Vec<u64> = log.iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, (1..=stats.last_change).collect::<Vec<_>>());
+        assert!(index.owns_file("f0").expect("owns") && index.owns_file("f1").expect("owns"));
+    }
+
     /// A commit whose answer was lost is settled by asking the server about its transaction.
     #[test]
     fn a_lost_commit_answer_is_settled_by_the_transaction_status() {
