@@ -27,6 +27,7 @@ impl Databases {
     pub fn open(home: &Home, config: &Config, storage: &Path, allow_fresh: bool) -> Result<Self> {
         match &config.index {
             IndexLocation::Redb => {
+                crate::persist::storage_identity::check_for_redb(storage, &home.database())?;
                 if !allow_fresh {
                     refuse_lost_database(&home.database(), storage)?;
                 } else if database_lost(&home.database(), storage) {
@@ -61,7 +62,7 @@ impl Databases {
     pub fn store(&self, storage: std::path::PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
         match self {
             Databases::Redb(db) => Store::open(db.clone(), storage, metrics),
-            Databases::Postgres(db) => Store::open_with(
+            Databases::Postgres(db) => Store::open_shared(
                 crate::persist::postgres::index_store(db.clone(), &storage)?,
                 storage,
                 metrics,

@@ -112,6 +112,16 @@ impl FileStorage {
         fs::rename(self.incoming_path_of(uuid), dest)
     }
 
+    /// Whether the file of `uuid` in `incoming/` was written less than `age` ago (or cannot be
+    /// told: then it is kept too).
+    pub fn staged_within(&self, uuid: &str, age: std::time::Duration) -> bool {
+        let modified = fs::metadata(self.incoming_path_of(uuid)).and_then(|m| m.modified());
+        match modified {
+            Ok(at) => at.elapsed().map_or(true, |elapsed| elapsed < age),
+            Err(_) => true,
+        }
+    }
+
     /// The files waiting in `incoming/` (for the recovery at open).
     pub fn incoming(&self) -> io::Result<Vec<String>> {
         match fs::read_dir(self.incoming_dir()) {

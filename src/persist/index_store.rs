@@ -3,6 +3,8 @@
 //! intents that make crashes safe. The redb implementation is src/persist/redb/index_store.rs;
 //! src/persist/conformance/index_store.rs is what any implementation must pass.
 
+use std::collections::HashSet;
+
 use crate::error::{Error, Result};
 use crate::store::header::ParsedHeader;
 use crate::store::ids::Level;
@@ -18,6 +20,18 @@ pub trait IndexStore: Send + Sync {
     fn get(&self, level: Level, id: &str) -> Result<Option<ResourceRecord>>;
 
     fn contains(&self, level: Level, id: &str) -> Result<bool>;
+
+    /// Which of `ids` are indexed at `level` (an import asks about a whole batch at once: one
+    /// round trip to a database server instead of one per file).
+    fn indexed(&self, level: Level, ids: &[&str]) -> Result<HashSet<String>> {
+        let mut found = HashSet::new();
+        for id in ids {
+            if self.contains(level, id)? {
+                found.insert(id.to_string());
+            }
+        }
+        Ok(found)
+    }
 
     /// Children IDs of a resource, sorted by ID.
     fn children(&self, id: &str) -> Result<Vec<String>>;

@@ -73,8 +73,11 @@ pub fn holds_files(dir: &Path) -> bool {
 fn stored_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     walk_entries(root, |path, kind| {
-        // Sockets, FIFOs, links: never stored by dicomq, never opened here.
-        if kind.is_file() {
+        // Sockets, FIFOs, links: never stored by dicomq, never opened here. The storage's
+        // identity is not a stored file either.
+        let identity = path.parent() == Some(root)
+            && path.file_name() == Some(crate::persist::storage_identity::FILE.as_ref());
+        if kind.is_file() && !identity {
             out.push(path);
         }
         true

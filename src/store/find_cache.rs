@@ -125,3 +125,86 @@ impl FindCache {
             .unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::metrics::Metrics;
+    use crate::persist::postgres::index_store::PgIndexStore;
+    use crate::store::Store;
+    use crate::store::find::FindQuery;
+    use crate::store::ids::Level;
+    use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+
+    /// Two daemons on one PostgreSQL index and one storage directory: the searches of one
+    /// follow what the other stores and removes (its cache reads the shared changes log).
+    #[test]
+    fn a_search_sees_what_another_daemon_wrote() {
+        let Some(server) = crate::persist::postgres::test_server::server() else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let open = || {
+            let index = Arc::new(PgIndexStore::new(server.database_for(dir.path())));
+            Store::open_with(
+                index,
+                dir.path().join("storage"),
+                Arc::new(Metrics::default()),
+            )
+            .expect("open")
+        };
+        let (a, b) = (open(), open());
+        let import = |seeds: std::ops::Range<u64>| {
+            let items = seeds
+                .map(|i| {
+                    let bytes = crate::testdata::small_instance(i, 1500);
+                    ImportItem::new(format!("f{i}"), ImportSource::Bytes(bytes))
+                })
+                .collect();
+            let results = a.import(items, &mut |_| {}).expect("import");
+            assert!(results.iter().all(|r| r.status == ImportStatus::Success));
+        };
+        let studies = |store: &Store| {
+            let mut found = store
+                .find(&FindQuery {
+                    level: Level::Study,
+                    query: vec![("StudyInstanceUID".into(), "*".into())],
+                    case_sensitive: true,
+                    since: 0,
+                    limit: 0,
+                })
+                .expect("find");
+            found.sort();
+            found
+        };
+        let expected = |store: &Store| {
+            let mut all: Vec<String> = store
+                .index()
+                .list(Level::Study)
+                .expect("list")
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            all.sort();
+            all
+        };
+        import(0..4);
+        let first = studies(&b);
+        assert!(!first.is_empty());
+        assert_eq!(first, expected(&a));
+        import(4..40);
+        let more = studies(&b);
+        assert!(
+            more.len() > first.len(),
+            "{} then {}",
+            first.len(),
+            more.len()
+        );
+        assert_eq!(more, expected(&a));
+        a.remove(Level::Study, &more[0]).expect("remove");
+        let after = studies(&b);
+        assert!(!after.contains(&more[0]));
+        assert_eq!(after, expected(&b));
+    }
+}

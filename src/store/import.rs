@@ -224,15 +224,23 @@ impl Store {
         // Already seen in this batch, or already indexed (unless it is to be replaced): nothing
         // is written.
         let replace = self.existing == Existing::Replace;
+        let indexed = if replace {
+            HashSet::new()
+        } else {
+            let ids: Vec<&str> = prepared
+                .iter()
+                .filter_map(|p| p.as_ref().ok())
+                .map(|p| p.header.ids.instance.as_str())
+                .collect();
+            self.index.indexed(super::ids::Level::Instance, &ids)?
+        };
         let mut seen = HashSet::new();
         let mut to_write = Vec::new();
         let mut uuids = self.blobs().new_keys(items.len()).into_iter();
         for (i, p) in prepared.iter().enumerate() {
             let Ok(p) = p else { continue };
             let id = p.header.ids.instance.as_str();
-            if !seen.insert(id)
-                || (!replace && self.index.contains(super::ids::Level::Instance, id)?)
-            {
+            if !seen.insert(id) || indexed.contains(id) {
                 results[i].status = ImportStatus::AlreadyStored;
             } else {
                 to_write.push((i, uuids.next().unwrap_or_else(FileStorage::new_uuid)));

@@ -29,6 +29,10 @@ use ids::Level;
 use index::level_word;
 use views::{AncestorView, RemovedView, ResourceView};
 
+/// How long a file may sit in a shared `incoming/` between its write and its commit by
+/// another daemon (see `Store::open_shared`).
+const SHARED_INCOMING_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
 pub struct Store {
     index: Arc<dyn IndexStore>,
     files: FileStorage,
@@ -70,6 +74,27 @@ impl Store {
         storage_dir: PathBuf,
         metrics: Arc<Metrics>,
     ) -> Result<Store> {
+        Self::open_settling(index, storage_dir, metrics, None)
+    }
+
+    /// `open` over an index other daemons share, with the storage directory: a file in
+    /// `incoming/` that the index does not own may be one another daemon is importing (written,
+    /// not yet committed), so only those untouched for `SHARED_INCOMING_GRACE` are deleted (a
+    /// crash's leftovers, settled by a later open).
+    pub fn open_shared(
+        index: Arc<dyn IndexStore>,
+        storage_dir: PathBuf,
+        metrics: Arc<Metrics>,
+    ) -> Result<Store> {
+        Self::open_settling(index, storage_dir, metrics, Some(SHARED_INCOMING_GRACE))
+    }
+
+    fn open_settling(
+        index: Arc<dyn IndexStore>,
+        storage_dir: PathBuf,
+        metrics: Arc<Metrics>,
+        keep_recent: Option<std::time::Duration>,
+    ) -> Result<Store> {
         let store = Store {
             index,
             files: FileStorage::with_metrics(storage_dir, metrics.clone()),
@@ -100,6 +125,8 @@ impl Store {
         for uuid in &staged {
             let settled = if store.index.owns_file(uuid)? {
                 blobs.publish(uuid)
+            } else if keep_recent.is_some_and(|grace| store.files.staged_within(uuid, grace)) {
+                continue;
             } else {
                 blobs.delete(uuid)
             };
@@ -518,5 +545,51 @@ mod tests {
         let mut read = Vec::new();
         std::io::Read::read_to_end(&mut reader, &mut read).expect("read");
         assert_eq!(read, bytes);
+    }
+
+    /// A storage directory shared by daemons: a file another daemon is importing (in
+    /// `incoming/`, not yet committed) survives the open of this one; an old one is a crash's
+    /// leftover and goes.
+    #[test]
+    fn a_shared_open_leaves_the_recent_imports_of_others() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = dir.path().join("storage");
+        let open = |shared: bool| {
+            let db = Arc::new(Database::create(dir.path().join("index.redb")).expect("db"));
+            let index: Arc<dyn IndexStore> = Arc::new(RedbIndexStore::open(db).expect("index"));
+            let metrics = Arc::new(Metrics::default());
+            if shared {
+                Store::open_shared(index, storage.clone(), metrics)
+            } else {
+                Store::open_with(index, storage.clone(), metrics)
+            }
+            .expect("open")
+        };
+        let (recent, old) = (FileStorage::new_uuid(), FileStorage::new_uuid());
+        {
+            let store = open(false);
+            store
+                .files
+                .write_batched(&recent, b"being imported")
+                .expect("write");
+            store
+                .files
+                .write_batched(&old, b"left by a crash")
+                .expect("write");
+            let long_ago = std::time::SystemTime::now() - SHARED_INCOMING_GRACE * 2;
+            std::fs::File::options()
+                .write(true)
+                .open(store.files.locate(&old))
+                .and_then(|f| f.set_modified(long_ago))
+                .expect("age the file");
+        }
+        let store = open(true);
+        assert_eq!(
+            store.files.incoming().expect("incoming"),
+            vec![recent.clone()]
+        );
+        drop(store);
+        let store = open(false);
+        assert!(store.files.incoming().expect("incoming").is_empty());
     }
 }

@@ -103,6 +103,16 @@ fn batches_answer_duplicates_as_already_stored(open: &dyn Fn(&Path) -> Arc<dyn I
     assert!(stats.last_change > last);
     assert!(index.owns_file("f6").expect("owns"));
     assert!(!index.owns_file("dup").expect("owns") && !index.owns_file("f6b").expect("owns"));
+    let asked = [
+        fresh.ids.instance.as_str(),
+        "nope",
+        fresh.ids.series.as_str(),
+    ];
+    assert_eq!(
+        index.indexed(Level::Instance, &asked).expect("indexed"),
+        [fresh.ids.instance.clone()].into_iter().collect()
+    );
+    assert!(index.indexed(Level::Series, &[]).expect("none").is_empty());
 
     // Records, links and listings.
     let h = &headers[0];

@@ -6,6 +6,7 @@
 
 pub mod database;
 pub mod error;
+pub mod index_store;
 pub mod schema;
 pub mod settings_store;
 #[cfg(test)]
@@ -20,13 +21,12 @@ use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
 use crate::persist::job_store::JobStore;
 
-/// The resource index on `db`, for files under `storage` (shared by every daemon).
+/// The resource index on `db`, for files under `storage` (shared by every daemon): the
+/// storage directory is claimed for this database, or refused when another index has it.
 pub fn index_store(db: Arc<PgDatabase>, storage: &Path) -> Result<Arc<dyn IndexStore>> {
-    let _ = storage;
-    Err(Error::Postgres {
-        url: db.shown().to_string(),
-        reason: "the resource index on PostgreSQL is not built yet".into(),
-    })
+    let index = index_store::PgIndexStore::new(db.clone());
+    crate::persist::storage_identity::claim_for_postgres(storage, &index.identity()?, db.shown())?;
+    Ok(Arc::new(index))
 }
 
 /// The job store on `db`, shared by every daemon.
