@@ -288,6 +288,7 @@ impl JobsEngine {
             completion_seq: None,
             flags: Flags::default(),
             user_data,
+            revision: 0,
         };
         let mut g = self.lock();
         if g.stopping {

@@ -6,6 +6,7 @@
 
 pub mod database;
 pub mod error;
+pub mod job_store;
 pub mod schema;
 pub mod settings_store;
 #[cfg(test)]
@@ -31,8 +32,5 @@ pub fn index_store(db: Arc<PgDatabase>, storage: &Path) -> Result<Arc<dyn IndexS
 
 /// The job store on `db`, shared by every daemon.
 pub fn job_store(db: Arc<PgDatabase>) -> Result<Arc<dyn JobStore>> {
-    Err(Error::Postgres {
-        url: db.shown().to_string(),
-        reason: "the job store on PostgreSQL is not built yet".into(),
-    })
+    Ok(Arc::new(job_store::PgJobStore::new(db)))
 }
