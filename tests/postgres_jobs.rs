@@ -47,6 +47,31 @@ fn homes(url: &str, shared: &Path, n: usize) -> Vec<Home> {
         .collect()
 }
 
+/// Starts `home`'s daemon, its log in `HOME/daemon.log` (a pipe nobody reads would fill while
+/// PostgreSQL is down and block the daemon's logging), and waits until its socket answers.
+fn daemon(home: &Home) -> Daemon {
+    let log = std::fs::File::create(home.path().join("daemon.log")).expect("log");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dicomq"))
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .arg("--home")
+        .arg(home.path())
+        .arg("daemon")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn daemon");
+    let mut d = Daemon { child };
+    poll(20, "the daemon's socket", || {
+        if let Ok(Some(status)) = d.child.try_wait() {
+            let log = std::fs::read_to_string(home.path().join("daemon.log")).unwrap_or_default();
+            panic!("daemon exited early ({status}): {log}");
+        }
+        std::os::unix::net::UnixStream::connect(home.path().join("daemon.sock")).ok()
+    });
+    d
+}
+
 /// Submits a sleep job through `home`'s daemon; its ID once acknowledged.
 fn submit(home: &Home, steps: u64, step_ms: u64) -> Option<String> {
     let out = home.run(&[
@@ -93,7 +118,7 @@ fn a_burst_from_several_clients_on_three_daemons_runs_each_job_once() {
     };
     let shared = tempfile::tempdir().expect("tempdir");
     let homes = homes(&server.new_database(), shared.path(), 3);
-    let _daemons: Vec<Daemon> = homes.iter().map(|h| h.daemon(&[])).collect();
+    let _daemons: Vec<Daemon> = homes.iter().map(daemon).collect();
     let ids: Vec<String> = std::thread::scope(|s| {
         let clients: Vec<_> = (0..6)
             .map(|c| {
@@ -146,12 +171,12 @@ fn a_job_of_a_daemon_killed_with_sigkill_is_finished_by_another_after_the_lease(
     };
     let shared = tempfile::tempdir().expect("tempdir");
     let homes = homes(&server.new_database(), shared.path(), 2);
-    let mut first = homes[0].daemon(&[]);
+    let mut first = daemon(&homes[0]);
     let id = submit(&homes[0], 60, 100).expect("acknowledged");
     poll(10, "the job running on the first daemon", || {
         job(&homes[0], &id).filter(|j| j["State"] == "Running" && j["Progress"].as_u64() > Some(0))
     });
-    let _second = homes[1].daemon(&[]);
+    let _second = daemon(&homes[1]);
     first.kill9();
     let killed = Instant::now();
     let done = wait_state(&homes[1], &id, "Success", 60);
@@ -171,13 +196,13 @@ fn pause_on_one_daemon_of_a_job_running_on_another_takes_effect_within_a_second(
     };
     let shared = tempfile::tempdir().expect("tempdir");
     let homes = homes(&server.new_database(), shared.path(), 2);
-    let _runner = homes[0].daemon(&[]);
+    let _runner = daemon(&homes[0]);
     let id = submit(&homes[0], 200, 50).expect("acknowledged");
     poll(10, "running", || {
         job(&homes[0], &id).filter(|j| j["State"] == "Running")
     });
     // The second daemon starts after the job was claimed: the first runs it.
-    let _other = homes[1].daemon(&[]);
+    let _other = daemon(&homes[1]);
     let asked = Instant::now();
     let out = homes[1].run(&["jobs", "pause", &id]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -201,7 +226,7 @@ fn postgresql_restarted_under_traffic_loses_nothing_acknowledged() {
     };
     let shared = tempfile::tempdir().expect("tempdir");
     let homes = homes(&own.new_database(), shared.path(), 2);
-    let _daemons: Vec<Daemon> = homes.iter().map(|h| h.daemon(&[])).collect();
+    let _daemons: Vec<Daemon> = homes.iter().map(daemon).collect();
     let acknowledged = std::thread::scope(|s| {
         let traffic = s.spawn(|| {
             let mut ids = Vec::new();

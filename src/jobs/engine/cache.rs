@@ -64,6 +64,10 @@ pub(super) struct Inner {
     /// Jobs whose change was skipped because another daemon's came first, with the batch
     /// it was in (a control then decides again).
     pub(super) conflicted: HashMap<String, u64>,
+    /// The lease owner of each job claimed here (see `JobsEngine::renew_leases`).
+    pub(super) lease_owners: HashMap<String, String>,
+    /// Bumped after a failed commit that carried claims: later claims use a new owner name.
+    pub(super) lease_generation: u64,
 }
 
 impl Default for Inner {
@@ -87,6 +91,8 @@ impl Default for Inner {
             claim_dry: false,
             lost: HashSet::new(),
             conflicted: HashMap::new(),
+            lease_owners: HashMap::new(),
+            lease_generation: 0,
         }
     }
 }

@@ -202,7 +202,8 @@ impl JobsEngine {
         } else {
             Durability::Checkpoint
         };
-        let leases: Vec<Lease> = batch.claims.iter().map(|_| self.lease()).collect();
+        let lease = self.lease(&g);
+        let leases: Vec<Lease> = batch.claims.iter().map(|_| lease.clone()).collect();
         g.claims_in_flight = leases.len();
         drop(g);
 
@@ -284,6 +285,7 @@ impl JobsEngine {
                     g.claim_dry = applied.claimed.len() < batch.claims.len();
                 }
                 for (&n, rec) in batch.claims.iter().zip(applied.claimed) {
+                    g.lease_owners.insert(rec.id.clone(), lease.owner.clone());
                     self.take_claimed(&mut g, n, rec, now);
                 }
                 batch.resolve(Ok(()));
@@ -301,6 +303,10 @@ impl JobsEngine {
                     g.stopping = true;
                     self.timer.notify_all();
                     self.stepped.notify_all();
+                }
+                if !batch.claims.is_empty() {
+                    // Its claims may have committed all the same: never renew them.
+                    g.lease_generation += 1;
                 }
                 let next = Batch::new(g.open.no + 1);
                 let dependent = std::mem::replace(&mut g.open, next);

@@ -12,7 +12,7 @@ use super::super::model::{JobInfo, now_us};
 use super::super::state::{Event, JobState, advance};
 use super::cache::runs_here;
 use super::worker::{COMMIT_RETRY, INLINE, Step};
-use super::{JobsEngine, LEASE, LEASE_RENEWAL, TICK};
+use super::{JobsEngine, LEASE_RENEWAL, TICK};
 use crate::error::{Error, Result};
 use crate::persist::job_store::Durability;
 
@@ -95,9 +95,7 @@ impl JobsEngine {
             }
             if self.shared && renewed.elapsed() >= LEASE_RENEWAL {
                 renewed = Instant::now();
-                if let Err(e) = self.store.renew(&self.owner, LEASE) {
-                    tracing::error!("cannot renew the lease of job {id}: {e}");
-                }
+                self.renew_leases();
             }
         }
     }
@@ -105,9 +103,11 @@ impl JobsEngine {
     /// Shared store: claims the job by its ID (Pending → Running, leased to this process).
     /// When a daemon claimed it first, reads it again (that daemon runs it).
     fn claim_only(&self, id: &str) {
-        match self.store.claim_job(id, &self.lease()) {
+        let lease = self.lease(&self.lock());
+        match self.store.claim_job(id, &lease) {
             Ok(Some(rec)) => {
                 let mut g = self.lock();
+                g.lease_owners.insert(rec.id.clone(), lease.owner);
                 self.take_claimed(&mut g, INLINE, rec, Instant::now());
                 g.assigned.remove(&INLINE);
                 self.changed.notify_all();
@@ -118,6 +118,7 @@ impl JobsEngine {
             }
             Err(e) => {
                 tracing::error!("cannot start job {id}: {e}");
+                self.lock().lease_generation += 1;
                 std::thread::sleep(COMMIT_RETRY);
             }
         }

@@ -243,11 +243,31 @@ impl JobsEngine {
         }
     }
 
-    /// The lease of a job this engine claims.
-    fn lease(&self) -> Lease {
+    /// The lease of a job this engine claims now.
+    fn lease(&self, g: &Inner) -> Lease {
         Lease {
-            owner: self.owner.clone(),
+            owner: format!("{}/{}", self.owner, g.lease_generation),
             duration: LEASE,
+        }
+    }
+
+    /// Renews the leases of the jobs this engine runs. A claim whose commit failed may still
+    /// have committed (the connection was lost during COMMIT): after such a failure the engine
+    /// claims under a new owner name, and only the names of jobs it runs are renewed, so such
+    /// a job is not kept leased by a daemon that does not run it.
+    fn renew_leases(&self) {
+        let owners: std::collections::HashSet<String> = {
+            let mut g = self.lock();
+            let Inner {
+                lease_owners, jobs, ..
+            } = &mut *g;
+            lease_owners.retain(|id, _| jobs.get(id).is_some_and(runs_here));
+            lease_owners.values().cloned().collect()
+        };
+        for owner in owners {
+            if let Err(e) = self.store.renew(&owner, LEASE) {
+                tracing::error!("cannot renew the leases of the running jobs: {e}");
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::super::model::{JobRecord, now_us};
 use super::super::state::{Event, JobState, advance};
-use super::{JobsEngine, LEASE, LEASE_RENEWAL, PROBE, TICK};
+use super::{JobsEngine, LEASE_RENEWAL, PROBE, TICK};
 use crate::persist::job_store::Durability;
 
 impl JobsEngine {
@@ -82,9 +82,7 @@ impl JobsEngine {
             }
             if renewed.elapsed() >= LEASE_RENEWAL {
                 renewed = std::time::Instant::now();
-                if let Err(e) = self.store.renew(&self.owner, LEASE) {
-                    tracing::error!("cannot renew the leases of the running jobs: {e}");
-                }
+                self.renew_leases();
             }
         }
     }

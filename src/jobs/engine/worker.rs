@@ -276,6 +276,10 @@ impl JobsEngine {
         let Some(mut new) = g.latest(id).cloned() else {
             return Ok(Step::Stop);
         };
+        // Taken over by another daemon during the step (its lease ran out): not ours to end.
+        if new.state != JobState::Running || g.lost.remove(id) {
+            return Ok(Step::Stop);
+        }
         let progress = |pos: u64, steps: u64| {
             if steps == 0 {
                 1.0
