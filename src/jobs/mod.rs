@@ -17,6 +17,8 @@ pub mod outputs;
 pub mod state;
 
 #[cfg(test)]
+mod pg_tests;
+#[cfg(test)]
 mod tests;
 
 pub use engine::{EngineConfig, JobChange, JobsEngine};

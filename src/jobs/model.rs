@@ -68,6 +68,15 @@ pub struct JobRecord {
     /// Orthanc's `UserData`: any JSON the submitter attached, shown as is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<Value>,
+    /// How many times the stored record was written: a store shared by several daemons applies
+    /// a change only over the revision it was decided on (no lost update). 0 for a record
+    /// never written (and in homes older than this field).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl JobRecord {

@@ -9,8 +9,9 @@
 
 use std::time::Duration;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::jobs::model::JobRecord;
+use crate::jobs::state::Flags;
 
 /// Maps an i32 priority order-preservingly to a key where the highest priority sorts first
 /// (claim order: this key, then `seq`).
@@ -63,6 +64,29 @@ pub struct Lease {
     pub duration: Duration,
 }
 
+/// What a batch did besides its writes (`JobStore::apply_checked`).
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Claimed jobs, one per lease in order, as `apply_and_claim` returns them.
+    pub claimed: Vec<JobRecord>,
+    /// Jobs whose `Put` or `Delete` was skipped: the stored revision was no longer the `old`
+    /// one (another daemon changed the job since). The rest of the batch is applied.
+    pub conflicts: Vec<String>,
+}
+
+/// What other processes changed in a shared store (`JobStore::subscribe`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreNews {
+    /// These jobs changed (or were deleted): read them again.
+    Changed(Vec<String>),
+    /// Changes may have been missed (the store's listener was down, or has just come back):
+    /// read everything again.
+    Resync,
+}
+
+/// Where a shared store delivers its news.
+pub type NewsSink = Box<dyn Fn(StoreNews) + Send + Sync>;
+
 /// A store of job records.
 pub trait JobStore: Send + Sync {
     /// Every stored job (start-up: the engine's cache and recovery).
@@ -111,6 +135,61 @@ pub trait JobStore: Send + Sync {
 
     /// Makes every earlier `Checkpoint` batch durable now (shutdown).
     fn flush(&self) -> Result<()>;
+
+    /// Whether other processes (daemons on other machines) write this store too. A store only
+    /// this process writes (redb) has none of the methods below to offer beyond their defaults.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// `apply_and_claim`, where a `Put` (with an `old`) or a `Delete` is applied only if the
+    /// stored job is still at `old.revision`; the others are skipped and named. A store only
+    /// this process writes has no conflicts.
+    fn apply_checked(
+        &self,
+        changes: &[Change<'_>],
+        durability: Durability,
+        leases: &[Lease],
+    ) -> Result<Applied> {
+        let claimed = self.apply_and_claim(changes, durability, leases)?;
+        Ok(Applied {
+            claimed,
+            conflicts: Vec::new(),
+        })
+    }
+
+    /// The jobs `ids` as stored now (`None`: no such job).
+    fn get_many(&self, ids: &[String]) -> Result<Vec<(String, Option<JobRecord>)>> {
+        ids.iter()
+            .map(|id| Ok((id.clone(), self.get(id)?)))
+            .collect()
+    }
+
+    /// Calls `sink` with what other processes change, from a thread of the store's, until the
+    /// store is dropped.
+    fn subscribe(&self, sink: NewsSink) -> Result<()> {
+        let _ = sink;
+        Ok(())
+    }
+
+    /// Asks the daemon running job `id` (Running, leased to another process) to pause or
+    /// cancel it at its next step boundary: the request is durable when this returns, and read
+    /// back in the job's `flags`. `false`: the job is not Running any more.
+    fn request(&self, id: &str, flags: Flags) -> Result<bool> {
+        let _ = flags;
+        Err(Error::Internal(format!(
+            "job {id}: requests to another daemon need a shared job store"
+        )))
+    }
+
+    /// Claims job `id` itself if it is Pending (an inline command running the one job it
+    /// submitted), as `claim` does. `None`: it is not Pending (any more).
+    fn claim_job(&self, id: &str, lease: &Lease) -> Result<Option<JobRecord>> {
+        let _ = lease;
+        Err(Error::Internal(format!(
+            "job {id}: claims by ID need a shared job store"
+        )))
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The engine's in-memory view: the committed records (what readers see), the staged changes
 //! overlaid on them for decisions, and the scheduling indexes of that latest view.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use super::super::batch::{Batch, Ticket};
@@ -52,6 +52,22 @@ pub(super) struct Inner {
     pub(super) assigned: HashMap<usize, String>,
     /// When a job was last submitted (workers leave the commits to submitters meanwhile).
     pub(super) last_submit: Option<Instant>,
+    /// Shared store: ask for one claim even with no Pending job in view (a job whose daemon
+    /// died is claimable once its lease ran out). Set by the timer about every second.
+    pub(super) probe: bool,
+    /// Shared store: the last claims found less than they asked for (other daemons took the
+    /// jobs this view still shows Pending): ask again only on news.
+    pub(super) claim_dry: bool,
+    /// Jobs that ran here and that another daemon took over (their lease ran out): their
+    /// worker stops at its next step boundary.
+    pub(super) lost: HashSet<String>,
+    /// Jobs whose change was skipped because another daemon's came first, with the batch
+    /// it was in (a control then decides again).
+    pub(super) conflicted: HashMap<String, u64>,
+    /// The lease owner of each job claimed here (see `JobsEngine::renew_leases`).
+    pub(super) lease_owners: HashMap<String, String>,
+    /// Bumped after a failed commit that carried claims: later claims use a new owner name.
+    pub(super) lease_generation: u64,
 }
 
 impl Default for Inner {
@@ -71,6 +87,12 @@ impl Default for Inner {
             claims_in_flight: 0,
             assigned: HashMap::new(),
             last_submit: None,
+            probe: false,
+            claim_dry: false,
+            lost: HashSet::new(),
+            conflicted: HashMap::new(),
+            lease_owners: HashMap::new(),
+            lease_generation: 0,
         }
     }
 }
@@ -99,15 +121,25 @@ impl Inner {
         }
     }
 
-    /// Rebuilds both indexes from the committed records (after a failed commit).
+    /// Rebuilds both indexes from the latest view (after a failed commit, or after changes
+    /// another daemon made replaced committed records).
     pub(super) fn reindex(&mut self) {
         self.pending.clear();
         self.history.clear();
         let jobs = std::mem::take(&mut self.jobs);
-        for r in jobs.values() {
-            self.index(r);
+        let staged = std::mem::take(&mut self.staged);
+        for (id, r) in &jobs {
+            if !staged.contains_key(id) {
+                self.index(r);
+            }
+        }
+        for s in staged.values() {
+            if let Some(r) = &s.rec {
+                self.index(r);
+            }
         }
         self.jobs = jobs;
+        self.staged = staged;
     }
 
     /// The job as the latest decision left it (committed or staged).
@@ -154,6 +186,11 @@ impl Inner {
             }),
         }
     }
+}
+
+/// Whether this process runs the job (claimed here, not handed over since).
+pub(super) fn runs_here(r: &JobRecord) -> bool {
+    r.state == JobState::Running && r.running_since.is_some()
 }
 
 /// The cause of a failed database write, kept to answer every later caller.

@@ -6,11 +6,11 @@ use std::time::Instant;
 use super::super::batch::{Batch, Ticket};
 use super::super::model::{JobRecord, now_us};
 use super::super::state::{Event, Flags, JobState, advance};
-use super::cache::{Broken, Inner, Slot, Staged};
+use super::cache::{Broken, Inner, Slot, Staged, runs_here};
 use super::events::events_of;
 use super::{COMMIT_DELAY, JobsEngine, SUBMITS_RECENT, WORKER_PATIENCE, refused};
 use crate::error::Result;
-use crate::persist::job_store::{Change, Durability, Lease};
+use crate::persist::job_store::{Applied, Change, Durability, Lease};
 use std::sync::MutexGuard;
 
 impl JobsEngine {
@@ -52,6 +52,9 @@ impl JobsEngine {
             match g.latest(&p.id).cloned() {
                 Some(old) => g.unindex(&old),
                 None => g.last_submit = Some(Instant::now()),
+            }
+            if p.state == JobState::Pending {
+                g.claim_dry = false;
             }
             g.index(&p);
             note(g, &p.id);
@@ -174,25 +177,39 @@ impl JobsEngine {
             return g;
         }
         g.committing = Some(batch.ticket());
-        let mut news = Vec::with_capacity(batch.ids.len());
-        let mut olds = Vec::with_capacity(batch.ids.len());
+        // Each staged job's change, over the revision it was decided on (the new record
+        // is written one revision higher); `None`: nothing staged any more (dropped
+        // after a conflict of an earlier batch).
+        let mut writes = Vec::with_capacity(batch.ids.len());
         for id in &batch.ids {
-            news.push(g.staged.get(id).and_then(|s| s.rec.clone()));
-            olds.push(g.jobs.get(id).cloned());
+            let Some(staged) = g.staged.get(id) else {
+                continue;
+            };
+            let new = staged.rec.clone().map(|mut n| {
+                n.revision += 1;
+                n
+            });
+            let old = g.jobs.get(id).cloned().map(|mut o| {
+                if let Some(n) = &new {
+                    o.revision = n.revision - 1;
+                }
+                o
+            });
+            writes.push((id.clone(), old, new));
         }
         let mode = if batch.durable {
             Durability::StateChange
         } else {
             Durability::Checkpoint
         };
-        let leases: Vec<Lease> = batch.claims.iter().map(|_| self.lease()).collect();
+        let lease = self.lease(&g);
+        let leases: Vec<Lease> = batch.claims.iter().map(|_| lease.clone()).collect();
         g.claims_in_flight = leases.len();
         drop(g);
 
-        let changes: Vec<Change<'_>> = news
+        let changes: Vec<Change<'_>> = writes
             .iter()
-            .zip(&olds)
-            .filter_map(|(new, old)| match (new, old) {
+            .filter_map(|(_, old, new)| match (new, old) {
                 (Some(new), old) => Some(Change::Put {
                     old: old.as_ref(),
                     new,
@@ -202,37 +219,60 @@ impl JobsEngine {
                 (None, None) => None,
             })
             .collect();
-        let result = if !leases.is_empty() {
-            self.store.apply_and_claim(&changes, mode, &leases)
-        } else if changes.is_empty() {
-            Ok(Vec::new())
+        let result = if changes.is_empty() && leases.is_empty() {
+            Ok(Applied::default())
         } else {
-            self.store.apply(&changes, mode).map(|()| Vec::new())
+            self.store.apply_checked(&changes, mode, &leases)
         };
         drop(changes);
+        // Jobs another daemon changed first: read again, before the lock is taken.
+        let fresh = match &result {
+            Ok(applied) if !applied.conflicts.is_empty() => {
+                self.store.get_many(&applied.conflicts).unwrap_or_else(|e| {
+                    tracing::error!("cannot read jobs changed by another daemon: {e}");
+                    Vec::new()
+                })
+            }
+            _ => Vec::new(),
+        };
 
         let mut g = self.lock();
         g.claims_in_flight = 0;
         match result {
-            Ok(claimed) => {
-                self.events
-                    .push(batch.ids.iter().zip(news.iter().zip(&olds)).flat_map(
-                        |(id, (new, old))| {
-                            events_of(old.as_ref(), new.as_ref()).map(|e| (e, id.clone()))
-                        },
-                    ));
-                for (id, new) in batch.ids.iter().zip(news) {
+            Ok(applied) => {
+                let conflicted: std::collections::HashSet<&String> =
+                    applied.conflicts.iter().collect();
+                writes.retain(|(id, _, _)| !conflicted.contains(id));
+                self.events.push(writes.iter().flat_map(|(id, old, new)| {
+                    events_of(old.as_ref(), new.as_ref()).map(|e| (e, id.clone()))
+                }));
+                for (id, _, new) in writes {
+                    let later = match g.staged.get(&id) {
+                        Some(s) if s.batch == batch.no => {
+                            g.staged.remove(&id);
+                            false
+                        }
+                        Some(_) => true,
+                        None => false,
+                    };
                     match new {
                         Some(r) => {
-                            g.jobs.insert(id.clone(), r);
+                            // A later batch's change of this job was decided on this one.
+                            if later
+                                && let Some(Some(next)) =
+                                    g.staged.get_mut(&id).map(|s| s.rec.as_mut())
+                            {
+                                next.revision = r.revision;
+                            }
+                            g.jobs.insert(id, r);
                         }
                         None => {
-                            g.jobs.remove(id);
+                            g.jobs.remove(&id);
                         }
                     }
-                    if g.staged.get(id).is_some_and(|s| s.batch == batch.no) {
-                        g.staged.remove(id);
-                    }
+                }
+                if !applied.conflicts.is_empty() {
+                    self.take_conflicts(&mut g, batch.no, &applied.conflicts, fresh);
                 }
                 let now = Instant::now();
                 for slot in g.slots.iter_mut() {
@@ -240,7 +280,12 @@ impl JobsEngine {
                         *slot = Slot::Idle;
                     }
                 }
-                for (&n, rec) in batch.claims.iter().zip(claimed) {
+                if self.shared {
+                    g.probe = false;
+                    g.claim_dry = applied.claimed.len() < batch.claims.len();
+                }
+                for (&n, rec) in batch.claims.iter().zip(applied.claimed) {
+                    g.lease_owners.insert(rec.id.clone(), lease.owner.clone());
                     self.take_claimed(&mut g, n, rec, now);
                 }
                 batch.resolve(Ok(()));
@@ -259,6 +304,10 @@ impl JobsEngine {
                     self.timer.notify_all();
                     self.stepped.notify_all();
                 }
+                if !batch.claims.is_empty() {
+                    // Its claims may have committed all the same: never renew them.
+                    g.lease_generation += 1;
+                }
                 let next = Batch::new(g.open.no + 1);
                 let dependent = std::mem::replace(&mut g.open, next);
                 g.staged.clear();
@@ -272,14 +321,48 @@ impl JobsEngine {
         self.changed.notify_all();
         g
     }
+    /// Jobs whose change another daemon's came before: their staged changes (decided on a
+    /// version that is gone) are dropped and the stored versions become the committed ones.
+    /// A job that ran here and is Running elsewhere now was taken over: its worker stops.
+    fn take_conflicts(
+        &self,
+        g: &mut Inner,
+        batch: u64,
+        ids: &[String],
+        fresh: Vec<(String, Option<JobRecord>)>,
+    ) {
+        if g.conflicted.len() > 1000 {
+            g.conflicted.clear();
+        }
+        for id in ids {
+            tracing::info!("job {id} was changed by another daemon: read again");
+            g.staged.remove(id);
+            g.conflicted.insert(id.clone(), batch);
+        }
+        for (id, rec) in fresh {
+            let ran_here = g.jobs.get(&id).is_some_and(runs_here);
+            match rec {
+                Some(r) => {
+                    if ran_here && r.state == JobState::Running {
+                        tracing::warn!("job {id} was taken over by another daemon");
+                        g.lost.insert(id.clone());
+                    }
+                    g.jobs.insert(id, r);
+                }
+                None => {
+                    g.jobs.remove(&id);
+                }
+            }
+        }
+        g.reindex();
+        self.work.notify_all();
+    }
+
     /// A job the store claimed for worker `n`: Running in the committed view, the worker's to
     /// take. A job this process already runs (the store handed it out again because its lease
     /// expired, e.g. after a clock jump) is left with the worker that runs it.
-    fn take_claimed(&self, g: &mut Inner, n: usize, mut rec: JobRecord, now: Instant) {
-        if g.jobs
-            .get(&rec.id)
-            .is_some_and(|r| r.state == JobState::Running)
-        {
+    pub(super) fn take_claimed(&self, g: &mut Inner, n: usize, mut rec: JobRecord, now: Instant) {
+        if g.jobs.get(&rec.id).is_some_and(runs_here) {
             tracing::warn!(
                 "job {} was claimed again while running here: ignored",
                 rec.id
@@ -336,8 +419,7 @@ impl JobsEngine {
         }
         rec.completion_us = Some(now);
         rec.last_change_us = now;
-        rec.completion_seq = Some(g.next_completion);
-        g.next_completion += 1;
+        rec.completion_seq = Some(self.next_completion(g));
         // History: keep the newest `history_size`, this one included.
         let total = g.history.len() + 1;
         let excess = total.saturating_sub(self.config.history_size);

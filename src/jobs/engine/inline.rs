@@ -1,13 +1,18 @@
 //! `run_only`: an inline command drives the one job it submitted in the calling thread, as a
 //! worker would (same steps, same commits, same pause/cancel/retry handling), and never starts
 //! another job: other Pending jobs of the home stay Pending for the daemon.
+//!
+//! On a store other daemons share, the job is claimed by its ID with a lease this loop renews
+//! (`JobStore::claim_job`); if a daemon claimed it first, the command waits for that daemon
+//! to run it. Either way no other job is run by an inline command.
 
 use std::time::{Duration, Instant};
 
 use super::super::model::{JobInfo, now_us};
 use super::super::state::{Event, JobState, advance};
+use super::cache::runs_here;
 use super::worker::{COMMIT_RETRY, INLINE, Step};
-use super::{JobsEngine, TICK};
+use super::{JobsEngine, LEASE_RENEWAL, TICK};
 use crate::error::{Error, Result};
 use crate::persist::job_store::Durability;
 
@@ -34,9 +39,10 @@ impl JobsEngine {
             ));
         }
         let deadline = timeout.map(|t| Instant::now() + t);
-        let id = self.lock().resolve(id_or_prefix)?;
+        let id = self.find(id_or_prefix)?;
         let mut watched = Instant::now();
         let mut committed_at = Instant::now();
+        let mut renewed = Instant::now();
         loop {
             if let Some(e) = self.broken() {
                 return Err(e);
@@ -67,8 +73,12 @@ impl JobsEngine {
                 }
                 watched = Instant::now();
             }
+            let ours = self.shared && self.lock().latest(&id).is_some_and(runs_here);
             match latest {
+                Some(JobState::Pending) if self.shared => self.claim_only(&id),
                 Some(JobState::Pending) => self.start_only(&id),
+                // Another daemon runs it: its changes reach this view.
+                Some(JobState::Running) if self.shared && !ours => self.wait_change(TICK),
                 Some(JobState::Running) => self.step_only(&id)?,
                 Some(JobState::Retry) => self.requeue_if_due(&id),
                 // Paused, or a change not committed yet: wait for the next commit.
@@ -82,6 +92,34 @@ impl JobsEngine {
             }
             if let Err(e) = self.store.flush_if_stale() {
                 tracing::error!("cannot flush job checkpoints: {e}");
+            }
+            if self.shared && renewed.elapsed() >= LEASE_RENEWAL {
+                renewed = Instant::now();
+                self.renew_leases();
+            }
+        }
+    }
+
+    /// Shared store: claims the job by its ID (Pending → Running, leased to this process).
+    /// When a daemon claimed it first, reads it again (that daemon runs it).
+    fn claim_only(&self, id: &str) {
+        let lease = self.lease(&self.lock());
+        match self.store.claim_job(id, &lease) {
+            Ok(Some(rec)) => {
+                let mut g = self.lock();
+                g.lease_owners.insert(rec.id.clone(), lease.owner);
+                self.take_claimed(&mut g, INLINE, rec, Instant::now());
+                g.assigned.remove(&INLINE);
+                self.changed.notify_all();
+            }
+            Ok(None) => {
+                self.refresh(&[id.to_string()]);
+                self.wait_change(TICK);
+            }
+            Err(e) => {
+                tracing::error!("cannot start job {id}: {e}");
+                self.lock().lease_generation += 1;
+                std::thread::sleep(COMMIT_RETRY);
             }
         }
     }

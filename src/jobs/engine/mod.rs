@@ -44,6 +44,7 @@ mod commit;
 mod events;
 mod inline;
 mod recovery;
+mod sync;
 mod timer;
 mod worker;
 
@@ -60,7 +61,7 @@ use super::state::{Action, Event, Flags, JobState, Outcome, transition};
 use crate::error::{Error, Result};
 use crate::persist::job_store::{Durability, JobStore, Lease};
 use crate::persist::redb::job_store::RedbJobStore;
-use cache::{Broken, Inner, Slot};
+use cache::{Broken, Inner, Slot, runs_here};
 pub use events::{EventSink, JobChange};
 
 /// `ConcurrentJobs` and `JobsHistorySize`.
@@ -89,8 +90,13 @@ const TICK: Duration = Duration::from_millis(100);
 const COMMIT_DELAY: Duration = Duration::from_micros(200);
 /// How long a claimed job stays this engine's without a renewal, and how often the timer
 /// renews: a daemon that died loses its jobs to another after at most `LEASE`.
-const LEASE: Duration = Duration::from_secs(60);
-const LEASE_RENEWAL: Duration = Duration::from_secs(20);
+const LEASE: Duration = Duration::from_secs(10);
+const LEASE_RENEWAL: Duration = Duration::from_millis(3_333);
+/// Shared store: how often idle workers ask for a claim with no Pending job in view (a job
+/// whose daemon died), and how long a pause or cancel of a job running on another daemon
+/// waits for that daemon to act on it before answering the job as it is.
+const PROBE: Duration = Duration::from_secs(1);
+const REMOTE_WAIT: Duration = Duration::from_secs(3);
 /// How long a worker leaves its commit to submitters while jobs are being submitted (one came
 /// within `SUBMITS_RECENT`): a submit then commits the worker's change with its own.
 const WORKER_PATIENCE: Duration = Duration::from_millis(1);
@@ -116,6 +122,11 @@ pub struct JobsEngine {
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Submissions and ends of jobs, for the changes log.
     events: events::EventLog,
+    /// Whether other daemons write the store too (PostgreSQL): the cache follows their
+    /// changes (`sync.rs`) and controls of the jobs they run go through the store.
+    shared: bool,
+    /// What other daemons changed, waiting for the sync thread.
+    inbox: Arc<sync::Inbox>,
 }
 
 impl JobsEngine {
@@ -139,12 +150,17 @@ impl JobsEngine {
     }
 
     /// Opens the engine over any job store and loads every stored job.
+    /// Over a store other daemons share, the cache follows their changes from now on.
     pub fn open_with(
         store: Arc<dyn JobStore>,
         config: EngineConfig,
         kinds: Vec<Arc<dyn JobKind>>,
     ) -> Result<Arc<Self>> {
-        Ok(Arc::new(Self::build(store, config, kinds)?))
+        let engine = Arc::new(Self::build(store, config, kinds)?);
+        if engine.shared {
+            engine.start_sync()?;
+        }
+        Ok(engine)
     }
 
     fn build(
@@ -171,6 +187,8 @@ impl JobsEngine {
         };
         inner.slots = vec![Slot::Idle; config.workers];
         Ok(JobsEngine {
+            shared: store.shared(),
+            inbox: Arc::default(),
             store,
             #[cfg(test)]
             redb: None,
@@ -191,11 +209,65 @@ impl JobsEngine {
         })
     }
 
-    /// The lease of a job this engine claims.
-    fn lease(&self) -> Lease {
+    /// The next submit sequence number. Daemons sharing a store number their submits by the
+    /// clock (µs), so FIFO among equal priorities holds across them (to their clocks' skew).
+    fn next_seq(&self, g: &mut Inner) -> u64 {
+        if self.shared {
+            g.next_seq = g.next_seq.max(u64::try_from(now_us()).unwrap_or(0));
+        }
+        let seq = g.next_seq;
+        g.next_seq += 1;
+        seq
+    }
+
+    /// The next completion sequence number (history order), by the clock as `next_seq`.
+    fn next_completion(&self, g: &mut Inner) -> u64 {
+        if self.shared {
+            g.next_completion = g.next_completion.max(u64::try_from(now_us()).unwrap_or(0));
+        }
+        let seq = g.next_completion;
+        g.next_completion += 1;
+        seq
+    }
+
+    /// `Inner::resolve`, and on a shared store a full ID this daemon has not heard of yet
+    /// (submitted elsewhere a moment ago) is looked up in the store.
+    fn find(&self, id_or_prefix: &str) -> Result<String> {
+        let found = self.lock().resolve(id_or_prefix);
+        match found {
+            Err(Error::NotFound { .. }) if self.shared && id_or_prefix.trim().len() == 36 => {
+                self.refresh(&[id_or_prefix.trim().to_ascii_lowercase()]);
+                self.lock().resolve(id_or_prefix)
+            }
+            other => other,
+        }
+    }
+
+    /// The lease of a job this engine claims now.
+    fn lease(&self, g: &Inner) -> Lease {
         Lease {
-            owner: self.owner.clone(),
+            owner: format!("{}/{}", self.owner, g.lease_generation),
             duration: LEASE,
+        }
+    }
+
+    /// Renews the leases of the jobs this engine runs. A claim whose commit failed may still
+    /// have committed (the connection was lost during COMMIT): after such a failure the engine
+    /// claims under a new owner name, and only the names of jobs it runs are renewed, so such
+    /// a job is not kept leased by a daemon that does not run it.
+    fn renew_leases(&self) {
+        let owners: std::collections::HashSet<String> = {
+            let mut g = self.lock();
+            let Inner {
+                lease_owners, jobs, ..
+            } = &mut *g;
+            lease_owners.retain(|id, _| jobs.get(id).is_some_and(runs_here));
+            lease_owners.values().cloned().collect()
+        };
+        for owner in owners {
+            if let Err(e) = self.store.renew(&owner, LEASE) {
+                tracing::error!("cannot renew the leases of the running jobs: {e}");
+            }
         }
     }
 
@@ -288,6 +360,7 @@ impl JobsEngine {
             completion_seq: None,
             flags: Flags::default(),
             user_data,
+            revision: 0,
         };
         let mut g = self.lock();
         if g.stopping {
@@ -300,8 +373,7 @@ impl JobsEngine {
             kind.discard_outputs(&rec);
             return Err(refusal);
         }
-        rec.seq = g.next_seq;
-        g.next_seq += 1;
+        rec.seq = self.next_seq(&mut g);
         let undo = rec.clone();
         let (ticket, _) = self.stage(&mut g, vec![rec], Vec::new(), Durability::StateChange);
         // A worker may start it at once: its start shares this commit or follows it.
@@ -315,8 +387,8 @@ impl JobsEngine {
 
     /// `GET /jobs/{id}`; `id_or_prefix` is a full ID or a unique prefix of at least 8 characters.
     pub fn info(&self, id_or_prefix: &str) -> Result<JobInfo> {
+        let id = self.find(id_or_prefix)?;
         let g = self.lock();
-        let id = g.resolve(id_or_prefix)?;
         g.jobs
             .get(&id)
             .map(|r| r.info(now_us()))
@@ -325,8 +397,8 @@ impl JobsEngine {
 
     /// The stored record (for outputs and debugging).
     pub fn record(&self, id_or_prefix: &str) -> Result<JobRecord> {
+        let id = self.find(id_or_prefix)?;
         let g = self.lock();
-        let id = g.resolve(id_or_prefix)?;
         g.jobs
             .get(&id)
             .cloned()
@@ -371,8 +443,8 @@ impl JobsEngine {
     /// One attempt of `control`. Any answer decided on a staged state waits for that state's
     /// commit; `None`: that commit failed, so the state it was decided on is gone: decide again.
     fn control_once(&self, id_or_prefix: &str, action: Action) -> Result<Option<Result<JobInfo>>> {
+        let id = self.find(id_or_prefix)?;
         let mut g = self.lock();
-        let id = g.resolve(id_or_prefix)?;
         // The commit in flight may be claiming this Pending job: decide once it is known, or
         // this change (made on the Pending version) would overwrite its Running one.
         while g.claims_in_flight > 0 && g.latest(&id).is_some_and(|r| r.state == JobState::Pending)
@@ -399,6 +471,11 @@ impl JobsEngine {
         let mut discard = Vec::new();
         let ticket = match outcome {
             Outcome::NoOp => return Ok(answered(g, Ok(cur.info(now)))),
+            // Another daemon runs it: ask it through the store.
+            Outcome::Schedule(flags) if self.shared && !runs_here(&cur) => {
+                drop(g);
+                return self.request_remote(&id, flags);
+            }
             Outcome::Schedule(flags) => {
                 let mut new = cur;
                 new.flags = flags;
@@ -431,8 +508,7 @@ impl JobsEngine {
                     new.completion_us = None;
                     new.completion_seq = None;
                     new.last_change_us = now;
-                    new.seq = g.next_seq;
-                    g.next_seq += 1;
+                    new.seq = self.next_seq(&mut g);
                     let t = self
                         .stage(&mut g, vec![new], Vec::new(), Durability::StateChange)
                         .0;
@@ -442,9 +518,14 @@ impl JobsEngine {
             },
         };
         let answer = g.latest(&id).cloned();
-        let (g, committed) = self.settle(g, &ticket);
+        let (mut g, committed) = self.settle(g, &ticket);
+        // Another daemon changed the job first (a shared store): decide again on its version.
+        let overtaken = g.conflicted.remove(&id) == Some(ticket.no);
         drop(g);
         committed?;
+        if overtaken {
+            return Ok(None);
+        }
         self.discard(discard);
         // A job evicted at once (JobsHistorySize 0) is gone.
         Ok(Some(
@@ -480,8 +561,8 @@ impl JobsEngine {
     /// it is: the caller checks `State`). Sees committed states only.
     pub fn wait(&self, id_or_prefix: &str, timeout: Option<Duration>) -> Result<JobInfo> {
         let deadline = timeout.map(|t| Instant::now() + t);
+        let id = self.find(id_or_prefix)?;
         let mut g = self.lock();
-        let id = g.resolve(id_or_prefix)?;
         loop {
             let Some(r) = g.jobs.get(&id) else {
                 return Err(Error::NotFound { what: "job", id });
@@ -519,6 +600,7 @@ impl JobsEngine {
     /// Stops taking jobs; running jobs stop at their next step boundary with their checkpoint
     /// committed (they stay Running in the database, for `recover`); joins the threads.
     pub fn shutdown(&self) {
+        self.inbox.close();
         self.lock().stopping = true;
         self.work.notify_all();
         self.timer.notify_all();
@@ -539,6 +621,9 @@ impl JobsEngine {
         if g.broken.is_some() {
             return;
         }
+        if self.shared {
+            self.release(&mut g);
+        }
         g.open.durable = true;
         let ticket = g.open.ticket();
         if let (_, Err(e)) = self.settle(g, &ticket) {
@@ -548,6 +633,31 @@ impl JobsEngine {
             tracing::error!("cannot flush the job queue at shutdown: {e}");
         }
         self.events.flush();
+    }
+
+    /// Shared store, at shutdown: the jobs this daemon ran go back to Pending (from their
+    /// checkpoint), for the other daemons to claim at once rather than after the lease. A job
+    /// with a pause or cancel to honour stays Running: whoever claims it next honours it.
+    fn release(&self, g: &mut Inner) {
+        let now = now_us();
+        let puts: Vec<JobRecord> = g
+            .jobs
+            .values()
+            .filter(|r| runs_here(r))
+            .filter_map(|r| g.latest(&r.id))
+            .filter(|r| r.state == JobState::Running && r.flags == Flags::default())
+            .cloned()
+            .filter_map(|mut r| {
+                r.state = super::state::advance(r.state, Event::Recover).ok()?;
+                r.fold_runtime(false);
+                r.last_change_us = now;
+                Some(r)
+            })
+            .collect();
+        if !puts.is_empty() {
+            tracing::info!("{} running jobs go back to the queue", puts.len());
+            self.stage(g, puts, Vec::new(), Durability::StateChange);
+        }
     }
 
     /// Why the engine stopped for good, if a database write failed with an I/O error: the

@@ -11,12 +11,17 @@ impl JobsEngine {
     /// checkpoint, or from step 0 if their kind is not resumable); a Running job whose pause or
     /// cancel was acknowledged becomes Paused or is canceled; Paused stay Paused; the history is
     /// trimmed to `JobsHistorySize`. One durable transaction.
+    ///
+    /// On a store other daemons share, Running and Retry jobs are left alone: they may be
+    /// another daemon's, and a job whose daemon died is claimed again once its lease ran out
+    /// (with its checkpoint and its acknowledged pause or cancel); any daemon's timer requeues
+    /// Retry jobs when due.
     pub fn recover(&self) -> Result<()> {
         let mut g = self.lock();
         let now = now_us();
         let mut puts = Vec::new();
         let mut canceled = Vec::new();
-        for r in g.jobs.values() {
+        for r in g.jobs.values().filter(|_| !self.shared) {
             if !matches!(r.state, JobState::Running | JobState::Retry) {
                 continue;
             }

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use super::super::model::{JobRecord, now_us};
 use super::super::state::{Event, JobState, advance};
-use super::{JobsEngine, LEASE, LEASE_RENEWAL, TICK};
+use super::{JobsEngine, LEASE_RENEWAL, PROBE, TICK};
 use crate::persist::job_store::Durability;
 
 impl JobsEngine {
     /// Retry backoff, and the durability of lazy checkpoints.
     pub(super) fn timer_loop(self: Arc<Self>) {
         let mut renewed = std::time::Instant::now();
+        let mut probed = std::time::Instant::now();
         loop {
             let mut g = self.lock();
             if g.stopping {
@@ -71,11 +72,17 @@ impl JobsEngine {
             if let Err(e) = self.store.flush_if_stale() {
                 tracing::error!("cannot flush job checkpoints: {e}");
             }
+            if self.shared && probed.elapsed() >= PROBE {
+                // A job whose daemon died is in no one's Pending view: ask the store.
+                probed = std::time::Instant::now();
+                let mut g = self.lock();
+                g.probe = true;
+                g.claim_dry = false;
+                self.work.notify_one();
+            }
             if renewed.elapsed() >= LEASE_RENEWAL {
                 renewed = std::time::Instant::now();
-                if let Err(e) = self.store.renew(&self.owner, LEASE) {
-                    tracing::error!("cannot renew the leases of the running jobs: {e}");
-                }
+                self.renew_leases();
             }
         }
     }

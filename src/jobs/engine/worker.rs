@@ -87,8 +87,14 @@ impl JobsEngine {
 
     /// Whether the latest view holds more Pending jobs than claims already asked for (the
     /// cache only says when to ask; the store says which job).
+    /// On a shared store, not after claims came back short until there is news, and once per
+    /// `PROBE` even with nothing Pending in view (expired leases).
     fn claimable(&self, g: &Inner) -> bool {
-        g.pending.len() > g.open.claims.len() + g.claims_in_flight
+        let asked = g.open.claims.len() + g.claims_in_flight;
+        if self.shared && g.claim_dry {
+            return false;
+        }
+        g.pending.len() > asked || (g.probe && asked == 0)
     }
 
     /// Asks for a job for worker `n` in the open batch; returns the batch's ticket.
@@ -187,10 +193,14 @@ impl JobsEngine {
     /// One step boundary and one step.
     pub(super) fn run_once(&self, n: usize, id: &str) -> Result<Step> {
         let mut g = self.lock();
+        if g.lost.remove(id) {
+            return Ok(Step::Stop);
+        }
         let Some(rec) = g.latest(id).cloned() else {
             return Ok(Step::Stop);
         };
-        if rec.state != JobState::Running {
+        // Running elsewhere (a shared store): not this worker's.
+        if rec.state != JobState::Running || (self.shared && rec.running_since.is_none()) {
             return Ok(Step::Stop);
         }
         let kind = match self.kind(&rec.type_name) {
@@ -266,6 +276,10 @@ impl JobsEngine {
         let Some(mut new) = g.latest(id).cloned() else {
             return Ok(Step::Stop);
         };
+        // Taken over by another daemon during the step (its lease ran out): not ours to end.
+        if new.state != JobState::Running || g.lost.remove(id) {
+            return Ok(Step::Stop);
+        }
         let progress = |pos: u64, steps: u64| {
             if steps == 0 {
                 1.0

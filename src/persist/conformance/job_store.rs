@@ -61,6 +61,7 @@ fn job(n: u64, priority: i32) -> JobRecord {
         completion_seq: None,
         flags: Flags::default(),
         user_data: None,
+        revision: 0,
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod database;
 pub mod error;
 pub mod index_store;
+pub mod job_store;
 pub mod schema;
 pub mod settings_store;
 #[cfg(test)]
@@ -17,7 +18,7 @@ pub use database::PgDatabase;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::persist::index_store::IndexStore;
 use crate::persist::job_store::JobStore;
 
@@ -31,8 +32,5 @@ pub fn index_store(db: Arc<PgDatabase>, storage: &Path) -> Result<Arc<dyn IndexS
 
 /// The job store on `db`, shared by every daemon.
 pub fn job_store(db: Arc<PgDatabase>) -> Result<Arc<dyn JobStore>> {
-    Err(Error::Postgres {
-        url: db.shown().to_string(),
-        reason: "the job store on PostgreSQL is not built yet".into(),
-    })
+    Ok(Arc::new(job_store::PgJobStore::new(db)))
 }

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The job queue on PostgreSQL (issue 16): a burst of 2 000 trivial jobs (Sleep, 1 step of 0 ms)
+# through three daemons sharing one database and one storage directory (667 + 667 + 666 jobs
+# submitted at once, 8 client connections per daemon, each client then waits for its jobs
+# through its daemon, whichever daemon ran them; the issue's target is >= 1 500 jobs/s), every
+# run on a new database and new homes. Prints the median of RUNS runs (default 5).
+# A private PostgreSQL server (initdb in a temporary directory, Unix socket only, default
+# durability: fsync on, synchronous_commit on) is started and stopped by the script; as root
+# it runs as the `postgres` user. The redb path is measured by benches/jobs.sh.
+# Usage: benches/postgres_jobs.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+cargo build --release -q --bin dicomq --example jobs_burst
+bin=$PWD/target/release/dicomq
+burst=$PWD/target/release/examples/jobs_burst
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+work=$(mktemp -d "${TMPDIR:-/tmp}/dicomq-pgjobs.XXXXXX")
+chmod 755 "$work"
+pgdir=$work/pg
+mkdir -p "$pgdir"
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres: "$pgdir"
+as_pg "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust >/dev/null
+as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+  -o "-c listen_addresses='' -c unix_socket_directories='$pgdir' -p 5432 -c max_connections=200" \
+  start >/dev/null
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+now() { date +%s.%N; }
+
+databases=0
+new_database() { # prints the URL of a new, empty database
+  databases=$((databases + 1))
+  "$pgbin/psql" -q -h "$pgdir" -U postgres -d postgres -c "CREATE DATABASE b$databases" >/dev/null
+  echo "host=$pgdir port=5432 user=postgres dbname=b$databases"
+}
+
+start_daemon() { # HOME: starts its daemon and waits until it answers
+  "$bin" --home "$1" daemon >/dev/null 2>"$1.log" &
+  pids+=($!)
+  for _ in $(seq 200); do
+    [ -S "$1/daemon.sock" ] && "$bin" --home "$1" status >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "daemon on $1 did not start:" >&2
+  cat "$1.log" >&2
+  exit 1
+}
+
+stop_daemons() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+
+times=()
+for r in $(seq "$runs"); do
+  url=$(new_database)
+  for d in a b c; do
+    mkdir -p "$work/$d-$r"
+    printf '{"StorageDirectory": "%s", "Index": "%s", "JobsHistorySize": 5000}\n' \
+      "$work/storage-$r" "$url" >"$work/$d-$r/config.json"
+    start_daemon "$work/$d-$r"
+  done
+  t0=$(now)
+  "$burst" "$work/a-$r" 667 8 >/dev/null &
+  a=$!
+  "$burst" "$work/b-$r" 667 8 >/dev/null &
+  b=$!
+  "$burst" "$work/c-$r" 666 8 >/dev/null &
+  c=$!
+  wait "$a"
+  wait "$b"
+  wait "$c"
+  t1=$(now)
+  times+=("$(echo "$t1 - $t0" | bc -l)")
+  done_jobs=$("$bin" --home "$work/a-$r" --json jobs ls | jq '[.[] | select(.State == "Success")] | length')
+  [ "$done_jobs" = 2000 ] || { echo "expected 2000 jobs done, found $done_jobs" >&2; exit 1; }
+  stop_daemons
+done
+
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'), runs=$runs (median)"
+m=$(printf '%s\n' "${times[@]}" | median)
+printf '2000 jobs through three daemons: %.3f s  %5.0f jobs/s   (runs: %s)\n' \
+  "$m" "$(echo "2000/$m" | bc -l)" "${times[*]}"

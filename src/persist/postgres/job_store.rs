@@ -1,0 +1,939 @@
+//! The job store on PostgreSQL, one table (`jobs`, schema/v1_jobs.sql) shared by every daemon
+//! of a database.
+//!
+//! - Claims are `SELECT … FOR UPDATE SKIP LOCKED`: a Running job whose lease ran out first (its
+//!   daemon died), then the highest priority, oldest submit; the claimed row becomes Running,
+//!   leased to the claimer, in the same transaction as the batch that asked (`apply_checked`).
+//! - Every write of a record bumps its `revision`; a change is applied only over the revision
+//!   it was decided on, so two daemons never overwrite each other's change blindly: the loser
+//!   is told (`Applied::conflicts`), reads the job again and decides again.
+//! - A daemon asks another to pause or cancel the job it runs through `requested`, a column the
+//!   running daemon does not overwrite: reads fold it into the record's flags.
+//! - Every transaction that changes jobs sends `pg_notify('dicomq_jobs', "<token> <id>…")`; each
+//!   daemon LISTENs on a connection of its own (`subscribe`) and reads the changed jobs again.
+//!   While that connection is down, it reads everything again every second.
+//! - `Durability::Checkpoint` batches commit with `synchronous_commit = off`: durable within
+//!   PostgreSQL's `wal_writer_delay` (200 ms by default), not waited for.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::time::Duration;
+
+use deadpool_postgres::Transaction;
+use tokio_postgres::{AsyncMessage, Row};
+
+use super::database::PgDatabase;
+use super::error::is_retryable;
+use crate::error::{Error, Result};
+use crate::jobs::model::{JobRecord, now_us};
+use crate::jobs::state::{Event, Flags, JobState, advance};
+use crate::persist::job_store::{
+    Applied, Change, Durability, JobStore, Lease, NewsSink, StoreNews, priority_key,
+};
+
+/// The notification channel.
+const CHANNEL: &str = "dicomq_jobs";
+/// A notification's payload stays under PostgreSQL's 8000 bytes.
+const PAYLOAD_MAX: usize = 7000;
+/// How often a daemon whose listener is down reads every job again (and tries to reconnect).
+const POLL: Duration = Duration::from_secs(1);
+/// Attempts of a batch that failed before its commit for a reason worth a retry.
+const ATTEMPTS: usize = 3;
+
+const SELECT: &str = "SELECT record, requested FROM jobs";
+
+pub struct PgJobStore {
+    db: Arc<PgDatabase>,
+    /// This process in notifications: its own changes are not news to it.
+    token: String,
+    /// Set when the store is dropped: the listener thread ends.
+    stop: Arc<AtomicBool>,
+    /// Test hook: batches of at least this many changes fail after their writes (0: none).
+    #[cfg(test)]
+    fail_at_least: std::sync::atomic::AtomicUsize,
+}
+
+/// A failed attempt, and whether running it again may succeed.
+struct Failure {
+    error: Error,
+    retry: bool,
+}
+
+impl PgJobStore {
+    pub fn new(db: Arc<PgDatabase>) -> Self {
+        PgJobStore {
+            db,
+            token: uuid::Uuid::new_v4().simple().to_string(),
+            stop: Arc::new(AtomicBool::new(false)),
+            #[cfg(test)]
+            fail_at_least: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Makes batches of at least `n` changes fail after their writes (tests).
+    #[cfg(test)]
+    pub(crate) fn fail_batches(&self, n: Option<usize>) {
+        self.fail_at_least.store(n.unwrap_or(0), Ordering::SeqCst);
+    }
+
+    fn failure(&self, e: tokio_postgres::Error) -> Failure {
+        Failure {
+            retry: is_retryable(&e),
+            error: self.db.error(&e),
+        }
+    }
+
+    /// Runs `attempt` on a pooled connection, again (up to `ATTEMPTS`) when it failed before
+    /// its commit for a reason worth a retry (a lost connection, a deadlock).
+    fn with_retries<T, F, Fut>(&self, attempt: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, Failure>>,
+    {
+        self.db.block_on(async {
+            let mut tried = 0;
+            loop {
+                tried += 1;
+                match attempt().await {
+                    Ok(t) => return Ok(t),
+                    Err(f) if f.retry && tried < ATTEMPTS => {
+                        tracing::debug!("job store: {} (trying again)", f.error);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    Err(f) => return Err(f.error),
+                }
+            }
+        })
+    }
+
+    async fn read(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
+        let client = self.db.client().await?;
+        let stmt = client
+            .prepare_cached(sql)
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        client
+            .query(&stmt, params)
+            .await
+            .map_err(|e| self.db.error(&e))
+    }
+
+    async fn ids(&self, sql: &str) -> Result<Vec<String>> {
+        Ok(self
+            .read(sql, &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    /// One batch: the changes, then the claims, one transaction, one notification per
+    /// `PAYLOAD_MAX` bytes of changed IDs.
+    async fn batch(
+        &self,
+        changes: &[Change<'_>],
+        durability: Durability,
+        leases: &[Lease],
+    ) -> std::result::Result<Applied, Failure> {
+        let mut client = self.db.client().await.map_err(|error| Failure {
+            error,
+            retry: false,
+        })?;
+        let tx = client.transaction().await.map_err(|e| self.failure(e))?;
+        if durability == Durability::Checkpoint && leases.is_empty() {
+            tx.batch_execute("SET LOCAL synchronous_commit = off")
+                .await
+                .map_err(|e| self.failure(e))?;
+        }
+        let mut changed = Vec::with_capacity(changes.len() + leases.len());
+        let mut conflicts = Vec::new();
+        for change in changes {
+            let (id, applied) = match change {
+                Change::Put { old, new } => (&new.id, self.put(&tx, *old, new).await?),
+                Change::Delete(old) => (&old.id, self.delete(&tx, old).await?),
+            };
+            if applied {
+                changed.push(id.clone());
+            } else {
+                conflicts.push(id.clone());
+            }
+        }
+        let claimed = self.claim_in(&tx, leases).await?;
+        changed.extend(claimed.iter().map(|r| r.id.clone()));
+        #[cfg(test)]
+        {
+            let n = self.fail_at_least.load(Ordering::SeqCst);
+            if n > 0 && changes.len() >= n {
+                return Err(Failure {
+                    error: Error::Internal("database: injected commit failure".into()),
+                    retry: false,
+                });
+            }
+        }
+        self.notify(&tx, &changed).await?;
+        // A commit that fails may have committed: never retried blindly.
+        tx.commit().await.map_err(|e| Failure {
+            error: self.db.error(&e),
+            retry: false,
+        })?;
+        Ok(Applied { claimed, conflicts })
+    }
+
+    /// Writes one record: inserted when `old` is `None`, else only over `old.revision`.
+    /// Returns whether it was applied.
+    async fn put(
+        &self,
+        tx: &Transaction<'_>,
+        old: Option<&JobRecord>,
+        new: &JobRecord,
+    ) -> std::result::Result<bool, Failure> {
+        let cols = Columns::of(new).map_err(|error| Failure {
+            error,
+            retry: false,
+        })?;
+        let n = match old {
+            None => {
+                let stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO jobs (id, record, state, priority_key, seq, completion_seq, \
+                         revision) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .await
+                    .map_err(|e| self.failure(e))?;
+                tx.execute(
+                    &stmt,
+                    &[
+                        &new.id,
+                        &cols.json,
+                        &cols.state,
+                        &cols.priority_key,
+                        &cols.seq,
+                        &cols.completion_seq,
+                        &cols.revision,
+                    ],
+                )
+                .await
+            }
+            Some(old) => {
+                // Leaving Running ends the lease and the requests made to its runner.
+                let stmt = tx
+                    .prepare_cached(
+                        "UPDATE jobs SET record = $2, state = $3, priority_key = $4, seq = $5, \
+                         completion_seq = $6, revision = $7, \
+                         requested = CASE WHEN $3 = 'Running' THEN requested ELSE 0 END, \
+                         lease_owner = CASE WHEN $3 = 'Running' THEN lease_owner END, \
+                         lease_until = CASE WHEN $3 = 'Running' THEN lease_until END \
+                         WHERE id = $1 AND revision = $8",
+                    )
+                    .await
+                    .map_err(|e| self.failure(e))?;
+                let was = rev(old.revision).map_err(|error| Failure {
+                    error,
+                    retry: false,
+                })?;
+                tx.execute(
+                    &stmt,
+                    &[
+                        &new.id,
+                        &cols.json,
+                        &cols.state,
+                        &cols.priority_key,
+                        &cols.seq,
+                        &cols.completion_seq,
+                        &cols.revision,
+                        &was,
+                    ],
+                )
+                .await
+            }
+        }
+        .map_err(|e| self.failure(e))?;
+        Ok(n == 1)
+    }
+
+    /// Deletes a job at `old.revision`, or finished (a history eviction by two daemons at once
+    /// is not a conflict). A job already gone is not one either. Returns whether it applied.
+    async fn delete(
+        &self,
+        tx: &Transaction<'_>,
+        old: &JobRecord,
+    ) -> std::result::Result<bool, Failure> {
+        let stmt = tx
+            .prepare_cached(
+                "WITH gone AS (DELETE FROM jobs WHERE id = $1 \
+                 AND (revision = $2 OR state IN ('Success', 'Failure')) RETURNING 1) \
+                 SELECT EXISTS (SELECT 1 FROM gone), EXISTS (SELECT 1 FROM jobs WHERE id = $1)",
+            )
+            .await
+            .map_err(|e| self.failure(e))?;
+        let was = rev(old.revision).map_err(|error| Failure {
+            error,
+            retry: false,
+        })?;
+        let row = tx
+            .query_one(&stmt, &[&old.id, &was])
+            .await
+            .map_err(|e| self.failure(e))?;
+        let (deleted, existed): (bool, bool) = (row.get(0), row.get(1));
+        Ok(deleted || !existed)
+    }
+
+    /// One claim per lease: expired leases first, then Pending jobs in claim order.
+    async fn claim_in(
+        &self,
+        tx: &Transaction<'_>,
+        leases: &[Lease],
+    ) -> std::result::Result<Vec<JobRecord>, Failure> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let want = leases.len() as i64;
+        let expired = tx
+            .prepare_cached(
+                "SELECT record, requested FROM jobs \
+                 WHERE state = 'Running' AND lease_until <= clock_timestamp() \
+                 ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED",
+            )
+            .await
+            .map_err(|e| self.failure(e))?;
+        let mut rows = tx
+            .query(&expired, &[&want])
+            .await
+            .map_err(|e| self.failure(e))?;
+        if rows.len() < leases.len() {
+            let pending = tx
+                .prepare_cached(
+                    "SELECT record, requested FROM jobs WHERE state = 'Pending' \
+                     ORDER BY priority_key, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                )
+                .await
+                .map_err(|e| self.failure(e))?;
+            let more = want - rows.len() as i64;
+            rows.extend(
+                tx.query(&pending, &[&more])
+                    .await
+                    .map_err(|e| self.failure(e))?,
+            );
+        }
+        let mut claimed = Vec::with_capacity(rows.len());
+        for (row, lease) in rows.iter().zip(leases) {
+            claimed.push(self.take(tx, row, lease).await?);
+        }
+        Ok(claimed)
+    }
+
+    /// A claimed row (locked by this transaction) becomes Running, leased to `lease.owner`.
+    async fn take(
+        &self,
+        tx: &Transaction<'_>,
+        row: &Row,
+        lease: &Lease,
+    ) -> std::result::Result<JobRecord, Failure> {
+        let plain = |error| Failure {
+            error,
+            retry: false,
+        };
+        let mut rec = decode_row(row).map_err(plain)?;
+        if rec.state == JobState::Pending {
+            rec.state = advance(rec.state, Event::Start)
+                .map_err(|r| plain(Error::Invalid(r.message(&rec.id))))?;
+            rec.error_code = 0;
+            rec.error_details.clear();
+            rec.flags = Flags::default();
+            rec.last_change_us = now_us();
+        }
+        rec.revision += 1;
+        let cols = Columns::of(&rec).map_err(plain)?;
+        let micros = i64::try_from(lease.duration.as_micros()).unwrap_or(i64::MAX);
+        let stmt = tx
+            .prepare_cached(
+                "UPDATE jobs SET record = $2, state = $3, revision = $4, requested = 0, \
+                 lease_owner = $5, lease_until = clock_timestamp() + $6::bigint * interval '1 microsecond' \
+                 WHERE id = $1",
+            )
+            .await
+            .map_err(|e| self.failure(e))?;
+        tx.execute(
+            &stmt,
+            &[
+                &rec.id,
+                &cols.json,
+                &cols.state,
+                &cols.revision,
+                &lease.owner,
+                &micros,
+            ],
+        )
+        .await
+        .map_err(|e| self.failure(e))?;
+        Ok(rec)
+    }
+
+    /// Tells the other daemons that `ids` changed (delivered when the transaction commits).
+    async fn notify(
+        &self,
+        tx: &Transaction<'_>,
+        ids: &[String],
+    ) -> std::result::Result<(), Failure> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let stmt = tx
+            .prepare_cached("SELECT pg_notify($1, $2)")
+            .await
+            .map_err(|e| self.failure(e))?;
+        let mut payload = self.token.clone();
+        for (i, id) in ids.iter().enumerate() {
+            payload.push(' ');
+            payload.push_str(id);
+            if payload.len() >= PAYLOAD_MAX || i + 1 == ids.len() {
+                tx.execute(&stmt, &[&CHANNEL, &payload])
+                    .await
+                    .map_err(|e| self.failure(e))?;
+                payload = self.token.clone();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PgJobStore {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What the columns say of a record.
+struct Columns {
+    json: String,
+    state: &'static str,
+    priority_key: i64,
+    seq: i64,
+    completion_seq: Option<i64>,
+    revision: i64,
+}
+
+impl Columns {
+    fn of(r: &JobRecord) -> Result<Columns> {
+        let json = serde_json::to_string(r)
+            .map_err(|e| Error::Internal(format!("encode job {}: {e}", r.id)))?;
+        let big = |what: &str, n: u64| {
+            i64::try_from(n)
+                .map_err(|_| Error::Internal(format!("job {}: {what} {n} too large", r.id)))
+        };
+        Ok(Columns {
+            json,
+            state: r.state.as_str(),
+            priority_key: i64::from(priority_key(r.priority)),
+            seq: big("seq", r.seq)?,
+            completion_seq: r
+                .completion_seq
+                .filter(|_| r.state.is_finished())
+                .map(|c| big("completion seq", c))
+                .transpose()?,
+            revision: big("revision", r.revision)?,
+        })
+    }
+}
+
+fn rev(n: u64) -> Result<i64> {
+    i64::try_from(n).map_err(|_| Error::Internal(format!("job revision {n} too large")))
+}
+
+/// A `record, requested` row: the record with the requests made to its runner in its flags.
+fn decode_row(row: &Row) -> Result<JobRecord> {
+    let json: &str = row.get(0);
+    let requested: i16 = row.get(1);
+    let mut r: JobRecord =
+        serde_json::from_str(json).map_err(|e| Error::Internal(format!("decode job: {e}")))?;
+    r.flags.pause |= requested & 1 != 0;
+    r.flags.cancel |= requested & 2 != 0;
+    Ok(r)
+}
+
+/// The job IDs of a notification another process sent (`None`: one of ours, or not ours).
+fn news_of(payload: &str, token: &str) -> Option<Vec<String>> {
+    let (who, ids) = payload.split_once(' ')?;
+    (who != token).then(|| ids.split(' ').map(str::to_string).collect())
+}
+
+impl JobStore for PgJobStore {
+    fn load_all(&self) -> Result<Vec<JobRecord>> {
+        self.db.block_on(async {
+            self.read(SELECT, &[])
+                .await?
+                .iter()
+                .map(decode_row)
+                .collect()
+        })
+    }
+
+    fn get(&self, id: &str) -> Result<Option<JobRecord>> {
+        self.db.block_on(async {
+            self.read("SELECT record, requested FROM jobs WHERE id = $1", &[&id])
+                .await?
+                .first()
+                .map(decode_row)
+                .transpose()
+        })
+    }
+
+    fn get_many(&self, ids: &[String]) -> Result<Vec<(String, Option<JobRecord>)>> {
+        let found: Vec<JobRecord> = self.db.block_on(async {
+            self.read(
+                "SELECT record, requested FROM jobs WHERE id = ANY($1)",
+                &[&ids],
+            )
+            .await?
+            .iter()
+            .map(decode_row)
+            .collect::<Result<Vec<_>>>()
+        })?;
+        let mut by_id: std::collections::HashMap<String, JobRecord> =
+            found.into_iter().map(|r| (r.id.clone(), r)).collect();
+        Ok(ids
+            .iter()
+            .map(|id| (id.clone(), by_id.remove(id)))
+            .collect())
+    }
+
+    fn pending_ids(&self) -> Result<Vec<String>> {
+        self.db.block_on(
+            self.ids("SELECT id FROM jobs WHERE state = 'Pending' ORDER BY priority_key, seq"),
+        )
+    }
+
+    fn history_ids(&self) -> Result<Vec<String>> {
+        self.db.block_on(self.ids(
+            "SELECT id FROM jobs WHERE state IN ('Success', 'Failure') \
+             AND completion_seq IS NOT NULL ORDER BY completion_seq",
+        ))
+    }
+
+    /// The batch in one transaction; a change over a revision that is no longer stored fails
+    /// the whole batch (the engine uses `apply_checked`, which names it instead).
+    fn apply(&self, changes: &[Change<'_>], durability: Durability) -> Result<()> {
+        self.apply_and_claim(changes, durability, &[]).map(|_| ())
+    }
+
+    fn apply_and_claim(
+        &self,
+        changes: &[Change<'_>],
+        durability: Durability,
+        leases: &[Lease],
+    ) -> Result<Vec<JobRecord>> {
+        let applied = self.apply_checked(changes, durability, leases)?;
+        match applied.conflicts.first() {
+            None => Ok(applied.claimed),
+            // The rest is committed: say which job another daemon changed first.
+            Some(id) => Err(Error::Invalid(format!(
+                "job {id} was changed by another daemon: read it again"
+            ))),
+        }
+    }
+
+    fn apply_checked(
+        &self,
+        changes: &[Change<'_>],
+        durability: Durability,
+        leases: &[Lease],
+    ) -> Result<Applied> {
+        if changes.is_empty() && leases.is_empty() {
+            return Ok(Applied::default());
+        }
+        self.with_retries(|| self.batch(changes, durability, leases))
+    }
+
+    fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
+        Ok(self
+            .apply_checked(&[], Durability::StateChange, std::slice::from_ref(lease))?
+            .claimed
+            .pop())
+    }
+
+    fn claim_job(&self, id: &str, lease: &Lease) -> Result<Option<JobRecord>> {
+        self.with_retries(|| async {
+            let mut client = self.db.client().await.map_err(|error| Failure {
+                error,
+                retry: false,
+            })?;
+            let tx = client.transaction().await.map_err(|e| self.failure(e))?;
+            let stmt = tx
+                .prepare_cached(
+                    "SELECT record, requested FROM jobs WHERE id = $1 AND state = 'Pending' \
+                     FOR UPDATE SKIP LOCKED",
+                )
+                .await
+                .map_err(|e| self.failure(e))?;
+            let Some(row) = tx
+                .query_opt(&stmt, &[&id])
+                .await
+                .map_err(|e| self.failure(e))?
+            else {
+                return Ok(None);
+            };
+            let rec = self.take(&tx, &row, lease).await?;
+            self.notify(&tx, std::slice::from_ref(&rec.id)).await?;
+            tx.commit().await.map_err(|e| Failure {
+                error: self.db.error(&e),
+                retry: false,
+            })?;
+            Ok(Some(rec))
+        })
+    }
+
+    fn renew(&self, owner: &str, duration: Duration) -> Result<()> {
+        let micros = i64::try_from(duration.as_micros()).unwrap_or(i64::MAX);
+        self.db.block_on(async {
+            self.read(
+                "WITH renewed AS (UPDATE jobs \
+                 SET lease_until = clock_timestamp() + $2::bigint * interval '1 microsecond' \
+                 WHERE lease_owner = $1 AND state = 'Running' RETURNING 1) \
+                 SELECT count(*) FROM renewed",
+                &[&owner, &micros],
+            )
+            .await
+            .map(|_| ())
+        })
+    }
+
+    fn request(&self, id: &str, flags: Flags) -> Result<bool> {
+        let bits: i16 = i16::from(flags.pause) | (i16::from(flags.cancel) << 1);
+        self.with_retries(|| async {
+            let mut client = self.db.client().await.map_err(|error| Failure {
+                error,
+                retry: false,
+            })?;
+            let tx = client.transaction().await.map_err(|e| self.failure(e))?;
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE jobs SET requested = requested | $2 \
+                     WHERE id = $1 AND state = 'Running'",
+                )
+                .await
+                .map_err(|e| self.failure(e))?;
+            let n = tx
+                .execute(&stmt, &[&id, &bits])
+                .await
+                .map_err(|e| self.failure(e))?;
+            if n == 1 {
+                self.notify(&tx, &[id.to_string()]).await?;
+            }
+            tx.commit().await.map_err(|e| Failure {
+                error: self.db.error(&e),
+                retry: false,
+            })?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Nothing waits: a checkpoint batch is durable within `wal_writer_delay`.
+    fn flush_if_stale(&self) -> Result<bool> {
+        Ok(false)
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn subscribe(&self, sink: NewsSink) -> Result<()> {
+        let (db, token, stop) = (self.db.clone(), self.token.clone(), self.stop.clone());
+        std::thread::Builder::new()
+            .name("dicomq-jobs-listen".into())
+            .spawn(move || listen(&db, &token, &stop, Arc::new(sink)))
+            .map_err(|e| Error::Internal(format!("cannot start the job listener: {e}")))?;
+        Ok(())
+    }
+}
+
+/// The listener: LISTEN on a connection of its own and hand every other process's change to
+/// `sink`; `Resync` each time it (re)connects, and every `POLL` while it cannot.
+fn listen(db: &PgDatabase, token: &str, stop: &AtomicBool, sink: Arc<NewsSink>) {
+    let mut down_since_logged = false;
+    while !stop.load(Ordering::SeqCst) {
+        let (closed_tx, closed) = channel::<()>();
+        let (news, mine) = (sink.clone(), token.to_string());
+        let connected = db
+            .dedicated(move |m| match m {
+                Some(AsyncMessage::Notification(n)) => {
+                    if let Some(ids) = news_of(n.payload(), &mine) {
+                        news(StoreNews::Changed(ids));
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    let _ = closed_tx.send(());
+                }
+            })
+            .and_then(|client| {
+                db.block_on(client.batch_execute(&format!("LISTEN {CHANNEL}")))
+                    .map_err(|e| db.error(&e))?;
+                Ok(client)
+            });
+        match connected {
+            Ok(client) => {
+                if down_since_logged {
+                    tracing::info!("job notifications: listening again");
+                    down_since_logged = false;
+                }
+                // Whatever changed before LISTEN took effect is read now.
+                sink(StoreNews::Resync);
+                loop {
+                    match closed.recv_timeout(POLL) {
+                        Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+                        Err(RecvTimeoutError::Timeout) if stop.load(Ordering::SeqCst) => return,
+                        Err(RecvTimeoutError::Timeout) => {}
+                    }
+                }
+                drop(client);
+            }
+            Err(e) => {
+                if !down_since_logged {
+                    tracing::warn!("job notifications: {e}; reading the jobs every second");
+                    down_since_logged = true;
+                }
+            }
+        }
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        std::thread::sleep(POLL);
+        sink(StoreNews::Resync);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::persist::conformance::job_store::{Harness, run_all};
+    use crate::persist::postgres::test_server::{TestServer, server};
+
+    struct PgHarness {
+        server: &'static TestServer,
+        dir: tempfile::TempDir,
+        made: Mutex<(u32, Option<PathBuf>)>,
+    }
+
+    impl Harness for PgHarness {
+        type Store = PgJobStore;
+
+        fn empty(&self) -> PgJobStore {
+            let mut made = self.made.lock().expect("made");
+            made.0 += 1;
+            let dir = self.dir.path().join(made.0.to_string());
+            made.1 = Some(dir.clone());
+            PgJobStore::new(self.server.database_for(&dir))
+        }
+
+        fn reopen(&self, store: PgJobStore) -> PgJobStore {
+            drop(store);
+            let dir = self.made.lock().expect("made").1.clone().expect("a store");
+            PgJobStore::new(self.server.database_for(&dir))
+        }
+
+        fn fail_batches(&self, store: &PgJobStore, at_least: Option<usize>) {
+            store.fail_batches(at_least);
+        }
+    }
+
+    #[test]
+    fn postgres_job_store_conforms() {
+        let Some(server) = server() else {
+            return;
+        };
+        run_all(&PgHarness {
+            server,
+            dir: tempfile::tempdir().expect("tmp"),
+            made: Mutex::new((0, None)),
+        });
+    }
+
+    fn job(n: u64) -> JobRecord {
+        let mut r: JobRecord = serde_json::from_value(serde_json::json!({
+            "id": format!("00000000-0000-4000-8000-{n:012}"), "type": "Sleep", "priority": 0,
+            "state": "Pending", "progress": 0.0, "position": 0, "steps": 3, "creation_us": 1,
+            "last_change_us": 1, "error_code": 0, "seq": n,
+        }))
+        .expect("record");
+        r.seq = n;
+        r
+    }
+
+    /// Two daemons decide on the same revision: the second change is skipped and named, the
+    /// first stays; the rest of the second batch is applied.
+    #[test]
+    fn a_change_over_an_old_revision_is_a_conflict_not_an_overwrite() {
+        let Some(server) = server() else {
+            return;
+        };
+        let db = server.fresh();
+        let (a, b) = (PgJobStore::new(db.clone()), PgJobStore::new(db));
+        let (one, two) = (job(1), job(2));
+        a.apply(
+            &[
+                Change::Put {
+                    old: None,
+                    new: &one,
+                },
+                Change::Put {
+                    old: None,
+                    new: &two,
+                },
+            ],
+            Durability::StateChange,
+        )
+        .expect("submit");
+        let mut paused = one.clone();
+        paused.state = JobState::Paused;
+        paused.revision = 1;
+        a.apply(
+            &[Change::Put {
+                old: Some(&one),
+                new: &paused,
+            }],
+            Durability::StateChange,
+        )
+        .expect("pause on a");
+        let mut canceled = one.clone();
+        canceled.state = JobState::Failure;
+        canceled.revision = 1;
+        let mut two_paused = two.clone();
+        two_paused.state = JobState::Paused;
+        two_paused.revision = 1;
+        let applied = b
+            .apply_checked(
+                &[
+                    Change::Put {
+                        old: Some(&one),
+                        new: &canceled,
+                    },
+                    Change::Put {
+                        old: Some(&two),
+                        new: &two_paused,
+                    },
+                ],
+                Durability::StateChange,
+                &[],
+            )
+            .expect("apply");
+        assert_eq!(applied.conflicts, vec![one.id.clone()]);
+        assert_eq!(b.get(&one.id).expect("get"), Some(paused));
+        assert_eq!(b.get(&two.id).expect("get"), Some(two_paused));
+        // The plain `apply` refuses instead of overwriting.
+        assert!(
+            b.apply(
+                &[Change::Put {
+                    old: Some(&one),
+                    new: &canceled
+                }],
+                Durability::StateChange
+            )
+            .is_err()
+        );
+    }
+
+    /// A request reaches the running daemon's reads as flags, survives its checkpoints, and
+    /// goes when the job leaves Running; a listener hears other stores' changes, not its own.
+    #[test]
+    fn requests_and_notifications_reach_the_other_daemon() {
+        let Some(server) = server() else {
+            return;
+        };
+        let db = server.fresh();
+        let (a, b) = (PgJobStore::new(db.clone()), PgJobStore::new(db));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = Mutex::new(tx);
+        b.subscribe(Box::new(move |news| {
+            let _ = tx.lock().expect("tx").send(news);
+        }))
+        .expect("subscribe");
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(10)).expect("listening"),
+            StoreNews::Resync
+        );
+        let one = job(1);
+        a.apply(
+            &[Change::Put {
+                old: None,
+                new: &one,
+            }],
+            Durability::StateChange,
+        )
+        .expect("submit");
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(5)).expect("news"),
+            StoreNews::Changed(vec![one.id.clone()])
+        );
+        let lease = Lease {
+            owner: "a".into(),
+            duration: Duration::from_secs(60),
+        };
+        let running = a.claim(&lease).expect("claim").expect("job");
+        assert!(
+            b.request(
+                &one.id,
+                Flags {
+                    pause: true,
+                    cancel: false
+                }
+            )
+            .expect("request")
+        );
+        let seen = b.get(&one.id).expect("get").expect("job");
+        assert!(seen.flags.pause && !seen.flags.cancel);
+        // The runner's checkpoint keeps the request; leaving Running ends it.
+        let mut step = running.clone();
+        step.position = 1;
+        step.revision += 1;
+        a.apply(
+            &[Change::Put {
+                old: Some(&running),
+                new: &step,
+            }],
+            Durability::Checkpoint,
+        )
+        .expect("checkpoint");
+        assert!(a.get(&one.id).expect("get").expect("job").flags.pause);
+        let mut paused = step.clone();
+        paused.state = JobState::Paused;
+        paused.flags = Flags::default();
+        paused.revision += 1;
+        a.apply(
+            &[Change::Put {
+                old: Some(&step),
+                new: &paused,
+            }],
+            Durability::StateChange,
+        )
+        .expect("pause");
+        assert_eq!(a.get(&one.id).expect("get"), Some(paused));
+        assert!(
+            !b.request(
+                &one.id,
+                Flags {
+                    pause: false,
+                    cancel: true
+                }
+            )
+            .expect("request")
+        );
+        // b's own request was not news to b; a's changes were.
+        let mut heard = Vec::new();
+        while let Ok(StoreNews::Changed(ids)) = rx.recv_timeout(Duration::from_millis(500)) {
+            heard.extend(ids);
+        }
+        assert_eq!(heard, vec![one.id.clone(); 3], "claim, checkpoint, pause");
+    }
+}
