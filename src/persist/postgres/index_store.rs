@@ -32,6 +32,11 @@ use crate::store::views::{expected_instances, series_status};
 /// The changes log keeps the newest this many (as the redb index does).
 const MAX_CHANGES: i64 = 100_000;
 
+/// How long a write waits for the writer lock, and how long a writer holding it may stay
+/// silent, before the server gives up on it (errors naming the lock, not hangs).
+const WRITER_TIMEOUTS: &str =
+    "SET LOCAL lock_timeout = '30s'; SET LOCAL idle_in_transaction_session_timeout = '60s'";
+
 /// How many times a write is run when it failed before its commit was sent, in a way worth
 /// another try (a connection lost and replaced, a server restarting).
 const ATTEMPTS: u32 = 3;
@@ -241,7 +246,10 @@ impl<'c> Tx<'c> {
         let lock = tx
             .prepare_cached("SELECT last_change, txid_current() FROM index_counters FOR UPDATE")
             .await?;
-        let row = tx.query_one(&lock, &[]).await?;
+        // Sent together (one round trip): no writer waits for the lock forever, and a writer
+        // that stops answering while it holds it is ended by the server, releasing it.
+        let (_, row) =
+            tokio::try_join!(tx.batch_execute(WRITER_TIMEOUTS), tx.query_one(&lock, &[]))?;
         let (seq, txid) = (to_u64(row.get(0)), row.get(1));
         let now = chrono::Utc::now();
         Ok(Tx {
@@ -1018,6 +1026,26 @@ mod tests {
         let seqs: Vec<u64> = log.iter().map(|c| c.seq).collect();
         assert_eq!(seqs, (1..=stats.last_change).collect::<Vec<_>>());
         assert!(index.owns_file("f0").expect("owns") && index.owns_file("f1").expect("owns"));
+    }
+
+    /// A write's transaction bounds its wait for the writer lock and its silences.
+    #[test]
+    fn a_writer_neither_waits_nor_holds_the_lock_forever() {
+        let Some(server) = super::super::test_server::server() else {
+            return;
+        };
+        let index = PgIndexStore::new(server.fresh());
+        let shown = index
+            .write(async |tx| {
+                let mut out = Vec::new();
+                for name in ["lock_timeout", "idle_in_transaction_session_timeout"] {
+                    let row = tx.tx.query_one(&format!("SHOW {name}"), &[]).await?;
+                    out.push(row.get::<_, String>(0));
+                }
+                Ok(out)
+            })
+            .expect("write");
+        assert_eq!(shown, ["30s", "1min"]);
     }
 
     /// A commit whose answer was lost is settled by asking the server about its transaction.
