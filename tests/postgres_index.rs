@@ -37,6 +37,7 @@ fn home_on(url: &str, storage: &Path) -> Home {
 struct Cluster {
     shared: tempfile::TempDir,
     homes: [Home; 2],
+    url: String,
 }
 
 impl Cluster {
@@ -44,7 +45,11 @@ impl Cluster {
         let shared = tempfile::tempdir().expect("tempdir");
         let storage = shared.path().join("storage");
         let homes = [home_on(url, &storage), home_on(url, &storage)];
-        Cluster { shared, homes }
+        Cluster {
+            shared,
+            homes,
+            url: url.to_string(),
+        }
     }
 
     fn storage(&self) -> PathBuf {
@@ -205,6 +210,16 @@ fn a_storage_directory_of_another_index_is_refused() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("belongs to another index"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A daemon of the same database left with its home's own storage: its files are not there.
+    let astray = Home::new();
+    let out = astray.run(&["--index", &cluster.url, "ls", "patients"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("set StorageDirectory"),
         "{}",
         stderr(&out)
     );

@@ -15,9 +15,12 @@ use crate::error::{Error, Result};
 pub const FILE: &str = "dicomq-storage-id";
 
 /// Claims `storage` for the PostgreSQL database of `identity` (`shown`: its URL, for
-/// messages): writes the file when the directory holds nothing yet, refuses a directory
-/// claimed by another database or holding files of an index that never claimed it.
-pub fn claim_for_postgres(storage: &Path, identity: &str, shown: &str) -> Result<()> {
+/// messages), which indexes `indexed` instances: writes the file when the directory holds
+/// nothing yet, refuses a directory claimed by another database or holding files of an index
+/// that never claimed it, and an unclaimed directory when the database already indexes
+/// instances (their files are in the directory the other daemons share, not here: a daemon
+/// left with its home's default storage).
+pub fn claim_for_postgres(storage: &Path, identity: &str, indexed: u64, shown: &str) -> Result<()> {
     let ours = format!("postgres {identity}");
     let refuse = |reason: String| Error::Postgres {
         url: shown.to_string(),
@@ -32,6 +35,14 @@ pub fn claim_for_postgres(storage: &Path, identity: &str, shown: &str) -> Result
                  database needs a storage directory of its own",
                 storage.display(),
                 path.display()
+            )));
+        }
+        None if indexed > 0 => {
+            return Err(refuse(format!(
+                "the database indexes {indexed} instances, but storage directory {} is not \
+                 where their files are (it has no {FILE}); set StorageDirectory to the \
+                 directory every daemon of this database mounts",
+                storage.display()
             )));
         }
         None => {}
@@ -141,9 +152,9 @@ mod tests {
     fn a_storage_directory_serves_one_index() {
         let dir = tempfile::tempdir().expect("tempdir");
         let storage = dir.path().join("storage");
-        claim_for_postgres(&storage, "aaa", "db-a").expect("first claim");
-        claim_for_postgres(&storage, "aaa", "db-a").expect("the same database again");
-        let other = claim_for_postgres(&storage, "bbb", "db-b").expect_err("another database");
+        claim_for_postgres(&storage, "aaa", 0, "db-a").expect("first claim");
+        claim_for_postgres(&storage, "aaa", 0, "db-a").expect("the same database again");
+        let other = claim_for_postgres(&storage, "bbb", 0, "db-b").expect_err("another database");
         assert!(
             other.to_string().contains("belongs to another index"),
             "{other}"
@@ -158,13 +169,21 @@ mod tests {
         fs::create_dir_all(used.join("ab/cd")).expect("mkdir");
         fs::write(used.join("ab/cd/file"), b"x").expect("write");
         check_for_redb(&used, &dir.path().join("index.redb")).expect("redb's own");
-        let taken = claim_for_postgres(&used, "aaa", "db-a").expect_err("files without a claim");
+        let taken = claim_for_postgres(&used, "aaa", 0, "db-a").expect_err("files without a claim");
         assert!(taken.to_string().contains("already holds files"), "{taken}");
         assert!(!used.join(FILE).exists());
 
         // An empty `incoming/` is nothing.
         let fresh = dir.path().join("fresh");
         fs::create_dir_all(fresh.join("incoming")).expect("mkdir");
-        claim_for_postgres(&fresh, "ccc", "db-c").expect("empty");
+        claim_for_postgres(&fresh, "ccc", 0, "db-c").expect("empty");
+
+        // A database that already indexes instances is not given a new, empty directory.
+        let elsewhere = dir.path().join("elsewhere");
+        let e = claim_for_postgres(&elsewhere, "aaa", 3, "db-a").expect_err("empty, not ours");
+        assert!(e.to_string().contains("set StorageDirectory"), "{e}");
+        assert_eq!(e.kind().exit_code(), 3);
+        assert!(!elsewhere.join(FILE).exists());
+        claim_for_postgres(&storage, "aaa", 3, "db-a").expect("its own directory");
     }
 }

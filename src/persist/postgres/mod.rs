@@ -26,7 +26,13 @@ use crate::persist::job_store::JobStore;
 /// storage directory is claimed for this database, or refused when another index has it.
 pub fn index_store(db: Arc<PgDatabase>, storage: &Path) -> Result<Arc<dyn IndexStore>> {
     let index = index_store::PgIndexStore::new(db.clone());
-    crate::persist::storage_identity::claim_for_postgres(storage, &index.identity()?, db.shown())?;
+    let indexed = index.statistics()?.instances;
+    crate::persist::storage_identity::claim_for_postgres(
+        storage,
+        &index.identity()?,
+        indexed,
+        db.shown(),
+    )?;
     Ok(Arc::new(index))
 }
 
