@@ -1,9 +1,10 @@
 //! File storage, the file implementation of `BlobStore` (src/persist/blob_store.rs): stored
 //! DICOM files under `storage/ab/cd/<uuid>`. A new file is written under `storage/incoming/`
-//! (staged), the whole batch is made durable at once (`sync_filesystem`, one `syncfs`), the index
-//! commits it, and only then is the file published (renamed) to its place. After a crash,
-//! whatever is left in `incoming/` is either published (the index has it) or deleted, so there
-//! is never a row without its file nor a file without its row.
+//! (staged), the batch is made durable at once (a large one by one `syncfs`, a few files by an
+//! `fdatasync` each, into files the `StagingPool` created ahead with durable directory
+//! entries), the index commits it, and only then is the file published (renamed) to its place.
+//! After a crash, whatever is left in `incoming/` is either published (the index has it) or
+//! deleted, so there is never a row without its file nor a file without its row.
 //!
 //! This is also where the storage metrics are taken: the time to create, read and remove one
 //! file, and the bytes read and written.
@@ -16,16 +17,18 @@ use std::time::{Duration, Instant};
 
 use crate::metrics::{Metrics, Timed};
 use crate::persist::blob_store::{BlobLabel, BlobReader, BlobStore};
+use crate::persist::staging_pool::{FILES_PER_DIR, StagingPool};
 
-/// How many files of one import share a directory (see `FileStorage::new_uuids`).
-const FILES_PER_DIR: usize = 64;
-/// Up to this many staged files, `sync_incoming` fsyncs each instead of the whole file system.
+/// Up to this many staged files, `sync_incoming` fsyncs each instead of the whole file system,
+/// and their names come from the `StagingPool`.
 const FSYNC_EACH_UP_TO: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct FileStorage {
     root: PathBuf,
     metrics: Arc<Metrics>,
+    /// Shared by the clones: files created ahead in `incoming/` for imports of a few files.
+    pool: Arc<StagingPool>,
 }
 
 impl FileStorage {
@@ -35,8 +38,10 @@ impl FileStorage {
     }
 
     pub fn with_metrics(root: impl Into<PathBuf>, metrics: Arc<Metrics>) -> Self {
+        let root = root.into();
         FileStorage {
-            root: root.into(),
+            pool: Arc::new(StagingPool::new(root.join("incoming"))),
+            root,
             metrics,
         }
     }
@@ -105,6 +110,7 @@ impl FileStorage {
     /// Moves a file the index has committed from `incoming/` to its place. Not synced: if the
     /// rename is lost in a crash, the next open publishes it again.
     pub fn publish(&self, uuid: &str) -> io::Result<()> {
+        self.pool.forget(&[uuid]);
         let dest = self.path_of(uuid);
         if let Some(dir) = dest.parent() {
             fs::create_dir_all(dir)?;
@@ -112,7 +118,17 @@ impl FileStorage {
         fs::rename(self.incoming_path_of(uuid), dest)
     }
 
-    /// The files waiting in `incoming/` (for the recovery at open).
+    /// Whether `path` is a file the pool created ahead and no import wrote (empty, owned by no
+    /// row; `dicomq check` passes over it).
+    pub fn is_spare(&self, path: &Path) -> bool {
+        path.parent() == Some(self.incoming_dir().as_path())
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| self.pool.is_unwritten(n))
+    }
+
+    /// The files waiting in `incoming/` (for the recovery at open), files of the pool included.
     pub fn incoming(&self) -> io::Result<Vec<String>> {
         match fs::read_dir(self.incoming_dir()) {
             Ok(rd) => Ok(rd
@@ -148,26 +164,57 @@ impl FileStorage {
         }
     }
 
-    /// Makes the files staged in `incoming/` durable: a few (a C-STORE at a time, one upload)
-    /// by an fsync each and of the directories, many by one `syncfs`. On a file system shared
-    /// with other writers a `syncfs` also flushes their data (tens to hundreds of ms under
-    /// load), while an fsync of one small file is about a millisecond.
-    pub fn sync_incoming(&self) -> io::Result<()> {
-        let staged = self.incoming()?;
-        if staged.len() > FSYNC_EACH_UP_TO {
-            return self.sync_filesystem();
-        }
-        for uuid in &staged {
-            match File::open(self.incoming_path_of(uuid)) {
-                Ok(f) => f.sync_all()?,
-                // Published or removed by a concurrent batch since the listing.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
+    /// Makes the files `uuids` staged in `incoming/` durable: a few (a C-STORE at a time, one
+    /// upload) by an `fdatasync` each (their data and length), many by one `syncfs`. On a file
+    /// system shared with other writers a `syncfs` also flushes their data (tens to hundreds of
+    /// ms under load), while an fdatasync of one small file is one device flush. Their entries
+    /// in `incoming/` are durable too: made so by the pool when it created the files, else by
+    /// an fsync of `incoming/` here (`incoming/` itself was made durable in the root when it
+    /// was created, by `ensure_incoming`).
+    pub fn sync_incoming(&self, uuids: &[&str]) -> io::Result<()> {
+        if uuids.len() > FSYNC_EACH_UP_TO {
+            self.sync_filesystem()?;
+        } else {
+            for uuid in uuids {
+                File::open(self.incoming_path_of(uuid))?.sync_data()?;
+            }
+            if !self.pool.entries_durable(uuids) {
+                File::open(self.incoming_dir())?.sync_all()?;
             }
         }
-        // The new entries in `incoming/` (`incoming/` itself was made durable in the root when
-        // it was created, by `write_with`).
-        File::open(self.incoming_dir())?.sync_all()
+        self.pool.forget(uuids);
+        Ok(())
+    }
+
+    /// `n` names for new files: for a few, files of the pool (durable entries in `incoming/`);
+    /// for more (synced by one `syncfs` anyway), names sharing a directory per run.
+    fn new_names(&self, n: usize) -> Vec<String> {
+        if n == 0 || n > FSYNC_EACH_UP_TO {
+            return Self::new_uuids(n);
+        }
+        match self.ensure_incoming().and_then(|()| self.pool.take(n)) {
+            Ok(names) => names,
+            Err(e) => {
+                // Not fatal: the names are then new entries, synced with their directory.
+                tracing::debug!("cannot create files ahead in incoming/: {e}");
+                Self::new_uuids(n)
+            }
+        }
+    }
+
+    /// Creates `incoming/` if needed; when created now (once per home, or again if someone
+    /// removed it), its entry in the root is flushed, so that a sync of staged files needs
+    /// only `incoming/`.
+    fn ensure_incoming(&self) -> io::Result<()> {
+        match fs::create_dir(self.incoming_dir()) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            created => {
+                if created.is_err() {
+                    fs::create_dir_all(self.incoming_dir())?;
+                }
+                File::open(&self.root)?.sync_all()
+            }
+        }
     }
 
     /// Copies the file at `source` (streamed, never held whole) as the file of `uuid`; not
@@ -189,16 +236,9 @@ impl FileStorage {
     ) -> io::Result<u64> {
         let timer = self.metrics.timer(Timed::StorageCreate);
         let temp = self.incoming_path_of(uuid);
-        match fs::create_dir(self.incoming_dir()) {
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            // Created now (once per home, or again if someone removed it): its entry in the
-            // root is flushed here, so that a sync of staged files needs only `incoming/`.
-            created => {
-                if created.is_err() {
-                    fs::create_dir_all(self.incoming_dir())?;
-                }
-                File::open(&self.root)?.sync_all()?;
-            }
+        // A file of the pool exists already (with `incoming/`); it is truncated and written.
+        if !self.pool.is_unwritten(uuid) {
+            self.ensure_incoming()?;
         }
         let result = (|| {
             let mut file = File::create(&temp)?;
@@ -206,6 +246,7 @@ impl FileStorage {
         })();
         match &result {
             Ok(written) => {
+                self.pool.written(uuid);
                 timer.finish();
                 self.metrics.add_written_bytes(*written);
             }
@@ -225,6 +266,13 @@ impl FileStorage {
 
     /// `open`, and the path it opened (no second look at the disk to name it).
     fn open_located(&self, uuid: &str) -> io::Result<(StorageReader, PathBuf)> {
+        if self.pool.is_unwritten(uuid) {
+            // A name taken, its file created ahead: nothing is stored under it yet.
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("nothing stored as {uuid} yet"),
+            ));
+        }
         let start = Instant::now();
         let placed = self.path_of(uuid);
         let (file, path) = match File::open(&placed) {
@@ -252,6 +300,7 @@ impl FileStorage {
     /// Removes the file of `uuid` and any temporary left by a crash; a missing file is fine.
     pub fn remove(&self, uuid: &str) -> io::Result<()> {
         let _timer = self.metrics.timer(Timed::StorageRemove);
+        self.pool.forget(&[uuid]);
         // `incoming/` first: a publish racing this removal then either finds nothing to move,
         // or has already moved the file to its place, which is removed next.
         for p in [
@@ -271,7 +320,7 @@ impl FileStorage {
 
 impl BlobStore for FileStorage {
     fn new_keys(&self, n: usize) -> Vec<String> {
-        FileStorage::new_uuids(n)
+        self.new_names(n)
     }
 
     fn stage(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
@@ -282,8 +331,8 @@ impl BlobStore for FileStorage {
         self.write_with(key, |out| io::copy(source, out))
     }
 
-    fn sync_staged(&self) -> io::Result<()> {
-        self.sync_incoming()
+    fn sync_staged(&self, keys: &[&str]) -> io::Result<()> {
+        self.sync_incoming(keys)
     }
 
     fn publish(&self, key: &str) -> io::Result<()> {
@@ -291,7 +340,9 @@ impl BlobStore for FileStorage {
     }
 
     fn staged(&self) -> io::Result<Vec<String>> {
-        self.incoming()
+        let mut staged = self.incoming()?;
+        staged.retain(|k| !self.pool.is_unwritten(k));
+        Ok(staged)
     }
 
     fn open(&self, key: &str) -> io::Result<BlobReader> {
