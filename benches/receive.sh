@@ -18,6 +18,10 @@
 # Usage: [TCP_NODELAY=1] [DICOMQ_BASELINE=BIN] benches/receive.sh [N] [RUNS] [SIZE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# dicom-rs's reader ends every data set on an error value, which captures a backtrace when
+# RUST_BACKTRACE is set (tens of µs per instance): measure as a deployment runs (panics keep
+# theirs).
+export RUST_LIB_BACKTRACE=0
 n=${1:-2000}
 runs=${2:-3}
 size=${3:-10000}
