@@ -11,6 +11,12 @@
 # (TCP_QUICKACK); `TCP_NODELAY=1 benches/receive.sh` (read by DCMTK) compares without that.
 # 2 cores, shared disk, 2 000 × 10 KB, medians of 3: default 356 vs 11 instances/s (32×);
 # TCP_NODELAY=1: 428 vs 283 instances/s (1.5×).
+# With files created ahead (one fdatasync of the file + the index commit per instance, was a
+# file fsync + a directory fsync + the commit), other helpers building on the same disk, medians
+# of 3 interleaved rounds: TCP_NODELAY=1, 2 000 files: 397 (this) vs 207 (before) vs 381
+# (Orthanc) instances/s; default storescu, 300 files: 235 vs 147 vs 11. Orthanc 1.10 syncs
+# one file per instance (its SQLite commit; the DICOM file is not synced), dicomq two (the file,
+# then the index row), so on a disk whose flushes queue behind other writers it is flush-bound.
 # DICOMQ_BASELINE=OTHER_BINARY also times that binary in every round (interleaved A/B/Orthanc).
 # Every run's storage is kept until the end: on ext4 without a journal (this machine) creating
 # files right after deleting thousands is several times slower (the allocator skips inodes
