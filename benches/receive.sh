@@ -14,9 +14,11 @@
 # With files created ahead (one fdatasync of the file + the index commit per instance, was a
 # file fsync + a directory fsync + the commit), other helpers building on the same disk, medians
 # of 3 interleaved rounds: TCP_NODELAY=1, 2 000 files: 397 (this) vs 207 (before) vs 381
-# (Orthanc) instances/s; default storescu, 300 files: 235 vs 147 vs 11. Orthanc 1.10 syncs
-# one file per instance (its SQLite commit; the DICOM file is not synced), dicomq two (the file,
-# then the index row), so on a disk whose flushes queue behind other writers it is flush-bound.
+# (Orthanc) instances/s, and in a busier hour 184 vs 188 vs 344 (rounds 13.4/4.3/10.9 s vs
+# 10.7/5.1/18.0 s: the rounds swing 3×); default storescu, 300 files: 235 vs 147 vs 11.
+# Orthanc 1.10 flushes once per instance (its SQLite commit; the DICOM file is not synced),
+# dicomq twice (the file, then the index row), so on a disk whose flushes queue behind other
+# writers dicomq is flush-bound: fdatasync median 0.34 ms, p90 2 ms there.
 # DICOMQ_BASELINE=OTHER_BINARY also times that binary in every round (interleaved A/B/Orthanc).
 # Every run's storage is kept until the end: on ext4 without a journal (this machine) creating
 # files right after deleting thousands is several times slower (the allocator skips inodes
