@@ -11,9 +11,25 @@
 # (TCP_QUICKACK); `TCP_NODELAY=1 benches/receive.sh` (read by DCMTK) compares without that.
 # 2 cores, shared disk, 2 000 × 10 KB, medians of 3: default 356 vs 11 instances/s (32×);
 # TCP_NODELAY=1: 428 vs 283 instances/s (1.5×).
-# Usage: [TCP_NODELAY=1] benches/receive.sh [N] [RUNS] [SIZE]
+# With files created ahead (one fdatasync of the file + the index commit per instance, was a
+# file fsync + a directory fsync + the commit), other helpers building on the same disk, medians
+# of 3 interleaved rounds: TCP_NODELAY=1, 2 000 files: 397 (this) vs 207 (before) vs 381
+# (Orthanc) instances/s, and in a busier hour 184 vs 188 vs 344 (rounds 13.4/4.3/10.9 s vs
+# 10.7/5.1/18.0 s: the rounds swing 3×); default storescu, 300 files: 235 vs 147 vs 11.
+# Orthanc 1.10 flushes once per instance (its SQLite commit; the DICOM file is not synced),
+# dicomq twice (the file, then the index row), so on a disk whose flushes queue behind other
+# writers dicomq is flush-bound: fdatasync median 0.34 ms, p90 2 ms there.
+# DICOMQ_BASELINE=OTHER_BINARY also times that binary in every round (interleaved A/B/Orthanc).
+# Every run's storage is kept until the end: on ext4 without a journal (this machine) creating
+# files right after deleting thousands is several times slower (the allocator skips inodes
+# freed in the last minutes), which would penalise whoever runs after a deletion.
+# Usage: [TCP_NODELAY=1] [DICOMQ_BASELINE=BIN] benches/receive.sh [N] [RUNS] [SIZE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# dicom-rs's reader ends every data set on an error value, which captures a backtrace when
+# RUST_BACKTRACE is set (tens of µs per instance): measure as a deployment runs (panics keep
+# theirs).
+export RUST_LIB_BACKTRACE=0
 n=${1:-2000}
 runs=${2:-3}
 size=${3:-10000}
@@ -25,12 +41,13 @@ target=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 cargo build --release -q --bin dicomq --example gen_files
 bin=${DICOMQ_BIN:-$target/release/dicomq}
+baseline=${DICOMQ_BASELINE:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicomq-receive.XXXXXX")
 port=${DICOMQ_BENCH_DICOM_PORT:-11112}
-daemon=
 cleanup() {
-  if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
-  ORTHANC_PEER_DIR=$work/orthanc "$peer" stop >/dev/null 2>&1 || true
+  # A daemon left by an interrupted run (receive runs in a subshell: its PID is in a file).
+  if [ -s "$work/daemon.pid" ]; then kill "$(cat "$work/daemon.pid")" 2>/dev/null || true; fi
+  [ -z "${ORTHANC_PEER_DIR:-}" ] || "$peer" stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -41,24 +58,34 @@ now() { date +%s.%N; }
 "$target/release/examples/gen_files" "$work/src" "$n" "$size"
 files=("$work"/src/*.dcm)
 mb=$(du -sm "$work/src" | cut -f1)
-d=() o=()
-for r in $(seq "$runs"); do
-  # dicomq
-  home=$work/home-$r
-  "$bin" --home "$home" daemon --dicom "127.0.0.1:$port" 2>"$work/daemon.log" &
-  daemon=$!
-  for _ in $(seq 200); do [ -S "$home/daemon.sock" ] && break; sleep 0.05; done
+# Times one receive by the dicomq binary $1 into a fresh home $2; prints the seconds (stdout
+# carries nothing else).
+receive() {
+  "$1" --home "$2" daemon --dicom "127.0.0.1:$port" 2>"$work/daemon.log" &
+  local daemon=$!
+  echo "$daemon" >"$work/daemon.pid"
+  for _ in $(seq 200); do [ -S "$2/daemon.sock" ] && break; sleep 0.05; done
   sync
   t0=$(now)
-  storescu -aec DICOMQ -to 60 127.0.0.1 "$port" "${files[@]}"
+  storescu -aec DICOMQ -to 60 127.0.0.1 "$port" "${files[@]}" >&2
   t1=$(now)
-  d+=("$(echo "$t1 - $t0" | bc -l)")
-  got=$("$bin" --home "$home" --json ls instances | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-  kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=
-  [ "$got" = "$n" ] || { echo "dicomq stored $got of $n" >&2; exit 1; }
+  got=$("$1" --home "$2" --json ls instances | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  kill "$daemon"; wait "$daemon" 2>/dev/null || true; : >"$work/daemon.pid"
+  [ "$got" = "$n" ] || { echo "$1 stored $got of $n" >&2; exit 1; }
+  echo "$t1 - $t0" | bc -l
+}
+
+d=() b=() o=()
+for r in $(seq "$runs"); do
+  # (an assignment alone, so that `set -e` stops on a failed receive)
+  t=$(receive "$bin" "$work/home-$r")
+  d+=("$t")
+  if [ -n "$baseline" ]; then
+    t=$(receive "$baseline" "$work/baseline-$r")
+    b+=("$t")
+  fi
   # Orthanc
-  export ORTHANC_PEER_DIR=$work/orthanc
-  rm -rf "$ORTHANC_PEER_DIR"
+  export ORTHANC_PEER_DIR=$work/orthanc-$r
   "$peer" start >/dev/null
   sync
   t0=$(now)
@@ -68,11 +95,16 @@ for r in $(seq "$runs"); do
   got=$("$peer" exec curl -s http://127.0.0.1:8042/statistics | python3 -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"])')
   "$peer" stop >/dev/null
   [ "$got" = "$n" ] || { echo "Orthanc stored $got of $n" >&2; exit 1; }
-  rm -rf "$home"
 done
 dm=$(printf '%s\n' "${d[@]}" | median)
 om=$(printf '%s\n' "${o[@]}" | median)
 echo "machine: $(nproc) cores, $(uname -r), $n files, $mb MB, runs=$runs (medians), one association each"
 printf 'dicomq:  %.2f s, %.0f instances/s, %.1f MB/s\n' "$dm" "$(echo "$n/$dm" | bc -l)" "$(echo "$mb/$dm" | bc -l)"
+if [ -n "$baseline" ]; then
+  bm=$(printf '%s\n' "${b[@]}" | median)
+  printf 'baseline: %.2f s, %.0f instances/s (%s)\n' "$bm" "$(echo "$n/$bm" | bc -l)" "$baseline"
+  echo "dicomq runs: ${d[*]}; baseline runs: ${b[*]}"
+fi
 printf 'orthanc: %.2f s, %.0f instances/s, %.1f MB/s\n' "$om" "$(echo "$n/$om" | bc -l)" "$(echo "$mb/$om" | bc -l)"
+echo "orthanc runs: ${o[*]}"
 printf 'ratio orthanc/dicomq (how many times faster): %.2f\n' "$(echo "$om/$dm" | bc -l)"

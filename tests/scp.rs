@@ -513,6 +513,9 @@ fn an_instance_acknowledged_before_a_kill_is_stored_after_restart() {
     assert!(s.status.success(), "{}", stderr(&s));
     d.kill9();
     assert_eq!(instance_count(&home), 3);
+    // The open that counted them deleted the empty files the daemon had created ahead.
+    let left = dicomq_testdata::files_under(&home.path().join("storage"));
+    assert_eq!(left.len(), 3, "{left:?}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use dicom_object::FileMetaTableBuilder;
 use super::dimse::status;
 use crate::node::Node;
 use crate::store::ids::Level;
-use crate::store::import::{ImportItem, ImportSource, ImportStatus};
+use crate::store::import::{ImportItem, ImportStatus};
 use crate::store::metadata::{Attached, origin};
 
 /// What the C-STORE-RSP says.
@@ -92,7 +92,8 @@ pub fn store(node: &Node, label: String, metadata: Attached, r: &Received) -> St
             "SOPClassUID differs from the command's",
         );
     }
-    let item = ImportItem::new(label, ImportSource::Bytes(bytes)).with_metadata(metadata);
+    // Parsed once: the import takes the header read here.
+    let item = ImportItem::parsed(label, bytes, header).with_metadata(metadata);
     match node.import(vec![item], &mut |_| {}) {
         Ok(results) => match results.first() {
             // Orthanc answers an instance it already has as stored.

@@ -34,11 +34,15 @@ impl Databases {
                     // The recovery at open deletes what `incoming/` holds that the index does
                     // not own, and a lost index owns nothing: move those files to their place
                     // first, where the check sees them (indexed if they parse, reported if not).
+                    // An empty one was created ahead and never written (`StagingPool`): deleted.
                     let files = crate::store::files::FileStorage::new(storage);
                     for uuid in files.incoming().map_err(|e| Error::io(storage, e))? {
-                        files
-                            .publish(&uuid)
-                            .map_err(|e| Error::io(files.locate(&uuid), e))?;
+                        let at = files.locate(&uuid);
+                        let settled = match std::fs::metadata(&at) {
+                            Ok(m) if m.len() == 0 => files.remove(&uuid),
+                            _ => files.publish(&uuid),
+                        };
+                        settled.map_err(|e| Error::io(at, e))?;
                     }
                 }
                 Ok(Databases::Redb(open_database(home)?))

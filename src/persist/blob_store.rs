@@ -1,8 +1,8 @@
 //! Blob storage: the stored DICOM files, by key. Callers get readers, never paths.
 //!
 //! A new blob is written staged (`stage`, `stage_from`), the whole batch is made durable at once
-//! (`sync_staged`), the index commits it, and only then is the blob published to its place. After
-//! a crash, whatever is still staged (`staged`) is either published (the index has it) or deleted,
+//! (`sync_staged` of its keys), the index commits it, and only then is the blob published to its
+//! place. After a crash, whatever is still staged (`staged`) is either published (the index has it) or deleted,
 //! so there is never a row without its blob nor a blob without its row (see `Store::open` in
 //! src/store/mod.rs). A staged blob can already be read: between the index commit and its
 //! publication, a reader that found its row must find its bytes. The file implementation is
@@ -13,7 +13,8 @@ use std::fmt;
 use std::io::{self, Read, Seek};
 
 pub trait BlobStore: Send + Sync {
-    /// `n` new keys for blobs stored together.
+    /// `n` new keys for blobs stored together. A key taken is staged, then synced or deleted:
+    /// an implementation may prepare room for it ahead (`StagingPool`).
     fn new_keys(&self, n: usize) -> Vec<String>;
 
     /// Writes `bytes` as the staged blob `key`. Not durable until `sync_staged`.
@@ -23,8 +24,8 @@ pub trait BlobStore: Send + Sync {
     /// durable until `sync_staged`.
     fn stage_from(&self, key: &str, source: &mut dyn Read) -> io::Result<u64>;
 
-    /// Makes every staged blob (and every publication so far) durable, at once.
-    fn sync_staged(&self) -> io::Result<()>;
+    /// Makes the staged blobs `keys` durable, at once (publications need not be).
+    fn sync_staged(&self, keys: &[&str]) -> io::Result<()>;
 
     /// Moves a staged blob to its place, once the index committed it. Need not be durable: a
     /// publication lost in a crash leaves the blob staged, and the recovery publishes it again.

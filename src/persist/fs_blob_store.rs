@@ -1,9 +1,10 @@
 //! File storage, the file implementation of `BlobStore` (src/persist/blob_store.rs): stored
 //! DICOM files under `storage/ab/cd/<uuid>`. A new file is written under `storage/incoming/`
-//! (staged), the whole batch is made durable at once (`sync_filesystem`, one `syncfs`), the index
-//! commits it, and only then is the file published (renamed) to its place. After a crash,
-//! whatever is left in `incoming/` is either published (the index has it) or deleted, so there
-//! is never a row without its file nor a file without its row.
+//! (staged), the batch is made durable at once (a large one by one `syncfs`, a few files by an
+//! `fdatasync` each, into files the `StagingPool` created ahead with durable directory
+//! entries), the index commits it, and only then is the file published (renamed) to its place.
+//! After a crash, whatever is left in `incoming/` is either published (the index has it) or
+//! deleted, so there is never a row without its file nor a file without its row.
 //!
 //! This is also where the storage metrics are taken: the time to create, read and remove one
 //! file, and the bytes read and written.
@@ -16,16 +17,18 @@ use std::time::{Duration, Instant};
 
 use crate::metrics::{Metrics, Timed};
 use crate::persist::blob_store::{BlobLabel, BlobReader, BlobStore};
+use crate::persist::staging_pool::{FILES_PER_DIR, StagingPool};
 
-/// How many files of one import share a directory (see `FileStorage::new_uuids`).
-const FILES_PER_DIR: usize = 64;
-/// Up to this many staged files, `sync_incoming` fsyncs each instead of the whole file system.
+/// Up to this many staged files, `sync_incoming` fsyncs each instead of the whole file system,
+/// and their names come from the `StagingPool`.
 const FSYNC_EACH_UP_TO: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct FileStorage {
     root: PathBuf,
     metrics: Arc<Metrics>,
+    /// Shared by the clones: files created ahead in `incoming/` for imports of a few files.
+    pool: Arc<StagingPool>,
 }
 
 impl FileStorage {
@@ -35,8 +38,10 @@ impl FileStorage {
     }
 
     pub fn with_metrics(root: impl Into<PathBuf>, metrics: Arc<Metrics>) -> Self {
+        let root = root.into();
         FileStorage {
-            root: root.into(),
+            pool: Arc::new(StagingPool::new(root.join("incoming"))),
+            root,
             metrics,
         }
     }
@@ -105,6 +110,7 @@ impl FileStorage {
     /// Moves a file the index has committed from `incoming/` to its place. Not synced: if the
     /// rename is lost in a crash, the next open publishes it again.
     pub fn publish(&self, uuid: &str) -> io::Result<()> {
+        self.pool.forget(&[uuid]);
         let dest = self.path_of(uuid);
         if let Some(dir) = dest.parent() {
             fs::create_dir_all(dir)?;
@@ -122,7 +128,17 @@ impl FileStorage {
         }
     }
 
-    /// The files waiting in `incoming/` (for the recovery at open).
+    /// Whether `path` is a file the pool created ahead and no import wrote (empty, owned by no
+    /// row; `dicomq check` passes over it).
+    pub fn is_spare(&self, path: &Path) -> bool {
+        path.parent() == Some(self.incoming_dir().as_path())
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| self.pool.is_unwritten(n))
+    }
+
+    /// The files waiting in `incoming/` (for the recovery at open), files of the pool included.
     pub fn incoming(&self) -> io::Result<Vec<String>> {
         match fs::read_dir(self.incoming_dir()) {
             Ok(rd) => Ok(rd
@@ -158,26 +174,57 @@ impl FileStorage {
         }
     }
 
-    /// Makes the files staged in `incoming/` durable: a few (a C-STORE at a time, one upload)
-    /// by an fsync each and of the directories, many by one `syncfs`. On a file system shared
-    /// with other writers a `syncfs` also flushes their data (tens to hundreds of ms under
-    /// load), while an fsync of one small file is about a millisecond.
-    pub fn sync_incoming(&self) -> io::Result<()> {
-        let staged = self.incoming()?;
-        if staged.len() > FSYNC_EACH_UP_TO {
-            return self.sync_filesystem();
-        }
-        for uuid in &staged {
-            match File::open(self.incoming_path_of(uuid)) {
-                Ok(f) => f.sync_all()?,
-                // Published or removed by a concurrent batch since the listing.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
+    /// Makes the files `uuids` staged in `incoming/` durable: a few (a C-STORE at a time, one
+    /// upload) by an `fdatasync` each (their data and length), many by one `syncfs`. On a file
+    /// system shared with other writers a `syncfs` also flushes their data (tens to hundreds of
+    /// ms under load), while an fdatasync of one small file is one device flush. Their entries
+    /// in `incoming/` are durable too: made so by the pool when it created the files, else by
+    /// an fsync of `incoming/` here (`incoming/` itself was made durable in the root when it
+    /// was created, by `ensure_incoming`).
+    pub fn sync_incoming(&self, uuids: &[&str]) -> io::Result<()> {
+        if uuids.len() > FSYNC_EACH_UP_TO {
+            self.sync_filesystem()?;
+        } else {
+            for uuid in uuids {
+                File::open(self.incoming_path_of(uuid))?.sync_data()?;
+            }
+            if !self.pool.entries_durable(uuids) {
+                File::open(self.incoming_dir())?.sync_all()?;
             }
         }
-        // The new entries in `incoming/` (`incoming/` itself was made durable in the root when
-        // it was created, by `write_with`).
-        File::open(self.incoming_dir())?.sync_all()
+        self.pool.forget(uuids);
+        Ok(())
+    }
+
+    /// `n` names for new files: for a few, files of the pool (durable entries in `incoming/`);
+    /// for more (synced by one `syncfs` anyway), names sharing a directory per run.
+    fn new_names(&self, n: usize) -> Vec<String> {
+        if n == 0 || n > FSYNC_EACH_UP_TO {
+            return Self::new_uuids(n);
+        }
+        match self.ensure_incoming().and_then(|()| self.pool.take(n)) {
+            Ok(names) => names,
+            Err(e) => {
+                // Not fatal: the names are then new entries, synced with their directory.
+                tracing::debug!("cannot create files ahead in incoming/: {e}");
+                Self::new_uuids(n)
+            }
+        }
+    }
+
+    /// Creates `incoming/` if needed; when created now (once per home, or again if someone
+    /// removed it), its entry in the root is flushed, so that a sync of staged files needs
+    /// only `incoming/`.
+    fn ensure_incoming(&self) -> io::Result<()> {
+        match fs::create_dir(self.incoming_dir()) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            created => {
+                if created.is_err() {
+                    fs::create_dir_all(self.incoming_dir())?;
+                }
+                File::open(&self.root)?.sync_all()
+            }
+        }
     }
 
     /// Copies the file at `source` (streamed, never held whole) as the file of `uuid`; not
@@ -199,23 +246,21 @@ impl FileStorage {
     ) -> io::Result<u64> {
         let timer = self.metrics.timer(Timed::StorageCreate);
         let temp = self.incoming_path_of(uuid);
-        match fs::create_dir(self.incoming_dir()) {
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            // Created now (once per home, or again if someone removed it): its entry in the
-            // root is flushed here, so that a sync of staged files needs only `incoming/`.
-            created => {
-                if created.is_err() {
-                    fs::create_dir_all(self.incoming_dir())?;
-                }
-                File::open(&self.root)?.sync_all()?;
-            }
+        // A file of the pool exists already (with `incoming/`); it is truncated and written.
+        if !self.pool.is_unwritten(uuid) {
+            self.ensure_incoming()?;
         }
         let result = (|| {
-            let mut file = File::create(&temp)?;
+            let mut file = if self.pool.is_unwritten(uuid) {
+                self.open_pooled(uuid, &temp)?
+            } else {
+                File::create(&temp)?
+            };
             fill(&mut file)
         })();
         match &result {
             Ok(written) => {
+                self.pool.written(uuid);
                 timer.finish();
                 self.metrics.add_written_bytes(*written);
             }
@@ -227,6 +272,21 @@ impl FileStorage {
         result
     }
 
+    /// Opens a file the pool created ahead, without creating it: on a storage directory shared
+    /// with other daemons (PostgreSQL), another daemon's recovery may have deleted it as an old
+    /// unindexed file. It is then created again, and the pool forgets it, so that its sync
+    /// makes the new entry durable with `incoming/` instead of trusting the old one.
+    fn open_pooled(&self, uuid: &str, path: &Path) -> io::Result<File> {
+        match fs::OpenOptions::new().write(true).truncate(true).open(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.pool.forget(&[uuid]);
+                self.ensure_incoming()?;
+                File::create(path)
+            }
+            opened => opened,
+        }
+    }
+
     /// Opens the file of `uuid` for reading; the time spent in its reads and the bytes read
     /// count as one storage read when the reader is dropped.
     pub fn open(&self, uuid: &str) -> io::Result<StorageReader> {
@@ -235,6 +295,13 @@ impl FileStorage {
 
     /// `open`, and the path it opened (no second look at the disk to name it).
     fn open_located(&self, uuid: &str) -> io::Result<(StorageReader, PathBuf)> {
+        if self.pool.is_unwritten(uuid) {
+            // A name taken, its file created ahead: nothing is stored under it yet.
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("nothing stored as {uuid} yet"),
+            ));
+        }
         let start = Instant::now();
         let placed = self.path_of(uuid);
         let (file, path) = match File::open(&placed) {
@@ -262,6 +329,7 @@ impl FileStorage {
     /// Removes the file of `uuid` and any temporary left by a crash; a missing file is fine.
     pub fn remove(&self, uuid: &str) -> io::Result<()> {
         let _timer = self.metrics.timer(Timed::StorageRemove);
+        self.pool.forget(&[uuid]);
         // `incoming/` first: a publish racing this removal then either finds nothing to move,
         // or has already moved the file to its place, which is removed next.
         for p in [
@@ -281,7 +349,7 @@ impl FileStorage {
 
 impl BlobStore for FileStorage {
     fn new_keys(&self, n: usize) -> Vec<String> {
-        FileStorage::new_uuids(n)
+        self.new_names(n)
     }
 
     fn stage(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
@@ -292,8 +360,8 @@ impl BlobStore for FileStorage {
         self.write_with(key, |out| io::copy(source, out))
     }
 
-    fn sync_staged(&self) -> io::Result<()> {
-        self.sync_incoming()
+    fn sync_staged(&self, keys: &[&str]) -> io::Result<()> {
+        self.sync_incoming(keys)
     }
 
     fn publish(&self, key: &str) -> io::Result<()> {
@@ -301,7 +369,9 @@ impl BlobStore for FileStorage {
     }
 
     fn staged(&self) -> io::Result<Vec<String>> {
-        self.incoming()
+        let mut staged = self.incoming()?;
+        staged.retain(|k| !self.pool.is_unwritten(k));
+        Ok(staged)
     }
 
     fn open(&self, key: &str) -> io::Result<BlobReader> {
@@ -379,6 +449,24 @@ mod tests {
                 .all(|u| u[0..4] == uuids[0][0..4])
         );
         assert!(FileStorage::new_uuids(0).is_empty());
+    }
+
+    #[test]
+    fn a_pool_file_deleted_by_another_daemon_is_created_again_and_its_entry_synced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fs = FileStorage::new(dir.path());
+        let key = fs.new_keys(1).remove(0);
+        assert!(fs.pool.entries_durable(&[&key]), "a file of the pool");
+        // Another daemon's recovery on a shared storage directory deletes it as unindexed.
+        fs::remove_file(fs.incoming_path_of(&key)).expect("deleted under us");
+        fs.stage(&key, b"data").expect("written all the same");
+        assert!(
+            !fs.pool.entries_durable(&[&key]),
+            "its new entry is not trusted as durable"
+        );
+        fs.sync_staged(&[&key]).expect("sync");
+        fs.publish(&key).expect("publish");
+        assert_eq!(fs.read(&key).expect("read"), b"data");
     }
 
     #[test]

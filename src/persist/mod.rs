@@ -12,6 +12,7 @@ pub mod conformance;
 pub mod fs_blob_store;
 pub mod index_store;
 pub mod settings_store;
+pub mod staging_pool;
 pub mod storage_identity;
 
 pub mod postgres;

@@ -138,7 +138,8 @@ impl Store {
                 });
             }
         }
-        for path in stored_files(self.files.root()) {
+        let files = stored_files(self.files.root());
+        for path in files.into_iter().filter(|p| !self.files.is_spare(p)) {
             let instance = owned.get(&path).cloned();
             match read_header(&path) {
                 Ok(_) if instance.is_some() => {}

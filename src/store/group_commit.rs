@@ -1,4 +1,4 @@
-//! Group commit for imports. Every import makes its new files durable (`syncfs`) and indexes
+//! Group commit for imports. Every import makes its new files durable (`sync_staged`) and indexes
 //! them (one redb commit) before it answers; concurrent imports — REST uploads from parallel
 //! clients, several `store` calls through the daemon — queue their entries here and one of
 //! them, the leader, syncs and commits the whole queue at once. The others wait for their part
@@ -82,11 +82,12 @@ struct State {
 
 impl GroupCommit {
     /// Makes `entries` durable and indexed together with whatever other imports queued
-    /// meanwhile: `sync` and `commit` run once per group, on the leader's thread.
+    /// meanwhile: `sync` (of the group's files, by name) and `commit` run once per group, on
+    /// the leader's thread.
     pub fn commit(
         &self,
         entries: Vec<Entry>,
-        sync: impl Fn() -> std::io::Result<()>,
+        sync: impl Fn(&[&str]) -> std::io::Result<()>,
         commit: impl Fn(&[NewInstance<'_>]) -> Result<Vec<Indexed>>,
     ) -> Outcome {
         let mut st = self.lock();
@@ -131,7 +132,7 @@ impl GroupCommit {
 
 fn run_group(
     group: Vec<(u64, Vec<Entry>)>,
-    sync: &dyn Fn() -> std::io::Result<()>,
+    sync: &dyn Fn(&[&str]) -> std::io::Result<()>,
     commit: &dyn Fn(&[NewInstance<'_>]) -> Result<Vec<Indexed>>,
 ) -> Vec<(u64, Outcome)> {
     let all_fail = |outcome: &dyn Fn() -> Outcome| {
@@ -140,7 +141,12 @@ fn run_group(
             .map(|(t, _)| (*t, outcome()))
             .collect::<Vec<_>>()
     };
-    if let Err(e) = sync() {
+    let files: Vec<&str> = group
+        .iter()
+        .flat_map(|(_, entries)| entries)
+        .map(|(_, file)| file.uuid.as_str())
+        .collect();
+    if let Err(e) = sync(&files) {
         return all_fail(&|| Outcome::NotSynced(e.to_string()));
     }
     let news: Vec<NewInstance<'_>> = group
@@ -205,7 +211,7 @@ mod tests {
                     let entries = vec![entry(2 * n), entry(2 * n + 1)];
                     group.commit(
                         entries,
-                        || {
+                        |_| {
                             syncs.fetch_add(1, Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_millis(20));
                             Ok(())
@@ -248,13 +254,16 @@ mod tests {
         let group = GroupCommit::default();
         let outcome = group.commit(
             vec![entry(1)],
-            || Err(std::io::Error::other("disk gone")),
+            |files| {
+                assert_eq!(files, ["file-1"], "the group's files are synced");
+                Err(std::io::Error::other("disk gone"))
+            },
             |_| unreachable!("no commit without a sync"),
         );
         assert!(matches!(outcome, Outcome::NotSynced(m) if m.contains("disk gone")));
         let outcome = group.commit(
             vec![entry(2)],
-            || Ok(()),
+            |_| Ok(()),
             |_| Err(Error::Internal("database: full".into())),
         );
         assert!(
@@ -262,7 +271,7 @@ mod tests {
         );
         let outcome = group.commit(
             vec![entry(5)],
-            || Ok(()),
+            |_| Ok(()),
             |_| Err(Error::from(redb::Error::PreviousIo)),
         );
         match outcome {
@@ -272,11 +281,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let outcome = group.commit(vec![entry(3)], || Ok(()), |_| panic!("bug"));
+        let outcome = group.commit(vec![entry(3)], |_| Ok(()), |_| panic!("bug"));
         assert!(matches!(outcome, Outcome::NotCommitted(_)));
         let outcome = group.commit(
             vec![entry(4)],
-            || Ok(()),
+            |_| Ok(()),
             |n| Ok(vec![Indexed::Success; n.len()]),
         );
         assert!(matches!(outcome, Outcome::Committed(v) if v == vec![Indexed::Success]));

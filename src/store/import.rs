@@ -1,7 +1,7 @@
 //! Importing files into the store, in batches: parse headers in parallel, write the files into
-//! `storage/incoming/` in parallel, make them durable with one `syncfs` and index the whole batch
-//! in one commit (shared with concurrent imports: `group_commit`), then publish the files to
-//! their place. A crash at any point leaves files in `incoming/` that the next open publishes
+//! `storage/incoming/` in parallel, make them durable (`BlobStore::sync_staged`: one `syncfs`
+//! for many, an `fdatasync` each for a few) and index the whole batch in one commit (shared with
+//! concurrent imports: `group_commit`), then publish the files to their place. A crash at any point leaves files in `incoming/` that the next open publishes
 //! (indexed) or deletes (not indexed).
 
 use std::collections::HashSet;
@@ -45,6 +45,9 @@ pub struct ImportItem {
     pub source: ImportSource,
     /// Orthanc's metadata for the new instance and the parents it creates.
     pub metadata: super::metadata::Attached,
+    /// The header of `ImportSource::Bytes`, when the caller has read it already (a C-STORE
+    /// checks its data set against its command): the bytes are not parsed again.
+    pub header: Option<Box<ParsedHeader>>,
 }
 
 impl ImportItem {
@@ -53,6 +56,16 @@ impl ImportItem {
             label: label.into(),
             source,
             metadata: Default::default(),
+            header: None,
+        }
+    }
+
+    /// An item of `bytes`, a Part 10 file whose header `header` was read by
+    /// `parse_header_for_import` (with its meta group: no prefix to add).
+    pub fn parsed(label: impl Into<String>, bytes: Vec<u8>, header: ParsedHeader) -> ImportItem {
+        ImportItem {
+            header: Some(Box::new(header)),
+            ..ImportItem::new(label, ImportSource::Bytes(bytes))
         }
     }
 
@@ -99,6 +112,13 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
 }
 
 fn prepare_source(item: &ImportItem) -> std::result::Result<Prepared, String> {
+    if let (Some(header), ImportSource::Bytes(bytes)) = (&item.header, &item.source) {
+        return Ok(Prepared {
+            header: (**header).clone(),
+            payload: Payload::Item,
+            size: bytes.len() as u64,
+        });
+    }
     match &item.source {
         ImportSource::Bytes(bytes) => {
             let (header, prefix) = parse_header_for_import(Cursor::new(bytes.as_slice()))?;
@@ -235,17 +255,22 @@ impl Store {
             self.index.indexed(super::ids::Level::Instance, &ids)?
         };
         let mut seen = HashSet::new();
-        let mut to_write = Vec::new();
-        let mut uuids = self.blobs().new_keys(items.len()).into_iter();
+        let mut new = Vec::new();
         for (i, p) in prepared.iter().enumerate() {
             let Ok(p) = p else { continue };
             let id = p.header.ids.instance.as_str();
             if !seen.insert(id) || indexed.contains(id) {
                 results[i].status = ImportStatus::AlreadyStored;
             } else {
-                to_write.push((i, uuids.next().unwrap_or_else(FileStorage::new_uuid)));
+                new.push(i);
             }
         }
+        // Keys for the files to write only: a key taken is written, then synced or deleted.
+        let mut uuids = self.blobs().new_keys(new.len()).into_iter();
+        let to_write: Vec<(usize, String)> = new
+            .into_iter()
+            .map(|i| (i, uuids.next().unwrap_or_else(FileStorage::new_uuid)))
+            .collect();
         let written = parallel::map(&to_write, WRITE_THREADS, |(i, uuid)| {
             let Ok(p) = &prepared[*i] else {
                 return Err("not prepared".to_string());
@@ -314,7 +339,7 @@ impl Store {
         } else {
             let outcome = self.commits.commit(
                 entries,
-                || self.blobs().sync_staged(),
+                |files| self.blobs().sync_staged(files),
                 |news| self.index.commit_batch(news, self.existing),
             );
             match outcome {

@@ -81,9 +81,17 @@ impl Home {
         serde_json::from_slice(&out.stdout).expect("stdout is JSON")
     }
 
-    /// Files under HOME/storage, temporaries included.
+    /// Files under HOME/storage, temporaries included; not the empty files created ahead in
+    /// `incoming/` for the next imports (src/persist/staging_pool.rs), which hold no instance.
     pub fn stored_files(&self) -> Vec<PathBuf> {
-        dicomq_testdata::files_under(&self.path().join("storage"))
+        let incoming = self.path().join("storage/incoming");
+        let mut files = dicomq_testdata::files_under(&self.path().join("storage"));
+        files.retain(|f| {
+            let spare = f.parent() == Some(incoming.as_path())
+                && std::fs::metadata(f).is_ok_and(|m| m.len() == 0);
+            !spare
+        });
+        files
     }
 }
 

@@ -43,7 +43,7 @@ fn staged_until_published(open: &dyn Fn(&Path) -> Arc<dyn BlobStore>) {
         .stage_from(&keys[1], &mut &b"second blob"[..])
         .expect("stage_from");
     assert_eq!(n, 11);
-    blobs.sync_staged().expect("sync");
+    blobs.sync_staged(&[&keys[0], &keys[1]]).expect("sync");
     assert_eq!(
         sorted(blobs.staged().expect("staged")),
         sorted(keys[..2].to_vec())
@@ -64,7 +64,7 @@ fn recovery_settles_what_is_staged(open: &dyn Fn(&Path) -> Arc<dyn BlobStore>) {
         let keys = blobs.new_keys(2);
         blobs.stage(&keys[0], b"committed").expect("stage");
         blobs.stage(&keys[1], b"not committed").expect("stage");
-        blobs.sync_staged().expect("sync");
+        blobs.sync_staged(&[&keys[0], &keys[1]]).expect("sync");
         keys
         // A crash here: neither was published.
     };
@@ -89,7 +89,7 @@ fn delete_is_idempotent(open: &dyn Fn(&Path) -> Arc<dyn BlobStore>) {
     let blobs = open(dir.path());
     let keys = blobs.new_keys(2);
     blobs.stage(&keys[0], b"x").expect("stage");
-    blobs.sync_staged().expect("sync");
+    blobs.sync_staged(&[&keys[0]]).expect("sync");
     blobs.publish(&keys[0]).expect("publish");
     blobs.delete(&keys[0]).expect("delete");
     assert!(blobs.open(&keys[0]).is_err());
@@ -110,7 +110,7 @@ fn readers_know_length_and_label(open: &dyn Fn(&Path) -> Arc<dyn BlobStore>) {
     let key = blobs.new_keys(1).remove(0);
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     blobs.stage(&key, &bytes).expect("stage");
-    blobs.sync_staged().expect("sync");
+    blobs.sync_staged(&[&key]).expect("sync");
     blobs.publish(&key).expect("publish");
     let mut r = blobs.open(&key).expect("open");
     assert_eq!(r.len(), bytes.len() as u64);
