@@ -38,11 +38,9 @@ trap cleanup EXIT
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
 
-databases=0
-new_database() { # prints the URL of a new, empty database
-  databases=$((databases + 1))
-  "$pgbin/psql" -q -h "$pgdir" -U postgres -d postgres -c "CREATE DATABASE b$databases" >/dev/null
-  echo "host=$pgdir port=5432 user=postgres dbname=b$databases"
+new_database() { # NAME: creates an empty database, prints its URL
+  "$pgbin/psql" -q -h "$pgdir" -U postgres -d postgres -c "CREATE DATABASE $1" >/dev/null
+  echo "host=$pgdir port=5432 user=postgres dbname=$1"
 }
 
 start_daemon() { # HOME: starts its daemon and waits until it answers
@@ -64,7 +62,7 @@ stop_daemons() {
 
 times=()
 for r in $(seq "$runs"); do
-  url=$(new_database)
+  url=$(new_database "b$r")
   for d in a b c; do
     mkdir -p "$work/$d-$r"
     printf '{"StorageDirectory": "%s", "Index": "%s", "JobsHistorySize": 5000}\n' \

@@ -256,6 +256,14 @@ impl JobsEngine {
                         None => false,
                     };
                     match new {
+                        // Another daemon changed it again since (read while this commit was
+                        // in flight): its newer version stays.
+                        Some(r) if g.jobs.get(&id).is_some_and(|c| c.revision > r.revision) => {
+                            if !later && let Some(newer) = g.jobs.get(&id).cloned() {
+                                g.unindex(&r);
+                                g.index(&newer);
+                            }
+                        }
                         Some(r) => {
                             // A later batch's change of this job was decided on this one.
                             if later

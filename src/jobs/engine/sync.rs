@@ -82,10 +82,20 @@ impl JobsEngine {
                     let Some(engine) = me.upgrade() else {
                         return;
                     };
-                    if resync {
-                        engine.resync();
+                    let read = if resync {
+                        engine.resync()
                     } else if !ids.is_empty() {
-                        engine.refresh(&ids);
+                        engine.try_refresh(&ids)
+                    } else {
+                        Ok(())
+                    };
+                    // News not read (PostgreSQL down, a pooled connection lost in a restart)
+                    // is not dropped: everything is read again, a little later.
+                    if let Err(e) = read {
+                        tracing::debug!("cannot read jobs changed by another daemon: {e}");
+                        drop(engine);
+                        std::thread::sleep(Duration::from_millis(200));
+                        inbox.post(StoreNews::Resync);
                     }
                 }
             })
@@ -95,31 +105,28 @@ impl JobsEngine {
 
     /// Reads jobs `ids` again from the store into the committed view.
     pub(super) fn refresh(&self, ids: &[String]) {
-        match self.store.get_many(ids) {
-            Ok(fresh) => {
-                let mut g = self.lock();
-                let mut changed = false;
-                for (id, rec) in fresh {
-                    changed |= absorb(&mut g, &id, rec);
-                }
-                self.woken(&mut g, changed);
-            }
-            Err(e) => tracing::debug!("cannot read jobs changed by another daemon: {e}"),
+        if let Err(e) = self.try_refresh(ids) {
+            tracing::debug!("cannot read jobs changed by another daemon: {e}");
         }
+    }
+
+    fn try_refresh(&self, ids: &[String]) -> Result<()> {
+        let fresh = self.store.get_many(ids)?;
+        let mut g = self.lock();
+        let mut changed = false;
+        for (id, rec) in fresh {
+            changed |= absorb(&mut g, &id, rec);
+        }
+        self.woken(&mut g, changed);
+        Ok(())
     }
 
     /// Reads every job again (the store's listener (re)connected, or is down). Finished jobs
     /// no longer stored were deleted elsewhere (history eviction), unless they changed here
     /// since the read began.
-    fn resync(&self) {
+    fn resync(&self) -> Result<()> {
         let began = now_us();
-        let all = match self.store.load_all() {
-            Ok(all) => all,
-            Err(e) => {
-                tracing::debug!("cannot read the jobs again: {e}");
-                return;
-            }
-        };
+        let all = self.store.load_all()?;
         let mut g = self.lock();
         let stored: HashSet<String> = all.iter().map(|r| r.id.clone()).collect();
         let mut changed = false;
@@ -138,6 +145,7 @@ impl JobsEngine {
             changed |= absorb(&mut g, &id, None);
         }
         self.woken(&mut g, changed);
+        Ok(())
     }
 
     /// After news: workers may claim again, waiters look again.
@@ -195,8 +203,8 @@ impl JobsEngine {
 /// whether the view changed.
 ///
 /// - an older revision than the one held is ignored (a late read);
-/// - a job this daemon runs takes only the requests of other daemons (its flags) at the same
-///   revision; at a newer one, another daemon took it over: its worker stops;
+/// - a job this daemon runs takes only the requests of other daemons (its flags): if another
+///   daemon took it over, its worker learns it from the conflict of its next write;
 /// - otherwise the stored version replaces the committed one; a change staged on top of it
 ///   stays staged (its commit will conflict if it was decided on an older revision).
 fn absorb(g: &mut Inner, id: &str, fresh: Option<JobRecord>) -> bool {
@@ -216,8 +224,9 @@ fn absorb(g: &mut Inner, id: &str, fresh: Option<JobRecord>) -> bool {
         g.next_completion = g.next_completion.max(c + 1);
     }
     match g.jobs.get_mut(id) {
-        Some(cur) if fresh.revision < cur.revision => false,
-        Some(cur) if runs_here(cur) && fresh.revision == cur.revision => {
+        // Only the other daemons' requests: its runner's own commit may be newer than the
+        // view (in flight), and a takeover shows as a conflict of the runner's next write.
+        Some(cur) if runs_here(cur) => {
             let flags = Flags {
                 pause: cur.flags.pause | fresh.flags.pause,
                 cancel: cur.flags.cancel | fresh.flags.cancel,
@@ -234,12 +243,9 @@ fn absorb(g: &mut Inner, id: &str, fresh: Option<JobRecord>) -> bool {
             }
             true
         }
+        Some(cur) if fresh.revision < cur.revision => false,
         Some(cur) if fresh == *cur => false,
         Some(cur) => {
-            if runs_here(cur) && fresh.state == JobState::Running {
-                tracing::warn!("job {id} was taken over by another daemon");
-                g.lost.insert(id.to_string());
-            }
             let old = std::mem::replace(cur, fresh.clone());
             if !staged {
                 g.unindex(&old);
@@ -247,7 +253,11 @@ fn absorb(g: &mut Inner, id: &str, fresh: Option<JobRecord>) -> bool {
             }
             true
         }
-        None if staged => false,
+        // Submitted here, its commit not yet in view: kept for when it is (the newer wins).
+        None if staged => {
+            g.jobs.insert(id.to_string(), fresh);
+            true
+        }
         None => {
             g.index(&fresh);
             g.jobs.insert(id.to_string(), fresh);
