@@ -256,3 +256,49 @@ fn postgresql_restarted_under_traffic_loses_nothing_acknowledged() {
         wait_state(&homes[1], id, "Success", 60);
     }
 }
+
+/// The takeover with real output: an archive job whose daemon is killed mid-way is
+/// finished by another daemon after the lease, from the partial output both see on the shared
+/// storage (`.dicomq/outputs`), and the ZIP holds every instance once; `jobs output` works on
+/// any daemon.
+#[test]
+fn an_archive_of_a_killed_daemon_is_finished_by_another_with_every_instance_once() {
+    let Some(server) = server() else {
+        return;
+    };
+    let shared = tempfile::tempdir().expect("tempdir");
+    let homes = homes(&server.new_database(), shared.path(), 3);
+    let src = shared.path().join("src");
+    dicomq_testdata::write_files(&src, 1500, 40_000).expect("generate");
+    let mut first = daemon(&homes[0]);
+    let o = homes[0].run(&["-q", "store", src.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let patients: Vec<String> = common::ids(&homes[0].json(&["ls", "patients"]));
+    let mut args = vec!["archive".to_string(), "--async".to_string()];
+    args.extend(patients);
+    let o = homes[0].cmd().args(&args).output().expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_string();
+    let progress = poll(60, "the archive running on the first daemon", || {
+        job(&homes[0], &id)
+            .filter(|j| j["State"] == "Running")
+            .and_then(|j| j["Progress"].as_u64())
+            .filter(|p| *p > 0)
+    });
+    first.kill9();
+    assert!(progress < 100, "finished before the kill ({progress} %)");
+    let _second = daemon(&homes[1]);
+    wait_state(&homes[1], &id, "Success", 120);
+    // Fetched through a third daemon, which ran nothing of it.
+    let _third = daemon(&homes[2]);
+    let zip = shared.path().join("out.zip");
+    let o = homes[2].run(&["jobs", "output", &id, "-o", zip.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let entries = common::check_zip(&zip);
+    assert_eq!(entries.len(), 1500, "every instance");
+    assert_eq!(
+        entries.iter().collect::<HashSet<_>>().len(),
+        1500,
+        "each once"
+    );
+}

@@ -2,7 +2,7 @@
 //! default), or a PostgreSQL database shared by several daemons (src/persist/postgres/), with
 //! the files under a storage directory they all mount.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{Config, IndexLocation};
@@ -49,6 +49,20 @@ impl Databases {
             }
             IndexLocation::Postgres { url, timeout } => {
                 Ok(Databases::Postgres(PgDatabase::open(url, *timeout)?))
+            }
+        }
+    }
+
+    /// Where the jobs' outputs and the key of consistent anonymization live: the home's for
+    /// redb; on the storage directory every daemon shares for PostgreSQL (a job taken over by
+    /// another daemon resumes its partial output, `jobs output` works on any daemon, and every
+    /// daemon derives the same pseudonyms).
+    pub fn shared_state(&self, home: &Home, storage: &Path) -> (PathBuf, PathBuf) {
+        match self {
+            Databases::Redb(_) => (home.outputs_dir(), home.anonymization_key()),
+            Databases::Postgres(_) => {
+                let shared = storage.join(crate::persist::storage_identity::SHARED_STATE);
+                (shared.join("outputs"), shared.join("anonymization.key"))
             }
         }
     }

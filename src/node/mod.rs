@@ -48,6 +48,8 @@ pub struct Node {
     default_encoding: std::sync::atomic::AtomicUsize,
     /// Where the daemon's DICOM SCP listens, once bound (`daemon --dicom`, `DicomPort`).
     dicom_address: std::sync::OnceLock<std::net::SocketAddr>,
+    /// The key of consistent anonymization (`Databases::shared_state`).
+    anonymization_key: std::path::PathBuf,
 }
 
 /// Whether metrics are on, and what decided it.
@@ -123,19 +125,18 @@ impl Node {
             home.space_reserve(),
             crate::store::reserve::DEFAULT_BYTES,
         );
+        let (outputs_dir, anonymization_key) = db.shared_state(&home, &storage);
         let store = Arc::new(
             db.store(storage, metrics.clone())?
                 .with_reserve(reserve)
                 .overwriting(config.overwrite_instances),
         );
-        let outputs = Arc::new(JobOutputs::new(
-            home.outputs_dir(),
-            config.media_archive_size,
-        ));
+        std::fs::create_dir_all(&outputs_dir).map_err(|e| Error::io(&outputs_dir, e))?;
+        let outputs = Arc::new(JobOutputs::new(outputs_dir, config.media_archive_size));
         let kinds = kinds::all(&KindContext {
             store: store.clone(),
             outputs: outputs.clone(),
-            anonymization_key: home.anonymization_key(),
+            anonymization_key: anonymization_key.clone(),
             network: Arc::new(config.network.clone()),
         });
         let kinds_with_output = kinds
@@ -172,6 +173,7 @@ impl Node {
             kinds_with_output,
             default_encoding: create_dicom::encoding_index(config_default_encoding).into(),
             dicom_address: std::sync::OnceLock::new(),
+            anonymization_key,
         })
     }
 

@@ -28,7 +28,7 @@ impl Node {
         // a consistent anonymization asks for the data home's secret.
         let consistent = request.anonymize.as_ref().is_some_and(|a| a.consistent);
         let key = if consistent {
-            modify::key::load_or_create(&self.home.anonymization_key())?
+            modify::key::load_or_create(&self.anonymization_key)?
         } else {
             uuid::Uuid::new_v4().to_string()
         };

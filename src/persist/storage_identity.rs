@@ -14,6 +14,11 @@ use crate::error::{Error, Result};
 /// The file, at the root of the storage directory.
 pub const FILE: &str = "dicomq-storage-id";
 
+/// With a PostgreSQL index, what every daemon must see besides the DICOM files (the jobs'
+/// outputs, the key of consistent anonymization) lives in this directory at the root of the
+/// shared storage directory, not in one daemon's home; `dicomq check` passes over it.
+pub const SHARED_STATE: &str = ".dicomq";
+
 /// Claims `storage` for the PostgreSQL database of `identity` (`shown`: its URL, for
 /// messages), which indexes `indexed` instances: writes the file when the directory holds
 /// nothing yet, refuses a directory claimed by another database or holding files of an index

@@ -77,7 +77,9 @@ fn stored_files(root: &Path) -> Vec<PathBuf> {
         // identity is not a stored file either.
         let identity = path.parent() == Some(root)
             && path.file_name() == Some(crate::persist::storage_identity::FILE.as_ref());
-        if kind.is_file() && !identity {
+        let shared_state =
+            path.starts_with(root.join(crate::persist::storage_identity::SHARED_STATE));
+        if kind.is_file() && !identity && !shared_state {
             out.push(path);
         }
         true

@@ -178,6 +178,38 @@ impl PgServer {
         self.url(&name)
     }
 
+    /// Runs `sql` on the database of `url` (a string `new_database` returned) with psql;
+    /// returns what it printed (unaligned, tuples only).
+    pub fn psql(&self, url: &str, sql: &str) -> String {
+        let psql = self.bin.join("psql");
+        let program = if psql.exists() {
+            psql
+        } else {
+            PathBuf::from("psql")
+        };
+        let out = Command::new(program)
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                url,
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("run psql");
+        assert!(
+            out.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     /// The connection string of database `name` on this server.
     pub fn url(&self, name: &str) -> String {
         format!(
