@@ -412,6 +412,37 @@ fn systemd_units_verify() {
         .output()
         .expect("runs");
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    // With the drop-in of a shared PostgreSQL index (its sections added to the unit).
+    let drop_in = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/contrib/postgres/dicomq.service.d/postgres.conf"
+    ))
+    .expect("drop-in");
+    let with_drop_in = format!(
+        "{}\n{drop_in}",
+        std::fs::read_to_string(&path).expect("unit")
+    );
+    std::fs::write(&path, with_drop_in).expect("write");
+    let o = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    // The example config loads without an unknown key.
+    let config = dicomq::config::Config::load(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/contrib/postgres/config.json"
+        )),
+        true,
+    )
+    .expect("contrib/postgres/config.json loads");
+    assert!(config.unknown_keys.is_empty(), "{:?}", config.unknown_keys);
+    assert!(matches!(
+        config.index,
+        dicomq::config::IndexLocation::Postgres { .. }
+    ));
     let user = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/contrib/dicomq-user.service"
