@@ -405,30 +405,23 @@ fn systemd_units_verify() {
     .expect("unit")
     .replace("/usr/local/bin/dicomq", bin.to_str().expect("utf8"));
     let path = dir.path().join("dicomq.service");
-    std::fs::write(&path, unit).expect("write");
-    let o = std::process::Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let verify = |text: &str| {
+        std::fs::write(&path, text).expect("write");
+        let o = std::process::Command::new("systemd-analyze")
+            .args(["verify", "--man=no"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    };
+    verify(&unit);
     // With the drop-in of a shared PostgreSQL index (its sections added to the unit).
     let drop_in = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/contrib/postgres/dicomq.service.d/postgres.conf"
     ))
     .expect("drop-in");
-    let with_drop_in = format!(
-        "{}\n{drop_in}",
-        std::fs::read_to_string(&path).expect("unit")
-    );
-    std::fs::write(&path, with_drop_in).expect("write");
-    let o = std::process::Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    verify(&format!("{unit}\n{drop_in}"));
     // The example config loads without an unknown key.
     let config = dicomq::config::Config::load(
         std::path::Path::new(concat!(

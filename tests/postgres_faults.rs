@@ -4,21 +4,11 @@
 
 mod common;
 
+use common::postgres::server;
+
 use std::time::{Duration, Instant};
 
 use common::{Home, stderr};
-
-fn server() -> Option<&'static dicomq_testdata::postgres::PgServer> {
-    let found = dicomq_testdata::postgres::shared();
-    if found.is_none() {
-        assert!(
-            std::env::var("DICOMQ_REQUIRE_VALIDATORS").as_deref() != Ok("1"),
-            "PostgreSQL's server is required (DICOMQ_REQUIRE_VALIDATORS=1) but not installed"
-        );
-        eprintln!("skipped: PostgreSQL's server is not installed");
-    }
-    found
-}
 
 /// `dicomq --index URL --lock-timeout 2 ARGS`: its output and how long it took.
 fn run(home: &Home, url: &str, args: &[&str]) -> (std::process::Output, Duration) {

@@ -7,23 +7,11 @@
 
 mod common;
 
+use common::postgres::server;
+
 use std::path::{Path, PathBuf};
 
 use common::{Daemon, Home, stderr};
-use dicomq_testdata::postgres::PgServer;
-
-/// The private server, or `None` (skip) when PostgreSQL is not installed.
-fn server() -> Option<&'static PgServer> {
-    let found = dicomq_testdata::postgres::shared();
-    if found.is_none() {
-        assert!(
-            std::env::var("DICOMQ_REQUIRE_VALIDATORS").as_deref() != Ok("1"),
-            "PostgreSQL's server is required (DICOMQ_REQUIRE_VALIDATORS=1) but not installed"
-        );
-        eprintln!("skipped: PostgreSQL's server is not installed");
-    }
-    found
-}
 
 /// A data home whose config names the index and the storage directory.
 fn home_on(url: &str, storage: &Path) -> Home {

@@ -10,25 +10,14 @@
 
 mod common;
 
+use common::postgres::server;
+use dicomq_testdata::postgres::PgServer;
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{Daemon, Home, poll, stderr, stdout};
-use dicomq_testdata::postgres::PgServer;
-
-/// The private server, or `None` (skip) when PostgreSQL is not installed.
-fn server() -> Option<&'static PgServer> {
-    let found = dicomq_testdata::postgres::shared();
-    if found.is_none() {
-        assert!(
-            std::env::var("DICOMQ_REQUIRE_VALIDATORS").as_deref() != Ok("1"),
-            "PostgreSQL's server is required (DICOMQ_REQUIRE_VALIDATORS=1) but not installed"
-        );
-        eprintln!("skipped: PostgreSQL's server is not installed");
-    }
-    found
-}
 
 /// `n` data homes on database `url` and one storage directory under `shared`.
 fn homes(url: &str, shared: &Path, n: usize) -> Vec<Home> {

@@ -143,38 +143,7 @@ impl PgServer {
     /// A new, empty database; returns its connection string (libpq's `key=value` form).
     pub fn new_database(&self) -> String {
         let name = format!("t{}", self.databases.fetch_add(1, Ordering::SeqCst));
-        let status = Command::new(self.bin.join("psql"))
-            .args(["-q", "-v", "ON_ERROR_STOP=1", "-h"])
-            .arg(&self.dir)
-            .args([
-                "-p",
-                &PORT.to_string(),
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-            ])
-            .arg(format!("CREATE DATABASE {name}"))
-            .status()
-            .or_else(|_| {
-                Command::new("psql")
-                    .args(["-q", "-v", "ON_ERROR_STOP=1", "-h"])
-                    .arg(&self.dir)
-                    .args([
-                        "-p",
-                        &PORT.to_string(),
-                        "-U",
-                        "postgres",
-                        "-d",
-                        "postgres",
-                        "-c",
-                    ])
-                    .arg(format!("CREATE DATABASE {name}"))
-                    .status()
-            })
-            .expect("run psql");
-        assert!(status.success(), "CREATE DATABASE {name} failed");
+        self.psql(&self.url("postgres"), &format!("CREATE DATABASE {name}"));
         self.url(&name)
     }
 

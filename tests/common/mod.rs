@@ -8,6 +8,7 @@ use assert_cmd::Command;
 
 pub mod certs;
 pub mod orthanc;
+pub mod postgres;
 pub mod tty;
 pub mod validators;
 
