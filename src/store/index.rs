@@ -49,6 +49,47 @@ pub struct NewInstance<'a> {
     pub file: StoredFile,
 }
 
+impl NewInstance<'_> {
+    /// The record every index writes for this instance, logged as change `seq`, updated at
+    /// `last_update` (`updated_at` in seconds).
+    pub fn record(&self, seq: u64, last_update: &str, updated_at: i64) -> ResourceRecord {
+        let h = self.header;
+        ResourceRecord {
+            parent: Some(h.ids.series.clone()),
+            main_tags: h.instance.clone(),
+            patient_tags: MainTags::new(),
+            last_update: last_update.to_string(),
+            updated_at,
+            file: Some(self.file.clone()),
+            index_in_series: h.index_in_series,
+            seq,
+            metadata: h.attached.at(Level::Instance),
+        }
+    }
+}
+
+impl ResourceRecord {
+    /// The record of the series, study or patient (`level`) of `h` that an import creates
+    /// (its dates set by the caller as for an existing one).
+    pub fn new_ancestor(h: &ParsedHeader, level: Level, seq: u64) -> ResourceRecord {
+        ResourceRecord {
+            parent: level.parent().map(|p| h.ids.at(p).to_string()),
+            main_tags: h.tags(level).clone(),
+            patient_tags: if level == Level::Study {
+                h.patient.clone()
+            } else {
+                MainTags::new()
+            },
+            last_update: String::new(),
+            updated_at: 0,
+            file: None,
+            index_in_series: None,
+            seq,
+            metadata: h.attached.at(level),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Indexed {
     Success,

@@ -21,7 +21,7 @@ use super::database::PgDatabase;
 use super::error::is_retryable;
 use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
-use crate::store::header::{MainTags, ParsedHeader};
+use crate::store::header::ParsedHeader;
 use crate::store::ids::Level;
 use crate::store::index::{
     Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
@@ -545,17 +545,7 @@ async fn insert_batch(
         rows.put(
             Level::Instance,
             &h.ids.instance,
-            ResourceRecord {
-                parent: Some(h.ids.series.clone()),
-                main_tags: h.instance.clone(),
-                patient_tags: MainTags::new(),
-                last_update: tx.date.clone(),
-                updated_at: tx.now,
-                file: Some(item.file.clone()),
-                index_in_series: h.index_in_series,
-                seq,
-                metadata: h.attached.at(Level::Instance),
-            },
+            item.record(seq, &tx.date, tx.now),
         );
         tx.count(Level::Instance, 1);
         tx.size(to_i64(item.file.size));
@@ -564,21 +554,7 @@ async fn insert_batch(
             let id = h.ids.at(level);
             let existing = rows.get(level, id).cloned();
             let created = existing.is_none();
-            let mut rec = existing.unwrap_or_else(|| ResourceRecord {
-                parent: level.parent().map(|p| h.ids.at(p).to_string()),
-                main_tags: h.tags(level).clone(),
-                patient_tags: if level == Level::Study {
-                    h.patient.clone()
-                } else {
-                    MainTags::new()
-                },
-                last_update: String::new(),
-                updated_at: 0,
-                file: None,
-                index_in_series: None,
-                seq,
-                metadata: h.attached.at(level),
-            });
+            let mut rec = existing.unwrap_or_else(|| ResourceRecord::new_ancestor(h, level, seq));
             rec.last_update = tx.date.clone();
             rec.updated_at = tx.now;
             rows.put(level, id, rec);

@@ -11,7 +11,7 @@ use redb::{
 
 use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
-use crate::store::header::{MainTags, ParsedHeader};
+use crate::store::header::ParsedHeader;
 use crate::store::ids::Level;
 use crate::store::index::{
     Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
@@ -417,17 +417,7 @@ fn insert_batch(
                 continue;
             }
             seq += 1;
-            let record = ResourceRecord {
-                parent: Some(h.ids.series.clone()),
-                main_tags: h.instance.clone(),
-                patient_tags: MainTags::new(),
-                last_update: stamp.clone(),
-                updated_at: now.timestamp(),
-                file: Some(item.file.clone()),
-                index_in_series: h.index_in_series,
-                seq,
-                metadata: h.attached.at(Level::Instance),
-            };
+            let record = item.record(seq, &stamp, now.timestamp());
             inst_table.insert(h.ids.instance.as_str(), encode(&record)?.as_slice())?;
             drop(inst_table);
             files.insert(item.file.uuid.as_str(), h.ids.instance.as_str())?;
@@ -447,21 +437,8 @@ fn insert_batch(
                 let mut t = tx.open_table(table(level))?;
                 let existing = t.get(id)?.map(|v| decode(v.value())).transpose()?;
                 let created = existing.is_none();
-                let mut rec = existing.unwrap_or_else(|| ResourceRecord {
-                    parent: level.parent().map(|p| h.ids.at(p).to_string()),
-                    main_tags: h.tags(level).clone(),
-                    patient_tags: if level == Level::Study {
-                        h.patient.clone()
-                    } else {
-                        MainTags::new()
-                    },
-                    last_update: String::new(),
-                    updated_at: 0,
-                    file: None,
-                    index_in_series: None,
-                    seq,
-                    metadata: h.attached.at(level),
-                });
+                let mut rec =
+                    existing.unwrap_or_else(|| ResourceRecord::new_ancestor(h, level, seq));
                 rec.last_update = stamp.clone();
                 rec.updated_at = now.timestamp();
                 t.insert(id, encode(&rec)?.as_slice())?;
@@ -636,6 +613,7 @@ fn remove_subtree(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::header::MainTags;
 
     fn index_with(ids: &[(Level, &str)]) -> (tempfile::TempDir, RedbIndexStore) {
         let dir = tempfile::tempdir().expect("tempdir");
