@@ -43,11 +43,16 @@ const ATTEMPTS: u32 = 3;
 
 pub struct PgIndexStore {
     db: Arc<PgDatabase>,
+    /// How many changes the log keeps (`MAX_CHANGES`; fewer in tests).
+    max_changes: i64,
 }
 
 impl PgIndexStore {
     pub fn new(db: Arc<PgDatabase>) -> Self {
-        PgIndexStore { db }
+        PgIndexStore {
+            db,
+            max_changes: MAX_CHANGES,
+        }
     }
 
     /// Runs a read on a pooled connection.
@@ -74,6 +79,7 @@ impl PgIndexStore {
                 let mut client = self.db.client().await?;
                 let staged = async {
                     let mut tx = Tx::begin(&mut client).await?;
+                    tx.max_changes = self.max_changes;
                     let out = body(&mut tx).await?;
                     let txid = tx.txid;
                     Ok::<_, Failure>((tx.finish().await?, txid, out))
@@ -229,6 +235,10 @@ struct Tx<'c> {
     tx: Transaction<'c>,
     /// The transaction's ID, to ask whether it committed when the commit's answer is lost.
     txid: i64,
+    /// The last change number as committed when the lock was taken.
+    first: u64,
+    /// How many changes the log keeps.
+    max_changes: i64,
     /// The last change number (as committed when the lock was taken, then as logged here).
     seq: u64,
     date: String,
@@ -255,6 +265,8 @@ impl<'c> Tx<'c> {
         Ok(Tx {
             tx,
             txid,
+            first: seq,
+            max_changes: MAX_CHANGES,
             seq,
             date: now.format("%Y%m%dT%H%M%S").to_string(),
             now: now.timestamp(),
@@ -299,6 +311,8 @@ impl<'c> Tx<'c> {
 
     /// Writes the rows staged, the counters and the changes (dropping the oldest beyond
     /// `MAX_CHANGES`), in one statement: one round trip under the lock whatever the batch.
+    /// Only the changes this batch pushes out are deleted, by a range of the key bounded on
+    /// both sides (planned as an index scan, not a scan of the whole log per write).
     async fn finish(self) -> Failable<Transaction<'c>> {
         if self.changes.is_empty() && self.deltas == [0; 6] && self.rows.ids.is_empty() {
             return Ok(self.tx);
@@ -320,7 +334,7 @@ impl<'c> Tx<'c> {
                     SELECT s, t, r, i, $17
                     FROM unnest($13::int8[], $14::text[], $15::text[], $16::text[]) AS c(s, t, r, i)
                 )
-                DELETE FROM index_changes WHERE seq <= $12 - $18"
+                DELETE FROM index_changes WHERE seq > $19::int8 - $18::int8 AND seq <= $12 - $18"
             ))
             .await?;
         let mut seqs = Vec::with_capacity(self.changes.len());
@@ -355,7 +369,8 @@ impl<'c> Tx<'c> {
                     &resources,
                     &ids,
                     &self.date,
-                    &MAX_CHANGES,
+                    &self.max_changes,
+                    &to_i64(self.first),
                 ],
             )
             .await?;
@@ -1022,6 +1037,42 @@ mod tests {
             })
             .expect("write");
         assert_eq!(shown, ["30s", "1min"]);
+    }
+
+    /// The changes log keeps the newest `max_changes`: each write deletes exactly the ones it
+    /// pushes out (a range of the key, not a scan of the log).
+    #[test]
+    fn the_changes_log_keeps_the_newest() {
+        use crate::store::header::parse_header;
+        use crate::store::index::StoredFile;
+        let Some(server) = super::super::test_server::server() else {
+            return;
+        };
+        let mut index = PgIndexStore::new(server.fresh());
+        index.max_changes = 5;
+        for i in 0..4u64 {
+            let bytes = crate::testdata::small_instance(i, 600);
+            let header = parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header");
+            let stored = index.commit_batch(
+                &[NewInstance {
+                    header: &header,
+                    file: StoredFile {
+                        uuid: format!("f{i}"),
+                        size: 10,
+                        sop_class: String::new(),
+                        transfer_syntax: String::new(),
+                    },
+                }],
+                Existing::Keep,
+            );
+            assert_eq!(stored.expect("commit"), vec![Indexed::Success]);
+            let last = index.statistics().expect("statistics").last_change;
+            let (kept, done) = index.changes(0, 100).expect("changes");
+            assert!(done);
+            let seqs: Vec<u64> = kept.iter().map(|c| c.seq).collect();
+            let first = last.saturating_sub(4).max(1);
+            assert_eq!(seqs, (first..=last).collect::<Vec<_>>(), "after write {i}");
+        }
     }
 
     /// A commit whose answer was lost is settled by asking the server about its transaction.

@@ -21,6 +21,7 @@ use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
 
 use deadpool_postgres::Transaction;
+use futures_util::future::try_join_all;
 use tokio_postgres::{AsyncMessage, Row};
 
 use super::database::PgDatabase;
@@ -133,7 +134,9 @@ impl PgJobStore {
     }
 
     /// One batch: the changes, then the claims, one transaction, one notification per
-    /// `PAYLOAD_MAX` bytes of changed IDs.
+    /// `PAYLOAD_MAX` bytes of changed IDs. Statements go pipelined, in four round trips
+    /// whatever the batch: BEGIN; the writes and the claims' selects; the claimed rows'
+    /// updates and the notification; COMMIT. The server runs them in the order sent.
     async fn batch(
         &self,
         changes: &[Change<'_>],
@@ -145,25 +148,41 @@ impl PgJobStore {
             retry: false,
         })?;
         let tx = client.transaction().await.map_err(|e| self.failure(e))?;
-        if durability == Durability::Checkpoint && leases.is_empty() {
-            tx.batch_execute("SET LOCAL synchronous_commit = off")
-                .await
-                .map_err(|e| self.failure(e))?;
-        }
+        let lazy = async {
+            if durability == Durability::Checkpoint && leases.is_empty() {
+                tx.batch_execute("SET LOCAL synchronous_commit = off")
+                    .await
+                    .map_err(|e| self.failure(e))?;
+            }
+            Ok(())
+        };
+        let writes = try_join_all(changes.iter().map(|change| {
+            let tx = &tx;
+            async move {
+                match change {
+                    Change::Put { old, new } => Ok((&new.id, self.put(tx, *old, new).await?)),
+                    Change::Delete(old) => Ok((&old.id, self.delete(tx, old).await?)),
+                }
+            }
+        }));
+        let ((), writes, rows) = tokio::try_join!(lazy, writes, self.claimable(&tx, leases))?;
         let mut changed = Vec::with_capacity(changes.len() + leases.len());
         let mut conflicts = Vec::new();
-        for change in changes {
-            let (id, applied) = match change {
-                Change::Put { old, new } => (&new.id, self.put(&tx, *old, new).await?),
-                Change::Delete(old) => (&old.id, self.delete(&tx, old).await?),
-            };
+        for (id, applied) in writes {
             if applied {
                 changed.push(id.clone());
             } else {
                 conflicts.push(id.clone());
             }
         }
-        let claimed = self.claim_in(&tx, leases).await?;
+        let claimed = rows
+            .iter()
+            .map(taken)
+            .collect::<Result<Vec<JobRecord>>>()
+            .map_err(|error| Failure {
+                error,
+                retry: false,
+            })?;
         changed.extend(claimed.iter().map(|r| r.id.clone()));
         #[cfg(test)]
         {
@@ -175,7 +194,13 @@ impl PgJobStore {
                 });
             }
         }
-        self.notify(&tx, &changed).await?;
+        let takes = try_join_all(
+            claimed
+                .iter()
+                .zip(leases)
+                .map(|(rec, lease)| self.take(&tx, rec, lease)),
+        );
+        tokio::try_join!(takes, self.notify(&tx, &changed))?;
         // A commit that fails may have committed: never retried blindly.
         tx.commit().await.map_err(|e| Failure {
             error: self.db.error(&e),
@@ -283,72 +308,51 @@ impl PgJobStore {
         Ok(deleted || !existed)
     }
 
-    /// One claim per lease: expired leases first, then Pending jobs in claim order.
-    async fn claim_in(
+    /// The rows to claim, one per lease at most, locked by this transaction: expired leases
+    /// first, then Pending jobs in claim order. Both are asked at once; the Pending jobs
+    /// locked beyond the claims (only when a lease had expired) are unlocked by the commit.
+    async fn claimable(
         &self,
         tx: &Transaction<'_>,
         leases: &[Lease],
-    ) -> std::result::Result<Vec<JobRecord>, Failure> {
+    ) -> std::result::Result<Vec<Row>, Failure> {
         if leases.is_empty() {
             return Ok(Vec::new());
         }
         let want = leases.len() as i64;
-        let expired = tx
-            .prepare_cached(
+        let (expired, pending) = tokio::try_join!(
+            tx.prepare_cached(
                 "SELECT record, requested FROM jobs \
                  WHERE state = 'Running' AND lease_until <= clock_timestamp() \
                  ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED",
+            ),
+            tx.prepare_cached(
+                "SELECT record, requested FROM jobs WHERE state = 'Pending' \
+                 ORDER BY priority_key, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
             )
-            .await
-            .map_err(|e| self.failure(e))?;
-        let mut rows = tx
-            .query(&expired, &[&want])
-            .await
-            .map_err(|e| self.failure(e))?;
-        if rows.len() < leases.len() {
-            let pending = tx
-                .prepare_cached(
-                    "SELECT record, requested FROM jobs WHERE state = 'Pending' \
-                     ORDER BY priority_key, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-                )
-                .await
+        )
+        .map_err(|e| self.failure(e))?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&want];
+        let (mut rows, pending) =
+            tokio::try_join!(tx.query(&expired, &params), tx.query(&pending, &params))
                 .map_err(|e| self.failure(e))?;
-            let more = want - rows.len() as i64;
-            rows.extend(
-                tx.query(&pending, &[&more])
-                    .await
-                    .map_err(|e| self.failure(e))?,
-            );
-        }
-        let mut claimed = Vec::with_capacity(rows.len());
-        for (row, lease) in rows.iter().zip(leases) {
-            claimed.push(self.take(tx, row, lease).await?);
-        }
-        Ok(claimed)
+        rows.extend(pending);
+        rows.truncate(leases.len());
+        Ok(rows)
     }
 
-    /// A claimed row (locked by this transaction) becomes Running, leased to `lease.owner`.
+    /// Writes a claimed job (`taken`, its row locked by this transaction), leased to
+    /// `lease.owner`.
     async fn take(
         &self,
         tx: &Transaction<'_>,
-        row: &Row,
+        rec: &JobRecord,
         lease: &Lease,
-    ) -> std::result::Result<JobRecord, Failure> {
-        let plain = |error| Failure {
+    ) -> std::result::Result<(), Failure> {
+        let cols = Columns::of(rec).map_err(|error| Failure {
             error,
             retry: false,
-        };
-        let mut rec = decode_row(row).map_err(plain)?;
-        if rec.state == JobState::Pending {
-            rec.state = advance(rec.state, Event::Start)
-                .map_err(|r| plain(Error::Invalid(r.message(&rec.id))))?;
-            rec.error_code = 0;
-            rec.error_details.clear();
-            rec.flags = Flags::default();
-            rec.last_change_us = now_us();
-        }
-        rec.revision += 1;
-        let cols = Columns::of(&rec).map_err(plain)?;
+        })?;
         let micros = i64::try_from(lease.duration.as_micros()).unwrap_or(i64::MAX);
         let stmt = tx
             .prepare_cached(
@@ -371,7 +375,7 @@ impl PgJobStore {
         )
         .await
         .map_err(|e| self.failure(e))?;
-        Ok(rec)
+        Ok(())
     }
 
     /// Tells the other daemons that `ids` changed (delivered when the transaction commits).
@@ -456,6 +460,22 @@ fn decode_row(row: &Row) -> Result<JobRecord> {
     Ok(r)
 }
 
+/// A claimed row's job as it becomes: Running (a Pending job starts; a taken-over one stays
+/// Running), one revision higher.
+fn taken(row: &Row) -> Result<JobRecord> {
+    let mut rec = decode_row(row)?;
+    if rec.state == JobState::Pending {
+        rec.state =
+            advance(rec.state, Event::Start).map_err(|r| Error::Invalid(r.message(&rec.id)))?;
+        rec.error_code = 0;
+        rec.error_details.clear();
+        rec.flags = Flags::default();
+        rec.last_change_us = now_us();
+    }
+    rec.revision += 1;
+    Ok(rec)
+}
+
 /// The job IDs of a notification another process sent (`None`: one of ours, or not ours).
 fn news_of(payload: &str, token: &str) -> Option<Vec<String>> {
     let (who, ids) = payload.split_once(' ')?;
@@ -485,8 +505,12 @@ impl JobStore for PgJobStore {
 
     fn get_many(&self, ids: &[String]) -> Result<Vec<(String, Option<JobRecord>)>> {
         let found: Vec<JobRecord> = self.db.block_on(async {
+            // One index probe per ID: `id = ANY($1)` is planned as a scan of the whole table
+            // comparing each row with every ID once the array is long (a burst's news).
             self.read(
-                "SELECT record, requested FROM jobs WHERE id = ANY($1)",
+                "SELECT j.record, j.requested FROM unnest($1::text[]) AS u(id) \
+                 CROSS JOIN LATERAL \
+                 (SELECT record, requested FROM jobs WHERE jobs.id = u.id LIMIT 1) AS j",
                 &[&ids],
             )
             .await?
@@ -577,8 +601,14 @@ impl JobStore for PgJobStore {
             else {
                 return Ok(None);
             };
-            let rec = self.take(&tx, &row, lease).await?;
-            self.notify(&tx, std::slice::from_ref(&rec.id)).await?;
+            let rec = taken(&row).map_err(|error| Failure {
+                error,
+                retry: false,
+            })?;
+            tokio::try_join!(
+                self.take(&tx, &rec, lease),
+                self.notify(&tx, std::slice::from_ref(&rec.id))
+            )?;
             tx.commit().await.map_err(|e| Failure {
                 error: self.db.error(&e),
                 retry: false,
