@@ -75,10 +75,13 @@ pub struct Applied {
 }
 
 /// What other processes changed in a shared store (`JobStore::subscribe`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum StoreNews {
     /// These jobs changed (or were deleted): read them again.
     Changed(Vec<String>),
+    /// These jobs are now stored as given (`None`: deleted), oldest change first: nothing to
+    /// read.
+    Stored(Vec<(String, Option<JobRecord>)>),
     /// Changes may have been missed (the store's listener was down, or has just come back):
     /// read everything again.
     Resync,

@@ -4,7 +4,7 @@
 //! the committed view, then wakes the workers (new Pending jobs) and the waiters (`wait`).
 //! Controls of a job another daemon runs go through the store (`request_remote`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -24,9 +24,19 @@ pub(super) struct Inbox {
 
 #[derive(Default)]
 struct Mail {
+    /// Jobs to read again.
     ids: HashSet<String>,
+    /// Jobs as another daemon stored them (`None`: deleted), the newest news of each.
+    stored: HashMap<String, Option<JobRecord>>,
     resync: bool,
     stop: bool,
+}
+
+/// What the sync thread takes from the inbox at once.
+struct News {
+    ids: Vec<String>,
+    stored: Vec<(String, Option<JobRecord>)>,
+    resync: bool,
 }
 
 impl Inbox {
@@ -38,6 +48,7 @@ impl Inbox {
         let mut m = self.lock();
         match news {
             StoreNews::Changed(ids) => m.ids.extend(ids),
+            StoreNews::Stored(jobs) => m.stored.extend(jobs),
             StoreNews::Resync => m.resync = true,
         }
         self.posted.notify_one();
@@ -50,9 +61,9 @@ impl Inbox {
     }
 
     /// Waits (at most a second) for news; `None`: closed.
-    fn take(&self) -> Option<(Vec<String>, bool)> {
+    fn take(&self) -> Option<News> {
         let mut m = self.lock();
-        if m.ids.is_empty() && !m.resync && !m.stop {
+        if m.ids.is_empty() && m.stored.is_empty() && !m.resync && !m.stop {
             m = self
                 .posted
                 .wait_timeout(m, Duration::from_secs(1))
@@ -62,8 +73,11 @@ impl Inbox {
         if m.stop {
             return None;
         }
-        let ids = m.ids.drain().collect();
-        Some((ids, std::mem::take(&mut m.resync)))
+        Some(News {
+            ids: m.ids.drain().collect(),
+            stored: m.stored.drain().collect(),
+            resync: std::mem::take(&mut m.resync),
+        })
     }
 }
 
@@ -78,14 +92,15 @@ impl JobsEngine {
         std::thread::Builder::new()
             .name("dicomq-job-sync".into())
             .spawn(move || {
-                while let Some((ids, resync)) = inbox.take() {
+                while let Some(news) = inbox.take() {
                     let Some(engine) = me.upgrade() else {
                         return;
                     };
-                    let read = if resync {
+                    engine.absorb_all(news.stored);
+                    let read = if news.resync {
                         engine.resync()
-                    } else if !ids.is_empty() {
-                        engine.try_refresh(&ids)
+                    } else if !news.ids.is_empty() {
+                        engine.try_refresh(&news.ids)
                     } else {
                         Ok(())
                     };
@@ -111,14 +126,21 @@ impl JobsEngine {
     }
 
     fn try_refresh(&self, ids: &[String]) -> Result<()> {
-        let fresh = self.store.get_many(ids)?;
+        self.absorb_all(self.store.get_many(ids)?);
+        Ok(())
+    }
+
+    /// Folds the stored versions of jobs (`None`: deleted) into the committed view.
+    fn absorb_all(&self, fresh: Vec<(String, Option<JobRecord>)>) {
+        if fresh.is_empty() {
+            return;
+        }
         let mut g = self.lock();
         let mut changed = false;
         for (id, rec) in fresh {
             changed |= absorb(&mut g, &id, rec);
         }
         self.woken(&mut g, changed);
-        Ok(())
     }
 
     /// Reads every job again (the store's listener (re)connected, or is down). Finished jobs

@@ -156,34 +156,65 @@ impl PgJobStore {
             }
             Ok(())
         };
-        let writes = try_join_all(changes.iter().map(|change| {
-            let tx = &tx;
-            async move {
-                match change {
-                    Change::Put { old, new } => Ok((&new.id, self.put(tx, *old, new).await?)),
-                    Change::Delete(old) => Ok((&old.id, self.delete(tx, old).await?)),
-                }
-            }
-        }));
-        let ((), writes, rows) = tokio::try_join!(lazy, writes, self.claimable(&tx, leases))?;
-        let mut changed = Vec::with_capacity(changes.len() + leases.len());
-        let mut conflicts = Vec::new();
-        for (id, applied) in writes {
-            if applied {
-                changed.push(id.clone());
-            } else {
-                conflicts.push(id.clone());
-            }
-        }
-        let claimed = rows
+        let cols = changes
             .iter()
-            .map(taken)
-            .collect::<Result<Vec<JobRecord>>>()
+            .map(|change| match change {
+                Change::Put { new, .. } => Columns::of(new).map(Some),
+                Change::Delete(_) => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()
             .map_err(|error| Failure {
                 error,
                 retry: false,
             })?;
-        changed.extend(claimed.iter().map(|r| r.id.clone()));
+        let writes = try_join_all(changes.iter().zip(&cols).map(|(change, cols)| {
+            let tx = &tx;
+            async move {
+                match (change, cols) {
+                    (Change::Put { old, new }, Some(cols)) => {
+                        let requested = self.put(tx, *old, new, cols).await?;
+                        Ok((
+                            new.id.as_str(),
+                            requested.map(|r| told_put(cols, r, &new.id)),
+                        ))
+                    }
+                    (Change::Put { new, .. }, None) => Ok((new.id.as_str(), None)),
+                    (Change::Delete(old), _) => Ok((
+                        old.id.as_str(),
+                        self.delete(tx, old).await?.then_some(Told::Gone(&old.id)),
+                    )),
+                }
+            }
+        }));
+        let ((), writes, rows) = tokio::try_join!(lazy, writes, self.claimable(&tx, leases))?;
+        let mut told = Vec::with_capacity(changes.len() + leases.len());
+        let mut conflicts = Vec::new();
+        for (id, applied) in writes {
+            match applied {
+                Some(t) => told.push(t),
+                None => conflicts.push(id.to_string()),
+            }
+        }
+        let plain = |error| Failure {
+            error,
+            retry: false,
+        };
+        let claimed = rows
+            .iter()
+            .map(taken)
+            .collect::<Result<Vec<JobRecord>>>()
+            .map_err(plain)?;
+        let claimed_cols = claimed
+            .iter()
+            .map(Columns::of)
+            .collect::<Result<Vec<_>>>()
+            .map_err(plain)?;
+        told.extend(
+            claimed
+                .iter()
+                .zip(&claimed_cols)
+                .map(|(r, c)| Told::Record(&r.id, &c.json)),
+        );
         #[cfg(test)]
         {
             let n = self.fail_at_least.load(Ordering::SeqCst);
@@ -197,10 +228,11 @@ impl PgJobStore {
         let takes = try_join_all(
             claimed
                 .iter()
+                .zip(&claimed_cols)
                 .zip(leases)
-                .map(|(rec, lease)| self.take(&tx, rec, lease)),
+                .map(|((rec, cols), lease)| self.take(&tx, rec, cols, lease)),
         );
-        tokio::try_join!(takes, self.notify(&tx, &changed))?;
+        tokio::try_join!(takes, self.notify(&tx, &told))?;
         // A commit that fails may have committed: never retried blindly.
         tx.commit().await.map_err(|e| Failure {
             error: self.db.error(&e),
@@ -210,18 +242,15 @@ impl PgJobStore {
     }
 
     /// Writes one record: inserted when `old` is `None`, else only over `old.revision`.
-    /// Returns whether it was applied.
+    /// Returns the row's `requested` once written, or `None` when it was not (a conflict).
     async fn put(
         &self,
         tx: &Transaction<'_>,
         old: Option<&JobRecord>,
         new: &JobRecord,
-    ) -> std::result::Result<bool, Failure> {
-        let cols = Columns::of(new).map_err(|error| Failure {
-            error,
-            retry: false,
-        })?;
-        let n = match old {
+        cols: &Columns,
+    ) -> std::result::Result<Option<i16>, Failure> {
+        match old {
             None => {
                 let stmt = tx
                     .prepare_cached(
@@ -230,19 +259,22 @@ impl PgJobStore {
                     )
                     .await
                     .map_err(|e| self.failure(e))?;
-                tx.execute(
-                    &stmt,
-                    &[
-                        &new.id,
-                        &cols.json,
-                        &cols.state,
-                        &cols.priority_key,
-                        &cols.seq,
-                        &cols.completion_seq,
-                        &cols.revision,
-                    ],
-                )
-                .await
+                let n = tx
+                    .execute(
+                        &stmt,
+                        &[
+                            &new.id,
+                            &cols.json,
+                            &cols.state,
+                            &cols.priority_key,
+                            &cols.seq,
+                            &cols.completion_seq,
+                            &cols.revision,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| self.failure(e))?;
+                Ok((n == 1).then_some(0))
             }
             Some(old) => {
                 // Leaving Running ends the lease and the requests made to its runner.
@@ -253,7 +285,7 @@ impl PgJobStore {
                          requested = CASE WHEN $3 = 'Running' THEN requested ELSE 0 END, \
                          lease_owner = CASE WHEN $3 = 'Running' THEN lease_owner END, \
                          lease_until = CASE WHEN $3 = 'Running' THEN lease_until END \
-                         WHERE id = $1 AND revision = $8",
+                         WHERE id = $1 AND revision = $8 RETURNING requested",
                     )
                     .await
                     .map_err(|e| self.failure(e))?;
@@ -261,24 +293,25 @@ impl PgJobStore {
                     error,
                     retry: false,
                 })?;
-                tx.execute(
-                    &stmt,
-                    &[
-                        &new.id,
-                        &cols.json,
-                        &cols.state,
-                        &cols.priority_key,
-                        &cols.seq,
-                        &cols.completion_seq,
-                        &cols.revision,
-                        &was,
-                    ],
-                )
-                .await
+                let row = tx
+                    .query_opt(
+                        &stmt,
+                        &[
+                            &new.id,
+                            &cols.json,
+                            &cols.state,
+                            &cols.priority_key,
+                            &cols.seq,
+                            &cols.completion_seq,
+                            &cols.revision,
+                            &was,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| self.failure(e))?;
+                Ok(row.map(|r| r.get(0)))
             }
         }
-        .map_err(|e| self.failure(e))?;
-        Ok(n == 1)
     }
 
     /// Deletes a job at `old.revision`, or finished (a history eviction by two daemons at once
@@ -309,8 +342,9 @@ impl PgJobStore {
     }
 
     /// The rows to claim, one per lease at most, locked by this transaction: expired leases
-    /// first, then Pending jobs in claim order. Both are asked at once; the Pending jobs
-    /// locked beyond the claims (only when a lease had expired) are unlocked by the commit.
+    /// first, then Pending jobs in claim order. Both are asked at once (two statements are
+    /// cheaper to run than one that merges them); the Pending jobs locked beyond the claims
+    /// (only when a lease had expired) are unlocked by the commit.
     async fn claimable(
         &self,
         tx: &Transaction<'_>,
@@ -347,12 +381,9 @@ impl PgJobStore {
         &self,
         tx: &Transaction<'_>,
         rec: &JobRecord,
+        cols: &Columns,
         lease: &Lease,
     ) -> std::result::Result<(), Failure> {
-        let cols = Columns::of(rec).map_err(|error| Failure {
-            error,
-            retry: false,
-        })?;
         let micros = i64::try_from(lease.duration.as_micros()).unwrap_or(i64::MAX);
         let stmt = tx
             .prepare_cached(
@@ -378,32 +409,111 @@ impl PgJobStore {
         Ok(())
     }
 
-    /// Tells the other daemons that `ids` changed (delivered when the transaction commits).
+    /// Tells the other daemons what changed (delivered when the transaction commits), in
+    /// notifications of at most `PAYLOAD_MAX` bytes: `<token> {"jobs": [record, ...],
+    /// "read": [id, ...], "gone": [id, ...]}` — the records as written, so that the others do
+    /// not have to read them back, and the IDs of jobs to read (a record too large for one
+    /// notification, a request made to its runner).
     async fn notify(
         &self,
         tx: &Transaction<'_>,
-        ids: &[String],
+        told: &[Told<'_>],
     ) -> std::result::Result<(), Failure> {
-        if ids.is_empty() {
+        if told.is_empty() {
             return Ok(());
         }
         let stmt = tx
             .prepare_cached("SELECT pg_notify($1, $2)")
             .await
             .map_err(|e| self.failure(e))?;
-        let mut payload = self.token.clone();
-        for (i, id) in ids.iter().enumerate() {
-            payload.push(' ');
-            payload.push_str(id);
-            if payload.len() >= PAYLOAD_MAX || i + 1 == ids.len() {
-                tx.execute(&stmt, &[&CHANNEL, &payload])
-                    .await
-                    .map_err(|e| self.failure(e))?;
-                payload = self.token.clone();
-            }
-        }
+        let payloads = payloads(&self.token, told);
+        type Param<'p> = &'p (dyn tokio_postgres::types::ToSql + Sync);
+        let params: Vec<[Param<'_>; 2]> = payloads
+            .iter()
+            .map(|p| [&CHANNEL as Param<'_>, p])
+            .collect();
+        try_join_all(params.iter().map(|p| tx.execute(&stmt, p)))
+            .await
+            .map_err(|e| self.failure(e))?;
         Ok(())
     }
+}
+
+/// One change told to the other daemons.
+enum Told<'a> {
+    /// The job as now stored: its ID and JSON record.
+    Record(&'a str, &'a str),
+    /// Read it again.
+    Read(&'a str),
+    /// Deleted.
+    Gone(&'a str),
+}
+
+/// What to tell of a record written over a row whose `requested` is now `requested`: the
+/// record itself, or (requests pending, which the record's flags do not show) its ID to read.
+fn told_put<'a>(cols: &'a Columns, requested: i16, id: &'a str) -> Told<'a> {
+    if requested == 0 {
+        Told::Record(id, &cols.json)
+    } else {
+        Told::Read(id)
+    }
+}
+
+/// The notifications telling `told`, each under `PAYLOAD_MAX` bytes (a record that cannot fit
+/// is told by its ID).
+fn payloads(token: &str, told: &[Told<'_>]) -> Vec<String> {
+    #[derive(Default)]
+    struct Lists {
+        jobs: Vec<String>,
+        read: Vec<String>,
+        gone: Vec<String>,
+        len: usize,
+    }
+    let quoted = |id: &str| serde_json::Value::from(id).to_string();
+    let render = |l: &Lists| {
+        format!(
+            "{token} {{\"jobs\":[{}],\"read\":[{}],\"gone\":[{}]}}",
+            l.jobs.join(","),
+            l.read.join(","),
+            l.gone.join(",")
+        )
+    };
+    // The frame without entries, and one comma per entry.
+    let frame = render(&Lists::default()).len();
+    let mut out = Vec::new();
+    let mut cur = Lists::default();
+    for t in told {
+        let (list, item) = match t {
+            Told::Record(_, json) if frame + json.len() < PAYLOAD_MAX => (0, json.to_string()),
+            Told::Record(id, _) | Told::Read(id) => (1, quoted(id)),
+            Told::Gone(id) => (2, quoted(id)),
+        };
+        if frame + cur.len + item.len() + 1 > PAYLOAD_MAX {
+            out.push(render(&cur));
+            cur = Lists::default();
+        }
+        cur.len += item.len() + 1;
+        match list {
+            0 => cur.jobs.push(item),
+            1 => cur.read.push(item),
+            _ => cur.gone.push(item),
+        }
+    }
+    if cur.len > 0 {
+        out.push(render(&cur));
+    }
+    out
+}
+
+/// A notification's body (`payloads`).
+#[derive(serde::Deserialize)]
+struct Notice {
+    #[serde(default)]
+    jobs: Vec<JobRecord>,
+    #[serde(default)]
+    read: Vec<String>,
+    #[serde(default)]
+    gone: Vec<String>,
 }
 
 impl Drop for PgJobStore {
@@ -476,10 +586,36 @@ fn taken(row: &Row) -> Result<JobRecord> {
     Ok(rec)
 }
 
-/// The job IDs of a notification another process sent (`None`: one of ours, or not ours).
-fn news_of(payload: &str, token: &str) -> Option<Vec<String>> {
-    let (who, ids) = payload.split_once(' ')?;
-    (who != token).then(|| ids.split(' ').map(str::to_string).collect())
+/// The news of a notification another process sent (none: one of ours). A body that does not
+/// parse (another program on the channel, a damaged payload) asks for a read of everything.
+fn news_of(payload: &str, token: &str) -> Vec<StoreNews> {
+    let Some((who, body)) = payload.split_once(' ') else {
+        return vec![StoreNews::Resync];
+    };
+    if who == token {
+        return Vec::new();
+    }
+    let notice: Notice = match serde_json::from_str(body) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!("job notification not understood ({e}): reading every job again");
+            return vec![StoreNews::Resync];
+        }
+    };
+    let mut news = Vec::new();
+    let stored: Vec<(String, Option<JobRecord>)> = notice
+        .jobs
+        .into_iter()
+        .map(|r| (r.id.clone(), Some(r)))
+        .chain(notice.gone.into_iter().map(|id| (id, None)))
+        .collect();
+    if !stored.is_empty() {
+        news.push(StoreNews::Stored(stored));
+    }
+    if !notice.read.is_empty() {
+        news.push(StoreNews::Changed(notice.read));
+    }
+    news
 }
 
 impl JobStore for PgJobStore {
@@ -605,10 +741,12 @@ impl JobStore for PgJobStore {
                 error,
                 retry: false,
             })?;
-            tokio::try_join!(
-                self.take(&tx, &rec, lease),
-                self.notify(&tx, std::slice::from_ref(&rec.id))
-            )?;
+            let cols = Columns::of(&rec).map_err(|error| Failure {
+                error,
+                retry: false,
+            })?;
+            let told = [Told::Record(&rec.id, &cols.json)];
+            tokio::try_join!(self.take(&tx, &rec, &cols, lease), self.notify(&tx, &told))?;
             tx.commit().await.map_err(|e| Failure {
                 error: self.db.error(&e),
                 retry: false,
@@ -652,7 +790,7 @@ impl JobStore for PgJobStore {
                 .await
                 .map_err(|e| self.failure(e))?;
             if n == 1 {
-                self.notify(&tx, &[id.to_string()]).await?;
+                self.notify(&tx, &[Told::Read(id)]).await?;
             }
             tx.commit().await.map_err(|e| Failure {
                 error: self.db.error(&e),
@@ -695,8 +833,8 @@ fn listen(db: &PgDatabase, token: &str, stop: &AtomicBool, sink: Arc<NewsSink>) 
         let connected = db
             .dedicated(move |m| match m {
                 Some(AsyncMessage::Notification(n)) => {
-                    if let Some(ids) = news_of(n.payload(), &mine) {
-                        news(StoreNews::Changed(ids));
+                    for one in news_of(n.payload(), &mine) {
+                        news(one);
                     }
                 }
                 Some(_) => {}
@@ -902,9 +1040,10 @@ mod tests {
             Durability::StateChange,
         )
         .expect("submit");
+        // The record as written comes with the news: nothing to read back.
         assert_eq!(
             rx.recv_timeout(Duration::from_secs(5)).expect("news"),
-            StoreNews::Changed(vec![one.id.clone()])
+            StoreNews::Stored(vec![(one.id.clone(), Some(one.clone()))])
         );
         let lease = Lease {
             owner: "a".into(),
@@ -959,11 +1098,77 @@ mod tests {
             )
             .expect("request")
         );
-        // b's own request was not news to b; a's changes were.
+        // b's own request was not news to b; a's changes were: the claim and the pause as
+        // records, the checkpoint (written over b's pending request, which its record does
+        // not show) as an ID to read.
         let mut heard = Vec::new();
-        while let Ok(StoreNews::Changed(ids)) = rx.recv_timeout(Duration::from_millis(500)) {
-            heard.extend(ids);
+        while let Ok(news) = rx.recv_timeout(Duration::from_millis(500)) {
+            match news {
+                StoreNews::Stored(jobs) => heard.extend(
+                    jobs.into_iter()
+                        .map(|(id, r)| format!("{id} {:?}", r.map(|r| r.state))),
+                ),
+                StoreNews::Changed(ids) => {
+                    heard.extend(ids.into_iter().map(|id| format!("{id} read")))
+                }
+                StoreNews::Resync => heard.push("resync".into()),
+            }
         }
-        assert_eq!(heard, vec![one.id.clone(); 3], "claim, checkpoint, pause");
+        let id = &one.id;
+        assert_eq!(
+            heard,
+            [
+                format!("{id} Some(Running)"),
+                format!("{id} read"),
+                format!("{id} Some(Paused)")
+            ],
+            "claim, checkpoint, pause"
+        );
+    }
+
+    /// Notifications stay under PostgreSQL's payload limit, carry the records that fit and
+    /// the IDs of those that do not, and a body that does not parse asks for a full read.
+    #[test]
+    fn notifications_carry_records_within_the_payload_limit() {
+        let jobs: Vec<JobRecord> = (0..40).map(job).collect();
+        let cols: Vec<Columns> = jobs.iter().map(|j| Columns::of(j).expect("cols")).collect();
+        let huge = "x".repeat(PAYLOAD_MAX);
+        let mut told: Vec<Told<'_>> = jobs
+            .iter()
+            .zip(&cols)
+            .map(|(j, c)| Told::Record(&j.id, &c.json))
+            .collect();
+        told.push(Told::Record("big", &huge));
+        told.push(Told::Read("asked"));
+        told.push(Told::Gone("evicted"));
+        let sent = payloads("me", &told);
+        assert!(sent.len() > 1, "40 records of ~500 bytes need several");
+        let mut stored = Vec::new();
+        let mut read = Vec::new();
+        for p in &sent {
+            assert!(p.len() <= PAYLOAD_MAX, "{} bytes", p.len());
+            assert!(news_of(p, "me").is_empty(), "our own news");
+            for news in news_of(p, "other") {
+                match news {
+                    StoreNews::Stored(s) => stored.extend(s),
+                    StoreNews::Changed(ids) => read.extend(ids),
+                    StoreNews::Resync => panic!("resync"),
+                }
+            }
+        }
+        let mut expected: Vec<(String, Option<JobRecord>)> = jobs
+            .iter()
+            .map(|j| (j.id.clone(), Some(j.clone())))
+            .collect();
+        expected.push(("evicted".into(), None));
+        stored.sort_by(|a, b| a.0.cmp(&b.0));
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(stored, expected);
+        assert_eq!(read, ["big", "asked"]);
+        assert_eq!(
+            news_of("other {\"jobs\": [{\"id\": 1}]}", "me"),
+            [StoreNews::Resync]
+        );
+        assert_eq!(news_of("garbage", "me"), [StoreNews::Resync]);
     }
 }
