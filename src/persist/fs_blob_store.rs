@@ -364,6 +364,12 @@ impl BlobStore for FileStorage {
         self.sync_incoming(keys)
     }
 
+    /// Files of the pool, whose entries in `incoming/` the pool made durable when it created
+    /// them, and which `sync_incoming` syncs one by one (never by a `syncfs`).
+    fn entries_durable(&self, keys: &[&str]) -> bool {
+        !keys.is_empty() && keys.len() <= FSYNC_EACH_UP_TO && self.pool.entries_durable(keys)
+    }
+
     fn publish(&self, key: &str) -> io::Result<()> {
         FileStorage::publish(self, key)
     }

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::files::FileStorage;
-use super::group_commit::{Entry, Outcome};
+use super::group_commit::{Entry, Outcome, Sink};
 use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
-use super::index::{Existing, Indexed, StoredFile};
+use super::index::{Existing, Indexed, NewInstance, StoredFile};
 use crate::error::Result;
 use crate::input_file::InputFile;
 
@@ -325,11 +325,19 @@ impl Store {
             .iter()
             .filter_map(|(i, uuid)| {
                 let p = prepared[*i].take()?;
+                // What the recovery checks a file against when its sync ran beside the commit.
+                let crc32 = match (&p.payload, &items[*i].source) {
+                    (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) => {
+                        Some(crc32fast::hash(b))
+                    }
+                    _ => None,
+                };
                 let file = StoredFile {
                     uuid: uuid.clone(),
                     size: p.size,
                     sop_class: p.header.sop_class.clone(),
                     transfer_syntax: p.header.transfer_syntax.clone(),
+                    crc32,
                 };
                 Some((p.header, file))
             })
@@ -337,12 +345,7 @@ impl Store {
         let indexed = if entries.is_empty() {
             Vec::new()
         } else {
-            let outcome = self.commits.commit(
-                entries,
-                |files| self.blobs().sync_staged(files),
-                |news| self.index.commit_batch(news, self.existing),
-            );
-            match outcome {
+            match self.commits.commit(entries, &ImportSink { store: self }) {
                 Outcome::Committed(v) => v,
                 Outcome::NotSynced(e) => {
                     // Nothing is indexed without durable files: the whole batch fails.
@@ -362,6 +365,14 @@ impl Store {
                     if poisoned {
                         self.mark_broken(&e);
                     }
+                    return Err(e);
+                }
+                Outcome::Unsettled(sync, e) => {
+                    // Rows whose files may not be durable, that could not be removed: the
+                    // files stay in `incoming/`, where the next open checks them.
+                    let e = e.into_error();
+                    tracing::error!("cannot sync the storage ({sync}), nor undo the index: {e}");
+                    self.mark_broken(&e);
                     return Err(e);
                 }
             }
@@ -413,5 +424,39 @@ impl Store {
                 .observe(Timed::StoreDicom, started.elapsed() / stored as u32);
         }
         Ok(results)
+    }
+}
+
+/// The import's side of a group commit: the files' sync, the index commit, and whether the
+/// one may run beside the other.
+struct ImportSink<'a> {
+    store: &'a Store,
+}
+
+impl Sink for ImportSink<'_> {
+    fn sync(&self, files: &[&str]) -> std::io::Result<()> {
+        self.store.blobs().sync_staged(files)
+    }
+
+    fn commit(&self, news: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+        self.store.index.commit_batch(news, self.store.existing)
+    }
+
+    /// Beside: files whose directory entries are durable (so a crash leaves each where the
+    /// recovery looks, in `incoming/`), on a store no other daemon settles, and never when an
+    /// import may replace an instance (dropping the new row after a crash would lose the old
+    /// instance too).
+    fn beside(&self, files: &[&str]) -> bool {
+        self.store.sync_beside_commit
+            && self.store.existing == Existing::Keep
+            && self.store.blobs().entries_durable(files)
+    }
+
+    /// Removes rows committed beside a failed sync, as `check --repair` drops rows whose file
+    /// is gone: `Deleted` logged, ancestors left empty removed, no removal intent (the caller
+    /// deletes the files).
+    fn undo(&self, ids: &[&str]) -> Result<()> {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        self.store.index.repair(&[], &ids).map(|_| ())
     }
 }

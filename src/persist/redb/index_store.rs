@@ -276,10 +276,10 @@ impl IndexStore for RedbIndexStore {
     }
 
     /// Whether a committed instance owns this stored file.
-    fn owns_file(&self, uuid: &str) -> Result<bool> {
+    fn file_owner(&self, uuid: &str) -> Result<Option<String>> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(FILES)?;
-        Ok(t.get(uuid)?.is_some())
+        Ok(t.get(uuid)?.map(|v| v.value().to_string()))
     }
 
     fn pending_intents(&self) -> Result<Vec<String>> {
