@@ -8,9 +8,9 @@
 //! the leader's sync starts after it took them from the queue. A failed sync or commit fails
 //! every import of the group, as a failed commit of one import's batch did.
 //!
-//! The sync and the commit are two device flushes. When the group allows it (`Sink::beside`:
+//! The sync and the commit are two device flushes. When the group allows it (`Sink::sync_beside`:
 //! every file's directory entry is durable already and its record carries the file's CRC-32),
-//! the sync runs on another thread beside the commit, and both are joined before anyone is
+//! the sync runs on the group's sync thread beside the commit, and both end before anyone is
 //! answered: one flush latency instead of two, and still nothing answered before its file and
 //! its row are durable. A crash between the two leaves a row whose file in `incoming/` may be
 //! short or torn: the recovery at open checks such files against their records' size and CRC
@@ -19,7 +19,8 @@
 //! is answered with the failure.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
 use super::header::ParsedHeader;
 use super::index::{Indexed, NewInstance, StoredFile};
@@ -49,11 +50,11 @@ pub trait Sink: Sync {
     fn sync(&self, files: &[&str]) -> std::io::Result<()>;
     /// Indexes the group, all or nothing; one answer per instance, in order.
     fn commit(&self, news: &[NewInstance<'_>]) -> Result<Vec<Indexed>>;
-    /// Whether `sync` of these files may run beside `commit`: their directory entries are
-    /// durable and the recovery at open can check each against its row. The group's records
-    /// must carry a CRC-32 too (checked here).
-    fn beside(&self, _files: &[&str]) -> bool {
-        false
+    /// The sync of these files as a job of its own, when it may run beside `commit`: their
+    /// directory entries are durable and the recovery at open can check each against its row.
+    /// The group's records must carry a CRC-32 too (checked here).
+    fn sync_beside(&self, _files: &[&str]) -> Option<SyncJob> {
+        None
     }
     /// Removes the instances `ids` committed beside a sync that failed, all or nothing.
     fn undo(&self, _ids: &[&str]) -> Result<()> {
@@ -98,10 +99,19 @@ impl CommitFailure {
     }
 }
 
+/// A sync that runs beside a commit, on the sync thread: it owns what it needs.
+pub type SyncJob = Box<dyn FnOnce() -> std::io::Result<()> + Send>;
+
+type SyncRequest = (SyncJob, SyncSender<std::io::Result<()>>);
+
 #[derive(Default)]
 pub struct GroupCommit {
     state: Mutex<State>,
     done: Condvar,
+    /// The thread that runs the syncs beside the commits, started for the first (a thread
+    /// started per group cost ten system calls on the path of every received instance). None:
+    /// it could not be started, and syncs run before their commits. It ends with the group.
+    syncer: OnceLock<Option<Mutex<Sender<SyncRequest>>>>,
 }
 
 #[derive(Default)]
@@ -133,21 +143,53 @@ impl GroupCommit {
             let group = std::mem::take(&mut st.queue);
             drop(st);
             let tickets: Vec<u64> = group.iter().map(|(t, _)| *t).collect();
-            let outcomes =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_group(group, sink)))
-                    .unwrap_or_else(|_| {
-                        tickets
-                            .iter()
-                            .map(|t| {
-                                let failure = CommitFailure::Other("the commit panicked".into());
-                                (*t, Outcome::NotCommitted(failure))
-                            })
-                            .collect()
-                    });
+            let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_group(group, sink, &|job| self.start_sync(job))
+            }))
+            .unwrap_or_else(|_| {
+                tickets
+                    .iter()
+                    .map(|t| {
+                        let failure = CommitFailure::Other("the commit panicked".into());
+                        (*t, Outcome::NotCommitted(failure))
+                    })
+                    .collect()
+            });
             st = self.lock();
             st.outcomes.extend(outcomes);
             st.leading = false;
             self.done.notify_all();
+        }
+    }
+
+    /// Runs `job` on the sync thread; its outcome comes on the receiver. Gives the job back
+    /// when there is no sync thread.
+    fn start_sync(
+        &self,
+        job: SyncJob,
+    ) -> std::result::Result<Receiver<std::io::Result<()>>, SyncJob> {
+        let syncer = self.syncer.get_or_init(|| {
+            let (tx, rx) = mpsc::channel::<SyncRequest>();
+            let started = std::thread::Builder::new()
+                .name("dicomq-sync".into())
+                .spawn(move || {
+                    for (job, reply) in rx {
+                        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+                            .unwrap_or_else(|_| Err(std::io::Error::other("the sync panicked")));
+                        let _ = reply.send(outcome);
+                    }
+                });
+            started.ok().map(|_| Mutex::new(tx))
+        });
+        let Some(tx) = syncer else {
+            return Err(job);
+        };
+        let (reply, outcome) = mpsc::sync_channel(1);
+        let tx = tx.lock().unwrap_or_else(|e| e.into_inner());
+        match tx.send((job, reply)) {
+            Ok(()) => Ok(outcome),
+            // The thread is gone (it never panics out of its loop): the job comes back.
+            Err(mpsc::SendError((job, _))) => Err(job),
         }
     }
 
@@ -156,7 +198,14 @@ impl GroupCommit {
     }
 }
 
-fn run_group(group: Vec<(u64, Vec<Entry>)>, sink: &dyn Sink) -> Vec<(u64, Outcome)> {
+type StartSync<'a> =
+    dyn Fn(SyncJob) -> std::result::Result<Receiver<std::io::Result<()>>, SyncJob> + 'a;
+
+fn run_group(
+    group: Vec<(u64, Vec<Entry>)>,
+    sink: &dyn Sink,
+    start_sync: &StartSync<'_>,
+) -> Vec<(u64, Outcome)> {
     let all_fail = |outcome: &dyn Fn() -> Outcome| {
         group
             .iter()
@@ -171,26 +220,22 @@ fn run_group(group: Vec<(u64, Vec<Entry>)>, sink: &dyn Sink) -> Vec<(u64, Outcom
             file: file.clone(),
         })
         .collect();
-    let beside = entries().all(|(_, file)| file.crc32.is_some()) && sink.beside(&files);
-    let (synced, committed) = if beside {
-        std::thread::scope(|scope| {
-            let syncing = std::thread::Builder::new()
-                .name("dicomq-sync".into())
-                .spawn_scoped(scope, || sink.sync(&files));
-            match syncing {
-                Ok(syncing) => {
-                    let committed = sink.commit(&news);
-                    let synced = syncing
-                        .join()
-                        .unwrap_or_else(|_| Err(std::io::Error::other("the sync panicked")));
-                    (synced, Some(committed))
-                }
-                // No thread to be had: one after the other.
-                Err(_) => (sink.sync(&files), None),
-            }
-        })
+    let beside = if entries().all(|(_, file)| file.crc32.is_some()) {
+        sink.sync_beside(&files)
     } else {
-        (sink.sync(&files), None)
+        None
+    };
+    let (synced, committed) = match beside.map(start_sync) {
+        Some(Ok(syncing)) => {
+            let committed = sink.commit(&news);
+            let synced = syncing
+                .recv()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread stopped")));
+            (synced, Some(committed))
+        }
+        // No sync thread: one after the other.
+        Some(Err(job)) => (job(), None),
+        None => (sink.sync(&files), None),
     };
     if let Err(e) = synced {
         let Some(Ok(indexed)) = committed else {
@@ -244,7 +289,7 @@ mod tests {
 
     /// A sink of closures; `beside` (with an undo) lets the sync run beside the commit.
     struct Steps<S, C> {
-        sync: S,
+        sync: Arc<S>,
         commit: C,
         beside: bool,
         undone: Mutex<Vec<String>>,
@@ -253,7 +298,7 @@ mod tests {
 
     impl<S, C> Sink for Steps<S, C>
     where
-        S: Fn(&[&str]) -> std::io::Result<()> + Sync,
+        S: Fn(&[&str]) -> std::io::Result<()> + Send + Sync + 'static,
         C: Fn(&[NewInstance<'_>]) -> Result<Vec<Indexed>> + Sync,
     {
         fn sync(&self, files: &[&str]) -> std::io::Result<()> {
@@ -262,8 +307,11 @@ mod tests {
         fn commit(&self, news: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
             (self.commit)(news)
         }
-        fn beside(&self, _files: &[&str]) -> bool {
-            self.beside
+        fn sync_beside(&self, files: &[&str]) -> Option<SyncJob> {
+            let sync = self.sync.clone();
+            let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+            let job = move || sync(&files.iter().map(String::as_str).collect::<Vec<_>>());
+            self.beside.then(|| Box::new(job) as SyncJob)
         }
         fn undo(&self, ids: &[&str]) -> Result<()> {
             if self.undo_fails {
@@ -277,7 +325,7 @@ mod tests {
 
     fn steps<S, C>(sync: S, commit: C, beside: bool) -> Steps<S, C> {
         Steps {
-            sync,
+            sync: Arc::new(sync),
             commit,
             beside,
             undone: Mutex::new(Vec::new()),
@@ -289,7 +337,7 @@ mod tests {
         fn commit_steps(
             &self,
             entries: Vec<Entry>,
-            sync: impl Fn(&[&str]) -> std::io::Result<()> + Sync,
+            sync: impl Fn(&[&str]) -> std::io::Result<()> + Send + Sync + 'static,
             commit: impl Fn(&[NewInstance<'_>]) -> Result<Vec<Indexed>> + Sync,
         ) -> Outcome {
             self.commit(entries, &steps(sync, commit, false))
@@ -329,7 +377,7 @@ mod tests {
                     let entries = vec![entry(2 * n), entry(2 * n + 1)];
                     group.commit_steps(
                         entries,
-                        |_| {
+                        move |_| {
                             syncs.fetch_add(1, Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_millis(20));
                             Ok(())
@@ -412,12 +460,15 @@ mod tests {
     #[test]
     fn beside_the_commit_the_sync_overlaps_it_and_both_end_before_the_answer() {
         let group = GroupCommit::default();
-        let synced = std::sync::atomic::AtomicBool::new(false);
+        let synced = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let sink = steps(
-            |_: &[&str]| {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-                synced.store(true, Ordering::SeqCst);
-                Ok(())
+            {
+                let synced = synced.clone();
+                move |_: &[&str]| {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    synced.store(true, Ordering::SeqCst);
+                    Ok(())
+                }
             },
             |news: &[NewInstance<'_>]| {
                 // The sync is still running: the two overlap.
@@ -440,11 +491,14 @@ mod tests {
     #[test]
     fn without_a_checksum_or_when_the_sink_says_no_the_sync_comes_first() {
         let group = GroupCommit::default();
-        let synced = std::sync::atomic::AtomicBool::new(false);
-        let sync = |_: &[&str]| {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            synced.store(true, Ordering::SeqCst);
-            Ok(())
+        let synced = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sync = {
+            let synced = synced.clone();
+            move |_: &[&str]| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                synced.store(true, Ordering::SeqCst);
+                Ok(())
+            }
         };
         let commit = |news: &[NewInstance<'_>]| {
             assert!(
@@ -454,7 +508,7 @@ mod tests {
             Ok(vec![Indexed::Success; news.len()])
         };
         // One entry without a CRC-32: the recovery could not check its file.
-        let sink = steps(sync, commit, true);
+        let sink = steps(sync.clone(), commit, true);
         let outcome = group.commit(vec![checked_entry(1), entry(2)], &sink);
         assert!(matches!(outcome, Outcome::Committed(_)), "{outcome:?}");
         let sink = steps(sync, commit, false);

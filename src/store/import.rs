@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::files::FileStorage;
-use super::group_commit::{Entry, Outcome, Sink};
+use super::group_commit::{Entry, Outcome, Sink, SyncJob};
 use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
 use super::index::{Existing, Indexed, NewInstance, StoredFile};
@@ -446,10 +446,20 @@ impl Sink for ImportSink<'_> {
     /// recovery looks, in `incoming/`), on a store no other daemon settles, and never when an
     /// import may replace an instance (dropping the new row after a crash would lose the old
     /// instance too).
-    fn beside(&self, files: &[&str]) -> bool {
-        self.store.sync_beside_commit
-            && self.store.existing == Existing::Keep
-            && self.store.blobs().entries_durable(files)
+    fn sync_beside(&self, files: &[&str]) -> Option<SyncJob> {
+        let store = self.store;
+        let beside = store.sync_beside_commit
+            && store.existing == Existing::Keep
+            && store.blobs().entries_durable(files);
+        if !beside {
+            return None;
+        }
+        let storage = store.files.clone();
+        let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        Some(Box::new(move || {
+            let keys: Vec<&str> = files.iter().map(String::as_str).collect();
+            crate::persist::blob_store::BlobStore::sync_staged(&storage, &keys)
+        }))
     }
 
     /// Removes rows committed beside a failed sync, as `check --repair` drops rows whose file
