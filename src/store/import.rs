@@ -350,13 +350,17 @@ impl Store {
         // Durable and indexed with the imports running at the same time (group commit). The
         // headers move there; the files' bytes are no longer needed.
         let mut prepared: Vec<Option<Prepared>> = prepared.into_iter().map(Result::ok).collect();
+        // Only files whose sync may run beside the commit need a CRC-32 (a few files of the
+        // pool): a large batch is synced first and not checked again.
+        let keys: Vec<&str> = ok.iter().map(|(_, uuid)| uuid.as_str()).collect();
+        let checked = self.blobs().entries_durable(&keys);
         let entries: Vec<Entry> = ok
             .iter()
             .filter_map(|(i, uuid)| {
                 let p = prepared[*i].take()?;
                 // What the recovery checks a file against when its sync ran beside the commit.
                 let crc32 = match (&p.payload, &items[*i].source) {
-                    (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) => {
+                    (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) if checked => {
                         Some(crc32fast::hash(b))
                     }
                     _ => None,
