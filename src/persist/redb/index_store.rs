@@ -439,6 +439,11 @@ fn insert_batch(
                 let created = existing.is_none();
                 let mut rec =
                     existing.unwrap_or_else(|| ResourceRecord::new_ancestor(h, level, seq));
+                // Touched in this second already (instances of a series arrive many a
+                // second): the record would be written unchanged, its pages copied for nothing.
+                if !created && rec.last_update == stamp && rec.updated_at == now.timestamp() {
+                    continue;
+                }
                 rec.last_update = stamp.clone();
                 rec.updated_at = now.timestamp();
                 t.insert(id, encode(&rec)?.as_slice())?;
