@@ -1,8 +1,11 @@
 //! Importing files into the store, in batches: parse headers in parallel, write the files into
 //! `storage/incoming/` in parallel, make them durable (`BlobStore::sync_staged`: one `syncfs`
 //! for many, an `fdatasync` each for a few) and index the whole batch in one commit (shared with
-//! concurrent imports: `group_commit`), then publish the files to their place. A crash at any point leaves files in `incoming/` that the next open publishes
-//! (indexed) or deletes (not indexed).
+//! concurrent imports: `group_commit`; for a few files of the staging pool the sync runs beside
+//! the commit, their records carrying each file's CRC-32), then publish the files to their
+//! place. A crash at any point leaves files in `incoming/` that the next open publishes
+//! (indexed, and whole when the record has a CRC-32) or deletes (not indexed, or a row dropped
+//! with them: see `Store::open`).
 
 use std::collections::HashSet;
 use std::io::{BufReader, Cursor};
