@@ -25,7 +25,8 @@
 # two) and fewer system calls per instance; TCP_NODELAY=1, 2 000 files, interleaved rounds
 # (this / session 9's binary / Orthanc), machine shared with builds (load 1-4): medians of 5,
 # 598 vs 490 vs 434 instances/s, and again 598 vs 487 vs 403 (1.38x and 1.49x Orthanc; this
-# binary faster than the old one in each of the 10 rounds). What is left per instance: the
+# binary faster than the old one in each of the 10 rounds); with the ancestors no longer
+# rewritten within a second, 577 vs 515 vs 439 (1.31x; faster in 4 of 5 rounds). What is left per instance: the
 # index commit (redb: ~13 page writes and its fdatasync, ~0.35 ms of CPU and one flush), the
 # file's creation ahead by the staging pool (ext4 inode allocation, ~0.2 ms of CPU on its own
 # thread, competing for the 2 cores with storescu), and storescu itself: storescu to DCMTK's
