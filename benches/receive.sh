@@ -21,6 +21,17 @@
 # writers dicomq is flush-bound: fdatasync median 0.34 ms, p90 2 ms there.
 # Idle machine (load < 1), final tree of session 9, TCP_NODELAY=1, 2 000 files, medians of 3:
 # dicomq 609 vs Orthanc 555 instances/s (1.10x).
+# Session 10, the file's fdatasync beside the index commit (one flush of latency instead of
+# two) and fewer system calls per instance; TCP_NODELAY=1, 2 000 files, interleaved rounds
+# (this / session 9's binary / Orthanc), machine shared with builds (load 1-4): medians of 5,
+# 598 vs 490 vs 434 instances/s, and again 598 vs 487 vs 403 (1.38x and 1.49x Orthanc; this
+# binary faster than the old one in each of the 10 rounds); with the ancestors no longer
+# rewritten within a second, 577 vs 515 vs 439 (1.31x; faster in 4 of 5 rounds). What is left per instance: the
+# index commit (redb: ~13 page writes and its fdatasync, ~0.35 ms of CPU and one flush), the
+# file's creation ahead by the staging pool (ext4 inode allocation, ~0.2 ms of CPU on its own
+# thread, competing for the 2 cores with storescu), and storescu itself: storescu to DCMTK's
+# `storescp --ignore` (no storage at all) runs at ~1 800 instances/s here, so 2x Orthanc
+# (~1 100/s, 0.9 ms per round trip) leaves dicomq ~0.35 ms per instance for a durable store.
 # DICOMQ_BASELINE=OTHER_BINARY also times that binary in every round (interleaved A/B/Orthanc).
 # Every run's storage is kept until the end: on ext4 without a journal (this machine) creating
 # files right after deleting thousands is several times slower (the allocator skips inodes

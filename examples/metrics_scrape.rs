@@ -51,6 +51,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                         size: 400,
                         sop_class: h.sop_class.clone(),
                         transfer_syntax: h.transfer_syntax.clone(),
+                        crc32: None,
                     },
                 })
                 .collect();

@@ -53,6 +53,7 @@ fn run() -> Result<(), BoxError> {
                         size: 400,
                         sop_class: h.sop_class.clone(),
                         transfer_syntax: h.transfer_syntax.clone(),
+                        crc32: None,
                     },
                 })
                 .collect();

@@ -27,6 +27,13 @@ pub trait BlobStore: Send + Sync {
     /// Makes the staged blobs `keys` durable, at once (publications need not be).
     fn sync_staged(&self, keys: &[&str]) -> io::Result<()>;
 
+    /// Whether the staged blobs `keys` would be found by `staged` after a crash whatever
+    /// `sync_staged` did by then (their names are durable; only their bytes are not). The
+    /// import then lets their sync run beside the index commit (`store/group_commit.rs`).
+    fn entries_durable(&self, _keys: &[&str]) -> bool {
+        false
+    }
+
     /// Moves a staged blob to its place, once the index committed it. Need not be durable: a
     /// publication lost in a crash leaves the blob staged, and the recovery publishes it again.
     fn publish(&self, key: &str) -> io::Result<()>;

@@ -29,6 +29,9 @@ pub struct FileStorage {
     metrics: Arc<Metrics>,
     /// Shared by the clones: files created ahead in `incoming/` for imports of a few files.
     pool: Arc<StagingPool>,
+    /// `incoming/` was found or created with a durable entry (shared by the clones): the pool's
+    /// names need no mkdir each. Cleared when the pool cannot create files (someone removed it).
+    incoming_ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FileStorage {
@@ -41,6 +44,7 @@ impl FileStorage {
         let root = root.into();
         FileStorage {
             pool: Arc::new(StagingPool::new(root.join("incoming"))),
+            incoming_ready: Arc::default(),
             root,
             metrics,
         }
@@ -112,10 +116,18 @@ impl FileStorage {
     pub fn publish(&self, uuid: &str) -> io::Result<()> {
         self.pool.forget(&[uuid]);
         let dest = self.path_of(uuid);
-        if let Some(dir) = dest.parent() {
-            fs::create_dir_all(dir)?;
+        // The directory exists but for the first file of a run (64 share it): the rename
+        // first, then the directory if it was missing (`create_dir_all` is a mkdir and a stat
+        // even when the directory exists).
+        match fs::rename(self.incoming_path_of(uuid), &dest) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if let Some(dir) = dest.parent() {
+                    fs::create_dir_all(dir)?;
+                }
+                fs::rename(self.incoming_path_of(uuid), dest)
+            }
+            renamed => renamed,
         }
-        fs::rename(self.incoming_path_of(uuid), dest)
     }
 
     /// Whether the file of `uuid` in `incoming/` was written less than `age` ago (or cannot be
@@ -202,9 +214,18 @@ impl FileStorage {
         if n == 0 || n > FSYNC_EACH_UP_TO {
             return Self::new_uuids(n);
         }
-        match self.ensure_incoming().and_then(|()| self.pool.take(n)) {
+        use std::sync::atomic::Ordering;
+        let ready = || {
+            if !self.incoming_ready.load(Ordering::Acquire) {
+                self.ensure_incoming()?;
+                self.incoming_ready.store(true, Ordering::Release);
+            }
+            Ok(())
+        };
+        match ready().and_then(|()| self.pool.take(n)) {
             Ok(names) => names,
             Err(e) => {
+                self.incoming_ready.store(false, Ordering::Release);
                 // Not fatal: the names are then new entries, synced with their directory.
                 tracing::debug!("cannot create files ahead in incoming/: {e}");
                 Self::new_uuids(n)
@@ -277,7 +298,10 @@ impl FileStorage {
     /// unindexed file. It is then created again, and the pool forgets it, so that its sync
     /// makes the new entry durable with `incoming/` instead of trusting the old one.
     fn open_pooled(&self, uuid: &str, path: &Path) -> io::Result<File> {
-        match fs::OpenOptions::new().write(true).truncate(true).open(path) {
+        // Not truncated: the pool created it empty. ext4 starts the writeback of a file
+        // truncated to zero when it is closed (`auto_da_alloc`), on the instance's path before
+        // its commit; untruncated, the sync does it, beside the commit.
+        match fs::OpenOptions::new().write(true).open(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 self.pool.forget(&[uuid]);
                 self.ensure_incoming()?;
@@ -362,6 +386,12 @@ impl BlobStore for FileStorage {
 
     fn sync_staged(&self, keys: &[&str]) -> io::Result<()> {
         self.sync_incoming(keys)
+    }
+
+    /// Files of the pool, whose entries in `incoming/` the pool made durable when it created
+    /// them, and which `sync_incoming` syncs one by one (never by a `syncfs`).
+    fn entries_durable(&self, keys: &[&str]) -> bool {
+        !keys.is_empty() && keys.len() <= FSYNC_EACH_UP_TO && self.pool.entries_durable(keys)
     }
 
     fn publish(&self, key: &str) -> io::Result<()> {

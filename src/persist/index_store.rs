@@ -64,7 +64,12 @@ pub trait IndexStore: Send + Sync {
     fn log_changes(&self, changes: &[(ChangeType, ChangedResource, String)]) -> Result<()>;
 
     /// Whether a committed instance owns this stored file.
-    fn owns_file(&self, uuid: &str) -> Result<bool>;
+    fn owns_file(&self, uuid: &str) -> Result<bool> {
+        Ok(self.file_owner(uuid)?.is_some())
+    }
+
+    /// The ID of the committed instance that owns this stored file.
+    fn file_owner(&self, uuid: &str) -> Result<Option<String>>;
 
     /// Files of committed removals not yet deleted (left by a crash, or by a failed delete).
     fn pending_intents(&self) -> Result<Vec<String>>;

@@ -188,6 +188,7 @@ impl Store {
                     size: o.size,
                     sop_class: o.header.sop_class.clone(),
                     transfer_syntax: o.header.transfer_syntax.clone(),
+                    crc32: None,
                 },
             })
             .collect();

@@ -1,8 +1,11 @@
 //! Importing files into the store, in batches: parse headers in parallel, write the files into
 //! `storage/incoming/` in parallel, make them durable (`BlobStore::sync_staged`: one `syncfs`
 //! for many, an `fdatasync` each for a few) and index the whole batch in one commit (shared with
-//! concurrent imports: `group_commit`), then publish the files to their place. A crash at any point leaves files in `incoming/` that the next open publishes
-//! (indexed) or deletes (not indexed).
+//! concurrent imports: `group_commit`; for a few files of the staging pool the sync runs beside
+//! the commit, their records carrying each file's CRC-32), then publish the files to their
+//! place. A crash at any point leaves files in `incoming/` that the next open publishes
+//! (indexed, and whole when the record has a CRC-32) or deletes (not indexed, or a row dropped
+//! with them: see `Store::open`).
 
 use std::collections::HashSet;
 use std::io::{BufReader, Cursor};
@@ -12,10 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::files::FileStorage;
-use super::group_commit::{Entry, Outcome};
+use super::group_commit::{Entry, Outcome, Sink, SyncJob};
 use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
-use super::index::{Existing, Indexed, StoredFile};
+use super::index::{Existing, Indexed, NewInstance, StoredFile};
 use crate::error::Result;
 use crate::input_file::InputFile;
 
@@ -109,6 +112,21 @@ fn prepare(item: &ImportItem) -> std::result::Result<Prepared, String> {
     let mut prepared = prepare_source(item)?;
     prepared.header.attached = item.metadata.clone();
     Ok(prepared)
+}
+
+/// `prepare` of an item whose header the caller read (a C-STORE): the header and the metadata
+/// are taken from the item, not cloned (a header holds some forty strings).
+fn prepare_parsed(item: &mut ImportItem) -> Option<Prepared> {
+    let ImportSource::Bytes(bytes) = &item.source else {
+        return None;
+    };
+    let mut header = *item.header.take()?;
+    header.attached = std::mem::take(&mut item.metadata);
+    Some(Prepared {
+        header,
+        payload: Payload::Item,
+        size: bytes.len() as u64,
+    })
 }
 
 fn prepare_source(item: &ImportItem) -> std::result::Result<Prepared, String> {
@@ -223,13 +241,27 @@ impl Store {
         self.blobs().stage_from(key, &mut input)
     }
 
-    fn import_batch(&self, items: Vec<ImportItem>, together: bool) -> Result<Vec<ImportResult>> {
+    fn import_batch(
+        &self,
+        mut items: Vec<ImportItem>,
+        together: bool,
+    ) -> Result<Vec<ImportResult>> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
         let started = std::time::Instant::now();
         let threads = parallel::cpus();
-        let prepared = parallel::map(&items, threads, prepare);
+        let given = items
+            .iter()
+            .all(|i| i.header.is_some() && matches!(i.source, ImportSource::Bytes(_)));
+        let prepared: Vec<std::result::Result<Prepared, String>> = if given {
+            items
+                .iter_mut()
+                .map(|i| prepare_parsed(i).ok_or_else(|| "not prepared".to_string()))
+                .collect()
+        } else {
+            parallel::map(&items, threads, prepare)
+        };
         let mut results: Vec<ImportResult> = items
             .iter()
             .zip(&prepared)
@@ -321,15 +353,27 @@ impl Store {
         // Durable and indexed with the imports running at the same time (group commit). The
         // headers move there; the files' bytes are no longer needed.
         let mut prepared: Vec<Option<Prepared>> = prepared.into_iter().map(Result::ok).collect();
+        // Only files whose sync may run beside the commit need a CRC-32 (a few files of the
+        // pool): a large batch is synced first and not checked again.
+        let keys: Vec<&str> = ok.iter().map(|(_, uuid)| uuid.as_str()).collect();
+        let checked = self.blobs().entries_durable(&keys);
         let entries: Vec<Entry> = ok
             .iter()
             .filter_map(|(i, uuid)| {
                 let p = prepared[*i].take()?;
+                // What the recovery checks a file against when its sync ran beside the commit.
+                let crc32 = match (&p.payload, &items[*i].source) {
+                    (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) if checked => {
+                        Some(crc32fast::hash(b))
+                    }
+                    _ => None,
+                };
                 let file = StoredFile {
                     uuid: uuid.clone(),
                     size: p.size,
                     sop_class: p.header.sop_class.clone(),
                     transfer_syntax: p.header.transfer_syntax.clone(),
+                    crc32,
                 };
                 Some((p.header, file))
             })
@@ -337,12 +381,7 @@ impl Store {
         let indexed = if entries.is_empty() {
             Vec::new()
         } else {
-            let outcome = self.commits.commit(
-                entries,
-                |files| self.blobs().sync_staged(files),
-                |news| self.index.commit_batch(news, self.existing),
-            );
-            match outcome {
+            match self.commits.commit(entries, &ImportSink { store: self }) {
                 Outcome::Committed(v) => v,
                 Outcome::NotSynced(e) => {
                     // Nothing is indexed without durable files: the whole batch fails.
@@ -362,6 +401,14 @@ impl Store {
                     if poisoned {
                         self.mark_broken(&e);
                     }
+                    return Err(e);
+                }
+                Outcome::Unsettled(sync, e) => {
+                    // Rows whose files may not be durable, that could not be removed: the
+                    // files stay in `incoming/`, where the next open checks them.
+                    let e = e.into_error();
+                    tracing::error!("cannot sync the storage ({sync}), nor undo the index: {e}");
+                    self.mark_broken(&e);
                     return Err(e);
                 }
             }
@@ -413,5 +460,49 @@ impl Store {
                 .observe(Timed::StoreDicom, started.elapsed() / stored as u32);
         }
         Ok(results)
+    }
+}
+
+/// The import's side of a group commit: the files' sync, the index commit, and whether the
+/// one may run beside the other.
+struct ImportSink<'a> {
+    store: &'a Store,
+}
+
+impl Sink for ImportSink<'_> {
+    fn sync(&self, files: &[&str]) -> std::io::Result<()> {
+        self.store.blobs().sync_staged(files)
+    }
+
+    fn commit(&self, news: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
+        self.store.index.commit_batch(news, self.store.existing)
+    }
+
+    /// Beside: files whose directory entries are durable (so a crash leaves each where the
+    /// recovery looks, in `incoming/`), on a store no other daemon settles, and never when an
+    /// import may replace an instance (dropping the new row after a crash would lose the old
+    /// instance too).
+    fn sync_beside(&self, files: &[&str]) -> Option<SyncJob> {
+        let store = self.store;
+        let beside = store.sync_beside_commit
+            && store.existing == Existing::Keep
+            && store.blobs().entries_durable(files);
+        if !beside {
+            return None;
+        }
+        let storage = store.files.clone();
+        let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        Some(Box::new(move || {
+            let keys: Vec<&str> = files.iter().map(String::as_str).collect();
+            crate::persist::blob_store::BlobStore::sync_staged(&storage, &keys)
+        }))
+    }
+
+    /// Removes rows committed beside a failed sync, as `check --repair` drops rows whose file
+    /// is gone: `Deleted` logged, ancestors left empty removed, no removal intent (the caller
+    /// deletes the files).
+    fn undo(&self, ids: &[&str]) -> Result<()> {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        self.store.index.repair(&[], &ids).map(|_| ())
     }
 }

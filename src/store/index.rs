@@ -15,6 +15,11 @@ pub struct StoredFile {
     pub size: u64,
     pub sop_class: String,
     pub transfer_syntax: String,
+    /// The CRC-32 of the file's bytes, when the import computed it (files written from memory;
+    /// records from before it have none). The recovery at open checks a file still in
+    /// `incoming/` against it: its sync may have run beside the index commit (`group_commit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc32: Option<u32>,
 }
 
 /// One resource as the index keeps it.

@@ -47,6 +47,9 @@ pub struct Store {
     find_cache: find_cache::FindCache,
     /// What an import of an instance already stored does (Orthanc's `OverwriteInstances`).
     existing: index::Existing,
+    /// Whether a few files' sync may run beside their index commit (`group_commit`): not on a
+    /// storage directory other daemons share, whose opens settle `incoming/` too.
+    sync_beside_commit: bool,
 }
 
 /// What is below one resource: counts of the lower levels (0 for its own and higher ones) and
@@ -104,6 +107,7 @@ impl Store {
             broken: OnceLock::new(),
             find_cache: find_cache::FindCache::default(),
             existing: index::Existing::Keep,
+            sync_beside_commit: keep_recent.is_none(),
         };
         let blobs = store.blobs();
         let leftovers = store.index.pending_intents()?;
@@ -122,15 +126,37 @@ impl Store {
         let staged = blobs
             .staged()
             .map_err(|e| Error::io(blobs.label("incoming").0, e))?;
+        // Rows whose files are not what they committed (their sync ran beside the commit and
+        // a crash came first): nobody was answered for them.
+        let mut torn = Vec::new();
         for uuid in &staged {
-            let settled = if store.index.owns_file(uuid)? {
-                blobs.publish(uuid)
-            } else if keep_recent.is_some_and(|grace| store.files.staged_within(uuid, grace)) {
-                continue;
-            } else {
-                blobs.delete(uuid)
+            let settled = match store.index.file_owner(uuid)? {
+                Some(owner) if !store.staged_file_intact(&owner, uuid)? => {
+                    torn.push((owner, uuid.clone()));
+                    continue;
+                }
+                Some(_) => blobs.publish(uuid),
+                None if keep_recent.is_some_and(|grace| store.files.staged_within(uuid, grace)) => {
+                    continue;
+                }
+                None => blobs.delete(uuid),
             };
             settled.map_err(|e| Error::io(blobs.label(uuid).0, e))?;
+        }
+        if !torn.is_empty() {
+            tracing::warn!(
+                instances = torn.len(),
+                "removing instances whose files a crash left incomplete (never acknowledged)"
+            );
+            // The rows first: a crash before the files go leaves files without rows, which
+            // the next open deletes.
+            let ids: Vec<String> = torn.iter().map(|(id, _)| id.clone()).collect();
+            store.index.repair(&[], &ids)?;
+            for (_, uuid) in &torn {
+                blobs
+                    .delete(uuid)
+                    .map_err(|e| Error::io(blobs.label(uuid).0, e))?;
+            }
         }
         if !staged.is_empty() {
             tracing::info!(
@@ -139,6 +165,43 @@ impl Store {
             );
         }
         Ok(store)
+    }
+
+    /// Whether the file `uuid` left in `incoming/` holds what the row of `instance` committed:
+    /// its size and CRC-32, when the row has one (a file written from memory, whose sync may
+    /// have run beside the commit). Read in bounded chunks, never past the committed size.
+    fn staged_file_intact(&self, instance: &str, uuid: &str) -> Result<bool> {
+        let record = self.index.get(Level::Instance, instance)?;
+        let Some(file) = record.and_then(|r| r.file).filter(|f| f.uuid == uuid) else {
+            return Ok(true);
+        };
+        let Some(crc32) = file.crc32 else {
+            // Synced before its commit: nothing to check.
+            return Ok(true);
+        };
+        let blobs = self.blobs();
+        let mut reader = match blobs.open(uuid) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::io(blobs.label(uuid).0, e)),
+        };
+        if reader.len() != file.size {
+            return Ok(false);
+        }
+        let mut hasher = crc32fast::Hasher::new();
+        let mut buf = vec![0u8; 64 << 10];
+        let mut left = file.size;
+        while left > 0 {
+            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = std::io::Read::read(&mut reader, &mut buf[..want])
+                .map_err(|e| Error::io(blobs.label(uuid).0, e))?;
+            if n == 0 {
+                return Ok(false);
+            }
+            hasher.update(&buf[..n]);
+            left -= n as u64;
+        }
+        Ok(hasher.finalize() == crc32)
     }
 
     /// Orthanc's `OverwriteInstances`: an instance stored again replaces the one stored before
@@ -526,6 +589,7 @@ mod tests {
                             size: bytes.len() as u64,
                             sop_class: header.sop_class.clone(),
                             transfer_syntax: header.transfer_syntax.clone(),
+                            crc32: None,
                         },
                     }],
                     index::Existing::Keep,
@@ -549,6 +613,100 @@ mod tests {
         let mut read = Vec::new();
         std::io::Read::read_to_end(&mut reader, &mut read).expect("read");
         assert_eq!(read, bytes);
+    }
+
+    /// The state a power loss can leave when a file's sync ran beside its index commit: rows
+    /// committed, their files in `incoming/` short, torn, or whole. The open drops the rows of
+    /// the short and torn ones (never acknowledged: the answer waits for both), with the
+    /// ancestors they leave empty, `Deleted` in the changes log and the counters, and
+    /// publishes the whole ones.
+    #[test]
+    fn open_drops_the_rows_whose_files_a_crash_left_short_or_torn() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db_path = dir.path().join("index.redb");
+        let storage = dir.path().join("storage");
+        let metrics = Arc::new(Metrics::default());
+        // Seeds far apart: four patients, so a dropped instance takes its ancestors along.
+        let files: Vec<Vec<u8>> = [1, 100, 200, 300]
+            .into_iter()
+            .map(|seed| crate::testdata::small_instance(seed, 3000))
+            .collect();
+        let mut ids = Vec::new();
+        let mut uuids = Vec::new();
+        let last_change;
+        {
+            let db = Arc::new(Database::create(&db_path).expect("db"));
+            let store = Store::open(db, storage.clone(), metrics.clone()).expect("open");
+            for (i, bytes) in files.iter().enumerate() {
+                // One at a time, as C-STOREs: files of the pool, synced beside the commit.
+                let item = ImportItem::new(format!("f{i}"), ImportSource::Bytes(bytes.clone()));
+                let r = store.import(vec![item], &mut |_| {}).expect("import");
+                assert_eq!(r[0].status, ImportStatus::Success, "{r:?}");
+                let id = r[0].ids.as_ref().expect("ids").instance.clone();
+                let rec = store.index.get(Level::Instance, &id).expect("get");
+                let file = rec.and_then(|r| r.file).expect("a file");
+                assert_eq!(file.crc32, Some(crc32fast::hash(bytes)));
+                ids.push(id);
+                uuids.push(file.uuid);
+            }
+            last_change = store.index.statistics().expect("stats").last_change;
+            // The crash: the publications are lost, and so are parts of two files' bytes.
+            let incoming = storage.join("incoming");
+            for uuid in &uuids[..3] {
+                std::fs::rename(store.files.path_of(uuid), incoming.join(uuid)).expect("mv");
+            }
+            let short = std::fs::OpenOptions::new()
+                .write(true)
+                .open(incoming.join(&uuids[0]))
+                .expect("open");
+            short.set_len(1000).expect("truncate");
+            let mut torn = files[1].clone();
+            torn[2000..2100].fill(0);
+            std::fs::write(incoming.join(&uuids[1]), torn).expect("tear");
+        }
+        let db = Arc::new(Database::create(&db_path).expect("db"));
+        let store = Store::open(db, storage.clone(), metrics).expect("reopen");
+        for id in &ids[..2] {
+            assert!(store.index.get(Level::Instance, id).expect("get").is_none());
+        }
+        for id in &ids[2..] {
+            assert!(store.index.get(Level::Instance, id).expect("get").is_some());
+        }
+        assert!(!store.files.locate(&uuids[0]).exists());
+        assert!(!store.files.locate(&uuids[1]).exists());
+        assert!(store.files.path_of(&uuids[2]).exists(), "whole: published");
+        assert!(store.files.incoming().expect("incoming").is_empty());
+        // The counters agree with the rows left.
+        let stats = store.index.statistics().expect("stats");
+        let rows = |level| store.index.list(level).expect("list").len() as u64;
+        assert_eq!(
+            (stats.patients, stats.studies, stats.series, stats.instances),
+            (
+                rows(Level::Patient),
+                rows(Level::Study),
+                rows(Level::Series),
+                2
+            )
+        );
+        let kept: u64 = files[2..].iter().map(|f| f.len() as u64).sum();
+        assert_eq!(stats.disk_size, kept);
+        // Each dropped instance is logged, with its series and study (left empty).
+        let (changes, _) = store.index.changes(last_change, 100).expect("changes");
+        assert!(changes.len() >= 6, "{changes:?}");
+        assert!(
+            changes
+                .iter()
+                .all(|c| c.change_type == index::ChangeType::Deleted)
+        );
+        for id in &ids[..2] {
+            assert!(changes.iter().any(|c| &c.id == id), "{id} not logged");
+        }
+        let check = store.check().expect("check");
+        assert!(
+            check.missing.is_empty() && check.orphans.is_empty(),
+            "{check:?}"
+        );
+        assert!(check.unreadable.is_empty(), "{check:?}");
     }
 
     /// A storage directory shared by daemons: a file another daemon is importing (in

@@ -46,6 +46,7 @@ fn new<'a>(header: &'a ParsedHeader, uuid: &str) -> NewInstance<'a> {
             size: SIZE,
             sop_class: header.sop_class.clone(),
             transfer_syntax: header.transfer_syntax.clone(),
+            crc32: None,
         },
     }
 }
@@ -102,6 +103,11 @@ fn batches_answer_duplicates_as_already_stored(open: &dyn Fn(&Path) -> Arc<dyn I
     assert_eq!(counts(&stats), [2, 3, 4, 5, 5 * SIZE]);
     assert!(stats.last_change > last);
     assert!(index.owns_file("f6").expect("owns"));
+    assert_eq!(
+        index.file_owner("f6").expect("owner").as_deref(),
+        Some(fresh.ids.instance.as_str())
+    );
+    assert_eq!(index.file_owner("f6b").expect("owner"), None);
     assert!(!index.owns_file("dup").expect("owns") && !index.owns_file("f6b").expect("owns"));
     let asked = [
         fresh.ids.instance.as_str(),

@@ -863,12 +863,12 @@ impl IndexStore for PgIndexStore {
         })
     }
 
-    fn owns_file(&self, uuid: &str) -> Result<bool> {
+    fn file_owner(&self, uuid: &str) -> Result<Option<String>> {
         self.read(async |c| {
             let statement = c
-                .prepare_cached("SELECT 1 FROM index_resources WHERE file_uuid = $1")
+                .prepare_cached("SELECT id FROM index_resources WHERE file_uuid = $1")
                 .await?;
-            Ok(c.query_opt(&statement, &[&uuid]).await?.is_some())
+            Ok(c.query_opt(&statement, &[&uuid]).await?.map(|r| r.get(0)))
         })
     }
 
@@ -996,6 +996,7 @@ mod tests {
                         size: 10,
                         sop_class: String::new(),
                         transfer_syntax: String::new(),
+                        crc32: None,
                     },
                 }],
                 Existing::Keep,
@@ -1144,6 +1145,7 @@ mod tests {
                                         size: 10,
                                         sop_class: String::new(),
                                         transfer_syntax: String::new(),
+                                        crc32: None,
                                     },
                                 })
                                 .collect();

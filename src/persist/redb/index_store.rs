@@ -276,10 +276,10 @@ impl IndexStore for RedbIndexStore {
     }
 
     /// Whether a committed instance owns this stored file.
-    fn owns_file(&self, uuid: &str) -> Result<bool> {
+    fn file_owner(&self, uuid: &str) -> Result<Option<String>> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(FILES)?;
-        Ok(t.get(uuid)?.is_some())
+        Ok(t.get(uuid)?.map(|v| v.value().to_string()))
     }
 
     fn pending_intents(&self) -> Result<Vec<String>> {
@@ -439,6 +439,11 @@ fn insert_batch(
                 let created = existing.is_none();
                 let mut rec =
                     existing.unwrap_or_else(|| ResourceRecord::new_ancestor(h, level, seq));
+                // Touched in this second already (instances of a series arrive many a
+                // second): the record would be written unchanged, its pages copied for nothing.
+                if !created && rec.last_update == stamp && rec.updated_at == now.timestamp() {
+                    continue;
+                }
                 rec.last_update = stamp.clone();
                 rec.updated_at = now.timestamp();
                 t.insert(id, encode(&rec)?.as_slice())?;
