@@ -138,6 +138,31 @@ impl PgDatabase {
         })
     }
 
+    /// Whether transaction `txid`, whose commit got no answer, committed nevertheless (the
+    /// answer was lost with the connection): `None` when that cannot be known. Asked on a new
+    /// connection; the transaction may still be finishing, or the server restarting (then
+    /// asked again, for up to 5 s).
+    pub async fn committed_after_all(&self, txid: i64) -> Option<bool> {
+        for _ in 0..50 {
+            let status = match self.client().await {
+                Ok(c) => c
+                    .query_one("SELECT txid_status($1)::text", &[&txid])
+                    .await
+                    .map(|row| row.get::<_, Option<String>>(0))
+                    .ok(),
+                Err(_) => None,
+            };
+            match status.as_ref().map(|s| s.as_deref()) {
+                Some(Some("committed")) => return Some(true),
+                Some(Some("in progress")) | None => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Some(_) => return Some(false),
+            }
+        }
+        None
+    }
+
     /// The URL without its password.
     pub fn shown(&self) -> &str {
         &self.shown

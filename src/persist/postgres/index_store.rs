@@ -92,7 +92,7 @@ impl PgIndexStore {
                             // No answer from the server (an answer is a refusal): ask.
                             Err(e)
                                 if e.as_db_error().is_none()
-                                    && self.committed_after_all(txid).await =>
+                                    && self.db.committed_after_all(txid).await == Some(true) =>
                             {
                                 tracing::warn!(error = %e, "an index commit's answer was lost; it committed");
                                 Ok(out)
@@ -107,29 +107,6 @@ impl PgIndexStore {
                 }
             }
         })
-    }
-
-    /// Whether transaction `txid`, whose commit got no answer, committed nevertheless (the
-    /// answer was lost with the connection). Asked on a new connection; the transaction may
-    /// still be finishing on the server (then asked again, for up to 5 s).
-    async fn committed_after_all(&self, txid: i64) -> bool {
-        for _ in 0..50 {
-            let status = match self.db.client().await {
-                Ok(c) => c
-                    .query_one("SELECT txid_status($1)::text", &[&txid])
-                    .await
-                    .map(|row| row.get::<_, Option<String>>(0)),
-                Err(_) => return false,
-            };
-            match status.as_ref().map(|s| s.as_deref()) {
-                Ok(Some("committed")) => return true,
-                Ok(Some("in progress")) | Err(_) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-                Ok(_) => return false,
-            }
-        }
-        false
     }
 
     fn fail(&self, e: Failure) -> Error {
@@ -1062,6 +1039,7 @@ mod tests {
                         size: 10,
                         sop_class: String::new(),
                         transfer_syntax: String::new(),
+                        crc32: None,
                     },
                 }],
                 Existing::Keep,
@@ -1098,8 +1076,11 @@ mod tests {
             })
         };
         let (committed, rolled_back) = (txid(true), txid(false));
-        assert!(db.block_on(index.committed_after_all(committed)));
-        assert!(!db.block_on(index.committed_after_all(rolled_back)));
+        assert_eq!(db.block_on(db.committed_after_all(committed)), Some(true));
+        assert_eq!(
+            db.block_on(db.committed_after_all(rolled_back)),
+            Some(false)
+        );
     }
 
     /// Two daemons (two pools on one database), two threads each, storing the same instances

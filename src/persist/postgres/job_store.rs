@@ -20,12 +20,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
 
-use deadpool_postgres::Transaction;
+use deadpool_postgres::Client;
 use futures_util::future::try_join_all;
 use tokio_postgres::{AsyncMessage, Row};
 
 use super::database::PgDatabase;
-use super::error::is_retryable;
+use super::pipelined::{Failure, Pipelined};
 use crate::error::{Error, Result};
 use crate::jobs::model::{JobRecord, now_us};
 use crate::jobs::state::{Event, Flags, JobState, advance};
@@ -43,6 +43,11 @@ const POLL: Duration = Duration::from_secs(1);
 const ATTEMPTS: usize = 3;
 
 const SELECT: &str = "SELECT record, requested FROM jobs";
+/// A claimed row becomes Running, leased (`take`).
+const TAKE: &str = "UPDATE jobs SET record = $2, state = $3, revision = $4, requested = 0, \
+    lease_owner = $5, lease_until = clock_timestamp() + $6::bigint * interval '1 microsecond' \
+    WHERE id = $1";
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
 
 pub struct PgJobStore {
     db: Arc<PgDatabase>,
@@ -53,12 +58,6 @@ pub struct PgJobStore {
     /// Test hook: batches of at least this many changes fail after their writes (0: none).
     #[cfg(test)]
     fail_at_least: std::sync::atomic::AtomicUsize,
-}
-
-/// A failed attempt, and whether running it again may succeed.
-struct Failure {
-    error: Error,
-    retry: bool,
 }
 
 impl PgJobStore {
@@ -79,10 +78,7 @@ impl PgJobStore {
     }
 
     fn failure(&self, e: tokio_postgres::Error) -> Failure {
-        Failure {
-            retry: is_retryable(&e),
-            error: self.db.error(&e),
-        }
+        Failure::pg(&self.db, &e)
     }
 
     /// Runs `attempt` on a pooled connection, again (up to `ATTEMPTS`) when it failed before
@@ -134,28 +130,15 @@ impl PgJobStore {
     }
 
     /// One batch: the changes, then the claims, one transaction, one notification per
-    /// `PAYLOAD_MAX` bytes of changed IDs. Statements go pipelined, in four round trips
-    /// whatever the batch: BEGIN; the writes and the claims' selects; the claimed rows'
-    /// updates and the notification; COMMIT. The server runs them in the order sent.
+    /// `PAYLOAD_MAX` bytes of changed IDs, in two round trips whatever the batch (pipelined,
+    /// `Pipelined`): BEGIN, the writes and the claims' selects; then the claimed rows'
+    /// updates, the notification and COMMIT. The server runs them in the order sent.
     async fn batch(
         &self,
         changes: &[Change<'_>],
         durability: Durability,
         leases: &[Lease],
     ) -> std::result::Result<Applied, Failure> {
-        let mut client = self.db.client().await.map_err(|error| Failure {
-            error,
-            retry: false,
-        })?;
-        let tx = client.transaction().await.map_err(|e| self.failure(e))?;
-        let lazy = async {
-            if durability == Durability::Checkpoint && leases.is_empty() {
-                tx.batch_execute("SET LOCAL synchronous_commit = off")
-                    .await
-                    .map_err(|e| self.failure(e))?;
-            }
-            Ok(())
-        };
         let cols = changes
             .iter()
             .map(|change| match change {
@@ -163,30 +146,43 @@ impl PgJobStore {
                 Change::Delete(_) => Ok(None),
             })
             .collect::<Result<Vec<_>>>()
-            .map_err(|error| Failure {
-                error,
-                retry: false,
-            })?;
-        let writes = try_join_all(changes.iter().zip(&cols).map(|(change, cols)| {
-            let tx = &tx;
-            async move {
-                match (change, cols) {
-                    (Change::Put { old, new }, Some(cols)) => {
-                        let requested = self.put(tx, *old, new, cols).await?;
-                        Ok((
-                            new.id.as_str(),
-                            requested.map(|r| told_put(cols, r, &new.id)),
-                        ))
-                    }
-                    (Change::Put { new, .. }, None) => Ok((new.id.as_str(), None)),
-                    (Change::Delete(old), _) => Ok((
-                        old.id.as_str(),
-                        self.delete(tx, old).await?.then_some(Told::Gone(&old.id)),
-                    )),
+            .map_err(Failure::plain)?;
+        let conn = Pipelined::connect(&self.db).await?;
+        let c = conn.client();
+        let setup = if durability == Durability::Checkpoint && leases.is_empty() {
+            "SET LOCAL synchronous_commit = off"
+        } else {
+            ""
+        };
+        let writes = try_join_all(changes.iter().zip(&cols).map(|(change, cols)| async move {
+            match (change, cols) {
+                (Change::Put { old, new }, Some(cols)) => {
+                    let requested = self.put(c, *old, new, cols).await?;
+                    Ok((
+                        new.id.as_str(),
+                        requested.map(|r| told_put(cols, r, &new.id)),
+                    ))
                 }
+                (Change::Put { new, .. }, None) => Ok((new.id.as_str(), None)),
+                (Change::Delete(old), _) => Ok((
+                    old.id.as_str(),
+                    self.delete(c, old).await?.then_some(Told::Gone(&old.id)),
+                )),
             }
         }));
-        let ((), writes, rows) = tokio::try_join!(lazy, writes, self.claimable(&tx, leases))?;
+        let first = tokio::try_join!(
+            conn.begin(setup),
+            writes,
+            self.claimable(c, leases),
+            self.prepare_last(c)
+        );
+        let (txid, writes, rows, ()) = match first {
+            Ok(answers) => answers,
+            Err(f) => {
+                conn.rollback().await;
+                return Err(f);
+            }
+        };
         let mut told = Vec::with_capacity(changes.len() + leases.len());
         let mut conflicts = Vec::new();
         for (id, applied) in writes {
@@ -195,20 +191,21 @@ impl PgJobStore {
                 None => conflicts.push(id.to_string()),
             }
         }
-        let plain = |error| Failure {
-            error,
-            retry: false,
+        let decoded = rows.iter().map(taken).collect::<Result<Vec<JobRecord>>>();
+        let claimed = match decoded {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                conn.rollback().await;
+                return Err(Failure::plain(e));
+            }
         };
-        let claimed = rows
-            .iter()
-            .map(taken)
-            .collect::<Result<Vec<JobRecord>>>()
-            .map_err(plain)?;
-        let claimed_cols = claimed
-            .iter()
-            .map(Columns::of)
-            .collect::<Result<Vec<_>>>()
-            .map_err(plain)?;
+        let claimed_cols = match claimed.iter().map(Columns::of).collect::<Result<Vec<_>>>() {
+            Ok(cols) => cols,
+            Err(e) => {
+                conn.rollback().await;
+                return Err(Failure::plain(e));
+            }
+        };
         told.extend(
             claimed
                 .iter()
@@ -219,10 +216,10 @@ impl PgJobStore {
         {
             let n = self.fail_at_least.load(Ordering::SeqCst);
             if n > 0 && changes.len() >= n {
-                return Err(Failure {
-                    error: Error::Internal("database: injected commit failure".into()),
-                    retry: false,
-                });
+                conn.rollback().await;
+                return Err(Failure::plain(Error::Internal(
+                    "database: injected commit failure".into(),
+                )));
             }
         }
         let takes = try_join_all(
@@ -230,36 +227,44 @@ impl PgJobStore {
                 .iter()
                 .zip(&claimed_cols)
                 .zip(leases)
-                .map(|((rec, cols), lease)| self.take(&tx, rec, cols, lease)),
+                .map(|((rec, cols), lease)| self.take(c, rec, cols, lease)),
         );
-        tokio::try_join!(takes, self.notify(&tx, &told))?;
-        // A commit that fails may have committed: never retried blindly.
-        tx.commit().await.map_err(|e| Failure {
-            error: self.db.error(&e),
-            retry: false,
-        })?;
+        let last = async {
+            tokio::try_join!(takes, self.notify(c, &told))?;
+            Ok(())
+        };
+        conn.commit_with(txid, last).await?;
         Ok(Applied { claimed, conflicts })
+    }
+
+    /// Prepares the statements a transaction's last round trip may send (`take`, `notify`),
+    /// to be joined with its first: COMMIT travels with them, so none of them may still wait
+    /// for its preparation (a round trip of its own) when COMMIT is sent — it would run after.
+    async fn prepare_last(&self, c: &Client) -> std::result::Result<(), Failure> {
+        tokio::try_join!(c.prepare_cached(TAKE), c.prepare_cached(NOTIFY))
+            .map_err(|e| self.failure(e))?;
+        Ok(())
     }
 
     /// Writes one record: inserted when `old` is `None`, else only over `old.revision`.
     /// Returns the row's `requested` once written, or `None` when it was not (a conflict).
     async fn put(
         &self,
-        tx: &Transaction<'_>,
+        c: &Client,
         old: Option<&JobRecord>,
         new: &JobRecord,
         cols: &Columns,
     ) -> std::result::Result<Option<i16>, Failure> {
         match old {
             None => {
-                let stmt = tx
+                let stmt = c
                     .prepare_cached(
                         "INSERT INTO jobs (id, record, state, priority_key, seq, completion_seq, \
                          revision) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .await
                     .map_err(|e| self.failure(e))?;
-                let n = tx
+                let n = c
                     .execute(
                         &stmt,
                         &[
@@ -278,7 +283,7 @@ impl PgJobStore {
             }
             Some(old) => {
                 // Leaving Running ends the lease and the requests made to its runner.
-                let stmt = tx
+                let stmt = c
                     .prepare_cached(
                         "UPDATE jobs SET record = $2, state = $3, priority_key = $4, seq = $5, \
                          completion_seq = $6, revision = $7, \
@@ -289,11 +294,8 @@ impl PgJobStore {
                     )
                     .await
                     .map_err(|e| self.failure(e))?;
-                let was = rev(old.revision).map_err(|error| Failure {
-                    error,
-                    retry: false,
-                })?;
-                let row = tx
+                let was = rev(old.revision).map_err(Failure::plain)?;
+                let row = c
                     .query_opt(
                         &stmt,
                         &[
@@ -316,12 +318,8 @@ impl PgJobStore {
 
     /// Deletes a job at `old.revision`, or finished (a history eviction by two daemons at once
     /// is not a conflict). A job already gone is not one either. Returns whether it applied.
-    async fn delete(
-        &self,
-        tx: &Transaction<'_>,
-        old: &JobRecord,
-    ) -> std::result::Result<bool, Failure> {
-        let stmt = tx
+    async fn delete(&self, c: &Client, old: &JobRecord) -> std::result::Result<bool, Failure> {
+        let stmt = c
             .prepare_cached(
                 "WITH gone AS (DELETE FROM jobs WHERE id = $1 \
                  AND (revision = $2 OR state IN ('Success', 'Failure')) RETURNING 1) \
@@ -329,11 +327,8 @@ impl PgJobStore {
             )
             .await
             .map_err(|e| self.failure(e))?;
-        let was = rev(old.revision).map_err(|error| Failure {
-            error,
-            retry: false,
-        })?;
-        let row = tx
+        let was = rev(old.revision).map_err(Failure::plain)?;
+        let row = c
             .query_one(&stmt, &[&old.id, &was])
             .await
             .map_err(|e| self.failure(e))?;
@@ -347,7 +342,7 @@ impl PgJobStore {
     /// (only when a lease had expired) are unlocked by the commit.
     async fn claimable(
         &self,
-        tx: &Transaction<'_>,
+        c: &Client,
         leases: &[Lease],
     ) -> std::result::Result<Vec<Row>, Failure> {
         if leases.is_empty() {
@@ -355,12 +350,12 @@ impl PgJobStore {
         }
         let want = leases.len() as i64;
         let (expired, pending) = tokio::try_join!(
-            tx.prepare_cached(
+            c.prepare_cached(
                 "SELECT record, requested FROM jobs \
                  WHERE state = 'Running' AND lease_until <= clock_timestamp() \
                  ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED",
             ),
-            tx.prepare_cached(
+            c.prepare_cached(
                 "SELECT record, requested FROM jobs WHERE state = 'Pending' \
                  ORDER BY priority_key, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
             )
@@ -368,7 +363,7 @@ impl PgJobStore {
         .map_err(|e| self.failure(e))?;
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&want];
         let (mut rows, pending) =
-            tokio::try_join!(tx.query(&expired, &params), tx.query(&pending, &params))
+            tokio::try_join!(c.query(&expired, &params), c.query(&pending, &params))
                 .map_err(|e| self.failure(e))?;
         rows.extend(pending);
         rows.truncate(leases.len());
@@ -379,21 +374,14 @@ impl PgJobStore {
     /// `lease.owner`.
     async fn take(
         &self,
-        tx: &Transaction<'_>,
+        c: &Client,
         rec: &JobRecord,
         cols: &Columns,
         lease: &Lease,
     ) -> std::result::Result<(), Failure> {
         let micros = i64::try_from(lease.duration.as_micros()).unwrap_or(i64::MAX);
-        let stmt = tx
-            .prepare_cached(
-                "UPDATE jobs SET record = $2, state = $3, revision = $4, requested = 0, \
-                 lease_owner = $5, lease_until = clock_timestamp() + $6::bigint * interval '1 microsecond' \
-                 WHERE id = $1",
-            )
-            .await
-            .map_err(|e| self.failure(e))?;
-        tx.execute(
+        let stmt = c.prepare_cached(TAKE).await.map_err(|e| self.failure(e))?;
+        c.execute(
             &stmt,
             &[
                 &rec.id,
@@ -414,16 +402,12 @@ impl PgJobStore {
     /// "read": [id, ...], "gone": [id, ...]}` — the records as written, so that the others do
     /// not have to read them back, and the IDs of jobs to read (a record too large for one
     /// notification, a request made to its runner).
-    async fn notify(
-        &self,
-        tx: &Transaction<'_>,
-        told: &[Told<'_>],
-    ) -> std::result::Result<(), Failure> {
+    async fn notify(&self, c: &Client, told: &[Told<'_>]) -> std::result::Result<(), Failure> {
         if told.is_empty() {
             return Ok(());
         }
-        let stmt = tx
-            .prepare_cached("SELECT pg_notify($1, $2)")
+        let stmt = c
+            .prepare_cached(NOTIFY)
             .await
             .map_err(|e| self.failure(e))?;
         let payloads = payloads(&self.token, told);
@@ -432,7 +416,7 @@ impl PgJobStore {
             .iter()
             .map(|p| [&CHANNEL as Param<'_>, p])
             .collect();
-        try_join_all(params.iter().map(|p| tx.execute(&stmt, p)))
+        try_join_all(params.iter().map(|p| c.execute(&stmt, p)))
             .await
             .map_err(|e| self.failure(e))?;
         Ok(())
@@ -718,39 +702,44 @@ impl JobStore for PgJobStore {
 
     fn claim_job(&self, id: &str, lease: &Lease) -> Result<Option<JobRecord>> {
         self.with_retries(|| async {
-            let mut client = self.db.client().await.map_err(|error| Failure {
-                error,
-                retry: false,
-            })?;
-            let tx = client.transaction().await.map_err(|e| self.failure(e))?;
-            let stmt = tx
-                .prepare_cached(
-                    "SELECT record, requested FROM jobs WHERE id = $1 AND state = 'Pending' \
-                     FOR UPDATE SKIP LOCKED",
-                )
-                .await
-                .map_err(|e| self.failure(e))?;
-            let Some(row) = tx
-                .query_opt(&stmt, &[&id])
-                .await
-                .map_err(|e| self.failure(e))?
-            else {
+            let conn = Pipelined::connect(&self.db).await?;
+            let c = conn.client();
+            let select = async {
+                let stmt = c
+                    .prepare_cached(
+                        "SELECT record, requested FROM jobs WHERE id = $1 AND state = 'Pending' \
+                         FOR UPDATE SKIP LOCKED",
+                    )
+                    .await
+                    .map_err(|e| self.failure(e))?;
+                c.query_opt(&stmt, &[&id])
+                    .await
+                    .map_err(|e| self.failure(e))
+            };
+            let first = tokio::try_join!(conn.begin(""), select, self.prepare_last(c));
+            let (txid, Some(row), ()) = (match first {
+                Ok(answers) => answers,
+                Err(f) => {
+                    conn.rollback().await;
+                    return Err(f);
+                }
+            }) else {
+                conn.rollback().await;
                 return Ok(None);
             };
-            let rec = taken(&row).map_err(|error| Failure {
-                error,
-                retry: false,
-            })?;
-            let cols = Columns::of(&rec).map_err(|error| Failure {
-                error,
-                retry: false,
-            })?;
+            let (rec, cols) = match taken(&row).and_then(|r| Columns::of(&r).map(|c| (r, c))) {
+                Ok(both) => both,
+                Err(e) => {
+                    conn.rollback().await;
+                    return Err(Failure::plain(e));
+                }
+            };
             let told = [Told::Record(&rec.id, &cols.json)];
-            tokio::try_join!(self.take(&tx, &rec, &cols, lease), self.notify(&tx, &told))?;
-            tx.commit().await.map_err(|e| Failure {
-                error: self.db.error(&e),
-                retry: false,
-            })?;
+            let last = async {
+                tokio::try_join!(self.take(c, &rec, &cols, lease), self.notify(c, &told))?;
+                Ok(())
+            };
+            conn.commit_with(txid, last).await?;
             Ok(Some(rec))
         })
     }
@@ -773,30 +762,35 @@ impl JobStore for PgJobStore {
     fn request(&self, id: &str, flags: Flags) -> Result<bool> {
         let bits: i16 = i16::from(flags.pause) | (i16::from(flags.cancel) << 1);
         self.with_retries(|| async {
-            let mut client = self.db.client().await.map_err(|error| Failure {
-                error,
-                retry: false,
-            })?;
-            let tx = client.transaction().await.map_err(|e| self.failure(e))?;
-            let stmt = tx
-                .prepare_cached(
-                    "UPDATE jobs SET requested = requested | $2 \
-                     WHERE id = $1 AND state = 'Running'",
-                )
-                .await
-                .map_err(|e| self.failure(e))?;
-            let n = tx
-                .execute(&stmt, &[&id, &bits])
-                .await
-                .map_err(|e| self.failure(e))?;
-            if n == 1 {
-                self.notify(&tx, &[Told::Read(id)]).await?;
+            let conn = Pipelined::connect(&self.db).await?;
+            let c = conn.client();
+            let update = async {
+                let stmt = c
+                    .prepare_cached(
+                        "UPDATE jobs SET requested = requested | $2 \
+                         WHERE id = $1 AND state = 'Running'",
+                    )
+                    .await
+                    .map_err(|e| self.failure(e))?;
+                c.execute(&stmt, &[&id, &bits])
+                    .await
+                    .map_err(|e| self.failure(e))
+            };
+            let (txid, n, ()) = match tokio::try_join!(conn.begin(""), update, self.prepare_last(c))
+            {
+                Ok(answers) => answers,
+                Err(f) => {
+                    conn.rollback().await;
+                    return Err(f);
+                }
+            };
+            if n != 1 {
+                conn.rollback().await;
+                return Ok(false);
             }
-            tx.commit().await.map_err(|e| Failure {
-                error: self.db.error(&e),
-                retry: false,
-            })?;
-            Ok(n == 1)
+            let told = [Told::Read(id)];
+            conn.commit_with(txid, self.notify(c, &told)).await?;
+            Ok(true)
         })
     }
 

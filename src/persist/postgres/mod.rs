@@ -8,6 +8,7 @@ pub mod database;
 pub mod error;
 pub mod index_store;
 pub mod job_store;
+mod pipelined;
 pub mod schema;
 pub mod settings_store;
 #[cfg(test)]
