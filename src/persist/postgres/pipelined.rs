@@ -15,6 +15,7 @@ use std::cell::Cell;
 use std::future::Future;
 
 use deadpool_postgres::{Client, Object};
+use tokio_postgres::SimpleQueryMessage;
 
 use super::database::PgDatabase;
 use super::error::is_retryable;
@@ -74,21 +75,26 @@ impl<'a> Pipelined<'a> {
         }
     }
 
-    /// Sends BEGIN (then `setup`, e.g. `SET LOCAL …`) and asks the transaction's ID: join it
-    /// with the transaction's first statements.
+    /// Sends BEGIN (then `setup`, e.g. `SET LOCAL …`) and asks the transaction's ID, in one
+    /// simple query: join it with the transaction's first statements.
     pub async fn begin(&self, setup: &str) -> Result<i64, Failure> {
-        let c = self.client();
-        let begin = if setup.is_empty() {
-            "BEGIN".to_string()
+        let sql = if setup.is_empty() {
+            "BEGIN; SELECT txid_current()".to_string()
         } else {
-            format!("BEGIN; {setup}")
+            format!("BEGIN; {setup}; SELECT txid_current()")
         };
-        let (_, row) = tokio::try_join!(c.batch_execute(&begin), async {
-            let stmt = c.prepare_cached("SELECT txid_current()").await?;
-            c.query_one(&stmt, &[]).await
-        })
-        .map_err(|e| Failure::pg(self.db, &e))?;
-        Ok(row.get(0))
+        let answers = self
+            .client()
+            .simple_query(&sql)
+            .await
+            .map_err(|e| Failure::pg(self.db, &e))?;
+        answers
+            .iter()
+            .find_map(|m| match m {
+                SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+                _ => None,
+            })
+            .ok_or_else(|| Failure::plain(Error::Internal("BEGIN: no transaction ID".into())))
     }
 
     /// Ends the transaction without committing it (a failure before COMMIT was sent).
