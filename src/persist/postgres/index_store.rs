@@ -934,6 +934,20 @@ impl IndexStore for PgIndexStore {
 mod tests {
     use super::*;
 
+    /// A new instance of `header` whose file is `f{i}`.
+    fn new_instance(header: &ParsedHeader, i: usize) -> NewInstance<'_> {
+        NewInstance {
+            header,
+            file: crate::store::index::StoredFile {
+                uuid: format!("f{i}"),
+                size: 10,
+                sop_class: String::new(),
+                transfer_syntax: String::new(),
+                crc32: None,
+            },
+        }
+    }
+
     #[test]
     fn conformance() {
         let Some(server) = super::super::test_server::server() else {
@@ -950,7 +964,6 @@ mod tests {
     #[test]
     fn writes_go_on_after_postgresql_restarts() {
         use crate::store::header::parse_header;
-        use crate::store::index::StoredFile;
         if super::super::test_server::server().is_none() {
             return;
         }
@@ -964,21 +977,7 @@ mod tests {
                 parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header")
             })
             .collect();
-        let commit = |i: usize| {
-            index.commit_batch(
-                &[NewInstance {
-                    header: &headers[i],
-                    file: StoredFile {
-                        uuid: format!("f{i}"),
-                        size: 10,
-                        sop_class: String::new(),
-                        transfer_syntax: String::new(),
-                        crc32: None,
-                    },
-                }],
-                Existing::Keep,
-            )
-        };
+        let commit = |i: usize| index.commit_batch(&[new_instance(&headers[i], i)], Existing::Keep);
         assert_eq!(commit(0).expect("before"), vec![Indexed::Success]);
         server.stop();
         let down = commit(1).expect_err("the server is down");
@@ -1022,7 +1021,6 @@ mod tests {
     #[test]
     fn the_changes_log_keeps_the_newest() {
         use crate::store::header::parse_header;
-        use crate::store::index::StoredFile;
         let Some(server) = super::super::test_server::server() else {
             return;
         };
@@ -1031,19 +1029,7 @@ mod tests {
         for i in 0..4u64 {
             let bytes = crate::testdata::small_instance(i, 600);
             let header = parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header");
-            let stored = index.commit_batch(
-                &[NewInstance {
-                    header: &header,
-                    file: StoredFile {
-                        uuid: format!("f{i}"),
-                        size: 10,
-                        sop_class: String::new(),
-                        transfer_syntax: String::new(),
-                        crc32: None,
-                    },
-                }],
-                Existing::Keep,
-            );
+            let stored = index.commit_batch(&[new_instance(&header, i as usize)], Existing::Keep);
             assert_eq!(stored.expect("commit"), vec![Indexed::Success]);
             let last = index.statistics().expect("statistics").last_change;
             let (kept, done) = index.changes(0, 100).expect("changes");

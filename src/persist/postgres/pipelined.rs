@@ -170,6 +170,10 @@ mod tests {
     use super::*;
     use crate::persist::postgres::test_server::server;
 
+    /// Transactions left open on the test's database.
+    const OPEN: &str = "SELECT count(*) FROM pg_stat_activity \
+        WHERE datname = current_database() AND state LIKE 'idle in transaction%'";
+
     fn count(db: &PgDatabase, sql: &str) -> i64 {
         db.block_on(async {
             let c = db.client().await.expect("client");
@@ -177,39 +181,51 @@ mod tests {
         })
     }
 
-    fn setup(db: &PgDatabase) {
+    /// A database with an empty table `t`.
+    fn database() -> Option<std::sync::Arc<PgDatabase>> {
+        let db = server()?.fresh();
         db.block_on(async {
             let c = db.client().await.expect("client");
-            c.batch_execute("CREATE TABLE IF NOT EXISTS t (x INT PRIMARY KEY)")
+            c.batch_execute("CREATE TABLE t (x INT PRIMARY KEY)")
                 .await
                 .expect("create");
         });
+        Some(db)
+    }
+
+    /// The first round trip: BEGIN and an insert of `x`. Returns the transaction's ID and its
+    /// server process.
+    async fn insert(conn: &Pipelined<'_>, x: i32) -> Result<(i64, i32), Error> {
+        let (db, c) = (conn.db, conn.client());
+        let (txid, row) = tokio::try_join!(conn.begin(""), async {
+            c.execute("INSERT INTO t VALUES ($1)", &[&x])
+                .await
+                .map_err(|e| Failure::pg(db, &e))?;
+            c.query_one("SELECT pg_backend_pid()", &[])
+                .await
+                .map_err(|e| Failure::pg(db, &e))
+        })
+        .map_err(|f| f.error)?;
+        Ok((txid, row.get(0)))
     }
 
     /// A statement refused in the last round trip: COMMIT rolls back, nothing is stored, the
-    /// failure is the server's (not a lost answer) and the connection serves the next one.
+    /// failure is the server's (not a lost answer), and no transaction stays open.
     #[test]
     fn a_refused_last_statement_commits_nothing() {
-        let Some(server) = server() else {
+        let Some(db) = database() else {
             return;
         };
-        let db = server.fresh();
-        setup(&db);
         let outcome = db.block_on(async {
             let conn = Pipelined::connect(&db).await.map_err(|f| f.error)?;
+            let (txid, _) = insert(&conn, 1).await?;
             let c = conn.client();
-            let (txid, _) = tokio::try_join!(conn.begin(""), async {
-                c.execute("INSERT INTO t VALUES (1)", &[])
-                    .await
-                    .map_err(|e| Failure::pg(&db, &e))
-            })
-            .map_err(|f| f.error)?;
-            let insert = c
+            let again = c
                 .prepare_cached("INSERT INTO t VALUES (1)")
                 .await
                 .map_err(|e| db.error(&e))?;
             let last = async {
-                c.execute(&insert, &[])
+                c.execute(&again, &[])
                     .await
                     .map(|_| ())
                     .map_err(|e| Failure::pg(&db, &e))
@@ -218,15 +234,10 @@ mod tests {
         });
         let failure = outcome.expect("round trips").expect_err("a duplicate key");
         assert!(!failure.lost);
-        assert!(
-            failure.error.to_string().contains("23505"),
-            "{}",
-            failure.error
-        );
+        let message = failure.error.to_string();
+        assert!(message.contains("23505"), "{message}");
         assert_eq!(count(&db, "SELECT count(*) FROM t"), 0);
-        let open = "SELECT count(*) FROM pg_stat_activity \
-                    WHERE datname = current_database() AND state LIKE 'idle in transaction%'";
-        assert_eq!(count(&db, open), 0);
+        assert_eq!(count(&db, OPEN), 0);
     }
 
     /// The connection dies between the round trips (its backend terminated): the server's
@@ -234,24 +245,12 @@ mod tests {
     /// is safe.
     #[test]
     fn a_connection_killed_between_round_trips_commits_nothing() {
-        let Some(server) = server() else {
+        let Some(db) = database() else {
             return;
         };
-        let db = server.fresh();
-        setup(&db);
-        let failure = db.block_on(async {
+        let outcome = db.block_on(async {
             let conn = Pipelined::connect(&db).await.map_err(|f| f.error)?;
-            let c = conn.client();
-            let (txid, row) = tokio::try_join!(conn.begin(""), async {
-                c.execute("INSERT INTO t VALUES (2)", &[])
-                    .await
-                    .map_err(|e| Failure::pg(&db, &e))?;
-                c.query_one("SELECT pg_backend_pid()", &[])
-                    .await
-                    .map_err(|e| Failure::pg(&db, &e))
-            })
-            .map_err(|f| f.error)?;
-            let pid: i32 = row.get(0);
+            let (txid, pid) = insert(&conn, 2).await?;
             let other = db.client().await?;
             other
                 .execute("SELECT pg_terminate_backend($1)", &[&pid])
@@ -259,45 +258,32 @@ mod tests {
                 .map_err(|e| db.error(&e))?;
             Ok::<_, Error>(conn.commit_with(txid, async { Ok(()) }).await)
         });
-        let failure = failure
+        let failure = outcome
             .expect("round trips")
             .expect_err("the backend is gone");
         assert!(failure.retry, "{}", failure.error);
-        assert_eq!(count(&db, "SELECT count(*) FROM t WHERE x = 2"), 0);
+        assert_eq!(count(&db, "SELECT count(*) FROM t"), 0);
     }
 
     /// A transaction dropped half-way (a future cancelled) never goes back to the pool open.
     #[test]
     fn a_dropped_transaction_leaves_the_pool() {
-        let Some(server) = server() else {
+        let Some(db) = database() else {
             return;
         };
-        let db = server.fresh();
-        setup(&db);
         db.block_on(async {
-            let conn = Pipelined::connect(&db)
-                .await
-                .map_err(|f| f.error)
-                .expect("connect");
-            let c = conn.client();
-            tokio::try_join!(conn.begin(""), async {
-                c.execute("INSERT INTO t VALUES (3)", &[])
-                    .await
-                    .map_err(|e| Failure::pg(&db, &e))
-            })
-            .map_err(|f| f.error)
-            .expect("first round trip");
-        });
-        let open = "SELECT count(*) FROM pg_stat_activity \
-                    WHERE datname = current_database() AND state LIKE 'idle in transaction%'";
+            let conn = Pipelined::connect(&db).await.map_err(|f| f.error)?;
+            insert(&conn, 3).await.map(|_| ())
+        })
+        .expect("first round trip");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while count(&db, open) > 0 {
+        while count(&db, OPEN) > 0 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "a transaction stayed open"
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        assert_eq!(count(&db, "SELECT count(*) FROM t WHERE x = 3"), 0);
+        assert_eq!(count(&db, "SELECT count(*) FROM t"), 0);
     }
 }
