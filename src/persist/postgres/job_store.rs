@@ -255,65 +255,52 @@ impl PgJobStore {
         new: &JobRecord,
         cols: &Columns,
     ) -> std::result::Result<Option<i16>, Failure> {
-        match old {
-            None => {
-                let stmt = c
-                    .prepare_cached(
-                        "INSERT INTO jobs (id, record, state, priority_key, seq, completion_seq, \
-                         revision) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .await
-                    .map_err(|e| self.failure(e))?;
-                let n = c
-                    .execute(
-                        &stmt,
-                        &[
-                            &new.id,
-                            &cols.json,
-                            &cols.state,
-                            &cols.priority_key,
-                            &cols.seq,
-                            &cols.completion_seq,
-                            &cols.revision,
-                        ],
-                    )
-                    .await
-                    .map_err(|e| self.failure(e))?;
-                Ok((n == 1).then_some(0))
-            }
-            Some(old) => {
-                // Leaving Running ends the lease and the requests made to its runner.
-                let stmt = c
-                    .prepare_cached(
-                        "UPDATE jobs SET record = $2, state = $3, priority_key = $4, seq = $5, \
-                         completion_seq = $6, revision = $7, \
-                         requested = CASE WHEN $3 = 'Running' THEN requested ELSE 0 END, \
-                         lease_owner = CASE WHEN $3 = 'Running' THEN lease_owner END, \
-                         lease_until = CASE WHEN $3 = 'Running' THEN lease_until END \
-                         WHERE id = $1 AND revision = $8 RETURNING requested",
-                    )
-                    .await
-                    .map_err(|e| self.failure(e))?;
-                let was = rev(old.revision).map_err(Failure::plain)?;
-                let row = c
-                    .query_opt(
-                        &stmt,
-                        &[
-                            &new.id,
-                            &cols.json,
-                            &cols.state,
-                            &cols.priority_key,
-                            &cols.seq,
-                            &cols.completion_seq,
-                            &cols.revision,
-                            &was,
-                        ],
-                    )
-                    .await
-                    .map_err(|e| self.failure(e))?;
-                Ok(row.map(|r| r.get(0)))
-            }
+        let was = old
+            .map(|o| rev(o.revision))
+            .transpose()
+            .map_err(Failure::plain)?;
+        // $1..$7 in both statements; the update adds the revision it is decided on.
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+            &new.id,
+            &cols.json,
+            &cols.state,
+            &cols.priority_key,
+            &cols.seq,
+            &cols.completion_seq,
+            &cols.revision,
+            &was,
+        ];
+        if old.is_none() {
+            let stmt = c
+                .prepare_cached(
+                    "INSERT INTO jobs (id, record, state, priority_key, seq, completion_seq, \
+                     revision) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .await
+                .map_err(|e| self.failure(e))?;
+            let n = c
+                .execute(&stmt, &params[..7])
+                .await
+                .map_err(|e| self.failure(e))?;
+            return Ok((n == 1).then_some(0));
         }
+        // Leaving Running ends the lease and the requests made to its runner.
+        let stmt = c
+            .prepare_cached(
+                "UPDATE jobs SET record = $2, state = $3, priority_key = $4, seq = $5, \
+                 completion_seq = $6, revision = $7, \
+                 requested = CASE WHEN $3 = 'Running' THEN requested ELSE 0 END, \
+                 lease_owner = CASE WHEN $3 = 'Running' THEN lease_owner END, \
+                 lease_until = CASE WHEN $3 = 'Running' THEN lease_until END \
+                 WHERE id = $1 AND revision = $8 RETURNING requested",
+            )
+            .await
+            .map_err(|e| self.failure(e))?;
+        let row = c
+            .query_opt(&stmt, &params)
+            .await
+            .map_err(|e| self.failure(e))?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     /// Deletes a job at `old.revision`, or finished (a history eviction by two daemons at once
