@@ -1,7 +1,8 @@
 //! A store shared by several daemons (PostgreSQL): the engine's cache follows what the others
-//! change. The store hands its news (`JobStore::subscribe`: these jobs changed, or read
-//! everything again) to the `Inbox`; a sync thread reads those jobs again and folds them into
-//! the committed view, then wakes the workers (new Pending jobs) and the waiters (`wait`).
+//! change. The store hands its news (`JobStore::subscribe`: these jobs as now stored, these
+//! jobs changed, or read everything again) to the `Inbox`; a sync thread folds the records,
+//! and the jobs it reads again, into the committed view, then wakes the workers (new Pending
+//! jobs) and the waiters (`wait`).
 //! Controls of a job another daemon runs go through the store (`request_remote`).
 
 use std::collections::{HashMap, HashSet};
