@@ -176,13 +176,7 @@ impl PgJobStore {
             self.claimable(c, leases),
             self.prepare_last(c)
         );
-        let (txid, writes, rows, ()) = match first {
-            Ok(answers) => answers,
-            Err(f) => {
-                conn.rollback().await;
-                return Err(f);
-            }
-        };
+        let (txid, writes, rows, ()) = conn.or_rollback(first).await?;
         let mut told = Vec::with_capacity(changes.len() + leases.len());
         let mut conflicts = Vec::new();
         for (id, applied) in writes {
@@ -191,21 +185,13 @@ impl PgJobStore {
                 None => conflicts.push(id.to_string()),
             }
         }
-        let decoded = rows.iter().map(taken).collect::<Result<Vec<JobRecord>>>();
-        let claimed = match decoded {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                conn.rollback().await;
-                return Err(Failure::plain(e));
-            }
-        };
-        let claimed_cols = match claimed.iter().map(Columns::of).collect::<Result<Vec<_>>>() {
-            Ok(cols) => cols,
-            Err(e) => {
-                conn.rollback().await;
-                return Err(Failure::plain(e));
-            }
-        };
+        let decoded = rows
+            .iter()
+            .map(|row| taken(row).and_then(|r| Columns::of(&r).map(|c| (r, c))))
+            .collect::<Result<Vec<_>>>()
+            .map_err(Failure::plain);
+        let (claimed, claimed_cols): (Vec<JobRecord>, Vec<Columns>) =
+            conn.or_rollback(decoded).await?.into_iter().unzip();
         told.extend(
             claimed
                 .iter()
@@ -704,23 +690,14 @@ impl JobStore for PgJobStore {
                     .map_err(|e| self.failure(e))
             };
             let first = tokio::try_join!(conn.begin(""), select, self.prepare_last(c));
-            let (txid, Some(row), ()) = (match first {
-                Ok(answers) => answers,
-                Err(f) => {
-                    conn.rollback().await;
-                    return Err(f);
-                }
-            }) else {
+            let (txid, Some(row), ()) = conn.or_rollback(first).await? else {
                 conn.rollback().await;
                 return Ok(None);
             };
-            let (rec, cols) = match taken(&row).and_then(|r| Columns::of(&r).map(|c| (r, c))) {
-                Ok(both) => both,
-                Err(e) => {
-                    conn.rollback().await;
-                    return Err(Failure::plain(e));
-                }
-            };
+            let decoded = taken(&row)
+                .and_then(|r| Columns::of(&r).map(|c| (r, c)))
+                .map_err(Failure::plain);
+            let (rec, cols) = conn.or_rollback(decoded).await?;
             let told = [Told::Record(&rec.id, &cols.json)];
             let last = async {
                 tokio::try_join!(self.take(c, &rec, &cols, lease), self.notify(c, &told))?;
@@ -763,14 +740,8 @@ impl JobStore for PgJobStore {
                     .await
                     .map_err(|e| self.failure(e))
             };
-            let (txid, n, ()) = match tokio::try_join!(conn.begin(""), update, self.prepare_last(c))
-            {
-                Ok(answers) => answers,
-                Err(f) => {
-                    conn.rollback().await;
-                    return Err(f);
-                }
-            };
+            let first = tokio::try_join!(conn.begin(""), update, self.prepare_last(c));
+            let (txid, n, ()) = conn.or_rollback(first).await?;
             if n != 1 {
                 conn.rollback().await;
                 return Ok(false);

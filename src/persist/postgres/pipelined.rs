@@ -105,6 +105,14 @@ impl<'a> Pipelined<'a> {
         }
     }
 
+    /// `r`, after a rollback when it is a failure (the transaction cannot go on).
+    pub async fn or_rollback<T>(&self, r: Result<T, Failure>) -> Result<T, Failure> {
+        if r.is_err() {
+            self.rollback().await;
+        }
+        r
+    }
+
     /// Sends COMMIT together with `last` (the transaction's last statements) and settles the
     /// outcome (see the module's documentation). Every statement `last` sends must be prepared
     /// already: one still being prepared would be sent after COMMIT, outside the transaction. `txid` is what `begin` answered. When the
