@@ -6,9 +6,13 @@
 //! Node's operations block: redb, files, job waits), at most `MAX_SERVING` at once; beyond that a
 //! request waits `BUSY_WAIT` for its turn and is then refused with an error the client prints.
 //! On the blocking thread every read and write must make progress within `STALL_TIMEOUT`, so a
-//! client that stops in the middle of a frame cannot hold the thread.
+//! client that stops in the middle of a frame cannot hold the thread. After an answer the
+//! blocking thread looks for the next request for `LINGER` before handing the connection back:
+//! a client that sends requests back to back (a script's loop, a burst of submits) is served
+//! without the hand-over's wake-ups (tokio's readiness, a blocking thread's start).
 
 use std::io::BufWriter;
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +37,9 @@ const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 pub const MAX_SERVING: usize = 128;
 /// How long a request waits for one of the `MAX_SERVING` places before it is refused.
 const BUSY_WAIT: Duration = Duration::from_secs(10);
+/// How long a blocking thread waits for a client's next request after an answer (an idle
+/// client costs its thread no longer than this).
+const LINGER: Duration = Duration::from_millis(2);
 
 /// Serves one client until it hangs up, stays silent too long or sends a bad frame.
 pub async fn serve_client(
@@ -90,7 +97,14 @@ pub async fn serve_client(
         let node = Arc::clone(&node);
         let served = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            serve_request(&std_stream, &node).then_some(std_stream)
+            loop {
+                if !serve_request(&std_stream, &node) {
+                    return None;
+                }
+                if !readable_within(&std_stream, LINGER) {
+                    return Some(std_stream);
+                }
+            }
         })
         .await;
         let Ok(Some(std_stream)) = served else {
@@ -140,6 +154,19 @@ async fn write_async(stream: &mut tokio::net::UnixStream, resp: &Response) -> st
 }
 
 /// Reads one request and answers it, on a blocking thread; false when the connection is over.
+/// Whether `stream` has bytes (or its end) to read within `wait`.
+fn readable_within(stream: &UnixStream, wait: Duration) -> bool {
+    let mut fd = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = libc::c_int::try_from(wait.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: one valid pollfd, alive for the call; the descriptor is open (borrowed).
+    let ready = unsafe { libc::poll(&mut fd, 1, ms) };
+    ready == 1
+}
+
 fn serve_request(stream: &UnixStream, node: &Node) -> bool {
     let timeouts = stream
         .set_nonblocking(false)

@@ -86,7 +86,7 @@ impl JobsEngine {
             if g.committing.is_none() {
                 g = self.commit_open(g);
             } else {
-                g = self.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+                g = self.committed.wait(g).unwrap_or_else(|e| e.into_inner());
             }
         }
     }
@@ -112,7 +112,7 @@ impl JobsEngine {
                 return self.settle(g, ticket);
             }
             g = self
-                .changed
+                .committed
                 .wait_timeout(g, until - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
@@ -139,6 +139,7 @@ impl JobsEngine {
             g.staged.clear();
             g.reindex();
             batch.resolve(Err(message));
+            self.committed.notify_all();
             self.changed.notify_all();
             return g;
         }
@@ -173,6 +174,7 @@ impl JobsEngine {
         if batch.ids.is_empty() && batch.claims.is_empty() {
             g.committing = None;
             batch.resolve(Ok(()));
+            self.committed.notify_all();
             self.changed.notify_all();
             return g;
         }
@@ -326,6 +328,7 @@ impl JobsEngine {
             }
         }
         g.committing = None;
+        self.committed.notify_all();
         self.changed.notify_all();
         g
     }

@@ -113,7 +113,10 @@ pub struct JobsEngine {
     inner: Mutex<Inner>,
     /// A job became Pending, or the engine stops.
     work: Condvar,
-    /// A batch was committed or dropped (changes are visible: for `wait`).
+    /// A batch was committed or dropped: for the callers waiting for a ticket (`settle`) or for
+    /// the claims in flight. News from other daemons do not wake them.
+    committed: Condvar,
+    /// The view changed: a batch was committed or dropped, or news came (for `wait`).
     changed: Condvar,
     /// A job entered Retry, or the engine stops.
     timer: Condvar,
@@ -201,6 +204,7 @@ impl JobsEngine {
             ),
             inner: Mutex::new(inner),
             work: Condvar::new(),
+            committed: Condvar::new(),
             changed: Condvar::new(),
             timer: Condvar::new(),
             stepped: Condvar::new(),
@@ -449,7 +453,7 @@ impl JobsEngine {
         // this change (made on the Pending version) would overwrite its Running one.
         while g.claims_in_flight > 0 && g.latest(&id).is_some_and(|r| r.state == JobState::Pending)
         {
-            g = self.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+            g = self.committed.wait(g).unwrap_or_else(|e| e.into_inner());
         }
         let answered = |g: MutexGuard<'_, Inner>, answer: Result<JobInfo>| {
             let ticket = g.ticket_of(&id);
@@ -604,6 +608,7 @@ impl JobsEngine {
         self.lock().stopping = true;
         self.work.notify_all();
         self.timer.notify_all();
+        self.committed.notify_all();
         self.changed.notify_all();
         let threads: Vec<_> = self
             .threads

@@ -49,7 +49,7 @@ impl PgDatabase {
             config.application_name("dicomq");
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .thread_name("dicomq-pg")
             .enable_all()
             .build()
