@@ -6,12 +6,23 @@
 //! batch (so changes staged while the previous commit ran all share the next one), commits it,
 //! and resolves the ticket for every change in it at once.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, MutexGuard, OnceLock};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-/// How a batch ended: `Err` holds the commit error's message, given to every caller of the batch.
-type Outcome = Arc<OnceLock<std::result::Result<(), String>>>;
+/// How a batch ended (`Err` holds the commit error's message, given to every caller of the
+/// batch), and where its callers wait: a batch's end wakes its own callers only, and one of the
+/// next batch's to lead its commit (waking every waiter of the engine on every commit cost
+/// each of them two context switches for nothing).
+#[derive(Default)]
+struct State {
+    result: OnceLock<std::result::Result<(), String>>,
+    /// Always used with the engine's one mutex.
+    cond: Condvar,
+}
+
+type Outcome = Arc<State>;
 
 /// The changes staged for one commit: job IDs whose latest staged version belongs to it.
 pub(super) struct Batch {
@@ -46,9 +57,17 @@ impl Batch {
         }
     }
 
-    /// Resolves every ticket of the batch (only the first resolution counts).
+    /// Resolves every ticket of the batch (only the first resolution counts) and wakes their
+    /// holders.
     pub fn resolve(&self, result: std::result::Result<(), String>) {
-        let _ = self.outcome.set(result);
+        let _ = self.outcome.result.set(result);
+        self.outcome.cond.notify_all();
+    }
+
+    /// Wakes one holder of a ticket of this (open) batch: the commit before it ended, so one of
+    /// them may lead this one.
+    pub fn wake_one(&self) {
+        self.outcome.cond.notify_one();
     }
 }
 
@@ -63,14 +82,30 @@ impl Ticket {
     /// A ticket for nothing to commit: already resolved.
     pub fn done() -> Self {
         let outcome: Outcome = Arc::default();
-        let _ = outcome.set(Ok(()));
+        let _ = outcome.result.set(Ok(()));
         Ticket { no: 0, outcome }
     }
 
     /// `None` while the batch is not committed yet.
     pub fn result(&self) -> Option<Result<()>> {
         self.outcome
+            .result
             .get()
             .map(|r| r.clone().map_err(Error::NotSaved))
+    }
+
+    /// Waits (the engine's lock `g` released meanwhile) until the batch ends or, while it is
+    /// the open batch, the commit before it ends; spurious wake-ups are possible.
+    pub fn wait<'a, T>(&self, g: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        self.outcome.cond.wait(g).unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `wait`, for at most `d`.
+    pub fn wait_timeout<'a, T>(&self, g: MutexGuard<'a, T>, d: Duration) -> MutexGuard<'a, T> {
+        self.outcome
+            .cond
+            .wait_timeout(g, d)
+            .unwrap_or_else(|e| e.into_inner())
+            .0
     }
 }

@@ -86,7 +86,7 @@ impl JobsEngine {
             if g.committing.is_none() {
                 g = self.commit_open(g);
             } else {
-                g = self.committed.wait(g).unwrap_or_else(|e| e.into_inner());
+                g = ticket.wait(g);
             }
         }
     }
@@ -111,11 +111,7 @@ impl JobsEngine {
             if !submitting || now >= until || g.stopping {
                 return self.settle(g, ticket);
             }
-            g = self
-                .committed
-                .wait_timeout(g, until - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            g = ticket.wait_timeout(g, until - now);
         }
     }
 
@@ -328,6 +324,7 @@ impl JobsEngine {
             }
         }
         g.committing = None;
+        g.open.wake_one();
         self.committed.notify_all();
         self.changed.notify_all();
         g
