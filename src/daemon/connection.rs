@@ -153,7 +153,6 @@ async fn write_async(stream: &mut tokio::net::UnixStream, resp: &Response) -> st
     stream.write_all(&frame).await
 }
 
-/// Reads one request and answers it, on a blocking thread; false when the connection is over.
 /// Whether `stream` has bytes (or its end) to read within `wait`.
 fn readable_within(stream: &UnixStream, wait: Duration) -> bool {
     let mut fd = libc::pollfd {
@@ -167,6 +166,7 @@ fn readable_within(stream: &UnixStream, wait: Duration) -> bool {
     ready == 1
 }
 
+/// Reads one request and answers it, on a blocking thread; false when the connection is over.
 fn serve_request(stream: &UnixStream, node: &Node) -> bool {
     let timeouts = stream
         .set_nonblocking(false)

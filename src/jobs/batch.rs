@@ -7,7 +7,6 @@
 //! and resolves the ticket for every change in it at once.
 
 use std::sync::{Arc, Condvar, MutexGuard, OnceLock};
-use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -98,14 +97,5 @@ impl Ticket {
     /// the open batch, the commit before it ends; spurious wake-ups are possible.
     pub fn wait<'a, T>(&self, g: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         self.outcome.cond.wait(g).unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// `wait`, for at most `d`.
-    pub fn wait_timeout<'a, T>(&self, g: MutexGuard<'a, T>, d: Duration) -> MutexGuard<'a, T> {
-        self.outcome
-            .cond
-            .wait_timeout(g, d)
-            .unwrap_or_else(|e| e.into_inner())
-            .0
     }
 }

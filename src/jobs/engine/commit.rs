@@ -111,7 +111,13 @@ impl JobsEngine {
             if !submitting || now >= until || g.stopping {
                 return self.settle(g, ticket);
             }
-            g = ticket.wait_timeout(g, until - now);
+            // On the engine's condition variable, not the batch's: the one caller of the next
+            // batch a commit's end wakes must be one who leads.
+            g = self
+                .committed
+                .wait_timeout(g, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
     }
 

@@ -113,8 +113,9 @@ pub struct JobsEngine {
     inner: Mutex<Inner>,
     /// A job became Pending, or the engine stops.
     work: Condvar,
-    /// A batch was committed or dropped: for the callers waiting for a ticket (`settle`) or for
-    /// the claims in flight. News from other daemons do not wake them.
+    /// A batch was committed or dropped: for the workers leaving the leading to submits
+    /// (`settle_worker`) and the controls waiting for the claims in flight (callers in `settle`
+    /// wait on their batch's own, `jobs/batch.rs`). News from other daemons do not wake them.
     committed: Condvar,
     /// The view changed: a batch was committed or dropped, or news came (for `wait`).
     changed: Condvar,

@@ -49,6 +49,8 @@ impl PgDatabase {
             config.application_name("dicomq");
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
+            // One thread drives every connection: the callers' futures run on their own
+            // threads (`block_on`), and a second driver only added wake-ups between the two.
             .worker_threads(1)
             .thread_name("dicomq-pg")
             .enable_all()
