@@ -9,13 +9,14 @@ use redb::{
     ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 
+use super::database::META;
 use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
 use crate::store::header::ParsedHeader;
 use crate::store::ids::Level;
 use crate::store::index::{
-    Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
-    Statistics, level_word,
+    Change, ChangeType, ChangedResource, Existing, Indexed, JournalMark, JournalMarks, NewInstance,
+    Removal, ResourceRecord, Statistics, level_word,
 };
 use crate::store::views::{expected_instances, series_status};
 
@@ -37,6 +38,10 @@ const FILE_INTENTS: TableDefinition<&str, u64> = TableDefinition::new("store_fil
 /// The changes log: seq → JSON `Change`, at most `MAX_CHANGES` (the oldest go first).
 const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("store_changes");
 const MAX_CHANGES: u64 = 100_000;
+
+/// The import journal's marks, in the database's `meta` table (`JournalMarks`).
+const JOURNAL_ROWS_KEY: &str = "import_journal_seq";
+const JOURNAL_GENERATION_KEY: &str = "import_journal_generation";
 
 fn table(level: Level) -> TableDefinition<'static, &'static str, &'static [u8]> {
     match level {
@@ -311,6 +316,53 @@ impl IndexStore for RedbIndexStore {
     fn commit_batch(&self, items: &[NewInstance<'_>], existing: Existing) -> Result<Vec<Indexed>> {
         let tx = self.db.begin_write()?;
         let out = insert_batch(&tx, items, existing)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn journal_marks(&self) -> Result<Option<JournalMarks>> {
+        let tx = self.db.begin_read()?;
+        let meta = match tx.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => {
+                return Ok(Some(JournalMarks::default()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let get = |key| -> Result<u64> { Ok(meta.get(key)?.map(|v| v.value()).unwrap_or(0)) };
+        Ok(Some(JournalMarks {
+            rows_up_to: get(JOURNAL_ROWS_KEY)?,
+            generation: get(JOURNAL_GENERATION_KEY)?,
+        }))
+    }
+
+    /// The rows and the mark in one transaction: a deferred one without a device flush (redb's
+    /// `Durability::None`: the next durable commit of any writer persists it, mark included,
+    /// so that a durable state never holds rows the mark does not cover).
+    fn commit_batch_journaled(
+        &self,
+        items: &[NewInstance<'_>],
+        existing: Existing,
+        mark: JournalMark,
+    ) -> Result<Vec<Indexed>> {
+        let mut tx = self.db.begin_write()?;
+        if let JournalMark::Deferred { .. } = mark {
+            tx.set_durability(redb::Durability::None)
+                .map_err(|e| Error::Internal(format!("import journal durability: {e}")))?;
+        }
+        let out = insert_batch(&tx, items, existing)?;
+        {
+            let mut meta = tx.open_table(META)?;
+            match mark {
+                JournalMark::Deferred { seq } => {
+                    meta.insert(JOURNAL_ROWS_KEY, seq)?;
+                }
+                JournalMark::Checkpoint { seq } => {
+                    meta.insert(JOURNAL_ROWS_KEY, seq)?;
+                    meta.insert(JOURNAL_GENERATION_KEY, seq)?;
+                }
+            }
+        }
         tx.commit()?;
         Ok(out)
     }
