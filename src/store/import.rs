@@ -483,6 +483,9 @@ impl ImportSink<'_> {
     /// The group's records, written to the journal, and the job that flushes them; `None`
     /// when the group is not journaled (a checkpoint is then planned if one is due).
     fn journal_beside(&self, journal: &Arc<ImportJournal>, group: &[&Entry]) -> Option<SyncJob> {
+        if !journal.available() {
+            return None;
+        }
         let mut items = Vec::with_capacity(group.len());
         for e in group {
             let (Some(bytes), Some(crc32)) = (&e.bytes, e.file.crc32) else {
@@ -502,7 +505,7 @@ impl ImportSink<'_> {
             Ok(plan) => plan,
             Err(e) => {
                 // Not fatal: the files are synced instead.
-                tracing::warn!("cannot write to {}: {e}", journal.path().display());
+                tracing::warn!("import journal: {e}; small imports sync their files instead");
                 return None;
             }
         };

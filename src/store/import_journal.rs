@@ -29,8 +29,9 @@ use super::ids::Level;
 use super::metadata::Attached;
 use crate::error::{Error, Result};
 
-/// The journal's size: about 1 600 records of 10 KB, written once per home.
-pub const JOURNAL_BYTES: u64 = 16 << 20;
+/// The journal's size: about 800 records of 10 KB, written once per home (by the first small
+/// import of a daemon).
+pub const JOURNAL_BYTES: u64 = 8 << 20;
 /// A checkpoint at least every this many records (a bound on what a recovery replays and on
 /// the index pages a run of deferred commits holds).
 pub const CHECKPOINT_EVERY: u64 = 1024;
@@ -82,14 +83,20 @@ pub enum GroupPlan {
 }
 
 pub struct ImportJournal {
-    file: Arc<File>,
     path: PathBuf,
-    capacity: u64,
+    /// The size of a journal created here.
+    new_capacity: u64,
     checkpoint_every: u64,
     state: Mutex<State>,
 }
 
 struct State {
+    /// The journal file, once it exists (created by the first group that needs it).
+    file: Option<Arc<File>>,
+    /// Its size (records never go past it).
+    capacity: u64,
+    /// It could not be created (a full disk): groups are not journaled in this process.
+    unavailable: bool,
     generation: u64,
     /// The sequence number of the next record.
     next_seq: u64,
@@ -109,8 +116,9 @@ fn crc(generation: u64, seq: u64, payload: &[u8]) -> u32 {
 }
 
 impl ImportJournal {
-    /// Opens (creating it zero-filled if missing or short) the journal at `path` and reads the
-    /// records of `generation`. Appends go after them until the caller `reset`s it.
+    /// Opens the journal at `path`, if it exists, and reads the records of `generation`.
+    /// Appends go after them until the caller `reset`s it. A missing journal is created (of
+    /// `capacity` bytes) by the first group that needs it.
     pub fn open(
         path: &Path,
         capacity: u64,
@@ -118,15 +126,28 @@ impl ImportJournal {
         generation: u64,
     ) -> Result<(ImportJournal, Vec<JournalRecord>)> {
         let io_err = |e: io::Error| Error::io(path, e);
-        let file = open_zeroed(path, capacity).map_err(io_err)?;
-        let (records, end) = read_records(&file, capacity, generation).map_err(io_err)?;
+        let file = match OpenOptions::new().read(true).write(true).open(path) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_err(e)),
+        };
+        let (records, end, existing) = match &file {
+            Some(f) => {
+                let len = f.metadata().map_err(io_err)?.len();
+                let (records, end) = read_records(f, len, generation).map_err(io_err)?;
+                (records, end, len)
+            }
+            None => (Vec::new(), 0, 0),
+        };
         let next_seq = records.last().map_or(generation, |r| r.seq) + 1;
         let journal = ImportJournal {
-            file: Arc::new(file),
             path: path.to_path_buf(),
-            capacity,
+            new_capacity: capacity,
             checkpoint_every: checkpoint_every.max(1),
             state: Mutex::new(State {
+                file: file.map(Arc::new),
+                capacity: existing,
+                unavailable: false,
                 generation,
                 next_seq,
                 end,
@@ -134,10 +155,6 @@ impl ImportJournal {
             }),
         };
         Ok((journal, records))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Starts generation `generation` at offset 0 (every record before is settled).
@@ -154,6 +171,11 @@ impl ImportJournal {
         self.lock().next_seq - 1
     }
 
+    /// Whether groups may be journaled (false once the journal could not be created).
+    pub fn available(&self) -> bool {
+        !self.lock().unavailable
+    }
+
     /// Whether records were written since the last checkpoint.
     pub fn has_records(&self) -> bool {
         self.lock().end > 0
@@ -161,8 +183,10 @@ impl ImportJournal {
 
     /// Plans the group `group`: written now (one `pwrite`, not yet flushed) when it fits and
     /// no checkpoint is due, else a checkpoint. The plan waits for the group's commit (`take`).
+    /// An error (the journal cannot be created or written): the group is not journaled.
     pub fn plan(&self, group: &[ToJournal<'_>]) -> Result<GroupPlan> {
         let mut st = self.lock();
+        let file = self.file(&mut st)?;
         let records = group.len() as u64;
         let first = st.next_seq;
         let due = first - st.generation - 1 + records > self.checkpoint_every;
@@ -170,14 +194,14 @@ impl ImportJournal {
         for (i, item) in group.iter().enumerate() {
             encode_record(&mut buf, st.generation, first + i as u64, item)?;
         }
-        if due || st.end + buf.len() as u64 > self.capacity {
+        if due || st.end + buf.len() as u64 > st.capacity {
             let plan = GroupPlan::Checkpoint { seq: first - 1 };
             st.pending = Some(plan);
             return Ok(plan);
         }
         let at = st.end;
-        if let Err(e) = self.file.write_all_at(&buf, at) {
-            self.erase(at);
+        if let Err(e) = file.write_all_at(&buf, at) {
+            erase(&file, st.capacity, at);
             return Err(Error::io(&self.path, e));
         }
         st.end += buf.len() as u64;
@@ -189,6 +213,31 @@ impl ImportJournal {
         };
         st.pending = Some(plan);
         Ok(plan)
+    }
+
+    /// The journal file, created now if it does not exist yet.
+    fn file(&self, st: &mut State) -> Result<Arc<File>> {
+        if let Some(file) = &st.file {
+            return Ok(file.clone());
+        }
+        if st.unavailable {
+            return Err(Error::Internal(format!(
+                "{} could not be created",
+                self.path.display()
+            )));
+        }
+        match create_zeroed(&self.path, self.new_capacity) {
+            Ok(file) => {
+                let file = Arc::new(file);
+                st.file = Some(file.clone());
+                st.capacity = self.new_capacity;
+                Ok(file)
+            }
+            Err(e) => {
+                st.unavailable = true;
+                Err(Error::io(&self.path, e))
+            }
+        }
     }
 
     /// The plan of the group being committed, if it made one; it is then done with.
@@ -204,8 +253,11 @@ impl ImportJournal {
     /// The flush of the records written so far, as a job of its own (it runs beside the
     /// group's index commit).
     pub fn flush_job(&self) -> impl FnOnce() -> io::Result<()> + Send + 'static {
-        let file = self.file.clone();
-        move || file.sync_data()
+        let file = self.lock().file.clone();
+        move || match file {
+            Some(file) => file.sync_data(),
+            None => Ok(()),
+        }
     }
 
     /// Withdraws the records from `at` on (a group whose flush or commit failed): the next
@@ -216,23 +268,26 @@ impl ImportJournal {
         };
         let mut st = self.lock();
         st.pending = None;
-        if at <= st.end {
-            self.erase(at);
+        if let Some(file) = &st.file
+            && at <= st.end
+        {
+            erase(file, st.capacity, at);
             // Best effort: a flush failed once already.
-            let _ = self.file.sync_data();
+            let _ = file.sync_data();
             st.end = at;
             st.next_seq = first;
         }
     }
 
-    fn erase(&self, at: u64) {
-        if at + HEADER <= self.capacity {
-            let _ = self.file.write_all_at(&[0u8; HEADER as usize], at);
-        }
-    }
-
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Erases the record header at `at`: a recovery stops there.
+fn erase(file: &File, capacity: u64, at: u64) {
+    if at + HEADER <= capacity {
+        let _ = file.write_all_at(&[0u8; HEADER as usize], at);
     }
 }
 
@@ -324,33 +379,31 @@ fn decode_payload(seq: u64, mut payload: Vec<u8>) -> Option<JournalRecord> {
     })
 }
 
-/// Opens the journal, creating or growing it zero-filled and durable first: zeros written, not
-/// just allocated, so that overwriting them changes no extent and an `fdatasync` flushes data
-/// only.
-fn open_zeroed(path: &Path, capacity: u64) -> io::Result<File> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    let len = file.metadata()?.len();
-    if len < capacity {
+/// A new journal of `capacity` bytes: zeros written (not just allocated, so that overwriting
+/// them changes no extent and an `fdatasync` flushes data only), made durable, then renamed
+/// into place.
+fn create_zeroed(path: &Path, capacity: u64) -> io::Result<File> {
+    let tmp = path.with_extension("journal.new");
+    let written = File::create(&tmp).and_then(|file| {
         let chunk = vec![0u8; 1 << 20];
-        let mut at = len;
+        let mut at = 0;
         while at < capacity {
             let n = (capacity - at).min(chunk.len() as u64) as usize;
             file.write_all_at(&chunk[..n], at)?;
             at += n as u64;
         }
-        file.sync_all()?;
-        if len == 0
-            && let Some(dir) = path.parent()
-        {
-            File::open(dir)?.sync_all()?;
-        }
+        file.sync_all()
+    });
+    if let Err(e) = written {
+        // A full disk: leave no partial journal taking the space.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    Ok(file)
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        File::open(dir)?.sync_all()?;
+    }
+    OpenOptions::new().read(true).write(true).open(path)
 }
 
 #[cfg(test)]
@@ -386,7 +439,7 @@ mod tests {
         let path = dir.path().join("imports.journal");
         let (j, found) = open(&path, 0);
         assert!(found.is_empty());
-        assert_eq!(std::fs::metadata(&path).expect("meta").len(), CAPACITY);
+        assert!(!path.exists(), "created by the first group");
         let attached = Attached::new().with(Level::Instance, "RemoteAET", "MODALITY");
         let none = Attached::new();
         let plan = append(
@@ -396,6 +449,7 @@ mod tests {
                 item("b", b"second", &none),
             ],
         );
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), CAPACITY);
         assert_eq!(
             plan,
             GroupPlan::Append {
@@ -500,8 +554,9 @@ mod tests {
             // A stale record, whole, of the right generation but not the next number.
             let mut buf = Vec::new();
             encode_record(&mut buf, 0, 3, &item("three", b"3", &none)).expect("encode");
-            let end = j.lock().end;
-            j.file.write_all_at(&buf, end).expect("write");
+            let st = j.lock();
+            let file = st.file.as_ref().expect("created");
+            file.write_all_at(&buf, st.end).expect("write");
         }
         let found = open(&path, 0).1;
         assert_eq!(

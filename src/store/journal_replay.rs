@@ -25,12 +25,13 @@ use super::index::{Existing, JournalMark};
 use crate::error::{Error, Result};
 
 /// Test knob: a checkpoint every this many records instead of `CHECKPOINT_EVERY` (journal
-/// wrap-around in the tests).
+/// wrap-around in the tests); 0 journals nothing (the files synced beside durable commits, as
+/// before the journal).
 const CHECKPOINT_EVERY_ENV: &str = "DICOMQ_IMPORT_JOURNAL_RECORDS";
 
-/// Opens the journal at `path` (created if missing and `write`) and settles its records; the
-/// journal to `write` imports to, `None` when not writing or when the index cannot defer its
-/// commits (imports then sync their files and commit durably).
+/// Opens the journal at `path` and settles its records; the journal to `write` imports to
+/// (created by its first group if missing), `None` when not writing or when the index cannot
+/// defer its commits (imports then sync their files and commit durably).
 pub(super) fn open_and_replay(
     store: &Store,
     path: &Path,
@@ -39,13 +40,14 @@ pub(super) fn open_and_replay(
     let Some(marks) = store.index.journal_marks()? else {
         return Ok(None);
     };
-    if !write && !path.exists() {
-        return Ok(None);
-    }
     let checkpoint_every = std::env::var(CHECKPOINT_EVERY_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(CHECKPOINT_EVERY);
+    let write = write && checkpoint_every > 0;
+    if !write && !path.exists() {
+        return Ok(None);
+    }
     let (journal, records) =
         ImportJournal::open(path, JOURNAL_BYTES, checkpoint_every, marks.generation)?;
     let writing = |journal| write.then(|| Arc::new(journal));
