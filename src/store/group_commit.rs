@@ -17,6 +17,10 @@
 //! and drops the rows of those that differ (`Store::open`), as nobody was answered for them. A
 //! sync that fails after its rows committed removes them again (`Sink::undo`) before the group
 //! is answered with the failure.
+//!
+//! The job beside the commit is the sink's: in a daemon, a group of small imports is made
+//! durable by the flush of its records in the import journal instead of its files' sync, and
+//! its commit is deferred (`store/import_journal.rs`); the shape here is the same.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};

@@ -5,7 +5,8 @@
 //! the commit, their records carrying each file's CRC-32), then publish the files to their
 //! place. A crash at any point leaves files in `incoming/` that the next open publishes
 //! (indexed, and whole when the record has a CRC-32) or deletes (not indexed, or a row dropped
-//! with them: see `Store::open`).
+//! with them: see `Store::open`). In a daemon, a few small files are made durable by their
+//! records in the import journal instead, their commit deferred (`import_journal.rs`).
 
 use std::collections::HashSet;
 use std::io::{BufReader, Cursor};
