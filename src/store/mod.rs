@@ -247,7 +247,7 @@ impl Store {
     /// Makes the import journal's records settled (`import_journal.rs`): every file synced,
     /// then a durable checkpoint, so that the next open has nothing to replay. At a clean
     /// shutdown (the store dropped); a crash instead leaves the records to the recovery.
-    pub fn checkpoint_journal(&self) -> Result<()> {
+    fn checkpoint_journal(&self) -> Result<()> {
         let Some(journal) = &self.journal else {
             return Ok(());
         };
