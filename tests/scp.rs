@@ -913,6 +913,33 @@ fn the_journal_wraps_around_at_checkpoints_and_a_removal_is_not_undone() {
     assert_eq!(home.stored_files().len(), 27);
 }
 
+/// A home whose database and storage were deleted (to start again) after a `kill -9`: the
+/// import journal left there belongs to the old database, and none of its records comes back
+/// into the new one.
+#[test]
+fn a_journal_left_beside_a_new_database_is_not_replayed_into_it() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (mut d, port) = scp(&home, json!({}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sources(dir.path(), 3);
+    let s = storescu(port, &[], &files);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    assert_eq!(journal_records(&home).len(), 3);
+    std::fs::remove_file(home.path().join("index.redb")).expect("rm index.redb");
+    std::fs::remove_dir_all(home.path().join("storage")).expect("rm storage");
+    assert_eq!(instance_count(&home), 0, "an inline open leaves it alone");
+    let (mut d, port) = scp(&home, json!({}));
+    assert_eq!(instance_count(&home), 0);
+    let s = storescu(port, &[], &files[..1]);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    assert_eq!(instance_count(&home), 1);
+}
+
 #[test]
 fn orthanc_sends_to_dicomq_by_c_store_and_the_ids_match() {
     let port = free_port();

@@ -37,6 +37,9 @@ pub const JOURNAL_BYTES: u64 = 8 << 20;
 pub const CHECKPOINT_EVERY: u64 = 1024;
 /// Instances larger than this are not journaled (their file is synced beside the commit).
 pub const MAX_JOURNALED_BYTES: usize = 1 << 20;
+/// A record's payload is never longer (the file's bytes and a small head): a longer length
+/// read back is not a record, and nothing that large is allocated.
+const MAX_PAYLOAD: u64 = MAX_JOURNALED_BYTES as u64 + (64 << 10);
 
 const MAGIC: [u8; 4] = *b"DQI1";
 /// Magic, generation, seq, payload length, CRC-32.
@@ -318,6 +321,9 @@ fn encode_record(buf: &mut Vec<u8>, generation: u64, seq: u64, item: &ToJournal<
     payload.extend_from_slice(&head_len.to_le_bytes());
     payload.extend_from_slice(&head);
     payload.extend_from_slice(item.bytes);
+    if payload.len() as u64 > MAX_PAYLOAD {
+        return Err(too_large());
+    }
     let len = u32::try_from(payload.len()).map_err(|_| too_large())?;
     buf.extend_from_slice(&MAGIC);
     buf.extend_from_slice(&generation.to_le_bytes());
@@ -351,11 +357,12 @@ fn read_records(
         if field(0, 4) != MAGIC
             || record_generation != generation
             || seq != expected
+            || len > MAX_PAYLOAD
             || len > capacity - at - HEADER
         {
             break;
         }
-        // The length is bounded by the file's capacity, checked above, before allocating.
+        // The length is bounded by `MAX_PAYLOAD` and the file, checked above, before allocating.
         let mut payload = vec![0u8; len as usize];
         file.read_exact_at(&mut payload, at + HEADER)?;
         if crc(generation, seq, &payload) != sum {

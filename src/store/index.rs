@@ -110,6 +110,9 @@ pub enum JournalMark {
 /// What the index last recorded of the import journal (both 0 before its first use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct JournalMarks {
+    /// Whether this index ever recorded marks: a journal found beside an index that never
+    /// did belongs to another database (one deleted and created again).
+    pub recorded: bool,
     /// The records up to this sequence number have their rows in the index.
     pub rows_up_to: u64,
     /// The journal's generation: the records of older ones are settled.

@@ -12,6 +12,7 @@
 //!   already stored; its file goes.
 //!
 //! Then one `syncfs` and a durable checkpoint: the journal starts a new generation, empty.
+//! A journal beside an index that never recorded its marks is another database's: deleted.
 //! A crash during the recovery leaves the journal as it was, and the next open does it again
 //! (an instance imported again by then is `AlreadyStored`).
 
@@ -45,6 +46,25 @@ pub(super) fn open_and_replay(
         .and_then(|v| v.parse().ok())
         .unwrap_or(CHECKPOINT_EVERY);
     let write = write && checkpoint_every > 0;
+    if !marks.recorded {
+        // This index never journaled: a journal found here is another database's (one deleted
+        // and created again), whose records must not come back into this one. The marks are
+        // recorded, durably, before the first record can be written.
+        if !write {
+            return Ok(None);
+        }
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(path, e));
+            }
+            _ => {}
+        }
+        store.index.commit_batch_journaled(
+            &[],
+            Existing::Keep,
+            JournalMark::Checkpoint { seq: 0 },
+        )?;
+    }
     if !write && !path.exists() {
         return Ok(None);
     }

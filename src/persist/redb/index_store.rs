@@ -329,10 +329,12 @@ impl IndexStore for RedbIndexStore {
             }
             Err(e) => return Err(e.into()),
         };
-        let get = |key| -> Result<u64> { Ok(meta.get(key)?.map(|v| v.value()).unwrap_or(0)) };
+        let get = |key| -> Result<Option<u64>> { Ok(meta.get(key)?.map(|v| v.value())) };
+        let (rows_up_to, generation) = (get(JOURNAL_ROWS_KEY)?, get(JOURNAL_GENERATION_KEY)?);
         Ok(Some(JournalMarks {
-            rows_up_to: get(JOURNAL_ROWS_KEY)?,
-            generation: get(JOURNAL_GENERATION_KEY)?,
+            recorded: rows_up_to.is_some() || generation.is_some(),
+            rows_up_to: rows_up_to.unwrap_or(0),
+            generation: generation.unwrap_or(0),
         }))
     }
 
