@@ -746,3 +746,89 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod journal_tests {
+    use super::*;
+    use crate::store::header::parse_header;
+    use crate::store::index::StoredFile;
+
+    fn new_instance<'a>(header: &'a ParsedHeader, uuid: &str) -> NewInstance<'a> {
+        NewInstance {
+            header,
+            file: StoredFile {
+                uuid: uuid.to_string(),
+                size: 1,
+                sop_class: header.sop_class.clone(),
+                transfer_syntax: header.transfer_syntax.clone(),
+                crc32: Some(1),
+            },
+        }
+    }
+
+    /// What the import journal relies on: a deferred commit is visible at once and lost in a
+    /// crash (the file as the disk holds it: copied while the database is open), a later
+    /// durable commit of any writer persists it with its mark, and a checkpoint sets the
+    /// generation.
+    #[test]
+    fn a_deferred_commit_is_visible_at_once_and_durable_only_with_a_later_durable_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("index.redb");
+        let db = Arc::new(Database::create(&path).expect("db"));
+        let index = RedbIndexStore::open(db.clone()).expect("open");
+        let marks = index
+            .journal_marks()
+            .expect("marks")
+            .expect("redb has them");
+        assert!(!marks.recorded);
+        let headers: Vec<ParsedHeader> = [1u64, 200, 300]
+            .iter()
+            .map(|seed| {
+                let bytes = crate::testdata::small_instance(*seed, 1000);
+                parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header")
+            })
+            .collect();
+        let id = |i: usize| headers[i].ids.instance.as_str();
+        let commit = |i: usize, mark| {
+            let news = [new_instance(&headers[i], &format!("file-{i}"))];
+            let out = index
+                .commit_batch_journaled(&news, Existing::Keep, mark)
+                .expect("commit");
+            assert_eq!(out, vec![Indexed::Success]);
+        };
+        commit(0, JournalMark::Checkpoint { seq: 4 });
+        commit(1, JournalMark::Deferred { seq: 5 });
+        assert!(
+            index.contains(Level::Instance, id(1)).expect("get"),
+            "visible"
+        );
+        let crashed = |name: &str| {
+            let copy = dir.path().join(name);
+            std::fs::copy(&path, &copy).expect("copy");
+            let db = Arc::new(Database::create(&copy).expect("reopen"));
+            RedbIndexStore::open(db).expect("open")
+        };
+        let after = crashed("crash-1.redb");
+        assert!(after.contains(Level::Instance, id(0)).expect("get"));
+        assert!(
+            !after.contains(Level::Instance, id(1)).expect("get"),
+            "lost"
+        );
+        let marks = after.journal_marks().expect("marks").expect("some");
+        assert_eq!((marks.rows_up_to, marks.generation), (4, 4));
+        assert!(marks.recorded);
+        assert_eq!(after.statistics().expect("stats").instances, 1);
+        // Another writer's durable commit (a removal) persists the deferred rows and mark.
+        index.remove(Level::Instance, id(0)).expect("remove");
+        commit(2, JournalMark::Deferred { seq: 6 });
+        let after = crashed("crash-2.redb");
+        assert!(!after.contains(Level::Instance, id(0)).expect("get"));
+        assert!(
+            after.contains(Level::Instance, id(1)).expect("get"),
+            "persisted"
+        );
+        assert!(!after.contains(Level::Instance, id(2)).expect("get"));
+        let marks = after.journal_marks().expect("marks").expect("some");
+        assert_eq!((marks.rows_up_to, marks.generation), (5, 4));
+    }
+}
