@@ -42,9 +42,10 @@
 # 0.93 ms (main: 1.35 ms, Orthanc: 1.93 ms), of which storescu's round trip is ~0.55 ms. What is
 # left per instance: the journal's fdatasync (0.29 ms median here for 10 KB; two flushes in
 # parallel, the file's and a record without its bytes, took 0.69 ms: hence the bytes in the
-# record), ~0.6 ms of the daemon's CPU on the 2 cores storescu also uses (a third of it the
-# kernel's: the loopback TCP, the file's write and rename, the pool's file creation, ~13
-# context switches: tokio's spawn_blocking, the sync thread, the pool thread).
+# record), and 0.6-0.8 ms of the daemon's CPU (perf stat) on the 2 cores storescu also uses,
+# 60 % of it in the kernel: the loopback TCP, the file's write and rename, the pool's file
+# creation, the flush, and 13-16 context switches (tokio's spawn_blocking, the sync thread, the
+# pool thread), which this VM makes dear.
 # DICOMQ_BASELINE=OTHER_BINARY also times that binary in every round (interleaved A/B/Orthanc).
 # Every run's storage is kept until the end: on ext4 without a journal (this machine) creating
 # files right after deleting thousands is several times slower (the allocator skips inodes
