@@ -726,7 +726,8 @@ fn a_kill_right_after_the_responses_loses_no_instance_nor_its_metadata() {
     let s = storescu(port, &["-aet", "MODALITY1"], &files);
     assert!(s.status.success(), "{}", stderr(&s));
     d.kill9();
-    assert_eq!(journal_records(&home).len(), 30, "one record per instance");
+    // The first small import of a new home is a checkpoint (durable, no record).
+    assert_eq!(journal_records(&home).len(), 29, "one record per instance");
 
     let http = free_port();
     let mut d = home.daemon(&["--http", &format!("127.0.0.1:{http}")]);
@@ -785,7 +786,8 @@ fn after_a_power_loss_torn_files_come_back_from_the_journal_and_a_torn_record_is
     let home = Home::new();
     let (mut d, port) = scp(&home, json!({}));
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = sources(dir.path(), 4);
+    // The first is a checkpoint (durable, no record), the next four have records.
+    let files = sources(dir.path(), 5);
     let s = storescu(port, &[], &files);
     assert!(s.status.success(), "{}", stderr(&s));
     d.kill9();
@@ -828,10 +830,10 @@ fn after_a_power_loss_torn_files_come_back_from_the_journal_and_a_torn_record_is
 
     let check = home.run(&["check"]);
     assert!(check.status.success(), "{}", stderr(&check));
-    assert_eq!(instance_count(&home), 3);
-    assert_eq!(counted_instances(&home), 3);
+    assert_eq!(instance_count(&home), 4);
+    assert_eq!(counted_instances(&home), 4);
     let left = home.stored_files();
-    assert_eq!(left.len(), 3, "{left:?}");
+    assert_eq!(left.len(), 4, "{left:?}");
     let stored: std::collections::HashSet<Vec<u8>> = left
         .iter()
         .map(|f| std::fs::read(f).expect("read"))
@@ -852,13 +854,13 @@ fn after_a_power_loss_torn_files_come_back_from_the_journal_and_a_torn_record_is
     // Settled: the next open replays nothing (the records are of an older generation now).
     let check = home.run(&["check"]);
     assert!(check.status.success(), "{}", stderr(&check));
-    assert_eq!(instance_count(&home), 3);
+    assert_eq!(instance_count(&home), 4);
     assert_eq!(home.stored_files(), left);
 }
 
 /// Checkpoints every 5 records: the journal is written again from offset 0 four times (the
-/// stale records of older generations further on; a checkpoint's own instance is not
-/// journaled), and an `rm` of an instance of the last generation commits durably, persisting
+/// stale records of older generations further on; a checkpoint's own instance, and a new
+/// home's first, is not journaled), and an `rm` of an instance of the last generation commits durably, persisting
 /// the deferred rows before it. After a `kill -9`, every instance acknowledged is listed and
 /// the removed one does not come back.
 #[test]
@@ -869,7 +871,7 @@ fn the_journal_wraps_around_at_checkpoints_and_a_removal_is_not_undone() {
     let home = Home::new();
     let (mut d, port) = scp_with_env(&home, json!({}), &[(JOURNAL_KNOB, "5")]);
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = sources(dir.path(), 28);
+    let files = sources(dir.path(), 29);
     let ids = || -> std::collections::BTreeSet<String> {
         home.json(&["ls", "instances"])
             .as_array()
@@ -878,12 +880,13 @@ fn the_journal_wraps_around_at_checkpoints_and_a_removal_is_not_undone() {
             .map(|i| i["ID"].as_str().expect("ID").to_string())
             .collect()
     };
-    // Instances 6, 12, 18 and 24 are checkpoints: 1-5, 7-11, ... are records 1-5, 6-10, ...
-    let s = storescu(port, &[], &files[..24]);
+    // Instances 1 (a new home's first), 7, 13, 19 and 25 are checkpoints: 2-6, 8-12, ... are
+    // records 1-5, 6-10, ...
+    let s = storescu(port, &[], &files[..25]);
     assert!(s.status.success(), "{}", stderr(&s));
     let before = ids();
     // Records 21 and 22, of generation 20; the first removed (a durable commit).
-    let s = storescu(port, &[], &files[24..26]);
+    let s = storescu(port, &[], &files[25..27]);
     assert!(s.status.success(), "{}", stderr(&s));
     let removed = ids()
         .difference(&before)
@@ -893,7 +896,7 @@ fn the_journal_wraps_around_at_checkpoints_and_a_removal_is_not_undone() {
     let o = home.run(&["rm", &removed]);
     assert!(o.status.success(), "{}", stderr(&o));
     // Records 23 and 24, deferred, lost with the process.
-    let s = storescu(port, &[], &files[26..]);
+    let s = storescu(port, &[], &files[27..]);
     assert!(s.status.success(), "{}", stderr(&s));
     d.kill9();
     let records = journal_records(&home);
@@ -907,10 +910,10 @@ fn the_journal_wraps_around_at_checkpoints_and_a_removal_is_not_undone() {
     let check = home.run(&["check"]);
     assert!(check.status.success(), "{}", stderr(&check));
     let listed = ids();
-    assert_eq!(listed.len(), 27, "{listed:?}");
+    assert_eq!(listed.len(), 28, "{listed:?}");
     assert!(!listed.contains(&removed), "the removed instance came back");
-    assert_eq!(counted_instances(&home), 27);
-    assert_eq!(home.stored_files().len(), 27);
+    assert_eq!(counted_instances(&home), 28);
+    assert_eq!(home.stored_files().len(), 28);
 }
 
 /// A home whose database and storage were deleted (to start again) after a `kill -9`: the
@@ -928,7 +931,11 @@ fn a_journal_left_beside_a_new_database_is_not_replayed_into_it() {
     let s = storescu(port, &[], &files);
     assert!(s.status.success(), "{}", stderr(&s));
     d.kill9();
-    assert_eq!(journal_records(&home).len(), 3);
+    assert_eq!(
+        journal_records(&home).len(),
+        2,
+        "the first was a checkpoint"
+    );
     std::fs::remove_file(home.path().join("index.redb")).expect("rm index.redb");
     std::fs::remove_dir_all(home.path().join("storage")).expect("rm storage");
     assert_eq!(instance_count(&home), 0, "an inline open leaves it alone");

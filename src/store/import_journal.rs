@@ -107,10 +107,10 @@ struct State {
     end: u64,
     /// What the group being committed planned (taken by its commit).
     pending: Option<GroupPlan>,
-    /// A group was withdrawn: its numbers are given again, so the next group checkpoints
-    /// first (a durable commit since, such as the undo of the withdrawn rows, may have
-    /// recorded them as having rows).
-    withdrawn: bool,
+    /// The next group checkpoints instead of writing records: a group was withdrawn (its
+    /// numbers are given again, and a durable commit since, such as the undo of its rows, may
+    /// have recorded them as having rows), or the index has not recorded its marks yet.
+    checkpoint_next: bool,
 }
 
 fn crc(generation: u64, seq: u64, payload: &[u8]) -> u32 {
@@ -159,7 +159,7 @@ impl ImportJournal {
                 next_seq,
                 end,
                 pending: None,
-                withdrawn: false,
+                checkpoint_next: false,
             }),
         };
         Ok((journal, records))
@@ -172,12 +172,18 @@ impl ImportJournal {
         st.next_seq = generation + 1;
         st.end = 0;
         st.pending = None;
-        st.withdrawn = false;
+        st.checkpoint_next = false;
     }
 
     /// The last sequence number given out (what a checkpoint now covers).
     pub fn last_seq(&self) -> u64 {
         self.lock().next_seq - 1
+    }
+
+    /// Makes the next group a checkpoint (before the first record of an index that has not
+    /// recorded its marks yet).
+    pub fn checkpoint_next(&self) {
+        self.lock().checkpoint_next = true;
     }
 
     /// Whether groups may be journaled (false once the journal could not be created).
@@ -203,7 +209,7 @@ impl ImportJournal {
         for (i, item) in group.iter().enumerate() {
             encode_record(&mut buf, st.generation, first + i as u64, item)?;
         }
-        if due || st.withdrawn || st.end + buf.len() as u64 > st.capacity {
+        if due || st.checkpoint_next || st.end + buf.len() as u64 > st.capacity {
             let plan = GroupPlan::Checkpoint { seq: first - 1 };
             st.pending = Some(plan);
             return Ok(plan);
@@ -285,7 +291,7 @@ impl ImportJournal {
             let _ = file.sync_data();
             st.end = at;
             st.next_seq = first;
-            st.withdrawn = true;
+            st.checkpoint_next = true;
         }
     }
 

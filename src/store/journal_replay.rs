@@ -12,7 +12,8 @@
 //!   already stored; its file goes.
 //!
 //! Then one `syncfs` and a durable checkpoint: the journal starts a new generation, empty.
-//! A journal beside an index that never recorded its marks is another database's: deleted.
+//! A journal beside an index that never recorded its marks is another database's: deleted (the
+//! daemon's first small import is then a checkpoint, which records them).
 //! A crash during the recovery leaves the journal as it was, and the next open does it again
 //! (an instance imported again by then is `AlreadyStored`).
 
@@ -48,8 +49,8 @@ pub(super) fn open_and_replay(
     let write = write && checkpoint_every > 0;
     if !marks.recorded {
         // This index never journaled: a journal found here is another database's (one deleted
-        // and created again), whose records must not come back into this one. The marks are
-        // recorded, durably, before the first record can be written.
+        // and created again), whose records must not come back into this one. The first group
+        // is a checkpoint, which records the marks durably before any record is written.
         if !write {
             return Ok(None);
         }
@@ -59,11 +60,9 @@ pub(super) fn open_and_replay(
             }
             _ => {}
         }
-        store.index.commit_batch_journaled(
-            &[],
-            Existing::Keep,
-            JournalMark::Checkpoint { seq: 0 },
-        )?;
+        let (journal, _) = ImportJournal::open(path, JOURNAL_BYTES, checkpoint_every, 0)?;
+        journal.checkpoint_next();
+        return Ok(Some(Arc::new(journal)));
     }
     if !write && !path.exists() {
         return Ok(None);
