@@ -38,7 +38,8 @@
 # journal's checkpoint every ~800 instances: one syncfs). TCP_NODELAY=1, 2 000 files, medians of
 # interleaved rounds (this / main's binary / Orthanc), machine shared with other helpers (load
 # 2-4): 1 072 vs 741 vs 519 (3 rounds, 2.06x), 988 vs 460 vs 502 (5, 1.97x), 780 vs 550 vs 402
-# (5, 1.94x), 698 vs 301 vs 336 instances/s (5, 2.08x). Per instance in the quietest run:
+# (5, 1.94x), 698 vs 301 vs 336 (5, 2.08x), 850 vs 511 vs 433 instances/s (5, 1.96x): a median
+# of 1.97x, at the target but not clear of it on this busy machine. Per instance in the quietest run:
 # 0.93 ms (main: 1.35 ms, Orthanc: 1.93 ms), of which storescu's round trip is ~0.55 ms. What is
 # left per instance: the journal's fdatasync (0.29 ms median here for 10 KB; two flushes in
 # parallel, the file's and a record without its bytes, took 0.69 ms: hence the bytes in the
