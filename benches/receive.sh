@@ -39,7 +39,12 @@
 # interleaved rounds (this / main's binary / Orthanc), machine shared with other helpers (load
 # 2-4): 1 072 vs 741 vs 519 (3 rounds, 2.06x), 988 vs 460 vs 502 (5, 1.97x), 780 vs 550 vs 402
 # (5, 1.94x), 698 vs 301 vs 336 (5, 2.08x), 850 vs 511 vs 433 instances/s (5, 1.96x): a median
-# of 1.97x, at the target but not clear of it on this busy machine. Per instance in the quietest run:
+# of 1.97x, at the target but not clear of it on this busy machine; in a busier hour (load 3-4)
+# 629 vs 444, 587 vs 351, 689 vs 410 (1.42-1.68x). In those three runs a variant flushing the
+# journal on the leader's thread before the deferred commit (no hop to the sync thread, no
+# overlap) was interleaved as the baseline: 923, 570, 724 instances/s, medians of all 15 rounds
+# 2.86 s vs 3.18 s for this one, each winning 7-8 rounds: not conclusive, kept as is.
+# Per instance in the quietest run:
 # 0.93 ms (main: 1.35 ms, Orthanc: 1.93 ms), of which storescu's round trip is ~0.55 ms. What is
 # left per instance: the journal's fdatasync (0.29 ms median here for 10 KB; two flushes in
 # parallel, the file's and a record without its bytes, took 0.69 ms: hence the bytes in the
