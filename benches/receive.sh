@@ -43,7 +43,11 @@
 # 629 vs 444, 587 vs 351, 689 vs 410 (1.42-1.68x). In those three runs a variant flushing the
 # journal on the leader's thread before the deferred commit (no hop to the sync thread, no
 # overlap) was interleaved as the baseline: 923, 570, 724 instances/s, medians of all 15 rounds
-# 2.86 s vs 3.18 s for this one, each winning 7-8 rounds: not conclusive, kept as is.
+# 2.86 s vs 3.18 s for this one, each winning 7-8 rounds: not conclusive, kept as is. Later,
+# load 1-2, against main at d60e94a: 768 vs 584 vs 424 (1.81x), 875 vs 603 vs 413 (2.12x), 714
+# vs 508 vs 317 (2.25x); storescu to `storescp --ignore` (TCP_NODELAY=1 for both) ran 2 420/s
+# then (0.41 ms per round trip): dicomq took ~0.73 ms more per instance, 0.23 ms of it the
+# journal's flush. Median ratio of the 11 runs: 1.96x.
 # Per instance in the quietest run:
 # 0.93 ms (main: 1.35 ms, Orthanc: 1.93 ms), of which storescu's round trip is ~0.55 ms. What is
 # left per instance: the journal's fdatasync (0.29 ms median here for 10 KB; two flushes in
