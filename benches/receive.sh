@@ -32,6 +32,30 @@
 # thread, competing for the 2 cores with storescu), and storescu itself: storescu to DCMTK's
 # `storescp --ignore` (no storage at all) runs at ~1 800 instances/s here, so 2x Orthanc
 # (~1 100/s, 0.9 ms per round trip) leaves dicomq ~0.35 ms per instance for a durable store.
+# Session 11, the import journal (src/store/import_journal.rs): a received instance is durable
+# by its record (its file's bytes) in HOME/imports.journal, one pwrite + one fdatasync of a
+# preallocated file, beside a deferred redb commit (no redb flush, the file synced at the
+# journal's checkpoint every ~800 instances: one syncfs). TCP_NODELAY=1, 2 000 files, medians of
+# interleaved rounds (this / main's binary / Orthanc), machine shared with other helpers (load
+# 2-4): 1 072 vs 741 vs 519 (3 rounds, 2.06x), 988 vs 460 vs 502 (5, 1.97x), 780 vs 550 vs 402
+# (5, 1.94x), 698 vs 301 vs 336 (5, 2.08x), 850 vs 511 vs 433 instances/s (5, 1.96x): a median
+# of 1.97x, at the target but not clear of it on this busy machine; in a busier hour (load 3-4)
+# 629 vs 444, 587 vs 351, 689 vs 410 (1.42-1.68x). In those three runs a variant flushing the
+# journal on the leader's thread before the deferred commit (no hop to the sync thread, no
+# overlap) was interleaved as the baseline: 923, 570, 724 instances/s, medians of all 15 rounds
+# 2.86 s vs 3.18 s for this one, each winning 7-8 rounds: not conclusive, kept as is. Later,
+# load 1-2, against main at d60e94a: 768 vs 584 vs 424 (1.81x), 875 vs 603 vs 413 (2.12x), 714
+# vs 508 vs 317 (2.25x); storescu to `storescp --ignore` (TCP_NODELAY=1 for both) ran 2 420/s
+# then (0.41 ms per round trip): dicomq took ~0.73 ms more per instance, 0.23 ms of it the
+# journal's flush. Median ratio of the 11 runs: 1.96x.
+# Per instance in the quietest run:
+# 0.93 ms (main: 1.35 ms, Orthanc: 1.93 ms), of which storescu's round trip is ~0.55 ms. What is
+# left per instance: the journal's fdatasync (0.29 ms median here for 10 KB; two flushes in
+# parallel, the file's and a record without its bytes, took 0.69 ms: hence the bytes in the
+# record), and 0.6-0.8 ms of the daemon's CPU (perf stat) on the 2 cores storescu also uses,
+# 60 % of it in the kernel: the loopback TCP, the file's write and rename, the pool's file
+# creation, the flush, and 13-16 context switches (tokio's spawn_blocking, the sync thread, the
+# pool thread), which this VM makes dear.
 # DICOMQ_BASELINE=OTHER_BINARY also times that binary in every round (interleaved A/B/Orthanc).
 # Every run's storage is kept until the end: on ext4 without a journal (this machine) creating
 # files right after deleting thousands is several times slower (the allocator skips inodes

@@ -73,6 +73,10 @@ impl Home {
     pub fn jobs_journal(&self) -> PathBuf {
         self.root.join("jobs.journal")
     }
+    /// The import journal of small imports (see `store/import_journal.rs`).
+    pub fn imports_journal(&self) -> PathBuf {
+        self.root.join("imports.journal")
+    }
     /// Disk space kept for `rm` on a full disk (see `store::reserve`).
     pub fn space_reserve(&self) -> PathBuf {
         self.root.join("space.reserve")

@@ -19,12 +19,20 @@ use serde_json::{Value, json};
 
 const MR: &str = "1.2.840.10008.5.1.4.1.1.4";
 const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+/// The daemon's checkpoint interval of the import journal in records; 0: no journal
+/// (src/store/journal_replay.rs).
+const JOURNAL_KNOB: &str = "DICOMQ_IMPORT_JOURNAL_RECORDS";
 
 /// A daemon receiving on a free loopback port, with `config` as its config.json.
 fn scp(home: &Home, config: Value) -> (Daemon, u16) {
+    scp_with_env(home, config, &[])
+}
+
+/// `scp` with these environment variables (`DICOMQ_IMPORT_JOURNAL_RECORDS`).
+fn scp_with_env(home: &Home, config: Value, env: &[(&str, &str)]) -> (Daemon, u16) {
     std::fs::write(home.path().join("config.json"), config.to_string()).expect("config");
     let port = free_port();
-    let d = home.daemon(&["--dicom", &format!("127.0.0.1:{port}")]);
+    let d = home.daemon_with_env(&["--dicom", &format!("127.0.0.1:{port}")], env);
     (d, port)
 }
 
@@ -598,18 +606,20 @@ fn a_kill_in_mid_stream_keeps_every_acknowledged_instance_whole() {
     }
 }
 
-/// What a power loss can leave that a `kill -9` cannot: rows committed beside syncs that did
-/// not finish, their files back in `incoming/` (the publications lost) with the bytes that
-/// reached the disk. Made by hand after a `kill -9`: one file short, one torn, one whole. The
-/// next open of the real binary drops the rows of the first two (never acknowledged: the
-/// answer waits for the sync), logs them `Deleted`, keeps the counters and publishes the third.
+/// Without the import journal (each file synced beside a durable commit, as instances over
+/// 1 MiB still are), what a power loss can leave that a `kill -9` cannot: rows committed beside
+/// syncs that did not finish, their files back in `incoming/` (the publications lost) with the
+/// bytes that reached the disk. Made by hand after a `kill -9`: one file short, one torn, one
+/// whole. The next open of the real binary drops the rows of the first two (never
+/// acknowledged: the answer waits for the sync), logs them `Deleted`, keeps the counters and
+/// publishes the third.
 #[test]
 fn after_a_power_loss_the_rows_of_short_or_torn_received_files_are_dropped() {
     if !dcmtk() {
         return;
     }
     let home = Home::new();
-    let (mut d, port) = scp(&home, json!({}));
+    let (mut d, port) = scp_with_env(&home, json!({}), &[(JOURNAL_KNOB, "0")]);
     let dir = tempfile::tempdir().expect("tempdir");
     let files = sources(dir.path(), 4);
     let s = storescu(port, &[], &files);
@@ -652,6 +662,289 @@ fn after_a_power_loss_the_rows_of_short_or_torn_received_files_are_dropped() {
         .filter(|c| c["ChangeType"] == "Deleted" && c["ResourceType"] == "Instance")
         .collect();
     assert_eq!(deleted.len(), 2, "{changes}");
+}
+
+/// One record of `HOME/imports.journal` (src/store/import_journal.rs): where it is, its
+/// sequence number, its file's key, and its file's bytes.
+struct JournalRecord {
+    at: u64,
+    len: u64,
+    seq: u64,
+    key: String,
+    bytes: Vec<u8>,
+}
+
+/// The records of the journal from offset 0 while they follow each other (magic, generation,
+/// seq, payload length, CRC-32; the payload: head length, JSON head, the file's bytes).
+fn journal_records(home: &Home) -> Vec<JournalRecord> {
+    let journal = std::fs::read(home.path().join("imports.journal")).expect("the journal");
+    let (mut at, mut out) = (0usize, Vec::<JournalRecord>::new());
+    let u64_at = |i: usize| u64::from_le_bytes(journal[i..i + 8].try_into().expect("8"));
+    let u32_at = |i: usize| u32::from_le_bytes(journal[i..i + 4].try_into().expect("4"));
+    while at + 28 <= journal.len() && &journal[at..at + 4] == b"DQI1" {
+        let seq = u64_at(at + 12);
+        if out.last().is_some_and(|r| r.seq + 1 != seq) {
+            break;
+        }
+        let len = u32_at(at + 20) as usize;
+        let payload = &journal[at + 28..at + 28 + len];
+        let head_len = u32::from_le_bytes(payload[..4].try_into().expect("4")) as usize;
+        let head: Value = serde_json::from_slice(&payload[4..4 + head_len]).expect("JSON head");
+        out.push(JournalRecord {
+            at: at as u64,
+            len: 28 + len as u64,
+            seq,
+            key: head["key"].as_str().expect("key").to_string(),
+            bytes: payload[4 + head_len..].to_vec(),
+        });
+        at += 28 + len;
+    }
+    out
+}
+
+/// The instance counters `dicomq status` shows.
+fn counted_instances(home: &Home) -> u64 {
+    let status = home.run(&["--json", "status"]);
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status is JSON");
+    status["store"]["instances"].as_u64().expect("a count")
+}
+
+/// A `kill -9` right after the last response: the index commits of the received instances
+/// were deferred (not durable) and are lost with the process, their records in the import
+/// journal are not. The next open (a daemon, here with the REST API) imports them again: every
+/// acknowledged instance is listed once, stored as sent, counted, logged as a new instance,
+/// with the metadata its C-STORE attached.
+#[test]
+fn a_kill_right_after_the_responses_loses_no_instance_nor_its_metadata() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (mut d, port) = scp(&home, json!({}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sources(dir.path(), 30);
+    let s = storescu(port, &["-aet", "MODALITY1"], &files);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    // The first small import of a new home is a checkpoint (durable, no record).
+    assert_eq!(journal_records(&home).len(), 29, "one record per instance");
+
+    let http = free_port();
+    let mut d = home.daemon(&["--http", &format!("127.0.0.1:{http}")]);
+    let get = |path: &str| -> Value {
+        let o = Command::new("curl")
+            .args(["-sf", &format!("http://127.0.0.1:{http}{path}")])
+            .output()
+            .expect("curl");
+        serde_json::from_slice(&o.stdout).expect("JSON")
+    };
+    let ids = get("/instances");
+    assert_eq!(ids.as_array().map(Vec::len), Some(30), "{ids}");
+    let id = ids[0].as_str().expect("an instance");
+    let m = get(&format!("/instances/{id}/metadata?expand"));
+    assert_eq!(m["Origin"], "DicomProtocol", "{m}");
+    assert_eq!(m["RemoteAET"], "MODALITY1", "{m}");
+    d.terminate(20);
+
+    assert_eq!(counted_instances(&home), 30);
+    let changes = home.json(&["changes", "--limit", "1000"]);
+    let new_instances = changes["Changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["ChangeType"] == "NewInstance")
+        .count();
+    assert_eq!(new_instances, 30, "{changes}");
+    let sent: std::collections::HashSet<Vec<u8>> = files
+        .iter()
+        .map(|f| dataset_of(&std::fs::read(f).expect("read")).to_vec())
+        .collect();
+    let stored = home.stored_files();
+    assert_eq!(stored.len(), 30, "{stored:?}");
+    for f in &stored {
+        let bytes = std::fs::read(f).expect("read");
+        assert!(
+            sent.contains(dataset_of(&bytes)),
+            "{} is not as sent",
+            f.display()
+        );
+    }
+    let check = home.run(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+}
+
+/// A power loss during the import journal's run: the answered instances' records are whole
+/// (each answer waited for its record's flush) but their files, never synced, may be torn; the
+/// last group's record, whose flush did not finish, is torn with its file (never answered).
+/// Made by hand after a `kill -9`. The next open writes the answered files again from their
+/// records and drops the last instance: never listed, its file gone.
+#[test]
+fn after_a_power_loss_torn_files_come_back_from_the_journal_and_a_torn_record_is_dropped() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (mut d, port) = scp(&home, json!({}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The first is a checkpoint (durable, no record), the next four have records.
+    let files = sources(dir.path(), 5);
+    let s = storescu(port, &[], &files);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    let records = journal_records(&home);
+    assert_eq!(records.len(), 4);
+    let stored = home.stored_files();
+    let file_of = |key: &str| {
+        stored
+            .iter()
+            .find(|f| f.file_name().and_then(|n| n.to_str()) == Some(key))
+            .unwrap_or_else(|| panic!("no file {key} in {stored:?}"))
+            .clone()
+    };
+    // The last record torn (a byte of its file's bytes not written), and its file short.
+    let last = &records[3];
+    let journal = home.path().join("imports.journal");
+    let mut bytes = std::fs::read(&journal).expect("journal");
+    bytes[(last.at + last.len - 10) as usize] ^= 0xFF;
+    std::fs::write(&journal, &bytes).expect("tear the record");
+    // Its file was never published (that waits for the flush): in `incoming/`, short.
+    let incoming = home.path().join("storage/incoming");
+    let never_answered = incoming.join(&last.key);
+    let b = std::fs::read(file_of(&last.key)).expect("read");
+    std::fs::remove_file(file_of(&last.key)).expect("unpublish");
+    std::fs::write(&never_answered, &b[..b.len() / 2]).expect("short");
+    // The answered ones: one short, one torn, one gone, all back in `incoming/` (the
+    // publications lost).
+    for (n, record) in records[..3].iter().enumerate() {
+        let f = file_of(&record.key);
+        let to = incoming.join(&record.key);
+        std::fs::rename(&f, &to).expect("back to incoming/");
+        let mut b = std::fs::read(&to).expect("read");
+        match n {
+            0 => b.truncate(100),
+            1 => b[500..600].fill(0xAA),
+            _ => b.clear(),
+        }
+        std::fs::write(&to, &b).expect("damage");
+    }
+
+    let check = home.run(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert_eq!(instance_count(&home), 4);
+    assert_eq!(counted_instances(&home), 4);
+    let left = home.stored_files();
+    assert_eq!(left.len(), 4, "{left:?}");
+    let stored: std::collections::HashSet<Vec<u8>> = left
+        .iter()
+        .map(|f| std::fs::read(f).expect("read"))
+        .collect();
+    for record in &records[..3] {
+        assert!(
+            stored.contains(&record.bytes),
+            "record {} not stored whole",
+            record.seq
+        );
+    }
+    assert!(
+        !stored
+            .iter()
+            .any(|b| dataset_of(b) == dataset_of(&last.bytes))
+    );
+    assert!(!never_answered.exists());
+    // Settled: the next open replays nothing (the records are of an older generation now).
+    let check = home.run(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert_eq!(instance_count(&home), 4);
+    assert_eq!(home.stored_files(), left);
+}
+
+/// Checkpoints every 5 records: the journal is written again from offset 0 four times (the
+/// stale records of older generations further on; a checkpoint's own instance, and a new
+/// home's first, is not journaled), and an `rm` of an instance of the last generation commits durably, persisting
+/// the deferred rows before it. After a `kill -9`, every instance acknowledged is listed and
+/// the removed one does not come back.
+#[test]
+fn the_journal_wraps_around_at_checkpoints_and_a_removal_is_not_undone() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (mut d, port) = scp_with_env(&home, json!({}), &[(JOURNAL_KNOB, "5")]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sources(dir.path(), 29);
+    let ids = || -> std::collections::BTreeSet<String> {
+        home.json(&["ls", "instances"])
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|i| i["ID"].as_str().expect("ID").to_string())
+            .collect()
+    };
+    // Instances 1 (a new home's first), 7, 13, 19 and 25 are checkpoints: 2-6, 8-12, ... are
+    // records 1-5, 6-10, ...
+    let s = storescu(port, &[], &files[..25]);
+    assert!(s.status.success(), "{}", stderr(&s));
+    let before = ids();
+    // Records 21 and 22, of generation 20; the first removed (a durable commit).
+    let s = storescu(port, &[], &files[25..27]);
+    assert!(s.status.success(), "{}", stderr(&s));
+    let removed = ids()
+        .difference(&before)
+        .next()
+        .expect("a new instance")
+        .clone();
+    let o = home.run(&["rm", &removed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Records 23 and 24, deferred, lost with the process.
+    let s = storescu(port, &[], &files[27..]);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    let records = journal_records(&home);
+    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+    assert_eq!(
+        seqs,
+        [21, 22, 23, 24],
+        "the journal was written again from offset 0"
+    );
+
+    let check = home.run(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let listed = ids();
+    assert_eq!(listed.len(), 28, "{listed:?}");
+    assert!(!listed.contains(&removed), "the removed instance came back");
+    assert_eq!(counted_instances(&home), 28);
+    assert_eq!(home.stored_files().len(), 28);
+}
+
+/// A home whose database and storage were deleted (to start again) after a `kill -9`: the
+/// import journal left there belongs to the old database, and none of its records comes back
+/// into the new one.
+#[test]
+fn a_journal_left_beside_a_new_database_is_not_replayed_into_it() {
+    if !dcmtk() {
+        return;
+    }
+    let home = Home::new();
+    let (mut d, port) = scp(&home, json!({}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sources(dir.path(), 3);
+    let s = storescu(port, &[], &files);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    assert_eq!(
+        journal_records(&home).len(),
+        2,
+        "the first was a checkpoint"
+    );
+    std::fs::remove_file(home.path().join("index.redb")).expect("rm index.redb");
+    std::fs::remove_dir_all(home.path().join("storage")).expect("rm storage");
+    assert_eq!(instance_count(&home), 0, "an inline open leaves it alone");
+    let (mut d, port) = scp(&home, json!({}));
+    assert_eq!(instance_count(&home), 0);
+    let s = storescu(port, &[], &files[..1]);
+    assert!(s.status.success(), "{}", stderr(&s));
+    d.kill9();
+    assert_eq!(instance_count(&home), 1);
 }
 
 #[test]

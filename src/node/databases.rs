@@ -76,10 +76,24 @@ impl Databases {
         }
     }
 
-    /// The store over this index, with the files under `storage`.
-    pub fn store(&self, storage: std::path::PathBuf, metrics: Arc<Metrics>) -> Result<Store> {
+    /// The store over this index, with the files under `storage`. On redb, the import
+    /// journal a crash left is settled first; `journal_imports` (a daemon's) makes small
+    /// imports durable by it from then on (`store/import_journal.rs`).
+    pub fn store(
+        &self,
+        home: &Home,
+        storage: std::path::PathBuf,
+        metrics: Arc<Metrics>,
+        journal_imports: bool,
+    ) -> Result<Store> {
         match self {
-            Databases::Redb(db) => Store::open(db.clone(), storage, metrics),
+            Databases::Redb(db) => Store::open_journaled(
+                db.clone(),
+                storage,
+                metrics,
+                &home.imports_journal(),
+                journal_imports,
+            ),
             Databases::Postgres(db) => Store::open_shared(
                 crate::persist::postgres::index_store(db.clone(), &storage)?,
                 storage,

@@ -95,13 +95,20 @@ impl Node {
 
     /// `open` with the clock the metrics use (tests drive time with a `ManualClock`).
     pub fn open_with_clock(home: Home, config: Config, clock: Arc<dyn Clock>) -> Result<Node> {
-        Self::open_inner(home, config, clock, false)
+        Self::open_inner(home, config, clock, false, false)
     }
 
     /// `open`, but a missing or empty database is created even when the storage holds files:
     /// for `dicomq check`, which rebuilds the index from them.
     pub fn open_for_repair(home: Home, config: Config) -> Result<Node> {
-        Self::open_inner(home, config, Arc::new(SystemClock::new()), true)
+        Self::open_inner(home, config, Arc::new(SystemClock::new()), true, false)
+    }
+
+    /// `open` for the daemon: small imports (C-STOREs, single uploads) are made durable by the
+    /// import journal, their index commits deferred (`store/import_journal.rs`). Not for an
+    /// inline command, which would settle the journal again at its exit.
+    pub fn open_for_daemon(home: Home, config: Config) -> Result<Node> {
+        Self::open_inner(home, config, Arc::new(SystemClock::new()), false, true)
     }
 
     fn open_inner(
@@ -109,6 +116,7 @@ impl Node {
         config: Config,
         clock: Arc<dyn Clock>,
         allow_fresh: bool,
+        journal_imports: bool,
     ) -> Result<Node> {
         home.ensure()?;
         let storage = config
@@ -127,7 +135,7 @@ impl Node {
         );
         let (outputs_dir, anonymization_key) = db.shared_state(&home, &storage);
         let store = Arc::new(
-            db.store(storage, metrics.clone())?
+            db.store(&home, storage, metrics.clone(), journal_imports)?
                 .with_reserve(reserve)
                 .overwriting(config.overwrite_instances),
         );
@@ -177,8 +185,8 @@ impl Node {
         })
     }
 
-    /// Opens the home, waiting up to `timeout` while another process holds the database
-    /// (`on_wait` is told once).
+    /// Opens the home for the daemon (`open_for_daemon`), waiting up to `timeout` while another
+    /// process holds the database (`on_wait` is told once).
     pub fn open_waiting(
         home: Home,
         config: Config,
@@ -187,7 +195,7 @@ impl Node {
     ) -> Result<Node> {
         let db = home.database();
         retry_while_busy(&db, timeout, on_wait, || {
-            Node::open(home.clone(), config.clone())
+            Node::open_for_daemon(home.clone(), config.clone())
         })
     }
 

@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::store::header::ParsedHeader;
 use crate::store::ids::Level;
 use crate::store::index::{
-    Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
-    Statistics,
+    Change, ChangeType, ChangedResource, Existing, Indexed, JournalMark, JournalMarks, NewInstance,
+    Removal, ResourceRecord, Statistics,
 };
 
 /// How many matches of a prefix are enough to call it ambiguous (and list them).
@@ -83,6 +83,23 @@ pub trait IndexStore: Send + Sync {
     /// logged, ancestors left empty removed, its files recorded as intents) and the new one
     /// indexed: `Replaced` names the old files.
     fn commit_batch(&self, items: &[NewInstance<'_>], existing: Existing) -> Result<Vec<Indexed>>;
+
+    /// The import journal's marks, when this index can defer the durability of a commit to
+    /// it (`store/import_journal.rs`); `None` when it cannot (imports then commit durably).
+    fn journal_marks(&self) -> Result<Option<JournalMarks>> {
+        Ok(None)
+    }
+
+    /// `commit_batch` under the import journal (`mark`: deferred, or a durable checkpoint),
+    /// recording the mark in the same transaction. Only when `journal_marks` is `Some`.
+    fn commit_batch_journaled(
+        &self,
+        _items: &[NewInstance<'_>],
+        _existing: Existing,
+        _mark: JournalMark,
+    ) -> Result<Vec<Indexed>> {
+        Err(Error::Internal("this index has no import journal".into()))
+    }
 
     /// `dicomq check --repair`, all or nothing: indexes `add` (files found without a row) and
     /// removes the instances of `drop` (rows whose file is gone) with the ancestors they leave

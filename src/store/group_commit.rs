@@ -17,6 +17,10 @@
 //! and drops the rows of those that differ (`Store::open`), as nobody was answered for them. A
 //! sync that fails after its rows committed removes them again (`Sink::undo`) before the group
 //! is answered with the failure.
+//!
+//! The job beside the commit is the sink's: in a daemon, a group of small imports is made
+//! durable by the flush of its records in the import journal instead of its files' sync, and
+//! its commit is deferred (`store/import_journal.rs`); the shape here is the same.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -26,8 +30,14 @@ use super::header::ParsedHeader;
 use super::index::{Indexed, NewInstance, StoredFile};
 use crate::error::{Error, Result};
 
-/// One new instance: its parsed header and the file it was written to.
-pub type Entry = (ParsedHeader, StoredFile);
+/// One new instance: its parsed header, the file it was written to, and that file's bytes
+/// when the import still holds them (a small import's sink journals them instead of syncing
+/// the file: `store/import_journal.rs`).
+pub struct Entry {
+    pub header: ParsedHeader,
+    pub file: StoredFile,
+    pub bytes: Option<Vec<u8>>,
+}
 
 /// What became of one import's entries.
 #[derive(Debug)]
@@ -50,10 +60,11 @@ pub trait Sink: Sync {
     fn sync(&self, files: &[&str]) -> std::io::Result<()>;
     /// Indexes the group, all or nothing; one answer per instance, in order.
     fn commit(&self, news: &[NewInstance<'_>]) -> Result<Vec<Indexed>>;
-    /// The sync of these files as a job of its own, when it may run beside `commit`: their
-    /// directory entries are durable and the recovery at open can check each against its row.
-    /// The group's records must carry a CRC-32 too (checked here).
-    fn sync_beside(&self, _files: &[&str]) -> Option<SyncJob> {
+    /// The sync of the group's files (or whatever else makes the group durable, such as a
+    /// journal's flush) as a job of its own, when it may run beside `commit`: their directory
+    /// entries are durable and the recovery at open can check each against its row. The
+    /// group's records must carry a CRC-32 too (checked here).
+    fn sync_beside(&self, _group: &[&Entry]) -> Option<SyncJob> {
         None
     }
     /// Removes the instances `ids` committed beside a sync that failed, all or nothing.
@@ -213,15 +224,15 @@ fn run_group(
             .collect::<Vec<_>>()
     };
     let entries = || group.iter().flat_map(|(_, entries)| entries);
-    let files: Vec<&str> = entries().map(|(_, file)| file.uuid.as_str()).collect();
+    let files: Vec<&str> = entries().map(|e| e.file.uuid.as_str()).collect();
     let news: Vec<NewInstance<'_>> = entries()
-        .map(|(header, file)| NewInstance {
-            header,
-            file: file.clone(),
+        .map(|e| NewInstance {
+            header: &e.header,
+            file: e.file.clone(),
         })
         .collect();
-    let beside = if entries().all(|(_, file)| file.crc32.is_some()) {
-        sink.sync_beside(&files)
+    let beside = if entries().all(|e| e.file.crc32.is_some()) {
+        sink.sync_beside(&entries().collect::<Vec<_>>())
     } else {
         None
     };
@@ -307,9 +318,9 @@ mod tests {
         fn commit(&self, news: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
             (self.commit)(news)
         }
-        fn sync_beside(&self, files: &[&str]) -> Option<SyncJob> {
+        fn sync_beside(&self, group: &[&Entry]) -> Option<SyncJob> {
             let sync = self.sync.clone();
-            let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+            let files: Vec<String> = group.iter().map(|e| e.file.uuid.clone()).collect();
             let job = move || sync(&files.iter().map(String::as_str).collect::<Vec<_>>());
             self.beside.then(|| Box::new(job) as SyncJob)
         }
@@ -346,9 +357,9 @@ mod tests {
 
     /// An entry whose record carries its file's CRC-32 (a file written from memory).
     fn checked_entry(n: u64) -> Entry {
-        let (header, mut file) = entry(n);
-        file.crc32 = Some(n as u32);
-        (header, file)
+        let mut e = entry(n);
+        e.file.crc32 = Some(n as u32);
+        e
     }
 
     fn entry(n: u64) -> Entry {
@@ -362,7 +373,11 @@ mod tests {
             transfer_syntax: header.transfer_syntax.clone(),
             crc32: None,
         };
-        (header, file)
+        Entry {
+            header,
+            file,
+            bytes: None,
+        }
     }
 
     #[test]
@@ -520,7 +535,7 @@ mod tests {
     fn a_sync_failing_beside_a_commit_removes_the_new_rows_before_answering() {
         let group = GroupCommit::default();
         let (a, b) = (checked_entry(1), checked_entry(2));
-        let (id_a, id_b) = (a.0.ids.instance.clone(), b.0.ids.instance.clone());
+        let (id_a, id_b) = (a.header.ids.instance.clone(), b.header.ids.instance.clone());
         let sink = steps(
             |_: &[&str]| Err(std::io::Error::other("EIO")),
             // The second was indexed before: its row is not this group's to remove.

@@ -5,11 +5,13 @@
 //! the commit, their records carrying each file's CRC-32), then publish the files to their
 //! place. A crash at any point leaves files in `incoming/` that the next open publishes
 //! (indexed, and whole when the record has a CRC-32) or deletes (not indexed, or a row dropped
-//! with them: see `Store::open`).
+//! with them: see `Store::open`). In a daemon, a few small files are made durable by their
+//! records in the import journal instead, their commit deferred (`import_journal.rs`).
 
 use std::collections::HashSet;
 use std::io::{BufReader, Cursor};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +20,8 @@ use super::files::FileStorage;
 use super::group_commit::{Entry, Outcome, Sink, SyncJob};
 use super::header::{ParsedHeader, parse_header_for_import};
 use super::ids::InstanceIds;
-use super::index::{Existing, Indexed, NewInstance, StoredFile};
+use super::import_journal::{GroupPlan, ImportJournal, MAX_JOURNALED_BYTES, ToJournal};
+use super::index::{Existing, Indexed, JournalMark, NewInstance, StoredFile};
 use crate::error::Result;
 use crate::input_file::InputFile;
 
@@ -361,13 +364,15 @@ impl Store {
             .iter()
             .filter_map(|(i, uuid)| {
                 let p = prepared[*i].take()?;
-                // What the recovery checks a file against when its sync ran beside the commit.
-                let crc32 = match (&p.payload, &items[*i].source) {
-                    (Payload::Item, ImportSource::Bytes(b)) | (Payload::Bytes(b), _) if checked => {
-                        Some(crc32fast::hash(b))
-                    }
+                // The bytes written, moved along when the sync may run beside the commit (the
+                // sink may journal them); the result only needs the label.
+                let bytes = match (p.payload, &mut items[*i].source) {
+                    (Payload::Item, ImportSource::Bytes(b)) if checked => Some(std::mem::take(b)),
+                    (Payload::Bytes(b), _) if checked => Some(b),
                     _ => None,
                 };
+                // What the recovery checks a file against when its sync ran beside the commit.
+                let crc32 = bytes.as_deref().map(crc32fast::hash);
                 let file = StoredFile {
                     uuid: uuid.clone(),
                     size: p.size,
@@ -375,7 +380,11 @@ impl Store {
                     transfer_syntax: p.header.transfer_syntax.clone(),
                     crc32,
                 };
-                Some((p.header, file))
+                Some(Entry {
+                    header: p.header,
+                    file,
+                    bytes,
+                })
             })
             .collect();
         let indexed = if entries.is_empty() {
@@ -464,29 +473,122 @@ impl Store {
 }
 
 /// The import's side of a group commit: the files' sync, the index commit, and whether the
-/// one may run beside the other.
+/// one may run beside the other. With the import journal (`store/import_journal.rs`), a group
+/// of small files is made durable by its records instead: their flush runs beside a deferred
+/// index commit, and the files are synced at the journal's next checkpoint.
 struct ImportSink<'a> {
     store: &'a Store,
 }
 
+impl ImportSink<'_> {
+    /// The group's records, written to the journal, and the job that flushes them; `None`
+    /// when the group is not journaled (a checkpoint is then planned if one is due).
+    fn journal_beside(&self, journal: &Arc<ImportJournal>, group: &[&Entry]) -> Option<SyncJob> {
+        if !journal.available() {
+            return None;
+        }
+        let mut items = Vec::with_capacity(group.len());
+        for e in group {
+            let (Some(bytes), Some(crc32)) = (&e.bytes, e.file.crc32) else {
+                return None;
+            };
+            if bytes.len() > MAX_JOURNALED_BYTES {
+                return None;
+            }
+            items.push(ToJournal {
+                key: &e.file.uuid,
+                crc32,
+                attached: &e.header.attached,
+                bytes,
+            });
+        }
+        let plan = match journal.plan(&items) {
+            Ok(plan) => plan,
+            Err(e) => {
+                // Not fatal: the files are synced instead.
+                tracing::warn!("import journal: {e}; small imports sync their files instead");
+                return None;
+            }
+        };
+        let GroupPlan::Append { .. } = plan else {
+            return None;
+        };
+        let flush = journal.flush_job();
+        let journal = journal.clone();
+        Some(Box::new(move || {
+            flush().inspect_err(|_| journal.withdraw(plan))
+        }))
+    }
+}
+
 impl Sink for ImportSink<'_> {
     fn sync(&self, files: &[&str]) -> std::io::Result<()> {
-        self.store.blobs().sync_staged(files)
+        let store = self.store;
+        let checkpoint = store
+            .journal
+            .as_ref()
+            .filter(|j| matches!(j.planned(), Some(GroupPlan::Checkpoint { .. })));
+        let Some(journal) = checkpoint else {
+            return store.blobs().sync_staged(files);
+        };
+        // Every file written since the last checkpoint, this group's too, and their
+        // publications: one `syncfs`.
+        let synced = store.files.sync_filesystem();
+        if synced.is_err() {
+            journal.take();
+        }
+        synced
     }
 
     fn commit(&self, news: &[NewInstance<'_>]) -> Result<Vec<Indexed>> {
-        self.store.index.commit_batch(news, self.store.existing)
+        let store = self.store;
+        let plan = store
+            .journal
+            .as_ref()
+            .and_then(|j| j.take().map(|p| (j, p)));
+        let Some((journal, plan)) = plan else {
+            return store.index.commit_batch(news, store.existing);
+        };
+        let mark = match plan {
+            GroupPlan::Append { last, .. } => JournalMark::Deferred { seq: last },
+            GroupPlan::Checkpoint { seq } => JournalMark::Checkpoint { seq },
+        };
+        let committed = store
+            .index
+            .commit_batch_journaled(news, store.existing, mark);
+        match (&committed, plan) {
+            (Ok(_), GroupPlan::Checkpoint { seq }) => journal.reset(seq),
+            // Answered as a failure: the records must not replay.
+            (Err(_), GroupPlan::Append { .. }) => journal.withdraw(plan),
+            _ => {}
+        }
+        committed
     }
 
     /// Beside: files whose directory entries are durable (so a crash leaves each where the
     /// recovery looks, in `incoming/`), on a store no other daemon settles, and never when an
     /// import may replace an instance (dropping the new row after a crash would lose the old
     /// instance too).
-    fn sync_beside(&self, files: &[&str]) -> Option<SyncJob> {
+    fn sync_beside(&self, group: &[&Entry]) -> Option<SyncJob> {
         let store = self.store;
+        let files: Vec<&str> = group.iter().map(|e| e.file.uuid.as_str()).collect();
         let beside = store.sync_beside_commit
             && store.existing == Existing::Keep
-            && store.blobs().entries_durable(files);
+            && store.blobs().entries_durable(&files);
+        if let Some(journal) = &store.journal {
+            // Whatever an earlier group planned and did not commit is void.
+            journal.take();
+            if !beside {
+                return None;
+            }
+            if let Some(job) = self.journal_beside(journal, group) {
+                return Some(job);
+            }
+            if let Some(GroupPlan::Checkpoint { .. }) = journal.planned() {
+                // Synced and committed durably instead (`sync`, `commit`).
+                return None;
+            }
+        }
         if !beside {
             return None;
         }

@@ -95,6 +95,30 @@ impl ResourceRecord {
     }
 }
 
+/// How an import's index commit stands to the import journal (`store/import_journal.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalMark {
+    /// Not durable at return (visible at once, persisted by the next durable commit of any
+    /// writer on the index, lost in a crash before it); records that the rows of the journal's
+    /// records up to `seq` are in this commit or an earlier one.
+    Deferred { seq: u64 },
+    /// Durable, and so is every file of the journal's records up to `seq`: the journal starts
+    /// again as generation `seq`.
+    Checkpoint { seq: u64 },
+}
+
+/// What the index last recorded of the import journal (both 0 before its first use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JournalMarks {
+    /// Whether this index ever recorded marks: a journal found beside an index that never
+    /// did belongs to another database (one deleted and created again).
+    pub recorded: bool,
+    /// The records up to this sequence number have their rows in the index.
+    pub rows_up_to: u64,
+    /// The journal's generation: the records of older ones are settled.
+    pub generation: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Indexed {
     Success,

@@ -8,13 +8,15 @@ mod group_commit;
 pub mod header;
 pub mod ids;
 pub mod import;
+mod import_journal;
 pub mod index;
+mod journal_replay;
 pub mod metadata;
 pub mod reserve;
 pub mod tags;
 pub mod views;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use redb::Database;
@@ -50,6 +52,9 @@ pub struct Store {
     /// Whether a few files' sync may run beside their index commit (`group_commit`): not on a
     /// storage directory other daemons share, whose opens settle `incoming/` too.
     sync_beside_commit: bool,
+    /// What makes small imports durable while their index commits are not
+    /// (`import_journal.rs`); `None`: every import commits durably.
+    journal: Option<Arc<import_journal::ImportJournal>>,
 }
 
 /// What is below one resource: counts of the lower levels (0 for its own and higher ones) and
@@ -71,13 +76,27 @@ impl Store {
         Self::open_with(index, storage_dir, metrics)
     }
 
+    /// `open` with the import journal at `journal` (`import_journal.rs`): the records a crash
+    /// left there are settled first (`journal_replay.rs`); with `write`, small imports are
+    /// durable by their records there from then on, their index commits deferred.
+    pub fn open_journaled(
+        db: Arc<Database>,
+        storage_dir: PathBuf,
+        metrics: Arc<Metrics>,
+        journal: &Path,
+        write: bool,
+    ) -> Result<Store> {
+        let index = Arc::new(RedbIndexStore::open(db)?);
+        Self::open_settling(index, storage_dir, metrics, None, Some((journal, write)))
+    }
+
     /// `open` over any index.
     pub fn open_with(
         index: Arc<dyn IndexStore>,
         storage_dir: PathBuf,
         metrics: Arc<Metrics>,
     ) -> Result<Store> {
-        Self::open_settling(index, storage_dir, metrics, None)
+        Self::open_settling(index, storage_dir, metrics, None, None)
     }
 
     /// `open` over an index other daemons share, with the storage directory: a file in
@@ -89,7 +108,13 @@ impl Store {
         storage_dir: PathBuf,
         metrics: Arc<Metrics>,
     ) -> Result<Store> {
-        Self::open_settling(index, storage_dir, metrics, Some(SHARED_INCOMING_GRACE))
+        Self::open_settling(
+            index,
+            storage_dir,
+            metrics,
+            Some(SHARED_INCOMING_GRACE),
+            None,
+        )
     }
 
     fn open_settling(
@@ -97,8 +122,9 @@ impl Store {
         storage_dir: PathBuf,
         metrics: Arc<Metrics>,
         keep_recent: Option<std::time::Duration>,
+        journal: Option<(&Path, bool)>,
     ) -> Result<Store> {
-        let store = Store {
+        let mut store = Store {
             index,
             files: FileStorage::with_metrics(storage_dir, metrics.clone()),
             metrics,
@@ -108,6 +134,7 @@ impl Store {
             find_cache: find_cache::FindCache::default(),
             existing: index::Existing::Keep,
             sync_beside_commit: keep_recent.is_none(),
+            journal: None,
         };
         let blobs = store.blobs();
         let leftovers = store.index.pending_intents()?;
@@ -123,6 +150,12 @@ impl Store {
             }
             store.index.clear_intents(&leftovers)?;
         }
+        // Before the files of `incoming/` are settled: a record may rewrite one there.
+        let journal = match journal {
+            Some((path, write)) => journal_replay::open_and_replay(&store, path, write)?,
+            None => None,
+        };
+        let blobs = store.blobs();
         let staged = blobs
             .staged()
             .map_err(|e| Error::io(blobs.label("incoming").0, e))?;
@@ -164,12 +197,13 @@ impl Store {
                 "settled files left by an interrupted import"
             );
         }
+        store.journal = journal;
         Ok(store)
     }
 
     /// Whether the file `uuid` left in `incoming/` holds what the row of `instance` committed:
     /// its size and CRC-32, when the row has one (a file written from memory, whose sync may
-    /// have run beside the commit). Read in bounded chunks, never past the committed size.
+    /// have run beside the commit).
     fn staged_file_intact(&self, instance: &str, uuid: &str) -> Result<bool> {
         let record = self.index.get(Level::Instance, instance)?;
         let Some(file) = record.and_then(|r| r.file).filter(|f| f.uuid == uuid) else {
@@ -179,18 +213,24 @@ impl Store {
             // Synced before its commit: nothing to check.
             return Ok(true);
         };
+        self.blob_matches(uuid, file.size, crc32)
+    }
+
+    /// Whether the file `uuid` (published or staged) is there with `size` bytes of CRC-32
+    /// `crc32`. Read in bounded chunks, never past `size`.
+    fn blob_matches(&self, uuid: &str, size: u64, crc32: u32) -> Result<bool> {
         let blobs = self.blobs();
         let mut reader = match blobs.open(uuid) {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(Error::io(blobs.label(uuid).0, e)),
         };
-        if reader.len() != file.size {
+        if reader.len() != size {
             return Ok(false);
         }
         let mut hasher = crc32fast::Hasher::new();
         let mut buf = vec![0u8; 64 << 10];
-        let mut left = file.size;
+        let mut left = size;
         while left > 0 {
             let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
             let n = std::io::Read::read(&mut reader, &mut buf[..want])
@@ -202,6 +242,29 @@ impl Store {
             left -= n as u64;
         }
         Ok(hasher.finalize() == crc32)
+    }
+
+    /// Makes the import journal's records settled (`import_journal.rs`): every file synced,
+    /// then a durable checkpoint, so that the next open has nothing to replay. At a clean
+    /// shutdown (the store dropped); a crash instead leaves the records to the recovery.
+    fn checkpoint_journal(&self) -> Result<()> {
+        let Some(journal) = &self.journal else {
+            return Ok(());
+        };
+        if !journal.has_records() || self.broken.get().is_some() {
+            return Ok(());
+        }
+        self.files
+            .sync_filesystem()
+            .map_err(|e| Error::io(self.files.root(), e))?;
+        let seq = journal.last_seq();
+        self.index.commit_batch_journaled(
+            &[],
+            index::Existing::Keep,
+            index::JournalMark::Checkpoint { seq },
+        )?;
+        journal.reset(seq);
+        Ok(())
     }
 
     /// Orthanc's `OverwriteInstances`: an instance stored again replaces the one stored before
@@ -513,6 +576,16 @@ impl Store {
         rec.file
             .map(|f| f.uuid)
             .ok_or_else(|| Error::Internal(format!("instance {id} has no file")))
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Err(e) = self.checkpoint_journal() {
+            tracing::warn!(
+                "cannot settle the import journal at shutdown (the next open will): {e}"
+            );
+        }
     }
 }
 

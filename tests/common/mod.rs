@@ -137,9 +137,15 @@ impl Home {
 
     /// Starts the daemon and waits until its socket answers.
     pub fn daemon(&self, extra: &[&str]) -> Daemon {
+        self.daemon_with_env(extra, &[])
+    }
+
+    /// `daemon` with these environment variables (the test knobs).
+    pub fn daemon_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dicomq"))
             .env_clear()
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .arg("--home")
             .arg(self.path())
             .arg("daemon")

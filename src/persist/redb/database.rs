@@ -22,7 +22,8 @@ pub const SCHEMA_VERSION: u64 = 1;
 /// Databases written before the `meta` table existed.
 const UNVERSIONED: u64 = 1;
 
-const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// The schema version, and the import journal's marks (`index_store.rs`).
+pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const VERSION_KEY: &str = "schema_version";
 
 /// Opens `index.redb`; a database held by another process is `Error::Busy`, an unreadable one

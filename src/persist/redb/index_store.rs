@@ -9,13 +9,14 @@ use redb::{
     ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 
+use super::database::META;
 use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
 use crate::store::header::ParsedHeader;
 use crate::store::ids::Level;
 use crate::store::index::{
-    Change, ChangeType, ChangedResource, Existing, Indexed, NewInstance, Removal, ResourceRecord,
-    Statistics, level_word,
+    Change, ChangeType, ChangedResource, Existing, Indexed, JournalMark, JournalMarks, NewInstance,
+    Removal, ResourceRecord, Statistics, level_word,
 };
 use crate::store::views::{expected_instances, series_status};
 
@@ -37,6 +38,10 @@ const FILE_INTENTS: TableDefinition<&str, u64> = TableDefinition::new("store_fil
 /// The changes log: seq → JSON `Change`, at most `MAX_CHANGES` (the oldest go first).
 const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("store_changes");
 const MAX_CHANGES: u64 = 100_000;
+
+/// The import journal's marks, in the database's `meta` table (`JournalMarks`).
+const JOURNAL_ROWS_KEY: &str = "import_journal_seq";
+const JOURNAL_GENERATION_KEY: &str = "import_journal_generation";
 
 fn table(level: Level) -> TableDefinition<'static, &'static str, &'static [u8]> {
     match level {
@@ -311,6 +316,55 @@ impl IndexStore for RedbIndexStore {
     fn commit_batch(&self, items: &[NewInstance<'_>], existing: Existing) -> Result<Vec<Indexed>> {
         let tx = self.db.begin_write()?;
         let out = insert_batch(&tx, items, existing)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn journal_marks(&self) -> Result<Option<JournalMarks>> {
+        let tx = self.db.begin_read()?;
+        let meta = match tx.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => {
+                return Ok(Some(JournalMarks::default()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let get = |key| -> Result<Option<u64>> { Ok(meta.get(key)?.map(|v| v.value())) };
+        let (rows_up_to, generation) = (get(JOURNAL_ROWS_KEY)?, get(JOURNAL_GENERATION_KEY)?);
+        Ok(Some(JournalMarks {
+            recorded: rows_up_to.is_some() || generation.is_some(),
+            rows_up_to: rows_up_to.unwrap_or(0),
+            generation: generation.unwrap_or(0),
+        }))
+    }
+
+    /// The rows and the mark in one transaction: a deferred one without a device flush (redb's
+    /// `Durability::None`: the next durable commit of any writer persists it, mark included,
+    /// so that a durable state never holds rows the mark does not cover).
+    fn commit_batch_journaled(
+        &self,
+        items: &[NewInstance<'_>],
+        existing: Existing,
+        mark: JournalMark,
+    ) -> Result<Vec<Indexed>> {
+        let mut tx = self.db.begin_write()?;
+        if let JournalMark::Deferred { .. } = mark {
+            tx.set_durability(redb::Durability::None)
+                .map_err(|e| Error::Internal(format!("import journal durability: {e}")))?;
+        }
+        let out = insert_batch(&tx, items, existing)?;
+        {
+            let mut meta = tx.open_table(META)?;
+            match mark {
+                JournalMark::Deferred { seq } => {
+                    meta.insert(JOURNAL_ROWS_KEY, seq)?;
+                }
+                JournalMark::Checkpoint { seq } => {
+                    meta.insert(JOURNAL_ROWS_KEY, seq)?;
+                    meta.insert(JOURNAL_GENERATION_KEY, seq)?;
+                }
+            }
+        }
         tx.commit()?;
         Ok(out)
     }
@@ -690,5 +744,91 @@ mod tests {
             index.resolve("ffffffff"),
             Err(Error::NotFound { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod journal_tests {
+    use super::*;
+    use crate::store::header::parse_header;
+    use crate::store::index::StoredFile;
+
+    fn new_instance<'a>(header: &'a ParsedHeader, uuid: &str) -> NewInstance<'a> {
+        NewInstance {
+            header,
+            file: StoredFile {
+                uuid: uuid.to_string(),
+                size: 1,
+                sop_class: header.sop_class.clone(),
+                transfer_syntax: header.transfer_syntax.clone(),
+                crc32: Some(1),
+            },
+        }
+    }
+
+    /// What the import journal relies on: a deferred commit is visible at once and lost in a
+    /// crash (the file as the disk holds it: copied while the database is open), a later
+    /// durable commit of any writer persists it with its mark, and a checkpoint sets the
+    /// generation.
+    #[test]
+    fn a_deferred_commit_is_visible_at_once_and_durable_only_with_a_later_durable_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("index.redb");
+        let db = Arc::new(Database::create(&path).expect("db"));
+        let index = RedbIndexStore::open(db.clone()).expect("open");
+        let marks = index
+            .journal_marks()
+            .expect("marks")
+            .expect("redb has them");
+        assert!(!marks.recorded);
+        let headers: Vec<ParsedHeader> = [1u64, 200, 300]
+            .iter()
+            .map(|seed| {
+                let bytes = crate::testdata::small_instance(*seed, 1000);
+                parse_header(std::io::Cursor::new(bytes.as_slice())).expect("header")
+            })
+            .collect();
+        let id = |i: usize| headers[i].ids.instance.as_str();
+        let commit = |i: usize, mark| {
+            let news = [new_instance(&headers[i], &format!("file-{i}"))];
+            let out = index
+                .commit_batch_journaled(&news, Existing::Keep, mark)
+                .expect("commit");
+            assert_eq!(out, vec![Indexed::Success]);
+        };
+        commit(0, JournalMark::Checkpoint { seq: 4 });
+        commit(1, JournalMark::Deferred { seq: 5 });
+        assert!(
+            index.contains(Level::Instance, id(1)).expect("get"),
+            "visible"
+        );
+        let crashed = |name: &str| {
+            let copy = dir.path().join(name);
+            std::fs::copy(&path, &copy).expect("copy");
+            let db = Arc::new(Database::create(&copy).expect("reopen"));
+            RedbIndexStore::open(db).expect("open")
+        };
+        let after = crashed("crash-1.redb");
+        assert!(after.contains(Level::Instance, id(0)).expect("get"));
+        assert!(
+            !after.contains(Level::Instance, id(1)).expect("get"),
+            "lost"
+        );
+        let marks = after.journal_marks().expect("marks").expect("some");
+        assert_eq!((marks.rows_up_to, marks.generation), (4, 4));
+        assert!(marks.recorded);
+        assert_eq!(after.statistics().expect("stats").instances, 1);
+        // Another writer's durable commit (a removal) persists the deferred rows and mark.
+        index.remove(Level::Instance, id(0)).expect("remove");
+        commit(2, JournalMark::Deferred { seq: 6 });
+        let after = crashed("crash-2.redb");
+        assert!(!after.contains(Level::Instance, id(0)).expect("get"));
+        assert!(
+            after.contains(Level::Instance, id(1)).expect("get"),
+            "persisted"
+        );
+        assert!(!after.contains(Level::Instance, id(2)).expect("get"));
+        let marks = after.journal_marks().expect("marks").expect("some");
+        assert_eq!((marks.rows_up_to, marks.generation), (5, 4));
     }
 }
