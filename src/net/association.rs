@@ -7,6 +7,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, RawFd};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -407,22 +408,36 @@ impl Session {
         let label = format!("C-STORE from {} ({})", self.caller, self.ip);
         let ts = transfer_syntax.to_string();
         let metadata = received::origin(&self.caller, &self.called, self.ip);
-        let outcome = tokio::task::spawn_blocking(move || {
-            received::store(
-                &node,
-                label,
-                metadata,
-                &Received {
-                    sop_class: &sop_class,
-                    sop_instance: &sop_instance,
-                    transfer_syntax: &ts,
-                    data: &data,
-                },
-            )
-        })
-        .await;
+        let store = move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                received::store(
+                    &node,
+                    label,
+                    metadata,
+                    &Received {
+                        sop_class: &sop_class,
+                        sop_instance: &sop_instance,
+                        transfer_syntax: &ts,
+                        data: &data,
+                    },
+                )
+            }))
+        };
+        // On the daemon's multi-threaded runtime the import runs on this worker thread, its
+        // other tasks handed to another (`block_in_place`): no hop to a blocking thread and
+        // back per instance, which storescu, waiting for each answer, pays in full.
+        let outcome = if tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            tokio::task::block_in_place(store).ok()
+        } else {
+            tokio::task::spawn_blocking(store)
+                .await
+                .ok()
+                .and_then(Result::ok)
+        };
         match outcome {
-            Ok(o) => {
+            Some(o) => {
                 if o.status != status::SUCCESS {
                     tracing::warn!(
                         "DICOM: C-STORE from {} refused ({:#06x}): {}",
@@ -433,7 +448,7 @@ impl Session {
                 }
                 Command::store_rsp(&command, o.status, o.comment.as_deref())
             }
-            Err(_) => Command::store_rsp(
+            None => Command::store_rsp(
                 &command,
                 status::PROCESSING_FAILURE,
                 Some("the store failed unexpectedly"),
