@@ -242,8 +242,40 @@ fn postgresql_restarted_under_traffic_loses_nothing_acknowledged() {
         acknowledged.len()
     );
     for id in &acknowledged {
-        wait_state(&homes[1], id, "Success", 60);
+        let done = within(60, || {
+            job(&homes[1], id).filter(|j| j["State"] == "Success")
+        });
+        assert!(
+            done.is_some(),
+            "job {id} not Success on the second daemon within 60 s; as each daemon sees it: \
+             {:?} / {:?}\n--- first daemon's log (end):\n{}\n--- second daemon's log (end):\n{}",
+            job(&homes[0], id).map(|j| j["State"].clone()),
+            job(&homes[1], id).map(|j| j["State"].clone()),
+            log_end(&homes[0]),
+            log_end(&homes[1]),
+        );
     }
+}
+
+/// `f`'s first `Some` within `secs`, polled every 50 ms.
+fn within<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The last lines of `home`'s daemon log (what a failed test prints).
+fn log_end(home: &Home) -> String {
+    let log = std::fs::read_to_string(home.path().join("daemon.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
 }
 
 /// The issue's takeover with real output: an archive job whose daemon is killed mid-way is
