@@ -76,6 +76,41 @@ pub fn copy_file(src: &Path, dest: &Path) -> Result<()> {
     write_with(dest, |f| std::io::copy(&mut from, f).map(|_| ()))
 }
 
+/// Creates `path` as `size` bytes of zeros, durably: written (not just allocated, so that later
+/// overwrites in place change no extent state: a journal's `fdatasync` then flushes data only),
+/// synced, renamed into place, its directory synced. A failure (a full disk) leaves nothing.
+pub fn create_zeroed(path: &Path, size: u64) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".new");
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = File::create(&tmp).and_then(|file| {
+        write_zeros(&file, 0, size)?;
+        file.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Writes zeros over `from..to` of `file`.
+pub fn write_zeros(file: &File, from: u64, to: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let chunk = vec![0u8; 256 << 10];
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(chunk.len() as u64) as usize;
+        file.write_all_at(&chunk[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -241,7 +241,9 @@ impl ImportJournal {
                 self.path.display()
             )));
         }
-        match create_zeroed(&self.path, self.new_capacity) {
+        let created = crate::atomic::create_zeroed(&self.path, self.new_capacity)
+            .and_then(|()| OpenOptions::new().read(true).write(true).open(&self.path));
+        match created {
             Ok(file) => {
                 let file = Arc::new(file);
                 st.file = Some(file.clone());
@@ -397,33 +399,6 @@ fn decode_payload(seq: u64, mut payload: Vec<u8>) -> Option<JournalRecord> {
         attached: Attached(head.attached),
         bytes,
     })
-}
-
-/// A new journal of `capacity` bytes: zeros written (not just allocated, so that overwriting
-/// them changes no extent and an `fdatasync` flushes data only), made durable, then renamed
-/// into place.
-fn create_zeroed(path: &Path, capacity: u64) -> io::Result<File> {
-    let tmp = path.with_extension("journal.new");
-    let written = File::create(&tmp).and_then(|file| {
-        let chunk = vec![0u8; 1 << 20];
-        let mut at = 0;
-        while at < capacity {
-            let n = (capacity - at).min(chunk.len() as u64) as usize;
-            file.write_all_at(&chunk[..n], at)?;
-            at += n as u64;
-        }
-        file.sync_all()
-    });
-    if let Err(e) = written {
-        // A full disk: leave no partial journal taking the space.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        File::open(dir)?.sync_all()?;
-    }
-    OpenOptions::new().read(true).write(true).open(path)
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ fn crc(generation: u64, payload: &[u8]) -> u32 {
 impl Journal {
     /// Creates a journal at `path`, zero-filled.
     pub fn create(path: &Path) -> Result<()> {
-        create_zeroed(path).map_err(|e| Error::io(path, e))
+        crate::atomic::create_zeroed(path, JOURNAL_BYTES).map_err(|e| Error::io(path, e))
     }
 
     /// Opens the journal at `path` and returns the payloads of `generation`'s records, oldest
@@ -65,7 +65,7 @@ impl Journal {
         let len = file.metadata().map_err(io_err)?.len();
         if len < JOURNAL_BYTES {
             // Shorter than expected (created by hand, or truncated): grow it once, durably.
-            write_zeros(&file, len, JOURNAL_BYTES).map_err(io_err)?;
+            crate::atomic::write_zeros(&file, len, JOURNAL_BYTES).map_err(io_err)?;
             file.sync_all().map_err(io_err)?;
         }
         let journal = Journal {
@@ -180,37 +180,6 @@ impl Journal {
         }
         self.end = self.end.min(from);
     }
-}
-
-/// A new journal: zeros written (not just allocated, so that later overwrites change no
-/// extent state), made durable, then renamed into place.
-fn create_zeroed(path: &Path) -> io::Result<()> {
-    let tmp = path.with_extension("journal.new");
-    let written = File::create(&tmp).and_then(|file| {
-        write_zeros(&file, 0, JOURNAL_BYTES)?;
-        file.sync_all()
-    });
-    if let Err(e) = written {
-        // A full disk: leave no partial journal taking the space.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
-fn write_zeros(file: &File, from: u64, to: u64) -> io::Result<()> {
-    let chunk = vec![0u8; 256 << 10];
-    let mut at = from;
-    while at < to {
-        let n = (to - at).min(chunk.len() as u64) as usize;
-        file.write_all_at(&chunk[..n], at)?;
-        at += n as u64;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
