@@ -12,8 +12,7 @@
 //! - Every transaction that changes jobs sends `pg_notify('dicomq_jobs', "<token> <id>…")`; each
 //!   daemon LISTENs on a connection of its own (`subscribe`) and reads the changed jobs again.
 //!   While that connection is down, it reads everything again every second.
-//! - `Durability::Checkpoint` batches commit with `synchronous_commit = off`: durable within
-//!   PostgreSQL's `wal_writer_delay` (200 ms by default), not waited for.
+//! - Every batch commits synchronously, `Durability::Checkpoint` ones too (see `batch`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -136,7 +135,6 @@ impl PgJobStore {
     async fn batch(
         &self,
         changes: &[Change<'_>],
-        durability: Durability,
         leases: &[Lease],
     ) -> std::result::Result<Applied, Failure> {
         let cols = changes
@@ -149,11 +147,10 @@ impl PgJobStore {
             .map_err(Failure::plain)?;
         let conn = Pipelined::connect(&self.db).await?;
         let c = conn.client();
-        let setup = if durability == Durability::Checkpoint && leases.is_empty() {
-            "SET LOCAL synchronous_commit = off"
-        } else {
-            ""
-        };
+        // Every batch commits synchronously, progress checkpoints too: an asynchronous commit
+        // that a PostgreSQL crash loses leaves this daemon's view ahead of the table, and its
+        // next change of that job then reads as another daemon's takeover (the job stops here
+        // and stays Running, leased to this daemon, for good).
         let writes = try_join_all(changes.iter().zip(&cols).map(|(change, cols)| async move {
             match (change, cols) {
                 (Change::Put { old, new }, Some(cols)) => {
@@ -171,7 +168,7 @@ impl PgJobStore {
             }
         }));
         let first = tokio::try_join!(
-            conn.begin(setup),
+            conn.begin(""),
             writes,
             self.claimable(c, leases),
             self.prepare_last(c)
@@ -654,16 +651,17 @@ impl JobStore for PgJobStore {
         }
     }
 
+    /// Every batch commits synchronously, whatever its `Durability` (see `batch`).
     fn apply_checked(
         &self,
         changes: &[Change<'_>],
-        durability: Durability,
+        _durability: Durability,
         leases: &[Lease],
     ) -> Result<Applied> {
         if changes.is_empty() && leases.is_empty() {
             return Ok(Applied::default());
         }
-        self.with_retries(|| self.batch(changes, durability, leases))
+        self.with_retries(|| self.batch(changes, leases))
     }
 
     fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
