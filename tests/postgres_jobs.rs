@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Home, poll, stderr, stdout};
+use common::{Daemon, Home, poll, stderr, stdout, try_poll};
 
 /// `n` data homes on database `url` and one storage directory under `shared`.
 fn homes(url: &str, shared: &Path, n: usize) -> Vec<Home> {
@@ -242,7 +242,7 @@ fn postgresql_restarted_under_traffic_loses_nothing_acknowledged() {
         acknowledged.len()
     );
     for id in &acknowledged {
-        let done = within(60, || {
+        let done = try_poll(60, || {
             job(&homes[1], id).filter(|j| j["State"] == "Success")
         });
         assert!(
@@ -254,20 +254,6 @@ fn postgresql_restarted_under_traffic_loses_nothing_acknowledged() {
             log_end(&homes[0]),
             log_end(&homes[1]),
         );
-    }
-}
-
-/// `f`'s first `Some` within `secs`, polled every 50 ms.
-fn within<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -208,16 +208,21 @@ impl Drop for Daemon {
 }
 
 /// Polls `f` until it returns Some, or panics after `secs`.
-pub fn poll<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub fn poll<T>(secs: u64, what: &str, f: impl FnMut() -> Option<T>) -> T {
+    try_poll(secs, f).unwrap_or_else(|| panic!("timed out waiting for {what}"))
+}
+
+/// `f`'s first `Some` within `secs` (polled every 20 ms), or `None`: for a caller that says
+/// more than `poll` when it times out.
+pub fn try_poll<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
         if let Some(v) = f() {
-            return v;
+            return Some(v);
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
