@@ -73,6 +73,10 @@ pub struct JobRecord {
     /// never written (and in homes older than this field).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub revision: u64,
+    /// A shared store's lease holder whose claim made it Running (a daemon's lease owner name;
+    /// kept after it ends): tells a daemon's own earlier write from another's takeover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
 }
 
 fn is_zero(n: &u64) -> bool {

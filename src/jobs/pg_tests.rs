@@ -44,7 +44,11 @@ impl JobKind for Steps {
 }
 
 fn daemon(db: &Arc<PgDatabase>, workers: usize, kind: &Arc<Steps>) -> Arc<JobsEngine> {
-    let store: Arc<dyn JobStore> = Arc::new(PgJobStore::new(db.clone()));
+    daemon_on(Arc::new(PgJobStore::new(db.clone())), workers, kind)
+}
+
+fn daemon_on(store: Arc<PgJobStore>, workers: usize, kind: &Arc<Steps>) -> Arc<JobsEngine> {
+    let store: Arc<dyn JobStore> = store;
     let kinds: Vec<Arc<dyn JobKind>> = vec![kind.clone()];
     let e = JobsEngine::open_with(
         store,
@@ -231,4 +235,48 @@ fn controls_of_one_job_on_two_daemons_are_never_lost() {
     assert_eq!(stored.state, JobState::Failure, "the cancel was not lost");
     a.shutdown();
     b.shutdown();
+}
+
+/// A progress checkpoint commits but the daemon is told it failed (its answer lost, its
+/// outcome unknown): its view is then behind the table, and its worker's next change
+/// conflicts with the daemon's own committed one. The job is still Running under this
+/// daemon's lease: its worker goes on from the stored version, and the job ends well within
+/// a lease. (It used to be dropped as "taken over by another daemon" and, its lease renewed
+/// with those of the daemon's other jobs, stay Running for good.)
+#[test]
+fn a_change_that_committed_unbeknownst_to_its_daemon_does_not_orphan_its_job() {
+    let Some(server) = server() else {
+        return;
+    };
+    let db = server.fresh();
+    let kind = Arc::new(Steps::default());
+    let store = Arc::new(PgJobStore::new(db.clone()));
+    let a = daemon_on(store.clone(), 2, &kind);
+    // Runs beside it all along, under the same lease owner.
+    let long = a
+        .submit("Steps", json!({"steps": 400, "ms": 40}), 0)
+        .expect("submit");
+    let id = a
+        .submit("Steps", json!({"steps": 8, "ms": 40}), 0)
+        .expect("submit");
+    a.start_workers();
+    let reached = |job: &str, n: usize| {
+        kind.ran
+            .lock()
+            .expect("ran")
+            .iter()
+            .filter(|(j, _)| j == job)
+            .count()
+            >= n
+    };
+    poll("both running", Duration::from_secs(10), || {
+        reached(&id, 2) && reached(&long, 1)
+    });
+    store.lose_answers(1);
+    poll("the job ends", Duration::from_secs(8), || {
+        state(&a, &id) == Some(JobState::Success)
+    });
+    let stored = PgJobStore::new(db).get(&id).expect("get").expect("job");
+    assert_eq!(stored.state, JobState::Success);
+    a.shutdown();
 }

@@ -129,8 +129,9 @@ pub trait JobStore: Send + Sync {
         claim_each(leases, |lease| self.claim(lease))
     }
 
-    /// Extends every lease `owner` holds by `duration` (the running daemon's heartbeat).
-    fn renew(&self, owner: &str, duration: Duration) -> Result<()>;
+    /// Extends the leases `owner` holds on jobs `ids` by `duration` (the running daemon's
+    /// heartbeat, naming the jobs its workers run: a job it holds but does not run expires).
+    fn renew(&self, owner: &str, ids: &[String], duration: Duration) -> Result<()>;
 
     /// Makes `Checkpoint` batches durable if the oldest not yet durable is getting old (about
     /// half a second). Returns whether it flushed.

@@ -61,6 +61,9 @@ pub(super) struct Inner {
     /// Jobs that ran here and that another daemon took over (their lease ran out): their
     /// worker stops at its next step boundary.
     pub(super) lost: HashSet<String>,
+    /// Jobs running here whose change conflicted with a change of their own that did commit
+    /// (an outcome this daemon could not know): their worker goes on from that change.
+    pub(super) adopted: HashSet<String>,
     /// Jobs whose change was skipped because another daemon's came first, with the batch
     /// it was in (a control then decides again).
     pub(super) conflicted: HashMap<String, u64>,
@@ -90,6 +93,7 @@ impl Default for Inner {
             probe: false,
             claim_dry: false,
             lost: HashSet::new(),
+            adopted: HashSet::new(),
             conflicted: HashMap::new(),
             lease_owners: HashMap::new(),
             lease_generation: 0,

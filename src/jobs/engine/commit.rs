@@ -337,7 +337,8 @@ impl JobsEngine {
     }
     /// Jobs whose change another daemon's came before: their staged changes (decided on a
     /// version that is gone) are dropped and the stored versions become the committed ones.
-    /// A job that ran here and is Running elsewhere now was taken over: its worker stops.
+    /// A job that ran here and is Running elsewhere now was taken over: its worker stops; one
+    /// still Running under this daemon's lease stays its worker's (see `drive`).
     fn take_conflicts(
         &self,
         g: &mut Inner,
@@ -354,12 +355,24 @@ impl JobsEngine {
             g.conflicted.insert(id.clone(), batch);
         }
         for (id, rec) in fresh {
-            let ran_here = g.jobs.get(&id).is_some_and(runs_here);
+            let here = g.jobs.get(&id).filter(|r| runs_here(r));
+            let since = here.and_then(|r| r.running_since);
+            let runner = here.and_then(|r| r.runner.clone());
             match rec {
-                Some(r) => {
-                    if ran_here && r.state == JobState::Running {
-                        tracing::warn!("job {id} was taken over by another daemon");
-                        g.lost.insert(id.clone());
+                Some(mut r) => {
+                    if since.is_some() && r.state == JobState::Running {
+                        if runner.is_some() && r.runner == runner {
+                            // Still under the lease of this daemon's claim: the stored version
+                            // is a write of its own that it took for failed (a commit whose
+                            // outcome was unknown). Its worker goes on from there.
+                            tracing::warn!("job {id}: an earlier change of it did commit");
+                            r.running_since = since;
+                            g.lost.remove(&id);
+                            g.adopted.insert(id.clone());
+                        } else {
+                            tracing::warn!("job {id} was taken over by another daemon");
+                            g.lost.insert(id.clone());
+                        }
                     }
                     g.jobs.insert(id, r);
                 }
@@ -374,15 +387,16 @@ impl JobsEngine {
 
     /// A job the store claimed for worker `n`: Running in the committed view, the worker's to
     /// take. A job this process already runs (the store handed it out again because its lease
-    /// expired, e.g. after a clock jump) is left with the worker that runs it.
+    /// expired: renewals failed, a clock jump) is left with the worker that runs it, under the
+    /// new lease (its next change conflicts, and is adopted: `take_conflicts`).
     pub(super) fn take_claimed(&self, g: &mut Inner, n: usize, mut rec: JobRecord, now: Instant) {
-        if g.jobs.get(&rec.id).is_some_and(runs_here) {
-            tracing::warn!(
-                "job {} was claimed again while running here: ignored",
-                rec.id
-            );
+        if let Some(cur) = g.jobs.get_mut(&rec.id).filter(|r| runs_here(r)) {
+            tracing::warn!("job {} was claimed again while running here", rec.id);
+            cur.runner = rec.runner;
+            g.lost.remove(&rec.id);
             return;
         }
+        g.adopted.remove(&rec.id);
         if g.staged.contains_key(&rec.id) {
             // Controls of a Pending job wait for the claims in flight (`control_once`), so no
             // change can be staged on top of the version the store just replaced.

@@ -256,21 +256,24 @@ impl JobsEngine {
         }
     }
 
-    /// Renews the leases of the jobs this engine runs. A claim whose commit failed may still
-    /// have committed (the connection was lost during COMMIT): after such a failure the engine
-    /// claims under a new owner name, and only the names of jobs it runs are renewed, so such
-    /// a job is not kept leased by a daemon that does not run it.
+    /// Renews the leases of the jobs this engine runs, by name: a job it holds but does not
+    /// run (a claim whose commit failed may still have committed, the connection lost during
+    /// COMMIT) expires, and another daemon takes it. After such a failure the engine also
+    /// claims under a new owner name.
     fn renew_leases(&self) {
-        let owners: std::collections::HashSet<String> = {
+        let mut owners: HashMap<String, Vec<String>> = HashMap::new();
+        {
             let mut g = self.lock();
             let Inner {
                 lease_owners, jobs, ..
             } = &mut *g;
             lease_owners.retain(|id, _| jobs.get(id).is_some_and(runs_here));
-            lease_owners.values().cloned().collect()
-        };
-        for owner in owners {
-            if let Err(e) = self.store.renew(&owner, LEASE) {
+            for (id, owner) in lease_owners.iter() {
+                owners.entry(owner.clone()).or_default().push(id.clone());
+            }
+        }
+        for (owner, ids) in owners {
+            if let Err(e) = self.store.renew(&owner, &ids, LEASE) {
                 tracing::error!("cannot renew the leases of the running jobs: {e}");
             }
         }
@@ -366,6 +369,7 @@ impl JobsEngine {
             flags: Flags::default(),
             user_data,
             revision: 0,
+            runner: None,
         };
         let mut g = self.lock();
         if g.stopping {

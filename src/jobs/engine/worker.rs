@@ -2,6 +2,7 @@
 //! engine's group commit), drives it step by step, and asks for its next job in the commit that
 //! records "this job left Running", so both share one transaction.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use super::super::batch::Ticket;
 use super::super::kind::{StepContext, StepOutcome};
 use super::super::model::{CANCELED_JOB, INTERNAL_ERROR, JobRecord, now_us};
 use super::super::state::{Event, Flags, JobState, advance, boundary};
-use super::cache::{Inner, Slot};
+use super::cache::{Inner, Slot, runs_here};
 use super::{JobsEngine, TICK, refused};
 use crate::error::{Error, Result};
 use crate::persist::job_store::Durability;
@@ -36,16 +37,17 @@ pub(super) enum Step {
 
 impl JobsEngine {
     pub(super) fn worker_loop(self: Arc<Self>, n: usize) {
-        let mut next: Option<String> = None;
+        // Jobs claimed for this worker, to drive in order (two at most: see `drive`).
+        let mut mine: VecDeque<String> = VecDeque::new();
         loop {
-            let id = match next.take() {
+            let id = match mine.pop_front() {
                 Some(id) => id,
                 None => match self.claim_next(n) {
                     Some(id) => id,
                     None => return,
                 },
             };
-            next = self.drive(n, &id);
+            self.drive(n, &id, &mut mine);
         }
     }
 
@@ -125,14 +127,15 @@ impl JobsEngine {
     }
 
     /// Runs a Running job (its claim committed) step by step until it leaves Running or the
-    /// engine stops. Returns the next job if the commit of its end claimed one for this worker.
-    fn drive(&self, n: usize, id: &str) -> Option<String> {
+    /// engine stops. Queues in `mine` the next job if the commit of its end claimed one for
+    /// this worker.
+    fn drive(&self, n: usize, id: &str, mine: &mut VecDeque<String>) {
         loop {
             match self.run_once(n, id) {
                 Ok(Step::Continue) => continue,
                 Ok(Step::Stop) => {
                     self.set_slot(n, Slot::Idle);
-                    return None;
+                    return;
                 }
                 Ok(Step::Left { ticket, discard }) => {
                     let (mut g, committed) = {
@@ -141,10 +144,16 @@ impl JobsEngine {
                     };
                     match committed {
                         Ok(()) => {
-                            let next = g.assigned.remove(&n);
+                            mine.extend(g.assigned.remove(&n));
+                            // Its end lost to a conflict with a change of its own that did
+                            // commit (`take_conflicts`): still Running here, from that change.
+                            let again = g.adopted.remove(id) && g.latest(id).is_some_and(runs_here);
                             drop(g);
                             self.discard(discard);
-                            return next;
+                            if again {
+                                continue;
+                            }
+                            return;
                         }
                         // Memory is back to the committed state (Running): run it again,
                         // unless the engine stops (a broken database is never retried).
@@ -153,7 +162,7 @@ impl JobsEngine {
                             tracing::error!("job {id}: {e}");
                             if self.lock().stopping {
                                 self.set_slot(n, Slot::Idle);
-                                return None;
+                                return;
                             }
                             std::thread::sleep(COMMIT_RETRY);
                         }
@@ -163,7 +172,7 @@ impl JobsEngine {
                     tracing::error!("job {id}: {e}");
                     std::thread::sleep(COMMIT_RETRY);
                     if self.lock().stopping {
-                        return None;
+                        return;
                     }
                 }
             }
@@ -193,6 +202,7 @@ impl JobsEngine {
     /// One step boundary and one step.
     pub(super) fn run_once(&self, n: usize, id: &str) -> Result<Step> {
         let mut g = self.lock();
+        g.adopted.remove(id);
         if g.lost.remove(id) {
             return Ok(Step::Stop);
         }

@@ -28,6 +28,7 @@ pub fn run_all<H: Harness>(h: &H) {
     claim_order_is_priority_then_fifo(h);
     two_claims_never_return_the_same_job(h);
     an_expired_lease_makes_a_claimed_job_claimable_again(h);
+    a_renewal_extends_only_the_leases_it_names(h);
     a_failing_batch_leaves_nothing(h);
     apply_and_claim_claims_after_the_changes(h);
     a_failing_apply_and_claim_leaves_nothing(h);
@@ -62,6 +63,7 @@ fn job(n: u64, priority: i32) -> JobRecord {
         flags: Flags::default(),
         user_data: None,
         revision: 0,
+        runner: None,
     }
 }
 
@@ -154,6 +156,25 @@ fn two_claims_never_return_the_same_job<H: Harness>(h: &H) {
     assert_eq!(unique.len(), 60, "no job claimed twice");
 }
 
+/// A daemon renews the jobs its workers run: one it holds without running it (its claim's
+/// answer was lost) expires and is claimed again.
+fn a_renewal_extends_only_the_leases_it_names<H: Harness>(h: &H) {
+    let s = h.empty();
+    put_all(&s, &[job(1, 0), job(2, 0)]);
+    let run = s.claim(&lease("a", 300)).expect("claim").expect("job 1");
+    let orphan = s.claim(&lease("a", 300)).expect("claim").expect("job 2");
+    s.renew(
+        "a",
+        std::slice::from_ref(&run.id),
+        Duration::from_millis(LONG_MS),
+    )
+    .expect("renew");
+    std::thread::sleep(Duration::from_millis(400));
+    let again = s.claim(&lease("b", LONG_MS)).expect("claim");
+    assert_eq!(again.map(|r| r.id), Some(orphan.id));
+    assert!(s.claim(&lease("c", LONG_MS)).expect("claim").is_none());
+}
+
 fn an_expired_lease_makes_a_claimed_job_claimable_again<H: Harness>(h: &H) {
     let s = h.empty();
     put_all(&s, &[job(1, 0), job(2, 0)]);
@@ -168,7 +189,12 @@ fn an_expired_lease_makes_a_claimed_job_claimable_again<H: Harness>(h: &H) {
     assert_eq!(b.id, a.id);
     assert_eq!(b.state, JobState::Running);
     // A live (renewed) lease is never taken over.
-    s.renew("b", Duration::from_millis(LONG_MS)).expect("renew");
+    s.renew(
+        "b",
+        std::slice::from_ref(&b.id),
+        Duration::from_millis(LONG_MS),
+    )
+    .expect("renew");
     std::thread::sleep(Duration::from_millis(100));
     let c = s
         .claim(&lease("c", LONG_MS))
@@ -188,7 +214,8 @@ fn an_expired_lease_makes_a_claimed_job_claimable_again<H: Harness>(h: &H) {
         Durability::StateChange,
     )
     .expect("apply");
-    s.renew("c", Duration::ZERO).expect("renew");
+    s.renew("c", std::slice::from_ref(&c.id), Duration::ZERO)
+        .expect("renew");
     std::thread::sleep(Duration::from_millis(2));
     assert!(s.claim(&lease("e", LONG_MS)).expect("claim").is_none());
 }
@@ -501,8 +528,8 @@ mod redb_run {
         fn claim(&self, lease: &Lease) -> Result<Option<JobRecord>> {
             self.0.claim(lease)
         }
-        fn renew(&self, owner: &str, duration: std::time::Duration) -> Result<()> {
-            self.0.renew(owner, duration)
+        fn renew(&self, owner: &str, ids: &[String], duration: std::time::Duration) -> Result<()> {
+            self.0.renew(owner, ids, duration)
         }
         fn flush_if_stale(&self) -> Result<bool> {
             self.0.flush_if_stale()

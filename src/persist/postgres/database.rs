@@ -140,26 +140,56 @@ impl PgDatabase {
         })
     }
 
-    /// Whether transaction `txid`, whose commit got no answer, committed nevertheless (the
+    /// Whether transaction `tx`, whose commit got no answer, committed nevertheless (the
     /// answer was lost with the connection): `None` when that cannot be known. Asked on a new
     /// connection; the transaction may still be finishing, or the server restarting (then
     /// asked again, for up to 5 s).
-    pub async fn committed_after_all(&self, txid: i64) -> Option<bool> {
+    ///
+    /// After a crash the server gives again the IDs that no surviving WAL record used: if ours
+    /// did not commit, its ID may since be another transaction's. So once the server restarted
+    /// (`TxMark::server_started` differs), "committed" cannot be told from that other
+    /// transaction's and is answered `None`; any other status (or an ID the server has not
+    /// given yet) means ours did not commit — had its commit record survived, its ID would
+    /// not have been given again.
+    pub async fn committed_after_all(&self, tx: &TxMark) -> Option<bool> {
         for _ in 0..50 {
-            let status = match self.client().await {
-                Ok(c) => c
-                    .query_one("SELECT txid_status($1)::text", &[&txid])
-                    .await
-                    .map(|row| row.get::<_, Option<String>>(0))
-                    .ok(),
+            let answer = match self.client().await {
+                Ok(c) => Some(
+                    c.query_one(
+                        "SELECT txid_status($1)::text, pg_postmaster_start_time()::text",
+                        &[&tx.txid],
+                    )
+                    .await,
+                ),
                 Err(_) => None,
             };
-            match status.as_ref().map(|s| s.as_deref()) {
-                Some(Some("committed")) => return Some(true),
-                Some(Some("in progress")) | None => {
+            let row = match answer {
+                Some(Ok(row)) => row,
+                // "transaction ID is in the future": forgotten in a crash, so not committed.
+                Some(Err(e))
+                    if e.code()
+                        == Some(&tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE) =>
+                {
+                    return Some(false);
+                }
+                // The server is unreachable or restarting: ask again.
+                Some(Err(_)) | None => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let status: Option<String> = row.get(0);
+            let restarted = row.get::<_, String>(1) != tx.server_started;
+            match (status.as_deref(), restarted) {
+                (Some("committed"), false) => return Some(true),
+                (Some("committed"), true) => return None,
+                // Still finishing (the connection broke on our side only).
+                (Some("in progress"), false) => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Some(_) => return Some(false),
+                (Some(_), _) => return Some(false),
+                // Too old for the server to remember (beyond wrap-around).
+                (None, _) => return None,
             }
         }
         None
@@ -178,6 +208,18 @@ impl PgDatabase {
         }
     }
 }
+
+/// A transaction as `PgDatabase::committed_after_all` asks about it: its ID and when the
+/// server that gave it started (an ID is given again after a crash). Read inside the
+/// transaction with `TX_MARK`'s columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxMark {
+    pub txid: i64,
+    pub server_started: String,
+}
+
+/// The columns `TxMark` is read from, in its fields' order.
+pub const TX_MARK: &str = "txid_current(), pg_postmaster_start_time()::text";
 
 /// `url` with its password replaced by `***` (the URL form and libpq's `password=` form).
 pub fn redact(url: &str) -> String {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Transaction;
 
-use super::database::PgDatabase;
+use super::database::{PgDatabase, TX_MARK, TxMark};
 use super::error::is_retryable;
 use crate::error::{Error, Result};
 use crate::persist::index_store::IndexStore;
@@ -81,18 +81,18 @@ impl PgIndexStore {
                     let mut tx = Tx::begin(&mut client).await?;
                     tx.max_changes = self.max_changes;
                     let out = body(&mut tx).await?;
-                    let txid = tx.txid;
-                    Ok::<_, Failure>((tx.finish().await?, txid, out))
+                    let mark = tx.mark.clone();
+                    Ok::<_, Failure>((tx.finish().await?, mark, out))
                 }
                 .await;
                 match staged {
-                    Ok((tx, txid, out)) => {
+                    Ok((tx, mark, out)) => {
                         return match tx.commit().await {
                             Ok(()) => Ok(out),
                             // No answer from the server (an answer is a refusal): ask.
                             Err(e)
                                 if e.as_db_error().is_none()
-                                    && self.db.committed_after_all(txid).await == Some(true) =>
+                                    && self.db.committed_after_all(&mark).await == Some(true) =>
                             {
                                 tracing::warn!(error = %e, "an index commit's answer was lost; it committed");
                                 Ok(out)
@@ -211,7 +211,7 @@ fn change_of(row: &tokio_postgres::Row) -> Result<Change> {
 struct Tx<'c> {
     tx: Transaction<'c>,
     /// The transaction's ID, to ask whether it committed when the commit's answer is lost.
-    txid: i64,
+    mark: TxMark,
     /// The last change number as committed when the lock was taken.
     first: u64,
     /// How many changes the log keeps.
@@ -231,17 +231,23 @@ impl<'c> Tx<'c> {
     async fn begin(client: &'c mut deadpool_postgres::Client) -> Failable<Tx<'c>> {
         let tx = client.transaction().await?;
         let lock = tx
-            .prepare_cached("SELECT last_change, txid_current() FROM index_counters FOR UPDATE")
+            .prepare_cached(&format!(
+                "SELECT last_change, {TX_MARK} FROM index_counters FOR UPDATE"
+            ))
             .await?;
         // Sent together (one round trip): no writer waits for the lock forever, and a writer
         // that stops answering while it holds it is ended by the server, releasing it.
         let (_, row) =
             tokio::try_join!(tx.batch_execute(WRITER_TIMEOUTS), tx.query_one(&lock, &[]))?;
-        let (seq, txid) = (to_u64(row.get(0)), row.get(1));
+        let seq = to_u64(row.get(0));
+        let mark = TxMark {
+            txid: row.get(1),
+            server_started: row.get(2),
+        };
         let now = chrono::Utc::now();
         Ok(Tx {
             tx,
-            txid,
+            mark,
             first: seq,
             max_changes: MAX_CHANGES,
             seq,
@@ -1052,19 +1058,19 @@ mod tests {
             db.block_on(async {
                 let mut client = db.client().await.expect("client");
                 let tx = Tx::begin(&mut client).await.expect("begin");
-                let txid = tx.txid;
+                let mark = tx.mark.clone();
                 if commit {
                     tx.tx.commit().await.expect("commit");
                 } else {
                     tx.tx.rollback().await.expect("rollback");
                 }
-                txid
+                mark
             })
         };
         let (committed, rolled_back) = (txid(true), txid(false));
-        assert_eq!(db.block_on(db.committed_after_all(committed)), Some(true));
+        assert_eq!(db.block_on(db.committed_after_all(&committed)), Some(true));
         assert_eq!(
-            db.block_on(db.committed_after_all(rolled_back)),
+            db.block_on(db.committed_after_all(&rolled_back)),
             Some(false)
         );
     }

@@ -57,6 +57,10 @@ pub struct PgJobStore {
     /// Test hook: batches of at least this many changes fail after their writes (0: none).
     #[cfg(test)]
     fail_at_least: std::sync::atomic::AtomicUsize,
+    /// Test hook: this many next batches with changes commit, then report a failure (as a
+    /// commit whose answer was lost and whose outcome could not be learnt).
+    #[cfg(test)]
+    lose_answers: std::sync::atomic::AtomicUsize,
 }
 
 impl PgJobStore {
@@ -67,6 +71,8 @@ impl PgJobStore {
             stop: Arc::new(AtomicBool::new(false)),
             #[cfg(test)]
             fail_at_least: std::sync::atomic::AtomicUsize::new(0),
+            #[cfg(test)]
+            lose_answers: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -74,6 +80,12 @@ impl PgJobStore {
     #[cfg(test)]
     pub(crate) fn fail_batches(&self, n: Option<usize>) {
         self.fail_at_least.store(n.unwrap_or(0), Ordering::SeqCst);
+    }
+
+    /// Makes the next `n` batches with changes commit and then report a failure (tests).
+    #[cfg(test)]
+    pub(crate) fn lose_answers(&self, n: usize) {
+        self.lose_answers.store(n, Ordering::SeqCst);
     }
 
     fn failure(&self, e: tokio_postgres::Error) -> Failure {
@@ -173,7 +185,7 @@ impl PgJobStore {
             self.claimable(c, leases),
             self.prepare_last(c)
         );
-        let (txid, writes, rows, ()) = conn.or_rollback(first).await?;
+        let (tx, writes, rows, ()) = conn.or_rollback(first).await?;
         let mut told = Vec::with_capacity(changes.len() + leases.len());
         let mut conflicts = Vec::new();
         for (id, applied) in writes {
@@ -184,7 +196,8 @@ impl PgJobStore {
         }
         let decoded = rows
             .iter()
-            .map(|row| taken(row).and_then(|r| Columns::of(&r).map(|c| (r, c))))
+            .zip(leases)
+            .map(|(row, lease)| taken(row, lease).and_then(|r| Columns::of(&r).map(|c| (r, c))))
             .collect::<Result<Vec<_>>>()
             .map_err(Failure::plain);
         let (claimed, claimed_cols): (Vec<JobRecord>, Vec<Columns>) =
@@ -216,7 +229,18 @@ impl PgJobStore {
             tokio::try_join!(takes, self.notify(c, &told))?;
             Ok(())
         };
-        conn.commit_with(txid, last).await?;
+        conn.commit_with(&tx, last).await?;
+        #[cfg(test)]
+        if !changes.is_empty()
+            && self
+                .lose_answers
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err(Failure::plain(Error::Internal(
+                "database: injected loss of a commit's answer (it committed)".into(),
+            )));
+        }
         Ok(Applied { claimed, conflicts })
     }
 
@@ -525,9 +549,10 @@ fn decode_row(row: &Row) -> Result<JobRecord> {
 }
 
 /// A claimed row's job as it becomes: Running (a Pending job starts; a taken-over one stays
-/// Running), one revision higher.
-fn taken(row: &Row) -> Result<JobRecord> {
+/// Running) under `lease`, one revision higher.
+fn taken(row: &Row, lease: &Lease) -> Result<JobRecord> {
     let mut rec = decode_row(row)?;
+    rec.runner = Some(lease.owner.clone());
     if rec.state == JobState::Pending {
         rec.state =
             advance(rec.state, Event::Start).map_err(|r| Error::Invalid(r.message(&rec.id)))?;
@@ -688,11 +713,11 @@ impl JobStore for PgJobStore {
                     .map_err(|e| self.failure(e))
             };
             let first = tokio::try_join!(conn.begin(""), select, self.prepare_last(c));
-            let (txid, Some(row), ()) = conn.or_rollback(first).await? else {
+            let (tx, Some(row), ()) = conn.or_rollback(first).await? else {
                 conn.rollback().await;
                 return Ok(None);
             };
-            let decoded = taken(&row)
+            let decoded = taken(&row, lease)
                 .and_then(|r| Columns::of(&r).map(|c| (r, c)))
                 .map_err(Failure::plain);
             let (rec, cols) = conn.or_rollback(decoded).await?;
@@ -701,20 +726,20 @@ impl JobStore for PgJobStore {
                 tokio::try_join!(self.take(c, &rec, &cols, lease), self.notify(c, &told))?;
                 Ok(())
             };
-            conn.commit_with(txid, last).await?;
+            conn.commit_with(&tx, last).await?;
             Ok(Some(rec))
         })
     }
 
-    fn renew(&self, owner: &str, duration: Duration) -> Result<()> {
+    fn renew(&self, owner: &str, ids: &[String], duration: Duration) -> Result<()> {
         let micros = i64::try_from(duration.as_micros()).unwrap_or(i64::MAX);
         self.db.block_on(async {
             self.read(
                 "WITH renewed AS (UPDATE jobs \
                  SET lease_until = clock_timestamp() + $2::bigint * interval '1 microsecond' \
-                 WHERE lease_owner = $1 AND state = 'Running' RETURNING 1) \
+                 WHERE id = ANY($3) AND lease_owner = $1 AND state = 'Running' RETURNING 1) \
                  SELECT count(*) FROM renewed",
-                &[&owner, &micros],
+                &[&owner, &micros, &ids],
             )
             .await
             .map(|_| ())
@@ -739,13 +764,13 @@ impl JobStore for PgJobStore {
                     .map_err(|e| self.failure(e))
             };
             let first = tokio::try_join!(conn.begin(""), update, self.prepare_last(c));
-            let (txid, n, ()) = conn.or_rollback(first).await?;
+            let (tx, n, ()) = conn.or_rollback(first).await?;
             if n != 1 {
                 conn.rollback().await;
                 return Ok(false);
             }
             let told = [Told::Read(id)];
-            conn.commit_with(txid, self.notify(c, &told)).await?;
+            conn.commit_with(&tx, self.notify(c, &told)).await?;
             Ok(true)
         })
     }

@@ -17,7 +17,7 @@ use std::future::Future;
 use deadpool_postgres::{Client, Object};
 use tokio_postgres::SimpleQueryMessage;
 
-use super::database::PgDatabase;
+use super::database::{PgDatabase, TX_MARK, TxMark};
 use super::error::is_retryable;
 use crate::error::Error;
 
@@ -77,11 +77,11 @@ impl<'a> Pipelined<'a> {
 
     /// Sends BEGIN (then `setup`, e.g. `SET LOCAL …`) and asks the transaction's ID, in one
     /// simple query: join it with the transaction's first statements.
-    pub async fn begin(&self, setup: &str) -> Result<i64, Failure> {
+    pub async fn begin(&self, setup: &str) -> Result<TxMark, Failure> {
         let sql = if setup.is_empty() {
-            "BEGIN; SELECT txid_current()".to_string()
+            format!("BEGIN; SELECT {TX_MARK}")
         } else {
-            format!("BEGIN; {setup}; SELECT txid_current()")
+            format!("BEGIN; {setup}; SELECT {TX_MARK}")
         };
         let answers = self
             .client()
@@ -91,7 +91,10 @@ impl<'a> Pipelined<'a> {
         answers
             .iter()
             .find_map(|m| match m {
-                SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+                SimpleQueryMessage::Row(row) => Some(TxMark {
+                    txid: row.get(0)?.parse().ok()?,
+                    server_started: row.get(1)?.to_string(),
+                }),
                 _ => None,
             })
             .ok_or_else(|| Failure::plain(Error::Internal("BEGIN: no transaction ID".into())))
@@ -115,12 +118,12 @@ impl<'a> Pipelined<'a> {
 
     /// Sends COMMIT together with `last` (the transaction's last statements) and settles the
     /// outcome (see the module's documentation). Every statement `last` sends must be prepared
-    /// already: one still being prepared would be sent after COMMIT, outside the transaction. `txid` is what `begin` answered. When the
+    /// already: one still being prepared would be sent after COMMIT, outside the transaction. `tx` is what `begin` answered. When the
     /// transaction committed, every statement in it succeeded (an error would have turned the
     /// COMMIT into a rollback), even those whose answers were lost.
     pub async fn commit_with(
         &self,
-        txid: i64,
+        tx: &TxMark,
         last: impl Future<Output = Result<(), Failure>>,
     ) -> Result<(), Failure> {
         let db = self.db;
@@ -144,7 +147,7 @@ impl<'a> Pipelined<'a> {
             return Err(failure);
         }
         // The connection is broken: it stays out of the pool (`drop`).
-        match db.committed_after_all(txid).await {
+        match db.committed_after_all(tx).await {
             Some(true) => {
                 tracing::warn!(error = %failure.error, "a job commit's answer was lost; it committed");
                 Ok(())
@@ -201,11 +204,11 @@ mod tests {
         Some(db)
     }
 
-    /// The first round trip: BEGIN and an insert of `x`. Returns the transaction's ID and its
+    /// The first round trip: BEGIN and an insert of `x`. Returns the transaction's mark and its
     /// server process.
-    async fn insert(conn: &Pipelined<'_>, x: i32) -> Result<(i64, i32), Error> {
+    async fn insert(conn: &Pipelined<'_>, x: i32) -> Result<(TxMark, i32), Error> {
         let (db, c) = (conn.db, conn.client());
-        let (txid, row) = tokio::try_join!(conn.begin(""), async {
+        let (tx, row) = tokio::try_join!(conn.begin(""), async {
             c.execute("INSERT INTO t VALUES ($1)", &[&x])
                 .await
                 .map_err(|e| Failure::pg(db, &e))?;
@@ -214,7 +217,7 @@ mod tests {
                 .map_err(|e| Failure::pg(db, &e))
         })
         .map_err(|f| f.error)?;
-        Ok((txid, row.get(0)))
+        Ok((tx, row.get(0)))
     }
 
     /// A statement refused in the last round trip: COMMIT rolls back, nothing is stored, the
@@ -226,7 +229,7 @@ mod tests {
         };
         let outcome = db.block_on(async {
             let conn = Pipelined::connect(&db).await.map_err(|f| f.error)?;
-            let (txid, _) = insert(&conn, 1).await?;
+            let (tx, _) = insert(&conn, 1).await?;
             let c = conn.client();
             let again = c
                 .prepare_cached("INSERT INTO t VALUES (1)")
@@ -238,7 +241,7 @@ mod tests {
                     .map(|_| ())
                     .map_err(|e| Failure::pg(&db, &e))
             };
-            Ok::<_, Error>(conn.commit_with(txid, last).await)
+            Ok::<_, Error>(conn.commit_with(&tx, last).await)
         });
         let failure = outcome.expect("round trips").expect_err("a duplicate key");
         assert!(!failure.lost);
@@ -258,13 +261,13 @@ mod tests {
         };
         let outcome = db.block_on(async {
             let conn = Pipelined::connect(&db).await.map_err(|f| f.error)?;
-            let (txid, pid) = insert(&conn, 2).await?;
+            let (tx, pid) = insert(&conn, 2).await?;
             let other = db.client().await?;
             other
                 .execute("SELECT pg_terminate_backend($1)", &[&pid])
                 .await
                 .map_err(|e| db.error(&e))?;
-            Ok::<_, Error>(conn.commit_with(txid, async { Ok(()) }).await)
+            Ok::<_, Error>(conn.commit_with(&tx, async { Ok(()) }).await)
         });
         let failure = outcome
             .expect("round trips")
@@ -293,5 +296,47 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         assert_eq!(count(&db, "SELECT count(*) FROM t"), 0);
+    }
+
+    /// PostgreSQL crashes before a transaction's first WAL record is flushed: after the restart
+    /// its ID is given to the next transaction, which commits. Asked about the first, the
+    /// server's "committed" is the second's: never taken for the first's commit.
+    #[test]
+    fn a_transaction_id_given_again_after_a_crash_is_not_taken_for_a_commit() {
+        if server().is_none() {
+            return;
+        }
+        let Some(own) = dicomq_testdata::postgres::PgServer::start() else {
+            return;
+        };
+        let db = PgDatabase::open(&own.new_database(), std::time::Duration::from_secs(10))
+            .expect("open");
+        // Open (its connection held) while the server crashes.
+        let (lost, conn) = db
+            .block_on(async {
+                let conn = Pipelined::connect(&db).await?;
+                let mark = conn.begin("").await?;
+                Ok::<_, Failure>((mark, conn))
+            })
+            .map_err(|f| f.error)
+            .expect("begin");
+        own.stop();
+        own.start_again();
+        drop(conn);
+        let reused = db.block_on(async {
+            let c = db.client().await?;
+            let row = c
+                .query_one(&format!("SELECT {TX_MARK}"), &[])
+                .await
+                .map_err(|e| db.error(&e))?;
+            Ok::<i64, Error>(row.get(0))
+        });
+        assert_eq!(
+            reused.expect("a transaction after the restart"),
+            lost.txid,
+            "the test expects the forgotten ID to be given again"
+        );
+        assert_eq!(db.block_on(db.committed_after_all(&lost)), None);
+        own.stop();
     }
 }

@@ -420,11 +420,13 @@ impl JobStore for RedbJobStore {
             .pop())
     }
 
-    fn renew(&self, owner: &str, duration: Duration) -> Result<()> {
+    fn renew(&self, owner: &str, ids: &[String], duration: Duration) -> Result<()> {
         let until = lease_expiry(now_us(), duration);
         let mut st = self.lock();
-        for (who, expiry) in st.leases.values_mut() {
-            if who == owner {
+        for id in ids {
+            if let Some((who, expiry)) = st.leases.get_mut(id)
+                && who == owner
+            {
                 *expiry = until;
             }
         }
