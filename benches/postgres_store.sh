@@ -7,12 +7,12 @@
 # A private PostgreSQL server (initdb in a temporary directory, Unix socket only, default
 # durability: fsync on, synchronous_commit on) is started and stopped by the script; as root
 # it runs as the `postgres` user.
-# Usage: benches/postgres_store.sh [RUNS]
+# Usage: [DICOMQ_BIN=binary] benches/postgres_store.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 cargo build --release -q --bin dicomq --example gen_files
-bin=$PWD/target/release/dicomq
+bin=${DICOMQ_BIN:-$PWD/target/release/dicomq}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicomq-pgbench.XXXXXX")
 # shellcheck source=benches/lib/private_postgres.sh
 . benches/lib/private_postgres.sh

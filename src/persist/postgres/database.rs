@@ -3,7 +3,7 @@
 //!
 //! The persistence traits are synchronous and are called from blocking threads (the daemon's
 //! handlers run Node calls on `spawn_blocking`, the engine's workers are threads), so each call
-//! blocks on this runtime (`block_on`). A lost connection is dropped by the pool and replaced
+//! blocks on this runtime (`block_on`), driving it meanwhile. A lost connection is dropped by the pool and replaced
 //! at the next call: a daemon outlives a restart of PostgreSQL.
 
 use std::future::Future;
@@ -21,7 +21,10 @@ use crate::error::{Error, Result};
 const POOL_SIZE: usize = 16;
 
 pub struct PgDatabase {
+    /// The pool's runtime (`block_on`).
     runtime: tokio::runtime::Runtime,
+    /// The runtime of the connections `dedicated` opens.
+    listener: tokio::runtime::Runtime,
     pool: Pool,
     /// The URL without its password, for messages.
     shown: String,
@@ -48,14 +51,24 @@ impl PgDatabase {
         if config.get_application_name().is_none() {
             config.application_name("dicomq");
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            // One thread drives every connection: the callers' futures run on their own
-            // threads (`block_on`), and a second driver only added wake-ups between the two.
-            .worker_threads(1)
-            .thread_name("dicomq-pg")
+        let failed = |e: std::io::Error| {
+            Error::Internal(format!("cannot start the PostgreSQL runtime: {e}"))
+        };
+        // The pool's connections are driven by the threads that use them: a caller's
+        // `block_on` runs the connection it waits on itself (sends, waits on the socket,
+        // reads), with no hop to a driver thread and back per round trip. While one caller
+        // drives the runtime, the others' connections are driven by it.
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::Internal(format!("cannot start the PostgreSQL runtime: {e}")))?;
+            .map_err(failed)?;
+        // LISTEN's connection must be read even when no caller waits: a thread of its own.
+        let listener = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("dicomq-pg-listen")
+            .enable_all()
+            .build()
+            .map_err(failed)?;
         let manager = Manager::from_config(
             config.clone(),
             NoTls,
@@ -73,6 +86,7 @@ impl PgDatabase {
             .map_err(|e| Error::Internal(format!("cannot build the PostgreSQL pool: {e}")))?;
         let db = Arc::new(PgDatabase {
             runtime,
+            listener,
             pool,
             shown,
             timeout,
@@ -85,16 +99,9 @@ impl PgDatabase {
         Ok(db)
     }
 
-    /// Runs `f` to completion on the database's runtime, from a synchronous caller. Inside a
-    /// tokio runtime's worker (a caller that forgot `spawn_blocking`) it still works, by moving
-    /// that worker's other tasks away first.
+    /// Runs `f` to completion on the database's runtime, from a synchronous caller (`run_on`).
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(|| self.runtime.block_on(f))
-            }
-            _ => self.runtime.block_on(f),
-        }
+        run_on(&self.runtime, f)
     }
 
     /// A pooled connection (a broken one is replaced), within the open's timeout.
@@ -123,7 +130,7 @@ impl PgDatabase {
     {
         let config = self.config.clone();
         let shown = self.shown.clone();
-        self.block_on(async move {
+        run_on(&self.listener, async move {
             let (client, mut connection) =
                 config.connect(NoTls).await.map_err(|e| Error::Postgres {
                     url: shown,
@@ -220,6 +227,18 @@ pub struct TxMark {
 
 /// The columns `TxMark` is read from, in its fields' order.
 pub const TX_MARK: &str = "txid_current(), pg_postmaster_start_time()::text";
+
+/// Runs `f` to completion on `runtime`, from a synchronous caller. Inside a tokio runtime's
+/// worker (a caller that forgot `spawn_blocking`) it still works, by moving that worker's
+/// other tasks away first.
+fn run_on<F: Future>(runtime: &tokio::runtime::Runtime, f: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| runtime.block_on(f))
+        }
+        _ => runtime.block_on(f),
+    }
+}
 
 /// `url` with its password replaced by `***` (the URL form and libpq's `password=` form).
 pub fn redact(url: &str) -> String {
