@@ -149,10 +149,12 @@ impl JobsEngine {
                             // commit (`take_conflicts`): still Running here, from that change.
                             let again = g.adopted.remove(id) && g.latest(id).is_some_and(runs_here);
                             drop(g);
-                            self.discard(discard);
                             if again {
+                                // Its own outputs go on with it.
+                                self.discard(discard.into_iter().filter(|r| r.id != id).collect());
                                 continue;
                             }
+                            self.discard(discard);
                             return;
                         }
                         // Memory is back to the committed state (Running): run it again,

@@ -3,8 +3,8 @@
 //!
 //! The persistence traits are synchronous and are called from blocking threads (the daemon's
 //! handlers run Node calls on `spawn_blocking`, the engine's workers are threads), so each call
-//! blocks on this runtime (`block_on`), driving it meanwhile. A lost connection is dropped by the pool and replaced
-//! at the next call: a daemon outlives a restart of PostgreSQL.
+//! blocks on this runtime (`block_on`), driving it meanwhile. A lost connection is dropped by
+//! the pool and replaced at the next call: a daemon outlives a restart of PostgreSQL.
 
 use std::future::Future;
 use std::sync::Arc;
