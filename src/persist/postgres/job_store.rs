@@ -142,8 +142,9 @@ impl PgJobStore {
 
     /// One batch: the changes, then the claims, one transaction, one notification per
     /// `PAYLOAD_MAX` bytes of changed IDs, in two round trips whatever the batch (pipelined,
-    /// `Pipelined`): BEGIN, the writes and the claims' selects; then the claimed rows'
-    /// updates, the notification and COMMIT. The server runs them in the order sent.
+    /// `Pipelined`): BEGIN, the writes (the new jobs in one statement) and the claims'
+    /// selects; then the claimed rows' updates, the notification and COMMIT. The server runs
+    /// them in the order sent.
     async fn batch(
         &self,
         changes: &[Change<'_>],
@@ -163,16 +164,39 @@ impl PgJobStore {
         // that a PostgreSQL crash loses leaves this daemon's view ahead of the table, and its
         // next change of that job then reads as another daemon's takeover (the job stops here
         // and stays Running, leased to this daemon, for good).
-        let writes = try_join_all(changes.iter().zip(&cols).map(|(change, cols)| async move {
+        // New jobs: one statement for all (a burst of submits shares a commit).
+        let new: Vec<(&str, &Columns)> = changes
+            .iter()
+            .zip(&cols)
+            .filter_map(|(change, cols)| match (change, cols) {
+                (Change::Put { old: None, new }, Some(cols)) => Some((new.id.as_str(), cols)),
+                _ => None,
+            })
+            .collect();
+        let updates = changes
+            .iter()
+            .zip(&cols)
+            .filter(|(change, _)| !matches!(change, Change::Put { old: None, .. }));
+        let writes = try_join_all(updates.map(|(change, cols)| async move {
             match (change, cols) {
-                (Change::Put { old, new }, Some(cols)) => {
-                    let requested = self.put(c, *old, new, cols).await?;
+                (
+                    Change::Put {
+                        old: Some(old),
+                        new,
+                    },
+                    Some(cols),
+                ) => {
+                    let requested = self.put(c, old, new, cols).await?;
                     Ok((
                         new.id.as_str(),
                         requested.map(|r| told_put(cols, r, &new.id)),
                     ))
                 }
-                (Change::Put { new, .. }, None) => Ok((new.id.as_str(), None)),
+                // New jobs went to `insert_all`; a put always has its columns.
+                (Change::Put { new, .. }, _) => Err(Failure::plain(Error::Internal(format!(
+                    "job batch: job {} has no columns",
+                    new.id
+                )))),
                 (Change::Delete(old), _) => Ok((
                     old.id.as_str(),
                     self.delete(c, old).await?.then_some(Told::Gone(&old.id)),
@@ -182,11 +206,13 @@ impl PgJobStore {
         let first = tokio::try_join!(
             conn.begin(""),
             writes,
+            self.insert_all(c, &new),
             self.claimable(c, leases),
             self.prepare_last(c)
         );
-        let (tx, writes, rows, ()) = conn.or_rollback(first).await?;
+        let (tx, writes, (), rows, ()) = conn.or_rollback(first).await?;
         let mut told = Vec::with_capacity(changes.len() + leases.len());
+        told.extend(new.iter().map(|(id, cols)| Told::Record(id, &cols.json)));
         let mut conflicts = Vec::new();
         for (id, applied) in writes {
             match applied {
@@ -253,20 +279,16 @@ impl PgJobStore {
         Ok(())
     }
 
-    /// Writes one record: inserted when `old` is `None`, else only over `old.revision`.
+    /// Writes one record over `old.revision` (new ones: `insert_all`).
     /// Returns the row's `requested` once written, or `None` when it was not (a conflict).
     async fn put(
         &self,
         c: &Client,
-        old: Option<&JobRecord>,
+        old: &JobRecord,
         new: &JobRecord,
         cols: &Columns,
     ) -> std::result::Result<Option<i16>, Failure> {
-        let was = old
-            .map(|o| rev(o.revision))
-            .transpose()
-            .map_err(Failure::plain)?;
-        // $1..$7 in both statements; the update adds the revision it is decided on.
+        let was = rev(old.revision).map_err(Failure::plain)?;
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
             &new.id,
             &cols.json,
@@ -277,20 +299,6 @@ impl PgJobStore {
             &cols.revision,
             &was,
         ];
-        if old.is_none() {
-            let stmt = c
-                .prepare_cached(
-                    "INSERT INTO jobs (id, record, state, priority_key, seq, completion_seq, \
-                     revision) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .await
-                .map_err(|e| self.failure(e))?;
-            let n = c
-                .execute(&stmt, &params[..7])
-                .await
-                .map_err(|e| self.failure(e))?;
-            return Ok((n == 1).then_some(0));
-        }
         // Leaving Running ends the lease and the requests made to its runner.
         let stmt = c
             .prepare_cached(
@@ -308,6 +316,55 @@ impl PgJobStore {
             .await
             .map_err(|e| self.failure(e))?;
         Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Inserts new jobs (`(id, columns)`), in one statement; an ID already stored fails the
+    /// batch.
+    async fn insert_all(
+        &self,
+        c: &Client,
+        new: &[(&str, &Columns)],
+    ) -> std::result::Result<(), Failure> {
+        if new.is_empty() {
+            return Ok(());
+        }
+        let stmt = c
+            .prepare_cached(
+                "INSERT INTO jobs (id, record, state, priority_key, seq, completion_seq, \
+                 revision) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], \
+                 $4::int8[], $5::int8[], $6::int8[], $7::int8[])",
+            )
+            .await
+            .map_err(|e| self.failure(e))?;
+        let ids: Vec<&str> = new.iter().map(|(id, _)| *id).collect();
+        let records: Vec<&str> = new.iter().map(|(_, c)| c.json.as_str()).collect();
+        let states: Vec<&str> = new.iter().map(|(_, c)| c.state).collect();
+        let keys: Vec<i64> = new.iter().map(|(_, c)| c.priority_key).collect();
+        let seqs: Vec<i64> = new.iter().map(|(_, c)| c.seq).collect();
+        let completions: Vec<Option<i64>> = new.iter().map(|(_, c)| c.completion_seq).collect();
+        let revisions: Vec<i64> = new.iter().map(|(_, c)| c.revision).collect();
+        let n = c
+            .execute(
+                &stmt,
+                &[
+                    &ids,
+                    &records,
+                    &states,
+                    &keys,
+                    &seqs,
+                    &completions,
+                    &revisions,
+                ],
+            )
+            .await
+            .map_err(|e| self.failure(e))?;
+        if n != new.len() as u64 {
+            return Err(Failure::plain(Error::Internal(format!(
+                "job batch: {n} of {} new jobs inserted",
+                new.len()
+            ))));
+        }
+        Ok(())
     }
 
     /// Deletes a job at `old.revision`, or finished (a history eviction by two daemons at once
