@@ -161,9 +161,8 @@ impl PgJobStore {
         let conn = Pipelined::connect(&self.db).await?;
         let c = conn.client();
         // Every batch commits synchronously, progress checkpoints too: an asynchronous commit
-        // that a PostgreSQL crash loses leaves this daemon's view ahead of the table, and its
-        // next change of that job then reads as another daemon's takeover (the job stops here
-        // and stays Running, leased to this daemon, for good).
+        // that a PostgreSQL crash loses leaves this daemon's view ahead of the table (a change
+        // it folded in as done is gone).
         // New jobs: one statement for all (a burst of submits shares a commit).
         let new: Vec<(&str, &Columns)> = changes
             .iter()
@@ -204,7 +203,7 @@ impl PgJobStore {
             }
         }));
         let first = tokio::try_join!(
-            conn.begin(""),
+            conn.begin(),
             writes,
             self.insert_all(c, &new),
             self.claimable(c, leases),
@@ -769,7 +768,7 @@ impl JobStore for PgJobStore {
                     .await
                     .map_err(|e| self.failure(e))
             };
-            let first = tokio::try_join!(conn.begin(""), select, self.prepare_last(c));
+            let first = tokio::try_join!(conn.begin(), select, self.prepare_last(c));
             let (tx, Some(row), ()) = conn.or_rollback(first).await? else {
                 conn.rollback().await;
                 return Ok(None);
@@ -820,7 +819,7 @@ impl JobStore for PgJobStore {
                     .await
                     .map_err(|e| self.failure(e))
             };
-            let first = tokio::try_join!(conn.begin(""), update, self.prepare_last(c));
+            let first = tokio::try_join!(conn.begin(), update, self.prepare_last(c));
             let (tx, n, ()) = conn.or_rollback(first).await?;
             if n != 1 {
                 conn.rollback().await;

@@ -75,14 +75,10 @@ impl<'a> Pipelined<'a> {
         }
     }
 
-    /// Sends BEGIN (then `setup`, e.g. `SET LOCAL …`) and asks the transaction's ID, in one
-    /// simple query: join it with the transaction's first statements.
-    pub async fn begin(&self, setup: &str) -> Result<TxMark, Failure> {
-        let sql = if setup.is_empty() {
-            format!("BEGIN; SELECT {TX_MARK}")
-        } else {
-            format!("BEGIN; {setup}; SELECT {TX_MARK}")
-        };
+    /// Sends BEGIN and asks the transaction's mark, in one simple query: join it with the
+    /// transaction's first statements.
+    pub async fn begin(&self) -> Result<TxMark, Failure> {
+        let sql = format!("BEGIN; SELECT {TX_MARK}");
         let answers = self
             .client()
             .simple_query(&sql)
@@ -208,7 +204,7 @@ mod tests {
     /// server process.
     async fn insert(conn: &Pipelined<'_>, x: i32) -> Result<(TxMark, i32), Error> {
         let (db, c) = (conn.db, conn.client());
-        let (tx, row) = tokio::try_join!(conn.begin(""), async {
+        let (tx, row) = tokio::try_join!(conn.begin(), async {
             c.execute("INSERT INTO t VALUES ($1)", &[&x])
                 .await
                 .map_err(|e| Failure::pg(db, &e))?;
@@ -315,7 +311,7 @@ mod tests {
         let (lost, conn) = db
             .block_on(async {
                 let conn = Pipelined::connect(&db).await?;
-                let mark = conn.begin("").await?;
+                let mark = conn.begin().await?;
                 Ok::<_, Failure>((mark, conn))
             })
             .map_err(|f| f.error)
